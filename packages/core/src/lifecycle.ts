@@ -1,0 +1,53 @@
+/** The run and result lifecycle of DECISIONS §3, shared by runs and their per-test rows. */
+export const LIFECYCLE_STATUSES = ['pending', 'queued', 'running', 'completed', 'error', 'cancelled'] as const;
+export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
+
+export const TERMINAL_STATUSES = ['completed', 'error', 'cancelled'] as const satisfies readonly LifecycleStatus[];
+export const LIVE_STATUSES = ['pending', 'queued', 'running'] as const satisfies readonly LifecycleStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export type LiveStatus = (typeof LIVE_STATUSES)[number];
+
+export const VERDICTS = ['passed', 'failed', 'blocked'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export function isTerminal(status: LifecycleStatus): status is TerminalStatus {
+  return status === 'completed' || status === 'error' || status === 'cancelled';
+}
+
+export interface LifecycleCounts {
+  pending: number;
+  queued: number;
+  running: number;
+  completed: number;
+  error: number;
+  cancelled: number;
+}
+
+export interface OutcomeCounts {
+  passed: number;
+  failed: number;
+  blocked: number;
+}
+
+export interface RunCounts {
+  lifecycle_counts: LifecycleCounts;
+  outcome: OutcomeCounts;
+}
+
+export function emptyCounts(): RunCounts {
+  return {
+    lifecycle_counts: { pending: 0, queued: 0, running: 0, completed: 0, error: 0, cancelled: 0 },
+    outcome: { passed: 0, failed: 0, blocked: 0 },
+  };
+}
+
+/** The invariants every response must satisfy (DECISIONS §3). Returns the violated rule, or null. */
+export function countsViolation(counts: RunCounts, totalTests: number): string | null {
+  const lc = counts.lifecycle_counts;
+  const lifecycleSum = lc.pending + lc.queued + lc.running + lc.completed + lc.error + lc.cancelled;
+  if (lifecycleSum !== totalTests) return `sum(lifecycle_counts)=${lifecycleSum} but total_tests=${totalTests}`;
+  const o = counts.outcome;
+  const outcomeSum = o.passed + o.failed + o.blocked;
+  if (outcomeSum !== lc.completed) return `sum(outcome)=${outcomeSum} but lifecycle_counts.completed=${lc.completed}`;
+  return null;
+}

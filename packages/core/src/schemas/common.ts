@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { LIFECYCLE_STATUSES, VERDICTS } from '../lifecycle.js';
+
+export const Timestamp = z.string().meta({ description: 'ISO-8601 UTC timestamp ending in Z', format: 'date-time' });
+export const NullableTimestamp = Timestamp.nullable();
+
+export const LifecycleStatusSchema = z.enum(LIFECYCLE_STATUSES);
+export const VerdictSchema = z.enum(VERDICTS);
+export const SortOrder = z.enum(['asc', 'desc']);
+
+export const ListMetadata = z.object({ before: z.string().nullable(), after: z.string().nullable() }).meta({ id: 'ListMetadata' });
+export type ListMetadata = z.infer<typeof ListMetadata>;
+
+export function paginated<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ data: z.array(item), list_metadata: ListMetadata }).meta({ id });
+}
+
+export interface Page<T> {
+  data: T[];
+  list_metadata: ListMetadata;
+}
+
+/** `limit`, `order`, `before`, `after` of DECISIONS §5; `before` with `after` is refused. */
+export function paginationQuery(defaultLimit: number) {
+  return z.object({
+    limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
+    order: SortOrder.default('desc'),
+    before: z.string().min(1).optional(),
+    after: z.string().min(1).optional(),
+  });
+}
+
+export const refineCursors = <T extends { before?: string; after?: string }>(value: T, ctx: z.RefinementCtx) => {
+  if (value.before !== undefined && value.after !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'Pass either `before` or `after`, not both.', path: ['before'] });
+  }
+};
+
+export const ErrorDetails = z
+  .object({
+    message: z.string().nullable().optional(),
+    stack_trace: z.string().nullable().optional(),
+    block_id: z.string().nullable().optional(),
+    block_name: z.string().nullable().optional(),
+    error_code: z.string().nullable().optional(),
+    context: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .meta({ id: 'ErrorDetails' });
+export type ErrorDetails = z.infer<typeof ErrorDetails>;
+
+export const Lifecycle = z
+  .discriminatedUnion('status', [
+    z.object({ status: z.literal('pending') }),
+    z.object({ status: z.literal('queued') }),
+    z.object({ status: z.literal('running') }),
+    z.object({ status: z.literal('completed') }),
+    z.object({ status: z.literal('error'), message: z.string(), details: ErrorDetails.nullable().optional() }),
+    z.object({ status: z.literal('cancelled'), reason: z.string().nullable() }),
+  ])
+  .meta({ id: 'WorkflowTestRunLifecycle' });
+export type Lifecycle = z.infer<typeof Lifecycle>;
+
+export const Timing = z
+  .object({
+    created_at: NullableTimestamp,
+    started_at: NullableTimestamp,
+    completed_at: NullableTimestamp,
+    duration_ms: z.number().int().nullable(),
+  })
+  .meta({ id: 'WorkflowTestRunTiming' });
+export type Timing = z.infer<typeof Timing>;
+
+/** The error envelope of DECISIONS §2. */
+export const ErrorEnvelope = z
+  .object({
+    detail: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .meta({ id: 'ErrorEnvelope' });
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export const JsonValue: z.ZodType<unknown> = z.unknown();

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { LIFECYCLE_STATUSES } from '../lifecycle.js';
+import { Lifecycle, Timing } from './common.js';
+import { WorkflowTestBlockTarget } from './tests.js';
+
+export const TRIGGER_TYPES = ['manual', 'api', 'schedule', 'webhook', 'email', 'restart'] as const;
+
+export const Trigger = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('manual'), user_id: z.string().nullable() }),
+    z.object({ type: z.literal('api'), api_key_id: z.string().nullable() }),
+    z.object({ type: z.literal('schedule'), schedule_id: z.string() }),
+    z.object({ type: z.literal('webhook'), webhook_id: z.string().nullable() }),
+    z.object({ type: z.literal('email'), sender: z.string().nullable(), subject: z.string().nullable() }),
+    z.object({ type: z.literal('restart'), parent_run_id: z.string() }),
+  ])
+  .meta({ id: 'Trigger' });
+export type Trigger = z.infer<typeof Trigger>;
+
+export const RunCountsSchema = z
+  .object({
+    lifecycle_counts: z.object({
+      pending: z.number().int(),
+      queued: z.number().int(),
+      running: z.number().int(),
+      completed: z.number().int(),
+      error: z.number().int(),
+      cancelled: z.number().int(),
+    }),
+    outcome: z.object({ passed: z.number().int(), failed: z.number().int(), blocked: z.number().int() }),
+  })
+  .meta({ id: 'BlockTestBatchExecutionCounts' });
+
+export const WorkflowTestRun = z
+  .object({
+    id: z.string(),
+    workflow: z.object({ workflow_id: z.string(), version_id: z.string() }),
+    workflow_id: z.string(),
+    workflow_version_id: z.string(),
+    trigger: Trigger,
+    lifecycle: Lifecycle,
+    timing: Timing,
+    target: WorkflowTestBlockTarget.nullable(),
+    test_id: z.string().nullable(),
+    total_tests: z.number().int(),
+    counts: RunCountsSchema,
+  })
+  .meta({ id: 'WorkflowTestRun' });
+export type WorkflowTestRun = z.infer<typeof WorkflowTestRun>;
+
+export const RunScope = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('single'), test_id: z.string().trim().min(1) }),
+    z.object({ type: z.literal('workflow') }),
+    z.object({ type: z.literal('block'), block_id: z.string().trim().min(1) }),
+  ])
+  .meta({ id: 'WorkflowTestRunScope' });
+export type RunScope = z.infer<typeof RunScope>;
+
+export const CreateWorkflowTestRunRequest = z
+  .object({ workflow_id: z.string().trim().min(1), scope: RunScope.nullable().optional() })
+  .meta({ id: 'CreateWorkflowTestRunRequest' });
+export type CreateWorkflowTestRunRequest = z.infer<typeof CreateWorkflowTestRunRequest>;
+
+export const CancelWorkflowTestRunRequest = z
+  .object({ reason: z.string().max(1000).nullable().optional() })
+  .meta({ id: 'CancelWorkflowTestRunRequest' });
+
+export const RunStatusFilter = z.enum(LIFECYCLE_STATUSES);
+export const RUN_SORT_KEYS = ['created_at', 'started_at', 'completed_at'] as const;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number];

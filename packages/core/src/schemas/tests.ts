@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { AssertionSpec, AssertionSpecInput } from '../assertions/spec.js';
+import { LifecycleStatusSchema, Timestamp, VerdictSchema } from './common.js';
+
+export const WorkflowTestBlockTarget = z
+  .object({ type: z.literal('block').default('block'), block_id: z.string().trim().min(1, 'Give the id of the block under test.') })
+  .meta({ id: 'WorkflowTestBlockTarget' });
+export type WorkflowTestBlockTarget = z.infer<typeof WorkflowTestBlockTarget>;
+
+/** A stored file as tests refer to it (Retab's 393edb37 shape; Verdict's blob store backs `gcs_uri`). */
+export const MaterializedDocument = z
+  .object({
+    original_id: z.string(),
+    filename: z.string(),
+    mime_type: z.string(),
+    gcs_uri: z.string(),
+    size_bytes: z.number().int().default(0),
+    content_fingerprint: z.string().nullable().optional(),
+  })
+  .meta({ id: 'MaterializedDocument' });
+export type MaterializedDocument = z.infer<typeof MaterializedDocument>;
+
+export const FileRef = z.object({ id: z.string(), filename: z.string(), mime_type: z.string() }).meta({ id: 'FileRef' });
+export type FileRef = z.infer<typeof FileRef>;
+export const MIMEData = z.object({ filename: z.string(), url: z.string() }).meta({ id: 'MIMEData' });
+export type MIMEData = z.infer<typeof MIMEData>;
+
+export const JsonHandleInput = z.strictObject({ type: z.literal('json'), data: z.unknown().default(null) }).meta({ id: 'JsonHandleInput' });
+/** Accepts the three file shapes of the reference notes; the server normalises them to MaterializedDocument. */
+export const FileHandleInput = z
+  .strictObject({ type: z.literal('file'), document: z.union([MaterializedDocument, FileRef, MIMEData]) })
+  .meta({ id: 'FileHandleInput' });
+export const HandleInput = z.discriminatedUnion('type', [JsonHandleInput, FileHandleInput]);
+export type HandleInput = z.infer<typeof HandleInput>;
+
+export const ManualWorkflowTestSource = z
+  .strictObject({ type: z.literal('manual'), handle_inputs: z.record(z.string(), HandleInput).default({}) })
+  .meta({ id: 'ManualWorkflowTestSource' });
+export const RunStepWorkflowTestSource = z
+  .strictObject({ type: z.literal('run_step'), run_id: z.string().trim().min(1), step_id: z.string().nullable().optional() })
+  .meta({ id: 'RunStepWorkflowTestSource' });
+export const WorkflowTestSource = z.discriminatedUnion('type', [ManualWorkflowTestSource, RunStepWorkflowTestSource]);
+export type WorkflowTestSource = z.infer<typeof WorkflowTestSource>;
+
+export const LatestBlockTestRunSummary = z
+  .object({
+    run_record_id: z.string(),
+    run_id: z.string().meta({ description: 'Verdict extension: the parent test run.' }),
+    status: LifecycleStatusSchema,
+    outcome: VerdictSchema.nullable(),
+    started_at: Timestamp.nullable(),
+    completed_at: Timestamp.nullable(),
+    duration_ms: z.number().int().nullable(),
+    workflow_draft_fingerprint: z.string(),
+    block_config_fingerprint: z.string(),
+    handle_inputs_fingerprint: z.string(),
+    assertions_passed: z.number().int(),
+    assertions_failed: z.number().int(),
+    blocked_assertions: z.number().int(),
+  })
+  .meta({ id: 'LatestBlockTestRunSummary' });
+export type LatestBlockTestRunSummary = z.infer<typeof LatestBlockTestRunSummary>;
+
+export const AssertionSchemaDep = z
+  .object({
+    output_handle_id: z.string().nullable(),
+    schema_path: z.string(),
+    subtree_hash: z.string(),
+    depends_on_root: z.boolean(),
+  })
+  .meta({ id: 'AssertionSchemaDep' });
+
+export const WorkflowTest = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    target: WorkflowTestBlockTarget,
+    source: WorkflowTestSource,
+    name: z.string().nullable(),
+    assertion: AssertionSpec.nullable(),
+    assertion_schema_dep: AssertionSchemaDep.nullable(),
+    assertion_drift_status: z.enum(['valid', 'drifted', 'broken']).nullable(),
+    schema_drift: z.enum(['none', 'partial', 'drifted', 'unknown']),
+    schema_drift_detail: z.string().nullable(),
+    validation_status: z.enum(['valid', 'warning', 'invalid']),
+    validation_issues: z.array(z.object({ code: z.string(), message: z.string() })),
+    latest_run_summary: LatestBlockTestRunSummary.nullable(),
+    latest_passing_run_summary: LatestBlockTestRunSummary.nullable(),
+    latest_failing_run_summary: LatestBlockTestRunSummary.nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'WorkflowTest' });
+export type WorkflowTest = z.infer<typeof WorkflowTest>;
+
+export const CreateWorkflowTestRequest = z
+  .object({
+    workflow_id: z.string().trim().min(1),
+    target: WorkflowTestBlockTarget,
+    source: WorkflowTestSource,
+    assertion: AssertionSpecInput,
+    name: z.string().trim().min(1, 'A test name cannot be blank.').max(300).nullable().optional(),
+  })
+  .meta({ id: 'CreateWorkflowTestRequest' });
+export type CreateWorkflowTestRequest = z.infer<typeof CreateWorkflowTestRequest>;
+
+export const UpdateWorkflowTestRequest = z
+  .object({
+    name: z.string().trim().min(1, 'A test name cannot be blank.').max(300).nullable().optional(),
+    assertion: AssertionSpecInput.optional(),
+    source: WorkflowTestSource.optional(),
+  })
+  .meta({ id: 'UpdateWorkflowTestRequest' });
+export type UpdateWorkflowTestRequest = z.infer<typeof UpdateWorkflowTestRequest>;

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { Timestamp } from './common.js';
+
+export const BLOCK_TYPES = [
+  'start_document', 'start_json', 'note', 'parse', 'edit', 'extract', 'split', 'classifier', 'conditional',
+  'api_call', 'review', 'function', 'while_loop', 'for_each', 'merge_dicts', 'while_loop_sentinel_start',
+  'while_loop_sentinel_end', 'for_each_sentinel_start', 'for_each_sentinel_end',
+] as const;
+export const CREATABLE_BLOCK_TYPES = [
+  'start_document', 'start_json', 'note', 'parse', 'edit', 'extract', 'split', 'classifier', 'conditional',
+  'api_call', 'function', 'while_loop', 'for_each', 'merge_dicts',
+] as const;
+export const TESTABLE_BLOCK_TYPES = ['function', 'extract', 'split', 'classifier'] as const;
+export type BlockType = (typeof BLOCK_TYPES)[number];
+export type TestableBlockType = (typeof TESTABLE_BLOCK_TYPES)[number];
+
+export const WorkflowPublished = z
+  .object({ version_id: z.string().nullable(), published_at: Timestamp.nullable(), description: z.string() })
+  .meta({ id: 'WorkflowPublished' });
+
+export const Workflow = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    published: WorkflowPublished.nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Workflow' });
+export type Workflow = z.infer<typeof Workflow>;
+
+export const CreateWorkflowRequest = z
+  .object({
+    name: z.string().max(200).default('Untitled Workflow'),
+    description: z.string().max(4000).default(''),
+  })
+  .meta({ id: 'CreateWorkflowRequest' });
+export const UpdateWorkflowRequest = z
+  .object({ name: z.string().max(200).nullable().optional(), description: z.string().max(4000).nullable().optional() })
+  .meta({ id: 'UpdateWorkflowRequest' });
+export const PublishWorkflowRequest = z.object({ description: z.string().max(4000).default('') }).meta({ id: 'PublishWorkflowRequest' });
+
+export const BlockConfig = z.record(z.string(), z.unknown());
+export type BlockConfig = z.infer<typeof BlockConfig>;
+
+export const WorkflowBlock = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    type: z.enum(BLOCK_TYPES),
+    label: z.string(),
+    position_x: z.number(),
+    position_y: z.number(),
+    width: z.number().nullable(),
+    height: z.number().nullable(),
+    config: BlockConfig.nullable(),
+    parent_id: z.string().nullable(),
+    updated_at: Timestamp,
+    input_handles: z.array(z.string()).meta({ description: "Verdict extension: the block's input handle ids." }),
+    output_handles: z.array(z.string()).meta({ description: "Verdict extension: the block's output handle ids." }),
+  })
+  .meta({ id: 'WorkflowBlock' });
+export type WorkflowBlock = z.infer<typeof WorkflowBlock>;
+
+const blockId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'Block ids may contain letters, digits, `_`, `-`, `.` and `:` only.');
+
+export const CreateWorkflowBlockRequest = z
+  .object({
+    workflow_id: z.string().min(1),
+    id: blockId.nullable().optional(),
+    type: z.enum(CREATABLE_BLOCK_TYPES),
+    label: z.string().max(200).default(''),
+    position_x: z.number().default(0),
+    position_y: z.number().default(0),
+    width: z.number().nullable().optional(),
+    height: z.number().nullable().optional(),
+    config: BlockConfig.nullable().optional(),
+    parent_id: z.string().nullable().optional(),
+  })
+  .meta({ id: 'CreateWorkflowBlockRequest' });
+export type CreateWorkflowBlockRequest = z.infer<typeof CreateWorkflowBlockRequest>;
+
+export const UpdateWorkflowBlockRequest = z
+  .object({
+    label: z.string().max(200).nullable().optional(),
+    position_x: z.number().nullable().optional(),
+    position_y: z.number().nullable().optional(),
+    width: z.number().nullable().optional(),
+    height: z.number().nullable().optional(),
+    config: BlockConfig.nullable().optional(),
+    parent_id: z.string().nullable().optional(),
+    config_mode: z.enum(['merge', 'replace']).nullable().optional(),
+  })
+  .meta({ id: 'UpdateWorkflowBlockRequest' });
+export type UpdateWorkflowBlockRequest = z.infer<typeof UpdateWorkflowBlockRequest>;
+
+export const WorkflowEdge = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    source_block: z.string(),
+    target_block: z.string(),
+    source_handle: z.string().nullable(),
+    target_handle: z.string().nullable(),
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'WorkflowEdge' });
+export type WorkflowEdge = z.infer<typeof WorkflowEdge>;
+
+export const CreateWorkflowEdgeRequest = z
+  .object({
+    workflow_id: z.string().min(1),
+    id: z.string().min(1).max(200).nullable().optional(),
+    source_block: z.string().min(1),
+    target_block: z.string().min(1),
+    source_handle: z.string().nullable().optional(),
+    target_handle: z.string().nullable().optional(),
+  })
+  .meta({ id: 'CreateWorkflowEdgeRequest' });
+export type CreateWorkflowEdgeRequest = z.infer<typeof CreateWorkflowEdgeRequest>;
+
+export const DeclarativeWorkflowRequest = z
+  .strictObject({ yaml_definition: z.string() })
+  .meta({ id: 'DeclarativeWorkflowRequest' });
+
+export const DiagnosticIssue = z.object({
+  severity: z.enum(['error', 'warning']),
+  code: z.string(),
+  message: z.string(),
+  path: z.string().nullable().optional(),
+  line: z.number().int().nullable().optional(),
+});
+export type DiagnosticIssue = z.infer<typeof DiagnosticIssue>;
+export const Diagnostics = z.object({ is_valid: z.boolean(), issues: z.array(DiagnosticIssue) });
+export type Diagnostics = z.infer<typeof Diagnostics>;
