@@ -9,3 +9,4 @@ export * from './schemas/runs.js';
 export * from './schemas/results.js';
 export * from './assertions/conditions.js';
 export * from './assertions/spec.js';
+export * from './assertions/provider.js';
