@@ -1,0 +1,100 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Services } from '../services/index.js';
+import { requireApiKey } from './auth.js';
+import { installErrorHandling } from './error-handler.js';
+import { apiRoutes } from '../routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface AppOptions {
+  services: Services;
+  /** Largest accepted request body; documented in README (default 10 MiB). */
+  bodyLimitBytes?: number;
+  logger?: boolean;
+  /** Extra plugins registered at the root (the dashboard), given the app after the API is set up. */
+  extensions?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+function routePattern(url: string): RegExp {
+  const escaped = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+');
+  return new RegExp(`^${escaped}/?$`);
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: process.env.VERDICT_LOG_LEVEL ?? 'info' } : false,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('services', options.services);
+
+  const routes: { method: string; pattern: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, pattern: routePattern(route.url) });
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandling(app, () => routes);
+
+  // An empty body with a JSON content type is treated as `{}`: Retab's Python SDK sends none for an empty update.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const failure = new Error((error as Error).message) as Error & { statusCode: number; code: string };
+      failure.statusCode = 400;
+      failure.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+      done(failure, undefined);
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Verdict API',
+        version: '0.1.0',
+        description: "Regression tests for workflow blocks. Wire-compatible with Retab's workflow-tests API (see docs/compatibility.md).",
+      },
+      components: {
+        securitySchemes: {
+          ApiKey: { type: 'apiKey', in: 'header', name: 'Api-Key' },
+          Bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ ApiKey: [] }, { Bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (api) => {
+    requireApiKey(api, options.services.auth, options.services.sessionPrincipal);
+    await api.register(apiRoutes, { prefix: '/v1' });
+  });
+  for (const extension of options.extensions ?? []) await extension(app);
+  return app;
+}

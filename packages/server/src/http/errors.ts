@@ -1,0 +1,43 @@
+/**
+ * Typed HTTP errors. Routes and services throw these; one error handler (http/error-handler.ts)
+ * turns them into the envelope of DECISIONS §2.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new ApiError(404, code, message, details);
+
+export const validationError = (message: string, issues: ValidationIssue[] = []) =>
+  new ApiError(422, 'validation_error', message, { issues });
+
+export const conflict = (message: string, details: Record<string, unknown> = {}, code = 'conflict') =>
+  new ApiError(409, code, message, details);
+
+export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** `['assertion', 'condition', 0, 'pattern']` → `assertion.condition[0].pattern`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${String(segment)}` : String(segment);
+  }
+  return out;
+}

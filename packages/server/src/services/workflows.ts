@@ -1,0 +1,92 @@
+import { isoNow, type Workflow } from '@verdict/core';
+import { conflict } from '../http/errors.js';
+import { toJson } from '../store/database.js';
+import { loadSnapshot, snapshotDraft } from '../store/versions.js';
+import { requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
+import type { Services } from './index.js';
+
+export async function updateWorkflow(
+  services: Services,
+  organizationId: string,
+  workflowId: string,
+  changes: { name?: string | null; description?: string | null },
+): Promise<Workflow> {
+  const row = await requireWorkflowRow(services.store.db, organizationId, workflowId);
+  const next = {
+    ...row,
+    name: changes.name ?? row.name,
+    description: changes.description ?? row.description,
+    updated_at: isoNow(),
+  };
+  await services.store.db
+    .updateTable('workflows')
+    .set({ name: next.name, description: next.description, updated_at: next.updated_at })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', workflowId)
+    .execute();
+  return workflowFromRow(next);
+}
+
+/** Deletes the workflow and everything it owns; live test runs are cancelled first. */
+export async function deleteWorkflow(services: Services, organizationId: string, workflowId: string): Promise<void> {
+  await requireWorkflowRow(services.store.db, organizationId, workflowId);
+  await services.runs.cancelLiveRunsOfWorkflow(organizationId, workflowId, 'The workflow was deleted.');
+  await services.store.db.transaction().execute(async (trx) => {
+    const scoped = <T extends 'blocks' | 'edges' | 'tests' | 'workflow_versions' | 'test_runs' | 'test_results'>(table: T) =>
+      trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+    await scoped('test_results');
+    await scoped('test_runs');
+    await scoped('tests');
+    await scoped('edges');
+    await scoped('blocks');
+    await scoped('workflow_versions');
+    await trx.deleteFrom('workflows').where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
+  });
+}
+
+export async function publishWorkflow(services: Services, organizationId: string, workflowId: string, description: string): Promise<Workflow> {
+  return services.store.db.transaction().execute(async (trx) => {
+    const row = await requireWorkflowRow(trx, organizationId, workflowId);
+    const snapshot = await snapshotDraft(trx, organizationId, workflowId);
+    const now = isoNow();
+    const next = { ...row, published_version_id: snapshot.versionId, published_at: now, published_description: description, updated_at: now };
+    await trx
+      .updateTable('workflows')
+      .set({ published_version_id: next.published_version_id, published_at: now, published_description: description, updated_at: now })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', workflowId)
+      .execute();
+    return workflowFromRow(next);
+  });
+}
+
+/** Restores the draft to the published version (blocks and edges replaced in one transaction). */
+export async function discardDraft(services: Services, organizationId: string, workflowId: string): Promise<Workflow> {
+  return services.store.db.transaction().execute(async (trx) => {
+    const row = await requireWorkflowRow(trx, organizationId, workflowId);
+    if (!row.published_version_id) {
+      throw conflict(`Workflow \`${workflowId}\` has never been published, so there is no published version to restore; publish it first.`, {
+        workflow_id: workflowId,
+      });
+    }
+    const snapshot = await loadSnapshot(trx, organizationId, workflowId, row.published_version_id);
+    if (!snapshot) throw conflict(`The published version \`${row.published_version_id}\` is missing from the store.`);
+    const now = isoNow();
+    await trx.deleteFrom('edges').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+    await trx.deleteFrom('blocks').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+    if (snapshot.blocks.length > 0) {
+      await trx
+        .insertInto('blocks')
+        .values(snapshot.blocks.map((block) => ({ ...block, config: block.config === null ? null : toJson(block.config), organization_id: organizationId, workflow_id: workflowId, created_at: now, updated_at: now })))
+        .execute();
+    }
+    if (snapshot.edges.length > 0) {
+      await trx
+        .insertInto('edges')
+        .values(snapshot.edges.map((edge) => ({ ...edge, organization_id: organizationId, workflow_id: workflowId, created_at: now, updated_at: now })))
+        .execute();
+    }
+    await trx.updateTable('workflows').set({ updated_at: now }).where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
+    return workflowFromRow({ ...row, updated_at: now });
+  });
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import * as initial from './migrations/001-initial.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Human description for logs: the SQLite path or the PostgreSQL host. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…` selects PostgreSQL; otherwise SQLite at `<dataDir>/verdict.db`. */
+  databaseUrl?: string | null;
+  dataDir: string;
+}
+
+const MIGRATIONS: Record<string, Migration> = { '001-initial': initial };
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'verdict.db');
+  const database = new SQLite(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+function openPostgres(url: string): Store {
+  // int8 (count(*), sums) fits a JS number for every count this service keeps.
+  pg.types.setTypeParser(20, (value) => Number(value));
+  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.VERDICT_DATABASE_POOL_SIZE ?? 10) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: new URL(url).host, close: () => db.destroy() };
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const url = options.databaseUrl?.trim();
+  const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.dataDir);
+  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await store.close();
+    throw new Error(`Could not migrate the ${store.dialect} store at ${store.location}: ${String((error as Error).message ?? error)}`);
+  }
+  return store;
+}
+
+/** Column values that hold JSON text are written through these two, nowhere else. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export function fromJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}

@@ -1,0 +1,89 @@
+import { millisBetween, type ErrorDetails, type Lifecycle, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { fromJson } from './database.js';
+import { keysetPage, type KeysetRequest } from './keyset.js';
+import type { Database, TestRunsTable } from './schema.js';
+
+export type RunRow = Selectable<TestRunsTable>;
+
+export function lifecycleOf(status: string, extra: { reason?: string | null; message?: string | null; details?: ErrorDetails | null }): Lifecycle {
+  switch (status) {
+    case 'cancelled':
+      return { status: 'cancelled', reason: extra.reason ?? null };
+    case 'error':
+      return { status: 'error', message: extra.message ?? '(no message)', details: extra.details ?? null };
+    default:
+      return { status: status as 'pending' | 'queued' | 'running' | 'completed' };
+  }
+}
+
+export function runFromRow(row: RunRow): WorkflowTestRun {
+  return {
+    id: row.id,
+    workflow: { workflow_id: row.workflow_id, version_id: row.version_id },
+    workflow_id: row.workflow_id,
+    workflow_version_id: row.version_id,
+    trigger: fromJson<Trigger>(row.trigger)!,
+    lifecycle: lifecycleOf(row.status, { reason: row.cancel_reason, message: row.error_message, details: fromJson<ErrorDetails>(row.error_details) }),
+    timing: {
+      created_at: row.created_at,
+      started_at: row.started_at,
+      completed_at: row.completed_at,
+      duration_ms: millisBetween(row.started_at, row.completed_at),
+    },
+    target: row.target_block_id ? { type: 'block', block_id: row.target_block_id } : null,
+    test_id: row.test_id,
+    total_tests: row.total_tests,
+    counts: {
+      lifecycle_counts: {
+        pending: row.n_pending,
+        queued: row.n_queued,
+        running: row.n_running,
+        completed: row.n_completed,
+        error: row.n_error,
+        cancelled: row.n_cancelled,
+      },
+      outcome: { passed: row.n_passed, failed: row.n_failed, blocked: row.n_blocked },
+    },
+  };
+}
+
+export async function findRunRow(db: Kysely<Database>, organizationId: string, runId: string): Promise<RunRow | undefined> {
+  return db.selectFrom('test_runs').selectAll().where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
+}
+
+export interface RunFilters {
+  workflow_id?: string;
+  test_id?: string;
+  target_block_id?: string;
+  status?: string;
+  exclude_status?: string;
+  trigger_type?: string;
+  /** Inclusive bounds on `timing.created_at`, already normalised to ISO instants. */
+  fromInstant?: string;
+  toInstant?: string;
+  sortBy: RunSortKey;
+}
+
+export async function listRuns(db: Kysely<Database>, organizationId: string, filters: RunFilters, request: KeysetRequest) {
+  let query = db.selectFrom('test_runs').selectAll().where('organization_id', '=', organizationId);
+  if (filters.workflow_id) query = query.where('workflow_id', '=', filters.workflow_id);
+  if (filters.target_block_id) query = query.where('target_block_id', '=', filters.target_block_id);
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.exclude_status) query = query.where('status', '!=', filters.exclude_status);
+  if (filters.trigger_type) query = query.where('trigger_type', '=', filters.trigger_type);
+  if (filters.fromInstant) query = query.where('created_at', '>=', filters.fromInstant);
+  if (filters.toInstant) query = query.where('created_at', '<=', filters.toInstant);
+  if (filters.test_id) {
+    const testId = filters.test_id;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(selectFrom('test_results').select('test_results.id').whereRef('test_results.run_id', '=', 'test_runs.id').where('test_results.test_id', '=', testId)),
+    );
+  }
+  const sortKey = filters.sortBy === 'created_at' ? sql<string>`created_at` : sql<string>`coalesce(${sql.ref(filters.sortBy)}, '')`;
+  const page = await keysetPage(query, sortKey, sql.ref('id'), request, async (id) => {
+    const row = await findRunRow(db, organizationId, id);
+    return row ? (row[filters.sortBy] ?? '') : undefined;
+  });
+  return { data: page.data.map(runFromRow), list_metadata: page.list_metadata };
+}

@@ -1,0 +1,170 @@
+/**
+ * Table shapes as Kysely sees them. Timestamps are ISO-8601 strings (they sort as time on both
+ * SQLite and PostgreSQL); JSON columns hold text. One shape serves both dialects.
+ */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: string;
+}
+
+export interface WorkflowsTable {
+  organization_id: string;
+  id: string;
+  name: string;
+  description: string;
+  published_version_id: string | null;
+  published_at: string | null;
+  published_description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkflowVersionsTable {
+  organization_id: string;
+  workflow_id: string;
+  id: string;
+  snapshot: string;
+  created_at: string;
+}
+
+export interface BlocksTable {
+  organization_id: string;
+  id: string;
+  workflow_id: string;
+  type: string;
+  label: string;
+  position_x: number;
+  position_y: number;
+  width: number | null;
+  height: number | null;
+  config: string | null;
+  parent_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EdgesTable {
+  organization_id: string;
+  id: string;
+  workflow_id: string;
+  source_block: string;
+  source_handle: string | null;
+  target_block: string;
+  target_handle: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TestsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  block_id: string;
+  name: string | null;
+  source: string;
+  assertion: string;
+  latest_result_id: string | null;
+  latest_passing_result_id: string | null;
+  latest_failing_result_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TestRunsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  version_id: string;
+  trigger: string;
+  trigger_type: string;
+  status: string;
+  cancel_reason: string | null;
+  error_message: string | null;
+  error_details: string | null;
+  target_block_id: string | null;
+  test_id: string | null;
+  total_tests: number;
+  n_pending: number;
+  n_queued: number;
+  n_running: number;
+  n_completed: number;
+  n_error: number;
+  n_cancelled: number;
+  n_passed: number;
+  n_failed: number;
+  n_blocked: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface TestResultsTable {
+  id: string;
+  organization_id: string;
+  run_id: string;
+  position: number;
+  test_id: string;
+  workflow_id: string;
+  block_id: string;
+  block_type: string;
+  status: string;
+  verdict: string | null;
+  attempts: number;
+  source: string;
+  assertion: string;
+  outputs: string | null;
+  routing: string | null;
+  warnings: string | null;
+  error: string | null;
+  assertion_result: string | null;
+  handle_inputs_fingerprint: string;
+  block_config_fingerprint: string;
+  workflow_draft_fingerprint: string;
+  execution_fingerprint: string;
+  duration_ms: number | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface FilesTable {
+  id: string;
+  organization_id: string;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  sha256: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  organization_id: string;
+  api_key_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  blocks: BlocksTable;
+  edges: EdgesTable;
+  tests: TestsTable;
+  test_runs: TestRunsTable;
+  test_results: TestResultsTable;
+  files: FilesTable;
+  sessions: SessionsTable;
+}

@@ -1,0 +1,70 @@
+import { type AssertionSpec, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { notFound } from '../http/errors.js';
+import { fromJson } from './database.js';
+import { keysetPage, type KeysetRequest } from './keyset.js';
+import { findResultRows, summaryFromRow } from './results.js';
+import type { Database, TestsTable } from './schema.js';
+
+export type TestRow = Selectable<TestsTable>;
+
+/** What the current draft says about a test's target: filled by the caller from the workflow's blocks. */
+export interface TestValidity {
+  status: 'valid' | 'warning' | 'invalid';
+  issues: { code: string; message: string }[];
+}
+
+export async function testsFromRows(db: Kysely<Database>, rows: TestRow[], validity: (row: TestRow) => TestValidity): Promise<WorkflowTest[]> {
+  const resultIds = rows.flatMap((row) => [row.latest_result_id, row.latest_passing_result_id, row.latest_failing_result_id]).filter((id): id is string => id !== null);
+  const results = await findResultRows(db, [...new Set(resultIds)]);
+  const summary = (id: string | null) => {
+    const row = id === null ? undefined : results.get(id);
+    return row ? summaryFromRow(row) : null;
+  };
+  return rows.map((row) => {
+    const checked = validity(row);
+    return {
+      id: row.id,
+      workflow_id: row.workflow_id,
+      target: { type: 'block' as const, block_id: row.block_id },
+      source: fromJson<WorkflowTestSource>(row.source)!,
+      name: row.name,
+      assertion: fromJson<AssertionSpec>(row.assertion),
+      assertion_schema_dep: null,
+      assertion_drift_status: checked.status === 'invalid' ? ('broken' as const) : null,
+      schema_drift: 'unknown' as const,
+      schema_drift_detail: null,
+      validation_status: checked.status,
+      validation_issues: checked.issues,
+      latest_run_summary: summary(row.latest_result_id),
+      latest_passing_run_summary: summary(row.latest_passing_result_id),
+      latest_failing_run_summary: summary(row.latest_failing_result_id),
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  });
+}
+
+export async function findTestRow(db: Kysely<Database>, organizationId: string, testId: string) {
+  return db.selectFrom('tests').selectAll().where('id', '=', testId).where('organization_id', '=', organizationId).executeTakeFirst();
+}
+
+export async function requireTestRow(db: Kysely<Database>, organizationId: string, testId: string) {
+  const row = await findTestRow(db, organizationId, testId);
+  if (!row) throw notFound('test_not_found', `No test \`${testId}\` in this organization.`, { test_id: testId });
+  return row;
+}
+
+export async function listTestRows(db: Kysely<Database>, organizationId: string, filter: { workflowId: string; blockId?: string }, request: KeysetRequest) {
+  let query = db.selectFrom('tests').selectAll().where('organization_id', '=', organizationId).where('workflow_id', '=', filter.workflowId);
+  if (filter.blockId) query = query.where('block_id', '=', filter.blockId);
+  return keysetPage(query, sql.ref('id'), sql.ref('id'), request, async (id) => ((await findTestRow(db, organizationId, id))?.workflow_id === filter.workflowId ? id : undefined));
+}
+
+/** Tests selected by a run, in creation order (ids sort by creation time). */
+export async function selectTestRowsForRun(db: Kysely<Database>, organizationId: string, workflowId: string, filter: { blockId?: string; testId?: string }) {
+  let query = db.selectFrom('tests').selectAll().where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId);
+  if (filter.blockId) query = query.where('block_id', '=', filter.blockId);
+  if (filter.testId) query = query.where('id', '=', filter.testId);
+  return query.orderBy('id', 'asc').execute();
+}

@@ -1,0 +1,37 @@
+import type { ErrorDetails } from '@verdict/core';
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import { toJson } from '../database.js';
+import type { Database } from '../schema.js';
+import { LIVE } from './shared.js';
+
+/**
+ * A failure of the run itself (its workflow or snapshot cannot be loaded): the run becomes
+ * `error` and its unfinished rows `error` too. One test's failure never comes here.
+ */
+export async function failRun(trx: Transaction<Database>, runId: string, message: string, details: ErrorDetails | null, now: string): Promise<boolean> {
+  const failed = await trx
+    .updateTable('test_runs')
+    .set({
+      status: 'error',
+      error_message: message,
+      error_details: details === null ? null : toJson(details),
+      completed_at: now,
+      n_error: sql`n_error + n_pending + n_queued + n_running`,
+      n_pending: 0,
+      n_queued: 0,
+      n_running: 0,
+    })
+    .where('id', '=', runId)
+    .where('status', 'in', LIVE)
+    .returning('id')
+    .executeTakeFirst();
+  if (!failed) return false;
+  await trx
+    .updateTable('test_results')
+    .set({ status: 'error', completed_at: now, error: toJson({ message, error_code: 'run_failed' }) })
+    .where('run_id', '=', runId)
+    .where('status', 'in', LIVE)
+    .execute();
+  return true;
+}

@@ -1,0 +1,8 @@
+/** Every state change of runs and results lives here; nothing else writes lifecycle columns. */
+export { queueResults } from './queue-results.js';
+export { startResults } from './start-results.js';
+export { finishResults, type ResultOutcome } from './finish-results.js';
+export { cancelRun, type CancelOutcome } from './cancel-run.js';
+export { failRun } from './fail-run.js';
+export { requeueResults } from './requeue-results.js';
+export { insertRun, type NewRun, type NewResult } from './insert-run.js';

@@ -1,0 +1,53 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, TestRunsTable } from '../schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export const LIVE = ['pending', 'queued', 'running'] as const;
+
+type CountColumn = Extract<keyof TestRunsTable, `n_${string}`>;
+export type CountDeltas = Partial<Record<CountColumn, number>>;
+
+export function countColumn(status: string): CountColumn {
+  return `n_${status}` as CountColumn;
+}
+
+export function addDelta(deltas: CountDeltas, column: CountColumn, amount: number): void {
+  deltas[column] = (deltas[column] ?? 0) + amount;
+}
+
+/**
+ * Locks a live run for the rest of the transaction (a no-op UPDATE takes the row lock on
+ * PostgreSQL; SQLite's writer lock already serialises). Every transition that touches a run's
+ * rows calls this first, so a cancel and a finishing worker are strictly ordered.
+ */
+export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: string; started_at: string | null } | undefined> {
+  return trx
+    .updateTable('test_runs')
+    .set({ status: sql`status` })
+    .where('id', '=', runId)
+    .where('status', 'in', LIVE)
+    .returning(['status', 'started_at'])
+    .executeTakeFirst();
+}
+
+export async function applyCountDeltas(trx: Db, runId: string, deltas: CountDeltas): Promise<void> {
+  const entries = Object.entries(deltas).filter(([, amount]) => amount !== 0);
+  if (entries.length === 0) return;
+  const set = Object.fromEntries(entries.map(([column, amount]) => [column, sql`${sql.ref(column)} + ${amount}`]));
+  await trx.updateTable('test_runs').set(set).where('id', '=', runId).execute();
+}
+
+/** The run completes when its last row is terminal (DECISIONS §3), whatever the verdicts. */
+export async function completeRunIfDone(trx: Db, runId: string, now: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('test_runs')
+    .set({ status: 'completed', completed_at: now, started_at: sql`coalesce(started_at, ${now})` })
+    .where('id', '=', runId)
+    .where('status', 'in', LIVE)
+    .where('n_pending', '=', 0)
+    .where('n_queued', '=', 0)
+    .where('n_running', '=', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
