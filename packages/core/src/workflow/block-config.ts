@@ -1,0 +1,225 @@
+import type { BlockType } from '../schemas/workflows.js';
+import { routeHandleKey } from './handles.js';
+
+/** One problem in a block config; `path` starts inside the config (the caller prefixes `config`). */
+export interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+type Path = Issue['path'];
+type Config = Record<string, unknown>;
+
+export const FUNCTION_LANGUAGES = ['javascript', 'python'] as const;
+export type FunctionLanguage = (typeof FUNCTION_LANGUAGES)[number];
+export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
+/** Deeper configs are refused so that every recursive walk over them (fingerprints, diffs) stays far from the stack limit. */
+export const MAX_CONFIG_DEPTH = 64;
+
+const JSON_SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+
+function isRecord(value: unknown): value is Config {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Retab stores free-form config, and the spec format writes empty YAML values as null: both mean "not set". */
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? text.slice(0, 37) + '...' : text;
+}
+
+function issue(path: Path, message: string): Issue {
+  return { path, message };
+}
+
+function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Verdict runs `javascript` when `language` is absent; Retab's spelling `Python` is accepted for python. */
+export function functionLanguage(config: Config | null): FunctionLanguage | null {
+  const language = config?.language;
+  if (!isSet(language)) return 'javascript';
+  if (typeof language !== 'string') return null;
+  const lower = language.toLowerCase();
+  return (FUNCTION_LANGUAGES as readonly string[]).includes(lower) ? (lower as FunctionLanguage) : null;
+}
+
+function integerIssues(value: unknown, path: Path, min: number, max: number): Issue[] {
+  if (!isSet(value) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) return [];
+  return [issue(path, `${path.join('.')} must be a whole number from ${min} to ${max}; got ${describe(value)}.`)];
+}
+
+function optionalStringIssues(entry: Config, key: string, path: Path): Issue[] {
+  const value = entry[key];
+  if (!isSet(value) || (typeof value === 'string' && value !== '')) return [];
+  return [issue([...path, key], `${key} must be a non-empty string when given; got ${describe(value)}.`)];
+}
+
+/** Structural JSON Schema check: the keywords whose shape is unambiguous, at every level of properties and items. */
+export function jsonSchemaIssues(schema: unknown, path: Path): Issue[] {
+  if (typeof schema === 'boolean') return [];
+  if (!isRecord(schema)) {
+    return [issue(path, `${path.join('.')} must be a JSON Schema object, e.g. {"type": "object", "properties": {…}}; got ${describe(schema)}.`)];
+  }
+  const issues: Issue[] = [];
+  const types = Array.isArray(schema.type) ? schema.type : isSet(schema.type) ? [schema.type] : [];
+  for (const type of types) {
+    if (typeof type !== 'string' || !JSON_SCHEMA_TYPES.has(type)) {
+      issues.push(issue([...path, 'type'], `${describe(type)} is not a JSON Schema type; use one of ${[...JSON_SCHEMA_TYPES].join(', ')}.`));
+    }
+  }
+  if (isSet(schema.required) && !(Array.isArray(schema.required) && schema.required.every((key) => typeof key === 'string'))) {
+    issues.push(issue([...path, 'required'], 'required must be a list of property names.'));
+  }
+  if (isSet(schema.properties)) {
+    if (!isRecord(schema.properties)) issues.push(issue([...path, 'properties'], 'properties must map property names to schemas.'));
+    else for (const [name, sub] of Object.entries(schema.properties)) issues.push(...jsonSchemaIssues(sub, [...path, 'properties', name]));
+  }
+  if (isSet(schema.items)) issues.push(...jsonSchemaIssues(schema.items, [...path, 'items']));
+  return issues;
+}
+
+interface ListRule {
+  key: string;
+  nameKey: string;
+  noun: string;
+  nouns: string;
+  required: boolean;
+  /** Entries become output routes: each needs a distinct handle key. */
+  routes: boolean;
+  entryIssues?: (entry: Config, path: Path) => Issue[];
+}
+
+function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (value: string) => string): Issue[] {
+  const seen = new Set<string>();
+  return values.flatMap(([value, path]) => {
+    if (!seen.has(value)) {
+      seen.add(value);
+      return [];
+    }
+    return [issue(path, describeDuplicate(value))];
+  });
+}
+
+function entryIssues(entry: unknown, path: Path, rule: ListRule, example: string): Issue[] {
+  if (!isRecord(entry)) return [issue(path, `Each ${rule.noun} must be an object like ${example}; got ${describe(entry)}.`)];
+  const issues: Issue[] = [];
+  if (!isNamed(entry, rule.nameKey)) issues.push(issue([...path, rule.nameKey], `${rule.key}[${path[1]}] needs a non-empty ${rule.nameKey}.`));
+  if (rule.routes) issues.push(...optionalStringIssues(entry, 'handle_key', path));
+  issues.push(...(rule.entryIssues?.(entry, path) ?? []));
+  return issues;
+}
+
+function isNamed(entry: unknown, nameKey: string): entry is Config {
+  return isRecord(entry) && typeof entry[nameKey] === 'string' && entry[nameKey].trim() !== '';
+}
+
+function listIssues(config: Config, rule: ListRule): Issue[] {
+  const list = config[rule.key];
+  const example = rule.routes ? `{${rule.nameKey}: "…", handle_key?: "…"}` : `{${rule.nameKey}: "…"}`;
+  if (!isSet(list) || (Array.isArray(list) && list.length === 0)) {
+    return rule.required ? [issue([rule.key], `${rule.key} must list at least one ${rule.noun} as ${example}.`)] : [];
+  }
+  if (!Array.isArray(list)) return [issue([rule.key], `${rule.key} must be a list of ${rule.nouns}, each ${example}.`)];
+  const issues = list.flatMap((entry, index) => entryIssues(entry, [rule.key, index], rule, example));
+  const named = list
+    .map((entry, index) => ({ entry, path: [rule.key, index] as Path }))
+    .filter((item): item is { entry: Config; path: Path } => isNamed(item.entry, rule.nameKey))
+    .map(({ entry, path }) => ({ name: entry[rule.nameKey] as string, handleKey: entry.handle_key, path }));
+  issues.push(
+    ...duplicateIssues(named.map((n) => [n.name, [...n.path, rule.nameKey]]), (name) => `Two ${rule.nouns} are named "${name}"; names must be unique.`),
+  );
+  if (rule.routes) {
+    const firstOfEachName = named.filter((n, i) => named.findIndex((other) => other.name === n.name) === i);
+    const keys = firstOfEachName.map((n): [string, Path] => [routeHandleKey({ name: n.name, handle_key: n.handleKey }), [...n.path, 'handle_key']]);
+    issues.push(
+      ...duplicateIssues(keys, (key) => `Two ${rule.nouns} use the handle key "${key}" (output handles must be distinct); set a different handle_key on one of them.`),
+    );
+  }
+  return issues;
+}
+
+function inputTypeIssues(entry: Config, path: Path): Issue[] {
+  if (entry.type === 'file' || entry.type === 'json') return [];
+  return [issue([...path, 'type'], `Input type must be "file" or "json"; got ${describe(entry.type)}.`)];
+}
+
+function stringFieldIssues(entry: Config, key: string, path: Path): Issue[] {
+  const value = entry[key];
+  return !isSet(value) || typeof value === 'string' ? [] : [issue([...path, key], `${key} must be a string; got ${describe(value)}.`)];
+}
+
+function functionIssues(config: Config): Issue[] {
+  const issues: Issue[] = [];
+  const language = functionLanguage(config);
+  if (language === null) issues.push(issue(['language'], `language must be "javascript" or "python"; got ${describe(config.language)}.`));
+  if (isSet(config.code) && typeof config.code !== 'string') {
+    issues.push(issue(['code'], `code must be a string holding the function source; got ${describe(config.code)}.`));
+  } else if (language === 'javascript' && !(typeof config.code === 'string' && config.code.trim() !== '')) {
+    issues.push(issue(['code'], 'code is required for a JavaScript function: define `function transform(input) { … }` returning a JSON value.'));
+  }
+  if (isSet(config.output_schema)) issues.push(...jsonSchemaIssues(config.output_schema, ['output_schema']));
+  issues.push(...integerIssues(config.timeout_seconds, ['timeout_seconds'], 1, 300));
+  return issues;
+}
+
+function extractIssues(config: Config): Issue[] {
+  return [
+    ...(isSet(config.json_schema) ? jsonSchemaIssues(config.json_schema, ['json_schema']) : []),
+    ...listIssues(config, { key: 'inputs', nameKey: 'name', noun: 'input', nouns: 'inputs', required: false, routes: false, entryIssues: inputTypeIssues }),
+    ...integerIssues(config.n_consensus, ['n_consensus'], 1, 10),
+  ];
+}
+
+const describedRoute = (entry: Config, path: Path) => stringFieldIssues(entry, 'description', path);
+
+function conditionalIssues(config: Config): Issue[] {
+  const issues = listIssues(config, { key: 'conditions', nameKey: 'branch_name', noun: 'branch', nouns: 'branches', required: false, routes: true });
+  if (isSet(config.has_else) && typeof config.has_else !== 'boolean') {
+    issues.push(issue(['has_else'], `has_else must be true or false; got ${describe(config.has_else)}.`));
+  }
+  if (config.has_else === false || !Array.isArray(config.conditions)) return issues;
+  config.conditions.forEach((branch, index) => {
+    if (isNamed(branch, 'branch_name') && routeHandleKey({ name: branch.branch_name as string, handle_key: branch.handle_key }) === 'else') {
+      issues.push(issue(['conditions', index, 'handle_key'], 'The handle key "else" belongs to the else branch; rename this branch or set has_else: false.'));
+    }
+  });
+  return issues;
+}
+
+const CHECKS: Partial<Record<BlockType, (config: Config) => Issue[]>> = {
+  function: functionIssues,
+  extract: extractIssues,
+  classifier: (config) => [
+    ...listIssues(config, { key: 'categories', nameKey: 'name', noun: 'category', nouns: 'categories', required: true, routes: true, entryIssues: describedRoute }),
+    ...integerIssues(config.n_consensus, ['n_consensus'], 1, 10),
+  ],
+  split: (config) => [
+    ...listIssues(config, { key: 'subdocuments', nameKey: 'name', noun: 'subdocument', nouns: 'subdocuments', required: true, routes: true, entryIssues: describedRoute }),
+    ...integerIssues(config.n_consensus, ['n_consensus'], 1, 10),
+  ],
+  conditional: conditionalIssues,
+  merge_dicts: (config) => listIssues(config, { key: 'inputs', nameKey: 'name', noun: 'input', nouns: 'inputs', required: false, routes: false }),
+};
+
+/**
+ * Problems in a block's config, each with a message a person can act on; empty when the config is
+ * usable. Keys this function does not know are allowed: Retab stores free-form config.
+ */
+export function validateBlockConfig(type: BlockType, config: unknown): Issue[] {
+  if (!isSet(config)) config = {};
+  if (!isRecord(config)) return [issue([], `config must be a JSON object; got ${describe(config)}.`)];
+  if (exceedsDepth(config, MAX_CONFIG_DEPTH)) return [issue([], `config is nested more than ${MAX_CONFIG_DEPTH} levels deep; flatten it.`)];
+  return CHECKS[type]?.(config) ?? [];
+}
