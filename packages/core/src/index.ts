@@ -10,3 +10,5 @@ export * from './schemas/results.js';
 export * from './assertions/conditions.js';
 export * from './assertions/spec.js';
 export * from './assertions/provider.js';
+export * from './assertions/index.js';
+export * from './workflow/index.js';

@@ -31,13 +31,3 @@ export interface ValidationIssue {
   message: string;
   code?: string;
 }
-
-/** `['assertion', 'condition', 0, 'pattern']` → `assertion.condition[0].pattern`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out ? `.${String(segment)}` : String(segment);
-  }
-  return out;
-}

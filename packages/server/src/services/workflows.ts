@@ -32,14 +32,9 @@ export async function deleteWorkflow(services: Services, organizationId: string,
   await requireWorkflowRow(services.store.db, organizationId, workflowId);
   await services.runs.cancelLiveRunsOfWorkflow(organizationId, workflowId, 'The workflow was deleted.');
   await services.store.db.transaction().execute(async (trx) => {
-    const scoped = <T extends 'blocks' | 'edges' | 'tests' | 'workflow_versions' | 'test_runs' | 'test_results'>(table: T) =>
-      trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
-    await scoped('test_results');
-    await scoped('test_runs');
-    await scoped('tests');
-    await scoped('edges');
-    await scoped('blocks');
-    await scoped('workflow_versions');
+    for (const table of ['test_results', 'test_runs', 'tests', 'edges', 'blocks', 'workflow_versions'] as const) {
+      await trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+    }
     await trx.deleteFrom('workflows').where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
   });
 }

@@ -1,0 +1,5 @@
+export * from './handles.js';
+export * from './block-config.js';
+export * from './merge-patch.js';
+export * from './edges.js';
+export * from './fingerprints.js';

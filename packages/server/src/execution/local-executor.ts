@@ -1,0 +1,208 @@
+import { isoNow, type AssertionSpec, type WorkflowTestSource } from '@verdict/core';
+import type { Store } from '../store/database.js';
+import { fromJson } from '../store/database.js';
+import { failRun, requeueResults, type ResultOutcome } from '../store/transitions/index.js';
+import type { Executor, ExecutorStats } from './executor.js';
+import type { TestJob, TestRunner } from './test-runner.js';
+import { TransitionWriter } from './transition-writer.js';
+
+export interface LocalExecutorOptions {
+  /** Tests executing at once (block executions in flight). */
+  concurrency: number;
+  /** Attempts for a test whose execution failed for reasons other than the block (store, files). */
+  maxAttempts?: number;
+}
+
+interface RunState {
+  runId: string;
+  jobs: TestJob[];
+  inFlight: Map<string, AbortController>;
+  /** No pending rows left in the store to fetch. */
+  exhausted: boolean;
+  fetching: boolean;
+}
+
+const INFRASTRUCTURE_RETRY_DELAY_MS = 200;
+
+/**
+ * The embedded executor: pulls pending rows of live runs from the store a batch at a time,
+ * runs them with bounded concurrency, and records every transition through the TransitionWriter.
+ * Runs share the slots round-robin so a large run does not starve a small one.
+ */
+export class LocalExecutor implements Executor {
+  private readonly runs = new Map<string, RunState>();
+  private readonly writer: TransitionWriter;
+  private inFlight = 0;
+  private stopped = false;
+  private nextRun = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly runner: TestRunner,
+    private readonly options: LocalExecutorOptions,
+  ) {
+    this.writer = new TransitionWriter(store);
+  }
+
+  async start(): Promise<void> {
+    const live = await this.store.db.selectFrom('test_runs').select('id').where('status', 'in', ['pending', 'queued', 'running']).orderBy('id').execute();
+    for (const { id } of live) {
+      await this.store.db.transaction().execute((trx) => requeueResults(trx, id));
+      this.submitRun(id);
+    }
+  }
+
+  submitRun(runId: string): void {
+    if (this.stopped || this.runs.has(runId)) return;
+    this.runs.set(runId, { runId, jobs: [], inFlight: new Map(), exhausted: false, fetching: false });
+    this.pump();
+  }
+
+  abortRun(runId: string): void {
+    const state = this.runs.get(runId);
+    if (!state) return;
+    this.runs.delete(runId);
+    state.jobs = [];
+    for (const controller of state.inFlight.values()) controller.abort(new DOMException('The test run was cancelled.', 'AbortError'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const runId of [...this.runs.keys()]) this.abortRun(runId);
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.writer.drain();
+  }
+
+  stats(): ExecutorStats {
+    let queued = 0;
+    for (const state of this.runs.values()) queued += state.jobs.length;
+    return { kind: 'local', concurrency: this.options.concurrency, inFlight: this.inFlight, queued };
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    const states = [...this.runs.values()];
+    let idleRounds = 0;
+    while (this.inFlight < this.options.concurrency && states.length > 0 && idleRounds < states.length) {
+      const state = states[this.nextRun++ % states.length]!;
+      const job = state.jobs.shift();
+      if (!job) {
+        idleRounds++;
+        this.refill(state);
+        continue;
+      }
+      idleRounds = 0;
+      void this.execute(state, job);
+    }
+    for (const state of states) if (state.jobs.length < this.options.concurrency) this.refill(state);
+  }
+
+  /** Fetches the next batch of pending rows of a run and marks them queued. */
+  private refill(state: RunState): void {
+    if (state.fetching || state.exhausted || this.stopped) return;
+    state.fetching = true;
+    void this.fetchJobs(state)
+      .catch((error) => this.failRunSafely(state.runId, error))
+      .finally(() => {
+        state.fetching = false;
+        this.pump();
+      });
+  }
+
+  private async fetchJobs(state: RunState): Promise<void> {
+    const batchSize = Math.max(64, this.options.concurrency * 4);
+    const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'workflow_id', 'version_id', 'status']).where('id', '=', state.runId).executeTakeFirst();
+    if (!run || !['pending', 'queued', 'running'].includes(run.status)) {
+      this.runs.delete(state.runId);
+      return;
+    }
+    const rows = await this.store.db
+      .selectFrom('test_results')
+      .select(['id', 'test_id', 'block_id', 'source', 'assertion'])
+      .where('run_id', '=', state.runId)
+      .where('status', '=', 'pending')
+      .orderBy('position')
+      .limit(batchSize)
+      .execute();
+    if (rows.length < batchSize) state.exhausted = true;
+    if (rows.length === 0) {
+      if (state.inFlight.size === 0 && state.jobs.length === 0) this.runs.delete(state.runId);
+      return;
+    }
+    const queued = await this.writer.queue(state.runId, rows.map((row) => row.id));
+    if (!this.runs.has(state.runId)) return;
+    for (const row of rows) {
+      if (!queued.has(row.id)) continue;
+      state.jobs.push({
+        runId: state.runId,
+        resultId: row.id,
+        testId: row.test_id,
+        organizationId: run.organization_id,
+        workflowId: run.workflow_id,
+        versionId: run.version_id,
+        blockId: row.block_id,
+        source: fromJson<WorkflowTestSource>(row.source)!,
+        assertion: fromJson<AssertionSpec>(row.assertion)!,
+      });
+    }
+  }
+
+  private async execute(state: RunState, job: TestJob): Promise<void> {
+    this.inFlight++;
+    const controller = new AbortController();
+    state.inFlight.set(job.resultId, controller);
+    try {
+      if (!(await this.writer.start(job.runId, job.resultId))) return;
+      if (controller.signal.aborted) return;
+      const outcome = await this.runWithRetries(job, controller.signal);
+      if (outcome && !controller.signal.aborted) await this.writer.finish(job.runId, outcome);
+    } catch (error) {
+      if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
+    } finally {
+      state.inFlight.delete(job.resultId);
+      this.inFlight--;
+      if (state.exhausted && state.jobs.length === 0 && state.inFlight.size === 0) this.runs.delete(state.runId);
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.pump();
+    }
+  }
+
+  private async runWithRetries(job: TestJob, signal: AbortSignal): Promise<ResultOutcome | null> {
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runner.run(job, signal);
+      } catch (error) {
+        if (signal.aborted) return null;
+        if (attempt >= maxAttempts) return infrastructureError(job, error, attempt);
+        await new Promise((resolve) => setTimeout(resolve, INFRASTRUCTURE_RETRY_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  private failRunSafely(runId: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.abortRun(runId);
+    void this.store.db
+      .transaction()
+      .execute((trx) => failRun(trx, runId, `The run could not be executed: ${message}`, { message, error_code: 'run_failed' }, isoNow()))
+      .catch(() => undefined);
+  }
+}
+
+function infrastructureError(job: TestJob, error: unknown, attempts: number): ResultOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    resultId: job.resultId,
+    testId: job.testId,
+    status: 'error',
+    verdict: null,
+    outputs: null,
+    routing: null,
+    warnings: [],
+    error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
+    assertionResult: null,
+    durationMs: null,
+  };
+}

@@ -1,0 +1,62 @@
+import type { SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.js';
+
+/**
+ * One submitted job from `run()` to its outcome. Whatever settles it first (worker answer, abort,
+ * wall-clock backstop, worker death, pool close) wins; later attempts are ignored.
+ */
+export class JobTicket {
+  readonly promise: Promise<SandboxOutcome>;
+  #resolve!: (outcome: SandboxOutcome) => void;
+  #settled = false;
+  #startedAt: number | undefined;
+  #backstop: NodeJS.Timeout | undefined;
+  #detachAbort: () => void = () => {};
+
+  constructor(
+    readonly jobId: number,
+    readonly job: SandboxJob,
+    readonly inputJson: string,
+  ) {
+    this.promise = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  onAbort(listener: () => void): void {
+    const signal = this.job.signal;
+    if (!signal) return;
+    signal.addEventListener('abort', listener, { once: true });
+    this.#detachAbort = () => signal.removeEventListener('abort', listener);
+  }
+
+  /** Marks the job as handed to a worker; `onOverdue` fires if no answer came by `afterMs`. */
+  started(afterMs: number, onOverdue: () => void): void {
+    this.#startedAt = performance.now();
+    this.#backstop = setTimeout(onOverdue, afterMs);
+  }
+
+  succeed(output: unknown): void {
+    this.#settle({ ok: true, output, durationMs: this.#elapsedMs() });
+  }
+
+  fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>): void {
+    this.#settle({ ok: false, reason, message, durationMs: this.#elapsedMs(), ...(details ? { details } : {}) });
+  }
+
+  #settle(outcome: SandboxOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#backstop);
+    this.#detachAbort();
+    this.#resolve(outcome);
+  }
+
+  /** Time on a worker; zero for a job that never left the queue. */
+  #elapsedMs(): number {
+    return this.#startedAt === undefined ? 0 : performance.now() - this.#startedAt;
+  }
+}

@@ -1,0 +1,74 @@
+import { Worker } from 'node:worker_threads';
+import type { JobTicket } from './job-ticket.js';
+import type { JobRequest, WorkerReply, WorkerSettings } from './types.js';
+
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+
+export interface SandboxWorkerEvents {
+  ready(worker: SandboxWorker): void;
+  result(worker: SandboxWorker, reply: Extract<WorkerReply, { type: 'result' }>): void;
+  /** The thread ended without being retired: crash, uncaught error or V8 heap limit. */
+  died(worker: SandboxWorker, error: Error | undefined, exitCode: number): void;
+}
+
+/** One worker thread and the job it is running. Once retired, nothing it says is listened to. */
+export class SandboxWorker {
+  readonly #thread: Worker;
+  #retired = false;
+  #ready = false;
+  #lastError: Error | undefined;
+  running: JobTicket | undefined;
+
+  constructor(settings: WorkerSettings, events: SandboxWorkerEvents) {
+    this.#thread = new Worker(WORKER_SCRIPT, { workerData: settings, resourceLimits: threadLimits(settings) });
+    this.#thread.on('message', (reply: WorkerReply) => {
+      if (this.#retired) return;
+      if (reply.type === 'ready') {
+        this.#ready = true;
+        events.ready(this);
+      } else {
+        events.result(this, reply);
+      }
+    });
+    this.#thread.on('error', (error) => {
+      this.#lastError = error;
+    });
+    this.#thread.on('exit', (exitCode) => {
+      if (!this.#retired) events.died(this, this.#lastError, exitCode);
+    });
+  }
+
+  /** False until QuickJS is loaded in the thread; a death before that is a failed start. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  start(ticket: JobTicket): void {
+    this.running = ticket;
+    const request: JobRequest = {
+      jobId: ticket.jobId,
+      code: ticket.job.code,
+      inputJson: ticket.inputJson,
+      timeoutMs: ticket.job.timeoutMs,
+    };
+    this.#thread.postMessage(request);
+  }
+
+  /** Stops the thread even mid-computation (V8 terminates a spinning wasm loop within milliseconds). */
+  async retire(): Promise<void> {
+    this.#retired = true;
+    this.running = undefined;
+    await this.#thread.terminate();
+  }
+}
+
+/**
+ * QuickJS recursion runs on the thread's native stack as well as the wasm stack, at about twice
+ * the bytes of the QuickJS stack limit; give V8 enough so QuickJS's own "stack overflow" wins.
+ */
+function threadLimits(settings: WorkerSettings) {
+  return {
+    stackSizeMb: Math.max(4, Math.ceil((settings.maxStackKb * 3) / 1024) + 1),
+    maxOldGenerationSizeMb: 64 + settings.memoryLimitMb * 4,
+  };
+}

@@ -1,0 +1,71 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalJson, sha256Hex } from '@verdict/core';
+import type { ModelCacheMode } from './config.js';
+import { ModelCacheMissError } from './errors.js';
+
+/** What a cache entry holds: the request it answers (for people reading the file) and the answer. */
+interface CacheEntry {
+  model: string;
+  request: unknown;
+  response: unknown;
+}
+
+/**
+ * Opt-in record/replay of model answers, one JSON file per request under `dir`, named by
+ * sha256(canonicalJson({model, request})). `readwrite` answers from the cache and records misses;
+ * `replay` never reaches the server: a miss is a ModelCacheMissError.
+ */
+export class ModelResponseCache {
+  constructor(
+    readonly mode: ModelCacheMode,
+    private readonly dir: string,
+  ) {}
+
+  static keyOf(model: string, request: unknown): string {
+    return sha256Hex(canonicalJson({ model, request }));
+  }
+
+  /**
+   * The cached answer to `request`, or `compute()`'s answer (recorded in `readwrite` mode).
+   * `cached` tells which one it was.
+   */
+  async through<T>(model: string, request: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
+    if (this.mode === 'off') return { value: await compute(), cached: false };
+    const key = ModelResponseCache.keyOf(model, request);
+    const hit = await this.read(key);
+    if (hit !== undefined) return { value: hit.response as T, cached: true };
+    if (this.mode === 'replay') throw new ModelCacheMissError(key, model);
+    const value = await compute();
+    await this.write(key, { model, request, response: value });
+    return { value, cached: false };
+  }
+
+  private path(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  private async read(key: string): Promise<CacheEntry | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path(key), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as CacheEntry;
+    } catch {
+      return undefined; // a torn or hand-edited entry is a miss, and readwrite mode overwrites it
+    }
+  }
+
+  private async write(key: string, entry: CacheEntry): Promise<void> {
+    const path = this.path(key);
+    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+    // Write then rename, so a concurrent reader never sees half an entry.
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(temporary, JSON.stringify(entry, null, 1));
+    await rename(temporary, path);
+  }
+}

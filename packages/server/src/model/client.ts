@@ -1,0 +1,231 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { ModelResponseCache } from './cache.js';
+import { resolveChatModel, type ModelConfig, type StructuredOutputMode } from './config.js';
+import { ModelError, ModelNotConfiguredError, ModelOutputError, ModelProviderError } from './errors.js';
+import { readJsonAnswer } from './json-answer.js';
+import { Semaphore } from './limiter.js';
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
+
+export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ChatContentPart[];
+}
+
+export interface ChatJsonRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** The answer must match it; also sent as the response format when the server supports that. */
+  jsonSchema?: object;
+  schemaName?: string;
+  temperature?: number;
+  /** Tells apart otherwise identical calls (consensus samples), so the cache records each one. */
+  sample?: number;
+  signal: AbortSignal;
+}
+
+export interface ChatJsonResult {
+  value: unknown;
+  /** The model's text answer the value was read from. */
+  raw: string;
+  /** True when the answer came from the response cache (then `attempts` is 0). */
+  cached: boolean;
+  /** HTTP requests made, retries and the repair turn included. */
+  attempts: number;
+}
+
+export interface EmbedRequest {
+  model: string;
+  texts: string[];
+  signal: AbortSignal;
+}
+
+export interface EmbedResult {
+  vectors: number[][];
+  cached: boolean;
+  attempts: number;
+}
+
+export interface ModelClientOptions {
+  /** Overrides the backoff timings (tests make them short); `maxRetries` comes from the config. */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+}
+
+interface Answer {
+  value: unknown;
+  raw: string;
+  attempts: number;
+}
+
+type ResponseFormatMode = Exclude<StructuredOutputMode, 'auto'>;
+const AUTO_FORMATS: readonly ResponseFormatMode[] = ['json_schema', 'json_object', 'prompt'];
+
+/**
+ * One OpenAI-compatible model provider: the `openai` client with its own retries turned off, a
+ * signal-aware retry loop, a limit on concurrent requests and the optional response cache.
+ * Create one per process and share it: the concurrency limit is per instance.
+ */
+export class ModelClient {
+  private readonly openai: OpenAI | null;
+  private readonly limiter: Semaphore;
+  private readonly cache: ModelResponseCache;
+  private readonly retryPolicy: RetryPolicy;
+  /** Per model, the first response format its server accepted, so later calls skip refused ones. */
+  private readonly acceptedFormat = new Map<string, ResponseFormatMode>();
+
+  constructor(
+    readonly config: ModelConfig,
+    options: ModelClientOptions = {},
+  ) {
+    this.openai =
+      config.baseURL === null ? null : new OpenAI({ baseURL: config.baseURL, apiKey: config.apiKey, maxRetries: 0, timeout: config.timeoutMs });
+    this.limiter = new Semaphore(config.concurrency);
+    this.cache = new ModelResponseCache(config.cacheMode, config.cacheDir);
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: config.maxRetries };
+  }
+
+  /** The chat model for a block's `model` setting (aliases and absence mean `VERDICT_MODEL`). */
+  chatModel(requested: unknown): string {
+    const model = resolveChatModel(this.config, requested);
+    if (model === null) {
+      throw new ModelNotConfiguredError('This block names no model (or a retab-* alias) and VERDICT_MODEL is not set; set VERDICT_MODEL or the block\'s model.');
+    }
+    return model;
+  }
+
+  embeddingModel(): string {
+    if (this.config.embeddingModel === null) {
+      throw new ModelNotConfiguredError('Embedding similarity needs VERDICT_EMBEDDING_MODEL, and it is not set.');
+    }
+    return this.config.embeddingModel;
+  }
+
+  /**
+   * Asks for a JSON answer, validated against `jsonSchema` when given. An answer that is not valid
+   * JSON or misses the schema gets one repair turn; still wrong → ModelOutputError.
+   */
+  async chatJson(request: ChatJsonRequest): Promise<ChatJsonResult> {
+    const { model, messages, jsonSchema, temperature, sample } = request;
+    const cacheKey = { kind: 'chat_json', messages, json_schema: jsonSchema, temperature, sample };
+    const { value, cached } = await this.cache.through(model, cacheKey, () => this.answerJson(request));
+    return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts };
+  }
+
+  async embed({ model, texts, signal }: EmbedRequest): Promise<EmbedResult> {
+    if (texts.length === 0) return { vectors: [], cached: false, attempts: 0 };
+    const { value, cached } = await this.cache.through(model, { kind: 'embeddings', texts }, async () => {
+      const openai = this.requireServer();
+      const { value: response, attempts } = await this.request(
+        (signal) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal }),
+        signal,
+      );
+      return { vectors: embeddingVectors(response, texts.length), attempts };
+    });
+    return { vectors: value.vectors, cached, attempts: cached ? 0 : value.attempts };
+  }
+
+  private async answerJson(request: ChatJsonRequest): Promise<Answer> {
+    const first = await this.complete(request.messages, request);
+    const firstAnswer = readJsonAnswer(first.text, request.jsonSchema);
+    if (firstAnswer.ok) return { value: firstAnswer.value, raw: first.text, attempts: first.attempts };
+    const repairMessages: ChatMessage[] = [
+      ...request.messages,
+      { role: 'assistant', content: first.text },
+      { role: 'user', content: `That answer cannot be used: ${firstAnswer.problem}. Answer again with only the corrected JSON value.` },
+    ];
+    const second = await this.complete(repairMessages, request);
+    const secondAnswer = readJsonAnswer(second.text, request.jsonSchema);
+    const attempts = first.attempts + second.attempts;
+    if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts };
+    throw new ModelOutputError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, {
+      model: request.model,
+      attempts,
+      answer: second.text.slice(0, 2000),
+    });
+  }
+
+  /** One chat completion, walking down the response formats the server refuses (with a 400). */
+  private async complete(messages: ChatMessage[], request: ChatJsonRequest): Promise<{ text: string; attempts: number }> {
+    const formats = this.formatsToTry(request);
+    let attempts = 0;
+    for (const [index, format] of formats.entries()) {
+      try {
+        const result = await this.completeWith(format, messages, request);
+        this.acceptedFormat.set(request.model, format);
+        return { text: result.text, attempts: attempts + result.attempts };
+      } catch (error) {
+        const refused = error instanceof ModelProviderError && error.details.status === 400;
+        if (!refused || index === formats.length - 1) throw error;
+        attempts += Number(error.details.attempts ?? 1);
+      }
+    }
+    throw new Error('unreachable: formatsToTry never returns an empty list');
+  }
+
+  private formatsToTry(request: ChatJsonRequest): readonly ResponseFormatMode[] {
+    const mode = this.config.structuredOutput;
+    if (mode !== 'auto') return [mode === 'json_schema' && request.jsonSchema === undefined ? 'json_object' : mode];
+    const usable = request.jsonSchema === undefined ? AUTO_FORMATS.slice(1) : AUTO_FORMATS;
+    const accepted = this.acceptedFormat.get(request.model);
+    return accepted !== undefined && usable.includes(accepted) ? usable.slice(usable.indexOf(accepted)) : usable;
+  }
+
+  private async completeWith(format: ResponseFormatMode, messages: ChatMessage[], request: ChatJsonRequest): Promise<{ text: string; attempts: number }> {
+    const openai = this.requireServer();
+    const body: ChatCompletionCreateParamsNonStreaming = {
+      model: request.model,
+      messages: withFormatInstructions(format, messages, request.jsonSchema) as ChatCompletionMessageParam[],
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...responseFormat(format, request),
+    };
+    const { value: completion, attempts } = await this.request((signal) => openai.chat.completions.create(body, { signal }), request.signal);
+    return { text: completion.choices[0]?.message?.content ?? '', attempts };
+  }
+
+  /** One HTTP request under the concurrency limit, retried; the limit is held only while a request is in flight. */
+  private request<T>(send: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<{ value: T; attempts: number }> {
+    return withRetries(() => this.limiter.run(() => send(signal), signal), this.retryPolicy, signal);
+  }
+
+  private requireServer(): OpenAI {
+    if (this.openai === null) {
+      throw new ModelNotConfiguredError('VERDICT_MODEL_BASE_URL is not set: only answers recorded in the model cache can be replayed.');
+    }
+    return this.openai;
+  }
+}
+
+function schemaName(name: string | undefined): string {
+  const cleaned = (name ?? 'answer').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  return cleaned === '' ? 'answer' : cleaned;
+}
+
+function responseFormat(format: ResponseFormatMode, request: ChatJsonRequest): Pick<ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+  if (format === 'json_schema' && request.jsonSchema !== undefined) {
+    // strict: false because user schemas rarely meet OpenAI's strict subset; our own validation does the enforcing.
+    const jsonSchema = { name: schemaName(request.schemaName), schema: request.jsonSchema as Record<string, unknown>, strict: false };
+    return { response_format: { type: 'json_schema', json_schema: jsonSchema } };
+  }
+  return format === 'json_object' ? { response_format: { type: 'json_object' } } : {};
+}
+
+/** Without a schema response format, the schema travels in the prompt (JSON mode also requires the word "JSON" there). */
+function withFormatInstructions(format: ResponseFormatMode, messages: ChatMessage[], jsonSchema: object | undefined): ChatMessage[] {
+  if (format === 'json_schema' && jsonSchema !== undefined) return messages;
+  const instruction =
+    jsonSchema === undefined
+      ? 'Answer with a single JSON value and nothing else.'
+      : `Answer with a single JSON value and nothing else. It must match this JSON Schema:\n${JSON.stringify(jsonSchema)}`;
+  return [{ role: 'system', content: instruction }, ...messages];
+}
+
+function embeddingVectors(response: OpenAI.Embeddings.CreateEmbeddingResponse, expected: number): number[][] {
+  const rows = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
+  const vectors = rows.map((row) => row.embedding);
+  const wellFormed = vectors.length === expected && vectors.every((v) => Array.isArray(v) && v.length > 0 && v.every(Number.isFinite));
+  if (!wellFormed) {
+    throw new ModelError(`The embeddings answer held ${vectors.length} usable vectors for ${expected} texts.`, 'provider_error', { expected });
+  }
+  return vectors;
+}

@@ -1,0 +1,13 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { workflowRoutes } from './workflows.js';
+import { testRoutes } from './tests.js';
+import { testRunRoutes } from './test-runs.js';
+import { testResultRoutes } from './test-results.js';
+
+/** Every /v1 resource is its own plugin; each registers only what it owns. */
+export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(workflowRoutes);
+  await app.register(testRoutes);
+  await app.register(testRunRoutes);
+  await app.register(testResultRoutes);
+};

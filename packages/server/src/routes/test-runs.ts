@@ -1,0 +1,77 @@
+import {
+  CancelWorkflowTestRunRequest,
+  CreateWorkflowTestRunRequest,
+  paginated,
+  paginationQuery,
+  refineCursors,
+  RUN_SORT_KEYS,
+  RunStatusFilter,
+  TRIGGER_TYPES,
+  WorkflowTestRun,
+} from '@verdict/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listRuns } from '../store/runs.js';
+
+const RunParams = z.object({ run_id: z.string() });
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `YYYY-MM-DD` or an ISO datetime (a space instead of `T`, as Python's str(datetime) sends, is accepted). */
+function dateBound(edge: 'start' | 'end') {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const text = value.trim();
+      if (DATE_ONLY.test(text)) return `${text}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z`;
+      const parsed = Date.parse(text.replace(' ', 'T'));
+      if (Number.isNaN(parsed)) {
+        ctx.addIssue({ code: 'custom', message: 'Use a date (YYYY-MM-DD) or an ISO-8601 datetime.' });
+        return z.NEVER;
+      }
+      return new Date(parsed).toISOString();
+    })
+    .optional();
+}
+
+const ListRunsQuery = paginationQuery(50)
+  .extend({
+    workflow_id: z.string().optional(),
+    test_id: z.string().optional(),
+    target_block_id: z.string().optional(),
+    status: RunStatusFilter.optional(),
+    exclude_status: RunStatusFilter.optional(),
+    trigger_type: z.enum(TRIGGER_TYPES).optional(),
+    from_date: dateBound('start'),
+    to_date: dateBound('end'),
+    sort_by: z
+      .string()
+      .transform((value) => value.replace(/^timing\./, ''))
+      .pipe(z.enum(RUN_SORT_KEYS, { message: `sort_by must be one of ${RUN_SORT_KEYS.join(', ')} (optionally prefixed with "timing.")` }))
+      .default('created_at'),
+  })
+  .superRefine(refineCursors);
+
+export const testRunRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { runs, store } = app.services;
+
+  app.post('/workflows/tests/runs', { schema: { body: CreateWorkflowTestRunRequest, response: { 202: WorkflowTestRun } } }, async (request, reply) => {
+    reply.status(202);
+    return runs.create(request.principal.organizationId, { type: 'api', api_key_id: request.principal.apiKeyId }, request.body);
+  });
+
+  app.get('/workflows/tests/runs', { schema: { querystring: ListRunsQuery, response: { 200: paginated(WorkflowTestRun, 'WorkflowTestRunList') } } }, async (request) => {
+    const { limit, order, before, after, from_date, to_date, sort_by, ...filters } = request.query;
+    return listRuns(store.db, request.principal.organizationId, { ...filters, fromInstant: from_date, toInstant: to_date, sortBy: sort_by }, { limit, order, before, after });
+  });
+
+  app.get('/workflows/tests/runs/:run_id', { schema: { params: RunParams, response: { 200: WorkflowTestRun } } }, async (request) =>
+    runs.get(request.principal.organizationId, request.params.run_id),
+  );
+
+  app.post(
+    '/workflows/tests/runs/:run_id/cancel',
+    { schema: { params: RunParams, body: CancelWorkflowTestRunRequest.nullish(), response: { 200: WorkflowTestRun } } },
+    async (request) => runs.cancel(request.principal.organizationId, request.params.run_id, request.body?.reason ?? null),
+  );
+};

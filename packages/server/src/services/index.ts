@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import type { Store } from '../store/database.js';
+import type { Executor } from '../execution/executor.js';
+import type { ApiKeyAuthenticator, Principal } from './auth.js';
+import type { TestRunService } from './test-runs.js';
+import type { FileService } from './files.js';
+import type { AssertionModelProvider } from '@verdict/core';
+
+/** The shared services every route reaches through `app.services`, created once per process. */
+export interface Services {
+  store: Store;
+  auth: ApiKeyAuthenticator;
+  runs: TestRunService;
+  executor: Executor;
+  files: FileService;
+  /** Judge and embeddings for model-backed assertion kinds; null when no model server is configured. */
+  assertionProvider: AssertionModelProvider | null;
+  /** Set by the dashboard so its session cookie also authenticates API calls made by its pages. */
+  sessionPrincipal?: (request: FastifyRequest) => Promise<Principal | null>;
+}

@@ -1,0 +1,212 @@
+import {
+  blockConfigFingerprint,
+  executionFingerprint,
+  handleInputsFingerprint,
+  isoNow,
+  newId,
+  type CreateWorkflowTestRunRequest,
+  type HandleInput,
+  type Trigger,
+  type WorkflowTestRun,
+  type WorkflowTestSource,
+} from '@verdict/core';
+import type { Transaction } from 'kysely';
+import type { Executor } from '../execution/executor.js';
+import { ApiError, conflict, notFound } from '../http/errors.js';
+import type { Store } from '../store/database.js';
+import { fromJson } from '../store/database.js';
+import { findBlockRow } from '../store/graph.js';
+import { findRunRow, runFromRow } from '../store/runs.js';
+import type { Database } from '../store/schema.js';
+import { cancelRun, insertPendingResults, insertRun, type NewResult } from '../store/transitions/index.js';
+import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
+import { requireWorkflowRow } from '../store/workflows.js';
+import { requireTestRow } from '../store/tests.js';
+
+const TESTS_PER_PAGE = 2000;
+
+export interface RunScopeFilter {
+  blockId?: string;
+  testId?: string;
+}
+
+export class TestRunService {
+  constructor(
+    private readonly store: Store,
+    private readonly executor: Executor,
+  ) {}
+
+  async get(organizationId: string, runId: string): Promise<WorkflowTestRun> {
+    const row = await findRunRow(this.store.db, organizationId, runId);
+    if (!row) throw runNotFound(runId);
+    return runFromRow(row);
+  }
+
+  /** Snapshots the draft, selects the tests in scope and writes the run with its rows in one transaction. */
+  async create(organizationId: string, trigger: Trigger, request: CreateWorkflowTestRunRequest): Promise<WorkflowTestRun> {
+    const db = this.store.db;
+    const workflowId = request.workflow_id;
+    await requireWorkflowRow(db, organizationId, workflowId);
+    const scope = await this.resolveScope(organizationId, workflowId, request);
+    const runId = newId('testRun');
+    const now = isoNow();
+    const run = await db.transaction().execute(async (trx) => {
+      const snapshot = await snapshotDraft(trx, organizationId, workflowId);
+      const total = await insertResultsForScope(trx, { organizationId, workflowId, runId, snapshot, scope, now });
+      if (total === 0) throw noTestsInScope(workflowId, scope);
+      const runRow = {
+        id: runId,
+        organization_id: organizationId,
+        workflow_id: workflowId,
+        version_id: snapshot.versionId,
+        trigger: JSON.stringify(trigger),
+        trigger_type: trigger.type,
+        status: 'pending',
+        cancel_reason: null,
+        error_message: null,
+        error_details: null,
+        target_block_id: scope.blockId ?? null,
+        test_id: scope.testId ?? null,
+        total_tests: total,
+        n_pending: total,
+        n_queued: 0,
+        n_running: 0,
+        n_completed: 0,
+        n_error: 0,
+        n_cancelled: 0,
+        n_passed: 0,
+        n_failed: 0,
+        n_blocked: 0,
+        created_at: now,
+        started_at: null,
+        completed_at: null,
+      };
+      await insertRun(trx, runRow);
+      return runRow;
+    });
+    this.executor.submitRun(runId);
+    return runFromRow(run);
+  }
+
+  /** DECISIONS §4: one conditional update decides; in-flight work is told to stop after it commits. */
+  async cancel(organizationId: string, runId: string, reason: string | null): Promise<WorkflowTestRun> {
+    const db = this.store.db;
+    const { outcome, status } = await db.transaction().execute((trx) => cancelRun(trx, organizationId, runId, reason, isoNow()));
+    if (outcome === 'not_found') throw runNotFound(runId);
+    if (outcome === 'not_cancellable') {
+      throw conflict(`Run \`${runId}\` is already ${status}; only pending, queued or running runs can be cancelled.`, { run_id: runId, status }, 'run_not_cancellable');
+    }
+    if (outcome === 'cancelled') this.executor.abortRun(runId);
+    return this.get(organizationId, runId);
+  }
+
+  async cancelLiveRunsOfWorkflow(organizationId: string, workflowId: string, reason: string): Promise<void> {
+    const live = await this.store.db
+      .selectFrom('test_runs')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('workflow_id', '=', workflowId)
+      .where('status', 'in', ['pending', 'queued', 'running'])
+      .execute();
+    for (const { id } of live) await this.cancel(organizationId, id, reason).catch(() => undefined);
+  }
+
+  private async resolveScope(organizationId: string, workflowId: string, request: CreateWorkflowTestRunRequest): Promise<RunScopeFilter> {
+    const scope = request.scope;
+    if (!scope || scope.type === 'workflow') return {};
+    if (scope.type === 'block') {
+      const block = await findBlockRow(this.store.db, organizationId, scope.block_id, workflowId);
+      if (!block) throw notFound('block_not_found', `No block \`${scope.block_id}\` in workflow \`${workflowId}\`.`, { block_id: scope.block_id, workflow_id: workflowId });
+      return { blockId: scope.block_id };
+    }
+    const test = await requireTestRow(this.store.db, organizationId, scope.test_id);
+    if (test.workflow_id !== workflowId) {
+      throw notFound('test_not_found', `Test \`${scope.test_id}\` belongs to workflow \`${test.workflow_id}\`, not \`${workflowId}\`.`, { test_id: scope.test_id });
+    }
+    return { testId: scope.test_id, blockId: test.block_id };
+  }
+}
+
+export function runNotFound(runId: string): ApiError {
+  return notFound('run_not_found', `No test run \`${runId}\` in this organization.`, { run_id: runId });
+}
+
+function noTestsInScope(workflowId: string, scope: RunScopeFilter): ApiError {
+  const where = scope.blockId ? `block \`${scope.blockId}\` of workflow \`${workflowId}\`` : `workflow \`${workflowId}\``;
+  return new ApiError(422, 'no_tests_in_scope', `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`, {
+    workflow_id: workflowId,
+    ...(scope.blockId ? { block_id: scope.blockId } : {}),
+  });
+}
+
+interface ScopeInsert {
+  organizationId: string;
+  workflowId: string;
+  runId: string;
+  snapshot: WorkflowSnapshot;
+  scope: RunScopeFilter;
+  now: string;
+}
+
+/** Copies each selected test (source and assertion as they are now) into a pending row, page by page. */
+async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeInsert): Promise<number> {
+  const blocks = new Map(insert.snapshot.blocks.map((block) => [block.id, block]));
+  const blockFingerprints = new Map<string, string>();
+  let position = 0;
+  let afterId = '';
+  for (;;) {
+    let query = trx
+      .selectFrom('tests')
+      .select(['id', 'block_id', 'source', 'assertion'])
+      .where('organization_id', '=', insert.organizationId)
+      .where('workflow_id', '=', insert.workflowId)
+      .where('id', '>', afterId);
+    if (insert.scope.blockId) query = query.where('block_id', '=', insert.scope.blockId);
+    if (insert.scope.testId) query = query.where('id', '=', insert.scope.testId);
+    const tests = await query.orderBy('id').limit(TESTS_PER_PAGE).execute();
+    if (tests.length === 0) break;
+    const rows: NewResult[] = tests.map((test) => {
+      const block = blocks.get(test.block_id);
+      const blockFingerprint = blockFingerprints.get(test.block_id) ?? (block ? blockConfigFingerprint(block) : '');
+      blockFingerprints.set(test.block_id, blockFingerprint);
+      const source = fromJson<WorkflowTestSource>(test.source)!;
+      const inputs: Record<string, HandleInput> = source.type === 'manual' ? source.handle_inputs : {};
+      const handleFingerprint = handleInputsFingerprint(inputs);
+      return {
+        id: newId('testResult'),
+        organization_id: insert.organizationId,
+        run_id: insert.runId,
+        position: position++,
+        test_id: test.id,
+        workflow_id: insert.workflowId,
+        block_id: test.block_id,
+        block_type: block?.type ?? 'unknown',
+        status: 'pending',
+        verdict: null,
+        attempts: 0,
+        source: test.source,
+        assertion: test.assertion,
+        outputs: null,
+        routing: null,
+        warnings: null,
+        error: null,
+        assertion_result: null,
+        handle_inputs_fingerprint: handleFingerprint,
+        block_config_fingerprint: blockFingerprint,
+        workflow_draft_fingerprint: insert.snapshot.draftFingerprint,
+        execution_fingerprint: executionFingerprint({
+          handle_inputs_fingerprint: handleFingerprint,
+          block_config_fingerprint: blockFingerprint,
+          workflow_draft_fingerprint: insert.snapshot.draftFingerprint,
+        }),
+        duration_ms: null,
+        created_at: insert.now,
+        started_at: null,
+        completed_at: null,
+      };
+    });
+    await insertPendingResults(trx, rows);
+    afterId = tests[tests.length - 1]?.id ?? afterId;
+  }
+  return position;
+}

@@ -1,0 +1,171 @@
+import {
+  deriveHandles,
+  isoNow,
+  newId,
+  parsePath,
+  validateCondition,
+  type AssertionSpec,
+  type AssertionSpecInput,
+  type BlockConfig,
+  type BlockType,
+  type CreateWorkflowTestRequest,
+  type UpdateWorkflowTestRequest,
+  type WorkflowTest,
+  type WorkflowTestSource,
+  TESTABLE_BLOCK_TYPES,
+} from '@verdict/core';
+import type { Kysely, Selectable } from 'kysely';
+import { validationError, type ValidationIssue } from '../http/errors.js';
+import { fromJson, toJson } from '../store/database.js';
+import { findBlockRow, loadDraft } from '../store/graph.js';
+import type { BlocksTable, Database } from '../store/schema.js';
+import { listTestRows, requireTestRow, testsFromRows, type TestRow, type TestValidity } from '../store/tests.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { requireWorkflowRow } from '../store/workflows.js';
+import type { Services } from './index.js';
+
+type BlockRow = Selectable<BlocksTable>;
+
+function handlesOf(block: BlockRow) {
+  return deriveHandles(block.type as BlockType, fromJson<BlockConfig>(block.config));
+}
+
+function isTestable(type: string): boolean {
+  return (TESTABLE_BLOCK_TYPES as readonly string[]).includes(type);
+}
+
+/** What makes a test unable to run against the current draft (read-time validation of §9.7). */
+function validityAgainst(blocks: Map<string, BlockRow>) {
+  return (row: TestRow): TestValidity => {
+    const block = blocks.get(row.block_id);
+    if (!block) return { status: 'invalid', issues: [{ code: 'block_missing', message: `Block \`${row.block_id}\` is no longer in the workflow draft.` }] };
+    const assertion = fromJson<AssertionSpec>(row.assertion);
+    const handle = assertion?.target.output_handle_id;
+    if (handle && !handlesOf(block).outputs.some((output) => output.id === handle)) {
+      return { status: 'invalid', issues: [{ code: 'output_handle_missing', message: `Block \`${row.block_id}\` no longer has the output handle \`${handle}\`.` }] };
+    }
+    return { status: 'valid', issues: [] };
+  };
+}
+
+async function withValidity(db: Kysely<Database>, organizationId: string, workflowId: string, rows: TestRow[]): Promise<WorkflowTest[]> {
+  const { blocks } = await loadDraft(db, organizationId, workflowId);
+  return testsFromRows(db, rows, validityAgainst(new Map(blocks.map((block) => [block.id, block]))));
+}
+
+function assertionIssues(block: BlockRow, assertion: AssertionSpecInput): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const outputs = handlesOf(block).outputs.map((handle) => handle.id);
+  if (!outputs.includes(assertion.target.output_handle_id)) {
+    issues.push({
+      path: 'body.assertion.target.output_handle_id',
+      message: `\`${assertion.target.output_handle_id}\` is not an output handle of block \`${block.id}\`; its output handles are ${outputs.map((id) => `\`${id}\``).join(', ') || 'none'}`,
+    });
+  }
+  const path = parsePath(assertion.target.path);
+  if (!path.ok) issues.push({ path: 'body.assertion.target.path', message: path.message });
+  for (const problem of validateCondition(assertion.condition)) {
+    issues.push({ path: ['body.assertion.condition', ...problem.path].join('.'), message: problem.message });
+  }
+  return issues;
+}
+
+async function sourceIssues(services: Services, organizationId: string, block: BlockRow, source: WorkflowTestSource): Promise<{ issues: ValidationIssue[]; normalized: WorkflowTestSource }> {
+  if (source.type === 'run_step') {
+    return {
+      issues: [{ path: 'body.source.type', message: 'run_step sources copy inputs from a workflow run, and this server does not execute workflow runs yet; give the inputs with a manual source' }],
+      normalized: source,
+    };
+  }
+  const inputs = new Map(handlesOf(block).inputs.map((handle) => [handle.id, handle.kind]));
+  const issues: ValidationIssue[] = [];
+  for (const [handleId, input] of Object.entries(source.handle_inputs)) {
+    const kind = inputs.get(handleId);
+    if (!kind) issues.push({ path: `body.source.handle_inputs.${handleId}`, message: `\`${handleId}\` is not an input handle of block \`${block.id}\`; its input handles are ${[...inputs.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}` });
+    else if (kind !== input.type) issues.push({ path: `body.source.handle_inputs.${handleId}.type`, message: `\`${handleId}\` takes ${kind} input, not ${input.type}` });
+  }
+  if (issues.length > 0) return { issues, normalized: source };
+  const normalized = await services.files.normalizeHandleInputs(organizationId, source.handle_inputs);
+  return { issues: normalized.issues.map((issue) => ({ ...issue, path: `body.source.handle_inputs.${issue.path}` })), normalized: { type: 'manual', handle_inputs: normalized.inputs } };
+}
+
+function finalAssertion(assertion: AssertionSpecInput): AssertionSpec {
+  return { id: assertion.id ?? newId('assertion'), target: { output_handle_id: assertion.target.output_handle_id, path: assertion.target.path ?? null }, condition: assertion.condition, label: assertion.label ?? null };
+}
+
+function refuse(issues: ValidationIssue[]): never {
+  throw validationError(`Invalid test: \`${issues[0]!.path}\`: ${issues[0]!.message}.`, issues);
+}
+
+export async function createTest(services: Services, organizationId: string, request: CreateWorkflowTestRequest): Promise<WorkflowTest> {
+  const db = services.store.db;
+  await requireWorkflowRow(db, organizationId, request.workflow_id);
+  const block = await findBlockRow(db, organizationId, request.target.block_id, request.workflow_id);
+  if (!block) refuse([{ path: 'body.target.block_id', message: `workflow \`${request.workflow_id}\` has no block \`${request.target.block_id}\`` }]);
+  if (!isTestable(block.type)) {
+    refuse([{ path: 'body.target.block_id', message: `block \`${block.id}\` is a ${block.type} block, which cannot be tested; testable types are ${TESTABLE_BLOCK_TYPES.join(', ')}` }]);
+  }
+  const { issues: inputIssues, normalized } = await sourceIssues(services, organizationId, block, request.source);
+  const issues = [...assertionIssues(block, request.assertion), ...inputIssues];
+  if (issues.length > 0) refuse(issues);
+  const now = isoNow();
+  const row: TestRow = {
+    id: newId('test'),
+    organization_id: organizationId,
+    workflow_id: request.workflow_id,
+    block_id: block.id,
+    name: request.name ?? null,
+    source: toJson(normalized),
+    assertion: toJson(finalAssertion(request.assertion)),
+    latest_result_id: null,
+    latest_passing_result_id: null,
+    latest_failing_result_id: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('tests').values(row).execute();
+  return (await withValidity(db, organizationId, request.workflow_id, [row]))[0]!;
+}
+
+export async function updateTest(services: Services, organizationId: string, testId: string, request: UpdateWorkflowTestRequest): Promise<WorkflowTest> {
+  const db = services.store.db;
+  const row = await requireTestRow(db, organizationId, testId);
+  const block = await findBlockRow(db, organizationId, row.block_id, row.workflow_id);
+  const changes: Partial<TestRow> = {};
+  if (request.name !== undefined) changes.name = request.name;
+  if (request.assertion !== undefined || request.source !== undefined) {
+    if (!block) refuse([{ path: 'body', message: `block \`${row.block_id}\` is no longer in the workflow; the test's assertion and source cannot change until it is restored` }]);
+    const issues: ValidationIssue[] = [];
+    if (request.assertion) {
+      issues.push(...assertionIssues(block, request.assertion));
+      changes.assertion = toJson(finalAssertion(request.assertion));
+    }
+    if (request.source) {
+      const checked = await sourceIssues(services, organizationId, block, request.source);
+      issues.push(...checked.issues);
+      changes.source = toJson(checked.normalized);
+    }
+    if (issues.length > 0) refuse(issues);
+  }
+  const next = { ...row, ...changes, updated_at: isoNow() };
+  await db.updateTable('tests').set({ ...changes, updated_at: next.updated_at }).where('id', '=', testId).execute();
+  return (await withValidity(db, organizationId, row.workflow_id, [next]))[0]!;
+}
+
+export async function getTest(services: Services, organizationId: string, testId: string): Promise<WorkflowTest> {
+  const row = await requireTestRow(services.store.db, organizationId, testId);
+  return (await withValidity(services.store.db, organizationId, row.workflow_id, [row]))[0]!;
+}
+
+export async function listTests(services: Services, organizationId: string, filter: { workflowId: string; blockId?: string }, request: KeysetRequest) {
+  const db = services.store.db;
+  await requireWorkflowRow(db, organizationId, filter.workflowId);
+  const page = await listTestRows(db, organizationId, filter, request);
+  return { data: await withValidity(db, organizationId, filter.workflowId, page.data), list_metadata: page.list_metadata };
+}
+
+/** Result rows of past runs are kept: runs are history, and their counts must keep adding up. */
+export async function deleteTest(services: Services, organizationId: string, testId: string): Promise<void> {
+  await requireTestRow(services.store.db, organizationId, testId);
+  await services.store.db.deleteFrom('tests').where('id', '=', testId).where('organization_id', '=', organizationId).execute();
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { configFromEnv, type ServerConfig } from '../config.js';
+import { buildApp } from '../http/app.js';
+import { createRuntime, type Runtime } from '../services/create.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** SQLite always; PostgreSQL when scripts/test.mjs (or the caller) provides VERDICT_TEST_DATABASE_URL. */
+export function testStores(): StoreKind[] {
+  return process.env.VERDICT_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, unknown>;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  runtime: Runtime;
+  apiKey: string;
+  config: ServerConfig;
+  request<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+const TEST_KEY = 'vk_test_harness_key_0123456789';
+
+async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const adminUrl = process.env.VERDICT_TEST_DATABASE_URL!;
+  const name = `verdict_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** A real server (real store, real executor, real sandbox) on a throwaway database, driven through inject(). */
+export async function startTestApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'verdict-test-'));
+  const database = store === 'postgres' ? await freshPostgresDatabase() : null;
+  const config = configFromEnv({}, { dataDir, databaseUrl: database?.url ?? null, apiKey: TEST_KEY, sandboxThreads: 2, concurrency: 8, seedDemo: false, ...overrides });
+  const runtime = await createRuntime(config);
+  await runtime.services.executor.start();
+  const app = await buildApp({ services: runtime.services, bodyLimitBytes: config.bodyLimitBytes });
+  await app.ready();
+  return {
+    app,
+    runtime,
+    apiKey: TEST_KEY,
+    config,
+    async request(method, url, body, headers = {}) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'api-key': TEST_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = response.body;
+      return { status: response.statusCode, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    async close() {
+      await app.close();
+      await runtime.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls a run until it is terminal (or the deadline passes) and returns it. */
+export async function waitForRun(test: TestApp, runId: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await test.request('GET', `/v1/workflows/tests/runs/${runId}`);
+    if (['completed', 'error', 'cancelled'].includes(body.lifecycle.status)) return body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${body.lifecycle.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
