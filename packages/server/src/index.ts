@@ -1,1 +1,6 @@
-export {};
+export { startServer, type RunningServer } from './server.js';
+export { configFromEnv, type ServerConfig } from './config.js';
+export { buildApp } from './http/app.js';
+export { createRuntime, type Runtime } from './services/create.js';
+export { openStore, type Store } from './store/database.js';
+export { createApiKey, DEFAULT_ORGANIZATION } from './services/auth.js';

@@ -32,6 +32,7 @@ export type AssertionSpec = z.infer<typeof AssertionSpec>;
 
 export const FAILURE_CODES = [
   'path_not_found',
+  'invalid_path',
   'condition_not_met',
   'type_error',
   'invalid_regex',

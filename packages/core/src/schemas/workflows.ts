@@ -138,3 +138,84 @@ export const DiagnosticIssue = z.object({
 export type DiagnosticIssue = z.infer<typeof DiagnosticIssue>;
 export const Diagnostics = z.object({ is_valid: z.boolean(), issues: z.array(DiagnosticIssue) });
 export type Diagnostics = z.infer<typeof Diagnostics>;
+
+export const DeclarativeValidationResponse = z
+  .object({ workflow_id: z.string(), block_count: z.number().int(), edge_count: z.number().int(), is_valid: z.boolean(), diagnostics: Diagnostics })
+  .meta({ id: 'DeclarativeValidationResponse' });
+export type DeclarativeValidationResponse = z.infer<typeof DeclarativeValidationResponse>;
+
+export const DeclarativePlanSummary = z
+  .object({
+    add: z.number().int(),
+    change: z.number().int(),
+    destroy: z.number().int(),
+    replace: z.number().int(),
+    noop: z.number().int(),
+    total: z.number().int(),
+    has_changes: z.boolean(),
+  })
+  .meta({ id: 'DeclarativePlanSummary' });
+export type DeclarativePlanSummary = z.infer<typeof DeclarativePlanSummary>;
+
+const PlanAction = z.enum(['create', 'update', 'delete']);
+
+export const DeclarativePlanFieldChange = z
+  .object({
+    path: z.array(z.union([z.string(), z.number().int()])),
+    path_display: z.string(),
+    action: PlanAction,
+    before: z.unknown(),
+    after: z.unknown(),
+    before_sensitive: z.boolean(),
+    after_sensitive: z.boolean(),
+    unified_diff: z.string().nullable(),
+  })
+  .meta({ id: 'DeclarativePlanFieldChange' });
+export type DeclarativePlanFieldChange = z.infer<typeof DeclarativePlanFieldChange>;
+
+export const DeclarativePlanChange = z
+  .object({
+    before: z.unknown(),
+    after: z.unknown(),
+    before_sensitive: z.unknown(),
+    after_sensitive: z.unknown(),
+    field_changes: z.array(DeclarativePlanFieldChange),
+  })
+  .meta({ id: 'DeclarativePlanChange' });
+export type DeclarativePlanChange = z.infer<typeof DeclarativePlanChange>;
+
+export const DeclarativePlanResourceChange = z
+  .object({
+    address: z.string(),
+    target: z.enum(['workflow', 'block', 'edge']),
+    target_id: z.string(),
+    name: z.string(),
+    type: z.enum(['workflow', 'edge', ...BLOCK_TYPES]),
+    actions: z.array(PlanAction),
+    summary: z.string(),
+    change: DeclarativePlanChange,
+    path: z.string().nullable(),
+  })
+  .meta({ id: 'DeclarativePlanResourceChange' });
+export type DeclarativePlanResourceChange = z.infer<typeof DeclarativePlanResourceChange>;
+
+const planFields = {
+  workflow_id: z.string(),
+  action: z.enum(['create', 'update', 'noop']),
+  block_count: z.number().int(),
+  edge_count: z.number().int(),
+  diagnostics: Diagnostics,
+  format_version: z.string(),
+  summary: DeclarativePlanSummary,
+  resource_changes: z.array(DeclarativePlanResourceChange),
+  rendered_plan: z.string(),
+};
+export const DeclarativePlanResponse = z.object(planFields).meta({ id: 'DeclarativePlanResponse' });
+export type DeclarativePlanResponse = z.infer<typeof DeclarativePlanResponse>;
+export const DeclarativeApplyResponse = z.object({ ...planFields, created: z.boolean() }).meta({ id: 'DeclarativeApplyResponse' });
+export type DeclarativeApplyResponse = z.infer<typeof DeclarativeApplyResponse>;
+
+export const DeclarativeExportResponse = z
+  .object({ workflow_id: z.string(), yaml_definition: z.string() })
+  .meta({ id: 'DeclarativeExportResponse' });
+export type DeclarativeExportResponse = z.infer<typeof DeclarativeExportResponse>;

@@ -1,12 +1,13 @@
+import { compileJsonSchema } from '../json-schema.js';
 import type { BlockType } from '../schemas/workflows.js';
 import { routeHandleKey } from './handles.js';
 
 /** One problem in a block config; `path` starts inside the config (the caller prefixes `config`). */
-export interface Issue {
+export interface ConfigIssue {
   path: (string | number)[];
   message: string;
 }
-type Path = Issue['path'];
+type Path = ConfigIssue['path'];
 type Config = Record<string, unknown>;
 
 export const FUNCTION_LANGUAGES = ['javascript', 'python'] as const;
@@ -14,8 +15,6 @@ export type FunctionLanguage = (typeof FUNCTION_LANGUAGES)[number];
 export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
 /** Deeper configs are refused so that every recursive walk over them (fingerprints, diffs) stays far from the stack limit. */
 export const MAX_CONFIG_DEPTH = 64;
-
-const JSON_SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 function isRecord(value: unknown): value is Config {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -31,7 +30,7 @@ function describe(value: unknown): string {
   return text.length > 40 ? text.slice(0, 37) + '...' : text;
 }
 
-function issue(path: Path, message: string): Issue {
+function issue(path: Path, message: string): ConfigIssue {
   return { path, message };
 }
 
@@ -55,39 +54,24 @@ export function functionLanguage(config: Config | null): FunctionLanguage | null
   return (FUNCTION_LANGUAGES as readonly string[]).includes(lower) ? (lower as FunctionLanguage) : null;
 }
 
-function integerIssues(value: unknown, path: Path, min: number, max: number): Issue[] {
+function integerIssues(value: unknown, path: Path, min: number, max: number): ConfigIssue[] {
   if (!isSet(value) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) return [];
   return [issue(path, `${path.join('.')} must be a whole number from ${min} to ${max}; got ${describe(value)}.`)];
 }
 
-function optionalStringIssues(entry: Config, key: string, path: Path): Issue[] {
+function optionalStringIssues(entry: Config, key: string, path: Path): ConfigIssue[] {
   const value = entry[key];
   if (!isSet(value) || (typeof value === 'string' && value !== '')) return [];
   return [issue([...path, key], `${key} must be a non-empty string when given; got ${describe(value)}.`)];
 }
 
-/** Structural JSON Schema check: the keywords whose shape is unambiguous, at every level of properties and items. */
-export function jsonSchemaIssues(schema: unknown, path: Path): Issue[] {
-  if (typeof schema === 'boolean') return [];
+/** A JSON Schema (draft 2020-12) must be an object that compiles. */
+export function jsonSchemaIssues(schema: unknown, path: Path): ConfigIssue[] {
   if (!isRecord(schema)) {
     return [issue(path, `${path.join('.')} must be a JSON Schema object, e.g. {"type": "object", "properties": {…}}; got ${describe(schema)}.`)];
   }
-  const issues: Issue[] = [];
-  const types = Array.isArray(schema.type) ? schema.type : isSet(schema.type) ? [schema.type] : [];
-  for (const type of types) {
-    if (typeof type !== 'string' || !JSON_SCHEMA_TYPES.has(type)) {
-      issues.push(issue([...path, 'type'], `${describe(type)} is not a JSON Schema type; use one of ${[...JSON_SCHEMA_TYPES].join(', ')}.`));
-    }
-  }
-  if (isSet(schema.required) && !(Array.isArray(schema.required) && schema.required.every((key) => typeof key === 'string'))) {
-    issues.push(issue([...path, 'required'], 'required must be a list of property names.'));
-  }
-  if (isSet(schema.properties)) {
-    if (!isRecord(schema.properties)) issues.push(issue([...path, 'properties'], 'properties must map property names to schemas.'));
-    else for (const [name, sub] of Object.entries(schema.properties)) issues.push(...jsonSchemaIssues(sub, [...path, 'properties', name]));
-  }
-  if (isSet(schema.items)) issues.push(...jsonSchemaIssues(schema.items, [...path, 'items']));
-  return issues;
+  const compiled = compileJsonSchema(schema);
+  return compiled.ok ? [] : [issue(path, `${path.join('.')}: ${compiled.message}.`)];
 }
 
 interface ListRule {
@@ -98,10 +82,10 @@ interface ListRule {
   required: boolean;
   /** Entries become output routes: each needs a distinct handle key. */
   routes: boolean;
-  entryIssues?: (entry: Config, path: Path) => Issue[];
+  entryIssues?: (entry: Config, path: Path) => ConfigIssue[];
 }
 
-function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (value: string) => string): Issue[] {
+function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (value: string) => string): ConfigIssue[] {
   const seen = new Set<string>();
   return values.flatMap(([value, path]) => {
     if (!seen.has(value)) {
@@ -112,9 +96,9 @@ function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (valu
   });
 }
 
-function entryIssues(entry: unknown, path: Path, rule: ListRule, example: string): Issue[] {
+function entryIssues(entry: unknown, path: Path, rule: ListRule, example: string): ConfigIssue[] {
   if (!isRecord(entry)) return [issue(path, `Each ${rule.noun} must be an object like ${example}; got ${describe(entry)}.`)];
-  const issues: Issue[] = [];
+  const issues: ConfigIssue[] = [];
   if (!isNamed(entry, rule.nameKey)) issues.push(issue([...path, rule.nameKey], `${rule.key}[${path[1]}] needs a non-empty ${rule.nameKey}.`));
   if (rule.routes) issues.push(...optionalStringIssues(entry, 'handle_key', path));
   issues.push(...(rule.entryIssues?.(entry, path) ?? []));
@@ -125,7 +109,7 @@ function isNamed(entry: unknown, nameKey: string): entry is Config {
   return isRecord(entry) && typeof entry[nameKey] === 'string' && entry[nameKey].trim() !== '';
 }
 
-function listIssues(config: Config, rule: ListRule): Issue[] {
+function listIssues(config: Config, rule: ListRule): ConfigIssue[] {
   const list = config[rule.key];
   const example = rule.routes ? `{${rule.nameKey}: "…", handle_key?: "…"}` : `{${rule.nameKey}: "…"}`;
   if (!isSet(list) || (Array.isArray(list) && list.length === 0)) {
@@ -150,18 +134,18 @@ function listIssues(config: Config, rule: ListRule): Issue[] {
   return issues;
 }
 
-function inputTypeIssues(entry: Config, path: Path): Issue[] {
+function inputTypeIssues(entry: Config, path: Path): ConfigIssue[] {
   if (entry.type === 'file' || entry.type === 'json') return [];
   return [issue([...path, 'type'], `Input type must be "file" or "json"; got ${describe(entry.type)}.`)];
 }
 
-function stringFieldIssues(entry: Config, key: string, path: Path): Issue[] {
+function stringFieldIssues(entry: Config, key: string, path: Path): ConfigIssue[] {
   const value = entry[key];
   return !isSet(value) || typeof value === 'string' ? [] : [issue([...path, key], `${key} must be a string; got ${describe(value)}.`)];
 }
 
-function functionIssues(config: Config): Issue[] {
-  const issues: Issue[] = [];
+function functionIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   const language = functionLanguage(config);
   if (language === null) issues.push(issue(['language'], `language must be "javascript" or "python"; got ${describe(config.language)}.`));
   if (isSet(config.code) && typeof config.code !== 'string') {
@@ -174,7 +158,7 @@ function functionIssues(config: Config): Issue[] {
   return issues;
 }
 
-function extractIssues(config: Config): Issue[] {
+function extractIssues(config: Config): ConfigIssue[] {
   return [
     ...(isSet(config.json_schema) ? jsonSchemaIssues(config.json_schema, ['json_schema']) : []),
     ...listIssues(config, { key: 'inputs', nameKey: 'name', noun: 'input', nouns: 'inputs', required: false, routes: false, entryIssues: inputTypeIssues }),
@@ -184,7 +168,7 @@ function extractIssues(config: Config): Issue[] {
 
 const describedRoute = (entry: Config, path: Path) => stringFieldIssues(entry, 'description', path);
 
-function conditionalIssues(config: Config): Issue[] {
+function conditionalIssues(config: Config): ConfigIssue[] {
   const issues = listIssues(config, { key: 'conditions', nameKey: 'branch_name', noun: 'branch', nouns: 'branches', required: false, routes: true });
   if (isSet(config.has_else) && typeof config.has_else !== 'boolean') {
     issues.push(issue(['has_else'], `has_else must be true or false; got ${describe(config.has_else)}.`));
@@ -198,7 +182,7 @@ function conditionalIssues(config: Config): Issue[] {
   return issues;
 }
 
-const CHECKS: Partial<Record<BlockType, (config: Config) => Issue[]>> = {
+const CHECKS: Partial<Record<BlockType, (config: Config) => ConfigIssue[]>> = {
   function: functionIssues,
   extract: extractIssues,
   classifier: (config) => [
@@ -217,7 +201,7 @@ const CHECKS: Partial<Record<BlockType, (config: Config) => Issue[]>> = {
  * Problems in a block's config, each with a message a person can act on; empty when the config is
  * usable. Keys this function does not know are allowed: Retab stores free-form config.
  */
-export function validateBlockConfig(type: BlockType, config: unknown): Issue[] {
+export function validateBlockConfig(type: BlockType, config: unknown): ConfigIssue[] {
   if (!isSet(config)) config = {};
   if (!isRecord(config)) return [issue([], `config must be a JSON object; got ${describe(config)}.`)];
   if (exceedsDepth(config, MAX_CONFIG_DEPTH)) return [issue([], `config is nested more than ${MAX_CONFIG_DEPTH} levels deep; flatten it.`)];

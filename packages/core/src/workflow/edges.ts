@@ -154,7 +154,7 @@ export class EdgeChecker {
     }
     if (this.takenInputs.has(inputKey(edge))) {
       return fail('conflict', 'input_taken', 'target_handle',
-        `The input handle "${edge.target_handle}" of "${edge.target_block}" already has an edge; an input handle takes one edge. Delete that edge first.`);
+        `The input handle "${edge.target_handle}" of "${edge.target_block}" already has an edge; an input handle takes one edge.`);
     }
     if (this.reaches(edge.target_block, edge.source_block)) {
       return fail('validation_error', 'cycle', 'target_block',

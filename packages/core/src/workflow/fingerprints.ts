@@ -2,6 +2,7 @@ import { canonicalJson, fingerprint } from '../canonical.js';
 import type { BlockConfig, BlockType } from '../schemas/workflows.js';
 import type { HandleInput } from '../schemas/tests.js';
 import type { EdgeEndpoints } from './edges.js';
+import { sortedBy } from './sort.js';
 
 /** The parts of a block that change what it computes; label, position and size do not. */
 export interface ExecutableBlock {
@@ -25,10 +26,6 @@ function edgePart(edge: EdgeEndpoints) {
   };
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** DECISIONS §8: H(type + config + parent). */
 export function blockConfigFingerprint(block: Omit<ExecutableBlock, 'id'>): string {
   return fingerprint(executablePart(block));
@@ -36,8 +33,8 @@ export function blockConfigFingerprint(block: Omit<ExecutableBlock, 'id'>): stri
 
 /** DECISIONS §8: H of every block's executable part (sorted by id) and every edge's endpoints (sorted); edge ids are not executable. */
 export function workflowDraftFingerprint(blocks: ExecutableBlock[], edges: EdgeEndpoints[]): string {
-  const blockParts = blocks.map((block) => ({ id: block.id, ...executablePart(block) })).sort((a, b) => compareText(a.id, b.id));
-  const edgeParts = edges.map(edgePart).sort((a, b) => compareText(canonicalJson(a), canonicalJson(b)));
+  const blockParts = sortedBy(blocks.map((block) => ({ id: block.id, ...executablePart(block) })), (part) => part.id);
+  const edgeParts = sortedBy(edges.map(edgePart), canonicalJson);
   return fingerprint({ blocks: blockParts, edges: edgeParts });
 }
 

@@ -18,7 +18,7 @@ export interface NamedRoute {
 
 const NO_HANDLES: BlockHandles = { inputs: [], outputs: [] };
 
-export function handle(direction: 'input' | 'output', kind: HandleKind, slot: string): HandleDescriptor {
+function handle(direction: 'input' | 'output', kind: HandleKind, slot: string): HandleDescriptor {
   return { id: `${direction}-${kind}-${slot}`, kind };
 }
 

@@ -3,3 +3,4 @@ export * from './block-config.js';
 export * from './merge-patch.js';
 export * from './edges.js';
 export * from './fingerprints.js';
+export * from './spec/index.js';

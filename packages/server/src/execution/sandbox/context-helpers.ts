@@ -1,22 +1,46 @@
 /**
- * Script evaluated in every fresh context before the user's code. It declares no globals: it
- * returns an object of functions that close over pristine built-ins, so user code that replaces
- * `JSON.stringify` or `Array.isArray` cannot change how its input is parsed or its output checked.
- * Functions defined here resolve `transform` at call time in the shared global scope, which also
- * finds `const transform = …` (a global lexical binding is not a property of globalThis).
+ * Scripts evaluated inside a job's context. Neither declares globals: each returns an object of
+ * functions that close over built-ins captured before the user's code runs (the first one) or
+ * that only read values, so user code that replaces `JSON.stringify` cannot change how its input
+ * is parsed or its output checked. QuickJS compiles at roughly 10 µs per line, so the per-job
+ * script is kept to what every job needs; the diagnosis script is compiled only after a failure.
  */
-export const CONTEXT_HELPERS_SOURCE = String.raw`(() => {
+
+/**
+ * Every job: `parse` the input, find `transform` (a function resolving the name at call time also
+ * finds `const transform = …`, a global binding that is not a property of globalThis), and
+ * `serialise` the output, throwing on anything JSON cannot represent instead of dropping it.
+ */
+export const JOB_HELPERS_SOURCE = String.raw`(() => {
   'use strict';
   const { parse, stringify } = JSON;
+  const isFinite = Number.isFinite;
+  function rejectUnrepresentable(key, value) {
+    const kind = typeof value;
+    if (kind === 'function' || kind === 'undefined' || kind === 'symbol' || kind === 'bigint' || (kind === 'number' && !isFinite(value))) {
+      throw new TypeError('output is not representable as JSON');
+    }
+    return value;
+  }
+  return {
+    parse,
+    serialise: (value) => stringify(value, rejectUnrepresentable),
+    findTransform: () => (typeof transform === 'function' ? transform : undefined),
+  };
+})()`;
+
+/**
+ * After a failure: `locateUnrepresentable(output)` names the first value JSON cannot represent
+ * (`$.items[2].price is NaN`), or returns undefined when the problem is elsewhere (a cycle, a
+ * throwing toJSON); `describeThrown(value)` turns any thrown value into `{name, message, stack}` JSON.
+ */
+export const DIAGNOSIS_HELPERS_SOURCE = String.raw`(() => {
+  'use strict';
+  const stringify = JSON.stringify;
   const isArray = Array.isArray;
   const isFinite = Number.isFinite;
-  const PathMap = Map;
 
-  function findTransform() {
-    return typeof transform === 'function' ? transform : undefined;
-  }
-
-  function describeUnrepresentable(value) {
+  function unrepresentable(value) {
     switch (typeof value) {
       case 'undefined': return 'undefined';
       case 'function': return 'a function';
@@ -27,18 +51,23 @@ export const CONTEXT_HELPERS_SOURCE = String.raw`(() => {
     }
   }
 
-  function serialise(value) {
-    const paths = new PathMap();
-    return stringify(value, function (key, current) {
-      const parentPath = paths.get(this);
-      const path = parentPath === undefined ? '$' : isArray(this) ? parentPath + '[' + key + ']' : parentPath + '.' + key;
-      const problem = describeUnrepresentable(current);
-      if (problem !== undefined) {
-        throw new TypeError((path === '$' ? 'transform returned ' : path + ' is ') + problem + ', which JSON cannot represent');
-      }
-      if (typeof current === 'object' && current !== null) paths.set(current, path);
-      return current;
-    });
+  function locateUnrepresentable(output) {
+    const paths = new Map();
+    let found;
+    try {
+      stringify(output, function (key, value) {
+        const parentPath = paths.get(this);
+        const path = parentPath === undefined ? '$' : isArray(this) ? parentPath + '[' + key + ']' : parentPath + '.' + key;
+        const problem = unrepresentable(value);
+        if (problem !== undefined) {
+          found = (path === '$' ? 'transform returned ' : path + ' is ') + problem + ', which JSON cannot represent';
+          throw found;
+        }
+        if (typeof value === 'object' && value !== null) paths.set(value, path);
+        return value;
+      });
+    } catch {}
+    return found;
   }
 
   function describeThrown(thrown) {
@@ -54,5 +83,5 @@ export const CONTEXT_HELPERS_SOURCE = String.raw`(() => {
     }
   }
 
-  return { parse, serialise, describeThrown, findTransform };
+  return { locateUnrepresentable, describeThrown };
 })()`;

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Measures the JavaScript function-block sandbox (SandboxPool) on this machine.
+// Build first (`npx tsc -p packages/server`), then: node bench/sandbox/index.mjs
+// Prints: throughput of a line-item total transform at pool size = cores, per-job latency
+// (median/p99), and how fast an abort stops a busy-looping job and frees its slot.
+import os from 'node:os';
+import { SandboxPool } from '../../packages/server/dist/execution/sandbox/index.js';
+
+const THROUGHPUT_JOBS = 20_000;
+const LATENCY_JOBS = 2_000;
+const ABORT_ROUNDS = 10;
+
+const LINE_ITEM_TOTAL = `
+function transform(input) {
+  let total = 0;
+  for (const item of input.line_items) total += item.price * item.qty;
+  return { invoice: input.invoice, total: Math.round(total * 100) / 100 };
+}`;
+const BUSY_LOOP = 'function transform() { while (true) {} }';
+
+function invoice(n) {
+  const line_items = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${n}-${i}`, price: 9.99 + i, qty: 1 + ((n + i) % 4) }));
+  return { invoice: `INV-${n}`, line_items };
+}
+
+function expectedTotal(input) {
+  const total = input.line_items.reduce((sum, item) => sum + item.price * item.qty, 0);
+  return Math.round(total * 100) / 100;
+}
+
+function percentile(sortedValues, fraction) {
+  return sortedValues[Math.min(sortedValues.length - 1, Math.floor(sortedValues.length * fraction))];
+}
+
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `median ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${percentile(sorted, 0.99).toFixed(3)} ms, max ${sorted.at(-1).toFixed(3)} ms`;
+}
+
+function lineItemJob(n) {
+  return { codeKey: 'bench-line-items', code: LINE_ITEM_TOTAL, input: invoice(n), timeoutMs: 1000 };
+}
+
+async function measureThroughput(pool) {
+  const started = performance.now();
+  const outcomes = await Promise.all(Array.from({ length: THROUGHPUT_JOBS }, (_, n) => pool.run(lineItemJob(n))));
+  const seconds = (performance.now() - started) / 1000;
+  const wrong = outcomes.filter((outcome, n) => !outcome.ok || outcome.output.total !== expectedTotal(invoice(n))).length;
+  if (wrong > 0) throw new Error(`${wrong} jobs returned a wrong outcome`);
+  return { jobsPerSecond: THROUGHPUT_JOBS / seconds, inWorker: outcomes.map((outcome) => outcome.durationMs) };
+}
+
+async function measureSequentialLatency(pool) {
+  const latencies = [];
+  for (let n = 0; n < LATENCY_JOBS; n++) {
+    const started = performance.now();
+    const outcome = await pool.run(lineItemJob(n));
+    latencies.push(performance.now() - started);
+    if (!outcome.ok) throw new Error(`latency job failed: ${outcome.message}`);
+  }
+  return latencies;
+}
+
+async function measureAbort(pool) {
+  const untilStopped = [];
+  const untilSlotServes = [];
+  for (let round = 0; round < ABORT_ROUNDS; round++) {
+    const controller = new AbortController();
+    const busy = pool.run({ codeKey: 'bench-busy', code: BUSY_LOOP, input: null, timeoutMs: 60_000, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const abortedAt = performance.now();
+    controller.abort();
+    const outcome = await busy;
+    untilStopped.push(performance.now() - abortedAt);
+    if (outcome.reason !== 'aborted') throw new Error(`busy loop ended as ${outcome.reason}`);
+    // Every other slot is idle, so the next job may wait only for the replacement thread.
+    const next = await pool.run(lineItemJob(round));
+    if (!next.ok) throw new Error(`job after abort failed: ${next.message}`);
+    untilSlotServes.push(performance.now() - abortedAt);
+  }
+  return { untilStopped, untilSlotServes };
+}
+
+const cores = os.availableParallelism();
+console.log(`machine: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, node ${process.version}`);
+
+const spawnStarted = performance.now();
+const pool = new SandboxPool({ size: cores });
+await Promise.all(Array.from({ length: cores }, (_, n) => pool.run(lineItemJob(n))));
+console.log(`pool of ${cores} threads ready and answering in ${(performance.now() - spawnStarted).toFixed(0)} ms`);
+await Promise.all(Array.from({ length: 2_000 }, (_, n) => pool.run(lineItemJob(n))));
+
+const throughput = await measureThroughput(pool);
+console.log(`throughput: ${throughput.jobsPerSecond.toFixed(0)} jobs/s (${THROUGHPUT_JOBS} line-item-total jobs, pool size ${cores})`);
+console.log(`  time on a thread per job under load: ${summary(throughput.inWorker)}`);
+console.log(`sequential round trip per job (one at a time): ${summary(await measureSequentialLatency(pool))}`);
+
+const abort = await measureAbort(pool);
+console.log(`abort of a busy loop, until its thread has stopped: ${summary(abort.untilStopped)}`);
+console.log(`abort of a busy loop, until that slot has served the next job: ${summary(abort.untilSlotServes)}`);
+console.log(`pool stats: ${JSON.stringify(pool.stats())}`);
+await pool.close();

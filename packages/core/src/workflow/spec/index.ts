@@ -1,0 +1,16 @@
+export { parseWorkflowSpec, type SpecParseResult } from './parse.js';
+export { exportWorkflowSpec } from './export.js';
+export { planWorkflowSpec, type DraftState, type PlanOperation, type WorkflowPlan } from './plan.js';
+export { NO_CHANGES } from './render.js';
+export {
+  DEFAULT_WORKFLOW_NAME,
+  PLAN_FORMAT_VERSION,
+  SPEC_API_VERSION,
+  SPEC_KIND,
+  type DraftBlock,
+  type DraftEdge,
+  type DraftWorkflow,
+  type ParsedSpec,
+  type SpecBlock,
+  type SpecEdge,
+} from './model.js';

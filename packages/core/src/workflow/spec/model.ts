@@ -1,0 +1,104 @@
+import type { BlockConfig, BlockType } from '../../schemas/workflows.js';
+import { EdgeChecker, type ResolvedEdge } from '../edges.js';
+
+export const SPEC_API_VERSION = 'workflows.retab.com/v1alpha2';
+export const SPEC_KIND = 'Workflow';
+export const PLAN_FORMAT_VERSION = 'workflows-plan/v1';
+export const DEFAULT_WORKFLOW_NAME = 'Untitled Workflow';
+
+/** A workflow as the store holds it; rows of the wire `Workflow` fit. */
+export interface DraftWorkflow {
+  id: string;
+  name: string;
+  description: string;
+}
+/** A draft block as the store holds it; rows of the wire `WorkflowBlock` fit. */
+export interface DraftBlock {
+  id: string;
+  type: BlockType;
+  label: string;
+  position_x: number;
+  position_y: number;
+  width: number | null;
+  height: number | null;
+  config: BlockConfig | null;
+  parent_id: string | null;
+}
+export interface DraftEdge {
+  id: string;
+  source_block: string;
+  source_handle: string | null;
+  target_block: string;
+  target_handle: string | null;
+}
+
+/** A block as the spec writes it (under `spec.blocks.<id>`), with every default filled in. */
+export interface SpecBlock {
+  type: BlockType;
+  label: string;
+  position: { x: number; y: number };
+  width: number | null;
+  height: number | null;
+  parent_id: string | null;
+  config: BlockConfig;
+}
+/** An edge of the spec: identified by its endpoints; `id` only names an edge the apply creates. */
+export interface SpecEdge extends ResolvedEdge {
+  id: string | null;
+}
+export interface ParsedSpec {
+  /** `name` and `description` are absent when the spec leaves them to the stored workflow. */
+  metadata: { id: string; name?: string; description?: string };
+  blocks: Map<string, SpecBlock>;
+  edges: SpecEdge[];
+}
+
+export function specBlockOf(block: DraftBlock): SpecBlock {
+  return {
+    type: block.type,
+    label: block.label,
+    position: { x: block.position_x, y: block.position_y },
+    width: block.width ?? null,
+    height: block.height ?? null,
+    parent_id: block.parent_id ?? null,
+    config: block.config ?? {},
+  };
+}
+
+export function draftBlockOf(id: string, block: SpecBlock): DraftBlock {
+  return {
+    id,
+    type: block.type,
+    label: block.label,
+    position_x: block.position.x,
+    position_y: block.position.y,
+    width: block.width,
+    height: block.height,
+    config: block.config,
+    parent_id: block.parent_id,
+  };
+}
+
+/** Stored edges with their handles made explicit (legacy edges may lack them); unresolvable handles stay null. */
+export function explicitEdges(blocks: DraftBlock[], edges: DraftEdge[]): DraftEdge[] {
+  const checker = new EdgeChecker(blocks);
+  return edges.map((edge) => {
+    const resolved = checker.resolve(edge);
+    return resolved.ok ? { ...edge, ...resolved.edge } : edge;
+  });
+}
+
+export function edgeSortKey(edge: { source_block: string; source_handle: string | null; target_block: string; target_handle: string | null }): string {
+  return JSON.stringify([edge.source_block, edge.source_handle, edge.target_block, edge.target_handle]);
+}
+
+/** `a.b[0]["odd.key"]`: how diagnostics and plans print a path into the spec. */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) return index === 0 ? segment : `.${segment}`;
+      return `[${JSON.stringify(segment)}]`;
+    })
+    .join('');
+}

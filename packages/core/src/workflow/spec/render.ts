@@ -1,0 +1,38 @@
+import type { DeclarativePlanFieldChange, DeclarativePlanResourceChange, DeclarativePlanSummary } from '../../schemas/workflows.js';
+
+export const NO_CHANGES = 'No changes. Workflow spec is up to date.';
+const SYMBOLS: Record<string, string> = { create: '+', update: '~', delete: '-', 'delete,create': '-/+' };
+const VERBS: Record<string, string> = { create: 'will be created', update: 'will be updated in-place', delete: 'will be destroyed', 'delete,create': 'must be replaced' };
+const MAX_VALUE_CHARS = 80;
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > MAX_VALUE_CHARS ? text.slice(0, MAX_VALUE_CHARS - 3) + '...' : text;
+}
+
+function fieldLines(field: DeclarativePlanFieldChange): string[] {
+  const symbol = SYMBOLS[field.action];
+  if (field.unified_diff) return [`      ${symbol} ${field.path_display}:`, ...field.unified_diff.split('\n').map((line) => `          ${line}`)];
+  if (field.action === 'create') return [`      + ${field.path_display} = ${shown(field.after)}`];
+  if (field.action === 'delete') return [`      - ${field.path_display} = ${shown(field.before)}`];
+  return [`      ~ ${field.path_display} = ${shown(field.before)} -> ${shown(field.after)}`];
+}
+
+function resourceLines(resource: DeclarativePlanResourceChange): string[] {
+  const actions = resource.actions.join(',');
+  const heading = resource.target === 'edge' ? `edge ${resource.name}` : `${resource.target} "${resource.target_id}" (${resource.type})`;
+  const fields = resource.target === 'edge' ? [] : resource.change.field_changes.flatMap(fieldLines);
+  return [`  # ${resource.address} ${VERBS[actions]}`, `  ${SYMBOLS[actions]} ${heading}`, ...fields, ''];
+}
+
+/** A terraform-like text of the plan, or "No changes. Workflow spec is up to date." */
+export function renderPlan(workflowId: string, creating: boolean, changes: DeclarativePlanResourceChange[], summary: DeclarativePlanSummary): string {
+  if (!summary.has_changes) return NO_CHANGES;
+  const replace = summary.replace > 0 ? `, ${summary.replace} to replace` : '';
+  return [
+    `Workflow "${workflowId}" ${creating ? 'will be created' : 'will be updated'} with the following actions:`,
+    '',
+    ...changes.flatMap(resourceLines),
+    `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${replace}.`,
+  ].join('\n');
+}

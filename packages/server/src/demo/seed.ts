@@ -1,0 +1,88 @@
+import { isoNow, newId } from '@verdict/core';
+import type { Services } from '../services/index.js';
+import { createTest } from '../services/tests.js';
+import { insertWorkflow } from '../store/workflows.js';
+
+export const DEMO_WORKFLOW_NAME = 'Demo: invoice checks';
+
+const CHECK_TOTALS_CODE = `// Recomputes an invoice's total from its line items and flags a mismatch.
+function transform(input) {
+  const items = input.line_items || [];
+  const computed = items.reduce((sum, item) => sum + item.quantity * item.unit_price, 0);
+  const rounded = Math.round(computed * 100) / 100;
+  return {
+    invoice_number: input.invoice_number,
+    computed_total: rounded,
+    stated_total: input.total,
+    totals_match: Math.abs(rounded - input.total) < 0.005,
+    item_count: items.length,
+    currency: (input.currency || 'EUR').toUpperCase(),
+  };
+}`;
+
+const OUTPUT_SCHEMA = {
+  type: 'object',
+  properties: {
+    invoice_number: { type: 'string' },
+    computed_total: { type: 'number' },
+    stated_total: { type: 'number' },
+    totals_match: { type: 'boolean' },
+    item_count: { type: 'integer' },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+  },
+  required: ['invoice_number', 'computed_total', 'totals_match', 'item_count', 'currency'],
+};
+
+function invoice(number: string, total: number, items: [number, number][], currency = 'eur') {
+  return { invoice_number: number, total, currency, line_items: items.map(([quantity, unit_price]) => ({ quantity, unit_price })) };
+}
+
+type DemoTest = { name: string; data: unknown; path: string | null; condition: Record<string, unknown> };
+
+const DEMO_TESTS: DemoTest[] = [
+  { name: 'Simple invoice totals match', data: invoice('INV-001', 30, [[1, 10], [2, 10]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
+  { name: 'Computed total of INV-002', data: invoice('INV-002', 123.45, [[3, 41.15]]), path: 'computed_total', condition: { kind: 'number_compare', op: 'eq', expected: 123.45 } },
+  { name: 'Mismatch is flagged', data: invoice('INV-003', 99, [[1, 50]]), path: 'totals_match', condition: { kind: 'equals', expected: false } },
+  { name: 'Item count', data: invoice('INV-004', 6, [[1, 1], [1, 2], [1, 3]]), path: 'item_count', condition: { kind: 'number_compare', op: 'eq', expected: 3 } },
+  { name: 'Currency is upper-cased', data: invoice('INV-005', 5, [[5, 1]], 'usd'), path: 'currency', condition: { kind: 'equals', expected: 'USD' } },
+  { name: 'Invoice number format', data: invoice('INV-006', 1, [[1, 1]]), path: 'invoice_number', condition: { kind: 'matches_regex', pattern: '^INV-\\d{3}$' } },
+  { name: 'Total within expected range', data: invoice('INV-007', 250, [[10, 25]]), path: 'computed_total', condition: { kind: 'between', lower: 200, upper: 300 } },
+  { name: 'Output matches its schema', data: invoice('INV-008', 12, [[4, 3]]), path: null, condition: { kind: 'json_schema_valid', schema: OUTPUT_SCHEMA } },
+  { name: 'Summary contains the key facts', data: invoice('INV-009', 20, [[2, 10]]), path: null, condition: { kind: 'object_contains', expected: { invoice_number: 'INV-009', totals_match: true } } },
+  { name: 'Empty invoice totals zero', data: invoice('INV-010', 0, []), path: 'computed_total', condition: { kind: 'equals', expected: 0 } },
+  { name: 'Rounding to cents', data: invoice('INV-011', 0.3, [[1, 0.1], [1, 0.2]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
+  // Fails on purpose: the stated total is wrong, so the demo shows what a failed result looks like.
+  { name: 'Large invoice totals match (fails on purpose)', data: invoice('INV-012', 1000, [[7, 142.5]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
+];
+
+/** Seeds the demo workflow on a first start with an empty store. Returns its id, or null if the store already had workflows. */
+export async function seedDemo(services: Services, organizationId: string): Promise<string | null> {
+  const db = services.store.db;
+  const existing = await db.selectFrom('workflows').select('id').where('organization_id', '=', organizationId).limit(1).executeTakeFirst();
+  if (existing) return null;
+  const workflow = await insertWorkflow(db, organizationId, { name: DEMO_WORKFLOW_NAME, description: 'A function block that checks invoice totals, with a dozen tests (one fails on purpose).' });
+  const now = isoNow();
+  const inputBlock = newId('block');
+  const checkBlock = newId('block');
+  await db
+    .insertInto('blocks')
+    .values([
+      { organization_id: organizationId, id: inputBlock, workflow_id: workflow.id, type: 'start_json', label: 'Invoice JSON', position_x: 0, position_y: 0, width: null, height: null, config: JSON.stringify({ json_schema: { type: 'object' } }), parent_id: null, created_at: now, updated_at: now },
+      { organization_id: organizationId, id: checkBlock, workflow_id: workflow.id, type: 'function', label: 'Check totals', position_x: 320, position_y: 0, width: null, height: null, config: JSON.stringify({ language: 'javascript', code: CHECK_TOTALS_CODE, output_schema: OUTPUT_SCHEMA, timeout_seconds: 5 }), parent_id: null, created_at: now, updated_at: now },
+    ])
+    .execute();
+  await db
+    .insertInto('edges')
+    .values({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: inputBlock, source_handle: 'output-json-0', target_block: checkBlock, target_handle: 'input-json-0', created_at: now, updated_at: now })
+    .execute();
+  for (const test of DEMO_TESTS) {
+    await createTest(services, organizationId, {
+      workflow_id: workflow.id,
+      name: test.name,
+      target: { type: 'block', block_id: checkBlock },
+      source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: test.data } } },
+      assertion: { target: { output_handle_id: 'output-json-0', path: test.path }, condition: test.condition as never },
+    });
+  }
+  return workflow.id;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileInputError } from './errors.js';
+
+/** How a MaterializedDocument's `gcs_uri` points into Verdict's blob store. */
+export const BLOB_URI_SCHEME = 'verdict-blob://';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function blobUri(sha256: string): string {
+  return BLOB_URI_SCHEME + sha256;
+}
+
+/** The sha256 a `verdict-blob://` URI names, or null for any other URI. */
+export function sha256OfBlobUri(uri: string): string | null {
+  if (!uri.startsWith(BLOB_URI_SCHEME)) return null;
+  const sha256 = uri.slice(BLOB_URI_SCHEME.length).toLowerCase();
+  return SHA256_HEX.test(sha256) ? sha256 : null;
+}
+
+/**
+ * Content-addressed file bytes under `<dataDir>/blobs/<sha256[0:2]>/<sha256>`. Writing the same
+ * bytes twice stores them once; the database keeps only metadata.
+ */
+export class BlobStore {
+  private readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'blobs');
+  }
+
+  async putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const path = this.path(sha256);
+    if (!(await this.hasBlob(sha256))) {
+      await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
+      // Write then rename: a reader never sees a partial blob under its final name.
+      const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      await writeFile(temporary, bytes);
+      await rename(temporary, path);
+    }
+    return { sha256, size: bytes.length };
+  }
+
+  async readBlob(sha256: string): Promise<Buffer> {
+    try {
+      return await readFile(this.path(sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new FileInputError(`The stored bytes of this file (sha256 ${sha256}) are missing from the blob store.`, 'blob_missing', { sha256 });
+    }
+  }
+
+  async hasBlob(sha256: string): Promise<boolean> {
+    try {
+      await access(this.path(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private path(sha256: string): string {
+    // Checked here so that no caller can turn a hash into a path outside the store.
+    if (!SHA256_HEX.test(sha256)) throw new FileInputError(`"${sha256}" is not a sha256 hex digest.`, 'blob_missing', { sha256 });
+    return join(this.root, sha256.slice(0, 2), sha256);
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config.js';
+import { seedDemo } from './demo/seed.js';
+import { buildApp } from './http/app.js';
+import { DEFAULT_ORGANIZATION } from './services/auth.js';
+import { createRuntime, type Runtime } from './services/create.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** The API key created by this start, to print; null when the store already had one. */
+  newApiKey: string | null;
+  /** The demo workflow seeded by this start, if any. */
+  demoWorkflowId: string | null;
+  close(): Promise<void>;
+}
+
+/** `verdict serve`: store, executor, HTTP API (and the dashboard when registered), listening. */
+export async function startServer(config: ServerConfig, extensions: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<RunningServer> {
+  const runtime = await createRuntime(config);
+  const { services } = runtime;
+  let demoWorkflowId: string | null = null;
+  if (config.seedDemo) {
+    const organization = await services.store.db.selectFrom('organizations').select('id').where('name', '=', DEFAULT_ORGANIZATION).executeTakeFirst();
+    if (organization) demoWorkflowId = await seedDemo(services, organization.id);
+  }
+  if (config.worker) await services.executor.start();
+  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, extensions });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    runtime,
+    newApiKey: runtime.newApiKey,
+    demoWorkflowId,
+    async close() {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
