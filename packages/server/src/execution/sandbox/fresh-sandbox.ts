@@ -123,19 +123,20 @@ export class FreshSandbox {
   #errorResult(thrown: QuickJSHandle): ExecutionResult {
     if (this.#interrupted) return this.#timeoutResult();
     const described = this.#describe(thrown);
-    const memory = this.#memoryResult(described);
-    if (memory) return memory;
-    return { ok: false, reason: 'error', ...describeUserError(described, SCRIPT_NAME) };
+    return this.#memoryResult(described) ?? { ok: false, reason: 'error', ...describeUserError(described, SCRIPT_NAME) };
   }
 
   #invalidOutputResult(output: QuickJSHandle, thrown: QuickJSHandle): ExecutionResult {
     if (this.#interrupted) return this.#timeoutResult();
+    const invalid = (problem: string): ExecutionResult => ({
+      ok: false,
+      reason: 'invalid_output',
+      message: `transform returned output that is not JSON-serialisable: ${problem}`,
+    });
     const located = this.#locateUnrepresentable(output);
-    const described = located === undefined ? this.#describe(thrown) : undefined;
-    const memory = described && this.#memoryResult(described);
-    if (memory) return memory;
-    const problem = located ?? described?.message;
-    return { ok: false, reason: 'invalid_output', message: `transform returned output that is not JSON-serialisable: ${problem}` };
+    if (located !== undefined) return invalid(located);
+    const described = this.#describe(thrown);
+    return this.#memoryResult(described) ?? invalid(described.message);
   }
 
   #timeoutResult(): ExecutionResult {

@@ -4,8 +4,8 @@
  * answer so that the next job does not wait for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { QuickJSWASMModule } from 'quickjs-emscripten';
-import { FreshSandbox, loadQuickJs } from './quickjs-sandbox.js';
+import { FreshSandbox } from './fresh-sandbox.js';
+import { loadQuickJs } from './quickjs-module.js';
 import type { ExecutionResult, JobRequest, WorkerReply, WorkerSettings } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
@@ -15,7 +15,7 @@ const quickJs = await loadQuickJs(settings);
 let warmSandbox: FreshSandbox | undefined = new FreshSandbox(quickJs, settings);
 
 port.on('message', (request: JobRequest) => {
-  const { result, fatal } = runJob(quickJs, request);
+  const { result, fatal } = runJob(request);
   const reply: WorkerReply = { type: 'result', jobId: request.jobId, result, fatal };
   port.postMessage(reply);
   if (!fatal) warmUp();
@@ -32,11 +32,10 @@ function warmUp(): void {
 }
 
 /** `fatal`: QuickJS failed at the host level (wasm abort, native stack); this module is done. */
-function runJob(module: QuickJSWASMModule, request: JobRequest): { result: ExecutionResult; fatal: boolean } {
-  let sandbox: FreshSandbox | undefined;
+function runJob(request: JobRequest): { result: ExecutionResult; fatal: boolean } {
   let result: ExecutionResult | undefined;
   try {
-    sandbox = warmSandbox ?? new FreshSandbox(module, settings);
+    const sandbox = warmSandbox ?? new FreshSandbox(quickJs, settings);
     warmSandbox = undefined;
     result = sandbox.execute(request);
     sandbox.dispose();
@@ -48,7 +47,7 @@ function runJob(module: QuickJSWASMModule, request: JobRequest): { result: Execu
 
 function crashResult(hostError: unknown): ExecutionResult {
   const message = hostError instanceof Error ? hostError.message : String(hostError);
-  const outOfMemory = /memory|Cannot enlarge/i.test(message);
+  const outOfMemory = /out of memory|Cannot enlarge memory/i.test(message);
   return {
     ok: false,
     reason: outOfMemory ? 'memory' : 'crashed',
