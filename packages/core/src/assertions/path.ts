@@ -48,6 +48,8 @@ function parseUncached(path: string): ParsedPath {
     if (path[position] === '.') {
       position += 1;
       if (position === path.length) return malformed('it ends with a dot');
+    } else if (path[position] === ']') {
+      return malformed(unmatchedCloseReason(position));
     } else if (path[position] !== '[') {
       return malformed(`expected \`.\` or \`[\` at position ${position + 1}, found \`${path[position]}\``);
     }
@@ -61,8 +63,12 @@ function endOfName(path: string, start: number): number {
   return end;
 }
 
+function unmatchedCloseReason(position: number): string {
+  return `the \`]\` at position ${position + 1} has no matching \`[\``;
+}
+
 function emptySegmentReason(path: string, position: number): string {
-  if (path[position] === ']') return `the \`]\` at position ${position + 1} has no matching \`[\``;
+  if (path[position] === ']') return unmatchedCloseReason(position);
   return position === 0 ? 'it starts with a dot' : `there is an empty segment at position ${position + 1}`;
 }
 

@@ -51,10 +51,13 @@ export function parseSplits(value: unknown): ParsedSplits {
   return { ok: true, splits };
 }
 
-/** IoU of the page sets per name over the union of names; a name missing on one side has no pages there. */
+/**
+ * IoU of the page sets per name over the union of names; a name missing on one side has no pages
+ * there. Names are sorted so that the mean is summed in one order: the score is exactly symmetric.
+ */
 export function splitIous(expected: SplitPages, actual: SplitPages): Map<string, number> {
   const ious = new Map<string, number>();
-  for (const name of new Set([...expected.keys(), ...actual.keys()])) {
+  for (const name of [...new Set([...expected.keys(), ...actual.keys()])].sort()) {
     ious.set(name, iou(expected.get(name), actual.get(name)));
   }
   return ious;
