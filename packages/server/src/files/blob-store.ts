@@ -51,6 +51,13 @@ export class BlobStore {
     }
   }
 
+  /** Throws `blob_missing` unless the blob exists. */
+  async requireBlob(sha256: string): Promise<void> {
+    if (!(await this.hasBlob(sha256))) {
+      throw new FileInputError(`The stored bytes of this file (sha256 ${sha256}) are missing from the blob store.`, 'blob_missing', { sha256 });
+    }
+  }
+
   async hasBlob(sha256: string): Promise<boolean> {
     try {
       await access(this.path(sha256));

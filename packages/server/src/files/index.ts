@@ -1,0 +1,20 @@
+export { BlobStore, BLOB_URI_SCHEME, blobUri, sha256OfBlobUri } from './blob-store.js';
+export { checkContent, contentKind, mimeTypeFromFilename, sniffMimeType, SUPPORTED_IMAGE_TYPES, type CheckedContent, type ContentKind } from './content.js';
+export { decodeDataUrl, type DecodedDataUrl } from './data-url.js';
+export { FileInputError, type FileInputErrorCode } from './errors.js';
+export { DEFAULT_MAX_FILE_BYTES, maxFileBytesFromEnv } from './limits.js';
+export {
+  documentSha256,
+  fileRefOf,
+  materializedDocumentOf,
+  normalizeFileInput,
+  resolvedFileInput,
+  storeFile,
+  storeMimeData,
+  type FileInputDeps,
+  type FileStoreDeps,
+  type NewFile,
+  type StoredFile,
+  type UploadedFile,
+} from './normalize.js';
+export { documentToPages, type DocumentPage, type DocumentPages } from './pages.js';

@@ -1,0 +1,125 @@
+import type { FileRef, MaterializedDocument, MIMEData } from '@verdict/core';
+import type { ResolvedFileInput } from '../execution/blocks/types.js';
+import { blobUri, sha256OfBlobUri, type BlobStore } from './blob-store.js';
+import { checkContent } from './content.js';
+import { decodeDataUrl, tooLarge } from './data-url.js';
+import { FileInputError } from './errors.js';
+
+/** A row of the `files` table, without its organization and timestamp. */
+export interface StoredFile {
+  id: string;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  sha256: string;
+}
+
+/** A file whose bytes are checked and in the blob store, not yet recorded in the database. */
+export type NewFile = Omit<StoredFile, 'id'>;
+
+export interface FileStoreDeps {
+  blobs: BlobStore;
+  maxFileBytes: number;
+  /** Records a new file (a `files` row of the caller's organization, id from `newId('file')`) and returns it. */
+  registerFile(file: NewFile): Promise<StoredFile>;
+}
+
+export interface FileInputDeps extends FileStoreDeps {
+  /** The caller's organization's file with this id, or null. */
+  lookupFile(id: string): Promise<StoredFile | null>;
+}
+
+export interface UploadedFile {
+  filename: string;
+  bytes: Buffer;
+  /** The type the client declared (multipart part header or data URL); the filename and the bytes decide when absent. */
+  mimeType?: string | null;
+}
+
+function cleanFilename(filename: string): string {
+  const trimmed = filename.trim();
+  return trimmed === '' ? 'document' : trimmed;
+}
+
+/** Checks an upload (size, supported type, readable content), puts its bytes in the blob store and records it. */
+export async function storeFile(upload: UploadedFile, deps: FileStoreDeps): Promise<StoredFile> {
+  const filename = cleanFilename(upload.filename);
+  if (upload.bytes.length > deps.maxFileBytes) throw tooLarge(filename, upload.bytes.length, deps.maxFileBytes);
+  if (upload.bytes.length === 0) throw new FileInputError(`${filename} is empty.`, 'corrupt_file', { filename });
+  const { mimeType } = await checkContent(upload.bytes, filename, upload.mimeType);
+  const { sha256, size } = await deps.blobs.putBlob(upload.bytes);
+  return deps.registerFile({ filename, mime_type: mimeType, size_bytes: size, sha256 });
+}
+
+/** `{filename, url}` with a data: URL (the JSON form of `POST /v1/files`, and MIMEData handle inputs). */
+export async function storeMimeData(input: MIMEData, deps: FileStoreDeps): Promise<StoredFile> {
+  const filename = cleanFilename(input.filename);
+  const { mimeType, bytes } = decodeDataUrl(input.url, filename, deps.maxFileBytes);
+  return storeFile({ filename, bytes, mimeType }, deps);
+}
+
+export function fileRefOf(file: StoredFile): FileRef {
+  return { id: file.id, filename: file.filename, mime_type: file.mime_type };
+}
+
+export function materializedDocumentOf(file: StoredFile): MaterializedDocument {
+  return {
+    original_id: file.id,
+    filename: file.filename,
+    mime_type: file.mime_type,
+    gcs_uri: blobUri(file.sha256),
+    size_bytes: file.size_bytes,
+    content_fingerprint: file.sha256,
+  };
+}
+
+async function storedFileById(id: string, deps: FileInputDeps): Promise<StoredFile> {
+  const file = await deps.lookupFile(id);
+  if (file === null) throw new FileInputError(`No file ${id} exists; upload it with POST /v1/files and use the id it returns.`, 'file_not_found', { file_id: id });
+  await deps.blobs.requireBlob(file.sha256);
+  return file;
+}
+
+async function normalizeMaterialized(document: MaterializedDocument, deps: FileInputDeps): Promise<MaterializedDocument> {
+  const sha256 = sha256OfBlobUri(document.gcs_uri);
+  if (sha256 === null) {
+    // A document copied from Retab (gs://…) can still be used when its file was uploaded here under the same id.
+    const file = await deps.lookupFile(document.original_id);
+    if (file !== null) return materializedDocumentOf(await storedFileById(file.id, deps));
+    throw new FileInputError(
+      `${document.filename} points to ${document.gcs_uri}, which this server cannot read; upload the file with POST /v1/files and pass its id.`,
+      'unsupported_file_location',
+      { gcs_uri: document.gcs_uri },
+    );
+  }
+  await deps.blobs.requireBlob(sha256);
+  return { ...document, gcs_uri: blobUri(sha256), content_fingerprint: sha256 };
+}
+
+/**
+ * Turns any of the three file shapes a handle input accepts into the one stored form:
+ * MIMEData (data: URL) is checked, stored and recorded; a FileRef is looked up; a
+ * MaterializedDocument must point into the blob store. Throws FileInputError with a clear message
+ * for anything unusable, so the caller can refuse the test with a 422 when it is created.
+ */
+export async function normalizeFileInput(input: MaterializedDocument | FileRef | MIMEData, deps: FileInputDeps): Promise<MaterializedDocument> {
+  if ('gcs_uri' in input) return normalizeMaterialized(input, deps);
+  if ('url' in input) return materializedDocumentOf(await storeMimeData(input, deps));
+  return materializedDocumentOf(await storedFileById(input.id, deps));
+}
+
+/** The blob a normalised document's bytes live in. */
+export function documentSha256(document: MaterializedDocument): string {
+  const sha256 = sha256OfBlobUri(document.gcs_uri) ?? document.content_fingerprint ?? null;
+  if (sha256 === null) {
+    throw new FileInputError(`${document.filename} is not stored on this server (${document.gcs_uri}).`, 'unsupported_file_location', {
+      gcs_uri: document.gcs_uri,
+    });
+  }
+  return sha256;
+}
+
+/** A file handle input for the block executors: the document plus a reader of its bytes. */
+export function resolvedFileInput(document: MaterializedDocument, blobs: BlobStore): ResolvedFileInput {
+  return { type: 'file', document, read: () => blobs.readBlob(documentSha256(document)) };
+}
