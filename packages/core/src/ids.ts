@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const TIME_CHARS = 8;
@@ -21,6 +21,19 @@ export const ID_PREFIXES = {
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
+
+// Random bytes come from a pool refilled in 4 KiB chunks: a crypto call per id dominated the
+// cost of creating the rows of large runs.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function nextRandomByte(): number {
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
 
 let lastMillis = 0;
 let sequence = 0;
@@ -46,9 +59,8 @@ export function newId(kind: IdKind): string {
     lastMillis = millis;
     sequence = 0;
   }
-  const bytes = randomBytes(RANDOM_CHARS - 4);
   let random = '';
-  for (const byte of bytes) random += ALPHABET[byte % 62];
+  for (let i = 0; i < RANDOM_CHARS - 4; i++) random += ALPHABET[nextRandomByte() % 62];
   return ID_PREFIXES[kind] + encode(millis, TIME_CHARS) + encode(sequence, 4) + random;
 }
 

@@ -153,10 +153,13 @@ export class LocalExecutor implements Executor {
     const controller = new AbortController();
     state.inFlight.set(job.resultId, controller);
     try {
-      if (!(await this.writer.start(job.runId, job.resultId))) return;
-      if (controller.signal.aborted) return;
+      // The start is recorded while the test already executes: waiting for it would put a
+      // commit on every test's critical path. A row whose run ended meanwhile is not started,
+      // and its result is then discarded.
+      const started = this.writer.start(job.runId, job.resultId);
+      started.then((moved) => moved || controller.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
       const outcome = await this.runWithRetries(job, controller.signal);
-      if (outcome && !controller.signal.aborted) await this.writer.finish(job.runId, outcome);
+      if (outcome && (await started) && !controller.signal.aborted) await this.writer.finish(job.runId, outcome);
     } catch (error) {
       if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
     } finally {

@@ -2,6 +2,8 @@ import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { finishResults, queueResults, startResults, type ResultOutcome } from '../store/transitions/index.js';
 
+const FLUSH_DELAY_MS = 2;
+
 interface Waiter {
   resultId: string;
   resolve: (recorded: boolean) => void;
@@ -70,10 +72,12 @@ export class TransitionWriter {
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
-    setImmediate(() => {
+    // A short wait gathers the transitions of many tests into one transaction; a commit costs
+    // more than the rows it writes.
+    setTimeout(() => {
       this.scheduled = false;
       void this.flush();
-    });
+    }, FLUSH_DELAY_MS);
   }
 
   private flush(): Promise<void> {

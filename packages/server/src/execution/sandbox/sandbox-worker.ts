@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { JobTicket } from './job-ticket.js';
 import type { JobRequest, WorkerReply, WorkerSettings } from './types.js';
 
-const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+/** Built, worker.js sits beside this file; run from source under tsx, the thread inherits `--import tsx`. */
+const WORKER_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 export interface SandboxWorkerEvents {
   ready(worker: SandboxWorker): void;

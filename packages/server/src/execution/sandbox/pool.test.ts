@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SandboxPool } from './pool.js';
+import type { SandboxJob, SandboxOutcome } from './types.js';
+
+const PASS_THROUGH = 'function transform(input) { return input; }';
+const BUSY_LOOP = 'function transform() { while (true) {} }';
+/** Generous bound for "promptly" on a loaded 2-core CI machine. */
+const PROMPT_MS = 1000;
+
+function job(code: string, input: unknown = null, overrides: Partial<SandboxJob> = {}): SandboxJob {
+  return { codeKey: `key-${code.length}`, code, input, timeoutMs: 2000, ...overrides };
+}
+
+function expectFailure(outcome: SandboxOutcome, reason: string, message?: RegExp): void {
+  assert.equal(outcome.ok, false, `expected ${reason}, got ${JSON.stringify(outcome)}`);
+  if (outcome.ok) return;
+  assert.equal(outcome.reason, reason, outcome.message);
+  if (message) assert.match(outcome.message, message);
+}
+
+async function expectHealthy(pool: SandboxPool): Promise<void> {
+  const outcome = await pool.run(job(PASS_THROUGH, { still: 'fine' }));
+  assert.deepEqual(outcome.ok && outcome.output, { still: 'fine' });
+}
+
+async function waitUntilBusy(pool: SandboxPool, busy: number): Promise<void> {
+  for (let waited = 0; pool.stats().busy < busy; waited += 5) {
+    if (waited > PROMPT_MS) assert.fail(`pool never had ${busy} busy threads: ${JSON.stringify(pool.stats())}`);
+    await sleep(5);
+  }
+}
+
+describe('SandboxPool', () => {
+  let pool: SandboxPool;
+  before(() => {
+    pool = new SandboxPool({ size: 2 });
+  });
+  after(() => pool.close());
+
+  describe('values in and out', () => {
+    test('a pass-through transform returns its input', async () => {
+      const input = { invoice: 'INV-1', lines: [{ sku: 'A', qty: 2 }] };
+      const outcome = await pool.run(job(PASS_THROUGH, input));
+      assert.equal(outcome.ok, true);
+      assert.deepEqual(outcome.ok && outcome.output, input);
+    });
+
+    const roundTrips: Array<[string, unknown]> = [
+      ['integers and floats', [0, -7, 3.14159, 1e21, -2.5e-7, Number.MAX_SAFE_INTEGER]],
+      ['strings with escapes and non-ASCII', ['', 'quote " backslash \\ newline \n tab \t', 'café 東京 🎉', '\u0000\u001f']],
+      ['nested objects, arrays, booleans and null', { a: { b: [{ c: null }, [true, false]], d: {} }, e: [] }],
+      ['a bare string', 'just text'],
+      ['null', null],
+    ];
+    for (const [name, value] of roundTrips) {
+      test(`round trip: ${name}`, async () => {
+        const outcome = await pool.run(job(PASS_THROUGH, value));
+        assert.deepEqual(outcome.ok && outcome.output, value);
+      });
+    }
+
+    test('computes with the input (line-item total)', async () => {
+      const code = 'function transform(input) { return { total: input.items.reduce((sum, item) => sum + item.price * item.qty, 0) }; }';
+      const outcome = await pool.run(job(code, { items: [{ price: 2.5, qty: 4 }, { price: 1, qty: 3 }] }));
+      assert.deepEqual(outcome.ok && outcome.output, { total: 13 });
+    });
+
+    test('accepts `const transform = …` and async transforms', async () => {
+      const arrow = await pool.run(job('const transform = (input) => input.n * 10;', { n: 4 }));
+      assert.deepEqual(arrow.ok && arrow.output, 40);
+      const asynchronous = await pool.run(job('async function transform(input) { await null; return [input.n]; }', { n: 4 }));
+      assert.deepEqual(asynchronous.ok && asynchronous.output, [4]);
+    });
+  });
+
+  describe('isolation', () => {
+    const LEAKY = `
+      var runs = (typeof runs === 'number' ? runs : 0) + 1;
+      function transform() {
+        const seen = {
+          runs,
+          globalLeak: typeof globalThis.leaked,
+          prototypeLeak: typeof [].injected,
+          objectLeak: ({}).polluted === undefined ? 'clean' : 'polluted',
+          stringifyReplaced: JSON.stringify({ a: 1 }) === '{"a":1}' ? 'native' : 'replaced',
+        };
+        globalThis.leaked = 'from an earlier job';
+        Array.prototype.injected = () => 'hijacked';
+        Object.prototype.polluted = true;
+        JSON.stringify = () => 'hijacked';
+        runs += 100;
+        return seen;
+      }`;
+    const CLEAN = { runs: 1, globalLeak: 'undefined', prototypeLeak: 'undefined', objectLeak: 'clean', stringifyReplaced: 'native' };
+
+    test('nothing a job leaves behind is visible to the next job on the same thread', async () => {
+      const single = new SandboxPool({ size: 1 });
+      try {
+        for (let run = 0; run < 5; run++) {
+          const outcome = await single.run(job(LEAKY));
+          assert.deepEqual(outcome.ok && outcome.output, CLEAN, `run ${run}: ${JSON.stringify(outcome)}`);
+        }
+        const concurrent = await Promise.all(Array.from({ length: 20 }, () => single.run(job(LEAKY))));
+        for (const outcome of concurrent) assert.deepEqual(outcome.ok && outcome.output, CLEAN);
+      } finally {
+        await single.close();
+      }
+    });
+
+    test('user code sees no process, require, import, timers, network or host objects', async () => {
+      const code = `function transform() {
+        return [typeof process, typeof require, typeof module, typeof setTimeout, typeof setInterval,
+                typeof setImmediate, typeof queueMicrotask, typeof fetch, typeof XMLHttpRequest, typeof WebAssembly, typeof Buffer];
+      }`;
+      const outcome = await pool.run(job(code));
+      assert.deepEqual(outcome.ok && outcome.output, Array(11).fill('undefined'));
+    });
+
+    test('dynamic import fails instead of loading a module', async () => {
+      const outcome = await pool.run(job("async function transform() { const fs = await import('node:fs'); return typeof fs; }"));
+      expectFailure(outcome, 'error');
+    });
+  });
+
+  describe('user errors', () => {
+    test('a thrown error gives its message and line', async () => {
+      const code = 'function transform(input) {\n  const total = 0;\n  throw new Error("invoice total missing for " + input.id);\n}';
+      const outcome = await pool.run(job(code, { id: 'INV-9' }));
+      expectFailure(outcome, 'error', /^Error: invoice total missing for INV-9 \(line 3\)$/);
+      assert.equal(!outcome.ok && outcome.details?.line, 3);
+    });
+
+    test('a thrown non-Error value is reported as is', async () => {
+      expectFailure(await pool.run(job('function transform() { throw "plain string"; }')), 'error', /^plain string$/);
+    });
+
+    test('a syntax error gives the parser message', async () => {
+      expectFailure(await pool.run(job('function transform(input) {\n  return input +;\n}')), 'error', /^SyntaxError: .+ \(line 2\)$/);
+    });
+
+    test('code without transform says to define it', async () => {
+      expectFailure(await pool.run(job('function transfrom(input) { return input; }')), 'error', /define function transform\(input\)/);
+      expectFailure(await pool.run(job('var transform = 42;')), 'error', /define function transform\(input\)/);
+    });
+
+    test('deep recursion is a stack overflow error, not a crash', async () => {
+      const before = pool.stats().restarts;
+      const outcome = await pool.run(job('function transform() { function down(n) { return down(n + 1) + 1; } return down(0); }'));
+      expectFailure(outcome, 'error', /stack overflow/);
+      assert.equal(pool.stats().restarts, before);
+      const fine = await pool.run(job('function transform() { function down(n) { return n === 0 ? 0 : 1 + down(n - 1); } return down(2000); }'));
+      assert.deepEqual(fine.ok && fine.output, 2000);
+    });
+
+    const invalidOutputs: Array<[string, string, RegExp]> = [
+      ['undefined', 'function transform() {}', /transform returned undefined/],
+      ['a function', 'function transform() { return () => 1; }', /transform returned a function/],
+      ['a nested function', 'function transform() { return { a: [1, () => 1] }; }', /\$\.a\[1\] is a function/],
+      ['a nested undefined', 'function transform() { return { total: undefined }; }', /\$\.total is undefined/],
+      ['a BigInt', 'function transform() { return { n: 10n }; }', /\$\.n is a BigInt/],
+      ['NaN', 'function transform() { return [0 / 0]; }', /\$\[0\] is NaN/],
+      ['a cycle', 'function transform() { const node = {}; node.self = node; return node; }', /circular/],
+    ];
+    for (const [name, code, message] of invalidOutputs) {
+      test(`output that is ${name} is invalid_output`, async () => {
+        expectFailure(await pool.run(job(code)), 'invalid_output', message);
+      });
+    }
+  });
+
+  describe('limits', () => {
+    test('an infinite loop times out and the pool serves the next job', async () => {
+      const started = performance.now();
+      const outcome = await pool.run(job(BUSY_LOOP, null, { timeoutMs: 200 }));
+      expectFailure(outcome, 'timeout', /timed out.*200 ms/);
+      assert.ok(performance.now() - started < 200 + PROMPT_MS, 'timeout answered promptly');
+      await expectHealthy(pool);
+    });
+
+    test('a loop that catches errors still cannot escape the deadline', async () => {
+      const code = 'function transform() { for (;;) { try { while (true) {} } catch (e) {} } }';
+      expectFailure(await pool.run(job(code, null, { timeoutMs: 200 })), 'timeout');
+    });
+
+    test('an array memory bomb is contained and the pool serves the next job', async () => {
+      const code = 'function transform() { let a = []; while (true) a.push(new Array(1e6).fill(1)); }';
+      expectFailure(await pool.run(job(code, null, { timeoutMs: 10_000 })), 'memory', /out of memory/);
+      await expectHealthy(pool);
+    });
+
+    test('a string doubling bomb is contained and the pool serves the next job', async () => {
+      const code = 'function transform() { let s = "ab"; const keep = []; while (true) { s = s + s; keep.push(s + "!"); } }';
+      expectFailure(await pool.run(job(code, null, { timeoutMs: 10_000 })), 'memory', /out of memory/);
+      await expectHealthy(pool);
+    });
+  });
+
+  describe('cancellation', () => {
+    test('an already aborted signal never runs the job', async () => {
+      const outcome = await pool.run(job(PASS_THROUGH, 1, { signal: AbortSignal.abort() }));
+      expectFailure(outcome, 'aborted');
+      assert.equal(outcome.durationMs, 0);
+    });
+
+    test('abort while queued resolves at once; abort while running stops the thread and frees the slot', async () => {
+      const single = new SandboxPool({ size: 1 });
+      try {
+        const running = new AbortController();
+        const queued = new AbortController();
+        const busy = single.run(job(BUSY_LOOP, null, { timeoutMs: 60_000, signal: running.signal }));
+        const waiting = single.run(job(PASS_THROUGH, 1, { signal: queued.signal }));
+        await waitUntilBusy(single, 1);
+        assert.equal(single.stats().queued, 1);
+
+        queued.abort();
+        const dropped = await waiting;
+        expectFailure(dropped, 'aborted', /before it started/);
+        assert.equal(single.stats().queued, 0);
+
+        const abortedAt = performance.now();
+        running.abort();
+        expectFailure(await busy, 'aborted', /terminated/);
+        assert.ok(performance.now() - abortedAt < PROMPT_MS, 'busy loop stopped promptly');
+        const next = await single.run(job(PASS_THROUGH, 'next'));
+        assert.deepEqual(next.ok && next.output, 'next');
+        assert.ok(performance.now() - abortedAt < PROMPT_MS, 'slot served the next job within a second');
+        assert.equal(single.stats().restarts, 1);
+      } finally {
+        await single.close();
+      }
+    });
+
+    test('aborting one job does not disturb a job on another thread', async () => {
+      const controller = new AbortController();
+      const spinning = pool.run(job(BUSY_LOOP, null, { timeoutMs: 60_000, signal: controller.signal }));
+      const steady = pool.run(job('function transform() { const end = Date.now() + 300; let n = 0; while (Date.now() < end) n++; return "done"; }'));
+      await waitUntilBusy(pool, 2);
+      controller.abort();
+      expectFailure(await spinning, 'aborted');
+      const steadyOutcome = await steady;
+      assert.deepEqual(steadyOutcome.ok && steadyOutcome.output, 'done');
+    });
+  });
+
+  test('2,000 concurrent jobs all complete with their own outputs', async () => {
+    const code = 'function transform(input) { return { id: input.id, double: input.n * 2 }; }';
+    const outcomes = await Promise.all(Array.from({ length: 2000 }, (_, n) => pool.run(job(code, { id: `job-${n}`, n }))));
+    outcomes.forEach((outcome, n) => assert.deepEqual(outcome.ok && outcome.output, { id: `job-${n}`, double: n * 2 }));
+    const { busy, queued } = pool.stats();
+    assert.deepEqual({ busy, queued }, { busy: 0, queued: 0 });
+  });
+
+  describe('bad calls and shutdown', () => {
+    test('input that is not JSON and an invalid timeout are refused without running', async () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      expectFailure(await pool.run(job(PASS_THROUGH, cyclic)), 'error', /not a JSON value/);
+      expectFailure(await pool.run(job(PASS_THROUGH, 1, { timeoutMs: Number.NaN })), 'error', /timeoutMs/);
+    });
+
+    test('close aborts running and queued jobs, and later jobs are refused', async () => {
+      const closing = new SandboxPool({ size: 1 });
+      const running = closing.run(job(BUSY_LOOP, null, { timeoutMs: 60_000 }));
+      const queued = closing.run(job(PASS_THROUGH, 1));
+      await waitUntilBusy(closing, 1);
+      await closing.close();
+      expectFailure(await running, 'aborted', /closed/);
+      expectFailure(await queued, 'aborted', /closed/);
+      expectFailure(await closing.run(job(PASS_THROUGH, 1)), 'aborted', /closed/);
+    });
+  });
+});

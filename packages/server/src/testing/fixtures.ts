@@ -1,0 +1,85 @@
+import { createApiKey } from '../services/auth.js';
+import type { TestApp } from './harness.js';
+
+export interface FunctionWorkflow {
+  workflowId: string;
+  blockId: string;
+}
+
+/** A workflow with one JavaScript function block, created through the API as a user would. */
+export async function createFunctionWorkflow(
+  test: TestApp,
+  code: string,
+  options: { timeoutSeconds?: number; outputSchema?: Record<string, unknown> } = {},
+): Promise<FunctionWorkflow> {
+  const workflow = await test.request('POST', '/v1/workflows', { name: 'fixture' });
+  if (workflow.status !== 201) throw new Error(`workflow: ${workflow.status} ${JSON.stringify(workflow.body)}`);
+  const block = await test.request('POST', '/v1/workflows/blocks', {
+    workflow_id: workflow.body.id,
+    type: 'function',
+    label: 'Function under test',
+    config: { language: 'javascript', code, output_schema: options.outputSchema ?? {}, timeout_seconds: options.timeoutSeconds ?? 60 },
+  });
+  if (block.status !== 201) throw new Error(`block: ${block.status} ${JSON.stringify(block.body)}`);
+  return { workflowId: workflow.body.id, blockId: block.body.id };
+}
+
+export interface TestSpec {
+  name?: string;
+  input: unknown;
+  path?: string | null;
+  condition: Record<string, unknown>;
+}
+
+/** Creates tests on the block; returns their ids in creation order. */
+export async function createTests(test: TestApp, fixture: FunctionWorkflow, specs: TestSpec[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const spec of specs) {
+    const response = await test.request('POST', '/v1/workflows/tests', {
+      workflow_id: fixture.workflowId,
+      name: spec.name ?? null,
+      target: { type: 'block', block_id: fixture.blockId },
+      source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: spec.input } } },
+      assertion: { target: { output_handle_id: 'output-json-0', path: spec.path ?? null }, condition: spec.condition },
+    });
+    if (response.status !== 201) throw new Error(`test: ${response.status} ${JSON.stringify(response.body)}`);
+    ids.push(response.body.id);
+  }
+  return ids;
+}
+
+export async function startRun(test: TestApp, workflowId: string, scope?: unknown): Promise<any> {
+  const response = await test.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId, ...(scope ? { scope } : {}) });
+  if (response.status !== 202) throw new Error(`run: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Every result row of a run, walking the cursor pages forward. */
+export async function allResults(test: TestApp, runId: string, limit = 100): Promise<any[]> {
+  const rows: any[] = [];
+  let after: string | null = null;
+  do {
+    const query: string = `/v1/workflows/tests/results?run_id=${runId}&order=asc&limit=${limit}${after ? `&after=${after}` : ''}`;
+    const page = await test.request('GET', query);
+    if (page.status !== 200) throw new Error(`results: ${page.status} ${JSON.stringify(page.body)}`);
+    rows.push(...page.body.data);
+    after = page.body.list_metadata.after;
+  } while (after);
+  return rows;
+}
+
+export async function otherOrganizationKey(test: TestApp, name = 'other-org'): Promise<string> {
+  return (await createApiKey(test.runtime.services.store, name)).key;
+}
+
+/** The invariants of DECISIONS §3 that every run response must satisfy. */
+export function countsProblem(run: any): string | null {
+  const lc = run.counts.lifecycle_counts;
+  const sum = lc.pending + lc.queued + lc.running + lc.completed + lc.error + lc.cancelled;
+  if (sum !== run.total_tests) return `lifecycle counts sum to ${sum}, total_tests is ${run.total_tests}`;
+  const o = run.counts.outcome;
+  if (o.passed + o.failed + o.blocked !== lc.completed) return `outcomes sum to ${o.passed + o.failed + o.blocked}, completed is ${lc.completed}`;
+  return null;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
