@@ -3,7 +3,7 @@ import { blocked, failed, type ConditionKindDefinition, type Evaluation, type Ev
 import { at, formatPath, parsePath, walkPath } from './path.js';
 import type { AssertionModelProvider } from './provider.js';
 import { definitionOf } from './registry.js';
-import type { AssertionResult, AssertionSpec, FailureCode } from './spec.js';
+import type { AssertionFailure, AssertionResult, AssertionSpec, FailureCode } from './spec.js';
 
 export interface EvaluateOptions {
   /** Needed by `llm_judged_as`, `llm_not_judged_as` and `similarity_gte` with `embeddings`. */
@@ -26,7 +26,7 @@ export async function evaluateAssertion(
   if (definition === undefined) return unknownKindResult(spec);
   const handleId = spec.target.output_handle_id;
   const payload = outputs != null && Object.hasOwn(outputs, handleId) ? outputs[handleId] : undefined;
-  if (payload === undefined) return blockedResult(spec, 'output_handle_missing', missingHandleMessage(handleId, outputs), { output_handle_id: handleId, produced_handles: producedHandles(outputs) });
+  if (payload === undefined) return missingHandleResult(spec, outputs);
   const path = parsePath(spec.target.path);
   if (!path.ok) return blockedResult(spec, 'invalid_path', path.message, { path: spec.target.path });
   const resolution = walkPath(payload, path.segments);
@@ -81,10 +81,14 @@ function pathNotFound(_condition: Condition, missing: string, context: Evaluatio
   return failed('path_not_found', `nothing ${at(context.location)}: ${missing}`, { missing });
 }
 
-function missingHandleMessage(handleId: string, outputs: Record<string, unknown> | null): string {
+function missingHandleResult(spec: AssertionSpec, outputs: Record<string, unknown> | null): AssertionResult {
+  const handleId = spec.target.output_handle_id;
   const produced = producedHandles(outputs);
   const list = produced.length === 0 ? 'it produced no outputs' : `it produced ${produced.map((id) => `\`${id}\``).join(', ')}`;
-  return `the block did not produce the output handle \`${handleId}\`: ${list}`;
+  return blockedResult(spec, 'output_handle_missing', `the block did not produce the output handle \`${handleId}\`: ${list}`, {
+    output_handle_id: handleId,
+    produced_handles: produced,
+  });
 }
 
 function producedHandles(outputs: Record<string, unknown> | null): string[] {
@@ -102,7 +106,10 @@ function unknownKindMessage(condition: unknown): string {
   return `the condition kind ${JSON.stringify(kind ?? null)} is not one this server knows`;
 }
 
-function unknownKindResult(spec: AssertionSpec, failure = { code: 'execution_error', message: unknownKindMessage(spec.condition), details: {} }): AssertionResult {
+function unknownKindResult(
+  spec: AssertionSpec,
+  failure: AssertionFailure = { code: 'execution_error', message: unknownKindMessage(spec.condition), details: {} },
+): AssertionResult {
   return {
     assertion_id: spec.id,
     condition_kind: String((spec.condition as { kind?: unknown } | null)?.kind ?? 'unknown'),

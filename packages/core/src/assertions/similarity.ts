@@ -4,7 +4,7 @@ import { distance } from 'fastest-levenshtein';
  * Levenshtein is quadratic: past this many cells (after trimming the common prefix and suffix) a
  * comparison would stall the event loop for seconds, so it is refused instead (~0.2 s at the cap).
  */
-export const MAX_LEVENSHTEIN_CELLS = 1_000_000_000;
+const MAX_LEVENSHTEIN_CELLS = 1_000_000_000;
 
 export type LevenshteinSimilarity = { ok: true; score: number } | { ok: false; message: string };
 
@@ -17,10 +17,8 @@ export function levenshteinSimilarity(a: string, b: string): LevenshteinSimilari
   const restA = a.slice(prefix, a.length - suffix);
   const restB = b.slice(prefix, b.length - suffix);
   if (restA.length * restB.length > MAX_LEVENSHTEIN_CELLS) {
-    return {
-      ok: false,
-      message: `the texts are too long to compare by edit distance (${a.length} and ${b.length} characters, differing over ${restA.length} and ${restB.length}); compare a smaller part of the output or use embeddings`,
-    };
+    const sizes = `${a.length} and ${b.length} characters, differing over ${restA.length} and ${restB.length}`;
+    return { ok: false, message: `the texts are too long to compare by edit distance (${sizes}); compare a smaller part of the output or use embeddings` };
   }
   return { ok: true, score: 1 - distance(restA, restB) / longest };
 }

@@ -20,6 +20,6 @@ function isWithin({ lower, upper, inclusive }: BetweenCondition, value: number):
   return inclusive ? lower <= value && value <= upper : lower < value && value < upper;
 }
 
-export function describeRange({ lower, upper, inclusive }: BetweenCondition): string {
+function describeRange({ lower, upper, inclusive }: BetweenCondition): string {
   return `between ${lower} and ${upper} (${inclusive ? 'inclusive' : 'exclusive'})`;
 }

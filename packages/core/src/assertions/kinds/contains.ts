@@ -13,20 +13,20 @@ export function checkContainment(expected: unknown, actual: unknown, context: Ev
   }
   if (Array.isArray(actual)) return actual.some((item) => deepEqual(item, expected));
   if (isPlainObject(actual)) {
-    return typeof expected === 'string' ? Object.hasOwn(actual, expected) && actual[expected] !== undefined : wrongNeedle(context, actual, 'a key', expected);
+    if (typeof expected !== 'string') return wrongNeedle(context, actual, 'a key', expected);
+    return Object.hasOwn(actual, expected) && actual[expected] !== undefined;
   }
   return typeMismatch(context, ['string', 'array', 'object'], actual);
 }
 
 function wrongNeedle(context: EvaluationContext, actual: string | object, soughtThing: string, expected: unknown): Evaluation {
   const haystack = `the ${jsonType(actual)} ${at(context.location)}`;
-  return blocked('type_error', `${haystack} can only be searched for ${soughtThing}, so the expected value must be a string; it is ${describeValue(expected)}`, {
-    expected_type: 'string',
-  });
+  const message = `${haystack} can only be searched for ${soughtThing}, so the expected value must be a string; it is ${describeValue(expected)}`;
+  return blocked('type_error', message, { expected_type: 'string' });
 }
 
 /** "`tags` does not contain the string \"urgent\"; found …", or "`vendor` has no key `zip`; found …". */
-export function absenceMessage(expected: unknown, actual: unknown, location: string): string {
+function absenceMessage(expected: unknown, actual: unknown, location: string): string {
   const subject = describeLocation(location);
   const absence = isPlainObject(actual) ? `has no key \`${String(expected)}\`` : `does not contain ${describeValue(expected)}`;
   return `${subject} ${absence}; found ${describeValue(actual)}`;

@@ -29,7 +29,8 @@ export async function tallyItems(condition: Condition, actual: unknown, context:
       tally.passedCount += 1;
     } else if (evaluation.outcome === 'blocked') {
       const failure = evaluation.failure;
-      return { outcome: 'blocked', failure: { code: failure.code, message: `item ${index} could not be evaluated: ${failure.message}`, details: itemDetails({ index, failure }) } };
+      const message = `item ${index} could not be evaluated: ${failure.message}`;
+      return { outcome: 'blocked', failure: { code: failure.code, message, details: itemDetails({ index, failure }) } };
     } else {
       tally.firstFailure ??= { index, failure: evaluation.failure };
     }

@@ -4,7 +4,7 @@ import { reaches } from '../similarity.js';
 import { describeValue, isPlainObject } from '../values.js';
 
 /** Pages of each named subdocument; several splits with one name pool their pages. */
-export type SplitPages = Map<string, Set<number>>;
+type SplitPages = Map<string, Set<number>>;
 
 type ParsedSplits = { ok: true; splits: SplitPages } | { ok: false; problem: string };
 
@@ -34,7 +34,7 @@ function malformed(where: string, problem: string): Evaluation {
 }
 
 /** Reads `{splits: [{name, pages}]}` or a bare list of splits. */
-export function parseSplits(value: unknown): ParsedSplits {
+function parseSplits(value: unknown): ParsedSplits {
   const list = isPlainObject(value) ? value.splits : value;
   if (!Array.isArray(list)) return { ok: false, problem: `found ${describeValue(value)}` };
   const splits: SplitPages = new Map();
@@ -55,7 +55,7 @@ export function parseSplits(value: unknown): ParsedSplits {
  * IoU of the page sets per name over the union of names; a name missing on one side has no pages
  * there. Names are sorted so that the mean is summed in one order: the score is exactly symmetric.
  */
-export function splitIous(expected: SplitPages, actual: SplitPages): Map<string, number> {
+function splitIous(expected: SplitPages, actual: SplitPages): Map<string, number> {
   const ious = new Map<string, number>();
   for (const name of [...new Set([...expected.keys(), ...actual.keys()])].sort()) {
     ious.set(name, iou(expected.get(name), actual.get(name)));
@@ -73,7 +73,7 @@ function iou(a: Set<number> | undefined, b: Set<number> | undefined): number {
 }
 
 /** Mean IoU over names; two empty split lists are identical, so 1. */
-export function meanIou(ious: Map<string, number>): number {
+function meanIou(ious: Map<string, number>): number {
   if (ious.size === 0) return 1;
   let sum = 0;
   for (const value of ious.values()) sum += value;
