@@ -1,0 +1,17 @@
+import type { PagePromise } from '../pagination.js';
+import type { RequestOptions, Transport } from '../transport.js';
+import type { ListResultsParams, WorkflowTestResult } from '../types.js';
+import { listPages, segment } from './list.js';
+
+/** One row per test of a run, in the order the run selected its tests (`order: 'asc'` walks it forwards). */
+export class Results {
+  constructor(private readonly transport: Transport) {}
+
+  list(params: ListResultsParams, options?: RequestOptions): PagePromise<WorkflowTestResult> {
+    return listPages(this.transport, '/v1/workflows/tests/results', { ...params }, options);
+  }
+
+  get(resultId: string, options?: RequestOptions): Promise<WorkflowTestResult> {
+    return this.transport.request({ method: 'GET', path: `/v1/workflows/tests/results/${segment(resultId)}` }, options);
+  }
+}

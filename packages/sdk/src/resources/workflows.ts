@@ -1,0 +1,54 @@
+import type { PagePromise } from '../pagination.js';
+import type { RequestOptions, Transport } from '../transport.js';
+import type { CreateWorkflowParams, ListWorkflowsParams, PublishWorkflowParams, UpdateWorkflowParams, Workflow } from '../types.js';
+import { Blocks } from './blocks.js';
+import { Edges } from './edges.js';
+import { listPages, segment } from './list.js';
+import { Spec } from './spec.js';
+import { Tests } from './tests.js';
+
+export class Workflows {
+  readonly blocks: Blocks;
+  readonly edges: Edges;
+  readonly spec: Spec;
+  readonly tests: Tests;
+
+  constructor(private readonly transport: Transport) {
+    this.blocks = new Blocks(transport);
+    this.edges = new Edges(transport);
+    this.spec = new Spec(transport);
+    this.tests = new Tests(transport);
+  }
+
+  list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {
+    return listPages(this.transport, '/v1/workflows', { ...params }, options);
+  }
+
+  create(body: CreateWorkflowParams = {}, options?: RequestOptions): Promise<Workflow> {
+    return this.transport.request({ method: 'POST', path: '/v1/workflows', body }, options);
+  }
+
+  get(workflowId: string, options?: RequestOptions): Promise<Workflow> {
+    return this.transport.request({ method: 'GET', path: workflowPath(workflowId) }, options);
+  }
+
+  update(workflowId: string, body: UpdateWorkflowParams, options?: RequestOptions): Promise<Workflow> {
+    return this.transport.request({ method: 'PATCH', path: workflowPath(workflowId), body }, options);
+  }
+
+  delete(workflowId: string, options?: RequestOptions): Promise<void> {
+    return this.transport.request({ method: 'DELETE', path: workflowPath(workflowId) }, options);
+  }
+
+  /** Freezes the current draft as the published version. */
+  publish(workflowId: string, body: PublishWorkflowParams = {}, options?: RequestOptions): Promise<Workflow> {
+    return this.transport.request({ method: 'POST', path: `${workflowPath(workflowId)}/publish`, body }, options);
+  }
+
+  /** Resets the draft to the published version. */
+  discardDraft(workflowId: string, options?: RequestOptions): Promise<Workflow> {
+    return this.transport.request({ method: 'POST', path: `${workflowPath(workflowId)}/discard-draft` }, options);
+  }
+}
+
+const workflowPath = (workflowId: string) => `/v1/workflows/${segment(workflowId)}`;

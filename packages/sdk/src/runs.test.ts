@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { WorkflowTestRun } from '@verdict/core';
+import { Verdict } from './client.js';
+import { TimeoutError } from './errors.js';
+import { startFakeServer } from './test-server.js';
+
+function run(status: WorkflowTestRun['lifecycle']['status'], done: { passed?: number; failed?: number; running?: number } = {}): WorkflowTestRun {
+  const passed = done.passed ?? 0;
+  const failed = done.failed ?? 0;
+  const running = done.running ?? 0;
+  const lifecycle = status === 'cancelled' ? { status, reason: null } : status === 'error' ? { status, message: 'x' } : { status };
+  return {
+    id: 'wftestrun_1',
+    workflow: { workflow_id: 'wf_1', version_id: 'ver_1' },
+    workflow_id: 'wf_1',
+    workflow_version_id: 'ver_1',
+    trigger: { type: 'api', api_key_id: 'key_1' },
+    lifecycle,
+    timing: { created_at: '2026-01-01T00:00:00Z', started_at: null, completed_at: null, duration_ms: null },
+    target: null,
+    test_id: null,
+    total_tests: 3,
+    counts: {
+      lifecycle_counts: { pending: 3 - passed - failed - running, queued: 0, running, completed: passed + failed, error: 0, cancelled: 0 },
+      outcome: { passed, failed, blocked: 0 },
+    },
+  } as WorkflowTestRun;
+}
+
+describe('runs.wait', () => {
+  test('polls until terminal and reports each change of status or counts once', async () => {
+    const states = [run('pending'), run('running', { running: 1 }), run('running', { running: 1 }), run('running', { passed: 1, running: 2 }), run('completed', { passed: 2, failed: 1 })];
+    const server = await startFakeServer((_, index) => ({ json: states[Math.min(index, states.length - 1)] }));
+    try {
+      const client = new Verdict({ apiKey: 'k', baseUrl: server.baseUrl });
+      const seen: string[] = [];
+      const final = await client.workflows.tests.runs.wait('wftestrun_1', {
+        pollMs: 5,
+        onProgress: (progress) => seen.push(`${progress.lifecycle.status}:${progress.counts.outcome.passed}/${progress.counts.lifecycle_counts.running}`),
+      });
+      assert.equal(final.lifecycle.status, 'completed');
+      assert.equal(final.counts.outcome.failed, 1);
+      assert.deepEqual(seen, ['pending:0/0', 'running:0/1', 'running:1/2', 'completed:2/0']);
+      assert.equal(server.requests.length, 5);
+      assert.ok(server.requests.every((request) => request.path === '/v1/workflows/tests/runs/wftestrun_1'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('gives up with TimeoutError after timeoutMs, and stops on abort', async () => {
+    const server = await startFakeServer(() => ({ json: run('running', { running: 1 }) }));
+    try {
+      const runs = new Verdict({ apiKey: 'k', baseUrl: server.baseUrl }).workflows.tests.runs;
+      await assert.rejects(runs.wait('wftestrun_1', { pollMs: 10, timeoutMs: 80 }), (error: unknown) => error instanceof TimeoutError && error.code === 'wait_timeout');
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 40);
+      await assert.rejects(runs.wait('wftestrun_1', { pollMs: 10, signal: controller.signal }), { name: 'AbortError' });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Wire types. Objects the server returns are the z.infer types of the server's own zod schemas
+ * (@verdict/core); request bodies are their z.input types, so defaults may be omitted. All of it
+ * is imported for types only: the SDK has no runtime dependency.
+ */
+import type * as core from '@verdict/core';
+import type { z } from 'zod';
+
+export type {
+  AssertionResult,
+  AssertionSpec,
+  LifecycleStatus,
+  ListMetadata,
+  Trigger,
+  Verdict as TestVerdict,
+  Workflow,
+  WorkflowBlock,
+  WorkflowEdge,
+  WorkflowTest,
+  WorkflowTestResult,
+  WorkflowTestRun,
+} from '@verdict/core';
+
+export type CreateWorkflowParams = z.input<typeof core.CreateWorkflowRequest>;
+export type UpdateWorkflowParams = z.input<typeof core.UpdateWorkflowRequest>;
+export type PublishWorkflowParams = z.input<typeof core.PublishWorkflowRequest>;
+export type CreateBlockParams = z.input<typeof core.CreateWorkflowBlockRequest>;
+export type UpdateBlockParams = z.input<typeof core.UpdateWorkflowBlockRequest>;
+export type CreateEdgeParams = z.input<typeof core.CreateWorkflowEdgeRequest>;
+export type SpecParams = z.input<typeof core.DeclarativeWorkflowRequest>;
+export type CreateTestParams = z.input<typeof core.CreateWorkflowTestRequest>;
+export type UpdateTestParams = z.input<typeof core.UpdateWorkflowTestRequest>;
+export type CreateRunParams = z.input<typeof core.CreateWorkflowTestRunRequest>;
+export type CancelRunParams = z.input<typeof core.CancelWorkflowTestRunRequest>;
+
+export interface PaginationParams {
+  /** 1–100. */
+  limit?: number;
+  order?: 'asc' | 'desc';
+  before?: string;
+  after?: string;
+}
+
+export interface ListWorkflowsParams extends PaginationParams {
+  sort_by?: 'updated_at' | 'created_at';
+}
+
+export interface ListBlocksParams extends Omit<PaginationParams, 'order'> {
+  workflow_id: string;
+}
+
+export interface ListEdgesParams extends Omit<PaginationParams, 'order'> {
+  workflow_id: string;
+  source_block?: string;
+  target_block?: string;
+}
+
+/** Needed only when a block id is shared by several workflows of the organization. */
+export interface BlockLocator {
+  workflow_id?: string;
+}
+
+export interface ListTestsParams extends PaginationParams {
+  workflow_id: string;
+  target_block_id?: string;
+}
+
+export interface ListRunsParams extends PaginationParams {
+  workflow_id?: string;
+  /** Runs that included this test. */
+  test_id?: string;
+  target_block_id?: string;
+  status?: core.LifecycleStatus;
+  exclude_status?: core.LifecycleStatus;
+  trigger_type?: core.Trigger['type'];
+  /** Inclusive, on `timing.created_at`: a `YYYY-MM-DD` date, an ISO datetime or a Date. */
+  from_date?: string | Date;
+  to_date?: string | Date;
+  sort_by?: core.RunSortKey | `timing.${core.RunSortKey}`;
+}
+
+export interface ListResultsParams extends PaginationParams {
+  run_id: string;
+}
+
+/** Declarative spec answers (`/v1/workflows/spec/…`), as published in Retab's OpenAPI document. */
+export interface SpecDiagnostics {
+  is_valid?: boolean;
+  issues: core.DiagnosticIssue[];
+  [key: string]: unknown;
+}
+
+export interface SpecValidation {
+  workflow_id: string;
+  block_count: number;
+  edge_count: number;
+  is_valid: boolean;
+  diagnostics: SpecDiagnostics;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  replace: number;
+  noop: number;
+  total: number;
+  has_changes: boolean;
+}
+
+export interface PlanFieldChange {
+  path: Array<string | number>;
+  path_display: string;
+  action: 'create' | 'update' | 'delete';
+  before: unknown;
+  after: unknown;
+  unified_diff?: string | null;
+}
+
+export interface PlanResourceChange {
+  address: string;
+  target: 'workflow' | 'block' | 'edge';
+  target_id: string;
+  name: string;
+  type: string;
+  actions: Array<'create' | 'update' | 'delete'>;
+  summary: string;
+  change: { before: unknown; after: unknown; field_changes: PlanFieldChange[] };
+  path?: string | null;
+}
+
+export interface SpecPlan {
+  workflow_id: string;
+  action: 'create' | 'update' | 'noop';
+  block_count: number;
+  edge_count: number;
+  diagnostics: SpecDiagnostics;
+  format_version: string;
+  summary: PlanSummary;
+  resource_changes: PlanResourceChange[];
+  rendered_plan: string;
+}
+
+export interface SpecApplyResult extends SpecPlan {
+  created: boolean;
+}
+
+export interface SpecExport {
+  workflow_id: string;
+  yaml_definition: string;
+}
