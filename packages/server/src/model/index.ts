@@ -1,0 +1,27 @@
+export { ModelAssertionProvider } from './assertion-provider.js';
+export { ModelResponseCache } from './cache.js';
+export {
+  ModelClient,
+  type ChatContentPart,
+  type ChatJsonRequest,
+  type ChatJsonResult,
+  type ChatMessage,
+  type EmbedRequest,
+  type EmbedResult,
+  type ModelClientOptions,
+} from './client.js';
+export {
+  DEFAULT_MODEL_CONCURRENCY,
+  DEFAULT_MODEL_MAX_RETRIES,
+  DEFAULT_MODEL_TIMEOUT_MS,
+  loadModelConfig,
+  ModelConfigError,
+  RETAB_MODEL_ALIASES,
+  resolveChatModel,
+  type ModelCacheMode,
+  type ModelConfig,
+  type StructuredOutputMode,
+} from './config.js';
+export { reconcile, type Consensus, type Likelihoods } from './consensus.js';
+export { ModelCacheMissError, ModelError, ModelNotConfiguredError, ModelOutputError, ModelProviderError } from './errors.js';
+export type { RetryPolicy } from './retry.js';
