@@ -3,7 +3,7 @@ import { BoundedCache } from './lru.js';
 
 export type CompiledRegex = { ok: true; regex: RE2JS } | { ok: false; message: string };
 
-/** Python and PCRE constructs that RE2 cannot run in linear time, named so the message says which one. */
+/** Python and PCRE constructs RE2 does not have (most would break linear time), named so the message says which one. */
 const UNSUPPORTED_GROUPS: readonly (readonly [prefix: string, construct: string])[] = [
   ['(?<=', 'a lookbehind `(?<=…)`'],
   ['(?<!', 'a negative lookbehind `(?<!…)`'],
@@ -14,6 +14,9 @@ const UNSUPPORTED_GROUPS: readonly (readonly [prefix: string, construct: string]
   ['(?(', 'a conditional group `(?(…)…)`'],
   ['(?#', 'a comment group `(?#…)`'],
 ];
+
+/** Python's inline flag groups, `(?x)` or `(?ix:…)`, of which RE2 lacks verbose mode. */
+const VERBOSE_FLAG = /\(\?[aiLmsu-]*x[aiLmsux-]*[:)]/y;
 
 const compiled = new BoundedCache<string, CompiledRegex>(1024);
 
@@ -61,6 +64,8 @@ export function findUnsupportedConstruct(pattern: string): string | null {
     } else if (char === '(' && pattern[index + 1] === '?') {
       const match = UNSUPPORTED_GROUPS.find(([prefix]) => pattern.startsWith(prefix, index));
       if (match) return match[1];
+      VERBOSE_FLAG.lastIndex = index;
+      if (VERBOSE_FLAG.test(pattern)) return 'the verbose flag `(?x)`';
     }
   }
   return null;
