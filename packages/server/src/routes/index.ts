@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { workflowRoutes } from './workflows.js';
+import { blockRoutes } from './blocks.js';
+import { edgeRoutes } from './edges.js';
 import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
@@ -7,6 +9,8 @@ import { testResultRoutes } from './test-results.js';
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(workflowRoutes);
+  await app.register(blockRoutes);
+  await app.register(edgeRoutes);
   await app.register(testRoutes);
   await app.register(testRunRoutes);
   await app.register(testResultRoutes);
