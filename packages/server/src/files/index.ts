@@ -18,3 +18,4 @@ export {
   type UploadedFile,
 } from './normalize.js';
 export { documentToPages, type DocumentPage, type DocumentPages } from './pages.js';
+export { createBlobFileService, type BlobFileServiceOptions, type FileRecords } from './file-service.js';

@@ -1,0 +1,65 @@
+import type { HandleInput } from '@verdict/core';
+import { BlockExecutionError, type ResolvedFileInput } from '../execution/blocks/types.js';
+import type { FileDocument, FileService, InputIssue } from '../services/files.js';
+import type { BlobStore } from './blob-store.js';
+import { FileInputError } from './errors.js';
+import { normalizeFileInput, resolvedFileInput, type FileInputDeps, type NewFile, type StoredFile } from './normalize.js';
+
+/** The `files` table, as the file service needs it; every call is scoped to one organization. */
+export interface FileRecords {
+  lookupFile(organizationId: string, id: string): Promise<StoredFile | null>;
+  /** Inserts a row with a new `file_` id and returns it. */
+  registerFile(organizationId: string, file: NewFile): Promise<StoredFile>;
+}
+
+export interface BlobFileServiceOptions {
+  blobs: BlobStore;
+  maxFileBytes: number;
+  records: FileRecords;
+}
+
+/**
+ * The FileService over the blob store: at test creation every file input becomes a
+ * MaterializedDocument in the blob store (or an issue saying why it cannot); at run time a stored
+ * document becomes a reader of its bytes, and a vanished blob is a block failure, not a crash.
+ */
+export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFileServiceOptions): FileService {
+  const depsFor = (organizationId: string): FileInputDeps => ({
+    blobs,
+    maxFileBytes,
+    lookupFile: (id) => records.lookupFile(organizationId, id),
+    registerFile: (file) => records.registerFile(organizationId, file),
+  });
+
+  return {
+    async normalizeHandleInputs(organizationId, inputs) {
+      const deps = depsFor(organizationId);
+      const normalized: Record<string, HandleInput> = {};
+      const issues: InputIssue[] = [];
+      for (const [handleId, input] of Object.entries(inputs)) {
+        if (input.type !== 'file') {
+          normalized[handleId] = input;
+          continue;
+        }
+        try {
+          normalized[handleId] = { type: 'file', document: await normalizeFileInput(input.document, deps) };
+        } catch (error) {
+          if (!(error instanceof FileInputError)) throw error;
+          issues.push({ path: `${handleId}.document`, message: error.message });
+          normalized[handleId] = input;
+        }
+      }
+      return { inputs: normalized, issues };
+    },
+
+    async resolve(organizationId: string, document: FileDocument, signal: AbortSignal): Promise<ResolvedFileInput> {
+      signal.throwIfAborted();
+      try {
+        return resolvedFileInput(await normalizeFileInput(document, depsFor(organizationId)), blobs);
+      } catch (error) {
+        if (error instanceof FileInputError) throw new BlockExecutionError(error.message, error.code, error.details);
+        throw error;
+      }
+    },
+  };
+}
