@@ -1,6 +1,6 @@
 export { evaluateAssertion, blockedResult, type EvaluateOptions } from './evaluate.js';
 export { validateCondition, requiresModelProvider, type ConditionProblem } from './validate.js';
-export { parsePath, resolvePath, formatPath, type PathSegment, type ParsedPath, type PathResolution } from './path.js';
+export { parsePath, resolvePath, type PathSegment, type ParsedPath, type PathResolution } from './path.js';
 export { compileRegex, type CompiledRegex } from './regex.js';
 export { deepEqual } from './difference.js';
 export { levenshteinSimilarity, cosineSimilarity } from './similarity.js';
