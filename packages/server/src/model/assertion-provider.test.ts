@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { evaluateAssertion, type AssertionSpec } from '@verdict/core';
 import { answerJson, startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
 import { ModelAssertionProvider } from './assertion-provider.js';
 import { ModelClient } from './client.js';
@@ -62,4 +63,21 @@ test('a cancelled judge call rejects with the abort reason', async () => {
   await server.hungRequestsReceived(1);
   controller.abort(new Error('run cancelled'));
   await assert.rejects(call, /run cancelled/);
+});
+
+test('the assertion engine runs similarity_gte with embeddings and llm_judged_as through the provider', async () => {
+  const spec = (condition: Record<string, unknown>) =>
+    ({ id: 'assert_1', target: { output_handle_id: 'output-json-0', path: 'note' }, condition, label: null }) as unknown as AssertionSpec;
+  const outputs = { 'output-json-0': { note: 'Total due 99.50 EUR' } };
+
+  const similar = await evaluateAssertion(spec({ kind: 'similarity_gte', reference: 'Total due: 99.50 EUR', threshold: 0.99, method: 'embeddings' }), outputs, { provider });
+  assert.equal(similar.outcome, 'passed');
+  assert.ok(Math.abs((similar.score ?? 0) - 1) < 1e-9);
+  const unrelated = await evaluateAssertion(spec({ kind: 'similarity_gte', reference: 'Weather in Paris', threshold: 0.9, method: 'embeddings' }), outputs, { provider });
+  assert.equal(unrelated.outcome, 'failed');
+
+  server.setChatHandler(answerJson({ label: 'no', reason: 'The amount is in euros, not dollars.', confidence: 0.95 }));
+  const judged = await evaluateAssertion(spec({ kind: 'llm_judged_as', rubric: 'The amount is in US dollars.' }), outputs, { provider });
+  assert.equal(judged.outcome, 'failed');
+  assert.match(JSON.stringify(judged), /The amount is in euros, not dollars\./);
 });

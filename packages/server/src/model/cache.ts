@@ -4,10 +4,9 @@ import { canonicalJson, sha256Hex } from '@verdict/core';
 import type { ModelCacheMode } from './config.js';
 import { ModelCacheMissError } from './errors.js';
 
-/** What a cache entry holds: the request it answers (for people reading the file) and the answer. */
+/** What a cache entry holds. The request itself is left out: with images in it, it can weigh megabytes. */
 interface CacheEntry {
   model: string;
-  request: unknown;
   response: unknown;
 }
 
@@ -37,7 +36,7 @@ export class ModelResponseCache {
     if (hit !== undefined) return { value: hit.response as T, cached: true };
     if (this.mode === 'replay') throw new ModelCacheMissError(key, model);
     const value = await compute();
-    await this.write(key, { model, request, response: value });
+    await this.write(key, { model, response: value });
     return { value, cached: false };
   }
 

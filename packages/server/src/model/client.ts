@@ -146,21 +146,22 @@ export class ModelClient {
   }
 
   /** One chat completion, walking down the response formats the server refuses (with a 400). */
-  private async complete(messages: ChatMessage[], request: ChatJsonRequest): Promise<{ text: string; attempts: number }> {
-    const formats = this.formatsToTry(request);
-    let attempts = 0;
-    for (const [index, format] of formats.entries()) {
-      try {
-        const result = await this.completeWith(format, messages, request);
-        this.acceptedFormat.set(request.model, format);
-        return { text: result.text, attempts: attempts + result.attempts };
-      } catch (error) {
-        const refused = error instanceof ModelProviderError && error.details.status === 400;
-        if (!refused || index === formats.length - 1) throw error;
-        attempts += Number(error.details.attempts ?? 1);
-      }
+  private async complete(
+    messages: ChatMessage[],
+    request: ChatJsonRequest,
+    formats: readonly ResponseFormatMode[] = this.formatsToTry(request),
+  ): Promise<{ text: string; attempts: number }> {
+    const [format, ...fallbacks] = formats;
+    try {
+      const result = await this.completeWith(format, messages, request);
+      this.acceptedFormat.set(request.model, format);
+      return result;
+    } catch (error) {
+      const refused = error instanceof ModelProviderError && error.details.status === 400;
+      if (!refused || fallbacks.length === 0) throw error;
+      const next = await this.complete(messages, request, fallbacks);
+      return { text: next.text, attempts: next.attempts + Number(error.details.attempts) };
     }
-    throw new Error('unreachable: formatsToTry never returns an empty list');
   }
 
   private formatsToTry(request: ChatJsonRequest): readonly ResponseFormatMode[] {
