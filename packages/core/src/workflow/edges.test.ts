@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkEdge, resolveEdgeHandles, validateEdge, type Graph, type GraphBlock } from './edges.js';
+import { checkEdge, findCycle, resolveEdgeHandles, validateEdge, type Graph, type GraphBlock } from './edges.js';
 
 const block = (id: string, type: GraphBlock['type'], config: GraphBlock['config'] = null): GraphBlock => ({ id, type, config, parent_id: null });
 const blocks = [
@@ -90,5 +90,27 @@ describe('resolveEdgeHandles', () => {
   test('checkEdge returns the edge with resolved handles', () => {
     const result = checkEdge(empty, { source_block: 'json', target_block: 'fn' });
     assert.deepEqual(result, { ok: true, edge: wire('json', 'output-json-0', 'fn', 'input-json-0') });
+  });
+});
+
+describe('findCycle', () => {
+  const edge = (source_block: string, target_block: string) => ({ source_block, target_block });
+  test('returns null for a DAG, including diamonds', () => {
+    assert.equal(findCycle([edge('a', 'b'), edge('a', 'c'), edge('b', 'd'), edge('c', 'd')]), null);
+    assert.equal(findCycle([]), null);
+  });
+  test('returns the edges of a cycle in walking order, ignoring edges off the cycle', () => {
+    const cycle = findCycle([edge('s', 'a'), edge('a', 'b'), edge('b', 'c'), edge('c', 'a'), edge('c', 'out')]);
+    assert.ok(cycle);
+    const blocks = cycle.map((e) => e.source_block);
+    assert.deepEqual([...blocks].sort(), ['a', 'b', 'c']);
+    cycle.forEach((e, i) => assert.equal(e.target_block, cycle[(i + 1) % cycle.length].source_block));
+  });
+  test('is linear: a 100,000-edge chain listed backwards is checked at once', () => {
+    const chain = Array.from({ length: 100_000 }, (_, i) => edge(`b${i}`, `b${i + 1}`)).reverse();
+    const started = performance.now();
+    assert.equal(findCycle(chain), null);
+    assert.ok(findCycle([...chain, edge('b100000', 'b0')]));
+    assert.ok(performance.now() - started < 1000);
   });
 });

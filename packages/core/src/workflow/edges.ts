@@ -38,6 +38,7 @@ export interface EdgeProblem {
 export type EdgeCheck = { ok: true; edge: ResolvedEdge } | { ok: false; problem: EdgeProblem };
 
 type End = 'source' | 'target';
+export const CYCLE_HINT = 'Workflows are acyclic: repeat work with a while_loop or for_each block.';
 const END = {
   source: { blockField: 'source_block', handleField: 'source_handle', direction: 'output', list: 'outputs' },
   target: { blockField: 'target_block', handleField: 'target_handle', direction: 'input', list: 'inputs' },
@@ -101,6 +102,15 @@ export class EdgeChecker {
 
   /** Every rule, against the edges added so far. */
   check(edge: EdgeEndpoints): EdgeCheck {
+    const result = this.checkEndpoints(edge);
+    return result.ok ? (this.cycleProblem(result.edge) ?? result) : result;
+  }
+
+  /**
+   * Every rule but the cycle rule, whose check walks the graph: a caller adding many edges at once
+   * checks them with this and then calls `findCycle` once.
+   */
+  checkEndpoints(edge: EdgeEndpoints): EdgeCheck {
     if (edge.source_block === edge.target_block && this.blocks.has(edge.source_block)) {
       return fail('validation_error', 'self_loop', 'target_block', `Block "${edge.source_block}" cannot be connected to itself.`);
     }
@@ -156,9 +166,13 @@ export class EdgeChecker {
       return fail('conflict', 'input_taken', 'target_handle',
         `The input handle "${edge.target_handle}" of "${edge.target_block}" already has an edge; an input handle takes one edge.`);
     }
+    return null;
+  }
+
+  private cycleProblem(edge: ResolvedEdge): EdgeCheck | null {
     if (this.reaches(edge.target_block, edge.source_block)) {
       return fail('validation_error', 'cycle', 'target_block',
-        `Connecting "${edge.source_block}" to "${edge.target_block}" would close a cycle: "${edge.target_block}" already leads to "${edge.source_block}". Use a while_loop or for_each block to repeat work.`);
+        `Connecting "${edge.source_block}" to "${edge.target_block}" would close a cycle: "${edge.target_block}" already leads to "${edge.source_block}". ${CYCLE_HINT}`);
     }
     return null;
   }
@@ -193,4 +207,48 @@ export function validateEdge(graph: Graph, edge: EdgeEndpoints): EdgeProblem | n
 /** Fills a missing handle with the block's only handle of that direction; refuses unknown blocks and handles. */
 export function resolveEdgeHandles(graph: Graph, edge: EdgeEndpoints): EdgeCheck {
   return new EdgeChecker(graph.blocks).resolve(edge);
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * A cycle among the edges, in walking order, or null when they form a DAG. Linear in the number
+ * of edges (Kahn's algorithm, then a walk backwards through what it could not order).
+ */
+export function findCycle<E extends EdgeEndpoints>(edges: E[]): E[] | null {
+  const unordered = new Map<string, number>();
+  const outgoing = new Map<string, E[]>();
+  const incoming = new Map<string, E[]>();
+  for (const edge of edges) {
+    unordered.set(edge.source_block, unordered.get(edge.source_block) ?? 0);
+    unordered.set(edge.target_block, (unordered.get(edge.target_block) ?? 0) + 1);
+    pushTo(outgoing, edge.source_block, edge);
+    pushTo(incoming, edge.target_block, edge);
+  }
+  const ready = [...unordered].filter(([, inDegree]) => inDegree === 0).map(([id]) => id);
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    unordered.delete(id);
+    for (const edge of outgoing.get(id) ?? []) {
+      const inDegree = unordered.get(edge.target_block)! - 1;
+      unordered.set(edge.target_block, inDegree);
+      if (inDegree === 0) ready.push(edge.target_block);
+    }
+  }
+  if (unordered.size === 0) return null;
+  // Every block left has an edge coming in from another block left, so walking those edges backwards must revisit one.
+  const walked: E[] = [];
+  const stepOf = new Map<string, number>();
+  let current = unordered.keys().next().value as string;
+  while (!stepOf.has(current)) {
+    stepOf.set(current, walked.length);
+    const edge = incoming.get(current)!.find((candidate) => unordered.has(candidate.source_block))!;
+    walked.push(edge);
+    current = edge.source_block;
+  }
+  return walked.slice(stepOf.get(current)).reverse();
 }

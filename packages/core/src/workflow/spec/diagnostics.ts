@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { DiagnosticIssue, Diagnostics } from '../../schemas/workflows.js';
 import { formatPath } from './model.js';
 
@@ -6,10 +6,7 @@ export type SpecPath = Array<string | number>;
 
 /** The 1-based line of the deepest node of `path` that exists in the document (a key's line for map entries). */
 export function lineLocator(doc: Document, counter: LineCounter): (path: SpecPath) => number | null {
-  const lineAt = (node: unknown): number | null => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? counter.linePos(range[0]).line : null;
-  };
+  const lineAt = (node: unknown) => lineOfNode(counter, node);
   return (path) => {
     let node: unknown = doc.contents;
     let line = lineAt(node);
@@ -29,9 +26,41 @@ export function lineLocator(doc: Document, counter: LineCounter): (path: SpecPat
   };
 }
 
-/** Collects the issues of one spec, each with its path and line. */
+function lineOfNode(counter: LineCounter, node: unknown): number | null {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range ? counter.linePos(range[0]).line : null;
+}
+
+/**
+ * The keys that repeat within one mapping, with their lines. The yaml package's own check
+ * (`uniqueKeys`) compares every key with every earlier one, which a large mapping turns into minutes.
+ */
+export function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string; line: number | null }> {
+  const duplicates: Array<{ key: string; line: number | null }> = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : null;
+        if (key !== null && seen.has(key)) duplicates.push({ key, line: lineOfNode(counter, pair.key) });
+        if (key !== null) seen.add(key);
+        pending.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) pending.push(...node.items);
+    else if (isPair(node)) pending.push(node.key, node.value);
+  }
+  return duplicates;
+}
+
+const MAX_REPORTED_ISSUES = 100;
+
+/** Collects the issues of one spec, each with its path and line; past 100 issues it only counts them. */
 export class SpecReport {
   readonly issues: DiagnosticIssue[] = [];
+  private unreported = 0;
+  private unreportedErrors = false;
 
   constructor(private readonly lineOf: (path: SpecPath) => number | null = () => null) {}
 
@@ -45,18 +74,35 @@ export class SpecReport {
 
   /** An issue located by the YAML parser rather than by a path. */
   atLine(severity: DiagnosticIssue['severity'], code: string, line: number | null, message: string): void {
-    this.issues.push({ severity, code, message, path: null, line });
+    this.push(severity, () => ({ severity, code, message, path: null, line }));
   }
 
   get hasErrors(): boolean {
-    return this.issues.some((issue) => issue.severity === 'error');
+    return this.unreportedErrors || this.issues.some((issue) => issue.severity === 'error');
   }
 
   diagnostics(): Diagnostics {
-    return { is_valid: !this.hasErrors, issues: this.issues };
+    if (this.unreported === 0) return { is_valid: !this.hasErrors, issues: this.issues };
+    const more: DiagnosticIssue = {
+      severity: this.unreportedErrors ? 'error' : 'warning',
+      code: 'TOO_MANY_ISSUES',
+      message: `${this.unreported} more issues are not listed; fix the ones above and validate again.`,
+      path: null,
+      line: null,
+    };
+    return { is_valid: !this.hasErrors, issues: [...this.issues, more] };
   }
 
   private add(severity: DiagnosticIssue['severity'], code: string, path: SpecPath, message: string): void {
-    this.issues.push({ severity, code, message, path: path.length > 0 ? formatPath(path) : null, line: this.lineOf(path) });
+    this.push(severity, () => ({ severity, code, message, path: path.length > 0 ? formatPath(path) : null, line: this.lineOf(path) }));
+  }
+
+  /** Locating an issue costs a walk of the document, so issues past the limit are only counted. */
+  private push(severity: DiagnosticIssue['severity'], issue: () => DiagnosticIssue): void {
+    if (this.issues.length < MAX_REPORTED_ISSUES) this.issues.push(issue());
+    else {
+      this.unreported++;
+      this.unreportedErrors ||= severity === 'error';
+    }
   }
 }

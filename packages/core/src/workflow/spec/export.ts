@@ -29,7 +29,7 @@ function edgeBody(doc: Document, edge: DraftEdge): YAMLMap {
  */
 export function exportWorkflowSpec(workflow: DraftWorkflow, blocks: DraftBlock[], edges: DraftEdge[]): string {
   const doc = new Document(null, { aliasDuplicateObjects: false });
-  const metadata = { id: workflow.id, name: workflow.name, ...(workflow.description !== '' && { description: workflow.description }) };
+  const metadata = { id: workflow.id, name: workflow.name, description: workflow.description };
   const blockMap = new YAMLMap();
   for (const block of sortedBy(blocks, (b) => b.id)) blockMap.add(doc.createPair(block.id, blockBody(doc, block)));
   const edgeList = new YAMLSeq();

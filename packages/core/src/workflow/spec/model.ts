@@ -102,3 +102,26 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
     })
     .join('');
 }
+
+/**
+ * How many containers enclose each block (0 at the top level), in one pass over the parent_id
+ * links. Blocks on a parent_id loop are reported in `looped` and given the depth of the walk so far.
+ */
+export function containerDepths(parents: Map<string, { parent_id: string | null }>): { depths: Map<string, number>; looped: Set<string> } {
+  const depths = new Map<string, number>();
+  const looped = new Set<string>();
+  for (const start of parents.keys()) {
+    const walk: string[] = [];
+    const onWalk = new Set<string>();
+    let current: string | null = start;
+    while (current !== null && parents.has(current) && !depths.has(current) && !onWalk.has(current)) {
+      walk.push(current);
+      onWalk.add(current);
+      current = parents.get(current)!.parent_id;
+    }
+    if (current !== null && onWalk.has(current)) for (const id of walk.slice(walk.indexOf(current))) looped.add(id);
+    let depth = current !== null && depths.has(current) ? depths.get(current)! + 1 : 0;
+    for (const id of walk.reverse()) depths.set(id, looped.has(id) ? 0 : depth++);
+  }
+  return { depths, looped };
+}

@@ -1,10 +1,10 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { CREATABLE_BLOCK_TYPES, type BlockConfig, type BlockType, type Diagnostics } from '../../schemas/workflows.js';
 import { validateBlockConfig } from '../block-config.js';
-import { EdgeChecker, type EdgeEndpoints, type EdgeProblem } from '../edges.js';
+import { EdgeChecker, findCycle, CYCLE_HINT, type EdgeEndpoints, type EdgeProblem } from '../edges.js';
 import { replaceConfig } from '../merge-patch.js';
-import { lineLocator, SpecReport, type SpecPath } from './diagnostics.js';
-import { SPEC_API_VERSION, SPEC_KIND, type ParsedSpec, type SpecBlock, type SpecEdge } from './model.js';
+import { duplicateKeys, lineLocator, SpecReport, type SpecPath } from './diagnostics.js';
+import { containerDepths, SPEC_API_VERSION, SPEC_KIND, type ParsedSpec, type SpecBlock, type SpecEdge } from './model.js';
 
 export interface SpecParseResult {
   /** Present only when the diagnostics hold no error. */
@@ -152,6 +152,7 @@ function readBlock(id: string, value: unknown, path: SpecPath, report: SpecRepor
 }
 
 function checkParents(blocks: Map<string, SpecBlock>, declared: Set<string>, report: SpecReport): void {
+  const { looped } = containerDepths(blocks);
   for (const [id, block] of blocks) {
     const parentId = block.parent_id;
     if (parentId === null) continue;
@@ -160,17 +161,8 @@ function checkParents(blocks: Map<string, SpecBlock>, declared: Set<string>, rep
     if (!declared.has(parentId)) report.error('UNKNOWN_BLOCK_REFERENCE', path, `parent_id "${parentId}" is not a block of this spec.`);
     else if (parent && !CONTAINER_TYPES.has(parent.type)) {
       report.error('INVALID_PARENT', path, `parent_id "${parentId}" is a ${parent.type} block; only while_loop and for_each blocks contain other blocks.`);
-    } else if (parentChainLoops(id, blocks)) report.error('INVALID_PARENT', path, `Block "${id}" is inside itself through its parent_id chain.`);
+    } else if (looped.has(id)) report.error('INVALID_PARENT', path, `Block "${id}" is inside itself through its parent_id chain.`);
   }
-}
-
-function parentChainLoops(id: string, blocks: Map<string, SpecBlock>): boolean {
-  const seen = new Set<string>();
-  for (let current: string | null = id; current !== null; current = blocks.get(current)?.parent_id ?? null) {
-    if (seen.has(current)) return true;
-    seen.add(current);
-  }
-  return false;
 }
 
 function readBlocks(value: unknown, report: SpecReport): { blocks: Map<string, SpecBlock>; declared: Set<string> } {
@@ -198,7 +190,6 @@ const ENDPOINT_PATHS: Record<NonNullable<EdgeProblem['field']>, SpecPath> = {
 
 function edgeIssueCode(problem: EdgeProblem): string {
   if (problem.reason === 'duplicate') return 'DUPLICATE_EDGE';
-  if (problem.reason === 'cycle') return 'WORKFLOW_CYCLE';
   return problem.reason === 'unknown_block' ? 'UNKNOWN_BLOCK_REFERENCE' : 'INVALID_EDGE_ENDPOINT';
 }
 
@@ -237,7 +228,7 @@ function readEdge(value: unknown, path: SpecPath, ctx: EdgeContext): SpecEdge | 
   if (!from || !to) return null;
   const endpoints: EdgeEndpoints = { source_block: from.block, source_handle: from.handle, target_block: to.block, target_handle: to.handle };
   if (!ctx.checker.handlesOf(from.block) || !ctx.checker.handlesOf(to.block)) return null; // the block itself was refused above
-  const result = ctx.checker.check(endpoints);
+  const result = ctx.checker.checkEndpoints(endpoints);
   if (!result.ok) {
     const where = result.problem.field ? ENDPOINT_PATHS[result.problem.field] : [];
     ctx.report.error(edgeIssueCode(result.problem), [...path, ...where], result.problem.message);
@@ -255,7 +246,21 @@ function readEdges(value: unknown, blocks: Map<string, SpecBlock>, declared: Set
   }
   const graphBlocks = [...blocks].map(([id, block]) => ({ id, type: block.type, config: block.config, parent_id: block.parent_id }));
   const ctx: EdgeContext = { report, checker: new EdgeChecker(graphBlocks), declared };
-  return value.flatMap((edge, index) => readEdge(edge, ['spec', 'edges', index], ctx) ?? []);
+  const edges = value.flatMap((edge, index) => {
+    const read = readEdge(edge, ['spec', 'edges', index], ctx);
+    return read ? [{ ...read, index }] : [];
+  });
+  reportCycle(edges, report);
+  return edges.map(({ index, ...edge }) => edge);
+}
+
+/** Reported at the cycle's last edge in the spec: the one that closed it. */
+function reportCycle(edges: Array<SpecEdge & { index: number }>, report: SpecReport): void {
+  const cycle = findCycle(edges);
+  if (!cycle) return;
+  const closing = Math.max(...cycle.map((edge) => edge.index));
+  const loop = [...cycle.map((edge) => edge.source_block), cycle[0].source_block].map((id) => `"${id}"`).join(' -> ');
+  report.error('WORKFLOW_CYCLE', ['spec', 'edges', closing], `These edges form a cycle: ${loop}. ${CYCLE_HINT}`);
 }
 
 function readSpec(root: unknown, report: SpecReport): ParsedSpec | null {
@@ -301,9 +306,10 @@ export function parseWorkflowSpec(text: string): SpecParseResult {
     return { spec: null, diagnostics: report.diagnostics() };
   }
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: true });
   const report = new SpecReport(lineLocator(doc, counter));
   for (const error of doc.errors) report.atLine('error', 'INVALID_YAML', error.linePos?.[0].line ?? null, firstLine(error.message));
+  for (const { key, line } of duplicateKeys(doc, counter)) report.atLine('error', 'INVALID_YAML', line, `Key "${key}" appears twice in one mapping; keys must be unique.`);
   for (const warning of doc.warnings) report.atLine('warning', 'YAML_WARNING', warning.linePos?.[0].line ?? null, firstLine(warning.message));
   if (report.hasErrors) return { spec: null, diagnostics: report.diagnostics() };
   const plain = toPlain(doc, report);

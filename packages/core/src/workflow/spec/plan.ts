@@ -4,6 +4,7 @@ import type { ResolvedEdge } from '../edges.js';
 import { sortedBy } from '../sort.js';
 import { fieldChanges } from './diff.js';
 import {
+  containerDepths,
   DEFAULT_WORKFLOW_NAME,
   draftBlockOf,
   edgeSortKey,
@@ -106,12 +107,6 @@ function planWorkflow(desired: ParsedSpec['metadata'], current: DraftWorkflow | 
   return { resource, operation: { op: action === 'create' ? 'create_workflow' : 'update_workflow', workflow: after }, depth: 0 };
 }
 
-function depthIn(blocks: Map<string, { parent_id: string | null }>, id: string): number {
-  let depth = 0;
-  for (let parent = blocks.get(id)?.parent_id ?? null; parent !== null && depth <= blocks.size; parent = blocks.get(parent)?.parent_id ?? null) depth++;
-  return depth;
-}
-
 function blockActions(before: SpecBlock | undefined, after: SpecBlock | undefined): Actions {
   if (!before) return ['create'];
   if (!after) return ['delete'];
@@ -151,10 +146,12 @@ function planBlock(workflowId: string, id: string, before: SpecBlock | undefined
 function planBlocks(desired: ParsedSpec, current: DraftBlock[]): Planned[] {
   const currentBlocks = new Map(current.map((block) => [block.id, specBlockOf(block)]));
   const ids = sortedBy(new Set([...currentBlocks.keys(), ...desired.blocks.keys()]), (id) => id);
+  const desiredDepths = containerDepths(desired.blocks).depths;
+  const currentDepths = containerDepths(currentBlocks).depths;
   return ids.map((id) => {
     const before = currentBlocks.get(id);
     const after = desired.blocks.get(id);
-    const depth = after ? depthIn(desired.blocks, id) : -depthIn(currentBlocks, id);
+    const depth = after ? desiredDepths.get(id)! : -currentDepths.get(id)!;
     return planBlock(desired.metadata.id, id, before, after, depth);
   });
 }

@@ -10,7 +10,13 @@ function shown(value: unknown): string {
   return text.length > MAX_VALUE_CHARS ? text.slice(0, MAX_VALUE_CHARS - 3) + '...' : text;
 }
 
+/** A created or destroyed field at its default (null, "", {} or []) says nothing worth a line. */
+function isBlank(value: unknown): boolean {
+  return value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
+}
+
 function fieldLines(field: DeclarativePlanFieldChange): string[] {
+  if ((field.action === 'create' && isBlank(field.after)) || (field.action === 'delete' && isBlank(field.before))) return [];
   const symbol = SYMBOLS[field.action];
   if (field.unified_diff) return [`      ${symbol} ${field.path_display}:`, ...field.unified_diff.split('\n').map((line) => `          ${line}`)];
   if (field.action === 'create') return [`      + ${field.path_display} = ${shown(field.after)}`];
@@ -20,7 +26,8 @@ function fieldLines(field: DeclarativePlanFieldChange): string[] {
 
 function resourceLines(resource: DeclarativePlanResourceChange): string[] {
   const actions = resource.actions.join(',');
-  const heading = resource.target === 'edge' ? `edge ${resource.name}` : `${resource.target} "${resource.target_id}" (${resource.type})`;
+  const heading =
+    resource.target === 'edge' ? `edge ${resource.name}` : resource.target === 'workflow' ? `workflow "${resource.target_id}"` : `block "${resource.target_id}" (${resource.type})`;
   const fields = resource.target === 'edge' ? [] : resource.change.field_changes.flatMap(fieldLines);
   return [`  # ${resource.address} ${VERBS[actions]}`, `  ${SYMBOLS[actions]} ${heading}`, ...fields, ''];
 }
@@ -34,5 +41,7 @@ export function renderPlan(workflowId: string, creating: boolean, changes: Decla
     '',
     ...changes.flatMap(resourceLines),
     `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${replace}.`,
-  ].join('\n');
+  ]
+    .map((line) => line.trimEnd())
+    .join('\n');
 }
