@@ -23,6 +23,7 @@ interface RunState {
 }
 
 const INFRASTRUCTURE_RETRY_DELAY_MS = 200;
+const SWEEP_INTERVAL_MS = 5000;
 
 /**
  * The embedded executor: pulls pending rows of live runs from the store a batch at a time,
@@ -36,6 +37,7 @@ export class LocalExecutor implements Executor {
   private stopped = false;
   private nextRun = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: Store,
@@ -45,9 +47,23 @@ export class LocalExecutor implements Executor {
     this.writer = new TransitionWriter(store);
   }
 
+  /** Picks up runs left unfinished by a previous process, then keeps checking for strays. */
   async start(): Promise<void> {
+    await this.adoptUntrackedRuns();
+    this.sweeper = setInterval(() => void this.adoptUntrackedRuns().catch(() => undefined), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Live runs in the store that this executor is not working on get their unfinished rows handed
+   * back and are executed: no run stays non-terminal because a process died or lost track of it.
+   * The embedded executor is the only one executing this store, so an untracked run is a stray.
+   */
+  private async adoptUntrackedRuns(): Promise<void> {
+    if (this.stopped) return;
     const live = await this.store.db.selectFrom('test_runs').select('id').where('status', 'in', ['pending', 'queued', 'running']).orderBy('id').execute();
     for (const { id } of live) {
+      if (this.runs.has(id) || this.stopped) continue;
       await this.store.db.transaction().execute((trx) => requeueResults(trx, id));
       this.submitRun(id);
     }
@@ -69,6 +85,7 @@ export class LocalExecutor implements Executor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const runId of [...this.runs.keys()]) this.abortRun(runId);
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.writer.drain();
@@ -106,6 +123,7 @@ export class LocalExecutor implements Executor {
       .catch((error) => this.failRunSafely(state.runId, error))
       .finally(() => {
         state.fetching = false;
+        this.forgetIfDone(state);
         this.pump();
       });
   }
@@ -125,13 +143,13 @@ export class LocalExecutor implements Executor {
       .orderBy('position')
       .limit(batchSize)
       .execute();
-    if (rows.length < batchSize) state.exhausted = true;
     if (rows.length === 0) {
-      if (state.inFlight.size === 0 && state.jobs.length === 0) this.runs.delete(state.runId);
+      state.exhausted = true;
       return;
     }
     const queued = await this.writer.queue(state.runId, rows.map((row) => row.id));
     if (!this.runs.has(state.runId)) return;
+    if (rows.length < batchSize) state.exhausted = true;
     for (const row of rows) {
       if (!queued.has(row.id)) continue;
       state.jobs.push({
@@ -165,10 +183,14 @@ export class LocalExecutor implements Executor {
     } finally {
       state.inFlight.delete(job.resultId);
       this.inFlight--;
-      if (state.exhausted && state.jobs.length === 0 && state.inFlight.size === 0) this.runs.delete(state.runId);
+      this.forgetIfDone(state);
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       this.pump();
     }
+  }
+
+  private forgetIfDone(state: RunState): void {
+    if (state.exhausted && !state.fetching && state.jobs.length === 0 && state.inFlight.size === 0) this.runs.delete(state.runId);
   }
 
   private async runWithRetries(job: TestJob, signal: AbortSignal): Promise<ResultOutcome | null> {
