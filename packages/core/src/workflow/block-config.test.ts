@@ -119,3 +119,10 @@ describe('validateBlockConfig: other types', () => {
     for (const type of BLOCK_TYPES) for (const config of odd) validateBlockConfig(type, config);
   });
 });
+
+test('long route lists are checked in linear time', () => {
+  const categories = Array.from({ length: 50_000 }, (_, i) => ({ name: `c${i % 40_000}` }));
+  const started = performance.now();
+  assert.equal(validateBlockConfig('classifier', { categories }).length, 10_000);
+  assert.ok(performance.now() - started < 2000);
+});

@@ -1,6 +1,7 @@
 import { compileJsonSchema } from '../json-schema.js';
 import type { BlockType } from '../schemas/workflows.js';
 import { routeHandleKey } from './handles.js';
+import { isJsonObject, isSet, preview, type JsonObject } from './values.js';
 
 /** One problem in a block config; `path` starts inside the config (the caller prefixes `config`). */
 export interface ConfigIssue {
@@ -8,27 +9,12 @@ export interface ConfigIssue {
   message: string;
 }
 type Path = ConfigIssue['path'];
-type Config = Record<string, unknown>;
 
 export const FUNCTION_LANGUAGES = ['javascript', 'python'] as const;
 export type FunctionLanguage = (typeof FUNCTION_LANGUAGES)[number];
 export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
 /** Deeper configs are refused so that every recursive walk over them (fingerprints, diffs) stays far from the stack limit. */
 export const MAX_CONFIG_DEPTH = 64;
-
-function isRecord(value: unknown): value is Config {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Retab stores free-form config, and the spec format writes empty YAML values as null: both mean "not set". */
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? text.slice(0, 37) + '...' : text;
-}
 
 function issue(path: Path, message: string): ConfigIssue {
   return { path, message };
@@ -46,7 +32,7 @@ function exceedsDepth(value: unknown, limit: number): boolean {
 }
 
 /** Verdict runs `javascript` when `language` is absent; Retab's spelling `Python` is accepted for python. */
-export function functionLanguage(config: Config | null): FunctionLanguage | null {
+export function functionLanguage(config: JsonObject | null): FunctionLanguage | null {
   const language = config?.language;
   if (!isSet(language)) return 'javascript';
   if (typeof language !== 'string') return null;
@@ -56,19 +42,19 @@ export function functionLanguage(config: Config | null): FunctionLanguage | null
 
 function integerIssues(value: unknown, path: Path, min: number, max: number): ConfigIssue[] {
   if (!isSet(value) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) return [];
-  return [issue(path, `${path.join('.')} must be a whole number from ${min} to ${max}; got ${describe(value)}.`)];
+  return [issue(path, `${path.join('.')} must be a whole number from ${min} to ${max}; got ${preview(value)}.`)];
 }
 
-function optionalStringIssues(entry: Config, key: string, path: Path): ConfigIssue[] {
+function optionalStringIssues(entry: JsonObject, key: string, path: Path): ConfigIssue[] {
   const value = entry[key];
   if (!isSet(value) || (typeof value === 'string' && value !== '')) return [];
-  return [issue([...path, key], `${key} must be a non-empty string when given; got ${describe(value)}.`)];
+  return [issue([...path, key], `${key} must be a non-empty string when given; got ${preview(value)}.`)];
 }
 
 /** A JSON Schema (draft 2020-12) must be an object that compiles. */
 export function jsonSchemaIssues(schema: unknown, path: Path): ConfigIssue[] {
-  if (!isRecord(schema)) {
-    return [issue(path, `${path.join('.')} must be a JSON Schema object, e.g. {"type": "object", "properties": {…}}; got ${describe(schema)}.`)];
+  if (!isJsonObject(schema)) {
+    return [issue(path, `${path.join('.')} must be a JSON Schema object, e.g. {"type": "object", "properties": {…}}; got ${preview(schema)}.`)];
   }
   const compiled = compileJsonSchema(schema);
   return compiled.ok ? [] : [issue(path, `${path.join('.')}: ${compiled.message}.`)];
@@ -82,7 +68,17 @@ interface ListRule {
   required: boolean;
   /** Entries become output routes: each needs a distinct handle key. */
   routes: boolean;
-  entryIssues?: (entry: Config, path: Path) => ConfigIssue[];
+  entryIssues?: (entry: JsonObject, path: Path) => ConfigIssue[];
+}
+
+function firstOfEach<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = keyOf(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (value: string) => string): ConfigIssue[] {
@@ -97,7 +93,7 @@ function duplicateIssues(values: Array<[string, Path]>, describeDuplicate: (valu
 }
 
 function entryIssues(entry: unknown, path: Path, rule: ListRule, example: string): ConfigIssue[] {
-  if (!isRecord(entry)) return [issue(path, `Each ${rule.noun} must be an object like ${example}; got ${describe(entry)}.`)];
+  if (!isJsonObject(entry)) return [issue(path, `Each ${rule.noun} must be an object like ${example}; got ${preview(entry)}.`)];
   const issues: ConfigIssue[] = [];
   if (!isNamed(entry, rule.nameKey)) issues.push(issue([...path, rule.nameKey], `${rule.key}[${path[1]}] needs a non-empty ${rule.nameKey}.`));
   if (rule.routes) issues.push(...optionalStringIssues(entry, 'handle_key', path));
@@ -105,11 +101,11 @@ function entryIssues(entry: unknown, path: Path, rule: ListRule, example: string
   return issues;
 }
 
-function isNamed(entry: unknown, nameKey: string): entry is Config {
-  return isRecord(entry) && typeof entry[nameKey] === 'string' && entry[nameKey].trim() !== '';
+function isNamed(entry: unknown, nameKey: string): entry is JsonObject {
+  return isJsonObject(entry) && typeof entry[nameKey] === 'string' && entry[nameKey].trim() !== '';
 }
 
-function listIssues(config: Config, rule: ListRule): ConfigIssue[] {
+function listIssues(config: JsonObject, rule: ListRule): ConfigIssue[] {
   const list = config[rule.key];
   const example = rule.routes ? `{${rule.nameKey}: "…", handle_key?: "…"}` : `{${rule.nameKey}: "…"}`;
   if (!isSet(list) || (Array.isArray(list) && list.length === 0)) {
@@ -119,14 +115,13 @@ function listIssues(config: Config, rule: ListRule): ConfigIssue[] {
   const issues = list.flatMap((entry, index) => entryIssues(entry, [rule.key, index], rule, example));
   const named = list
     .map((entry, index) => ({ entry, path: [rule.key, index] as Path }))
-    .filter((item): item is { entry: Config; path: Path } => isNamed(item.entry, rule.nameKey))
+    .filter((item): item is { entry: JsonObject; path: Path } => isNamed(item.entry, rule.nameKey))
     .map(({ entry, path }) => ({ name: entry[rule.nameKey] as string, handleKey: entry.handle_key, path }));
   issues.push(
     ...duplicateIssues(named.map((n) => [n.name, [...n.path, rule.nameKey]]), (name) => `Two ${rule.nouns} are named "${name}"; names must be unique.`),
   );
   if (rule.routes) {
-    const firstOfEachName = named.filter((n, i) => named.findIndex((other) => other.name === n.name) === i);
-    const keys = firstOfEachName.map((n): [string, Path] => [routeHandleKey({ name: n.name, handle_key: n.handleKey }), [...n.path, 'handle_key']]);
+    const keys = firstOfEach(named, (n) => n.name).map((n): [string, Path] => [routeHandleKey({ name: n.name, handle_key: n.handleKey }), [...n.path, 'handle_key']]);
     issues.push(
       ...duplicateIssues(keys, (key) => `Two ${rule.nouns} use the handle key "${key}" (output handles must be distinct); set a different handle_key on one of them.`),
     );
@@ -134,22 +129,22 @@ function listIssues(config: Config, rule: ListRule): ConfigIssue[] {
   return issues;
 }
 
-function inputTypeIssues(entry: Config, path: Path): ConfigIssue[] {
+function inputTypeIssues(entry: JsonObject, path: Path): ConfigIssue[] {
   if (entry.type === 'file' || entry.type === 'json') return [];
-  return [issue([...path, 'type'], `Input type must be "file" or "json"; got ${describe(entry.type)}.`)];
+  return [issue([...path, 'type'], `Input type must be "file" or "json"; got ${preview(entry.type)}.`)];
 }
 
-function stringFieldIssues(entry: Config, key: string, path: Path): ConfigIssue[] {
+function stringFieldIssues(entry: JsonObject, key: string, path: Path): ConfigIssue[] {
   const value = entry[key];
-  return !isSet(value) || typeof value === 'string' ? [] : [issue([...path, key], `${key} must be a string; got ${describe(value)}.`)];
+  return !isSet(value) || typeof value === 'string' ? [] : [issue([...path, key], `${key} must be a string; got ${preview(value)}.`)];
 }
 
-function functionIssues(config: Config): ConfigIssue[] {
+function functionIssues(config: JsonObject): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const language = functionLanguage(config);
-  if (language === null) issues.push(issue(['language'], `language must be "javascript" or "python"; got ${describe(config.language)}.`));
+  if (language === null) issues.push(issue(['language'], `language must be "javascript" or "python"; got ${preview(config.language)}.`));
   if (isSet(config.code) && typeof config.code !== 'string') {
-    issues.push(issue(['code'], `code must be a string holding the function source; got ${describe(config.code)}.`));
+    issues.push(issue(['code'], `code must be a string holding the function source; got ${preview(config.code)}.`));
   } else if (language === 'javascript' && !(typeof config.code === 'string' && config.code.trim() !== '')) {
     issues.push(issue(['code'], 'code is required for a JavaScript function: define `function transform(input) { … }` returning a JSON value.'));
   }
@@ -158,7 +153,7 @@ function functionIssues(config: Config): ConfigIssue[] {
   return issues;
 }
 
-function extractIssues(config: Config): ConfigIssue[] {
+function extractIssues(config: JsonObject): ConfigIssue[] {
   return [
     ...(isSet(config.json_schema) ? jsonSchemaIssues(config.json_schema, ['json_schema']) : []),
     ...listIssues(config, { key: 'inputs', nameKey: 'name', noun: 'input', nouns: 'inputs', required: false, routes: false, entryIssues: inputTypeIssues }),
@@ -166,12 +161,12 @@ function extractIssues(config: Config): ConfigIssue[] {
   ];
 }
 
-const describedRoute = (entry: Config, path: Path) => stringFieldIssues(entry, 'description', path);
+const describedRoute = (entry: JsonObject, path: Path) => stringFieldIssues(entry, 'description', path);
 
-function conditionalIssues(config: Config): ConfigIssue[] {
+function conditionalIssues(config: JsonObject): ConfigIssue[] {
   const issues = listIssues(config, { key: 'conditions', nameKey: 'branch_name', noun: 'branch', nouns: 'branches', required: false, routes: true });
   if (isSet(config.has_else) && typeof config.has_else !== 'boolean') {
-    issues.push(issue(['has_else'], `has_else must be true or false; got ${describe(config.has_else)}.`));
+    issues.push(issue(['has_else'], `has_else must be true or false; got ${preview(config.has_else)}.`));
   }
   if (config.has_else === false || !Array.isArray(config.conditions)) return issues;
   config.conditions.forEach((branch, index) => {
@@ -182,7 +177,7 @@ function conditionalIssues(config: Config): ConfigIssue[] {
   return issues;
 }
 
-const CHECKS: Partial<Record<BlockType, (config: Config) => ConfigIssue[]>> = {
+const CHECKS: Partial<Record<BlockType, (config: JsonObject) => ConfigIssue[]>> = {
   function: functionIssues,
   extract: extractIssues,
   classifier: (config) => [
@@ -203,7 +198,7 @@ const CHECKS: Partial<Record<BlockType, (config: Config) => ConfigIssue[]>> = {
  */
 export function validateBlockConfig(type: BlockType, config: unknown): ConfigIssue[] {
   if (!isSet(config)) config = {};
-  if (!isRecord(config)) return [issue([], `config must be a JSON object; got ${describe(config)}.`)];
+  if (!isJsonObject(config)) return [issue([], `config must be a JSON object; got ${preview(config)}.`)];
   if (exceedsDepth(config, MAX_CONFIG_DEPTH)) return [issue([], `config is nested more than ${MAX_CONFIG_DEPTH} levels deep; flatten it.`)];
   return CHECKS[type]?.(config) ?? [];
 }

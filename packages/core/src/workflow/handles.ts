@@ -1,4 +1,5 @@
 import type { BlockConfig, BlockType } from '../schemas/workflows.js';
+import { isJsonObject } from './values.js';
 
 export type HandleKind = 'file' | 'json';
 export interface HandleDescriptor {
@@ -28,16 +29,12 @@ export function routeHandleKey(route: NamedRoute): string {
   return route.name.toLowerCase().replace(/ /g, '-');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Entries of `config[key]` that are objects carrying a string `nameKey`; malformed entries are skipped (validateBlockConfig reports them). */
 function namedEntries(config: BlockConfig | null, key: string, nameKey = 'name'): Array<Record<string, unknown> & { name: string }> {
   const list = config?.[key];
   if (!Array.isArray(list)) return [];
   return list
-    .filter((entry): entry is Record<string, unknown> => isRecord(entry) && typeof entry[nameKey] === 'string')
+    .filter((entry): entry is Record<string, unknown> => isJsonObject(entry) && typeof entry[nameKey] === 'string')
     .map((entry) => ({ ...entry, name: entry[nameKey] as string }));
 }
 
@@ -112,6 +109,6 @@ const DERIVERS: Record<BlockType, (config: BlockConfig | null) => BlockHandles> 
 export function deriveHandles(type: BlockType, config: BlockConfig | null): BlockHandles {
   const derive = DERIVERS[type];
   if (!derive) return NO_HANDLES;
-  const { inputs, outputs } = derive(isRecord(config) ? config : null);
+  const { inputs, outputs } = derive(isJsonObject(config) ? config : null);
   return { inputs: withoutDuplicates(inputs), outputs: withoutDuplicates(outputs) };
 }

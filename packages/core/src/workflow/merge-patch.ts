@@ -1,18 +1,9 @@
 import type { BlockConfig } from '../schemas/workflows.js';
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isJsonObject, ownValue, type JsonObject } from './values.js';
 
 /** Defines an own property, so that a key such as `__proto__` is stored as data and never reaches the prototype. */
 function setKey(target: JsonObject, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function ownValue(target: JsonObject, key: string): unknown {
-  return Object.hasOwn(target, key) ? target[key] : undefined;
 }
 
 /**
@@ -20,17 +11,17 @@ function ownValue(target: JsonObject, key: string): unknown {
  * replace. Neither argument is modified; the walk is iterative so any nesting depth is safe.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const root: JsonObject = isObject(target) ? { ...target } : {};
+  if (!isJsonObject(patch)) return patch;
+  const root: JsonObject = isJsonObject(target) ? { ...target } : {};
   const pending: Array<{ into: JsonObject; patch: JsonObject }> = [{ into: root, patch }];
   while (pending.length > 0) {
     const { into, patch: level } = pending.pop()!;
     for (const [key, value] of Object.entries(level)) {
       if (value === null) delete into[key];
-      else if (!isObject(value)) setKey(into, key, value);
+      else if (!isJsonObject(value)) setKey(into, key, value);
       else {
         const existing = ownValue(into, key);
-        const child: JsonObject = isObject(existing) ? { ...existing } : {};
+        const child: JsonObject = isJsonObject(existing) ? { ...existing } : {};
         setKey(into, key, child);
         pending.push({ into: child, patch: value });
       }

@@ -1,18 +1,11 @@
 import { canonicalJson } from '../../canonical.js';
 import type { DeclarativePlanFieldChange } from '../../schemas/workflows.js';
 import { formatPath } from './model.js';
+import { isJsonObject, ownValue } from '../values.js';
 
 type Path = Array<string | number>;
 /** Above this many line pairs a text diff lists old lines then new ones instead of aligning them. */
 const MAX_ALIGNED_CELLS = 250_000;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function ownValue(value: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(value, key) ? value[key] : undefined;
-}
 
 function alignedLines(before: string[], after: string[]): string[] {
   if (before.length * after.length > MAX_ALIGNED_CELLS) return [...before.map((l) => '-' + l), ...after.map((l) => '+' + l)];
@@ -66,7 +59,7 @@ function leafChange(path: Path, before: unknown, after: unknown): DeclarativePla
 /** Every leaf that differs between two JSON values; objects are compared key by key, arrays as wholes. */
 export function fieldChanges(before: unknown, after: unknown, path: Path = []): DeclarativePlanFieldChange[] {
   if (canonicalJson(before) === canonicalJson(after) && (before === undefined) === (after === undefined)) return [];
-  if (!isObject(before) || !isObject(after)) return [leafChange(path, before, after)];
+  if (!isJsonObject(before) || !isJsonObject(after)) return [leafChange(path, before, after)];
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return keys.flatMap((key) => fieldChanges(ownValue(before, key), ownValue(after, key), [...path, key]));
 }

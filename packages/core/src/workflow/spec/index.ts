@@ -4,6 +4,7 @@ export { planWorkflowSpec, type DraftState, type PlanOperation, type WorkflowPla
 export { NO_CHANGES } from './render.js';
 export {
   DEFAULT_WORKFLOW_NAME,
+  formatPath as formatSpecPath,
   PLAN_FORMAT_VERSION,
   SPEC_API_VERSION,
   SPEC_KIND,

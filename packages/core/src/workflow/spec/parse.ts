@@ -5,14 +5,13 @@ import { EdgeChecker, findCycle, CYCLE_HINT, type EdgeEndpoints, type EdgeProble
 import { replaceConfig } from '../merge-patch.js';
 import { duplicateKeys, lineLocator, SpecReport, type SpecPath } from './diagnostics.js';
 import { containerDepths, SPEC_API_VERSION, SPEC_KIND, type ParsedSpec, type SpecBlock, type SpecEdge } from './model.js';
+import { isJsonObject, isSet, preview, type JsonObject } from '../values.js';
 
 export interface SpecParseResult {
   /** Present only when the diagnostics hold no error. */
   spec: ParsedSpec | null;
   diagnostics: Diagnostics;
 }
-
-type YamlMapping = Record<string, unknown>;
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const ID_RULE = 'up to 200 letters, digits, `_`, `-`, `.` or `:`';
@@ -26,20 +25,7 @@ const KEYS = {
   endpoint: ['block', 'handle'],
 };
 
-function isRecord(value: unknown): value is YamlMapping {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? text.slice(0, 37) + '...' : text;
-}
-
-function warnUnknownKeys(report: SpecReport, value: YamlMapping, known: string[], path: SpecPath): void {
+function warnUnknownKeys(report: SpecReport, value: JsonObject, known: string[], path: SpecPath): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) report.warning('UNKNOWN_FIELD', [...path, key], `Unknown field "${key}" is ignored; known fields are ${known.join(', ')}.`);
   }
@@ -61,27 +47,27 @@ function nonFinitePath(value: unknown): SpecPath | null {
 function readString(report: SpecReport, value: unknown, path: SpecPath, maxLength: number): string | undefined {
   if (!isSet(value)) return undefined;
   if (typeof value === 'string' && value.length <= maxLength) return value;
-  report.error('INVALID_FIELD', path, `${path.at(-1)} must be a string of at most ${maxLength} characters; got ${show(value)}.`);
+  report.error('INVALID_FIELD', path, `${path.at(-1)} must be a string of at most ${maxLength} characters; got ${preview(value)}.`);
   return undefined;
 }
 
 function readNumber(report: SpecReport, value: unknown, path: SpecPath): number | null {
   if (!isSet(value)) return null;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  report.error('INVALID_FIELD', path, `${path.at(-1)} must be a finite number; got ${show(value)}.`);
+  report.error('INVALID_FIELD', path, `${path.at(-1)} must be a finite number; got ${preview(value)}.`);
   return null;
 }
 
-function readHeader(root: YamlMapping, report: SpecReport): void {
+function readHeader(root: JsonObject, report: SpecReport): void {
   warnUnknownKeys(report, root, KEYS.root, []);
   if (root.apiVersion !== SPEC_API_VERSION) {
-    report.error('INVALID_API_VERSION', ['apiVersion'], `apiVersion must be "${SPEC_API_VERSION}"; got ${show(root.apiVersion)}.`);
+    report.error('INVALID_API_VERSION', ['apiVersion'], `apiVersion must be "${SPEC_API_VERSION}"; got ${preview(root.apiVersion)}.`);
   }
-  if (root.kind !== SPEC_KIND) report.error('INVALID_KIND', ['kind'], `kind must be "${SPEC_KIND}"; got ${show(root.kind)}.`);
+  if (root.kind !== SPEC_KIND) report.error('INVALID_KIND', ['kind'], `kind must be "${SPEC_KIND}"; got ${preview(root.kind)}.`);
 }
 
 function readMetadata(value: unknown, report: SpecReport): ParsedSpec['metadata'] | null {
-  if (!isRecord(value)) {
+  if (!isJsonObject(value)) {
     report.error('MISSING_FIELD', ['metadata'], 'metadata is required: a mapping with the workflow id, e.g. {id: wf_invoices, name: Invoices}.');
     return null;
   }
@@ -93,7 +79,7 @@ function readMetadata(value: unknown, report: SpecReport): ParsedSpec['metadata'
     return null;
   }
   if (typeof value.id !== 'string' || !ID_PATTERN.test(value.id)) {
-    report.error('INVALID_FIELD', ['metadata', 'id'], `metadata.id must be ${ID_RULE}; got ${show(value.id)}.`);
+    report.error('INVALID_FIELD', ['metadata', 'id'], `metadata.id must be ${ID_RULE}; got ${preview(value.id)}.`);
     return null;
   }
   return { id: value.id, ...(name !== undefined && { name }), ...(description !== undefined && { description }) };
@@ -102,22 +88,22 @@ function readMetadata(value: unknown, report: SpecReport): ParsedSpec['metadata'
 function readType(value: unknown, path: SpecPath, report: SpecReport): BlockType | null {
   if ((CREATABLE_BLOCK_TYPES as readonly unknown[]).includes(value)) return value as BlockType;
   const code = isSet(value) ? 'UNKNOWN_BLOCK_TYPE' : 'MISSING_FIELD';
-  report.error(code, [...path, 'type'], `Block type must be one of ${CREATABLE_BLOCK_TYPES.join(', ')}; got ${show(value)}.`);
+  report.error(code, [...path, 'type'], `Block type must be one of ${CREATABLE_BLOCK_TYPES.join(', ')}; got ${preview(value)}.`);
   return null;
 }
 
 function readPosition(value: unknown, path: SpecPath, report: SpecReport): SpecBlock['position'] {
   if (!isSet(value)) return { x: 0, y: 0 };
-  if (!isRecord(value)) {
-    report.error('INVALID_FIELD', path, `position must be {x: <number>, y: <number>}; got ${show(value)}.`);
+  if (!isJsonObject(value)) {
+    report.error('INVALID_FIELD', path, `position must be {x: <number>, y: <number>}; got ${preview(value)}.`);
     return { x: 0, y: 0 };
   }
   return { x: readNumber(report, value.x, [...path, 'x']) ?? 0, y: readNumber(report, value.y, [...path, 'y']) ?? 0 };
 }
 
 function readConfig(type: BlockType, value: unknown, path: SpecPath, report: SpecReport): BlockConfig {
-  if (isSet(value) && !isRecord(value)) {
-    report.error('INVALID_BLOCK_CONFIG', path, `config must be a mapping; got ${show(value)}.`);
+  if (isSet(value) && !isJsonObject(value)) {
+    report.error('INVALID_BLOCK_CONFIG', path, `config must be a mapping; got ${preview(value)}.`);
     return {};
   }
   const config = replaceConfig((value ?? {}) as BlockConfig);
@@ -132,7 +118,7 @@ function readConfig(type: BlockType, value: unknown, path: SpecPath, report: Spe
 
 function readBlock(id: string, value: unknown, path: SpecPath, report: SpecReport): SpecBlock | null {
   if (!ID_PATTERN.test(id)) report.error('INVALID_FIELD', path, `Block id "${id}" must be ${ID_RULE}.`);
-  if (!isRecord(value)) {
+  if (!isJsonObject(value)) {
     report.error('INVALID_FIELD', path, `Block "${id}" must be a mapping with at least a type, e.g. {type: extract}.`);
     return null;
   }
@@ -168,7 +154,7 @@ function checkParents(blocks: Map<string, SpecBlock>, declared: Set<string>, rep
 function readBlocks(value: unknown, report: SpecReport): { blocks: Map<string, SpecBlock>; declared: Set<string> } {
   const blocks = new Map<string, SpecBlock>();
   if (!isSet(value)) return { blocks, declared: new Set() };
-  if (!isRecord(value)) {
+  if (!isJsonObject(value)) {
     report.error('INVALID_FIELD', ['spec', 'blocks'], 'spec.blocks must be a mapping from block id to block, e.g. {doc_in: {type: start_document}}.');
     return { blocks, declared: new Set() };
   }
@@ -200,8 +186,8 @@ interface EdgeContext {
 }
 
 function readEndpoint(value: unknown, path: SpecPath, ctx: EdgeContext): { block: string; handle: string | null } | null {
-  if (!isRecord(value) || typeof value.block !== 'string' || value.block === '') {
-    ctx.report.error('INVALID_EDGE_ENDPOINT', path, `${path.at(-1)} must be {block: <block id>, handle: <handle id>}; got ${show(value)}.`);
+  if (!isJsonObject(value) || typeof value.block !== 'string' || value.block === '') {
+    ctx.report.error('INVALID_EDGE_ENDPOINT', path, `${path.at(-1)} must be {block: <block id>, handle: <handle id>}; got ${preview(value)}.`);
     return null;
   }
   warnUnknownKeys(ctx.report, value, KEYS.endpoint, path);
@@ -210,14 +196,14 @@ function readEndpoint(value: unknown, path: SpecPath, ctx: EdgeContext): { block
     return null;
   }
   if (isSet(value.handle) && typeof value.handle !== 'string') {
-    ctx.report.error('INVALID_EDGE_ENDPOINT', [...path, 'handle'], `handle must be a handle id such as "output-json-0"; got ${show(value.handle)}.`);
+    ctx.report.error('INVALID_EDGE_ENDPOINT', [...path, 'handle'], `handle must be a handle id such as "output-json-0"; got ${preview(value.handle)}.`);
     return null;
   }
   return { block: value.block, handle: (value.handle as string | undefined) ?? null };
 }
 
 function readEdge(value: unknown, path: SpecPath, ctx: EdgeContext): SpecEdge | null {
-  if (!isRecord(value)) {
+  if (!isJsonObject(value)) {
     ctx.report.error('INVALID_FIELD', path, 'Each edge must be {from: {block, handle}, to: {block, handle}}.');
     return null;
   }
@@ -264,13 +250,13 @@ function reportCycle(edges: Array<SpecEdge & { index: number }>, report: SpecRep
 }
 
 function readSpec(root: unknown, report: SpecReport): ParsedSpec | null {
-  if (!isRecord(root)) {
-    report.error('INVALID_SPEC', [], `The spec must be a YAML mapping with apiVersion, kind, metadata and spec; got ${show(root)}.`);
+  if (!isJsonObject(root)) {
+    report.error('INVALID_SPEC', [], `The spec must be a YAML mapping with apiVersion, kind, metadata and spec; got ${preview(root)}.`);
     return null;
   }
   readHeader(root, report);
   const metadata = readMetadata(root.metadata, report);
-  if (!isRecord(root.spec)) {
+  if (!isJsonObject(root.spec)) {
     report.error('MISSING_FIELD', ['spec'], 'spec is required: a mapping with blocks (keyed by block id) and edges.');
     return null;
   }

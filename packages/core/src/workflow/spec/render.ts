@@ -1,14 +1,10 @@
 import type { DeclarativePlanFieldChange, DeclarativePlanResourceChange, DeclarativePlanSummary } from '../../schemas/workflows.js';
+import { preview } from '../values.js';
 
 export const NO_CHANGES = 'No changes. Workflow spec is up to date.';
 const SYMBOLS: Record<string, string> = { create: '+', update: '~', delete: '-', 'delete,create': '-/+' };
 const VERBS: Record<string, string> = { create: 'will be created', update: 'will be updated in-place', delete: 'will be destroyed', 'delete,create': 'must be replaced' };
-const MAX_VALUE_CHARS = 80;
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length > MAX_VALUE_CHARS ? text.slice(0, MAX_VALUE_CHARS - 3) + '...' : text;
-}
+const shown = (value: unknown) => preview(value, 80);
 
 /** A created or destroyed field at its default (null, "", {} or []) says nothing worth a line. */
 function isBlank(value: unknown): boolean {
