@@ -2,16 +2,20 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { workflowRoutes } from './workflows.js';
 import { blockRoutes } from './blocks.js';
 import { edgeRoutes } from './edges.js';
+import { specRoutes } from './spec.js';
 import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
+import { fileRoutes } from './files.js';
 
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(workflowRoutes);
   await app.register(blockRoutes);
   await app.register(edgeRoutes);
+  await app.register(specRoutes);
   await app.register(testRoutes);
   await app.register(testRunRoutes);
   await app.register(testResultRoutes);
+  await app.register(fileRoutes);
 };
