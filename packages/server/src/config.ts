@@ -19,6 +19,8 @@ export interface ServerConfig {
   sandboxMemoryMb: number;
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** The environment this config was read from; model and file settings are read from it too. */
+  env: NodeJS.ProcessEnv;
 }
 
 function intFrom(value: string | undefined, fallback: number): number {
@@ -43,6 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
+    env,
     ...overrides,
   };
 }

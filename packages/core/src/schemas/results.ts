@@ -42,6 +42,10 @@ export const WorkflowTestResult = z
     assertion_result: AssertionResult.nullable(),
     verdict_summary: VerdictSummary.nullable(),
     duration_ms: z.number().int().nullable().meta({ description: 'Verdict extension: block execution time.' }),
+    execution_details: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: 'Verdict extension: what the block reported besides its outputs (model, reasoning, likelihoods, cache hits).' }),
   })
   .meta({ id: 'WorkflowTestResult' });
 export type WorkflowTestResult = z.infer<typeof WorkflowTestResult>;

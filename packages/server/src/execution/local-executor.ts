@@ -228,6 +228,7 @@ function infrastructureError(job: TestJob, error: unknown, attempts: number): Re
     warnings: [],
     error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
     assertionResult: null,
+    details: null,
     durationMs: null,
   };
 }

@@ -74,6 +74,7 @@ export class TestRunner {
       warnings: execution.warnings,
       error: null,
       assertionResult,
+      details: execution.details ?? null,
       durationMs,
     };
   }
@@ -107,6 +108,7 @@ export class TestRunner {
       warnings: [],
       error,
       assertionResult: blockedResult(job.assertion, failureCode, message, details),
+      details: null,
       durationMs,
     };
   }

@@ -1,12 +1,17 @@
 import type { ServerConfig } from '../config.js';
+import { ClassifierBlockExecutor } from '../execution/blocks/classifier.js';
+import { ExtractBlockExecutor } from '../execution/blocks/extract.js';
 import { FunctionBlockExecutor } from '../execution/blocks/function.js';
+import { SplitBlockExecutor } from '../execution/blocks/split.js';
+import { BlobStore, createBlobFileService, maxFileBytesFromEnv } from '../files/index.js';
+import { loadModelConfig, ModelAssertionProvider, ModelClient } from '../model/index.js';
+import { fileRecords } from '../store/files.js';
 import type { Executor } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
-import { noFileSupport } from './files.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
 
@@ -21,9 +26,14 @@ export interface Runtime {
 export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { newKey } = await ensureBootstrapKey(store, config.apiKey);
-  const files = noFileSupport;
+  const modelConfig = loadModelConfig(config.env, config.dataDir);
+  const models = modelConfig ? new ModelClient(modelConfig) : null;
+  const assertionProvider = models ? new ModelAssertionProvider(models) : null;
+  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: maxFileBytesFromEnv(config.env) };
+  const files = createBlobFileService({ ...fileStorage, records: fileRecords(store.db) });
   const sandbox = config.worker ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb }) : null;
-  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox)] : [], files, null);
+  const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
+  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider);
   const executor: Executor = new LocalExecutor(store, runner, { concurrency: config.concurrency });
   const services: Services = {
     store,
@@ -31,7 +41,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     runs: new TestRunService(store, executor),
     executor,
     files,
-    assertionProvider: null,
+    fileStorage,
+    assertionProvider,
   };
   return {
     services,

@@ -15,16 +15,3 @@ export interface FileService {
 
 /** Any of the three file shapes a handle input accepts; stored tests hold MaterializedDocument. */
 export type FileDocument = MaterializedDocument | FileRef | MIMEData;
-
-/** Until the blob store is wired: file inputs are refused at test creation with a clear message. */
-export const noFileSupport: FileService = {
-  async normalizeHandleInputs(_organizationId, inputs) {
-    const issues = Object.entries(inputs)
-      .filter(([, input]) => input.type === 'file')
-      .map(([handleId]) => ({ path: handleId, message: 'file inputs are not supported by this server configuration' }));
-    return { inputs, issues };
-  },
-  async resolve() {
-    throw new Error('file inputs are not supported by this server configuration');
-  },
-};

@@ -191,6 +191,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
         warnings: null,
         error: null,
         assertion_result: null,
+        execution_details: null,
         handle_inputs_fingerprint: handleFingerprint,
         block_config_fingerprint: blockFingerprint,
         workflow_draft_fingerprint: insert.snapshot.draftFingerprint,

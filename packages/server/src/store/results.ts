@@ -61,6 +61,7 @@ export function resultFromRow(row: ResultRow): WorkflowTestResult {
     assertion_result: fromJson<AssertionResult>(row.assertion_result),
     verdict_summary: verdictSummary(verdict, assertion.id),
     duration_ms: row.duration_ms,
+    execution_details: fromJson<Record<string, unknown>>(row.execution_details),
   };
 }
 

@@ -126,6 +126,7 @@ export interface TestResultsTable {
   warnings: string | null;
   error: string | null;
   assertion_result: string | null;
+  execution_details: string | null;
   handle_inputs_fingerprint: string;
   block_config_fingerprint: string;
   workflow_draft_fingerprint: string;

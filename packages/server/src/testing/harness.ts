@@ -52,10 +52,10 @@ async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promi
 }
 
 /** A real server (real store, real executor, real sandbox) on a throwaway database, driven through inject(). */
-export async function startTestApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+export async function startTestApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'verdict-test-'));
   const database = store === 'postgres' ? await freshPostgresDatabase() : null;
-  const config = configFromEnv({}, { dataDir, databaseUrl: database?.url ?? null, apiKey: TEST_KEY, sandboxThreads: 2, concurrency: 8, seedDemo: false, ...overrides });
+  const config = configFromEnv(env, { dataDir, databaseUrl: database?.url ?? null, apiKey: TEST_KEY, sandboxThreads: 2, concurrency: 8, seedDemo: false, ...overrides });
   const runtime = await createRuntime(config);
   await runtime.services.executor.start();
   const app = await buildApp({ services: runtime.services, bodyLimitBytes: config.bodyLimitBytes });

@@ -148,6 +148,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('warnings', 'text')
     .addColumn('error', 'text')
     .addColumn('assertion_result', 'text')
+    .addColumn('execution_details', 'text')
     .addColumn('handle_inputs_fingerprint', 'text', (c) => c.notNull())
     .addColumn('block_config_fingerprint', 'text', (c) => c.notNull())
     .addColumn('workflow_draft_fingerprint', 'text', (c) => c.notNull())

@@ -14,6 +14,8 @@ export interface ResultOutcome {
   warnings: string[];
   error: ErrorDetails | null;
   assertionResult: unknown;
+  /** What the block reported beyond its outputs (model reasoning, likelihoods, cache hits). */
+  details: Record<string, unknown> | null;
   /** Time the block itself took, when it ran. */
   durationMs: number | null;
 }
@@ -45,6 +47,7 @@ export async function finishResults(trx: Transaction<Database>, runId: string, o
         warnings: toJson(outcome.warnings),
         error: outcome.error === null ? null : toJson(outcome.error),
         assertion_result: outcome.assertionResult === null ? null : toJson(outcome.assertionResult),
+        execution_details: outcome.details === null ? null : toJson(outcome.details),
         duration_ms: outcome.durationMs,
         completed_at: now,
       })

@@ -1,0 +1,52 @@
+import { FileRef, MIMEData } from '@verdict/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fileRefOf, FileInputError, storeFile, storeMimeData, type FileStoreDeps } from '../files/index.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { fileRecords } from '../store/files.js';
+
+function asApiError(error: unknown): unknown {
+  if (!(error instanceof FileInputError)) return error;
+  if (error.code === 'file_too_large') return new ApiError(413, 'payload_too_large', error.message, error.details);
+  return new ApiError(422, 'validation_error', error.message, { issues: [{ path: 'body', message: error.message, code: error.code }], ...error.details });
+}
+
+/**
+ * POST /v1/files stores a file and answers its FileRef, to use in test inputs. JSON `{filename, url}`
+ * with a data: URL, or the raw bytes with `Content-Type` of the file and `?filename=`.
+ */
+export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
+  const files = app.services.fileStorage;
+  const records = fileRecords(app.services.store.db);
+  const bodyLimit = Math.ceil(files.maxFileBytes * 1.4) + 64 * 1024;
+  const depsFor = (organizationId: string): FileStoreDeps => ({
+    blobs: files.blobs,
+    maxFileBytes: files.maxFileBytes,
+    registerFile: (file) => records.registerFile(organizationId, file),
+  });
+
+  app.addContentTypeParser(['application/octet-stream', 'application/pdf', 'text/*', 'image/*'], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/files',
+    { bodyLimit, schema: { body: z.union([MIMEData, z.instanceof(Buffer)]), querystring: z.object({ filename: z.string().min(1).optional() }), response: { 201: FileRef } } },
+    async (request, reply) => {
+      const deps = depsFor(request.principal.organizationId);
+      try {
+        const stored = Buffer.isBuffer(request.body)
+          ? await storeFile({ filename: request.query.filename ?? 'upload', bytes: request.body, mimeType: request.headers['content-type']?.split(';')[0] ?? null }, deps)
+          : await storeMimeData(request.body, deps);
+        reply.status(201);
+        return fileRefOf(stored);
+      } catch (error) {
+        throw asApiError(error);
+      }
+    },
+  );
+
+  app.get('/files/:file_id', { schema: { params: z.object({ file_id: z.string() }), response: { 200: FileRef } } }, async (request) => {
+    const file = await records.lookupFile(request.principal.organizationId, request.params.file_id);
+    if (!file) throw notFound('file_not_found', `No file \`${request.params.file_id}\` in this organization.`, { file_id: request.params.file_id });
+    return fileRefOf(file);
+  });
+};
