@@ -7,6 +7,8 @@ const DEFAULT_MEMORY_LIMIT_MB = 64;
 const DEFAULT_MAX_STACK_KB = 1024;
 /** The wasm stack of this QuickJS build is 5 MB; a larger QuickJS limit would overrun it silently. */
 const MAX_STACK_KB = 4096;
+/** wasm32 memory tops out at 4 GiB and the thread's memory is twice the limit plus 16 MB. */
+const MAX_MEMORY_LIMIT_MB = 2040;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Failed thread starts in a row after which queued jobs are failed instead of waiting. */
 const START_FAILURES_BEFORE_GIVING_UP = 3;
@@ -26,12 +28,13 @@ export class SandboxPool {
   #nextJobId = 1;
   #restarts = 0;
   #failedStartsInARow = 0;
+  #lastStartFailure = '';
   #closed = false;
 
   constructor(options: SandboxPoolOptions = {}) {
     this.#size = positiveInteger(options.size ?? availableParallelism(), 'size');
     this.#settings = {
-      memoryLimitMb: positiveInteger(options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB, 'memoryLimitMb'),
+      memoryLimitMb: Math.min(MAX_MEMORY_LIMIT_MB, positiveInteger(options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB, 'memoryLimitMb')),
       maxStackKb: Math.min(MAX_STACK_KB, positiveInteger(options.maxStackKb ?? DEFAULT_MAX_STACK_KB, 'maxStackKb')),
     };
     for (let i = 0; i < this.#size; i++) this.#spawn();
@@ -70,9 +73,10 @@ export class SandboxPool {
     );
   }
 
-  #refusal(job: SandboxJob): { reason: 'aborted' | 'error'; message: string } | undefined {
+  #refusal(job: SandboxJob): { reason: 'aborted' | 'error' | 'crashed'; message: string } | undefined {
     if (this.#closed) return { reason: 'aborted', message: 'the sandbox pool was closed' };
     if (job.signal?.aborted) return { reason: 'aborted', message: 'cancelled before it started' };
+    if (this.#startsKeepFailing()) return { reason: 'crashed', message: `sandbox threads fail to start: ${this.#lastStartFailure}` };
     if (!(job.timeoutMs > 0 && job.timeoutMs <= MAX_TIMER_MS)) return { reason: 'error', message: `invalid timeoutMs: ${job.timeoutMs}` };
     return undefined;
   }
@@ -121,10 +125,16 @@ export class SandboxPool {
     this.#spawnReplacement();
   }
 
+  /** While threads keep failing to start (e.g. worker.js missing), jobs fail fast instead of waiting. */
   #onFailedStart(detail: string): void {
     this.#failedStartsInARow++;
-    if (this.#failedStartsInARow < START_FAILURES_BEFORE_GIVING_UP) return;
+    this.#lastStartFailure = detail;
+    if (!this.#startsKeepFailing()) return;
     for (const ticket of this.#queue.splice(0)) ticket.fail('crashed', `sandbox threads fail to start: ${detail}`);
+  }
+
+  #startsKeepFailing(): boolean {
+    return this.#failedStartsInARow >= START_FAILURES_BEFORE_GIVING_UP;
   }
 
   /** Wall-clock backstop: the in-sandbox deadline did not stop the job (e.g. a long native call). */
@@ -176,7 +186,7 @@ export class SandboxPool {
   }
 }
 
-function refused(reason: 'aborted' | 'error', message: string): Promise<SandboxOutcome> {
+function refused(reason: 'aborted' | 'error' | 'crashed', message: string): Promise<SandboxOutcome> {
   return Promise.resolve({ ok: false, reason, message, durationMs: 0 });
 }
 

@@ -15,7 +15,7 @@ const INITIAL_WASM_BYTES = 16 * MB;
  * plus room for the 5 MB emscripten stack and static data. When it is full, allocations fail
  * inside QuickJS ("out of memory") instead of taking memory from the process.
  */
-export function wasmMemoryBytes(memoryLimitMb: number): number {
+function wasmMemoryBytes(memoryLimitMb: number): number {
   return Math.max(INITIAL_WASM_BYTES, (memoryLimitMb * 2 + 16) * MB);
 }
 

@@ -2,8 +2,18 @@ import { Worker } from 'node:worker_threads';
 import type { JobTicket } from './job-ticket.js';
 import type { JobRequest, WorkerReply, WorkerSettings } from './types.js';
 
-/** Built, worker.js sits beside this file; run from source under tsx, the thread inherits `--import tsx`. */
-const WORKER_SCRIPT = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/**
+ * Built, the thread runs worker.js beside this file. Run from source (tests under tsx), it loads
+ * worker.ts through tsx's loader registered inside the thread: `--import tsx` does not reach a
+ * worker's entry module on Node 20.
+ */
+function workerEntry(): { script: URL | string; evaluate: boolean } {
+  if (!RUNNING_FROM_SOURCE) return { script: new URL('./worker.js', import.meta.url), evaluate: false };
+  const workerTs = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+  return { script: `import('tsx/esm/api').then(({ register }) => { register(); return import(${workerTs}); })`, evaluate: true };
+}
 
 export interface SandboxWorkerEvents {
   ready(worker: SandboxWorker): void;
@@ -21,7 +31,8 @@ export class SandboxWorker {
   running: JobTicket | undefined;
 
   constructor(settings: WorkerSettings, events: SandboxWorkerEvents) {
-    this.#thread = new Worker(WORKER_SCRIPT, { workerData: settings, resourceLimits: threadLimits(settings) });
+    const entry = workerEntry();
+    this.#thread = new Worker(entry.script, { eval: entry.evaluate, workerData: settings, resourceLimits: threadLimits(settings) });
     this.#thread.on('message', (reply: WorkerReply) => {
       if (this.#retired) return;
       if (reply.type === 'ready') {

@@ -1,6 +1,11 @@
 /** One call of user code: `transform(input)` defined by `code`, with limits. */
 export interface SandboxJob {
-  /** Identifies this version of `code` (e.g. block id + code fingerprint). */
+  /**
+   * Identifies this version of `code`. Nothing is cached under it today: quickjs-emscripten 0.32
+   * exposes no way to run one compiled form in another context (no JS_EvalFunction / bytecode
+   * reader), and QuickJS bytecode is bound to the realm it was compiled in, while every job needs
+   * a fresh context. Compiling a typical transform costs ~30 µs of the ~0.4 ms a job takes.
+   */
   codeKey: string;
   code: string;
   /** JSON value handed to `transform` (the `input-json-0` payload). */
