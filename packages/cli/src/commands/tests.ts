@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { CreateWorkflowTestRequest } from '@verdict/core/schemas/tests';
+import type { CreateTestParams } from '@verdict/sdk';
+import { json } from '../output.js';
+import { testDetails, testsTable } from '../views.js';
+import {
+  action,
+  addListOptions,
+  confirmOrRequireYes,
+  defaultContext,
+  ensureConnectionOptions,
+  jsonOption,
+  paginationOf,
+  printList,
+  readJsonInput,
+  UsageError,
+  type CliContext,
+  type CliIo,
+} from './context.js';
+
+interface CreateFlags {
+  name?: string;
+  block?: string;
+  targetFile?: string;
+  sourceFile: string;
+  assertionFile: string;
+}
+
+/** The create body from the JSON files, checked with the server's own schema before anything is sent. */
+async function createBody(io: CliIo, workflowId: string, flags: CreateFlags): Promise<CreateTestParams> {
+  if ((flags.block === undefined) === (flags.targetFile === undefined)) throw new UsageError('Give the block under test with either --block <id> or --target-file <file>.');
+  const files = [flags.targetFile, flags.sourceFile, flags.assertionFile];
+  if (files.filter((file) => file === '-').length > 1) throw new UsageError('Only one of the files can be read from stdin (-).');
+  const body = {
+    workflow_id: workflowId,
+    name: flags.name,
+    target: flags.targetFile === undefined ? { type: 'block', block_id: flags.block } : await readJsonInput(io, flags.targetFile),
+    source: await readJsonInput(io, flags.sourceFile),
+    assertion: await readJsonInput(io, flags.assertionFile),
+  };
+  const checked = CreateWorkflowTestRequest.safeParse(body);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((issue) => `  - ${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw new UsageError(`The test is not valid:\n${issues.join('\n')}`);
+  }
+  return body as CreateTestParams;
+}
+
+export function registerTestsCommands(program: Command, context: CliContext = defaultContext()): void {
+  ensureConnectionOptions(program);
+  const tests = program.command('tests').description('Create, list and delete the tests of a workflow');
+
+  addListOptions(tests.command('list').description("List a workflow's tests").argument('<workflow-id>'))
+    .option('--block <id>', 'only the tests of this block')
+    .action(
+      action(context, async (invocation, workflowId) => {
+        const { block } = invocation.options<{ block?: string }>();
+        const list = invocation.client.workflows.tests.list({ workflow_id: workflowId, target_block_id: block, ...paginationOf(invocation) });
+        await printList(invocation, list, (items) => testsTable(items, invocation.style), 'tests');
+      }),
+    );
+
+  jsonOption(tests.command('get').description('Show one test').argument('<test-id>'))
+    .action(
+      action(context, async (invocation, testId) => {
+        const test = await invocation.client.workflows.tests.get(testId);
+        invocation.out(invocation.json ? json(test) : testDetails(test, invocation.style));
+      }),
+    );
+
+  jsonOption(
+    tests
+      .command('create')
+      .description('Create a test from JSON files (use - to read one of them from stdin)')
+      .argument('<workflow-id>')
+      .option('--name <name>', 'test name')
+      .option('--block <id>', 'the block under test (instead of --target-file)')
+      .option('--target-file <file>', 'JSON target, e.g. {"type":"block","block_id":"extract_1"}')
+      .requiredOption('--source-file <file>', 'JSON source: {"type":"manual","handle_inputs":{…}} or {"type":"run_step","run_id":…}')
+      .requiredOption('--assertion-file <file>', 'JSON assertion: {"target":{"output_handle_id":…},"condition":{"kind":…}}'),
+  ).action(
+    action(context, async (invocation, workflowId) => {
+      const test = await invocation.client.workflows.tests.create(await createBody(invocation.io, workflowId, invocation.options<CreateFlags>()));
+      invocation.out(invocation.json ? json(test) : `Created test ${invocation.style.bold(test.id)}\n${testDetails(test, invocation.style)}`);
+    }),
+  );
+
+  tests
+    .command('delete')
+    .description('Delete a test and its run history')
+    .argument('<test-id>')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .action(
+      action(context, async (invocation, testId) => {
+        const confirmed = await confirmOrRequireYes(
+          invocation,
+          `Delete test ${testId} and its run history?`,
+          invocation.options<{ yes?: boolean }>().yes,
+          'Refusing to delete without confirmation: pass --yes when not on a terminal.',
+        );
+        if (!confirmed) {
+          invocation.err('Nothing deleted.\n');
+          return;
+        }
+        await invocation.client.workflows.tests.delete(testId);
+        invocation.out(`Deleted test ${testId}\n`);
+      }),
+    );
+}
