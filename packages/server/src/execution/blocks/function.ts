@@ -1,8 +1,6 @@
-import { compileJsonSchema, sha256Hex } from '@verdict/core';
+import { compileJsonSchema, DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex } from '@verdict/core';
 import type { SandboxPool } from '../sandbox/index.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor } from './types.js';
-
-const DEFAULT_TIMEOUT_SECONDS = 60;
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The run was cancelled.', 'AbortError');
@@ -17,8 +15,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
 
   async execute({ block, handleInputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const config = block.config;
-    const language = String(config.language ?? 'javascript').toLowerCase();
-    if (language !== 'javascript') {
+    if (functionLanguage(config) !== 'javascript') {
       throw new BlockExecutionError(
         `Function block \`${block.id}\` is written in ${String(config.language)}; this Verdict server runs JavaScript function blocks only (set language: "javascript").`,
         'block_execution_failed',
@@ -27,7 +24,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
     }
     const code = typeof config.code === 'string' ? config.code : '';
     const input = handleInputs['input-json-0'];
-    const timeoutSeconds = typeof config.timeout_seconds === 'number' ? config.timeout_seconds : DEFAULT_TIMEOUT_SECONDS;
+    const timeoutSeconds = typeof config.timeout_seconds === 'number' ? config.timeout_seconds : DEFAULT_FUNCTION_TIMEOUT_SECONDS;
     const outcome = await this.pool.run({
       codeKey: this.codeKeyOf(code),
       code,
