@@ -156,6 +156,21 @@ for (const store of testStores()) {
       assert.equal((await app.request('GET', '/v1/workflows/edges')).status, 422);
     });
 
+    test('concurrent requests racing for one input handle or one custom id: one wins, the rest get 409', async () => {
+      const race = await newGraph(app);
+      const sources = [race.json, race.fnA, race.extract];
+      const attempts = await Promise.all(
+        sources.map((source) => app.request('POST', '/v1/workflows/edges', { workflow_id: race.workflowId, source_block: source, target_block: race.fnB })),
+      );
+      assert.deepEqual(attempts.map((r) => r.status).sort(), [201, 409, 409]);
+      const into = await app.request('GET', `/v1/workflows/edges?workflow_id=${race.workflowId}&target_block=${race.fnB}`);
+      assert.equal(into.body.data.length, 1);
+
+      const workflows = await Promise.all([1, 2, 3].map(() => app.request('POST', '/v1/workflows', { name: 'race' })));
+      const sameId = await Promise.all(workflows.map((w) => app.request('POST', '/v1/workflows/blocks', { workflow_id: w.body.id, id: `raced_${store}`, type: 'note' })));
+      assert.deepEqual(sameId.map((r) => r.status).sort(), [201, 409, 409]);
+    });
+
     test('get and delete answer 404 edge_not_found for unknown ids and for another organization', async () => {
       const edge = (await app.request('GET', `/v1/workflows/edges?workflow_id=${g.workflowId}&limit=1`)).body.data[0];
       const headers = { 'api-key': await otherOrganizationKey(app, `edges-${store}`) };

@@ -77,13 +77,10 @@ export async function inGraphTransaction<T>(services: Services, work: (trx: Kyse
 async function writeGraph<T>(services: Services, organizationId: string, workflowId: string, work: (write: GraphWrite) => Promise<T>): Promise<T> {
   return inGraphTransaction(services, async (trx) => {
     const now = isoNow();
-    if (!(await lockWorkflow(trx, organizationId, workflowId, now))) await requireWorkflowRow(trx, organizationId, workflowId);
+    const locked = await lockWorkflow(trx, organizationId, workflowId, now);
+    if (!locked) await requireWorkflowRow(trx, organizationId, workflowId); // throws workflow_not_found
     return work({ trx, organizationId, workflowId, now });
   });
-}
-
-function configOf(row: BlockRow): BlockConfig | null {
-  return fromJson<BlockConfig>(row.config);
 }
 
 function blockRowOf(write: GraphWrite, block: DraftBlock): BlockRow {
@@ -388,7 +385,7 @@ export async function createEdge(services: Services, organizationId: string, req
   return writeGraph(services, organizationId, request.workflow_id, async (write) => {
     const draft = await loadDraft(write.trx, organizationId, request.workflow_id);
     const checker = new EdgeChecker(
-      draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: configOf(row), parent_id: row.parent_id })),
+      draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: fromJson<BlockConfig>(row.config), parent_id: row.parent_id })),
       draft.edges,
     );
     const result = checker.check(request);
