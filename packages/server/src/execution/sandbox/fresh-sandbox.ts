@@ -62,19 +62,19 @@ export class FreshSandbox {
     this.#deadline = Date.now() + request.timeoutMs;
     const evaluated = this.#attempt(this.#context.evalCode(request.code, SCRIPT_NAME, { type: 'global' }));
     if ('thrown' in evaluated) return this.#errorResult(evaluated.thrown);
-    const transform = this.#attempt(this.#context.callFunction(this.#helpers.findTransform, this.#context.undefined));
+    const transform = this.#call(this.#helpers.findTransform);
     if ('thrown' in transform) return this.#errorResult(transform.thrown);
     if (this.#context.typeof(transform.value) !== 'function') {
       return { ok: false, reason: 'error', message: MISSING_TRANSFORM_MESSAGE };
     }
     const inputJson = this.#manage(this.#context.newString(request.inputJson));
-    const input = this.#attempt(this.#context.callFunction(this.#helpers.parse, this.#context.undefined, inputJson));
+    const input = this.#call(this.#helpers.parse, inputJson);
     if ('thrown' in input) return this.#errorResult(input.thrown);
-    const returned = this.#attempt(this.#context.callFunction(transform.value, this.#context.undefined, input.value));
+    const returned = this.#call(transform.value, input.value);
     if ('thrown' in returned) return this.#errorResult(returned.thrown);
     const output = this.#settle(returned.value);
     if ('thrown' in output) return this.#errorResult(output.thrown);
-    const json = this.#attempt(this.#context.callFunction(this.#helpers.serialise, this.#context.undefined, output.value));
+    const json = this.#call(this.#helpers.serialise, output.value);
     if ('thrown' in json) return this.#invalidOutputResult(output.value, json.thrown);
     return { ok: true, outputJson: this.#context.getString(json.value) };
   }
@@ -97,6 +97,10 @@ export class FreshSandbox {
 
   #property(object: QuickJSHandle, name: string): QuickJSHandle {
     return this.#manage(this.#context.getProp(object, name));
+  }
+
+  #call(fn: QuickJSHandle, ...args: QuickJSHandle[]): Attempt {
+    return this.#attempt(this.#context.callFunction(fn, this.#context.undefined, ...args));
   }
 
   #attempt(result: { value: QuickJSHandle; error?: undefined } | { error: QuickJSHandle }): Attempt {
@@ -162,7 +166,7 @@ export class FreshSandbox {
   #callDiagnosis(name: keyof DiagnosisHelpers, argument: QuickJSHandle): string | undefined {
     const diagnosis = this.#loadDiagnosis();
     if (!diagnosis) return undefined;
-    const result = this.#attempt(this.#context.callFunction(diagnosis[name], this.#context.undefined, argument));
+    const result = this.#call(diagnosis[name], argument);
     if ('thrown' in result || this.#context.typeof(result.value) !== 'string') return undefined;
     return this.#context.getString(result.value);
   }

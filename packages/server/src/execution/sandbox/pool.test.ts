@@ -184,10 +184,35 @@ describe('SandboxPool', () => {
       expectFailure(await pool.run(job(code, null, { timeoutMs: 200 })), 'timeout');
     });
 
+    test('a long native call the interrupt handler cannot reach is stopped by the wall-clock backstop', async () => {
+      // A naive substring search over 2e6 × 2e4 characters runs ~50 s inside one native call.
+      const code = 'function transform() { return "a".repeat(2e6).indexOf("a".repeat(2e4) + "b"); }';
+      const restartsBefore = pool.stats().restarts;
+      const started = performance.now();
+      expectFailure(await pool.run(job(code, null, { timeoutMs: 50 })), 'timeout', /thread was terminated/);
+      assert.ok(performance.now() - started < 50 + PROMPT_MS, 'backstop answered promptly');
+      assert.equal(pool.stats().restarts, restartsBefore + 1);
+      await expectHealthy(pool);
+    });
+
     test('an array memory bomb is contained and the pool serves the next job', async () => {
       const code = 'function transform() { let a = []; while (true) a.push(new Array(1e6).fill(1)); }';
       expectFailure(await pool.run(job(code, null, { timeoutMs: 10_000 })), 'memory', /out of memory/);
       await expectHealthy(pool);
+    });
+
+    test('memoryLimitMb sets the cap, and an input larger than the cap is refused without running', async () => {
+      const small = new SandboxPool({ size: 1, memoryLimitMb: 8 });
+      try {
+        const grow = 'function transform() { const keep = []; for (let i = 0; i < 100; i++) keep.push(new Array(1e5).fill(i)); return keep.length; }';
+        expectFailure(await small.run(job(grow, null, { timeoutMs: 10_000 })), 'memory', /8 MB/);
+        const tooBig = await small.run(job(PASS_THROUGH, 'x'.repeat(9 * 1024 * 1024)));
+        expectFailure(tooBig, 'memory', /does not fit in the 8 MB sandbox limit/);
+        assert.equal(tooBig.durationMs, 0);
+        await expectHealthy(small);
+      } finally {
+        await small.close();
+      }
     });
 
     test('a string doubling bomb is contained and the pool serves the next job', async () => {

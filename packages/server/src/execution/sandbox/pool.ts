@@ -10,6 +10,7 @@ const MAX_STACK_KB = 4096;
 /** wasm32 memory tops out at 4 GiB and the thread's memory is twice the limit plus 16 MB. */
 const MAX_MEMORY_LIMIT_MB = 2040;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const MB = 1024 * 1024;
 /** Failed thread starts in a row after which queued jobs are failed instead of waiting. */
 const START_FAILURES_BEFORE_GIVING_UP = 3;
 
@@ -43,6 +44,10 @@ export class SandboxPool {
   run(job: SandboxJob): Promise<SandboxOutcome> {
     const inputJson = serialiseInput(job.input);
     if (inputJson === undefined) return refused('error', 'the input is not a JSON value');
+    const inputMb = Buffer.byteLength(inputJson) / MB;
+    if (inputMb > this.#settings.memoryLimitMb) {
+      return refused('memory', `the input (${inputMb.toFixed(0)} MB of JSON) does not fit in the ${this.#settings.memoryLimitMb} MB sandbox limit`);
+    }
     const refusal = this.#refusal(job);
     if (refusal) return refused(refusal.reason, refusal.message);
     const ticket = new JobTicket(this.#nextJobId++, job, inputJson);
@@ -186,7 +191,7 @@ export class SandboxPool {
   }
 }
 
-function refused(reason: 'aborted' | 'error' | 'crashed', message: string): Promise<SandboxOutcome> {
+function refused(reason: 'aborted' | 'error' | 'crashed' | 'memory', message: string): Promise<SandboxOutcome> {
   return Promise.resolve({ ok: false, reason, message, durationMs: 0 });
 }
 

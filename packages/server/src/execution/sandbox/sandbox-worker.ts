@@ -77,10 +77,9 @@ export class SandboxWorker {
 /**
  * QuickJS recursion runs on the thread's native stack as well as the wasm stack, at about twice
  * the bytes of the QuickJS stack limit; give V8 enough so QuickJS's own "stack overflow" wins.
+ * No V8 heap limit: user data lives in the capped wasm memory, and a worker reaching a V8 heap
+ * limit while compiling can abort the whole process instead of just the thread.
  */
 function threadLimits(settings: WorkerSettings) {
-  return {
-    stackSizeMb: Math.max(4, Math.ceil((settings.maxStackKb * 3) / 1024) + 1),
-    maxOldGenerationSizeMb: 64 + settings.memoryLimitMb * 4,
-  };
+  return { stackSizeMb: Math.max(4, Math.ceil((settings.maxStackKb * 3) / 1024) + 1) };
 }
