@@ -119,6 +119,7 @@ for (const store of testStores()) {
       const yaml = await exported(workflowId);
       assert.match(yaml, /^apiVersion: workflows\.retab\.com\/v1alpha2\nkind: Workflow\n/);
       assert.equal(await exported(workflowId), yaml, 'export is deterministic');
+      assert.equal((await app.request('GET', `/v1/workflows/${workflowId}/spec`)).body.yaml_definition, yaml, 'the path of later SDKs exports too');
 
       const validated = await post('validate', yaml);
       assert.equal(validated.status, 200);

@@ -27,7 +27,8 @@ export const specRoutes: FastifyPluginAsyncZod = async (app) => {
     applySpec(services, request.principal.organizationId, request.body.yaml_definition),
   );
 
-  app.get('/workflows/spec/:workflow_id', { schema: { params: ExportParams, response: { 200: DeclarativeExportResponse } } }, async (request) =>
-    exportSpec(services, request.principal.organizationId, request.params.workflow_id),
-  );
+  const exportRoute = { schema: { params: ExportParams, response: { 200: DeclarativeExportResponse } } };
+  app.get('/workflows/spec/:workflow_id', exportRoute, async (request) => exportSpec(services, request.principal.organizationId, request.params.workflow_id));
+  // Later Retab SDKs (Go, Python) export from this path instead.
+  app.get('/workflows/:workflow_id/spec', exportRoute, async (request) => exportSpec(services, request.principal.organizationId, request.params.workflow_id));
 };
