@@ -47,7 +47,7 @@ describe('formats', () => {
 
   test('run summary and progress lines carry the counts', () => {
     const run = runFixture('running', { passed: 1, failed: 1 }, 4);
-    assert.equal(runSummary(run, plain), 'Run wftestrun_1 running: 1 passed, 1 failed, 0 blocked, 2 waiting of 4 (1.5 s)');
+    assert.equal(runSummary(run, plain), 'Run wftestrun_1 running: 1 passed, 1 failed, 0 blocked, 2 waiting of 4 in 1.5 s');
     assert.equal(plainProgressLine(run, plain), 'run wftestrun_1 running: 2/4 finished, 1 passed, 1 failed, 0 blocked, 2 waiting of 4\n');
     assert.match(progressLine(run, plain), /^wftestrun_1 running \[█{6}█{6}░{12}\] 2\/4 {2}1 passed/);
   });

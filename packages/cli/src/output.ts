@@ -79,6 +79,11 @@ export function safe(value: unknown): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ');
 }
 
+/** Like safe(), keeping line breaks: for multi-line text such as a rendered plan. */
+export function safeLines(value: string): string {
+  return value.split('\n').map(safe).join('\n');
+}
+
 const padEnd = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - visibleLength(text)));
 
 /** Aligned columns separated by two spaces; the last column is not padded. */

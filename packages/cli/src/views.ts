@@ -12,6 +12,7 @@ export function resultOutcome(result: WorkflowTestResult): ResultOutcome {
 export function outcomeLabel(outcome: string, style: Style): string {
   switch (outcome) {
     case 'passed':
+    case 'completed':
       return style.green(outcome);
     case 'failed':
     case 'error':
@@ -19,8 +20,6 @@ export function outcomeLabel(outcome: string, style: Style): string {
     case 'blocked':
     case 'cancelled':
       return style.yellow(outcome);
-    case 'completed':
-      return style.green(outcome);
     default:
       return style.cyan(outcome);
   }
@@ -32,7 +31,7 @@ export function failureReason(result: WorkflowTestResult): string | null {
   if (failure) return `${failure.code}: ${failure.message}`;
   if (result.error?.message) return result.error.error_code ? `${result.error.error_code}: ${result.error.message}` : result.error.message;
   if (result.lifecycle.status === 'error') return result.lifecycle.message;
-  if (result.lifecycle.status === 'cancelled') return result.lifecycle.reason ? `cancelled: ${result.lifecycle.reason}` : 'cancelled';
+  if (result.lifecycle.status === 'cancelled' && result.lifecycle.reason) return `cancelled: ${result.lifecycle.reason}`;
   return null;
 }
 
@@ -116,8 +115,8 @@ function scopeOf(run: WorkflowTestRun): string {
 
 function statusDetail(run: WorkflowTestRun, style: Style): string {
   const status = outcomeLabel(run.lifecycle.status, style);
-  if (run.lifecycle.status === 'error') return `${status}: ${safe(run.lifecycle.message)}`;
-  if (run.lifecycle.status === 'cancelled' && run.lifecycle.reason) return `${status}: ${safe(run.lifecycle.reason)}`;
+  if (run.lifecycle.status === 'error') return `${status} (${safe(run.lifecycle.message)})`;
+  if (run.lifecycle.status === 'cancelled' && run.lifecycle.reason) return `${status} (${safe(run.lifecycle.reason)})`;
   return status;
 }
 
@@ -134,7 +133,8 @@ export function countsSummary(run: WorkflowTestRun, style: Style): string {
 }
 
 export function runSummary(run: WorkflowTestRun, style: Style): string {
-  return `Run ${style.bold(safe(run.id))} ${statusDetail(run, style)}: ${countsSummary(run, style)} (${formatDuration(run.timing.duration_ms)})`;
+  const duration = run.timing.duration_ms === null ? '' : ` in ${formatDuration(run.timing.duration_ms)}`;
+  return `Run ${style.bold(safe(run.id))} ${statusDetail(run, style)}: ${countsSummary(run, style)}${duration}`;
 }
 
 export function runDetails(run: WorkflowTestRun, style: Style): string {

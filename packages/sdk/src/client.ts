@@ -19,7 +19,7 @@ export interface VerdictOptions {
 }
 
 /** Paths carry `/v1` themselves: a base URL given with a version suffix is accepted without it. */
-export function normalizeBaseUrl(baseUrl: string): string {
+function normalizeBaseUrl(baseUrl: string): string {
   return baseUrl.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
 }
 

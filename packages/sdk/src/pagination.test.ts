@@ -78,3 +78,17 @@ describe('pagination', () => {
     }
   });
 });
+
+test('a malformed list answer is one empty, final page', async () => {
+  const server = await startFakeServer(() => ({ json: { unexpected: true } }));
+  try {
+    const page = await new Verdict({ apiKey: 'k', baseUrl: server.baseUrl }).workflows.list();
+    assert.deepEqual(page.data, []);
+    assert.equal(page.hasMore(), false);
+    const items = [];
+    for await (const item of page) items.push(item);
+    assert.deepEqual(items, []);
+  } finally {
+    await server.close();
+  }
+});

@@ -18,8 +18,9 @@ export class Page<T> implements AsyncIterable<T> {
   readonly #loadAfter: PageLoader<T>;
 
   constructor(body: PageBody<T>, loadAfter: PageLoader<T>) {
-    this.data = body.data;
-    this.list_metadata = body.list_metadata;
+    // A malformed answer reads as one empty, final page rather than crashing the iteration.
+    this.data = Array.isArray(body?.data) ? body.data : [];
+    this.list_metadata = body?.list_metadata ?? { before: null, after: null };
     this.#loadAfter = loadAfter;
   }
 

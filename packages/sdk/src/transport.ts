@@ -38,7 +38,7 @@ interface RawResponse {
 
 type Outcome = { response: RawResponse } | { error: unknown };
 
-export function encodeQuery(query: Query = {}): string {
+function encodeQuery(query: Query = {}): string {
   const params = new URLSearchParams();
   const append = (key: string, value: string | number | boolean | Date) =>
     params.append(key, value instanceof Date ? value.toISOString() : String(value));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SpecPlan } from '@verdict/sdk';
-import { json, safe, type Style } from '../output.js';
+import { json, safe, safeLines, type Style } from '../output.js';
 import { action, ask, defaultContext, ensureConnectionOptions, isYes, jsonOption, readInput, UsageError, type CliContext, type Invocation } from './context.js';
 
 function planCounts({ summary }: SpecPlan, style: Style): string {
@@ -17,11 +17,11 @@ function warnings(plan: SpecPlan): string[] {
     .map((issue) => `warning: ${issue.path ? `${safe(issue.path)}: ` : ''}${safe(issue.message)}`);
 }
 
+/** The server's rendered plan (it ends with the counts), or the counts alone. */
 function showPlan(invocation: Invocation, plan: SpecPlan): void {
-  const style = invocation.style;
-  invocation.out(`${safe(plan.rendered_plan).trimEnd() || `Plan for ${safe(plan.workflow_id)}`}\n`);
+  const rendered = safeLines(plan.rendered_plan).trimEnd();
+  invocation.out(`${rendered || `Plan: ${planCounts(plan, invocation.style)}.`}\n`);
   for (const warning of warnings(plan)) invocation.err(`${invocation.errorStyle.yellow(warning)}\n`);
-  invocation.out(`\nPlan: ${planCounts(plan, style)} (workflow ${safe(plan.workflow_id)}, ${plan.action}).\n`);
 }
 
 /** A person says yes on a terminal; elsewhere --yes is needed only when something would be destroyed. */

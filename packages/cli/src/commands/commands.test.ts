@@ -90,7 +90,7 @@ describe('verdict runs create --wait', () => {
   test('exit 2 when the run errored', async () => {
     const terminal = fakeTerminal(runApi([runFixture('error')]));
     assert.equal(await verdict(terminal, 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50'), 2);
-    assert.match(terminal.stdout.text, /error: Workflow draft could not be loaded\./);
+    assert.match(terminal.stdout.text, /error \(Workflow draft could not be loaded\.\)/);
   });
 
   test('exit 2 when the run does not finish within --timeout', async () => {
@@ -272,7 +272,7 @@ describe('verdict apply', () => {
     format_version: 'workflows-plan/v1',
     summary: { add: 1, change: 0, destroy, replace: 0, noop: 1, total: 2, has_changes: true },
     resource_changes: [],
-    rendered_plan: '+ block a\n',
+    rendered_plan: destroy ? '' : '+ block a\n  ~ label\n\nPlan: 1 to add.\n',
   });
   const specApi = (destroy: number): FakeApi => (_, url) =>
     url.pathname.endsWith('/plan') ? { json: plan(destroy) } : { json: { ...plan(destroy), created: false } };
@@ -291,7 +291,7 @@ describe('verdict apply', () => {
     assert.equal(await verdict(terminal, 'apply', file), 0);
     assert.deepEqual(terminal.requests, ['POST /v1/workflows/spec/plan', 'POST /v1/workflows/spec/apply']);
     assert.deepEqual(terminal.bodies[1], { yaml_definition: 'apiVersion: workflows.retab.com/v1alpha2\n' });
-    assert.match(terminal.stdout.text, /\+ block a\n\nPlan: 1 to add, 0 to change, 0 to destroy/);
+    assert.match(terminal.stdout.text, /^\+ block a\n {2}~ label\n\nPlan: 1 to add\.\nApplied/);
     assert.match(terminal.stdout.text, /Applied: workflow wf_demo updated \(1 added, 0 changed, 0 destroyed\)/);
     assert.match(terminal.stderr.text, /warning: spec\.blocks\.a: Block has no label/);
   });
@@ -300,6 +300,8 @@ describe('verdict apply', () => {
     const terminal = fakeTerminal(specApi(2));
     assert.equal(await verdict(terminal, 'apply', file), 3);
     assert.deepEqual(terminal.requests, ['POST /v1/workflows/spec/plan']);
+    assert.match(terminal.stdout.text, /^Plan: 1 to add, 0 to change, 2 to destroy\.\n/, 'counts stand in for an empty rendered plan');
+    assert.match(terminal.stderr.text, /The plan destroys 2 resource\(s\): pass --yes/);
     assert.equal(await verdict(terminal, 'apply', file, '--yes'), 0);
     assert.equal(terminal.requests.at(-1), 'POST /v1/workflows/spec/apply');
   });
