@@ -76,7 +76,7 @@ export class FreshSandbox {
     if ('thrown' in output) return this.#errorResult(output.thrown);
     const json = this.#call(this.#helpers.serialise, output.value);
     if ('thrown' in json) return this.#invalidOutputResult(output.value, json.thrown);
-    return { ok: true, outputJson: this.#context.getString(json.value) };
+    return this.#outputResult(json.value);
   }
 
   dispose(): void {
@@ -141,6 +141,18 @@ export class FreshSandbox {
     if (located !== undefined) return invalid(located);
     const described = this.#describe(thrown);
     return this.#memoryResult(described) ?? invalid(described.message);
+  }
+
+  /**
+   * Copying the JSON out needs about as much memory again, so the heap limit is lifted (user code
+   * is done; the wasm memory stays capped). QuickJS answers a failed copy with an empty string,
+   * which no JSON text is.
+   */
+  #outputResult(json: QuickJSHandle): ExecutionResult {
+    this.#runtime.setMemoryLimit(-1);
+    const outputJson = this.#context.getString(json);
+    if (outputJson !== '') return { ok: true, outputJson };
+    return { ok: false, reason: 'memory', message: `transform ran out of memory: its output is too large to copy out of the sandbox (limit ${this.#memoryLimitMb} MB)` };
   }
 
   #timeoutResult(): ExecutionResult {
