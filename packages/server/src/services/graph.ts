@@ -61,8 +61,8 @@ export async function lockWorkflow(trx: Kysely<Database>, organizationId: string
 }
 
 /**
- * Runs `work` in one transaction that holds the workflow's lock. A store-level duplicate id (two
- * requests racing for one custom id) is answered 409, never 500.
+ * Runs `work` in one transaction (callers take the workflow's lock first). A store-level duplicate
+ * id (two requests racing for one custom id) is answered 409, never 500.
  */
 export async function inGraphTransaction<T>(services: Services, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   try {
