@@ -59,7 +59,7 @@ export class FreshSandbox {
 
   execute(request: JobRequest): ExecutionResult {
     this.#timeoutMs = request.timeoutMs;
-    this.#deadline = Date.now() + request.timeoutMs;
+    this.#deadline = performance.now() + request.timeoutMs;
     const evaluated = this.#attempt(this.#context.evalCode(request.code, SCRIPT_NAME, { type: 'global' }));
     if ('thrown' in evaluated) return this.#errorResult(evaluated.thrown);
     const transform = this.#call(this.#helpers.findTransform);
@@ -86,7 +86,7 @@ export class FreshSandbox {
   }
 
   #pastDeadline(): boolean {
-    if (Date.now() <= this.#deadline) return false;
+    if (performance.now() <= this.#deadline) return false;
     this.#interrupted = true;
     return true;
   }
@@ -190,7 +190,7 @@ export class FreshSandbox {
   #loadDiagnosis(): DiagnosisHelpers | undefined {
     if (this.#diagnosis) return this.#diagnosis;
     this.#runtime.setMemoryLimit(-1);
-    this.#deadline = Date.now() + DIAGNOSIS_BUDGET_MS;
+    this.#deadline = performance.now() + DIAGNOSIS_BUDGET_MS;
     const loaded = this.#attempt(this.#context.evalCode(DIAGNOSIS_HELPERS_SOURCE, '<sandbox>'));
     if ('thrown' in loaded) return undefined;
     this.#diagnosis = {
