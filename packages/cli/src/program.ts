@@ -1,6 +1,12 @@
 import { Command } from 'commander';
+import { registerApplyCommands } from './commands/apply.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerResultsCommands } from './commands/results.js';
+import { registerRunsCommands } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerTestsCommands } from './commands/tests.js';
+import { registerWorkflowsCommands } from './commands/workflows.js';
+import { applyUsageExitCode, exitCodeHelp } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('verdict')
@@ -8,5 +14,9 @@ export function buildProgram(): Command {
     .version('0.1.0');
   registerServeCommand(program);
   registerKeysCommands(program);
+  for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands]) register(program);
+  program.addHelpText('after', exitCodeHelp());
+  program.configureHelp({ showGlobalOptions: true });
+  applyUsageExitCode(program);
   return program;
 }

@@ -1,4 +1,4 @@
-import { isoNow, newId } from '@verdict/core';
+import { CreateWorkflowTestRequest, isoNow, newId } from '@verdict/core';
 import type { Services } from '../services/index.js';
 import { createTest } from '../services/tests.js';
 import { insertWorkflow } from '../store/workflows.js';
@@ -76,13 +76,13 @@ export async function seedDemo(services: Services, organizationId: string): Prom
     .values({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: inputBlock, source_handle: 'output-json-0', target_block: checkBlock, target_handle: 'input-json-0', created_at: now, updated_at: now })
     .execute();
   for (const test of DEMO_TESTS) {
-    await createTest(services, organizationId, {
+    await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
       workflow_id: workflow.id,
       name: test.name,
       target: { type: 'block', block_id: checkBlock },
       source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: test.data } } },
-      assertion: { target: { output_handle_id: 'output-json-0', path: test.path }, condition: test.condition as never },
-    });
+      assertion: { target: { output_handle_id: 'output-json-0', path: test.path }, condition: test.condition },
+    }));
   }
   return workflow.id;
 }
