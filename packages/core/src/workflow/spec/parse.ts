@@ -107,12 +107,9 @@ function readConfig(type: BlockType, value: unknown, path: SpecPath, report: Spe
     return {};
   }
   const config = replaceConfig((value ?? {}) as BlockConfig);
-  for (const issue of validateBlockConfig(type, config)) report.error('INVALID_BLOCK_CONFIG', [...path, ...issue.path], issue.message);
+  for (const issue of validateBlockConfig(type, config)) report.error(issue.code ?? 'INVALID_BLOCK_CONFIG', [...path, ...issue.path], issue.message);
   const nonFinite = nonFinitePath(config);
   if (nonFinite) report.error('INVALID_BLOCK_CONFIG', [...path, ...nonFinite], 'Config values must be JSON: .nan and .inf have no JSON form.');
-  if (type === 'function' && !isSet(config.output_schema)) {
-    report.error('MISSING_USER_DECLARED_SCHEMA', [...path, 'output_schema'], 'A function block must declare output_schema (a JSON Schema of what transform returns).');
-  }
   return config;
 }
 
@@ -272,9 +269,48 @@ function firstLine(message: string): string {
 }
 
 /** YAML → plain values; alias bombs and dangling aliases become diagnostics. */
+const MAX_EXPANDED_NODES = 1_000_000;
+
+/**
+ * Aliases make the parsed value a graph: a recursive alias (`&a [*a]`) is a cycle, and nested
+ * aliases can expand to billions of nodes. Either would hang or crash whatever walks the value
+ * next, so both are refused here. Linear in the number of distinct nodes.
+ */
+function aliasProblem(root: unknown): string | null {
+  const onPath = new Set<object>();
+  const expandedSize = new Map<object, number>();
+  const sizeOf = (value: unknown): number => {
+    if (value === null || typeof value !== 'object') return 1;
+    const known = expandedSize.get(value);
+    if (known !== undefined) return known;
+    if (onPath.has(value)) throw new RangeError('recursive');
+    onPath.add(value);
+    let size = 1;
+    for (const child of Object.values(value)) {
+      size += sizeOf(child);
+      if (size > MAX_EXPANDED_NODES) break;
+    }
+    onPath.delete(value);
+    expandedSize.set(value, size);
+    return size;
+  };
+  try {
+    return sizeOf(root) > MAX_EXPANDED_NODES ? `aliases expand the document to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values; write it out without nested aliases` : null;
+  } catch (error) {
+    if (error instanceof RangeError) return 'a recursive alias (an anchor used inside itself) makes the document infinite; remove the alias';
+    throw error;
+  }
+}
+
 function toPlain(doc: Document, report: SpecReport): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
+    const value = doc.toJS({ maxAliasCount: 100 });
+    const problem = aliasProblem(value);
+    if (problem) {
+      report.atLine('error', 'INVALID_YAML', null, `The YAML cannot be used: ${problem}.`);
+      return { ok: false };
+    }
+    return { ok: true, value };
   } catch (error) {
     report.atLine('error', 'INVALID_YAML', null, firstLine(error instanceof Error ? error.message : String(error)));
     return { ok: false };
