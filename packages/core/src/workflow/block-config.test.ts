@@ -18,11 +18,15 @@ function assertOneIssue(type: BlockType, config: unknown, path: string, fragment
 describe('validateBlockConfig: function', () => {
   test('a complete javascript function is valid', () => assert.deepEqual(issues('function', JS), []));
   test('language defaults to javascript, so code is required', () => {
-    assertOneIssue('function', {}, 'code', /code is required.*function transform\(input\)/);
+    assertOneIssue('function', { output_schema: {} }, 'code', /code is required.*function transform\(input\)/);
+  });
+  test('output_schema is required, with the spec diagnostic code', () => {
+    const found = validateBlockConfig('function', { ...JS, output_schema: undefined });
+    assert.deepEqual(found.map((issue) => [issue.path.join('.'), issue.code]), [['output_schema', 'MISSING_USER_DECLARED_SCHEMA']]);
   });
   test('python is accepted without code checks, in Retab spelling too', () => {
-    assert.deepEqual(issues('function', { language: 'python' }), []);
-    assert.deepEqual(issues('function', { language: 'Python', code: 'def transform(x): return x' }), []);
+    assert.deepEqual(issues('function', { language: 'python', output_schema: {} }), []);
+    assert.deepEqual(issues('function', { language: 'Python', code: 'def transform(x): return x', output_schema: {} }), []);
   });
   test('an unknown language is named in the message', () => {
     assertOneIssue('function', { ...JS, language: 'ruby' }, 'language', /"javascript" or "python"; got "ruby"/);

@@ -7,6 +7,8 @@ import { isJsonObject, isSet, preview, type JsonObject } from './values.js';
 export interface ConfigIssue {
   path: (string | number)[];
   message: string;
+  /** A specific diagnostic code for the YAML spec (default INVALID_BLOCK_CONFIG). */
+  code?: string;
 }
 type Path = ConfigIssue['path'];
 
@@ -149,6 +151,13 @@ function functionIssues(config: JsonObject): ConfigIssue[] {
     issues.push(issue(['code'], 'code is required for a JavaScript function: define `function transform(input) { … }` returning a JSON value.'));
   }
   if (isSet(config.output_schema)) issues.push(...jsonSchemaIssues(config.output_schema, ['output_schema']));
+  else {
+    issues.push({
+      path: ['output_schema'],
+      message: 'A function block must declare output_schema (a JSON Schema of what transform returns; {} accepts anything).',
+      code: 'MISSING_USER_DECLARED_SCHEMA',
+    });
+  }
   issues.push(...integerIssues(config.timeout_seconds, ['timeout_seconds'], 1, 300));
   return issues;
 }

@@ -34,12 +34,12 @@ for (const store of testStores()) {
 
     test('a created block gets a blk_ id, its defaults and the handles its type and config give it', async () => {
       const workflowId = await newWorkflow(app);
-      const block = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { language: 'javascript', code: CODE, model: null } });
+      const block = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { language: 'javascript', code: CODE, output_schema: {}, model: null } });
       assert.match(block.id, /^blk_/);
       assert.equal(block.workflow_id, workflowId);
       assert.equal(block.label, '');
       assert.deepEqual([block.position_x, block.position_y, block.width, block.height, block.parent_id], [0, 0, null, null, null]);
-      assert.deepEqual(block.config, { language: 'javascript', code: CODE }, 'top-level nulls are not stored');
+      assert.deepEqual(block.config, { language: 'javascript', code: CODE, output_schema: {} }, 'top-level nulls are not stored');
       assert.deepEqual(block.input_handles, ['input-json-0']);
       assert.deepEqual(block.output_handles, ['output-json-0']);
       const fetched = await app.request('GET', `/v1/workflows/blocks/${block.id}`);
@@ -160,7 +160,7 @@ for (const store of testStores()) {
       const workflowId = await newWorkflow(app);
       const loop = await newBlock(app, { workflow_id: workflowId, type: 'for_each' });
       const note = await newBlock(app, { workflow_id: workflowId, type: 'note' });
-      const child = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { code: CODE }, parent_id: loop.id });
+      const child = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { code: CODE, output_schema: {} }, parent_id: loop.id });
       assert.equal(child.parent_id, loop.id);
 
       const wrongType = await app.request('POST', '/v1/workflows/blocks', { workflow_id: workflowId, type: 'note', parent_id: note.id });
@@ -184,7 +184,7 @@ for (const store of testStores()) {
       const workflowId = await newWorkflow(app);
       const start = await newBlock(app, { workflow_id: workflowId, type: 'start_json' });
       const loop = await newBlock(app, { workflow_id: workflowId, type: 'for_each' });
-      const inner = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { code: CODE }, parent_id: loop.id });
+      const inner = await newBlock(app, { workflow_id: workflowId, type: 'function', config: { code: CODE, output_schema: {} }, parent_id: loop.id });
       const edge = await app.request('POST', '/v1/workflows/edges', { workflow_id: workflowId, source_block: start.id, target_block: loop.id });
       assert.equal(edge.status, 201);
       const kept = await app.request('POST', '/v1/workflows/edges', { workflow_id: workflowId, source_block: start.id, target_block: inner.id });

@@ -30,8 +30,8 @@ async function newGraph(app: TestApp): Promise<Graph> {
     json: await block('start_json'),
     split: await block('split', { subdocuments: [{ name: 'Invoice' }, { name: 'Receipt' }] }),
     extract: await block('extract'),
-    fnA: await block('function', { code: CODE }),
-    fnB: await block('function', { code: CODE }),
+    fnA: await block('function', { code: CODE, output_schema: {} }),
+    fnB: await block('function', { code: CODE, output_schema: {} }),
   };
 }
 
