@@ -17,7 +17,7 @@ export const AssertionSpecInput = z
     condition: ConditionSchema,
     label: z.string().nullable().optional(),
   })
-  .meta({ id: 'AssertionSpecInput' });
+  .meta({ id: 'NewAssertionSpec', description: 'An assertion as sent in requests: `id` and `label` may be omitted.' });
 export type AssertionSpecInput = z.infer<typeof AssertionSpecInput>;
 
 export const AssertionSpec = z
