@@ -45,8 +45,21 @@ async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promi
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      try {
+        // Without FORCE: terminating sessions still closing would surface as errors in the test
+        // process. Closed pools let go of their sessions within moments.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name}`);
+            return;
+          } catch (error) {
+            if (attempt >= 40) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+      } finally {
+        await client.end();
+      }
     },
   };
 }
