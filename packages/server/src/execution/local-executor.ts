@@ -170,22 +170,30 @@ export class LocalExecutor implements Executor {
     this.inFlight++;
     const controller = new AbortController();
     state.inFlight.set(job.resultId, controller);
+    let started: Promise<boolean> = Promise.resolve(false);
+    let outcome: ResultOutcome | null = null;
     try {
       // The start is recorded while the test already executes: waiting for it would put a
       // commit on every test's critical path. A row whose run ended meanwhile is not started,
       // and its result is then discarded.
-      const started = this.writer.start(job.runId, job.resultId);
+      started = this.writer.start(job.runId, job.resultId);
       started.then((moved) => moved || controller.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
-      const outcome = await this.runWithRetries(job, controller.signal);
+      outcome = await this.runWithRetries(job, controller.signal);
+    } catch (error) {
+      if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
+    } finally {
+      // The slot serves the next test while this result is being written.
+      this.inFlight--;
+      this.pump();
+    }
+    try {
       if (outcome && (await started) && !controller.signal.aborted) await this.writer.finish(job.runId, outcome);
     } catch (error) {
       if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
     } finally {
       state.inFlight.delete(job.resultId);
-      this.inFlight--;
       this.forgetIfDone(state);
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      this.pump();
     }
   }
 

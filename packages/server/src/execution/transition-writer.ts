@@ -2,7 +2,7 @@ import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { finishResults, queueResults, startResults, type ResultOutcome } from '../store/transitions/index.js';
 
-const FLUSH_DELAY_MS = 2;
+const FLUSH_DELAY_MS = 5;
 
 interface Waiter {
   resultId: string;
