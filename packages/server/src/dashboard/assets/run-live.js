@@ -1,0 +1,67 @@
+// Keeps a run page current from the server's event stream (GET /runs/:id/events): the server
+// sends the summary and changed result rows as HTML it rendered and escaped; this script only
+// puts them in place. No polling: the stream ends with an `end` event once the run is terminal.
+(function () {
+  'use strict';
+
+  var summary = document.querySelector('[data-run-events]');
+  if (!summary || typeof EventSource === 'undefined') return;
+  var rows = document.getElementById('result-rows');
+  var source = new EventSource(summary.getAttribute('data-run-events'));
+
+  function rowFromHtml(markup) {
+    var template = document.createElement('template');
+    template.innerHTML = markup.trim();
+    return template.content.firstElementChild;
+  }
+
+  // Rows stay in run order: a new row goes before the first row with a later position.
+  function placeRow(row, position) {
+    var existing = document.getElementById(row.id);
+    if (existing) {
+      existing.replaceWith(row);
+      return;
+    }
+    var last = rows.lastElementChild;
+    if (!last || Number(last.getAttribute('data-position')) < position) {
+      rows.appendChild(row);
+      return;
+    }
+    var later = null;
+    for (var i = 0; i < rows.children.length; i++) {
+      if (Number(rows.children[i].getAttribute('data-position')) > position) {
+        later = rows.children[i];
+        break;
+      }
+    }
+    rows.insertBefore(row, later);
+  }
+
+  source.addEventListener('summary', function (event) {
+    var data = JSON.parse(event.data);
+    summary.innerHTML = data.html;
+    if (data.terminal) {
+      var cancel = document.getElementById('cancel-form');
+      if (cancel) {
+        var hadFocus = cancel.contains(document.activeElement);
+        cancel.remove();
+        if (hadFocus) summary.focus();
+      }
+    }
+  });
+
+  source.addEventListener('results', function (event) {
+    JSON.parse(event.data).rows.forEach(function (item) {
+      placeRow(rowFromHtml(item.html), item.position);
+    });
+  });
+
+  source.addEventListener('end', function () {
+    source.close();
+    summary.removeAttribute('data-run-events');
+  });
+
+  window.addEventListener('pagehide', function () {
+    source.close();
+  });
+})();

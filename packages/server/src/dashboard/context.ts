@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../http/errors.js';
+import { renderPage, type Flash, type PageContent } from './layout.js';
+import { tokensMatch, type Session } from './sessions.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard session of the request's cookie, resolved by the dashboard's pages only. */
+    dashboardSession: Session | null;
+  }
+}
+
+const FLASH_COOKIE = 'verdict_flash';
+const FLASH_MAX_CHARS = 600;
+
+export function cookieOptions(request: FastifyRequest) {
+  return { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https' };
+}
+
+/** The session of a page behind the sign-in check (the check guarantees there is one). */
+export function sessionOf(request: FastifyRequest): Session {
+  const session = request.dashboardSession;
+  if (!session) throw new Error('a signed-in page was reached without a session');
+  return session;
+}
+
+/** A string field of an urlencoded form body; anything else (missing, repeated) reads as empty. */
+export function formField(body: unknown, name: string): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** Every form a session posts carries its CSRF token in `_csrf`. */
+export function assertCsrfToken(request: FastifyRequest): void {
+  if (!tokensMatch(sessionOf(request).csrfToken, formField(request.body, '_csrf'))) {
+    throw new ApiError(403, 'csrf_token_invalid', 'This form has expired or did not come from this dashboard. Reload the page and try again.');
+  }
+}
+
+/** Only same-site paths: `/runs/x`, never `//evil.example` or `/\evil.example`. */
+export function localPath(candidate: string, fallback: string): string {
+  return /^\/(?![/\\])[^\s]*$/.test(candidate) ? candidate : fallback;
+}
+
+/** A message shown once on the next page, carried by a short-lived cookie across a redirect. */
+export function setFlash(request: FastifyRequest, reply: FastifyReply, flash: Flash): void {
+  const message = flash.message.slice(0, FLASH_MAX_CHARS);
+  reply.setCookie(FLASH_COOKIE, JSON.stringify({ kind: flash.kind, message }), { ...cookieOptions(request), maxAge: 60 });
+}
+
+function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | null {
+  const text = request.cookies[FLASH_COOKIE];
+  if (!text) return null;
+  reply.clearCookie(FLASH_COOKIE, cookieOptions(request));
+  try {
+    const parsed = JSON.parse(text) as Partial<Flash>;
+    const kind = parsed.kind === 'error' ? 'error' : 'notice';
+    return typeof parsed.message === 'string' ? { kind, message: parsed.message.slice(0, FLASH_MAX_CHARS) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends a full page with the request's session and any flash message waiting for it. */
+export function sendPage(request: FastifyRequest, reply: FastifyReply, content: Omit<PageContent, 'session'>, status = 200): FastifyReply {
+  const flash = content.flash ?? takeFlash(request, reply);
+  return reply.status(status).type('text/html; charset=utf-8').send(renderPage({ ...content, flash, session: request.dashboardSession }));
+}

@@ -1,0 +1,71 @@
+import { LIFECYCLE_STATUSES } from '@verdict/core';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../http/errors.js';
+import { runNotFound } from '../../services/test-runs.js';
+import { findRunRow, listRuns, runFromRow } from '../../store/runs.js';
+import { findWorkflowRow } from '../../store/workflows.js';
+import { sendPage, sessionOf, setFlash } from '../context.js';
+import { flashMessage, type Flash } from '../layout.js';
+import { startedResults, workflowNames } from '../queries.js';
+import { runListView, runView } from '../views/runs.js';
+
+const RUNS_PER_PAGE = 50;
+/** Rows rendered with the page; the event stream sends the rest as they change. */
+const RESULT_ROWS_SHOWN = 1000;
+const CANCEL_REASON = 'Cancelled from the dashboard';
+
+interface RunListQuery {
+  workflow_id?: string;
+  status?: string;
+  after?: string;
+}
+
+function runListUrl(filters: { workflowId: string | null; status: string | null }, after: string): string {
+  const query = new URLSearchParams({ ...(filters.workflowId ? { workflow_id: filters.workflowId } : {}), ...(filters.status ? { status: filters.status } : {}), after });
+  return `/runs?${query}`;
+}
+
+export async function runPages(app: FastifyInstance): Promise<void> {
+  const { store, runs } = app.services;
+  const db = store.db;
+
+  app.get<{ Querystring: RunListQuery }>('/runs', async (request, reply) => {
+    const { organizationId } = sessionOf(request);
+    const workflowId = request.query.workflow_id || null;
+    const status = (LIFECYCLE_STATUSES as readonly string[]).includes(request.query.status ?? '') ? request.query.status! : null;
+    const filters = { workflowId, status };
+    const [page, workflowChoices] = await Promise.all([
+      listRuns(db, organizationId, { workflow_id: workflowId ?? undefined, status: status ?? undefined, sortBy: 'created_at' }, { limit: RUNS_PER_PAGE, order: 'desc', after: request.query.after || undefined }),
+      workflowNames(db, organizationId),
+    ]);
+    const names = new Map(workflowChoices.map((workflow) => [workflow.id, workflow.name]));
+    const nextPage = page.list_metadata.after ? runListUrl(filters, page.list_metadata.after) : null;
+    const main = runListView({ runs: page.data, workflowNames: names, workflowChoices, filters, statuses: LIFECYCLE_STATUSES, nextPage });
+    return sendPage(request, reply, { title: 'Runs', section: 'runs', main });
+  });
+
+  app.get<{ Params: { run_id: string } }>('/runs/:run_id', async (request, reply) => {
+    const session = sessionOf(request);
+    const row = await findRunRow(db, session.organizationId, request.params.run_id);
+    if (!row) throw runNotFound(request.params.run_id);
+    const [workflow, results] = await Promise.all([findWorkflowRow(db, session.organizationId, row.workflow_id), startedResults(db, row.id, 0, RESULT_ROWS_SHOWN)]);
+    const main = runView({ run: runFromRow(row), workflowName: workflow?.name ?? row.workflow_id, results, csrfToken: session.csrfToken });
+    return sendPage(request, reply, { title: `Run ${row.id}`, section: 'runs', main, scripts: ['run-live.js'] });
+  });
+
+  /** With htmx the answer is a message for the page (the event stream shows the new status); without, a redirect. */
+  app.post<{ Params: { run_id: string } }>('/runs/:run_id/cancel', async (request, reply) => {
+    const session = sessionOf(request);
+    const runId = request.params.run_id;
+    let flash: Flash = { kind: 'notice', message: 'Run cancelled.' };
+    try {
+      await runs.cancel(session.organizationId, runId, CANCEL_REASON);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      flash = { kind: 'error', message: error.message };
+    }
+    if (request.headers['hx-request'] === 'true') return reply.type('text/html; charset=utf-8').send(flashMessage(flash).text);
+    setFlash(request, reply, flash);
+    return reply.redirect(`/runs/${encodeURIComponent(runId)}`, 303);
+  });
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../http/errors.js';
+import { blockFromRow, loadDraft } from '../../store/graph.js';
+import { listRuns } from '../../store/runs.js';
+import { listWorkflows, requireWorkflowRow, workflowFromRow } from '../../store/workflows.js';
+import { formField, sendPage, sessionOf, setFlash } from '../context.js';
+import { testCountsByWorkflow, testsWithLatestResult } from '../queries.js';
+import { workflowListView, workflowView } from '../views/workflows.js';
+
+const WORKFLOWS_PER_PAGE = 50;
+const TESTS_SHOWN = 2000;
+const RECENT_RUNS = 5;
+
+export async function workflowPages(app: FastifyInstance): Promise<void> {
+  const { store, runs } = app.services;
+  const db = store.db;
+
+  app.get<{ Querystring: { after?: string } }>('/workflows', async (request, reply) => {
+    const { organizationId } = sessionOf(request);
+    const after = request.query.after || undefined;
+    const page = await listWorkflows(db, organizationId, { limit: WORKFLOWS_PER_PAGE, order: 'desc', sortBy: 'updated_at', after });
+    const testCounts = await testCountsByWorkflow(db, organizationId, page.data.map((workflow) => workflow.id));
+    const nextPage = page.list_metadata.after ? `/workflows?after=${encodeURIComponent(page.list_metadata.after)}` : null;
+    return sendPage(request, reply, { title: 'Workflows', section: 'workflows', main: workflowListView({ workflows: page.data, testCounts, nextPage }) });
+  });
+
+  app.get<{ Params: { workflow_id: string } }>('/workflows/:workflow_id', async (request, reply) => {
+    const session = sessionOf(request);
+    const workflowId = request.params.workflow_id;
+    const workflow = workflowFromRow(await requireWorkflowRow(db, session.organizationId, workflowId));
+    const [draft, tests, recent] = await Promise.all([
+      loadDraft(db, session.organizationId, workflowId),
+      testsWithLatestResult(db, session.organizationId, workflowId, TESTS_SHOWN + 1),
+      listRuns(db, session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: RECENT_RUNS, order: 'desc' }),
+    ]);
+    const main = workflowView({
+      workflow,
+      blocks: draft.blocks.map(blockFromRow),
+      tests: tests.slice(0, TESTS_SHOWN),
+      testsTruncated: tests.length > TESTS_SHOWN,
+      recentRuns: recent.data,
+      csrfToken: session.csrfToken,
+    });
+    return sendPage(request, reply, { title: workflow.name, section: 'workflows', main });
+  });
+
+  /** "Run all tests" and "Run this block's tests": a run triggered manually by the signed-in key. */
+  app.post<{ Params: { workflow_id: string } }>('/workflows/:workflow_id/runs', async (request, reply) => {
+    const session = sessionOf(request);
+    const workflowId = request.params.workflow_id;
+    const blockId = formField(request.body, 'block_id');
+    try {
+      const run = await runs.create(
+        session.organizationId,
+        { type: 'manual', user_id: session.apiKeyId },
+        { workflow_id: workflowId, scope: blockId ? { type: 'block', block_id: blockId } : { type: 'workflow' } },
+      );
+      return reply.redirect(`/runs/${encodeURIComponent(run.id)}`, 303);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      setFlash(request, reply, { kind: 'error', message: error.message });
+      return reply.redirect(`/workflows/${encodeURIComponent(workflowId)}`, 303);
+    }
+  });
+}

@@ -1,0 +1,156 @@
+import { isTerminal, type LifecycleStatus } from '@verdict/core';
+import type { Kysely } from 'kysely';
+import { findRunRow, runFromRow } from '../store/runs.js';
+import type { Database } from '../store/schema.js';
+import { startedResults, type ResultListItem } from './queries.js';
+import { resultRow, runSummary } from './views/runs.js';
+
+const ROWS_PER_SCAN = 500;
+
+export type RunEvent =
+  | { event: 'summary'; data: { status: string; terminal: boolean; html: string } }
+  | { event: 'results'; data: { rows: { id: string; position: number; html: string }[] } }
+  | { event: 'end'; data: { status: string } };
+
+/**
+ * Which result rows a client has seen. Rows before `nextPosition` are finished and were sent, so
+ * they are never read again; later rows are read from a scan position and sent only when their
+ * state differs from what was sent. When more rows changed than one scan reads, the next scans go
+ * on from where this one stopped, then wrap back to `nextPosition`.
+ */
+export class ResultCursor {
+  private nextPosition = 0;
+  private scanFrom = 0;
+  private readonly sent = new Map<number, { state: string; finished: boolean }>();
+  /** The last scan covered every started row from `nextPosition` on. */
+  caughtUp = false;
+
+  constructor(
+    /** Started rows in run order from a position (see `startedResults`). */
+    private readonly readRows: (fromPosition: number, limit: number) => Promise<ResultListItem[]>,
+    private readonly rowsPerScan = ROWS_PER_SCAN,
+  ) {}
+
+  async changedRows(): Promise<ResultListItem[]> {
+    const from = this.scanFrom;
+    const startedFromNext = from === this.nextPosition;
+    const rows = await this.readRows(from, this.rowsPerScan);
+    const changed = rows.filter((row) => this.remember(row));
+    this.skipFinishedPrefix();
+    const fullPage = rows.length === this.rowsPerScan;
+    this.caughtUp = startedFromNext && !fullPage;
+    this.scanFrom = fullPage ? Math.max(rows[rows.length - 1]!.position + 1, this.nextPosition) : this.nextPosition;
+    return changed;
+  }
+
+  private remember(row: ResultListItem): boolean {
+    const state = `${row.status}/${row.verdict ?? ''}`;
+    if (this.sent.get(row.position)?.state === state) return false;
+    this.sent.set(row.position, { state, finished: isTerminal(row.status as LifecycleStatus) });
+    return true;
+  }
+
+  private skipFinishedPrefix(): void {
+    while (this.sent.get(this.nextPosition)?.finished) {
+      this.sent.delete(this.nextPosition);
+      this.nextPosition++;
+    }
+  }
+}
+
+/**
+ * What the run page's event stream says at each tick: the summary when the run's status or
+ * counts moved, the result rows that changed, and `end` once the run is terminal and every row
+ * has been sent. Counts and rows change in one transaction, so unchanged counts mean unchanged rows.
+ */
+export class RunEventFeed {
+  private readonly cursor: ResultCursor;
+  private lastSummary = '';
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly organizationId: string,
+    private readonly runId: string,
+  ) {
+    this.cursor = new ResultCursor((fromPosition, limit) => startedResults(db, runId, fromPosition, limit));
+  }
+
+  async poll(): Promise<{ events: RunEvent[]; done: boolean }> {
+    const row = await findRunRow(this.db, this.organizationId, this.runId);
+    if (!row) return { events: [{ event: 'end', data: { status: 'deleted' } }], done: true };
+    const run = runFromRow(row);
+    const events: RunEvent[] = [];
+    const summaryKey = JSON.stringify([run.lifecycle, run.counts, run.timing]);
+    const moved = summaryKey !== this.lastSummary;
+    const terminal = isTerminal(run.lifecycle.status);
+    if (moved) {
+      this.lastSummary = summaryKey;
+      events.push({ event: 'summary', data: { status: run.lifecycle.status, terminal, html: runSummary(run).text } });
+    }
+    if (moved || !this.cursor.caughtUp) {
+      const rows = await this.cursor.changedRows();
+      if (rows.length > 0) events.push({ event: 'results', data: { rows: rows.map((item) => ({ id: item.id, position: item.position, html: resultRow(item).text })) } });
+    }
+    const done = terminal && this.cursor.caughtUp;
+    if (done) events.push({ event: 'end', data: { status: run.lifecycle.status } });
+    return { events, done };
+  }
+}
+
+export function serializeEvent(event: RunEvent): string {
+  return `event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/** The part of an HTTP response the event stream writes to. */
+export interface EventSink {
+  write(chunk: string): unknown;
+  end(): unknown;
+  readonly writableEnded: boolean;
+  readonly writableNeedDrain: boolean;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+export interface PipeOptions {
+  tickMs: number;
+  /** A comment line every this many ticks keeps proxies from closing a quiet stream. */
+  heartbeatEveryTicks: number;
+  onError(error: unknown): void;
+}
+
+/**
+ * Polls the feed on a timer (the next tick is scheduled only after the previous one finished)
+ * and writes its events, until the run is done, the client goes away, or `stop` is called.
+ */
+export function pipeRunEvents(feed: Pick<RunEventFeed, 'poll'>, sink: EventSink, options: PipeOptions): { stop(): void; stopped: Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let ticks = 0;
+  let running = true;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    clearTimeout(timer);
+    if (!sink.writableEnded) sink.end();
+    markStopped();
+  };
+  const tick = async () => {
+    try {
+      // A client that does not keep up gets the changes later: the feed diffs against what it sent.
+      if (!sink.writableNeedDrain) {
+        const { events, done } = await feed.poll();
+        if (!running) return;
+        for (const event of events) sink.write(serializeEvent(event));
+        if (done) return stop();
+      }
+      if (++ticks % options.heartbeatEveryTicks === 0) sink.write(': keep-alive\n\n');
+      timer = setTimeout(tick, options.tickMs);
+    } catch (error) {
+      options.onError(error);
+      stop();
+    }
+  };
+  sink.on('close', stop);
+  void tick();
+  return { stop, stopped };
+}

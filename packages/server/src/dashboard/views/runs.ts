@@ -1,0 +1,167 @@
+import { isTerminal, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { badge, formatDuration, formatTime, outcomeLabel, truncate } from '../format.js';
+import { html, type SafeHtml } from '../html.js';
+import type { ResultListItem } from '../queries.js';
+
+export function finishedCount(run: WorkflowTestRun): number {
+  const counts = run.counts.lifecycle_counts;
+  return counts.completed + counts.error + counts.cancelled;
+}
+
+/** Who started a run: `dashboard` for manual triggers, `API`, or the trigger type. */
+export function triggerLabel(trigger: Trigger): string {
+  switch (trigger.type) {
+    case 'manual':
+      return 'dashboard';
+    case 'api':
+      return 'API';
+    default:
+      return trigger.type;
+  }
+}
+
+function describeScope(run: WorkflowTestRun): SafeHtml {
+  if (run.test_id) return html`one test (<code>${run.test_id}</code>)`;
+  if (run.target) return html`the tests of block <code>${run.target.block_id}</code>`;
+  return html`all tests of the workflow`;
+}
+
+export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, string>): SafeHtml {
+  if (runs.length === 0) return html`<p class="empty">No runs yet.</p>`;
+  const rows = runs.map((run) => {
+    const outcome = run.counts.outcome;
+    return html`<tr>
+      <td class="nowrap"><a href="/runs/${run.id}" title="${run.id}">${formatTime(run.timing.created_at)}</a></td>
+      <td><a href="/workflows/${run.workflow_id}">${workflowNames.get(run.workflow_id) ?? run.workflow_id}</a></td>
+      <td>${badge(run.lifecycle.status)}</td>
+      <td>${triggerLabel(run.trigger)}</td>
+      <td class="num">${finishedCount(run)} / ${run.total_tests}</td>
+      <td class="num">${outcome.passed}</td>
+      <td class="num">${outcome.failed}</td>
+      <td class="num">${outcome.blocked}</td>
+      <td class="num">${formatDuration(run.timing.duration_ms)}</td>
+    </tr>`;
+  });
+  return html`<div class="table-wrap"><table>
+    <thead><tr>
+      <th scope="col">Run created</th><th scope="col">Workflow</th><th scope="col">Status</th><th scope="col">Trigger</th>
+      <th scope="col" class="num">Finished</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th>
+      <th scope="col" class="num">Blocked</th><th scope="col" class="num">Duration</th>
+    </tr></thead>
+    <tbody>${rows}</tbody>
+  </table></div>`;
+}
+
+/** One row of a run's result table; also sent over the event stream, so the page and the stream render alike. */
+export function resultRow(item: ResultListItem): SafeHtml {
+  const failure = item.failure ? html`<code>${item.failure.code}</code> ${truncate(item.failure.message, 160)}` : '';
+  return html`<tr id="result-${item.id}" data-position="${item.position}">
+    <td class="num">${item.position + 1}</td>
+    <td><a href="/results/${item.id}">${item.testName ?? item.testId}</a></td>
+    <td>${badge(outcomeLabel(item.status, item.verdict))}</td>
+    <td class="failure">${failure}</td>
+    <td class="num">${formatDuration(item.durationMs)}</td>
+  </tr>`;
+}
+
+function countItem(label: string, value: number, kind: string): SafeHtml {
+  return html`<div class="count count-${kind}"><dt>${label}</dt><dd data-count="${kind}">${value}</dd></div>`;
+}
+
+/** Status, progress and counts: the part of the run page the event stream replaces as the run moves. */
+export function runSummary(run: WorkflowTestRun): SafeHtml {
+  const lifecycle = run.counts.lifecycle_counts;
+  const outcome = run.counts.outcome;
+  const finished = finishedCount(run);
+  const reason = run.lifecycle.status === 'cancelled' && run.lifecycle.reason ? html` — ${run.lifecycle.reason}` : '';
+  const error = run.lifecycle.status === 'error' ? html`<p class="flash flash-error">${run.lifecycle.message}</p>` : '';
+  return html`<p class="run-status">
+      <span data-run-status="${run.lifecycle.status}">${badge(run.lifecycle.status)}</span>
+      <span>${finished} of ${run.total_tests} tests finished${reason}</span>
+    </p>
+    ${error}
+    <progress max="${run.total_tests}" value="${finished}" aria-label="Tests finished">${finished} of ${run.total_tests}</progress>
+    <dl class="counts">
+      ${countItem('Passed', outcome.passed, 'passed')}
+      ${countItem('Failed', outcome.failed, 'failed')}
+      ${countItem('Blocked', outcome.blocked, 'blocked')}
+      ${countItem('Running', lifecycle.running, 'running')}
+      ${countItem('Waiting', lifecycle.pending + lifecycle.queued, 'waiting')}
+      ${countItem('Cancelled', lifecycle.cancelled, 'cancelled')}
+      ${countItem('Error', lifecycle.error, 'error')}
+    </dl>
+    <dl class="facts">
+      <div><dt>Created</dt><dd>${formatTime(run.timing.created_at)}</dd></div>
+      <div><dt>Started</dt><dd>${formatTime(run.timing.started_at)}</dd></div>
+      <div><dt>Finished</dt><dd>${formatTime(run.timing.completed_at)}</dd></div>
+      <div><dt>Duration</dt><dd>${formatDuration(run.timing.duration_ms)}</dd></div>
+    </dl>`;
+}
+
+function cancelForm(run: WorkflowTestRun, csrfToken: string): SafeHtml {
+  if (isTerminal(run.lifecycle.status)) return html``;
+  const action = `/runs/${run.id}/cancel`;
+  return html`<form id="cancel-form" method="post" action="${action}" hx-post="${action}" hx-target="#flash" hx-swap="innerHTML" hx-disabled-elt="find button">
+    <input type="hidden" name="_csrf" value="${csrfToken}">
+    <button type="submit" class="button-danger">Cancel run</button>
+  </form>`;
+}
+
+export interface RunPage {
+  run: WorkflowTestRun;
+  workflowName: string;
+  results: ResultListItem[];
+  csrfToken: string;
+}
+
+export function runView({ run, workflowName, results, csrfToken }: RunPage): SafeHtml {
+  const live = !isTerminal(run.lifecycle.status);
+  return html`<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/runs">Runs</a> / <code>${run.id}</code></nav>
+  <div class="page-heading">
+    <div>
+      <h1>Run of <a href="/workflows/${run.workflow_id}">${workflowName}</a></h1>
+      <p class="muted">Runs ${describeScope(run)} on version <code>${run.workflow_version_id}</code>; started from the ${triggerLabel(run.trigger)}.</p>
+    </div>
+    ${cancelForm(run, csrfToken)}
+  </div>
+  <section id="run-summary" class="panel" aria-label="Progress" tabindex="-1" ${live ? html`data-run-events="/runs/${run.id}/events"` : ''}>${runSummary(run)}</section>
+  <section aria-labelledby="results-heading">
+    <h2 id="results-heading">Results</h2>
+    <p class="muted">${live ? 'Tests appear here as they start and finish.' : 'Every test that started, in run order.'}</p>
+    <div class="table-wrap"><table class="results">
+      <thead><tr><th scope="col" class="num">#</th><th scope="col">Test</th><th scope="col">Result</th><th scope="col">Failure</th><th scope="col" class="num">Time</th></tr></thead>
+      <tbody id="result-rows">${results.map(resultRow)}</tbody>
+    </table></div>
+  </section>`;
+}
+
+export interface RunListPage {
+  runs: WorkflowTestRun[];
+  workflowNames: Map<string, string>;
+  workflowChoices: { id: string; name: string }[];
+  filters: { workflowId: string | null; status: string | null };
+  statuses: readonly string[];
+  nextPage: string | null;
+}
+
+export function runListView(page: RunListPage): SafeHtml {
+  const option = (value: string, label: string, selected: boolean) => html`<option value="${value}" ${selected ? 'selected' : ''}>${label}</option>`;
+  return html`<h1>Runs</h1>
+  <form method="get" action="/runs" class="filters">
+    <label>Workflow
+      <select name="workflow_id">
+        ${option('', 'All workflows', page.filters.workflowId === null)}
+        ${page.workflowChoices.map((workflow) => option(workflow.id, workflow.name, workflow.id === page.filters.workflowId))}
+      </select>
+    </label>
+    <label>Status
+      <select name="status">
+        ${option('', 'Any status', page.filters.status === null)}
+        ${page.statuses.map((status) => option(status, status, status === page.filters.status))}
+      </select>
+    </label>
+    <button type="submit">Filter</button>
+  </form>
+  ${runsTable(page.runs, page.workflowNames)}
+  ${page.nextPage ? html`<p><a class="button-quiet" href="${page.nextPage}">Older runs</a></p>` : ''}`;
+}
