@@ -24,10 +24,10 @@ export function sessionOf(request: FastifyRequest): Session {
   return session;
 }
 
-/** A string field of an urlencoded form body; anything else (missing, repeated) reads as empty. */
-export function formField(body: unknown, name: string): string {
-  if (typeof body !== 'object' || body === null) return '';
-  const value = (body as Record<string, unknown>)[name];
+/** A string field of a form body or query string; anything else (missing, repeated, nested) reads as empty. */
+export function formField(fields: unknown, name: string): string {
+  if (typeof fields !== 'object' || fields === null) return '';
+  const value = (fields as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : '';
 }
 
@@ -65,5 +65,9 @@ function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | null {
 /** Sends a full page with the request's session and any flash message waiting for it. */
 export function sendPage(request: FastifyRequest, reply: FastifyReply, content: Omit<PageContent, 'session'>, status = 200): FastifyReply {
   const flash = content.flash ?? takeFlash(request, reply);
-  return reply.status(status).type('text/html; charset=utf-8').send(renderPage({ ...content, flash, session: request.dashboardSession }));
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(renderPage({ ...content, flash, session: request.dashboardSession }));
 }

@@ -54,7 +54,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
   }
 
   before(async () => {
-    server = await startDashboardApp({ concurrency: 2 });
+    server = await startDashboardApp('sqlite', { concurrency: 2 });
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const address = server.app.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -39,13 +39,18 @@ async function refuseCrossSitePosts(request: FastifyRequest): Promise<void> {
   }
 }
 
+/** Pages go to sign-in and come back; htmx is told to go there; the event stream is just refused. */
+function sendToSignIn(request: FastifyRequest, reply: FastifyReply) {
+  if (request.url.endsWith('/events')) throw new ApiError(401, 'unauthorized', 'Your session has ended. Sign in again.');
+  const signIn = request.method === 'GET' ? `/login?next=${encodeURIComponent(request.url)}` : '/login';
+  if (request.headers['hx-request'] === 'true') return reply.header('hx-redirect', signIn).status(401).send();
+  return reply.redirect(signIn, 303);
+}
+
 /** Pages behind sign-in: a browser without a session is sent to the sign-in page, forms must carry the CSRF token. */
 async function signedInPages(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.dashboardSession) {
-      if (request.method === 'GET' && !request.url.endsWith('/events')) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-      throw new ApiError(401, 'unauthorized', 'Your session has ended. Sign in again.');
-    }
+    if (!request.dashboardSession) return sendToSignIn(request, reply);
     if (request.method === 'POST') assertCsrfToken(request);
   });
   await app.register(workflowPages);

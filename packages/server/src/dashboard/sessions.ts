@@ -35,8 +35,15 @@ export async function createSession(store: Store, principal: Principal): Promise
   return { secret, session };
 }
 
+/** The live session of a cookie's secret; a session ends when it expires or its API key is gone. */
 export async function findSession(store: Store, secret: string): Promise<Session | null> {
-  const row = await store.db.selectFrom('sessions').selectAll().where('id', '=', sha256Hex(secret)).where('expires_at', '>', isoNow()).executeTakeFirst();
+  const row = await store.db
+    .selectFrom('sessions')
+    .innerJoin('api_keys', 'api_keys.id', 'sessions.api_key_id')
+    .selectAll('sessions')
+    .where('sessions.id', '=', sha256Hex(secret))
+    .where('sessions.expires_at', '>', isoNow())
+    .executeTakeFirst();
   return row ? { organizationId: row.organization_id, apiKeyId: row.api_key_id, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
 }
 

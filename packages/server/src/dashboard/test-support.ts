@@ -1,42 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configFromEnv, type ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config.js';
 import { buildApp } from '../http/app.js';
-import { createRuntime } from '../services/create.js';
-import type { TestApp } from '../testing/harness.js';
+import { startTestApp, type StoreKind, type TestApp } from '../testing/harness.js';
 import { createSessionPrincipal, dashboardPlugin } from './index.js';
 import { SESSION_COOKIE } from './sessions.js';
 
-const TEST_KEY = 'vk_dashboard_test_key_0123456789';
-
-/** A real server with the dashboard registered, wired as server.ts wires it; usable with the API fixtures. */
-export async function startDashboardApp(overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'verdict-dashboard-'));
-  const config = configFromEnv({}, { dataDir, apiKey: TEST_KEY, sandboxThreads: 2, concurrency: 4, seedDemo: false, ...overrides });
-  const runtime = await createRuntime(config);
-  runtime.services.sessionPrincipal = createSessionPrincipal(runtime.services.store);
-  await runtime.services.executor.start();
-  const app = await buildApp({ services: runtime.services, extensions: [dashboardPlugin] });
+/**
+ * The test harness's server with the dashboard registered, wired as server.ts wires it. API calls
+ * (`request`, and so the API fixtures) go to the harness's own app, which shares every service.
+ */
+export async function startDashboardApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+  const base = await startTestApp(store, overrides);
+  base.runtime.services.sessionPrincipal = createSessionPrincipal(base.runtime.services.store);
+  const app = await buildApp({ services: base.runtime.services, extensions: [dashboardPlugin] });
   await app.ready();
   return {
+    ...base,
     app,
-    runtime,
-    apiKey: TEST_KEY,
-    config,
-    async request(method, url, body, headers = {}) {
-      const response = await app.inject({
-        method: method as 'GET',
-        url,
-        headers: { 'api-key': TEST_KEY, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        payload: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers };
-    },
     async close() {
       await app.close();
-      await runtime.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await base.close();
     },
   };
 }

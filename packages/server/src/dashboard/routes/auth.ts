@@ -11,8 +11,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/', async (request, reply) => reply.redirect(request.dashboardSession ? HOME : '/login', 303));
 
-  app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
-    const next = localPath(request.query.next ?? '', HOME);
+  app.get('/login', async (request, reply) => {
+    const next = localPath(formField(request.query, 'next'), HOME);
     if (request.dashboardSession) return reply.redirect(next, 303);
     return sendPage(request, reply, { title: 'Sign in', main: loginView(next, null) });
   });

@@ -4,7 +4,7 @@ import { ApiError } from '../../http/errors.js';
 import { runNotFound } from '../../services/test-runs.js';
 import { findRunRow, listRuns, runFromRow } from '../../store/runs.js';
 import { findWorkflowRow } from '../../store/workflows.js';
-import { sendPage, sessionOf, setFlash } from '../context.js';
+import { formField, sendPage, sessionOf, setFlash } from '../context.js';
 import { flashMessage, type Flash } from '../layout.js';
 import { startedResults, workflowNames } from '../queries.js';
 import { runListView, runView } from '../views/runs.js';
@@ -13,12 +13,6 @@ const RUNS_PER_PAGE = 50;
 /** Rows rendered with the page; the event stream sends the rest as they change. */
 const RESULT_ROWS_SHOWN = 1000;
 const CANCEL_REASON = 'Cancelled from the dashboard';
-
-interface RunListQuery {
-  workflow_id?: string;
-  status?: string;
-  after?: string;
-}
 
 function runListUrl(filters: { workflowId: string | null; status: string | null }, after: string): string {
   const query = new URLSearchParams({ ...(filters.workflowId ? { workflow_id: filters.workflowId } : {}), ...(filters.status ? { status: filters.status } : {}), after });
@@ -29,13 +23,14 @@ export async function runPages(app: FastifyInstance): Promise<void> {
   const { store, runs } = app.services;
   const db = store.db;
 
-  app.get<{ Querystring: RunListQuery }>('/runs', async (request, reply) => {
+  app.get('/runs', async (request, reply) => {
     const { organizationId } = sessionOf(request);
-    const workflowId = request.query.workflow_id || null;
-    const status = (LIFECYCLE_STATUSES as readonly string[]).includes(request.query.status ?? '') ? request.query.status! : null;
+    const workflowId = formField(request.query, 'workflow_id') || null;
+    const requestedStatus = formField(request.query, 'status');
+    const status = (LIFECYCLE_STATUSES as readonly string[]).includes(requestedStatus) ? requestedStatus : null;
     const filters = { workflowId, status };
     const [page, workflowChoices] = await Promise.all([
-      listRuns(db, organizationId, { workflow_id: workflowId ?? undefined, status: status ?? undefined, sortBy: 'created_at' }, { limit: RUNS_PER_PAGE, order: 'desc', after: request.query.after || undefined }),
+      listRuns(db, organizationId, { workflow_id: workflowId ?? undefined, status: status ?? undefined, sortBy: 'created_at' }, { limit: RUNS_PER_PAGE, order: 'desc', after: formField(request.query, 'after') || undefined }),
       workflowNames(db, organizationId),
     ]);
     const names = new Map(workflowChoices.map((workflow) => [workflow.id, workflow.name]));

@@ -15,9 +15,9 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
   const { store, runs } = app.services;
   const db = store.db;
 
-  app.get<{ Querystring: { after?: string } }>('/workflows', async (request, reply) => {
+  app.get('/workflows', async (request, reply) => {
     const { organizationId } = sessionOf(request);
-    const after = request.query.after || undefined;
+    const after = formField(request.query, 'after') || undefined;
     const page = await listWorkflows(db, organizationId, { limit: WORKFLOWS_PER_PAGE, order: 'desc', sortBy: 'updated_at', after });
     const testCounts = await testCountsByWorkflow(db, organizationId, page.data.map((workflow) => workflow.id));
     const nextPage = page.list_metadata.after ? `/workflows?after=${encodeURIComponent(page.list_metadata.after)}` : null;
