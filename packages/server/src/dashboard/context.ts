@@ -38,9 +38,9 @@ export function assertCsrfToken(request: FastifyRequest): void {
   }
 }
 
-/** Only same-site paths: `/runs/x`, never `//evil.example` or `/\evil.example`. */
+/** Only same-site paths of printable ASCII: `/runs/x`, never `//evil.example` or `/\evil.example`. */
 export function localPath(candidate: string, fallback: string): string {
-  return /^\/(?![/\\])[^\s]*$/.test(candidate) ? candidate : fallback;
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(candidate) ? candidate : fallback;
 }
 
 /** A message shown once on the next page, carried by a short-lived cookie across a redirect. */

@@ -83,6 +83,7 @@ for (const store of testStores()) {
         assert.equal(await signInTo('//evil.example/x'), '/workflows');
         assert.equal(await signInTo('/\\evil.example'), '/workflows');
         assert.equal(await signInTo('https://evil.example'), '/workflows');
+        assert.equal(await signInTo('/runs\u0001x'), '/workflows', 'control characters cannot reach the Location header');
       });
 
       test('sign-out needs the CSRF token, deletes the session and clears the cookie', async () => {

@@ -60,8 +60,4 @@
     source.close();
     summary.removeAttribute('data-run-events');
   });
-
-  window.addEventListener('pagehide', function () {
-    source.close();
-  });
 })();
