@@ -4,6 +4,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerResultsCommands } from './commands/results.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerTestsCommands } from './commands/tests.js';
 import { registerWorkflowsCommands } from './commands/workflows.js';
 import { applyUsageExitCode, exitCodeHelp } from './output.js';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description('Verdict: regression tests for document-workflow blocks (Retab-compatible API)')
     .version('0.1.0');
   registerServeCommand(program);
+  registerWorkerCommand(program);
   registerKeysCommands(program);
   for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands]) register(program);
   program.addHelpText('after', exitCodeHelp());

@@ -11,6 +11,7 @@ import type { Services } from '../services/index.js';
 import { requireApiKey } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { apiRoutes } from '../routes/index.js';
+import { healthRoutes } from '../routes/health.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  await app.register(healthRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (api) => {

@@ -6,6 +6,7 @@ import { SplitBlockExecutor } from '../execution/blocks/split.js';
 import { BlobStore, createBlobFileService, maxFileBytesFromEnv } from '../files/index.js';
 import { loadModelConfig, ModelAssertionProvider, ModelClient } from '../model/index.js';
 import { fileRecords } from '../store/files.js';
+import { DistributedExecutor, distributedOptionsFromEnv } from '../execution/distributed/index.js';
 import type { Executor } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
@@ -34,7 +35,9 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const sandbox = config.worker ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb }) : null;
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider);
-  const executor: Executor = new LocalExecutor(store, runner, { concurrency: config.concurrency });
+  const executor: Executor = config.redisUrl
+    ? new DistributedExecutor(store, distributedOptionsFromEnv(config.redisUrl, config.env), config.worker ? { runner, concurrency: config.concurrency } : null)
+    : new LocalExecutor(store, runner, { concurrency: config.concurrency });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store),

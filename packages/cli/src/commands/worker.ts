@@ -1,0 +1,45 @@
+import { configFromEnv, createRuntime } from '@verdict/server';
+import { InvalidArgumentError, type Command } from 'commander';
+
+interface WorkerOptions {
+  concurrency?: number;
+  dataDir?: string;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return parsed;
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Execute tests from the shared queue (VERDICT_REDIS_URL) on the shared store (VERDICT_DATABASE_URL); run as many as you need')
+    .option('-c, --concurrency <n>', 'tests executing at once in this process, per queue (env VERDICT_CONCURRENCY)', positiveInteger)
+    .option('-d, --data-dir <dir>', 'where uploaded files live, shared with the API processes (env VERDICT_DATA_DIR, default ./.verdict)')
+    .action(async (options: WorkerOptions) => {
+      const env = { ...process.env };
+      if (options.dataDir) env.VERDICT_DATA_DIR = options.dataDir;
+      if (!env.VERDICT_REDIS_URL) {
+        console.error('verdict worker: set VERDICT_REDIS_URL (redis://host:port) to the Redis shared with the API processes, and VERDICT_DATABASE_URL to their PostgreSQL.');
+        process.exit(3);
+      }
+      const config = configFromEnv(env, { worker: true, seedDemo: false, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+      const runtime = await createRuntime(config);
+      await runtime.services.executor.start();
+      const store = runtime.services.store;
+      console.log(`Verdict worker executing up to ${config.concurrency} tests at once per queue, on ${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} (${store.location})`);
+      if (runtime.newApiKey) console.log(`  API key created on this start (shown once; keep it): ${runtime.newApiKey}`);
+      let stopping = false;
+      const drain = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal}: taking no more tests; running tests finish or go back to the queue…`);
+        await runtime.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void drain('SIGTERM'));
+      process.on('SIGINT', () => void drain('SIGINT'));
+    });
+}

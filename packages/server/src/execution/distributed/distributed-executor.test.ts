@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { isoNow } from '@verdict/core';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createRuntime, type Runtime } from '../../services/create.js';
+import { startResults } from '../../store/transitions/index.js';
+import { allResults, countsProblem, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
+import { startTestApp, waitForRun, type TestApp } from '../../testing/harness.js';
+import { FunctionBlockExecutor } from '../blocks/function.js';
+import { SandboxPool } from '../sandbox/index.js';
+import { TestRunner } from '../test-runner.js';
+import { DistributedExecutor } from './distributed-executor.js';
+import { distributedOptionsFromEnv } from './options.js';
+
+const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
+const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
+const skip =
+  REDIS_URL && DATABASE_URL
+    ? false
+    : 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+
+const DOUBLE = 'function transform(input) { return { doubled: input.n * 2 }; }';
+const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
+const doubles = (count: number) => Array.from({ length: count }, (_, n) => ({ input: { n }, path: 'doubled', condition: { kind: 'equals', expected: n * 2 } }));
+
+/** Each test file gets its own key prefix: suites running side by side on one Redis must not take each other's jobs. */
+function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { VERDICT_REDIS_PREFIX: `verdict-test-${randomUUID()}`, ...extra };
+}
+
+function startDistributedApp(overrides: { worker: boolean }, env = isolatedEnv()): Promise<TestApp> {
+  return startTestApp('postgres', { redisUrl: REDIS_URL!, sandboxThreads: 2, concurrency: 8, ...overrides }, env);
+}
+
+async function rowsOf(app: TestApp, runId: string) {
+  return app.runtime.services.store.db.selectFrom('test_results').select(['id', 'status', 'verdict', 'attempts', 'started_at']).where('run_id', '=', runId).orderBy('position').execute();
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
+  describe('API and worker in one process', () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startDistributedApp({ worker: true });
+    });
+    after(() => app.close());
+
+    test('a run goes through the queue: every test passes once, readiness and metrics report it', async () => {
+      const fixture = await createFunctionWorkflow(app, DOUBLE);
+      await createTests(app, fixture, doubles(40));
+      const run = await waitForRun(app, (await startRun(app, fixture.workflowId)).id);
+      assert.equal(run.lifecycle.status, 'completed');
+      assert.equal(run.counts.outcome.passed, 40);
+      assert.equal(countsProblem(run), null);
+      const rows = await rowsOf(app, run.id);
+      assert.ok(rows.every((row) => row.status === 'completed' && row.verdict === 'passed' && row.attempts === 1));
+
+      const ready = await app.request('GET', '/readyz', undefined, { 'api-key': '' });
+      assert.equal(ready.status, 200);
+      assert.deepEqual(ready.body.checks, { store: { ok: true }, redis: { ok: true } });
+
+      const metrics = await waitFor('the execution histogram to be flushed', async () => {
+        const text = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+        return /^verdict_test_execution_seconds_count 40$/m.test(text) && text;
+      });
+      assert.match(metrics, /^verdict_tests_executed_total\{verdict="passed"\} 40$/m);
+      assert.match(metrics, /^verdict_test_runs\{status="completed"\} 1$/m);
+      assert.match(metrics, /^verdict_queue_depth\{queue="tests",state="waiting"\} 0$/m);
+    });
+
+    test('a cancel stops busy-looping tests in the worker at once and frees their slots for the next run', async () => {
+      const spinning = await createFunctionWorkflow(app, SPIN_FOREVER);
+      await createTests(app, spinning, doubles(4));
+      const run = await startRun(app, spinning.workflowId);
+      await waitFor('two tests spinning', async () => (await rowsOf(app, run.id)).filter((row) => row.status === 'running').length >= 2);
+
+      const cancel = await app.request('POST', `/v1/workflows/tests/runs/${run.id}/cancel`, {});
+      assert.equal(cancel.status, 200);
+      const cancelledAt = Date.now();
+      await waitFor('the worker to let go of the cancelled tests', async () => app.runtime.services.executor.stats().inFlight === 0, 2000);
+      assert.ok(Date.now() - cancelledAt < 500, `tests stopped ${Date.now() - cancelledAt} ms after the cancel`);
+      assert.ok((await rowsOf(app, run.id)).every((row) => row.status === 'cancelled'));
+
+      const quick = await createFunctionWorkflow(app, DOUBLE);
+      await createTests(app, quick, doubles(10));
+      const next = await waitForRun(app, (await startRun(app, quick.workflowId)).id, 5000);
+      assert.equal(next.counts.outcome.passed, 10);
+
+      const latency = await waitFor('the cancel latency to be flushed', async () => {
+        const text = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+        const count = Number(/^verdict_cancel_latency_seconds_count (\S+)$/m.exec(text)?.[1] ?? 0);
+        return count >= 2 && { count, sum: Number(/^verdict_cancel_latency_seconds_sum (\S+)$/m.exec(text)![1]) };
+      });
+      assert.ok(latency.sum / latency.count < 0.1, `mean cancel latency ${((latency.sum / latency.count) * 1000).toFixed(1)} ms`);
+    });
+  });
+
+  describe('API-only process, workers elsewhere', () => {
+    let api: TestApp;
+    const workers: Runtime[] = [];
+    before(async () => {
+      api = await startDistributedApp({ worker: false }, isolatedEnv({ VERDICT_MODEL_RATE_LIMIT: '4' }));
+    });
+    after(async () => {
+      for (const worker of workers) await worker.close();
+      await api.close();
+    });
+
+    async function startWorkerRuntime(): Promise<Runtime> {
+      const runtime = await createRuntime({ ...api.config, worker: true });
+      workers.push(runtime);
+      await runtime.services.executor.start();
+      return runtime;
+    }
+
+    async function queuedRun(count: number) {
+      const fixture = await createFunctionWorkflow(api, DOUBLE);
+      await createTests(api, fixture, doubles(count));
+      const run = await startRun(api, fixture.workflowId);
+      await waitFor('the rows to be queued', async () => (await rowsOf(api, run.id)).every((row) => row.status === 'queued'));
+      return run;
+    }
+
+    test('rows left running by a worker that died are taken over: one result each, the attempt counted', async () => {
+      const run = await queuedRun(6);
+      const orphaned = (await rowsOf(api, run.id)).slice(0, 3).map((row) => row.id);
+      await api.runtime.services.store.db.transaction().execute((trx) => startResults(trx, run.id, orphaned, isoNow()));
+
+      await startWorkerRuntime();
+      const done = await waitForRun(api, run.id);
+      assert.equal(done.counts.outcome.passed, 6);
+      assert.equal(countsProblem(done), null);
+      const rows = await rowsOf(api, run.id);
+      assert.deepEqual(rows.map((row) => [row.status, row.verdict, row.attempts]), [
+        ...orphaned.map(() => ['completed', 'passed', 2]),
+        ['completed', 'passed', 1],
+        ['completed', 'passed', 1],
+        ['completed', 'passed', 1],
+      ]);
+    });
+
+    test('model-backed tests start no faster than VERDICT_MODEL_RATE_LIMIT, across workers', async () => {
+      const fixture = await createFunctionWorkflow(api, DOUBLE);
+      const judged = Array.from({ length: 8 }, (_, n) => ({ input: { n }, path: 'doubled', condition: { kind: 'llm_judged_as', rubric: 'an even number' } }));
+      await createTests(api, fixture, judged);
+      await startWorkerRuntime();
+      const run = await waitForRun(api, (await startRun(api, fixture.workflowId)).id);
+      assert.equal(run.counts.lifecycle_counts.completed, 8);
+      const starts = (await rowsOf(api, run.id)).map((row) => Date.parse(row.started_at!)).sort((a, b) => a - b);
+      // 4 per second: the fifth start waits for the next one-second window.
+      assert.ok(starts[7]! - starts[0]! >= 900, `8 starts spread over ${starts[7]! - starts[0]!} ms`);
+      assert.ok(starts[3]! - starts[0]! < 900, 'the first window is used at once');
+    });
+  });
+
+  test('jobs that went missing from Redis are queued again once the run stops moving', async () => {
+    const env = isolatedEnv();
+    const api = await startDistributedApp({ worker: false }, env);
+    const { store, files } = api.runtime.services;
+    const sandbox = new SandboxPool({ size: 1, memoryLimitMb: 64 });
+    const options = distributedOptionsFromEnv(REDIS_URL!, env);
+    const worker = new DistributedExecutor(store, options, { runner: new TestRunner(store, [new FunctionBlockExecutor(sandbox)], files, null), concurrency: 4 }, {
+      sweepIntervalMs: 100,
+      stallAfterMs: 300,
+    });
+    const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
+    const queue = new Queue('tests', { connection, prefix: options.prefix });
+    try {
+      const fixture = await createFunctionWorkflow(api, DOUBLE);
+      await createTests(api, fixture, doubles(5));
+      const run = await startRun(api, fixture.workflowId);
+      await waitFor('the rows to be queued', async () => (await rowsOf(api, run.id)).every((row) => row.status === 'queued'));
+      await queue.drain();
+      assert.equal(await queue.count(), 0);
+
+      await worker.start();
+      const done = await waitForRun(api, run.id);
+      assert.equal(done.counts.outcome.passed, 5);
+      assert.deepEqual((await allResults(api, run.id)).map((row) => row.verdict), ['passed', 'passed', 'passed', 'passed', 'passed']);
+    } finally {
+      await worker.stop();
+      await sandbox.close();
+      await queue.close();
+      await connection.quit();
+      await api.close();
+    }
+  });
+});

@@ -1,0 +1,302 @@
+import type { AssertionSpec } from '@verdict/core';
+import { Redis } from 'ioredis';
+import type { Store } from '../../store/database.js';
+import { fromJson } from '../../store/database.js';
+import { queueResults } from '../../store/transitions/index.js';
+import type { Executor, ExecutorStats } from '../executor.js';
+import type { TestRunner } from '../test-runner.js';
+import { cancelChannel, encodeCancel } from './cancel-channel.js';
+import { RedisLease } from './lease.js';
+import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from './metrics.js';
+import type { DistributedOptions } from './options.js';
+import { QueueWorker } from './queue-worker.js';
+import { queueFor, TestQueues, type QueueDepth, type QueuedRow } from './queues.js';
+
+export interface DistributedExecutorTuning {
+  /** How often the queue is refilled when a run's window runs low. */
+  pollIntervalMs: number;
+  /** How often live runs are checked for rows nobody pages and jobs that went missing. */
+  sweepIntervalMs: number;
+  /** A live run that made no progress for this long has its rows' jobs checked. */
+  stallAfterMs: number;
+}
+
+const DEFAULT_TUNING: DistributedExecutorTuning = { pollIntervalMs: 25, sweepIntervalMs: 5000, stallAfterMs: 15_000 };
+const PAGE_SIZE = 500;
+const LEASE_TTL_MS = 15_000;
+const READY_TIMEOUT_MS = 1000;
+const STOP_GRACE_MS = 2000;
+const LIVE = ['pending', 'queued', 'running'] as const;
+
+/** What /readyz and /metrics learn from an executor that has more to tell than its stats. */
+export interface ObservableExecutor {
+  checkReady(): Promise<void>;
+  queueDepth(): Promise<QueueDepth[]>;
+  histogram(name: HistogramName): Promise<HistogramSnapshot>;
+}
+
+export function isObservableExecutor(executor: Executor): executor is Executor & ObservableExecutor {
+  return 'checkReady' in executor && 'queueDepth' in executor && 'histogram' in executor;
+}
+
+interface RunProgress {
+  counts: string;
+  since: number;
+}
+
+/**
+ * The executor of a scaled-out deployment (VERDICT_REDIS_URL). API processes page each run's
+ * pending rows into BullMQ a window at a time (one process per run, under a Redis lease) and
+ * broadcast cancels; `verdict worker` processes execute the jobs with a QueueWorker and sweep for
+ * runs whose paging process died. Every state change goes through the store's guarded transitions.
+ */
+export class DistributedExecutor implements Executor, ObservableExecutor {
+  private readonly redis: Redis;
+  private readonly queues: TestQueues;
+  private readonly histograms: ClusterHistograms;
+  private readonly worker: QueueWorker | null;
+  private readonly tuning: DistributedExecutorTuning;
+  private readonly pagers = new Map<string, Promise<void>>();
+  private readonly progress = new Map<string, RunProgress>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private stopped = false;
+  private lastQueued = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: DistributedOptions,
+    worker: { runner: TestRunner; concurrency: number } | null,
+    tuning: Partial<DistributedExecutorTuning> = {},
+    private readonly log: (message: string) => void = (message) => console.error(`verdict executor: ${message}`),
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    logConnectionErrors(this.redis, this.log);
+    this.queues = new TestQueues(this.redis, options.prefix);
+    this.histograms = new ClusterHistograms(this.redis, options.prefix);
+    this.worker = worker && new QueueWorker(store, worker.runner, this.redis, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+  }
+
+  /**
+   * Starts the worker (if this process executes tests: it waits for Redis) and the sweep for runs
+   * nobody pages, which never holds up the start.
+   */
+  async start(): Promise<void> {
+    await this.worker?.start();
+    this.histograms.startFlushing();
+    void this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), this.tuning.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  submitRun(runId: string): void {
+    if (this.stopped || this.pagers.has(runId)) return;
+    const pager = this.page(runId)
+      .catch((error: unknown) => this.log(`paging run ${runId}: ${messageOf(error)}`))
+      .finally(() => this.pagers.delete(runId));
+    this.pagers.set(runId, pager);
+  }
+
+  /** The cancel is committed: every worker aborts the run's tests, and its waiting jobs leave the queue. */
+  abortRun(runId: string): void {
+    this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
+    this.removeWaitingJobs(runId).catch((error: unknown) => this.log(`removing the jobs of ${runId}: ${messageOf(error)}`));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    // Commands wait for an unreachable Redis forever (some of BullMQ's even after a disconnect):
+    // paging and sweeping get a moment to settle, then whatever Redis still owes is given up.
+    const reachable = this.redis.status === 'ready';
+    if (!reachable) this.redis.disconnect();
+    await Promise.race([Promise.all([this.sweeping, ...this.pagers.values()]), delay(STOP_GRACE_MS)]);
+    await this.worker?.stop();
+    await this.histograms.stop().catch(() => undefined);
+    await this.queues.close();
+    if (reachable) await Promise.race([this.redis.quit(), delay(STOP_GRACE_MS)]).catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  stats(): ExecutorStats {
+    return { kind: 'distributed', concurrency: this.worker?.concurrency ?? 0, inFlight: this.worker?.inFlight ?? 0, queued: this.lastQueued };
+  }
+
+  async checkReady(): Promise<void> {
+    if (this.redis.status !== 'ready') throw new Error(`the connection to Redis is ${this.redis.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.redis.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async queueDepth(): Promise<QueueDepth[]> {
+    const depth = await this.queues.depth();
+    this.lastQueued = depth.filter((entry) => entry.state !== 'active').reduce((sum, entry) => sum + entry.count, 0);
+    return depth;
+  }
+
+  histogram(name: HistogramName): Promise<HistogramSnapshot> {
+    return this.histograms.read(name);
+  }
+
+  /**
+   * Keeps between half a window and a window of the run's rows in the queue until none is pending,
+   * so a 100,000-test run never sits in memory or in Redis at once and runs side by side share the
+   * workers. Another process already paging the run holds its lease: then this one does nothing.
+   */
+  private async page(runId: string): Promise<void> {
+    const lease = await RedisLease.acquire(this.redis, this.leaseKey(runId), LEASE_TTL_MS);
+    if (!lease) return;
+    try {
+      let renewedAt = Date.now();
+      while (!this.stopped) {
+        const run = await this.store.db.selectFrom('test_runs').select(['status', 'n_pending', 'n_queued']).where('id', '=', runId).executeTakeFirst();
+        if (!run || !(LIVE as readonly string[]).includes(run.status) || run.n_pending === 0) return;
+        const room = this.options.windowPerRun - run.n_queued;
+        const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, Math.min(room, PAGE_SIZE)) : 0;
+        if (moved === 0) await delay(this.tuning.pollIntervalMs);
+        if (Date.now() - renewedAt > LEASE_TTL_MS / 3) {
+          if (!(await lease.renew())) return;
+          renewedAt = Date.now();
+        }
+      }
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * pending → queued for the next rows of the run, and their jobs added, in one transaction: the
+   * jobs are added before the rows commit, so a worker that gets one first waits on the run's lock
+   * (queueResults holds it) and then finds the row queued. If the process dies in between, the rows
+   * stay pending and are paged again.
+   */
+  private enqueuePage(runId: string, limit: number): Promise<number> {
+    return this.store.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('test_results')
+        .select(['id', 'block_type', 'assertion'])
+        .where('run_id', '=', runId)
+        .where('status', '=', 'pending')
+        .orderBy('position')
+        .limit(limit)
+        .execute();
+      const moved = new Set(await queueResults(trx, runId, rows.map((row) => row.id)));
+      await this.queues.add(rows.filter((row) => moved.has(row.id)).map((row) => queuedRow(runId, row)));
+      return moved.size;
+    });
+  }
+
+  /**
+   * Rows are paged in position order, so the jobs still waiting are those of the first
+   * never-started rows — at most a window of them; jobs already running are left to the cancel.
+   */
+  private async removeWaitingJobs(runId: string): Promise<void> {
+    const rows = await this.store.db
+      .selectFrom('test_results')
+      .select(['id', 'block_type', 'assertion'])
+      .where('run_id', '=', runId)
+      .where('status', '=', 'cancelled')
+      .where('started_at', 'is', null)
+      .orderBy('position')
+      .limit(this.options.windowPerRun)
+      .execute();
+    await this.queues.remove(rows.map((row) => queuedRow(runId, row)));
+  }
+
+  private sweep(): Promise<void> {
+    this.sweeping ??= this.sweepLiveRuns()
+      .catch((error: unknown) => this.log(`sweep: ${messageOf(error)}`))
+      .finally(() => {
+        this.sweeping = null;
+      });
+    return this.sweeping;
+  }
+
+  /**
+   * Runs with pending rows get paged (by this process if no other holds their lease: the API
+   * process that created them may have died). A run that stopped moving has its queued and
+   * running rows checked for jobs that went missing from Redis, which are added again.
+   */
+  private async sweepLiveRuns(): Promise<void> {
+    if (this.stopped) return;
+    const live = await this.store.db
+      .selectFrom('test_runs')
+      .select(['id', 'n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error'])
+      .where('status', 'in', LIVE)
+      .execute();
+    const now = Date.now();
+    for (const id of this.progress.keys()) if (!live.some((run) => run.id === id)) this.progress.delete(id);
+    for (const run of live) {
+      if (this.stopped) return;
+      if (run.n_pending > 0) {
+        this.submitRun(run.id);
+        continue;
+      }
+      const counts = `${run.n_queued}/${run.n_running}/${run.n_completed}/${run.n_error}`;
+      const seen = this.progress.get(run.id);
+      if (!seen || seen.counts !== counts) this.progress.set(run.id, { counts, since: now });
+      else if (now - seen.since >= this.tuning.stallAfterMs) {
+        seen.since = now;
+        await this.requeueMissingJobs(run.id);
+      }
+    }
+    if (this.redis.status === 'ready') await this.queueDepth();
+  }
+
+  private async requeueMissingJobs(runId: string): Promise<void> {
+    const lease = await RedisLease.acquire(this.redis, this.leaseKey(runId), LEASE_TTL_MS);
+    if (!lease) return;
+    try {
+      const rows = await this.store.db
+        .selectFrom('test_results')
+        .select(['id', 'block_type', 'assertion'])
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['queued', 'running'])
+        .orderBy('position')
+        .limit(this.options.windowPerRun * 2)
+        .execute();
+      const missing = await this.queues.missing(rows.map((row) => queuedRow(runId, row)));
+      if (missing.length === 0) return;
+      this.log(`run ${runId} had ${missing.length} rows without a job; they are queued again`);
+      await this.queues.add(missing);
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  private leaseKey(runId: string): string {
+    return `${this.options.prefix}:pager:${runId}`;
+  }
+}
+
+function queuedRow(runId: string, row: { id: string; block_type: string; assertion: string }): QueuedRow {
+  return { runId, resultId: row.id, queue: queueFor(row.block_type, fromJson<AssertionSpec>(row.assertion)!) };
+}
+
+/** One line per outage, not one per reconnection attempt. */
+export function logConnectionErrors(redis: Redis, log: (message: string) => void): void {
+  let reported: string | null = null;
+  redis.on('error', (error: Error) => {
+    if (error.message !== reported) log(`redis: ${error.message}`);
+    reported = error.message;
+  });
+  redis.on('ready', () => {
+    reported = null;
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

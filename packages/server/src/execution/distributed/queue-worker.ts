@@ -1,0 +1,196 @@
+import { WaitingError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Store } from '../../store/database.js';
+import type { ResultOutcome } from '../../store/transitions/index.js';
+import type { TestJob, TestRunner } from '../test-runner.js';
+import { TransitionWriter } from '../transition-writer.js';
+import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
+import type { ClusterHistograms } from './metrics.js';
+import type { DistributedOptions } from './options.js';
+import { QUEUE_NAMES, type QueueName, type TestJobData } from './queues.js';
+import { RowLoader, takeOverRow } from './rows.js';
+
+export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
+
+export interface QueueWorkerOptions extends DistributedOptions {
+  /** Tests executing at once in this process, per queue. */
+  concurrency: number;
+}
+
+const CANCELLED = 'The test run was cancelled.';
+const HANDED_BACK = 'The worker is shutting down; the test goes back to the queue.';
+const LIVE = new Set(['pending', 'queued', 'running']);
+const REMEMBERED_CANCELS = 10_000;
+/** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
+const MAX_STALLED_COUNT = 10;
+
+interface RunningJob {
+  runId: string;
+  /** When the cancel of its run was published, once it was. */
+  cancelSentAt: number | null;
+}
+
+/**
+ * Executes tests from the shared queues in a `verdict worker` process (or a `serve` process with a
+ * worker): each job is one result row, run through the same TestRunner and recorded through the
+ * same guarded transitions as the embedded executor. A worker killed mid-test loses nothing: BullMQ
+ * hands its jobs to another worker once their lock expires, and that worker takes the rows over.
+ */
+export class QueueWorker {
+  private readonly writer: TransitionWriter;
+  private readonly rows: RowLoader;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly cancelledRuns = new Set<string>();
+  private workers: Worker<TestJobData, JobOutcome>[] = [];
+  private subscriber: Redis | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runner: TestRunner,
+    private readonly connection: Redis,
+    private readonly histograms: ClusterHistograms,
+    private readonly options: QueueWorkerOptions,
+    private readonly log: (message: string) => void,
+  ) {
+    this.writer = new TransitionWriter(store);
+    this.rows = new RowLoader(store);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  get concurrency(): number {
+    return this.options.concurrency * QUEUE_NAMES.length;
+  }
+
+  async start(): Promise<void> {
+    const subscriber = this.connection.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined); // the same outage as the main connection's, reported there
+    subscriber.on('message', (_channel: string, text: string) => {
+      const message = decodeCancel(text);
+      if (message) this.cancelRun(message);
+    });
+    await subscriber.subscribe(cancelChannel(this.options.prefix));
+    this.workers = QUEUE_NAMES.map((name) => this.createWorker(name));
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  /** Takes no more jobs; running tests get the drain timeout to finish, then go back to the queue. */
+  async stop(): Promise<void> {
+    const handBack = setTimeout(() => {
+      for (const worker of this.workers) worker.cancelAllJobs(HANDED_BACK);
+    }, this.options.drainTimeoutMs);
+    try {
+      await Promise.all(this.workers.map((worker) => worker.close()));
+    } finally {
+      clearTimeout(handBack);
+    }
+    await this.writer.drain();
+    await this.subscriber?.quit().catch(() => undefined);
+  }
+
+  private createWorker(name: QueueName): Worker<TestJobData, JobOutcome> {
+    const limiter = name === 'model-tests' ? rateLimiter(this.options.modelRateLimitPerSecond) : undefined;
+    // Three declared parameters: BullMQ hands the processor an AbortSignal only then.
+    const worker = new Worker<TestJobData, JobOutcome>(name, (job, token, signal) => this.process(job, token, signal!), {
+      connection: this.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
+      maxStalledCount: MAX_STALLED_COUNT,
+      ...(limiter ? { limiter } : {}),
+    });
+    worker.on('error', (error) => {
+      if (this.connection.status === 'ready') this.log(`${name} worker: ${error.message}`);
+    });
+    return worker;
+  }
+
+  private async process(job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
+    const jobId = job.id!;
+    const entry: RunningJob = { runId: job.data.runId, cancelSentAt: null };
+    if (this.cancelledRuns.has(entry.runId)) return 'skipped';
+    this.running.set(jobId, entry);
+    try {
+      return await this.execute(job, signal);
+    } catch (error) {
+      if (signal.reason === HANDED_BACK) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (signal.aborted) return 'cancelled';
+      throw error;
+    } finally {
+      this.running.delete(jobId);
+      if (entry.cancelSentAt !== null) this.histograms.observe('cancel_latency_seconds', (Date.now() - entry.cancelSentAt) / 1000);
+    }
+  }
+
+  /**
+   * Throws when the test was cancelled or handed back (the signal says which), and for
+   * infrastructure failures on all but the last attempt, which BullMQ then retries.
+   */
+  private async execute(job: Job<TestJobData>, signal: AbortSignal): Promise<JobOutcome> {
+    const { runId, resultId } = job.data;
+    const row = await this.rows.load(resultId);
+    if (!row || row.job.runId !== runId || !LIVE.has(row.runStatus) || !LIVE.has(row.status)) return 'skipped';
+    // The start is recorded while the test already executes, as in the embedded executor: waiting
+    // for it would put a commit on every test's critical path. A row that cannot be started (its
+    // run ended) has its execution stopped and nothing recorded.
+    const runEnded = new AbortController();
+    const started = row.status === 'running' ? takeOverRow(this.store, runId, resultId) : this.writer.start(runId, resultId);
+    started.then((moved) => moved || runEnded.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
+    let outcome: ResultOutcome;
+    const began = performance.now();
+    try {
+      outcome = await this.runner.run(row.job, AbortSignal.any([signal, runEnded.signal]));
+      this.histograms.observe('execution_seconds', (performance.now() - began) / 1000);
+    } catch (error) {
+      if (runEnded.signal.aborted) return 'skipped';
+      if (signal.aborted || !isLastAttempt(job)) throw error;
+      outcome = infrastructureFailure(row.job, error, job.attemptsMade + 1);
+    }
+    if (!(await started)) return 'skipped';
+    return (await this.writer.finish(runId, outcome)) ? 'recorded' : 'discarded';
+  }
+
+  private cancelRun({ runId, sentAt }: CancelMessage): void {
+    this.cancelledRuns.add(runId);
+    if (this.cancelledRuns.size > REMEMBERED_CANCELS) this.cancelledRuns.delete(this.cancelledRuns.values().next().value!);
+    for (const [jobId, entry] of this.running) {
+      if (entry.runId !== runId) continue;
+      entry.cancelSentAt ??= sentAt;
+      for (const worker of this.workers) worker.cancelJob(jobId, CANCELLED);
+    }
+  }
+}
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** BullMQ's limiter counts whole jobs per window: a rate that is not a whole number becomes evenly spaced starts. */
+export function rateLimiter(perSecond: number | null): RateLimiterOptions | undefined {
+  if (perSecond === null) return undefined;
+  return Number.isInteger(perSecond) ? { max: perSecond, duration: 1000 } : { max: 1, duration: Math.max(1, Math.round(1000 / perSecond)) };
+}
+
+function infrastructureFailure(job: TestJob, error: unknown, attempts: number): ResultOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    resultId: job.resultId,
+    testId: job.testId,
+    status: 'error',
+    verdict: null,
+    outputs: null,
+    routing: null,
+    warnings: [],
+    error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
+    assertionResult: null,
+    details: null,
+    durationMs: null,
+  };
+}

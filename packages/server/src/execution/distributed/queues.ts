@@ -1,0 +1,91 @@
+import { requiresModelProvider, type AssertionSpec } from '@verdict/core';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** What a job carries: the ids of one result row. The worker loads everything else from the store. */
+export interface TestJobData {
+  runId: string;
+  resultId: string;
+}
+
+/**
+ * Tests that call the model server have their own queue, so that the provider's rate limit (a
+ * BullMQ limiter, global across workers) never holds back tests that do not call it.
+ */
+export const QUEUE_NAMES = ['tests', 'model-tests'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const MODEL_BACKED_BLOCK_TYPES = new Set(['extract', 'split', 'classifier']);
+
+export function queueFor(blockType: string, assertion: AssertionSpec): QueueName {
+  return MODEL_BACKED_BLOCK_TYPES.has(blockType) || requiresModelProvider(assertion.condition) ? 'model-tests' : 'tests';
+}
+
+export interface QueuedRow {
+  runId: string;
+  resultId: string;
+  queue: QueueName;
+}
+
+const JOB_OPTIONS: JobsOptions = {
+  // Infrastructure failures (store unreachable) are retried with backoff; the last attempt records
+  // an `error` result. A block that fails is not an infrastructure failure: it is a verdict.
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+export interface QueueDepth {
+  queue: QueueName;
+  state: string;
+  count: number;
+}
+
+const DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
+
+/** The two BullMQ queues, keyed by result id so that a row can never be queued twice at once. */
+export class TestQueues {
+  private readonly queues: Record<QueueName, Queue<TestJobData>>;
+
+  constructor(connection: Redis, prefix: string) {
+    // A queue repeats its connection's errors, which the connection's owner reports already.
+    const open = (name: QueueName) => new Queue<TestJobData>(name, { connection, prefix }).on('error', () => undefined);
+    this.queues = { tests: open('tests'), 'model-tests': open('model-tests') };
+  }
+
+  async add(rows: QueuedRow[]): Promise<void> {
+    await Promise.all(
+      QUEUE_NAMES.map((name) => {
+        const jobs = rows.filter((row) => row.queue === name);
+        if (jobs.length === 0) return undefined;
+        return this.queues[name].addBulk(jobs.map(({ runId, resultId }) => ({ name: 'test', data: { runId, resultId }, opts: { ...JOB_OPTIONS, jobId: resultId } })));
+      }),
+    );
+  }
+
+  /** Removes jobs that no worker holds yet; a job already running is left to its worker. */
+  async remove(rows: QueuedRow[]): Promise<number> {
+    const removed = await Promise.all(rows.map((row) => this.queues[row.queue].remove(row.resultId).catch(() => 0)));
+    return removed.reduce<number>((sum, count) => sum + count, 0);
+  }
+
+  /** Rows among these whose job is gone from Redis (neither waiting, delayed nor held by a worker). */
+  async missing(rows: QueuedRow[]): Promise<QueuedRow[]> {
+    const states = await Promise.all(rows.map((row) => this.queues[row.queue].getJobState(row.resultId)));
+    return rows.filter((_, index) => states[index] === 'unknown');
+  }
+
+  async depth(): Promise<QueueDepth[]> {
+    const depths: QueueDepth[] = [];
+    for (const name of QUEUE_NAMES) {
+      const counts = await this.queues[name].getJobCounts(...DEPTH_STATES);
+      for (const state of DEPTH_STATES) depths.push({ queue: name, state, count: counts[state] ?? 0 });
+    }
+    return depths;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(QUEUE_NAMES.map((name) => this.queues[name].close()));
+  }
+}

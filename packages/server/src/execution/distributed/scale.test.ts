@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { countsProblem, sleep } from '../../testing/fixtures.js';
+
+const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
+const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
+const CLI = fileURLToPath(new URL('../../../../cli/dist/bin.js', import.meta.url));
+const skip =
+  REDIS_URL && DATABASE_URL
+    ? false
+    : 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+
+const API_KEY = 'vk_scale_test_0123456789abcdef';
+const WORK_25MS = 'function transform(input) { const end = Date.now() + 25; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
+const DOUBLE = 'function transform(input) { return { doubled: input.n * 2 }; }';
+const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
+
+interface VerdictProcess {
+  child: ChildProcess;
+  output: string[];
+  /** Resolves with the first output line matching `pattern` (already printed or to come). */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+function spawnVerdict(args: string[], env: NodeJS.ProcessEnv): VerdictProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return {
+    child,
+    output,
+    async line(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = output.find((text) => pattern.test(text));
+        if (found) return found;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`verdict ${args.join(' ')} never printed ${pattern}:\n${output.join('\n')}`);
+        await sleep(20);
+      }
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('scale-out: one API process and two worker processes on PostgreSQL and Redis', { skip }, () => {
+  const database = `verdict_scale_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let baseUrl: string;
+  const processes: VerdictProcess[] = [];
+  let workers: VerdictProcess[];
+
+  async function call(method: string, path: string, body?: unknown): Promise<any> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async function functionWorkflow(code: string, tests: number): Promise<string> {
+    const workflow = await call('POST', '/v1/workflows', { name: 'scale' });
+    const block = await call('POST', '/v1/workflows/blocks', {
+      workflow_id: workflow.id,
+      type: 'function',
+      config: { language: 'javascript', code, output_schema: {}, timeout_seconds: 60 },
+    });
+    for (let first = 0; first < tests; first += 25) {
+      const batch = Array.from({ length: Math.min(25, tests - first) }, (_, index) => first + index);
+      await Promise.all(
+        batch.map((n) =>
+          call('POST', '/v1/workflows/tests', {
+            workflow_id: workflow.id,
+            target: { type: 'block', block_id: block.id },
+            source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { n } } } },
+            assertion: { target: { output_handle_id: 'output-json-0', path: 'doubled' }, condition: { kind: 'equals', expected: n * 2 } },
+          }),
+        ),
+      );
+    }
+    return workflow.id;
+  }
+
+  async function runUntil(runId: string, done: (run: any) => boolean, timeoutMs: number): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await call('GET', `/v1/workflows/tests/runs/${runId}`);
+      if (done(run)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is ${run.lifecycle.status} with ${JSON.stringify(run.counts)} after ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  const finished = (run: any) => ['completed', 'error', 'cancelled'].includes(run.lifecycle.status);
+
+  before(async () => {
+    await withClient(DATABASE_URL!, (client) => client.query(`CREATE DATABASE ${database}`));
+    const url = new URL(DATABASE_URL!);
+    url.pathname = `/${database}`;
+    dataDir = await mkdtemp(join(tmpdir(), 'verdict-scale-'));
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    env = {
+      ...process.env,
+      VERDICT_DATABASE_URL: url.toString(),
+      VERDICT_REDIS_URL: REDIS_URL,
+      VERDICT_REDIS_PREFIX: `verdict-scale-${randomUUID()}`,
+      VERDICT_API_KEY: API_KEY,
+      VERDICT_DATA_DIR: dataDir,
+      VERDICT_SANDBOX_THREADS: '2',
+    };
+    const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
+    processes.push(api);
+    await api.line(/Verdict is serving/);
+    workers = [spawnVerdict(['worker', '--concurrency', '8'], env), spawnVerdict(['worker', '--concurrency', '8'], env)];
+    processes.push(...workers);
+    await Promise.all(workers.map((worker) => worker.line(/Verdict worker executing/)));
+  });
+
+  after(async () => {
+    for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(processes.map(({ child }) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
+    await withClient(DATABASE_URL!, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a worker killed with SIGKILL mid-run: the 300-test run still passes every test exactly once', async () => {
+    const workflowId = await functionWorkflow(WORK_25MS, 300);
+    const { id: runId } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+    await runUntil(runId, (run) => run.counts.lifecycle_counts.completed >= 60, 30_000);
+    workers[0]!.child.kill('SIGKILL');
+
+    const run = await runUntil(runId, finished, 60_000);
+    assert.equal(run.lifecycle.status, 'completed');
+    assert.equal(run.counts.outcome.passed, 300);
+    assert.equal(countsProblem(run), null);
+
+    const rows = await withClient(env.VERDICT_DATABASE_URL!, async (client) => {
+      return (await client.query('SELECT test_id, status, verdict, attempts FROM test_results WHERE run_id = $1', [runId])).rows;
+    });
+    assert.equal(rows.length, 300);
+    assert.equal(new Set(rows.map((row) => row.test_id)).size, 300, 'one result row per test');
+    assert.ok(rows.every((row) => row.status === 'completed' && row.verdict === 'passed'));
+    assert.ok(rows.some((row) => row.attempts > 1), 'tests held by the killed worker ran again');
+  });
+
+  test('busy-looping tests are cancelled through the API process, and the next run completes within 5 s', async () => {
+    const spinning = await functionWorkflow(SPIN_FOREVER, 4);
+    const quick = await functionWorkflow(DOUBLE, 20);
+    const { id: spinId } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: spinning });
+    await runUntil(spinId, (run) => run.counts.lifecycle_counts.running >= 2, 10_000);
+
+    const cancelled = await call('POST', `/v1/workflows/tests/runs/${spinId}/cancel`, { reason: 'spinning' });
+    assert.deepEqual(cancelled.lifecycle, { status: 'cancelled', reason: 'spinning' });
+    const startedAt = Date.now();
+    const { id: nextId } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: quick });
+    const next = await runUntil(nextId, finished, 5000);
+    assert.equal(next.lifecycle.status, 'completed');
+    assert.equal(next.counts.outcome.passed, 20);
+    assert.ok(Date.now() - startedAt < 5000);
+    assert.equal((await call('GET', `/v1/workflows/tests/runs/${spinId}`)).counts.lifecycle_counts.cancelled, 4);
+  });
+
+  test('SIGTERM drains the remaining worker and it exits cleanly', async () => {
+    const { child } = workers[1]!;
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  });
+});
