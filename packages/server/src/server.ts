@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
+import { dashboardPlugin } from './dashboard/index.js';
 import { seedDemo } from './demo/seed.js';
 import { buildApp } from './http/app.js';
 import { DEFAULT_ORGANIZATION } from './services/auth.js';
@@ -17,7 +18,7 @@ export interface RunningServer {
 }
 
 /** `verdict serve`: store, executor, HTTP API (and the dashboard when registered), listening. */
-export async function startServer(config: ServerConfig, extensions: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, extensions: ((app: FastifyInstance) => Promise<void>)[] = [dashboardPlugin]): Promise<RunningServer> {
   const runtime = await createRuntime(config);
   const { services } = runtime;
   let demoWorkflowId: string | null = null;

@@ -12,6 +12,7 @@ import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
+import { createSessionPrincipal } from '../dashboard/sessions.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
@@ -46,6 +47,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     files,
     fileStorage,
     assertionProvider,
+    sessionPrincipal: createSessionPrincipal(store),
   };
   return {
     services,
