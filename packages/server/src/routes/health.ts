@@ -55,7 +55,8 @@ export async function renderMetrics({ store, executor }: Services): Promise<stri
     const depth = await executor.queueDepth();
     metric(lines, 'verdict_queue_depth', 'gauge', 'Jobs in the execution queues by state.', depth.map(({ queue, state, count }) => [{ queue, state }, count]));
     histogram(lines, 'verdict_test_execution_seconds', 'Time to execute one test (block and assertion), across all workers.', await executor.histogram('execution_seconds'));
-    histogram(lines, 'verdict_cancel_latency_seconds', 'Time from a cancel to the cancelled test stopping in its worker, across all workers.', await executor.histogram('cancel_latency_seconds'));
+    histogram(lines, 'verdict_cancel_latency_seconds', 'Time from a cancel to the abort of each running test of the run in its worker, across all workers.', await executor.histogram('cancel_latency_seconds'));
+    histogram(lines, 'verdict_cancel_stop_seconds', 'Time from a cancel to each running test of the run having stopped and freed its slot, across all workers.', await executor.histogram('cancel_stop_seconds'));
   } else {
     const stats = executor.stats();
     metric(lines, 'verdict_queue_depth', 'gauge', 'Jobs in the execution queues by state.', [

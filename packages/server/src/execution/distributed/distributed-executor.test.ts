@@ -97,12 +97,14 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const next = await waitForRun(app, (await startRun(app, quick.workflowId)).id, 5000);
       assert.equal(next.counts.outcome.passed, 10);
 
-      const latency = await waitFor('the cancel latency to be flushed', async () => {
+      const metrics = await waitFor('the cancel latencies to be flushed', async () => {
         const text = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
-        const count = Number(/^verdict_cancel_latency_seconds_count (\S+)$/m.exec(text)?.[1] ?? 0);
-        return count >= 2 && { count, sum: Number(/^verdict_cancel_latency_seconds_sum (\S+)$/m.exec(text)![1]) };
+        return /^verdict_cancel_stop_seconds_count 4$/m.test(text) && text;
       });
-      assert.ok(latency.sum / latency.count < 0.1, `mean cancel latency ${((latency.sum / latency.count) * 1000).toFixed(1)} ms`);
+      const meanMs = (name: string) => (Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)![1]) / 4) * 1000;
+      assert.match(metrics, /^verdict_cancel_latency_seconds_count 4$/m);
+      assert.ok(meanMs('verdict_cancel_latency_seconds') < 100, `the abort reached the tests ${meanMs('verdict_cancel_latency_seconds')} ms after the cancel`);
+      assert.ok(meanMs('verdict_cancel_stop_seconds') < 500, `the tests stopped ${meanMs('verdict_cancel_stop_seconds')} ms after the cancel`);
     });
   });
 

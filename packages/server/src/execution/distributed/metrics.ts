@@ -40,7 +40,7 @@ export class Histogram {
   }
 }
 
-export const HISTOGRAMS = ['execution_seconds', 'cancel_latency_seconds'] as const;
+export const HISTOGRAMS = ['execution_seconds', 'cancel_latency_seconds', 'cancel_stop_seconds'] as const;
 export type HistogramName = (typeof HISTOGRAMS)[number];
 
 const FLUSH_INTERVAL_MS = 1000;

@@ -125,7 +125,7 @@ export class QueueWorker {
       throw error;
     } finally {
       this.running.delete(jobId);
-      if (entry.cancelSentAt !== null) this.histograms.observe('cancel_latency_seconds', (Date.now() - entry.cancelSentAt) / 1000);
+      if (entry.cancelSentAt !== null) this.histograms.observe('cancel_stop_seconds', (Date.now() - entry.cancelSentAt) / 1000);
     }
   }
 
@@ -164,6 +164,7 @@ export class QueueWorker {
       if (entry.runId !== runId) continue;
       entry.cancelSentAt ??= sentAt;
       for (const worker of this.workers) worker.cancelJob(jobId, CANCELLED);
+      this.histograms.observe('cancel_latency_seconds', (Date.now() - sentAt) / 1000);
     }
   }
 }
