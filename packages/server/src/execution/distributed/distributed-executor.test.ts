@@ -23,6 +23,7 @@ const skip =
 
 const DOUBLE = 'function transform(input) { return { doubled: input.n * 2 }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
+const WORK_FOR_INPUT_MS = 'function transform(input) { const end = Date.now() + input.ms; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
 const doubles = (count: number) => Array.from({ length: count }, (_, n) => ({ input: { n }, path: 'doubled', condition: { kind: 'equals', expected: n * 2 } }));
 
 /** Each test file gets its own key prefix: suites running side by side on one Redis must not take each other's jobs. */
@@ -112,7 +113,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
     let api: TestApp;
     const workers: Runtime[] = [];
     before(async () => {
-      api = await startDistributedApp({ worker: false }, isolatedEnv({ VERDICT_MODEL_RATE_LIMIT: '4' }));
+      api = await startDistributedApp({ worker: false }, isolatedEnv({ VERDICT_MODEL_RATE_LIMIT: '4', VERDICT_WORKER_DRAIN_MS: '500' }));
     });
     after(async () => {
       for (const worker of workers) await worker.close();
@@ -156,13 +157,33 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const fixture = await createFunctionWorkflow(api, DOUBLE);
       const judged = Array.from({ length: 8 }, (_, n) => ({ input: { n }, path: 'doubled', condition: { kind: 'llm_judged_as', rubric: 'an even number' } }));
       await createTests(api, fixture, judged);
-      await startWorkerRuntime();
+      while (workers.length < 2) await startWorkerRuntime();
       const run = await waitForRun(api, (await startRun(api, fixture.workflowId)).id);
       assert.equal(run.counts.lifecycle_counts.completed, 8);
       const starts = (await rowsOf(api, run.id)).map((row) => Date.parse(row.started_at!)).sort((a, b) => a - b);
       // 4 per second: the fifth start waits for the next one-second window.
       assert.ok(starts[7]! - starts[0]! >= 900, `8 starts spread over ${starts[7]! - starts[0]!} ms`);
       assert.ok(starts[3]! - starts[0]! < 900, 'the first window is used at once');
+    });
+
+    test('a stopping worker finishes what ends within the drain timeout and hands the rest back to another worker', async () => {
+      for (const worker of workers.splice(0)) await worker.close();
+      const fixture = await createFunctionWorkflow(api, WORK_FOR_INPUT_MS);
+      await createTests(api, fixture, [100, 2000].map((ms) => ({ input: { n: ms, ms }, path: 'doubled', condition: { kind: 'equals', expected: ms * 2 } })));
+      const first = await startWorkerRuntime();
+      const run = await startRun(api, fixture.workflowId);
+      await waitFor('the slow test to run', async () => (await rowsOf(api, run.id))[1]!.status === 'running');
+
+      const stoppingSince = Date.now();
+      await first.close();
+      workers.splice(workers.indexOf(first), 1);
+      assert.ok(Date.now() - stoppingSince < 1500, `the worker took ${Date.now() - stoppingSince} ms to stop: it waited for the slow test`);
+      assert.deepEqual((await rowsOf(api, run.id)).map((row) => [row.status, row.attempts]), [['completed', 1], ['running', 1]]);
+
+      await startWorkerRuntime();
+      const done = await waitForRun(api, run.id);
+      assert.equal(done.counts.outcome.passed, 2);
+      assert.deepEqual((await rowsOf(api, run.id)).map((row) => [row.status, row.attempts]), [['completed', 1], ['completed', 2]]);
     });
   });
 
