@@ -11,9 +11,10 @@ import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from '.
 import type { DistributedOptions } from './options.js';
 import { QueueWorker } from './queue-worker.js';
 import { queueFor, TestQueues, type QueueDepth, type QueuedRow } from './queues.js';
+import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
-  /** How often the queue is refilled when a run's window runs low. */
+  /** How often the process paging a run checks whether its window in the queue has room. */
   pollIntervalMs: number;
   /** How often live runs are checked for rows nobody pages and jobs that went missing. */
   sweepIntervalMs: number;
@@ -21,10 +22,11 @@ export interface DistributedExecutorTuning {
   stallAfterMs: number;
 }
 
-const DEFAULT_TUNING: DistributedExecutorTuning = { pollIntervalMs: 25, sweepIntervalMs: 5000, stallAfterMs: 15_000 };
+const DEFAULT_TUNING: DistributedExecutorTuning = { pollIntervalMs: 100, sweepIntervalMs: 5000, stallAfterMs: 15_000 };
 const PAGE_SIZE = 500;
 const LEASE_TTL_MS = 15_000;
 const READY_TIMEOUT_MS = 1000;
+const ENQUEUE_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 2000;
 const LIVE = ['pending', 'queued', 'running'] as const;
 
@@ -111,11 +113,11 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     // paging and sweeping get a moment to settle, then whatever Redis still owes is given up.
     const reachable = this.redis.status === 'ready';
     if (!reachable) this.redis.disconnect();
-    await Promise.race([Promise.all([this.sweeping, ...this.pagers.values()]), delay(STOP_GRACE_MS)]);
+    await settleWithin(Promise.all([this.sweeping, ...this.pagers.values()]), STOP_GRACE_MS);
     await this.worker?.stop();
     await this.histograms.stop().catch(() => undefined);
     await this.queues.close();
-    if (reachable) await Promise.race([this.redis.quit(), delay(STOP_GRACE_MS)]).catch(() => undefined);
+    if (reachable) await settleWithin(this.redis.quit(), STOP_GRACE_MS);
     this.redis.disconnect();
   }
 
@@ -125,15 +127,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
 
   async checkReady(): Promise<void> {
     if (this.redis.status !== 'ready') throw new Error(`the connection to Redis is ${this.redis.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([this.redis.ping(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.redis.ping(), READY_TIMEOUT_MS, `Redis did not answer within ${READY_TIMEOUT_MS} ms`);
   }
 
   async queueDepth(): Promise<QueueDepth[]> {
@@ -175,8 +169,9 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   /**
    * pending → queued for the next rows of the run, and their jobs added, in one transaction: the
    * jobs are added before the rows commit, so a worker that gets one first waits on the run's lock
-   * (queueResults holds it) and then finds the row queued. If the process dies in between, the rows
-   * stay pending and are paged again.
+   * (queueResults holds it) and then finds the row queued. If the process dies in between, or Redis
+   * does not answer in time (the lock must not be held for long), the rows stay pending and are
+   * paged again; a job whose row is still pending is skipped by its worker.
    */
   private enqueuePage(runId: string, limit: number): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
@@ -189,7 +184,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
         .limit(limit)
         .execute();
       const moved = new Set(await queueResults(trx, runId, rows.map((row) => row.id)));
-      await this.queues.add(rows.filter((row) => moved.has(row.id)).map((row) => queuedRow(runId, row)));
+      const jobs = rows.filter((row) => moved.has(row.id)).map((row) => queuedRow(runId, row));
+      await withTimeout(this.queues.add(jobs), ENQUEUE_TIMEOUT_MS, `Redis did not take the jobs within ${ENQUEUE_TIMEOUT_MS} ms`);
       return moved.size;
     });
   }
@@ -233,7 +229,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       .where('status', 'in', LIVE)
       .execute();
     const now = Date.now();
-    for (const id of this.progress.keys()) if (!live.some((run) => run.id === id)) this.progress.delete(id);
+    const liveIds = new Set(live.map((run) => run.id));
+    for (const id of this.progress.keys()) if (!liveIds.has(id)) this.progress.delete(id);
     for (const run of live) {
       if (this.stopped) return;
       if (run.n_pending > 0) {
@@ -282,7 +279,7 @@ function queuedRow(runId: string, row: { id: string; block_type: string; asserti
 }
 
 /** One line per outage, not one per reconnection attempt. */
-export function logConnectionErrors(redis: Redis, log: (message: string) => void): void {
+function logConnectionErrors(redis: Redis, log: (message: string) => void): void {
   let reported: string | null = null;
   redis.on('error', (error: Error) => {
     if (error.message !== reported) log(`redis: ${error.message}`);
@@ -291,10 +288,6 @@ export function logConnectionErrors(redis: Redis, log: (message: string) => void
   redis.on('ready', () => {
     reported = null;
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function messageOf(error: unknown): string {

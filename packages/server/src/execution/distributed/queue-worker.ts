@@ -9,6 +9,7 @@ import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
 import { QUEUE_NAMES, type QueueName, type TestJobData } from './queues.js';
 import { RowLoader, takeOverRow } from './rows.js';
+import { settleWithin } from './timing.js';
 
 export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
 
@@ -23,6 +24,7 @@ const LIVE = new Set(['pending', 'queued', 'running']);
 const REMEMBERED_CANCELS = 10_000;
 /** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
 const MAX_STALLED_COUNT = 10;
+const QUIT_TIMEOUT_MS = 2000;
 
 interface RunningJob {
   runId: string;
@@ -88,7 +90,8 @@ export class QueueWorker {
       clearTimeout(handBack);
     }
     await this.writer.drain();
-    await this.subscriber?.quit().catch(() => undefined);
+    if (this.subscriber?.status === 'ready') await settleWithin(this.subscriber.quit(), QUIT_TIMEOUT_MS);
+    this.subscriber?.disconnect();
   }
 
   private createWorker(name: QueueName): Worker<TestJobData, JobOutcome> {
