@@ -187,19 +187,32 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
     });
   });
 
-  test('jobs that went missing from Redis are queued again once the run stops moving', async () => {
+  describe('work nobody looks after is picked up by the workers\' sweep', () => {
     const env = isolatedEnv();
-    const api = await startDistributedApp({ worker: false }, env);
-    const { store, files } = api.runtime.services;
-    const sandbox = new SandboxPool({ size: 1, memoryLimitMb: 64 });
     const options = distributedOptionsFromEnv(REDIS_URL!, env);
-    const worker = new DistributedExecutor(store, options, { runner: new TestRunner(store, [new FunctionBlockExecutor(sandbox)], files, null), concurrency: 4 }, {
-      sweepIntervalMs: 100,
-      stallAfterMs: 300,
+    let api: TestApp;
+    let sandbox: SandboxPool;
+    let worker: DistributedExecutor;
+    let connection: Redis;
+    let queue: Queue;
+    before(async () => {
+      api = await startDistributedApp({ worker: false }, env);
+      const { store, files } = api.runtime.services;
+      sandbox = new SandboxPool({ size: 1, memoryLimitMb: 64 });
+      const runner = new TestRunner(store, [new FunctionBlockExecutor(sandbox)], files, null);
+      worker = new DistributedExecutor(store, options, { runner, concurrency: 4 }, { sweepIntervalMs: 100, stallAfterMs: 300 });
+      connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
+      queue = new Queue('tests', { connection, prefix: options.prefix });
     });
-    const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
-    const queue = new Queue('tests', { connection, prefix: options.prefix });
-    try {
+    after(async () => {
+      await worker.stop();
+      await sandbox.close();
+      await queue.close();
+      await connection.quit();
+      await api.close();
+    });
+
+    test('jobs that went missing from Redis are queued again once the run stops moving', async () => {
       const fixture = await createFunctionWorkflow(api, DOUBLE);
       await createTests(api, fixture, doubles(5));
       const run = await startRun(api, fixture.workflowId);
@@ -211,12 +224,17 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const done = await waitForRun(api, run.id);
       assert.equal(done.counts.outcome.passed, 5);
       assert.deepEqual((await allResults(api, run.id)).map((row) => row.verdict), ['passed', 'passed', 'passed', 'passed', 'passed']);
-    } finally {
-      await worker.stop();
-      await sandbox.close();
-      await queue.close();
-      await connection.quit();
-      await api.close();
-    }
+    });
+
+    test('a run whose API process stopped before paging it is paged by a worker', async () => {
+      const fixture = await createFunctionWorkflow(api, DOUBLE);
+      await createTests(api, fixture, doubles(5));
+      await api.runtime.services.executor.stop();
+      const run = await startRun(api, fixture.workflowId);
+      assert.equal(run.lifecycle.status, 'pending');
+
+      const done = await waitForRun(api, run.id);
+      assert.equal(done.counts.outcome.passed, 5);
+    });
   });
 });
