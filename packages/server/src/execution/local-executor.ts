@@ -3,7 +3,7 @@ import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { failRun, requeueResults, type ResultOutcome } from '../store/transitions/index.js';
 import type { Executor, ExecutorStats } from './executor.js';
-import type { TestJob, TestRunner } from './test-runner.js';
+import { infrastructureFailure, type TestJob, type TestRunner } from './test-runner.js';
 import { TransitionWriter } from './transition-writer.js';
 
 export interface LocalExecutorOptions {
@@ -208,7 +208,7 @@ export class LocalExecutor implements Executor {
         return await this.runner.run(job, signal);
       } catch (error) {
         if (signal.aborted) return null;
-        if (attempt >= maxAttempts) return infrastructureError(job, error, attempt);
+        if (attempt >= maxAttempts) return infrastructureFailure(job, error, attempt);
         await new Promise((resolve) => setTimeout(resolve, INFRASTRUCTURE_RETRY_DELAY_MS * attempt));
       }
     }
@@ -222,21 +222,4 @@ export class LocalExecutor implements Executor {
       .execute((trx) => failRun(trx, runId, `The run could not be executed: ${message}`, { message, error_code: 'run_failed' }, isoNow()))
       .catch(() => undefined);
   }
-}
-
-function infrastructureError(job: TestJob, error: unknown, attempts: number): ResultOutcome {
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    resultId: job.resultId,
-    testId: job.testId,
-    status: 'error',
-    verdict: null,
-    outputs: null,
-    routing: null,
-    warnings: [],
-    error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
-    assertionResult: null,
-    details: null,
-    durationMs: null,
-  };
 }

@@ -125,3 +125,21 @@ export class TestRunner {
     return snapshot;
   }
 }
+
+/** The outcome of a test that could not be executed for reasons other than its block (store, files), after retries. */
+export function infrastructureFailure(job: TestJob, error: unknown, attempts: number): ResultOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    resultId: job.resultId,
+    testId: job.testId,
+    status: 'error',
+    verdict: null,
+    outputs: null,
+    routing: null,
+    warnings: [],
+    error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
+    assertionResult: null,
+    details: null,
+    durationMs: null,
+  };
+}

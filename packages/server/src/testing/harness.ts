@@ -31,7 +31,8 @@ export interface TestApp {
 
 const TEST_KEY = 'vk_test_harness_key_0123456789';
 
-async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A new, empty database on the test PostgreSQL server (VERDICT_TEST_DATABASE_URL); `drop` removes it. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = process.env.VERDICT_TEST_DATABASE_URL!;
   const name = `verdict_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: adminUrl });

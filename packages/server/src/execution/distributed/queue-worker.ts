@@ -2,7 +2,7 @@ import { WaitingError, Worker, type Job, type RateLimiterOptions } from 'bullmq'
 import type { Redis } from 'ioredis';
 import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
-import type { TestJob, TestRunner } from '../test-runner.js';
+import { infrastructureFailure, type TestJob, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
@@ -180,21 +180,4 @@ function isLastAttempt(job: Job): boolean {
 export function rateLimiter(perSecond: number | null): RateLimiterOptions | undefined {
   if (perSecond === null) return undefined;
   return Number.isInteger(perSecond) ? { max: perSecond, duration: 1000 } : { max: 1, duration: Math.max(1, Math.round(1000 / perSecond)) };
-}
-
-function infrastructureFailure(job: TestJob, error: unknown, attempts: number): ResultOutcome {
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    resultId: job.resultId,
-    testId: job.testId,
-    status: 'error',
-    verdict: null,
-    outputs: null,
-    routing: null,
-    warnings: [],
-    error: { message: `The test could not be executed after ${attempts} attempts: ${message}`, error_code: 'execution_error', block_id: job.blockId },
-    assertionResult: null,
-    details: null,
-    durationMs: null,
-  };
 }

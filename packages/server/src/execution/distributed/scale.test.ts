@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { countsProblem, sleep } from '../../testing/fixtures.js';
+import { freshPostgresDatabase } from '../../testing/harness.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
@@ -71,7 +72,7 @@ async function withClient<T>(connectionString: string, work: (client: pg.Client)
 }
 
 describe('scale-out: one API process and two worker processes on PostgreSQL and Redis', { skip }, () => {
-  const database = `verdict_scale_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let baseUrl: string;
@@ -125,15 +126,13 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   const finished = (run: any) => ['completed', 'error', 'cancelled'].includes(run.lifecycle.status);
 
   before(async () => {
-    await withClient(DATABASE_URL!, (client) => client.query(`CREATE DATABASE ${database}`));
-    const url = new URL(DATABASE_URL!);
-    url.pathname = `/${database}`;
+    database = await freshPostgresDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'verdict-scale-'));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     env = {
       ...process.env,
-      VERDICT_DATABASE_URL: url.toString(),
+      VERDICT_DATABASE_URL: database.url,
       VERDICT_REDIS_URL: REDIS_URL,
       VERDICT_REDIS_PREFIX: `verdict-scale-${randomUUID()}`,
       VERDICT_API_KEY: API_KEY,
@@ -151,7 +150,7 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   after(async () => {
     for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await Promise.all(processes.map(({ child }) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
-    await withClient(DATABASE_URL!, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
