@@ -1,0 +1,27 @@
+// `verdict serve` for bench/cancel, with one observation added: when a run is aborted, report over
+// IPC when the executor's last in-flight test of it has settled. A running sandbox job settles only
+// once its worker thread has terminated, so this is the moment the last in-flight sandbox stopped.
+// Times are process.hrtime (CLOCK_MONOTONIC), comparable with the parent's.
+import { parseArgs } from 'node:util';
+import { configFromEnv, startServer } from '../../packages/server/dist/index.js';
+
+const POLL_MS = 1;
+
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-demo': { type: 'boolean' } }, allowPositionals: true });
+const server = await startServer(configFromEnv({ ...process.env, PORT: values.port, VERDICT_DATA_DIR: values['data-dir'] }, { seedDemo: false }));
+const executor = server.runtime.services.executor;
+
+const abortRun = executor.abortRun.bind(executor);
+executor.abortRun = (runId) => {
+  const abortedAt = process.hrtime.bigint();
+  const inFlightAtAbort = executor.stats().inFlight;
+  abortRun(runId);
+  const watch = setInterval(() => {
+    if (executor.stats().inFlight > 0) return;
+    clearInterval(watch);
+    process.send?.({ type: 'stopped', runId, inFlightAtAbort, abortedAt: String(abortedAt), idleAt: String(process.hrtime.bigint()) });
+  }, POLL_MS);
+};
+
+console.log(`Verdict is serving ${server.url} (observed for bench/cancel)`);
+process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));

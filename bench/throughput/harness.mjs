@@ -1,0 +1,203 @@
+// What bench/throughput, bench/api and bench/cancel share: the workload, seeding a store before the
+// server starts, starting `verdict serve` as a child process, an HTTP client, sampling, statistics.
+// Build first (`npx tsc -b`): everything here uses the compiled server.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { CreateWorkflowBlockRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
+import { configFromEnv, createRuntime } from '../../packages/server/dist/index.js';
+import { createBlock } from '../../packages/server/dist/services/graph.js';
+import { createTest } from '../../packages/server/dist/services/tests.js';
+import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
+
+export const API_KEY = 'vk_bench_0123456789abcdefghijklmnop';
+const CLI = new URL('../../packages/cli/dist/bin.js', import.meta.url).pathname;
+const TERMINAL = ['completed', 'error', 'cancelled'];
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A realistic small function block: the total of an invoice's five line items. */
+export const LINE_ITEM_TOTAL = `function transform(input) {
+  let total = 0;
+  for (const item of input.line_items) total += item.price * item.qty;
+  return { invoice: input.invoice, total: Math.round(total * 100) / 100 };
+}`;
+
+/** Invoice number n: its five line items and the total they must add up to. */
+export function invoice(n) {
+  const line_items = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${n}-${i}`, price: 9.99 + i, qty: 1 + ((n + i) % 4) }));
+  const total = Math.round(line_items.reduce((sum, item) => sum + item.price * item.qty, 0) * 100) / 100;
+  return { input: { invoice: `INV-${n}`, line_items }, total };
+}
+
+/** The test of invoice n: its input frozen on `input-json-0`, `equals` on the output's `total`. */
+export function lineItemTest(n) {
+  const { input, total } = invoice(n);
+  return {
+    source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: input } } },
+    assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: total } },
+  };
+}
+
+export function machineDescription() {
+  const cpus = os.cpus();
+  return `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown model'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+export async function temporaryDataDir(name) {
+  const dir = await mkdtemp(join(os.tmpdir(), `verdict-bench-${name}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Creates a workflow with one function block and `count` tests in the SQLite store of `dataDir`,
+ * before any server runs on it: the compiled services validate and write each test exactly as
+ * `POST /v1/workflows/tests` does, without paying for an HTTP request per test.
+ */
+export async function seedWorkflow(dataDir, { name, code, timeoutSeconds = 60, count, testFor }) {
+  const started = performance.now();
+  const runtime = await createRuntime(configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: API_KEY }, { worker: false, seedDemo: false }));
+  try {
+    const { services } = runtime;
+    const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
+    const workflow = await insertWorkflow(services.store.db, organizationId, { name, description: '' });
+    const block = await createBlock(
+      services,
+      organizationId,
+      CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'function', config: { language: 'javascript', code, output_schema: {}, timeout_seconds: timeoutSeconds } }),
+    );
+    for (let n = 0; n < count; n++) {
+      await createTest(services, organizationId, CreateWorkflowTestRequest.parse({ workflow_id: workflow.id, target: { type: 'block', block_id: block.id }, ...testFor(n) }));
+    }
+    return { workflowId: workflow.id, blockId: block.id, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+/**
+ * `verdict serve` on `dataDir` as a child process. `script` replaces the CLI (a module that starts
+ * the server itself, e.g. to report on its executor over IPC); `nodeArgs` go to node (--cpu-prof).
+ */
+export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env = {} } = {}) {
+  const port = await freePort();
+  const args = [...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, VERDICT_API_KEY: API_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const output = [];
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const deadline = Date.now() + 30_000;
+  while (!output.some((line) => line.includes('Verdict is serving'))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`verdict serve did not start:\n${output.join('\n')}`);
+    }
+    await sleep(20);
+  }
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    pid: child.pid,
+    baseUrl,
+    call: client(baseUrl),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const exited = once(child, 'exit');
+      if ((await Promise.race([exited.then(() => 'exited'), sleep(30_000)])) !== 'exited') child.kill('SIGKILL');
+    },
+  };
+}
+
+/** `call(method, path, body)`: the parsed answer; throws on any status of 300 or more. */
+export function client(baseUrl) {
+  return async function call(method, path, body) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
+export const isFinished = (run) => TERMINAL.includes(run.lifecycle.status);
+
+/** Polls `GET run` every `everyMs` until `done(run)`; returns that run. */
+export async function waitForRun(call, runId, { done = isFinished, everyMs = 10, timeoutMs = 900_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await call('GET', `/v1/workflows/tests/runs/${runId}`);
+    if (done(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.lifecycle.status} after ${timeoutMs} ms: ${JSON.stringify(run.counts)}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Samples the resident memory of a process from /proc every `everyMs`; `stop()` gives the peak seen and the kernel's high-water mark. */
+export function sampleMemory(pid, everyMs = 100) {
+  let peakRssKb = 0;
+  let hwmKb = 0;
+  const sample = async () => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    peakRssKb = Math.max(peakRssKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    hwmKb = Math.max(hwmKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+  };
+  void sample();
+  const timer = setInterval(() => void sample(), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return { peakRssMb: peakRssKb / 1024, hwmMb: hwmKb / 1024 };
+    },
+  };
+}
+
+/** Times `request()` every `everyMs` until `stop()`; gives the latencies in ms. */
+export function latencyPoller(request, everyMs) {
+  const latencies = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await request();
+      latencies.push(performance.now() - started);
+      await sleep(Math.max(0, everyMs - (performance.now() - started)));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+export function percentile(values, fraction) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+/** `p50 1.2 ms, p99 3.4 ms, max 5.6 ms (n = 100)` */
+export function latencySummary(values) {
+  if (values.length === 0) return 'no samples';
+  const ms = (value) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+  return `p50 ${ms(percentile(values, 0.5))}, p99 ${ms(percentile(values, 0.99))}, max ${ms(values.reduce((a, b) => Math.max(a, b), 0))} (n = ${values.length})`;
+}

