@@ -149,14 +149,24 @@ export async function waitForRun(call, runId, { done = isFinished, everyMs = 10,
   }
 }
 
+async function memoryStatusKb(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+}
+
+/** Resident memory of a process now, in MB. */
+export async function residentMb(pid) {
+  return (await memoryStatusKb(pid)).rssKb / 1024;
+}
+
 /** Samples the resident memory of a process from /proc every `everyMs`; `stop()` gives the peak seen and the kernel's high-water mark. */
 export function sampleMemory(pid, everyMs = 100) {
   let peakRssKb = 0;
   let hwmKb = 0;
   const sample = async () => {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    peakRssKb = Math.max(peakRssKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    hwmKb = Math.max(hwmKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    const { rssKb, hwmKb: kernelPeakKb } = await memoryStatusKb(pid);
+    peakRssKb = Math.max(peakRssKb, rssKb);
+    hwmKb = Math.max(hwmKb, kernelPeakKb);
   };
   void sample();
   const timer = setInterval(() => void sample(), everyMs);

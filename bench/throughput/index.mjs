@@ -2,8 +2,8 @@
 // Throughput of test runs on the embedded SQLite store, side by side with promptfoo on the same cases.
 // Build first (`npx tsc -b`), then: node bench/throughput/index.mjs [tests per run…]
 //   default sizes 2,000 and 20,000; BENCH_LARGE=1 adds 100,000.
-//   BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the server (node --cpu-prof) and
-//   prints where its self time goes.
+//   BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the server (node --cpu-prof, one
+//   profile per thread) and prints where its self time goes; BENCH_KEEP_PROFILES=1 keeps the files.
 // Each run is timed over HTTP from the POST that creates it to the GET that sees it completed
 // (polled every 10 ms), while a second poller times GET run every 50 ms and the server's resident
 // memory is sampled every 100 ms from /proc.
@@ -19,6 +19,7 @@ import {
   lineItemTest,
   machineDescription,
   percentile,
+  residentMb,
   sampleMemory,
   seedWorkflow,
   startVerdict,
@@ -37,18 +38,24 @@ const GOALS = { ratio: 10, ratioFloor: 3, largeRunRssMb: 300, getRunP99Ms: 50 };
 
 const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-async function timedRun(server, workflowId, expectedPassed) {
+/**
+ * One measured run. GET run is timed every 50 ms from before the POST: until the POST has answered
+ * it reads the previous run (same cost), so the time the server spends creating the run counts.
+ */
+async function timedRun(server, workflowId, expectedPassed, previousRunId) {
   const memory = sampleMemory(server.pid, 100);
+  let polledRunId = previousRunId;
+  const poller = latencyPoller(() => server.call('GET', `/v1/workflows/tests/runs/${polledRunId}`), 50);
   const started = performance.now();
   const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
   const createdMs = performance.now() - started;
-  const poller = latencyPoller(() => server.call('GET', `/v1/workflows/tests/runs/${id}`), 50);
+  polledRunId = id;
   const run = await waitForRun(server.call, id, { everyMs: 10 });
   const seconds = (performance.now() - started) / 1000;
   const getRunLatencies = await poller.stop();
   const { peakRssMb, hwmMb } = await memory.stop();
   if (run.lifecycle.status !== 'completed' || run.counts.outcome.passed !== expectedPassed) throw new Error(`run ${id} ended ${run.lifecycle.status}: ${JSON.stringify(run.counts)}`);
-  return { seconds, testsPerSecond: expectedPassed / seconds, createdMs, getRunLatencies, peakRssMb, hwmMb };
+  return { runId: id, seconds, testsPerSecond: expectedPassed / seconds, createdMs, getRunLatencies, peakRssMb, hwmMb };
 }
 
 /** A fresh store with the workload seeded, a fresh server, a warm-up run, then the measured runs. */
@@ -59,10 +66,12 @@ async function measureVerdict(size, profileDir) {
     const workload = await seedWorkflow(data.dir, { name: `bench ${size} line-item totals`, code: LINE_ITEM_TOTAL, count: size, testFor: lineItemTest });
     const server = await startVerdict(data.dir, { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
     try {
-      await timedRun(server, warmUp.workflowId, WARM_UP_TESTS);
+      const idleRssMb = await residentMb(server.pid);
+      const { id: warmUpRunId } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: warmUp.workflowId });
+      await waitForRun(server.call, warmUpRunId);
       const runs = [];
-      for (let repeat = 0; repeat < repeatsFor(size); repeat++) runs.push(await timedRun(server, workload.workflowId, size));
-      return { seedSeconds: workload.seconds, runs };
+      for (let repeat = 0; repeat < repeatsFor(size); repeat++) runs.push(await timedRun(server, workload.workflowId, size, runs.at(-1)?.runId ?? warmUpRunId));
+      return { seedSeconds: workload.seconds, idleRssMb, runs };
     } finally {
       await server.stop();
     }
@@ -72,7 +81,7 @@ async function measureVerdict(size, profileDir) {
 }
 
 /** Prints one size's figures; returns them for the goals. */
-function reportVerdict(size, { seedSeconds, runs }) {
+function reportVerdict(size, { seedSeconds, idleRssMb, runs }) {
   const median = percentile(runs.map((run) => run.seconds), 0.5);
   const summary = {
     testsPerSecond: size / median,
@@ -83,8 +92,8 @@ function reportVerdict(size, { seedSeconds, runs }) {
   const all = runs.length > 1 ? ` (median of ${runs.length}: ${runs.map((run) => run.seconds.toFixed(2)).join(', ')} s)` : '';
   console.log(`  ${format(size)} tests: ${median.toFixed(2)} s = ${format(summary.testsPerSecond)} tests/s${all}`);
   console.log(`    setup: ${format(size)} tests written in ${seedSeconds.toFixed(1)} s; POST run answered in ${format(percentile(runs.map((run) => run.createdMs), 0.5))} ms (its ${format(size)} result rows included)`);
-  console.log(`    server memory during the runs: peak RSS ${format(summary.peakRssMb)} MB (sampled every 100 ms), VmHWM ${format(summary.hwmMb)} MB`);
-  console.log(`    GET run while running (every 50 ms): ${latencySummary(summary.getRunLatencies)}`);
+  console.log(`    server memory: ${format(idleRssMb)} MB RSS once started; during the runs peak RSS ${format(summary.peakRssMb)} MB (sampled every 100 ms), VmHWM ${format(summary.hwmMb)} MB`);
+  console.log(`    GET run every 50 ms from the POST to completion: ${latencySummary(summary.getRunLatencies)}`);
   return summary;
 }
 
@@ -115,7 +124,7 @@ try {
     const profileDir = profileRoot ? join(profileRoot, String(size)) : null;
     results.set(size, reportVerdict(size, await measureVerdict(size, profileDir)));
     if (profileDir) {
-      console.log(`    CPU profile of the server (whole process life: setup, warm-up, runs; ${profileDir}):`);
+      console.log(`    CPU profile of the server process (its whole life: start, warm-up, runs; ${profileDir}):`);
       await printCpuProfiles(profileDir);
     }
   }
