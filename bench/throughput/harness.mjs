@@ -179,23 +179,31 @@ export function sampleMemory(pid, everyMs = 100) {
   };
 }
 
-/** Times `request()` every `everyMs` until `stop()`; gives the latencies in ms. */
+/**
+ * Sends `request()` every `everyMs` whether or not earlier ones have answered (open loop, so that
+ * a server stall shows in every request it delays, not in one), until `stop()`, which gives each
+ * answered request's send time and latency in ms, and the number that failed.
+ */
 export function latencyPoller(request, everyMs) {
-  const latencies = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await request();
-      latencies.push(performance.now() - started);
-      await sleep(Math.max(0, everyMs - (performance.now() - started)));
-    }
-  })();
+  const samples = [];
+  const outstanding = new Set();
+  let failures = 0;
+  const send = () => {
+    const sentAt = performance.now();
+    const answered = request().then(
+      () => samples.push({ sentAt, ms: performance.now() - sentAt }),
+      () => failures++,
+    );
+    outstanding.add(answered);
+    void answered.finally(() => outstanding.delete(answered));
+  };
+  send();
+  const timer = setInterval(send, everyMs);
   return {
     async stop() {
-      running = false;
-      await loop;
-      return latencies;
+      clearInterval(timer);
+      await Promise.all(outstanding);
+      return { samples, failures };
     },
   };
 }

@@ -5,8 +5,8 @@
 //   BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the server (node --cpu-prof, one
 //   profile per thread) and prints where its self time goes; BENCH_KEEP_PROFILES=1 keeps the files.
 // Each run is timed over HTTP from the POST that creates it to the GET that sees it completed
-// (polled every 10 ms), while a second poller times GET run every 50 ms and the server's resident
-// memory is sampled every 100 ms from /proc.
+// (polled every 10 ms); meanwhile GET run is also sent every 50 ms (open loop) and timed, and the
+// server's resident memory is sampled every 100 ms from /proc.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ const GOALS = { ratio: 10, ratioFloor: 3, largeRunRssMb: 300, getRunP99Ms: 50 };
 const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /**
- * One measured run. GET run is timed every 50 ms from before the POST: until the POST has answered
+ * One measured run. GET run is sent every 50 ms from before the POST: until the POST has answered
  * it reads the previous run (same cost), so the time the server spends creating the run counts.
  */
 async function timedRun(server, workflowId, expectedPassed, previousRunId) {
@@ -48,14 +48,17 @@ async function timedRun(server, workflowId, expectedPassed, previousRunId) {
   const poller = latencyPoller(() => server.call('GET', `/v1/workflows/tests/runs/${polledRunId}`), 50);
   const started = performance.now();
   const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
-  const createdMs = performance.now() - started;
+  const createdAt = performance.now();
   polledRunId = id;
   const run = await waitForRun(server.call, id, { everyMs: 10 });
   const seconds = (performance.now() - started) / 1000;
-  const getRunLatencies = await poller.stop();
+  const { samples, failures } = await poller.stop();
+  if (failures > 0) throw new Error(`${failures} GET run requests failed during run ${id}`);
+  const getRunLatencies = samples.map((sample) => sample.ms);
+  const getRunLatenciesAfterPost = samples.filter((sample) => sample.sentAt >= createdAt).map((sample) => sample.ms);
   const { peakRssMb, hwmMb } = await memory.stop();
   if (run.lifecycle.status !== 'completed' || run.counts.outcome.passed !== expectedPassed) throw new Error(`run ${id} ended ${run.lifecycle.status}: ${JSON.stringify(run.counts)}`);
-  return { runId: id, seconds, testsPerSecond: expectedPassed / seconds, createdMs, getRunLatencies, peakRssMb, hwmMb };
+  return { runId: id, seconds, testsPerSecond: expectedPassed / seconds, createdMs: createdAt - started, getRunLatencies, getRunLatenciesAfterPost, peakRssMb, hwmMb };
 }
 
 /** A fresh store with the workload seeded, a fresh server, a warm-up run, then the measured runs. */
@@ -88,12 +91,14 @@ function reportVerdict(size, { seedSeconds, idleRssMb, runs }) {
     peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
     hwmMb: Math.max(...runs.map((run) => run.hwmMb)),
     getRunLatencies: runs.flatMap((run) => run.getRunLatencies),
+    getRunLatenciesAfterPost: runs.flatMap((run) => run.getRunLatenciesAfterPost),
   };
   const all = runs.length > 1 ? ` (median of ${runs.length}: ${runs.map((run) => run.seconds.toFixed(2)).join(', ')} s)` : '';
   console.log(`  ${format(size)} tests: ${median.toFixed(2)} s = ${format(summary.testsPerSecond)} tests/s${all}`);
   console.log(`    setup: ${format(size)} tests written in ${seedSeconds.toFixed(1)} s; POST run answered in ${format(percentile(runs.map((run) => run.createdMs), 0.5))} ms (its ${format(size)} result rows included)`);
   console.log(`    server memory: ${format(idleRssMb)} MB RSS once started; during the runs peak RSS ${format(summary.peakRssMb)} MB (sampled every 100 ms), VmHWM ${format(summary.hwmMb)} MB`);
-  console.log(`    GET run every 50 ms from the POST to completion: ${latencySummary(summary.getRunLatencies)}`);
+  console.log(`    GET run sent every 50 ms from the POST to completion: ${latencySummary(summary.getRunLatencies)}`);
+  console.log(`      of those sent after the POST answered: ${latencySummary(summary.getRunLatenciesAfterPost)}`);
   return summary;
 }
 
@@ -107,8 +112,8 @@ function reportGoals(results, promptfoo) {
   }
   const large = results.get(100_000);
   if (large) {
-    const p99 = percentile(large.getRunLatencies, 0.99);
-    console.log(`  100,000-test run: peak RSS ${format(large.peakRssMb)} MB (goal < ${GOALS.largeRunRssMb} MB), GET run p99 ${p99.toFixed(1)} ms (goal < ${GOALS.getRunP99Ms} ms)`);
+    const p99 = (latencies) => `${percentile(latencies, 0.99).toFixed(1)} ms`;
+    console.log(`  100,000-test run: peak RSS ${format(large.peakRssMb)} MB (goal < ${GOALS.largeRunRssMb} MB); GET run p99 ${p99(large.getRunLatencies)} from the POST, ${p99(large.getRunLatenciesAfterPost)} once the POST answered (goal < ${GOALS.getRunP99Ms} ms)`);
   } else {
     console.log(`  100,000-test run (RSS < ${GOALS.largeRunRssMb} MB, GET run p99 < ${GOALS.getRunP99Ms} ms): not measured; run with BENCH_LARGE=1`);
   }
