@@ -115,9 +115,11 @@ export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env =
     call: client(baseUrl),
     async stop() {
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
       const exited = once(child, 'exit');
-      if ((await Promise.race([exited.then(() => 'exited'), sleep(30_000)])) !== 'exited') child.kill('SIGKILL');
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }
