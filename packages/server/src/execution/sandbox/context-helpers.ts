@@ -1,15 +1,17 @@
 /**
- * Scripts evaluated inside a job's context. Neither declares globals: each returns an object of
- * functions that close over built-ins captured before the user's code runs (the first one) or
- * that only read values, so user code that replaces `JSON.stringify` cannot change how its input
- * is parsed or its output checked. QuickJS compiles at roughly 10 µs per line, so the per-job
- * script is kept to what every job needs; the diagnosis script is compiled only after a failure.
+ * Scripts evaluated inside a realm. None declares globals (the realm's global object is frozen):
+ * each is an expression whose functions close over built-ins, which the frozen realm guarantees
+ * are the original ones. QuickJS compiles at roughly 10 µs per line, so the job helpers are kept to
+ * what every job needs; the diagnosis script is compiled only after a failure.
  */
 
+/** Script name of these helpers; their frames are dropped from the stacks shown to users. */
+export const HELPERS_SCRIPT_NAME = '<sandbox>';
+
 /**
- * Every job: `parse` the input, find `transform` (a function resolving the name at call time also
- * finds `const transform = …`, a global binding that is not a property of globalThis), and
- * `serialise` the output, throwing on anything JSON cannot represent instead of dropping it.
+ * Compiled once per realm. `callTransform(transform, inputJson)` parses the input and calls
+ * `transform` with it (`this` undefined); `serialise` throws on anything JSON cannot represent
+ * instead of dropping it.
  */
 export const JOB_HELPERS_SOURCE = String.raw`(() => {
   'use strict';
@@ -23,22 +25,48 @@ export const JOB_HELPERS_SOURCE = String.raw`(() => {
     return value;
   }
   return {
-    parse,
+    callTransform: (transform, inputJson) => transform(parse(inputJson)),
     serialise: (value) => stringify(value, rejectUnrepresentable),
-    findTransform: () => (typeof transform === 'function' ? transform : undefined),
   };
 })()`;
+
+const FACTORY_PREFIX = '(function () {';
+
+/**
+ * The user's code as the body of a function that returns its `transform`: compiled once per code
+ * version, called once per job (with globalThis as `this`, as a script's top level sees it), so
+ * top-level declarations are fresh locals every job and never globals. The prefix shares the
+ * first line with the user's code, so line numbers need no correction; columns on line 1 are
+ * shifted by `FACTORY_COLUMN_SHIFT`.
+ */
+export function factorySource(code: string): string {
+  return `${FACTORY_PREFIX}${code}\n;return typeof transform === 'function' ? transform : undefined;\n})`;
+}
+
+export const FACTORY_COLUMN_SHIFT = FACTORY_PREFIX.length;
+
+/**
+ * The user's code alone, compiled (not run) as a strict script before its factory: a syntax error
+ * is reported as the parser sees it, and code that would close the factory's body early (`}); …`)
+ * is a syntax error here instead of escaping to the global scope. Indented like the factory so
+ * that columns on line 1 are shifted the same way.
+ */
+export function syntaxCheckSource(code: string): string {
+  return ' '.repeat(FACTORY_COLUMN_SHIFT) + code;
+}
 
 /**
  * After a failure: `locateUnrepresentable(output)` names the first value JSON cannot represent
  * (`$.items[2].price is NaN`), or returns undefined when the problem is elsewhere (a cycle, a
- * throwing toJSON); `describeThrown(value)` turns any thrown value into `{name, message, stack}` JSON.
+ * throwing toJSON); `describeThrown(value)` turns any thrown value into `{name, message, stack,
+ * referencesObjects}` JSON, the last one true for a thrown object that is not an Error.
  */
 export const DIAGNOSIS_HELPERS_SOURCE = String.raw`(() => {
   'use strict';
   const stringify = JSON.stringify;
   const isArray = Array.isArray;
   const isFinite = Number.isFinite;
+  const isError = Error.isError;
 
   function unrepresentable(value) {
     switch (typeof value) {
@@ -73,13 +101,14 @@ export const DIAGNOSIS_HELPERS_SOURCE = String.raw`(() => {
   function describeThrown(thrown) {
     try {
       if (typeof thrown !== 'object' || thrown === null) {
-        return stringify({ name: '', message: String(thrown), stack: '' });
+        return stringify({ name: '', message: String(thrown), stack: '', referencesObjects: typeof thrown === 'function' });
       }
       const name = typeof thrown.name === 'string' ? thrown.name : '';
       const message = 'message' in thrown ? String(thrown.message) : String(stringify(thrown));
-      return stringify({ name, message, stack: typeof thrown.stack === 'string' ? thrown.stack : '' });
+      const stack = typeof thrown.stack === 'string' ? thrown.stack : '';
+      return stringify({ name, message, stack, referencesObjects: !isError(thrown) });
     } catch {
-      return stringify({ name: 'Error', message: 'a value that cannot be displayed was thrown', stack: '' });
+      return stringify({ name: 'Error', message: 'a value that cannot be displayed was thrown', stack: '', referencesObjects: true });
     }
   }
 

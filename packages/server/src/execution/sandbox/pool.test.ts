@@ -76,8 +76,10 @@ describe('SandboxPool', () => {
   });
 
   describe('isolation', () => {
+    // Each write to a built-in or the global object throws (they are frozen); the job goes on.
     const LEAKY = `
       var runs = (typeof runs === 'number' ? runs : 0) + 1;
+      function attempt(write) { try { write(); } catch {} }
       function transform() {
         const seen = {
           runs,
@@ -86,10 +88,10 @@ describe('SandboxPool', () => {
           objectLeak: ({}).polluted === undefined ? 'clean' : 'polluted',
           stringifyReplaced: JSON.stringify({ a: 1 }) === '{"a":1}' ? 'native' : 'replaced',
         };
-        globalThis.leaked = 'from an earlier job';
-        Array.prototype.injected = () => 'hijacked';
-        Object.prototype.polluted = true;
-        JSON.stringify = () => 'hijacked';
+        attempt(() => { globalThis.leaked = 'from an earlier job'; });
+        attempt(() => { Array.prototype.injected = () => 'hijacked'; });
+        attempt(() => { Object.prototype.polluted = true; });
+        attempt(() => { JSON.stringify = () => 'hijacked'; });
         runs += 100;
         return seen;
       }`;
@@ -168,6 +170,38 @@ describe('SandboxPool', () => {
         expectFailure(await pool.run(job(code)), 'invalid_output', message);
       });
     }
+  });
+
+  describe('frozen built-ins', () => {
+    test('a write to a built-in or the global object fails with a message that says why', async () => {
+      const writes = ['Array.prototype.sum = function () {};', 'globalThis.cache = {};', 'delete Math.max;', "Error.prototype.name = 'Mine';"];
+      for (const write of writes) {
+        const outcome = await pool.run(job(`function transform() {\n  ${write}\n}`));
+        expectFailure(outcome, 'error', /^TypeError: .+ \(line 2\)\. The sandbox's built-ins and global object are frozen; keep state in local variables\.$/);
+      }
+    });
+
+    test('an undeclared assignment says that the code runs in strict mode', async () => {
+      const outcome = await pool.run(job('function transform(input) {\n  total = input * 2;\n  return total;\n}', 4));
+      expectFailure(outcome, 'error', /^ReferenceError: 'total' is not defined \(line 2\)\. The code runs in strict mode: declare every variable with let, const or var\.$/);
+    });
+
+    test('code that overrides inherited built-in names on its own objects still works', async () => {
+      const code = `
+        class ParseError extends Error { constructor(message) { super(message); this.name = 'ParseError'; } }
+        function Point(x) { this.x = x; }
+        Point.prototype.toString = function () { return 'Point(' + this.x + ')'; };
+        function transform() {
+          const plain = {};
+          plain.toString = () => 'plain';
+          plain.constructor = 'mine';
+          const error = new TypeError();
+          error.message = 'changed';
+          return [String(new Point(1)), String(plain), plain.constructor, String(error), String(new ParseError('bad'))];
+        }`;
+      const outcome = await pool.run(job(code));
+      assert.deepEqual(outcome.ok && outcome.output, ['Point(1)', 'plain', 'mine', 'TypeError: changed', 'ParseError: bad']);
+    });
   });
 
   describe('limits', () => {

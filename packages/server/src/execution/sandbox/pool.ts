@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
 import type { ExecutionResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
@@ -16,7 +17,7 @@ const START_FAILURES_BEFORE_GIVING_UP = 3;
 
 /**
  * Runs user `transform(input)` code in QuickJS inside worker threads: one job per thread at a
- * time, each in a fresh runtime. Threads are started up front; a thread that is terminated (abort,
+ * time, each in a frozen realm that shows it nothing an earlier job left behind. Threads are started up front; a thread that is terminated (abort,
  * wall-clock backstop) or dies is replaced in the background. `run` never rejects.
  */
 export class SandboxPool {
@@ -87,7 +88,7 @@ export class SandboxPool {
   }
 
   #spawn(): void {
-    const worker = new SandboxWorker(this.#settings, {
+    const worker = new SandboxWorker(this.#settings, processCompiledQuickJs(), {
       ready: (ready) => {
         this.#failedStartsInARow = 0;
         this.#makeIdle(ready);

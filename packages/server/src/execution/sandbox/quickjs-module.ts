@@ -1,5 +1,5 @@
 import { newQuickJSWASMModule, newVariant, RELEASE_SYNC, type QuickJSWASMModule } from 'quickjs-emscripten';
-import type { WorkerSettings } from './types.js';
+import type { CompiledWasm, WorkerSettings } from './types.js';
 
 /** This build's lib has no WebAssembly types (they live in lib.dom); this is the one constructor used. */
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object };
@@ -19,11 +19,15 @@ function wasmMemoryBytes(memoryLimitMb: number): number {
   return Math.max(INITIAL_WASM_BYTES, (memoryLimitMb * 2 + 16) * MB);
 }
 
-/** One QuickJS module (RELEASE_SYNC) per worker thread, on its own capped memory. */
-export async function loadQuickJs(settings: WorkerSettings): Promise<QuickJSWASMModule> {
+/**
+ * One QuickJS module (RELEASE_SYNC) per worker thread, on its own capped memory. Given the
+ * process's compiled wasm (see `processCompiledQuickJs`), the thread instantiates it instead of
+ * compiling its own.
+ */
+export async function loadQuickJs(settings: WorkerSettings, compiled?: CompiledWasm): Promise<QuickJSWASMModule> {
   const wasmMemory = new WebAssembly.Memory({
     initial: INITIAL_WASM_BYTES / WASM_PAGE_BYTES,
     maximum: wasmMemoryBytes(settings.memoryLimitMb) / WASM_PAGE_BYTES,
   });
-  return newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory }));
+  return newQuickJSWASMModule(newVariant(RELEASE_SYNC, compiled ? { wasmMemory, wasmModule: compiled } : { wasmMemory }));
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { JobTicket } from './job-ticket.js';
-import type { JobRequest, WorkerReply, WorkerSettings } from './types.js';
+import type { CompiledWasm, JobRequest, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
@@ -30,9 +30,10 @@ export class SandboxWorker {
   #lastError: Error | undefined;
   running: JobTicket | undefined;
 
-  constructor(settings: WorkerSettings, events: SandboxWorkerEvents) {
+  constructor(settings: WorkerSettings, compiledQuickJs: CompiledWasm | undefined, events: SandboxWorkerEvents) {
     const entry = workerEntry();
-    this.#thread = new Worker(entry.script, { eval: entry.evaluate, workerData: settings, resourceLimits: threadLimits(settings) });
+    const workerData: WorkerStart = { settings, compiledQuickJs };
+    this.#thread = new Worker(entry.script, { eval: entry.evaluate, workerData, resourceLimits: threadLimits(settings) });
     this.#thread.on('message', (reply: WorkerReply) => {
       if (this.#retired) return;
       if (reply.type === 'ready') {
@@ -59,6 +60,7 @@ export class SandboxWorker {
     this.running = ticket;
     const request: JobRequest = {
       jobId: ticket.jobId,
+      codeKey: ticket.job.codeKey,
       code: ticket.job.code,
       inputJson: ticket.inputJson,
       timeoutMs: ticket.job.timeoutMs,

@@ -1,10 +1,9 @@
 /** One call of user code: `transform(input)` defined by `code`, with limits. */
 export interface SandboxJob {
   /**
-   * Identifies this version of `code`. Nothing is cached under it today: quickjs-emscripten 0.32
-   * exposes no way to run one compiled form in another context (no JS_EvalFunction / bytecode
-   * reader), and QuickJS bytecode is bound to the realm it was compiled in, while every job needs
-   * a fresh context. Compiling a typical transform costs ~30 µs of the ~0.4 ms a job takes.
+   * Identifies this version of `code` (e.g. its hash): each worker thread compiles a version once
+   * and keeps it under this key. A key whose code differs from what was compiled under it is
+   * compiled again, so a reused key costs time, never correctness.
    */
   codeKey: string;
   code: string;
@@ -36,15 +35,26 @@ export interface SandboxPoolOptions {
   maxStackKb?: number;
 }
 
-/** Limits every worker thread of a pool is started with (its `workerData`). */
+/** Limits every worker thread of a pool is started with. */
 export interface WorkerSettings {
   memoryLimitMb: number;
   maxStackKb: number;
 }
 
+/** A compiled `WebAssembly.Module` (this build's lib has no WebAssembly types). */
+export type CompiledWasm = object;
+
+/** A worker thread's `workerData`. */
+export interface WorkerStart {
+  settings: WorkerSettings;
+  /** The QuickJS wasm the process compiled, when it is ready; otherwise the thread compiles its own. */
+  compiledQuickJs: CompiledWasm | undefined;
+}
+
 /** Main thread → worker: one message per job. */
 export interface JobRequest {
   jobId: number;
+  codeKey: string;
   code: string;
   inputJson: string;
   timeoutMs: number;

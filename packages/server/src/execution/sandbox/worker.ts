@@ -1,47 +1,48 @@
 /**
  * Worker thread entry: loads QuickJS once, then answers one `JobRequest` at a time with one
- * `WorkerReply`. Each job runs in its own fresh runtime+context, opened right after the previous
- * answer so that the next job does not wait for it.
+ * `WorkerReply`. Jobs run in a frozen realm that serves many of them; when a job leaves the realm
+ * spent, its replacement is built right after the answer, so that the next job does not wait for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FreshSandbox } from './fresh-sandbox.js';
+import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
-import type { ExecutionResult, JobRequest, WorkerReply, WorkerSettings } from './types.js';
+import type { ExecutionResult, JobRequest, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
 const port = parentPort;
-const settings = workerData as WorkerSettings;
-const quickJs = await loadQuickJs(settings);
-let warmSandbox: FreshSandbox | undefined = new FreshSandbox(quickJs, settings);
+const { settings, compiledQuickJs } = workerData as WorkerStart;
+const quickJs = await loadQuickJs(settings, compiledQuickJs);
+let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
 
 port.on('message', (request: JobRequest) => {
   const { result, fatal } = runJob(request);
   const reply: WorkerReply = { type: 'result', jobId: request.jobId, result, fatal };
   port.postMessage(reply);
-  if (!fatal) warmUp();
+  if (!fatal) replaceIfSpent();
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);
 
-/** After a fatal reply the pool terminates this thread; a failed warm-up is retried by the next job. */
-function warmUp(): void {
+/**
+ * After a fatal reply the pool terminates this thread. A failed dispose ends the thread (the pool
+ * replaces it); a failed build is retried by the next job.
+ */
+function replaceIfSpent(): void {
+  if (realm && !realm.spent) return;
+  realm?.dispose();
   try {
-    warmSandbox = new FreshSandbox(quickJs, settings);
+    realm = new FrozenRealm(quickJs, settings);
   } catch {
-    warmSandbox = undefined;
+    realm = undefined;
   }
 }
 
 /** `fatal`: QuickJS failed at the host level (wasm abort, native stack); this module is done. */
 function runJob(request: JobRequest): { result: ExecutionResult; fatal: boolean } {
-  let result: ExecutionResult | undefined;
   try {
-    const sandbox = warmSandbox ?? new FreshSandbox(quickJs, settings);
-    warmSandbox = undefined;
-    result = sandbox.execute(request);
-    sandbox.dispose();
-    return { result, fatal: false };
+    realm ??= new FrozenRealm(quickJs, settings);
+    return { result: realm.execute(request), fatal: false };
   } catch (hostError) {
-    return { result: result ?? crashResult(hostError), fatal: true };
+    return { result: crashResult(hostError), fatal: true };
   }
 }
 

@@ -1,0 +1,115 @@
+/**
+ * Evaluated once in each new context, before any user code: turns it into a frozen realm (like
+ * SES lockdown) so that one context can serve many jobs. After it, no built-in object reachable
+ * from user code can be changed, nothing can be added to or removed from globalThis, and nothing
+ * can schedule work that outlives a job except promise jobs, which the realm checks for after
+ * every job. User code keeps its own state in the locals of its factory (see `factorySource`).
+ */
+export const HARDEN_REALM_SOURCE = String.raw`(() => {
+  'use strict';
+  const { defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn } = Object;
+  const { ownKeys } = Reflect;
+
+  // A finalizer or weak target of one job could be observed during a later one.
+  delete globalThis.WeakRef;
+  delete globalThis.FinalizationRegistry;
+
+  /**
+   * Intrinsics that no global name reaches; walking their prototypes and properties also reaches
+   * %AsyncFunction%, %GeneratorFunction%, %AsyncGeneratorFunction%, %GeneratorPrototype%,
+   * %AsyncGeneratorPrototype%, %AsyncIteratorPrototype% and %IteratorPrototype%.
+   */
+  function hiddenIntrinsics() {
+    function* generator() {}
+    async function* asyncGenerator() {}
+    const strictArguments = (function () { return arguments; })();
+    return [
+      async function () {},
+      async () => {},
+      generator,
+      asyncGenerator,
+      generator(),
+      asyncGenerator(),
+      [][Symbol.iterator](),
+      new Map()[Symbol.iterator](),
+      new Set()[Symbol.iterator](),
+      ''[Symbol.iterator](),
+      /x/[Symbol.matchAll](''),
+      Iterator.from({ next() { return { done: true }; } }),
+      [].values().map((value) => value),
+      getPrototypeOf(Int8Array),
+      getOwnPropertyDescriptor(strictArguments, 'callee').get,
+      Promise.resolve(),
+    ];
+  }
+
+  /**
+   * Freezing a prototype makes assignment to an inherited name throw on every object below it
+   * (the "override mistake"), which breaks ordinary code such as error.name = 'ParseError' or
+   * Point.prototype.toString = …. These properties become accessors whose setter defines an own
+   * property on the object assigned to, and refuses only when that object is the built-in itself.
+   */
+  function overridable(prototype, key) {
+    const { value, enumerable } = getOwnPropertyDescriptor(prototype, key);
+    const accessors = {
+      get() {
+        return value;
+      },
+      set(replacement) {
+        if (this === prototype) {
+          throw new TypeError("Cannot assign to read only property '" + String(key) + "' of a built-in prototype");
+        }
+        if (hasOwn(this, key)) this[key] = replacement;
+        else defineProperty(this, key, { value: replacement, writable: true, enumerable: true, configurable: true });
+      },
+    };
+    defineProperty(prototype, key, { get: accessors.get, set: accessors.set, enumerable, configurable: false });
+  }
+
+  function tameOverrideMistake() {
+    const errorPrototypes = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, InternalError, AggregateError]
+      .map((constructor) => constructor.prototype);
+    const overridden = [
+      [Object.prototype, ['constructor', 'toString', 'toLocaleString', 'valueOf']],
+      [Function.prototype, ['constructor', 'toString']],
+      ...errorPrototypes.map((prototype) => [prototype, ['constructor', 'name', 'message']]),
+      [Error.prototype, ['toString']],
+    ];
+    for (const [prototype, keys] of overridden) {
+      for (const key of keys) overridable(prototype, key);
+    }
+  }
+
+  /** QuickJS interprets this walk over ~540 objects, which is most of the cost of a new realm. */
+  function deepFreeze(roots) {
+    const seen = new Set();
+    const pending = roots.slice();
+    const reach = (value) => {
+      if (typeof value === 'object' ? value !== null : typeof value === 'function') pending.push(value);
+    };
+    while (pending.length > 0) {
+      const object = pending.pop();
+      if (seen.has(object)) continue;
+      seen.add(object);
+      freeze(object);
+      reach(getPrototypeOf(object));
+      const keys = ownKeys(object);
+      const isFunction = typeof object === 'function';
+      for (let index = 0; index < keys.length; index++) {
+        const key = keys[index];
+        // A function's length and name are primitives; skipping them halves the walk.
+        if (isFunction && (key === 'length' || key === 'name')) continue;
+        const descriptor = getOwnPropertyDescriptor(object, key);
+        if ('value' in descriptor) {
+          reach(descriptor.value);
+        } else {
+          reach(descriptor.get);
+          reach(descriptor.set);
+        }
+      }
+    }
+  }
+
+  tameOverrideMistake();
+  deepFreeze([globalThis, ...hiddenIntrinsics()]);
+})()`;
