@@ -119,7 +119,6 @@ export class FrozenRealm {
     this.#timeoutMs = timeoutMs;
     this.#deadline = performance.now() + timeoutMs;
     this.#interrupted = false;
-    if (this.#memoryLimitLifted) this.#restoreMemoryLimit();
   }
 
   #run(request: JobRequest): ExecutionResult {
@@ -138,19 +137,21 @@ export class FrozenRealm {
     return this.#outputResult(json.value);
   }
 
-  /** Promise jobs the job left behind get one more slice; the realm is spent if any still remain. */
+  /**
+   * Promise jobs the job left behind get one more slice, under the job's memory limit again; the
+   * realm is spent if any still remain. The heap is read every few jobs, and after any job whose
+   * failure was read without a memory limit.
+   */
   #retireIfNeeded(): void {
+    const limitWasLifted = this.#memoryLimitLifted;
+    if (limitWasLifted) this.#restoreMemoryLimit();
     this.#jobsRun++;
     this.#runPromiseJobs();
     this.#spent ||=
       this.#interrupted ||
       this.#runtime.hasPendingJob() ||
       this.#jobsRun >= JOBS_PER_REALM ||
-      (this.#heapCheckDue() && this.#heapBytes() > this.#memoryLimitBytes() * HEAP_SHARE_BEFORE_RENEWAL);
-  }
-
-  #heapCheckDue(): boolean {
-    return this.#memoryLimitLifted || this.#jobsRun % JOBS_BETWEEN_HEAP_CHECKS === 0;
+      ((limitWasLifted || this.#jobsRun % JOBS_BETWEEN_HEAP_CHECKS === 0) && this.#heapBytes() > this.#memoryLimitBytes() * HEAP_SHARE_BEFORE_RENEWAL);
   }
 
   #heapBytes(): number {

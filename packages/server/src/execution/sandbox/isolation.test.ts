@@ -146,6 +146,10 @@ const ATTACKS: Array<{ name: string; code: string; throws: string | null }> = [
   { name: 'replace Error.prototype.name', code: "Error.prototype.name = 'Hijacked'", throws: 'TypeError' },
   { name: 'replace Date.prototype.getTime', code: 'Date.prototype.getTime = () => 1', throws: 'TypeError' },
   { name: 'replace String.prototype.toUpperCase', code: "String.prototype.toUpperCase = () => 'hijacked'", throws: 'TypeError' },
+  // Built-in prototypes are ordinary objects: none has an internal slot that a method could change.
+  { name: 'set the time value of Date.prototype', code: 'Date.prototype.setTime(5)', throws: 'TypeError' },
+  { name: 'recompile RegExp.prototype', code: "RegExp.prototype.compile('leaked')", throws: 'TypeError' },
+  { name: 'use Map.prototype as a map', code: "Map.prototype.set.call(Map.prototype, 'leaked', 1)", throws: 'TypeError' },
   { name: 'create a WeakRef', code: 'new WeakRef({})', throws: 'ReferenceError' },
   { name: 'create a FinalizationRegistry', code: 'new FinalizationRegistry(() => {})', throws: 'ReferenceError' },
 ];
@@ -219,6 +223,14 @@ describe('isolation between jobs on one thread (frozen realm)', () => {
     assert.ok(cleanProbe.fingerprint.length > 1000, `fingerprint covers the realm (${cleanProbe.fingerprint.length} lines)`);
     assert.deepEqual(cleanProbe.fingerprint.filter((line) => line.endsWith('extensible=true')), []);
     assert.deepEqual(cleanProbe.fingerprint.filter((line) => / writable.* value$/.test(line)), []);
+  });
+
+  test('a busy, endless promise chain left behind takes none of the next job\'s time', async () => {
+    const leaveChain = 'function transform() { (function again() { const end = Date.now() + 2; while (Date.now() < end) {} Promise.resolve().then(again); })(); return "a"; }';
+    assert.equal(outputOf(await pool.run({ codeKey: 'chain', code: leaveChain, input: null, timeoutMs: 2000 })), 'a');
+    // Sharing the realm with the chain, these 200 awaits would wait for ~200 of its 2 ms jobs.
+    const awaitMany = 'async function transform() { for (let i = 0; i < 200; i++) await null; return "b"; }';
+    assert.equal(outputOf(await pool.run({ codeKey: 'await-many', code: awaitMany, input: null, timeoutMs: 300 })), 'b');
   });
 
   for (const { name, throws } of ATTACKS) {
