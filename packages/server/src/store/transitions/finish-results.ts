@@ -2,7 +2,7 @@ import type { ErrorDetails, Verdict } from '@verdict/core';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { toJson } from '../database.js';
 import type { Database } from '../schema.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, lockLiveRun, type CountDeltas } from './shared.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
 
 export interface ResultOutcome {
   resultId: string;
@@ -54,7 +54,7 @@ async function recordRows(trx: Transaction<Database>, runId: string, outcomes: R
       duration_ms: perRow(outcomes, id, (o) => o.durationMs, 'integer'),
       completed_at: now,
     } as never)
-    .where('run_id', '=', runId)
+    .where(ofRun(runId))
     .where('status', '=', 'running')
     .where('id', 'in', outcomes.map(id))
     .returning('id')

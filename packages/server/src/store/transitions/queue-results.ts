@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import { applyCountDeltas, lockLiveRun } from './shared.js';
+import { applyCountDeltas, lockLiveRun, ofRun } from './shared.js';
 
 /**
  * pending → queued for rows handed to the executor. Returns the ids that moved (none when the
@@ -13,7 +13,7 @@ export async function queueResults(trx: Transaction<Database>, runId: string, re
   const moved = await trx
     .updateTable('test_results')
     .set({ status: 'queued' })
-    .where('run_id', '=', runId)
+    .where(ofRun(runId))
     .where('id', 'in', resultIds)
     .where('status', '=', 'pending')
     .returning('id')

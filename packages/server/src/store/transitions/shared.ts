@@ -31,6 +31,15 @@ export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: str
     .executeTakeFirst();
 }
 
+/**
+ * `run_id = ?` for updates of rows named by id. Written as an expression so the planner looks the
+ * rows up by primary key: SQLite otherwise walks the run's (run_id, status) index over every row
+ * in that status — all pending rows of a 100,000-test run for each batch queued.
+ */
+export function ofRun(runId: string) {
+  return sql<boolean>`run_id || '' = ${runId}`;
+}
+
 export async function applyCountDeltas(trx: Db, runId: string, deltas: CountDeltas): Promise<void> {
   const entries = Object.entries(deltas).filter(([, amount]) => amount !== 0);
   if (entries.length === 0) return;
