@@ -13,12 +13,12 @@ import {
 import type { Transaction } from 'kysely';
 import type { Executor } from '../execution/executor.js';
 import { ApiError, conflict, notFound } from '../http/errors.js';
-import type { Store } from '../store/database.js';
+import type { Dialect, Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { findBlockRow } from '../store/graph.js';
 import { findRunRow, runFromRow } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
-import { cancelRun, insertPendingResults, insertRun, type NewResult } from '../store/transitions/index.js';
+import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
@@ -52,7 +52,7 @@ export class TestRunService {
     const now = isoNow();
     const run = await db.transaction().execute(async (trx) => {
       const snapshot = await snapshotDraft(trx, organizationId, workflowId);
-      const total = await insertResultsForScope(trx, { organizationId, workflowId, runId, snapshot, scope, now });
+      const total = await insertResultsForScope(trx, this.store.dialect, { organizationId, workflowId, runId, snapshot, scope, now });
       if (total === 0) throw noTestsInScope(workflowId, scope);
       const runRow = {
         id: runId,
@@ -149,15 +149,22 @@ interface ScopeInsert {
 }
 
 /** Copies each selected test (source and assertion as they are now) into a pending row, page by page. */
-async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeInsert): Promise<number> {
+async function insertResultsForScope(trx: Transaction<Database>, dialect: Dialect, insert: ScopeInsert): Promise<number> {
   const blocks = new Map(insert.snapshot.blocks.map((block) => [block.id, block]));
   const blockFingerprints = new Map<string, string>();
+  const run: PendingRowsOfRun = {
+    organizationId: insert.organizationId,
+    runId: insert.runId,
+    workflowId: insert.workflowId,
+    draftFingerprint: insert.snapshot.draftFingerprint,
+    createdAt: insert.now,
+  };
   let position = 0;
   let afterId = '';
   for (;;) {
     let query = trx
       .selectFrom('tests')
-      .select(['id', 'block_id', 'source', 'assertion'])
+      .select(['id', 'block_id', 'source'])
       .where('organization_id', '=', insert.organizationId)
       .where('workflow_id', '=', insert.workflowId)
       .where('id', '>', afterId);
@@ -165,7 +172,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
     if (insert.scope.testId) query = query.where('id', '=', insert.scope.testId);
     const tests = await query.orderBy('id').limit(TESTS_PER_PAGE).execute();
     if (tests.length === 0) break;
-    const rows: NewResult[] = tests.map((test) => {
+    const rows = tests.map((test): PendingRow => {
       const block = blocks.get(test.block_id);
       const blockFingerprint = blockFingerprints.get(test.block_id) ?? (block ? blockConfigFingerprint(block) : '');
       blockFingerprints.set(test.block_id, blockFingerprint);
@@ -174,39 +181,20 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
       const handleFingerprint = handleInputsFingerprint(inputs);
       return {
         id: newId('testResult'),
-        organization_id: insert.organizationId,
-        run_id: insert.runId,
         position: position++,
-        test_id: test.id,
-        workflow_id: insert.workflowId,
-        block_id: test.block_id,
-        block_type: block?.type ?? 'unknown',
-        status: 'pending',
-        verdict: null,
-        attempts: 0,
-        source: test.source,
-        assertion: test.assertion,
-        outputs: null,
-        routing: null,
-        warnings: null,
-        error: null,
-        assertion_result: null,
-        execution_details: null,
-        handle_inputs_fingerprint: handleFingerprint,
-        block_config_fingerprint: blockFingerprint,
-        workflow_draft_fingerprint: insert.snapshot.draftFingerprint,
-        execution_fingerprint: executionFingerprint({
+        testId: test.id,
+        blockId: test.block_id,
+        blockType: block?.type ?? 'unknown',
+        handleInputsFingerprint: handleFingerprint,
+        blockConfigFingerprint: blockFingerprint,
+        executionFingerprint: executionFingerprint({
           handle_inputs_fingerprint: handleFingerprint,
           block_config_fingerprint: blockFingerprint,
           workflow_draft_fingerprint: insert.snapshot.draftFingerprint,
         }),
-        duration_ms: null,
-        created_at: insert.now,
-        started_at: null,
-        completed_at: null,
       };
     });
-    await insertPendingResults(trx, rows);
+    await insertPendingResults(trx, dialect, run, rows);
     afterId = tests[tests.length - 1]?.id ?? afterId;
   }
   return position;

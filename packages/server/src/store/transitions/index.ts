@@ -5,4 +5,4 @@ export { finishResults, type ResultOutcome } from './finish-results.js';
 export { cancelRun, type CancelOutcome } from './cancel-run.js';
 export { failRun } from './fail-run.js';
 export { requeueResults } from './requeue-results.js';
-export { insertRun, insertPendingResults, type NewRun, type NewResult } from './insert-run.js';
+export { insertRun, insertPendingResults, type NewRun, type PendingRow, type PendingRowsOfRun } from './insert-run.js';
