@@ -90,9 +90,15 @@ async function freePort() {
  * `verdict serve` on `dataDir` as a child process. `script` replaces the CLI (a module that starts
  * the server itself, e.g. to report on its executor over IPC); `nodeArgs` go to node (--cpu-prof).
  */
+/** The Node flags of the CLI's `#!/usr/bin/env -S node …` line: the server runs as `npx verdict serve` would. */
+async function nodeFlagsOf(script) {
+  const [firstLine] = (await readFile(script, 'utf8')).split('\n', 1);
+  return firstLine.split(/\s+/).slice(3);
+}
+
 export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env = {} } = {}) {
   const port = await freePort();
-  const args = [...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
+  const args = [...(await nodeFlagsOf(CLI)), ...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, VERDICT_API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
