@@ -80,6 +80,9 @@ export async function listEdges(
   let base = db.selectFrom('edges').selectAll().where('organization_id', '=', organizationId).where('workflow_id', '=', filter.workflowId);
   if (filter.sourceBlock) base = base.where('source_block', '=', filter.sourceBlock);
   if (filter.targetBlock) base = base.where('target_block', '=', filter.targetBlock);
-  const page = await keysetPage(base, sql.ref('created_at'), sql.ref('id'), request, async (id) => (await findEdgeRow(db, organizationId, id))?.created_at);
+  const page = await keysetPage(base, sql.ref('created_at'), sql.ref('id'), request, async (id) => {
+    const cursor = await findEdgeRow(db, organizationId, id);
+    return cursor?.workflow_id === filter.workflowId ? cursor.created_at : undefined;
+  });
   return { data: page.data.map(edgeFromRow), list_metadata: page.list_metadata };
 }
