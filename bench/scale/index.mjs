@@ -22,7 +22,7 @@ const TESTS = Number(process.argv[2] ?? 3000);
 const WARM_UP_TESTS = 200;
 const CANCEL_ROUNDS = 10;
 const API_KEY = 'vk_bench_scale_0123456789abcdef';
-const CLI = new URL('../../packages/cli/dist/bin.js', import.meta.url).pathname;
+const CLI = new URL('../../packages/cli/bin/verdict.js', import.meta.url).pathname;
 
 // A realistic small function block: a line-item total, checked against its expected value.
 const LINE_ITEM_TOTAL = `function transform(input) {

@@ -14,7 +14,7 @@ import { createTest } from '../../packages/server/dist/services/tests.js';
 import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 
 export const API_KEY = 'vk_bench_0123456789abcdefghijklmnop';
-const CLI = new URL('../../packages/cli/dist/bin.js', import.meta.url).pathname;
+const CLI = new URL('../../packages/cli/bin/verdict.js', import.meta.url).pathname;
 const TERMINAL = ['completed', 'error', 'cancelled'];
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,7 +90,7 @@ async function freePort() {
  * `verdict serve` on `dataDir` as a child process. `script` replaces the CLI (a module that starts
  * the server itself, e.g. to report on its executor over IPC); `nodeArgs` go to node (--cpu-prof).
  */
-/** The Node flags of the CLI's `#!/usr/bin/env -S node …` line: the server runs as `npx verdict serve` would. */
+/** The Node flags of the `verdict` command's `#!/usr/bin/env -S node …` line: the server runs as `npx verdict serve` would. */
 async function nodeFlagsOf(script) {
   const [firstLine] = (await readFile(script, 'utf8')).split('\n', 1);
   return firstLine.split(/\s+/).slice(3);

@@ -14,7 +14,7 @@ import { freshPostgresDatabase } from '../../testing/harness.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
-const CLI = fileURLToPath(new URL('../../../../cli/dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../../cli/bin/verdict.js', import.meta.url));
 const skip =
   REDIS_URL && DATABASE_URL
     ? false
