@@ -15,6 +15,8 @@ import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 
 export const API_KEY = 'vk_bench_0123456789abcdefghijklmnop';
 const CLI = new URL('../../packages/cli/bin/verdict.js', import.meta.url).pathname;
+/** The Node flags of the `verdict` command's `#!/usr/bin/env -S node …` line: the server runs as `npx verdict serve` would. */
+const CLI_NODE_FLAGS = (await readFile(CLI, 'utf8')).split('\n', 1)[0].split(/\s+/).slice(3);
 const TERMINAL = ['completed', 'error', 'cancelled'];
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,15 +92,9 @@ async function freePort() {
  * `verdict serve` on `dataDir` as a child process. `script` replaces the CLI (a module that starts
  * the server itself, e.g. to report on its executor over IPC); `nodeArgs` go to node (--cpu-prof).
  */
-/** The Node flags of the `verdict` command's `#!/usr/bin/env -S node …` line: the server runs as `npx verdict serve` would. */
-async function nodeFlagsOf(script) {
-  const [firstLine] = (await readFile(script, 'utf8')).split('\n', 1);
-  return firstLine.split(/\s+/).slice(3);
-}
-
 export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env = {} } = {}) {
   const port = await freePort();
-  const args = [...(await nodeFlagsOf(CLI)), ...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
+  const args = [...CLI_NODE_FLAGS, ...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, VERDICT_API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
