@@ -40,7 +40,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     apiKey: env.VERDICT_API_KEY || null,
     worker: true,
     seedDemo: true,
-    concurrency: intFrom(env.VERDICT_CONCURRENCY, Math.max(8, sandboxThreads * 4)),
+    concurrency: intFrom(env.VERDICT_CONCURRENCY, Math.max(32, sandboxThreads * 16)),
     sandboxThreads,
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),

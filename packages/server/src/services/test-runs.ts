@@ -13,7 +13,7 @@ import {
 import type { Transaction } from 'kysely';
 import type { Executor } from '../execution/executor.js';
 import { ApiError, conflict, notFound } from '../http/errors.js';
-import type { Dialect, Store } from '../store/database.js';
+import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { findBlockRow } from '../store/graph.js';
 import { findRunRow, runFromRow } from '../store/runs.js';
@@ -52,7 +52,7 @@ export class TestRunService {
     const now = isoNow();
     const run = await db.transaction().execute(async (trx) => {
       const snapshot = await snapshotDraft(trx, organizationId, workflowId);
-      const total = await insertResultsForScope(trx, this.store.dialect, { organizationId, workflowId, runId, snapshot, scope, now });
+      const total = await insertResultsForScope(trx, { organizationId, workflowId, runId, snapshot, scope, now });
       if (total === 0) throw noTestsInScope(workflowId, scope);
       const runRow = {
         id: runId,
@@ -149,7 +149,7 @@ interface ScopeInsert {
 }
 
 /** Copies each selected test (source and assertion as they are now) into a pending row, page by page. */
-async function insertResultsForScope(trx: Transaction<Database>, dialect: Dialect, insert: ScopeInsert): Promise<number> {
+async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeInsert): Promise<number> {
   const blocks = new Map(insert.snapshot.blocks.map((block) => [block.id, block]));
   const blockFingerprints = new Map<string, string>();
   const run: PendingRowsOfRun = {
@@ -194,7 +194,7 @@ async function insertResultsForScope(trx: Transaction<Database>, dialect: Dialec
         }),
       };
     });
-    await insertPendingResults(trx, dialect, run, rows);
+    await insertPendingResults(trx, run, rows);
     afterId = tests[tests.length - 1]?.id ?? afterId;
   }
   return position;

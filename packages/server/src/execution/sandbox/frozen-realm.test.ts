@@ -9,9 +9,8 @@ import type { ExecutionResult, WorkerSettings } from './types.js';
 const SETTINGS: WorkerSettings = { memoryLimitMb: 16, maxStackKb: 256 };
 const PASS_THROUGH = 'function transform(input) { return input; }';
 
-let nextJobId = 1;
 function execute(realm: FrozenRealm, code: string, input: unknown = null, options: { codeKey?: string; timeoutMs?: number } = {}): ExecutionResult {
-  return realm.execute({ jobId: nextJobId++, codeKey: options.codeKey ?? code, code, inputJson: JSON.stringify(input), timeoutMs: options.timeoutMs ?? 1000 });
+  return realm.execute({ codeKey: options.codeKey ?? code, code, inputJson: JSON.stringify(input), timeoutMs: options.timeoutMs ?? 1000 });
 }
 
 function outputOf(result: ExecutionResult): unknown {

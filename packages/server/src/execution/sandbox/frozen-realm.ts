@@ -10,7 +10,7 @@ import {
 } from './context-helpers.js';
 import { HARDEN_REALM_SOURCE } from './realm-hardening.js';
 import { describeUserError, memoryProblem, parseThrownValue, UNREADABLE_THROWN_VALUE, type ThrownValue, type UserScript } from './thrown-value.js';
-import type { ExecutionResult, JobRequest, WorkerSettings } from './types.js';
+import type { ExecutionResult, JobCall, WorkerSettings } from './types.js';
 
 const MB = 1024 * 1024;
 const USER_SCRIPT: UserScript = { name: 'transform.js', firstLineColumnShift: FACTORY_COLUMN_SHIFT, helpersName: HELPERS_SCRIPT_NAME };
@@ -96,7 +96,7 @@ export class FrozenRealm {
     return this.#spent;
   }
 
-  execute(request: JobRequest): ExecutionResult {
+  execute(request: JobCall): ExecutionResult {
     this.#begin(request.timeoutMs);
     try {
       const result = this.#run(request);
@@ -121,7 +121,7 @@ export class FrozenRealm {
     this.#interrupted = false;
   }
 
-  #run(request: JobRequest): ExecutionResult {
+  #run(request: JobCall): ExecutionResult {
     const factory = this.#factoryFor(request);
     if ('thrown' in factory) return this.#errorResult(factory.thrown);
     const transform = this.#attempt(this.#context.callFunction(factory.value, this.#context.global));
@@ -185,7 +185,7 @@ export class FrozenRealm {
    * a strict script (not run): its syntax errors name the user's lines, and code that would close
    * the factory's body early fails there instead of running at the top level of the realm.
    */
-  #factoryFor(request: JobRequest): Attempt {
+  #factoryFor(request: JobCall): Attempt {
     const cached = this.#compiled.get(request.codeKey);
     if (cached?.code === request.code) return { value: cached.factory };
     const checked = this.#attempt(this.#context.evalCode(syntaxCheckSource(request.code), USER_SCRIPT.name, { strict: true, compileOnly: true }));

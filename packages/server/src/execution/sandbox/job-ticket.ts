@@ -33,18 +33,30 @@ export class JobTicket {
     this.#detachAbort = () => signal.removeEventListener('abort', listener);
   }
 
-  /** Marks the job as handed to a worker; `onOverdue` fires if no answer came by `afterMs`. */
+  /** True from `started` until settled or handed back. */
+  get running(): boolean {
+    return this.#startedAt !== undefined;
+  }
+
+  /** Marks the job as next on its thread; `onOverdue` fires if no answer came by `afterMs`. */
   started(afterMs: number, onOverdue: () => void): void {
     this.#startedAt = performance.now();
     this.#backstop = setTimeout(onOverdue, afterMs);
   }
 
-  succeed(output: unknown): void {
-    this.#settle({ ok: true, output, durationMs: this.#elapsedMs() });
+  /** Back in the pool's queue (its thread was replaced before it ran): its clock starts again on its next thread. */
+  handedBack(): void {
+    clearTimeout(this.#backstop);
+    this.#startedAt = undefined;
   }
 
-  fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>): void {
-    this.#settle({ ok: false, reason, message, durationMs: this.#elapsedMs(), ...(details ? { details } : {}) });
+  /** `durationMs`: as the thread measured it; otherwise the time since `started`. */
+  succeed(output: unknown, durationMs = this.#elapsedMs()): void {
+    this.#settle({ ok: true, output, durationMs });
+  }
+
+  fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>, durationMs = this.#elapsedMs()): void {
+    this.#settle({ ok: false, reason, message, durationMs, ...(details ? { details } : {}) });
   }
 
   #settle(outcome: SandboxOutcome): void {

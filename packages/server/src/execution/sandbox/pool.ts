@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
-import type { ExecutionResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
+import type { ExecutionResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerReply, WorkerSettings } from './types.js';
 
 const DEFAULT_MEMORY_LIMIT_MB = 64;
 const DEFAULT_MAX_STACK_KB = 1024;
@@ -15,22 +15,30 @@ const MB = 1024 * 1024;
 /** Failed thread starts in a row after which queued jobs are failed instead of waiting. */
 const START_FAILURES_BEFORE_GIVING_UP = 3;
 
+/** Jobs a thread holds at most (handed over, not answered): one message carries many jobs. */
+const MAX_TICKETS_PER_THREAD = 16;
+/** A thread is handed more jobs once it holds fewer than this, so it never waits for the next batch. */
+const REFILL_BELOW = 4;
+
 /**
- * Runs user `transform(input)` code in QuickJS inside worker threads: one job per thread at a
- * time, each in a frozen realm that shows it nothing an earlier job left behind. Threads are started up front; a thread that is terminated (abort,
- * wall-clock backstop) or dies is replaced in the background. `run` never rejects.
+ * Runs user `transform(input)` code in QuickJS inside worker threads. Each thread runs one job at
+ * a time, each in a frozen realm that shows it nothing an earlier job left behind; jobs are handed
+ * to a thread in batches, one message for many jobs, and a job the thread has not started can be
+ * taken back (cancelled, or moved to a thread that ran out of work). Threads are started up front;
+ * a thread that is terminated (abort, wall-clock backstop) or dies is replaced in the background,
+ * and the jobs it had not answered go back to the queue. `run` never rejects.
  */
 export class SandboxPool {
   readonly #settings: WorkerSettings;
   readonly #size: number;
   readonly #workers = new Set<SandboxWorker>();
-  readonly #idle: SandboxWorker[] = [];
   readonly #queue: JobTicket[] = [];
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
   #nextJobId = 1;
   #restarts = 0;
   #failedStartsInARow = 0;
   #lastStartFailure = '';
+  #dispatchScheduled = false;
   #closed = false;
 
   constructor(options: SandboxPoolOptions = {}) {
@@ -54,13 +62,20 @@ export class SandboxPool {
     const ticket = new JobTicket(this.#nextJobId++, job, inputJson);
     ticket.onAbort(() => void this.#abort(ticket));
     this.#queue.push(ticket);
-    this.#dispatch();
+    this.#scheduleDispatch();
     return ticket.promise;
   }
 
+  /** `queued`: jobs not started yet, in the pool's queue or waiting in a thread's batch. */
   stats(): { size: number; busy: number; queued: number; restarts: number } {
-    const busy = [...this.#workers].filter((worker) => worker.running).length;
-    return { size: this.#size, busy, queued: this.#queue.length, restarts: this.#restarts };
+    let busy = 0;
+    let waitingOnThreads = 0;
+    for (const worker of this.#workers) {
+      if (worker.tickets.length === 0) continue;
+      busy++;
+      waitingOnThreads += worker.tickets.length - 1;
+    }
+    return { size: this.#size, busy, queued: this.#queue.length + waitingOnThreads, restarts: this.#restarts };
   }
 
   async close(): Promise<void> {
@@ -70,10 +85,9 @@ export class SandboxPool {
     for (const ticket of this.#queue.splice(0)) ticket.fail('aborted', 'the sandbox pool was closed');
     const workers = [...this.#workers];
     this.#workers.clear();
-    this.#idle.length = 0;
     await Promise.all(
       workers.map((worker) => {
-        worker.running?.fail('aborted', 'the sandbox pool was closed');
+        for (const ticket of worker.releaseAll()) ticket.fail('aborted', 'the sandbox pool was closed');
         return worker.retire();
       }),
     );
@@ -89,44 +103,70 @@ export class SandboxPool {
 
   #spawn(): void {
     const worker = new SandboxWorker(this.#settings, processCompiledQuickJs(), {
-      ready: (ready) => {
+      ready: () => {
         this.#failedStartsInARow = 0;
-        this.#makeIdle(ready);
+        this.#scheduleDispatch();
       },
-      result: (answered, reply) => this.#onResult(answered, reply.jobId, reply.result, reply.fatal),
+      result: (answered, reply) => this.#onResult(answered, reply),
       died: (dead, error, exitCode) => this.#onDeath(dead, error, exitCode),
     });
     this.#workers.add(worker);
   }
 
-  #makeIdle(worker: SandboxWorker): void {
-    this.#idle.push(worker);
-    this.#dispatch();
+  /** Dispatch waits for the current turn of the event loop to end, so the jobs submitted in it travel together. */
+  #scheduleDispatch(): void {
+    if (this.#dispatchScheduled || this.#closed) return;
+    this.#dispatchScheduled = true;
+    setImmediate(() => {
+      this.#dispatchScheduled = false;
+      this.#dispatch();
+    });
   }
 
+  /** Shares the queue among the threads that are running low; with nothing queued, an idle thread takes work waiting on a busy one. */
   #dispatch(): void {
-    while (this.#idle.length > 0 && this.#queue.length > 0) {
-      const worker = this.#idle.pop()!;
-      const ticket = this.#queue.shift()!;
-      ticket.started(backstopDelayMs(ticket.job.timeoutMs), () => this.#stopOverdue(worker, ticket));
-      worker.start(ticket);
+    if (this.#closed) return;
+    const hungry = [...this.#workers].filter((worker) => worker.ready && worker.tickets.length < REFILL_BELOW);
+    if (this.#queue.length === 0 && hungry.some((worker) => worker.tickets.length === 0)) this.#takeBackWaitingJobs();
+    hungry.sort((a, b) => a.tickets.length - b.tickets.length);
+    hungry.forEach((worker, index) => {
+      if (this.#queue.length === 0) return;
+      const share = Math.ceil(this.#queue.length / (hungry.length - index));
+      const tickets = this.#queue.splice(0, Math.min(share, MAX_TICKETS_PER_THREAD - worker.tickets.length));
+      worker.start(tickets);
+      this.#startClock(worker);
+    });
+  }
+
+  /** The later half of the jobs waiting in each thread's batch return to the queue, for threads that have none. */
+  #takeBackWaitingJobs(): void {
+    for (const worker of this.#workers) {
+      const waiting = worker.tickets.slice(1);
+      const later = waiting.slice(Math.floor(waiting.length / 2));
+      this.#queue.push(...later.filter((ticket) => worker.takeBack(ticket)));
     }
   }
 
-  #onResult(worker: SandboxWorker, jobId: number, result: ExecutionResult, fatal: boolean): void {
-    const ticket = worker.running;
-    if (!ticket || ticket.jobId !== jobId) return;
-    worker.running = undefined;
-    settleFromResult(ticket, result);
-    if (fatal) void this.#replace(worker);
-    else this.#makeIdle(worker);
+  /** Arms the wall-clock backstop of the job a thread runs next. */
+  #startClock(worker: SandboxWorker): void {
+    const next = worker.tickets[0];
+    if (next && !next.running) next.started(backstopDelayMs(next.job.timeoutMs), () => this.#stopOverdue(worker, next));
+  }
+
+  #onResult(worker: SandboxWorker, reply: Extract<WorkerReply, { type: 'result' }>): void {
+    const ticket = worker.answered(reply.jobId);
+    if (ticket) settleFromResult(ticket, reply.result, reply.durationMs);
+    if (reply.fatal) return void this.#replace(worker);
+    this.#startClock(worker);
+    if (worker.tickets.length < REFILL_BELOW) this.#scheduleDispatch();
   }
 
   #onDeath(worker: SandboxWorker, error: Error | undefined, exitCode: number): void {
-    this.#forget(worker);
+    this.#workers.delete(worker);
     const detail = error?.message ?? `exit code ${exitCode}`;
-    worker.running?.fail(deathReason(error), `the sandbox thread stopped unexpectedly: ${detail}`, { exitCode });
-    worker.running = undefined;
+    const culprit = worker.claimedLast();
+    this.#handBack(worker.releaseAll().filter((ticket) => ticket !== culprit));
+    culprit?.fail(deathReason(error), `the sandbox thread stopped unexpectedly: ${detail}`, { exitCode });
     if (!worker.ready) this.#onFailedStart(detail);
     this.#spawnReplacement();
   }
@@ -145,8 +185,8 @@ export class SandboxPool {
 
   /** Wall-clock backstop: the in-sandbox deadline did not stop the job (e.g. a long native call). */
   #stopOverdue(worker: SandboxWorker, ticket: JobTicket): void {
-    if (worker.running !== ticket) return;
-    void this.#replace(worker);
+    if (worker.tickets[0] !== ticket) return;
+    void this.#replace(worker, ticket);
     ticket.fail('timeout', `transform timed out: it ran longer than the ${ticket.job.timeoutMs} ms limit and its thread was terminated`);
   }
 
@@ -157,27 +197,42 @@ export class SandboxPool {
       ticket.fail('aborted', 'cancelled before it started');
       return;
     }
-    const worker = [...this.#workers].find((candidate) => candidate.running === ticket);
+    const worker = [...this.#workers].find((candidate) => candidate.tickets.includes(ticket));
     if (!worker) return;
+    if (worker.takeBack(ticket)) {
+      ticket.fail('aborted', 'cancelled before it started');
+      this.#startClock(worker);
+      this.#scheduleDispatch();
+      return;
+    }
     const abortedAt = performance.now();
-    await this.#replace(worker);
+    await this.#replace(worker, ticket);
     ticket.fail('aborted', 'cancelled while running; its thread was terminated', {
       stoppedInMs: performance.now() - abortedAt,
     });
   }
 
-  /** Terminates a thread (resolves once it has stopped) and starts its successor at once. */
-  #replace(worker: SandboxWorker): Promise<void> {
-    this.#forget(worker);
+  /**
+   * Terminates a thread (resolves once it has stopped) and starts its successor at once. The jobs
+   * it held go back to the queue, except `culprit`, which the caller settles.
+   */
+  #replace(worker: SandboxWorker, culprit?: JobTicket): Promise<void> {
+    this.#workers.delete(worker);
+    this.#handBack(worker.releaseAll().filter((ticket) => ticket !== culprit));
     const stopped = worker.retire();
     this.#spawnReplacement();
     return stopped;
   }
 
-  #forget(worker: SandboxWorker): void {
-    this.#workers.delete(worker);
-    const idleAt = this.#idle.indexOf(worker);
-    if (idleAt >= 0) this.#idle.splice(idleAt, 1);
+  /** Jobs a replaced thread held go to the front of the queue, in their order; cancelled ones end here. */
+  #handBack(tickets: JobTicket[]): void {
+    const live = tickets.filter((ticket) => {
+      ticket.handedBack();
+      if (ticket.job.signal?.aborted) ticket.fail('aborted', 'cancelled before it started');
+      return !ticket.settled;
+    });
+    this.#queue.unshift(...live);
+    this.#scheduleDispatch();
   }
 
   #spawnReplacement(): void {
@@ -196,12 +251,12 @@ function refused(reason: 'aborted' | 'error' | 'crashed' | 'memory', message: st
   return Promise.resolve({ ok: false, reason, message, durationMs: 0 });
 }
 
-function settleFromResult(ticket: JobTicket, result: ExecutionResult): void {
-  if (!result.ok) return ticket.fail(result.reason, result.message, result.details);
+function settleFromResult(ticket: JobTicket, result: ExecutionResult, durationMs: number): void {
+  if (!result.ok) return ticket.fail(result.reason, result.message, result.details, durationMs);
   try {
-    ticket.succeed(JSON.parse(result.outputJson));
+    ticket.succeed(JSON.parse(result.outputJson), durationMs);
   } catch (error) {
-    ticket.fail('invalid_output', `transform returned output that is not valid JSON: ${(error as Error).message}`);
+    ticket.fail('invalid_output', `transform returned output that is not valid JSON: ${(error as Error).message}`, undefined, durationMs);
   }
 }
 

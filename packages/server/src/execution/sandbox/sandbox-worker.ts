@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { JobSlots, SLOTS_PER_THREAD } from './job-slots.js';
 import type { JobTicket } from './job-ticket.js';
-import type { CompiledWasm, JobRequest, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
+import type { CompiledWasm, JobBatch, JobRequest, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
@@ -22,17 +23,24 @@ export interface SandboxWorkerEvents {
   died(worker: SandboxWorker, error: Error | undefined, exitCode: number): void;
 }
 
-/** One worker thread and the job it is running. Once retired, nothing it says is listened to. */
+/**
+ * One worker thread and the tickets handed to it that it has not answered, in the order it runs
+ * them: the first is running (or about to), the others wait in the thread's batch and can be taken
+ * back until the thread claims them. Once retired, nothing it says is listened to.
+ */
 export class SandboxWorker {
   readonly #thread: Worker;
+  readonly #slots = new JobSlots();
+  readonly #freeSlots = Array.from({ length: SLOTS_PER_THREAD }, (_, slot) => slot);
+  readonly #slotOf = new Map<JobTicket, number>();
   #retired = false;
   #ready = false;
   #lastError: Error | undefined;
-  running: JobTicket | undefined;
+  readonly tickets: JobTicket[] = [];
 
   constructor(settings: WorkerSettings, compiledQuickJs: CompiledWasm | undefined, events: SandboxWorkerEvents) {
     const entry = workerEntry();
-    const workerData: WorkerStart = { settings, compiledQuickJs };
+    const workerData: WorkerStart = { settings, compiledQuickJs, slots: this.#slots.buffer };
     this.#thread = new Worker(entry.script, { eval: entry.evaluate, workerData, resourceLimits: threadLimits(settings) });
     this.#thread.on('message', (reply: WorkerReply) => {
       if (this.#retired) return;
@@ -56,22 +64,54 @@ export class SandboxWorker {
     return this.#ready;
   }
 
-  start(ticket: JobTicket): void {
-    this.running = ticket;
-    const request: JobRequest = {
-      jobId: ticket.jobId,
-      codeKey: ticket.job.codeKey,
-      code: ticket.job.code,
-      inputJson: ticket.inputJson,
-      timeoutMs: ticket.job.timeoutMs,
-    };
-    this.#thread.postMessage(request);
+  /** Hands tickets over in one message; they run after those already handed over. */
+  start(tickets: JobTicket[]): void {
+    const jobs = tickets.map((ticket): JobRequest => {
+      const slot = this.#freeSlots.pop()!;
+      this.#slotOf.set(ticket, slot);
+      this.#slots.offer(slot, ticket.jobId);
+      this.tickets.push(ticket);
+      return { jobId: ticket.jobId, slot, codeKey: ticket.job.codeKey, code: ticket.job.code, inputJson: ticket.inputJson, timeoutMs: ticket.job.timeoutMs };
+    });
+    this.#thread.postMessage({ jobs } satisfies JobBatch);
+  }
+
+  /** The ticket a result answers, no longer held; undefined if it was not held (taken back, or already settled). */
+  answered(jobId: number): JobTicket | undefined {
+    const ticket = this.tickets.find((candidate) => candidate.jobId === jobId);
+    if (ticket) this.#drop(ticket);
+    return ticket;
+  }
+
+  /** Takes a ticket back if the thread has not started it; false if it has (or was never handed it). */
+  takeBack(ticket: JobTicket): boolean {
+    const slot = this.#slotOf.get(ticket);
+    if (slot === undefined || !this.#slots.takeBack(slot, ticket.jobId)) return false;
+    this.#drop(ticket);
+    return true;
+  }
+
+  /** The ticket the thread claimed last among those it has not answered: the one it is running. */
+  claimedLast(): JobTicket | undefined {
+    return this.tickets.findLast((ticket) => this.#slots.started(this.#slotOf.get(ticket)!));
+  }
+
+  /** Every ticket held, for the pool to settle or hand to another thread; the worker holds none after. */
+  releaseAll(): JobTicket[] {
+    const released = [...this.tickets];
+    for (const ticket of released) this.#drop(ticket);
+    return released;
+  }
+
+  #drop(ticket: JobTicket): void {
+    this.tickets.splice(this.tickets.indexOf(ticket), 1);
+    this.#freeSlots.push(this.#slotOf.get(ticket)!);
+    this.#slotOf.delete(ticket);
   }
 
   /** Stops the thread even mid-computation (V8 terminates a spinning wasm loop within milliseconds). */
   async retire(): Promise<void> {
     this.#retired = true;
-    this.running = undefined;
     await this.#thread.terminate();
   }
 }

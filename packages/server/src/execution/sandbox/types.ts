@@ -27,7 +27,7 @@ export type SandboxOutcome =
     };
 
 export interface SandboxPoolOptions {
-  /** Worker threads, each running one job at a time. Default: `os.availableParallelism()`. */
+  /** Worker threads, each running one job at a time (jobs are handed over in batches). Default: `os.availableParallelism()`. */
   size?: number;
   /** QuickJS heap limit per job; the worker's WebAssembly memory is capped a little above it. */
   memoryLimitMb?: number;
@@ -49,15 +49,28 @@ export interface WorkerStart {
   settings: WorkerSettings;
   /** The QuickJS wasm the process compiled, when it is ready; otherwise the thread compiles its own. */
   compiledQuickJs: CompiledWasm | undefined;
+  /** Backs the thread's `JobSlots`: which of the jobs handed to it may still start. */
+  slots: SharedArrayBuffer;
 }
 
-/** Main thread → worker: one message per job. */
-export interface JobRequest {
-  jobId: number;
+/** What a realm needs to run one job. */
+export interface JobCall {
   codeKey: string;
   code: string;
   inputJson: string;
   timeoutMs: number;
+}
+
+/** One job of a `JobBatch`. */
+export interface JobRequest extends JobCall {
+  jobId: number;
+  /** Where this job's claim lives in the thread's `JobSlots`. */
+  slot: number;
+}
+
+/** Main thread → worker: jobs to run in order, each only if its slot can still be claimed. */
+export interface JobBatch {
+  jobs: JobRequest[];
 }
 
 /** What the worker computed; `outputJson` is parsed on the main thread. */
@@ -65,7 +78,11 @@ export type ExecutionResult =
   | { ok: true; outputJson: string }
   | { ok: false; reason: SandboxFailureReason; message: string; details?: Record<string, unknown> };
 
-/** Worker → main thread. `fatal` means the worker's QuickJS module is unusable and it is exiting. */
+/**
+ * Worker → main thread, one `result` per job run, in the order of the batch. `durationMs` is
+ * measured by the worker around the job. `fatal` means the worker's QuickJS module is unusable
+ * and it runs nothing more.
+ */
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'result'; jobId: number; result: ExecutionResult; fatal: boolean };
+  | { type: 'result'; jobId: number; result: ExecutionResult; durationMs: number; fatal: boolean };

@@ -1,24 +1,35 @@
 /**
- * Worker thread entry: loads QuickJS once, then answers one `JobRequest` at a time with one
+ * Worker thread entry: loads QuickJS once, then runs the jobs of each `JobBatch` in order, each
+ * one only if it claims its slot (the pool may have taken it back), answering each with one
  * `WorkerReply`. Jobs run in a frozen realm that serves many of them; when a job leaves the realm
- * spent, its replacement is built right after the answer, so that the next job does not wait for it.
+ * spent, its replacement is built right after the answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
-import type { ExecutionResult, JobRequest, WorkerReply, WorkerStart } from './types.js';
+import { JobSlots } from './job-slots.js';
+import type { ExecutionResult, JobBatch, JobRequest, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
 const port = parentPort;
-const { settings, compiledQuickJs } = workerData as WorkerStart;
+const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerStart;
+const slots = new JobSlots(slotMemory);
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
+/** Set after a fatal reply: the pool is terminating this thread, nothing more runs here. */
+let broken = false;
 
-port.on('message', (request: JobRequest) => {
-  const { result, fatal } = runJob(request);
-  const reply: WorkerReply = { type: 'result', jobId: request.jobId, result, fatal };
-  port.postMessage(reply);
-  if (!fatal) replaceIfSpent();
+port.on('message', ({ jobs }: JobBatch) => {
+  for (const request of jobs) {
+    if (broken) return;
+    if (!slots.claimToStart(request.slot, request.jobId)) continue;
+    const startedAt = performance.now();
+    const { result, fatal } = runJob(request);
+    const reply: WorkerReply = { type: 'result', jobId: request.jobId, result, durationMs: performance.now() - startedAt, fatal };
+    port.postMessage(reply);
+    broken = fatal;
+    if (!fatal) replaceIfSpent();
+  }
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);
 

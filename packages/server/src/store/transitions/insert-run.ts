@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { Dialect } from '../database.js';
 import type { Database, TestRunsTable } from '../schema.js';
+import { jsonArrayRows } from './shared.js';
 
 export type NewRun = Insertable<TestRunsTable>;
 
@@ -36,16 +36,15 @@ export async function insertRun(trx: Transaction<Database>, run: NewRun): Promis
  * Binding 26 values a row (a 1,000-row VALUES list per statement) made creating a 100,000-test run
  * cost 3.4 s of the event loop, most of it building and binding parameters.
  */
-export async function insertPendingResults(trx: Transaction<Database>, dialect: Dialect, run: PendingRowsOfRun, rows: PendingRow[]): Promise<void> {
+export async function insertPendingResults(trx: Transaction<Database>, run: PendingRowsOfRun, rows: PendingRow[]): Promise<void> {
   if (rows.length === 0) return;
   const json = JSON.stringify(
     rows.map((row) => [row.id, row.position, row.testId, row.blockId, row.blockType, row.handleInputsFingerprint, row.blockConfigFingerprint, row.executionFingerprint]),
   );
-  const expanded = dialect === 'postgres' ? sql`jsonb_array_elements(CAST(${json} AS jsonb)) AS r(value)` : sql`json_each(${json}) AS r`;
   await sql`
     INSERT INTO test_results (id, organization_id, run_id, position, test_id, workflow_id, block_id, block_type, status, attempts,
       source, assertion, handle_inputs_fingerprint, block_config_fingerprint, workflow_draft_fingerprint, execution_fingerprint, created_at)
     SELECT r.value ->> 0, ${run.organizationId}, ${run.runId}, CAST(r.value ->> 1 AS INTEGER), r.value ->> 2, ${run.workflowId}, r.value ->> 3,
       r.value ->> 4, 'pending', 0, t.source, t.assertion, r.value ->> 5, r.value ->> 6, ${run.draftFingerprint}, r.value ->> 7, ${run.createdAt}
-    FROM ${expanded} JOIN tests AS t ON t.id = r.value ->> 2`.execute(trx);
+    FROM ${jsonArrayRows(trx, json)} JOIN tests AS t ON t.id = r.value ->> 2`.execute(trx);
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import { applyCountDeltas, lockLiveRun, ofRun } from './shared.js';
+import { applyCountDeltas, idIn, lockLiveRun, ofRun } from './shared.js';
 
 /**
  * pending → queued for rows handed to the executor. Returns the ids that moved (none when the
@@ -14,7 +14,7 @@ export async function queueResults(trx: Transaction<Database>, runId: string, re
     .updateTable('test_results')
     .set({ status: 'queued' })
     .where(ofRun(runId))
-    .where('id', 'in', resultIds)
+    .where(idIn(trx, resultIds))
     .where('status', '=', 'pending')
     .returning('id')
     .execute();

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, TestRunsTable } from '../schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -29,6 +29,26 @@ export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: str
     .where('status', 'in', LIVE)
     .returning(['status', 'started_at'])
     .executeTakeFirst();
+}
+
+/**
+ * The elements of a JSON array bound as one parameter, as the table `r` of one JSON column
+ * `value`. Hot statements take their rows this way: the SQL text stays the same for any number of
+ * rows, so the prepared statement is reused and only one value is bound.
+ */
+export function jsonArrayRows(db: Db, json: string): RawBuilder<unknown> {
+  return isPostgres(db) ? sql`json_array_elements(CAST(${json} AS json)) AS r(value)` : sql`json_each(${json}) AS r`;
+}
+
+/** `id IN (…)` for a list of ids bound as one JSON array. */
+export function idIn(db: Db, ids: string[]): RawBuilder<boolean> {
+  const json = JSON.stringify(ids);
+  const values = isPostgres(db) ? sql`json_array_elements_text(CAST(${json} AS json)) AS r(value)` : sql`json_each(${json}) AS r`;
+  return sql<boolean>`id IN (SELECT r.value FROM ${values})`;
+}
+
+function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { applyCountDeltas, lockLiveRun, ofRun } from './shared.js';
+import { applyCountDeltas, idIn, lockLiveRun, ofRun } from './shared.js';
 
 /**
  * queued → running when a worker starts rows. The run becomes `running` with `started_at` set by
@@ -15,7 +15,7 @@ export async function startResults(trx: Transaction<Database>, runId: string, re
     .updateTable('test_results')
     .set({ status: 'running', started_at: now, attempts: sql`attempts + 1` })
     .where(ofRun(runId))
-    .where('id', 'in', resultIds)
+    .where(idIn(trx, resultIds))
     .where('status', '=', 'queued')
     .returning('id')
     .execute();
