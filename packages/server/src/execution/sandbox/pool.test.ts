@@ -303,6 +303,54 @@ describe('SandboxPool', () => {
     });
   });
 
+  describe('batches', () => {
+    const busyFor = (ms: number) => `function transform(input) { const end = Date.now() + ${ms}; while (Date.now() < end) {} return input; }`;
+
+    test('jobs waiting behind a running one are handed back when its thread is terminated, and run once', async () => {
+      const single = new SandboxPool({ size: 1 });
+      try {
+        const controller = new AbortController();
+        const counting = 'function transform(input) { return { n: input.n, ran: 1 }; }';
+        const spinning = single.run(job(BUSY_LOOP, null, { timeoutMs: 60_000, signal: controller.signal }));
+        const behind = [1, 2, 3].map((n) => single.run(job(counting, { n })));
+        await waitUntilBusy(single, 1);
+        assert.equal(single.stats().queued, 3, 'the three jobs wait in the thread\'s batch');
+        controller.abort();
+        expectFailure(await spinning, 'aborted', /terminated/);
+        const outcomes = await Promise.all(behind);
+        assert.deepEqual(outcomes.map((outcome) => outcome.ok && outcome.output), [1, 2, 3].map((n) => ({ n, ran: 1 })));
+        assert.equal(single.stats().restarts, 1);
+      } finally {
+        await single.close();
+      }
+    });
+
+    test('a thread that runs out of work takes jobs still waiting in a busy thread\'s batch', async () => {
+      const pair = new SandboxPool({ size: 2 });
+      try {
+        const finishedAt = new Map<string, number>();
+        const timed = (name: string, promise: Promise<SandboxOutcome>) =>
+          promise.then((outcome) => {
+            finishedAt.set(name, performance.now());
+            return outcome;
+          });
+        // In one tick: each thread gets three of the six; the first thread's are slow.
+        const jobs = [
+          timed('slow-1', pair.run(job(busyFor(400), 'slow-1'))),
+          timed('slow-2', pair.run(job(busyFor(400), 'slow-2'))),
+          timed('moved', pair.run(job(PASS_THROUGH, 'moved'))),
+          ...['fast-1', 'fast-2', 'fast-3'].map((name) => timed(name, pair.run(job(PASS_THROUGH, name)))),
+        ];
+        const outcomes = await Promise.all(jobs);
+        assert.deepEqual(outcomes.map((outcome) => outcome.ok && outcome.output), ['slow-1', 'slow-2', 'moved', 'fast-1', 'fast-2', 'fast-3']);
+        assert.ok(finishedAt.get('moved')! < finishedAt.get('slow-1')!, 'the job behind two slow ones ran on the idle thread, before the first slow one ended');
+        assert.equal(pair.stats().restarts, 0);
+      } finally {
+        await pair.close();
+      }
+    });
+  });
+
   test('2,000 concurrent jobs all complete with their own outputs', async () => {
     const code = 'function transform(input) { return { id: input.id, double: input.n * 2 }; }';
     const outcomes = await Promise.all(Array.from({ length: 2000 }, (_, n) => pool.run(job(code, { id: `job-${n}`, n }))));
