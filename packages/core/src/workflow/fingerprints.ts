@@ -1,6 +1,6 @@
 import { canonicalJson, fingerprint } from '../canonical.js';
 import type { BlockConfig, BlockType } from '../schemas/workflows.js';
-import type { HandleInput } from '../schemas/tests.js';
+import type { HandleInput, WorkflowTestSource } from '../schemas/tests.js';
 import type { EdgeEndpoints } from './edges.js';
 import { sortedBy } from './sort.js';
 
@@ -54,6 +54,11 @@ export function handleInputsFingerprint(inputs: Record<string, HandleInput>): st
     Object.entries(inputs).map(([handleId, input]) => [handleId, input.type === 'file' ? fileIdentity(input.document) : { type: 'json', data: input.data }]),
   );
   return fingerprint(reduced);
+}
+
+/** The handle-inputs fingerprint of a test's source (a source of another kind carries no inputs). */
+export function testSourceFingerprint(source: WorkflowTestSource): string {
+  return handleInputsFingerprint(source.type === 'manual' ? source.handle_inputs : {});
 }
 
 export interface FingerprintSet {

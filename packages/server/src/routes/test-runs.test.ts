@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { testSourceFingerprint } from '@verdict/core';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { allResults, countsProblem, createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type FunctionWorkflow, type TestSpec } from '../testing/fixtures.js';
 
@@ -65,6 +66,8 @@ for (const store of testStores()) {
         assert.match(row.execution_fingerprint, /^[0-9a-f]{16}$/);
         assert.equal(row.workflow_draft_fingerprint, run.workflow.version_id.slice(4));
       }
+      rows.forEach((row, n) => assert.equal(row.handle_inputs_fingerprint, testSourceFingerprint(row.source), `row ${n}: the fingerprint of its own inputs`));
+      assert.equal(new Set(rows.map((row) => row.handle_inputs_fingerprint)).size, 120, 'different inputs, different fingerprints');
 
       const backwards: any[] = [];
       let before: string | null = null;
@@ -195,6 +198,21 @@ for (const store of testStores()) {
       assert.match(loopRow.error.message, /time/i);
       const healthy = await waitForRun(app, (await startRun(app, fixture.workflowId, { type: 'single', test_id: testIds[0] })).id);
       assert.equal(healthy.counts.outcome.passed, 1);
+    });
+
+    test("a test's new inputs give its next result a new input fingerprint", async () => {
+      const runOnce = async () => {
+        const run = await waitForRun(app, (await startRun(app, fixture.workflowId, { type: 'single', test_id: testIds[9] })).id);
+        return (await allResults(app, run.id, 1))[0];
+      };
+      const before = await runOnce();
+      const source = { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { id: 'inv-9b', items: [{ price: 9, qty: 2 }, { price: 1, qty: 1 }] } } } };
+      const patched = await app.request('PATCH', `/v1/workflows/tests/${testIds[9]}`, { source });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const after = await runOnce();
+      assert.notEqual(after.handle_inputs_fingerprint, before.handle_inputs_fingerprint);
+      assert.equal(after.handle_inputs_fingerprint, testSourceFingerprint(source as never));
+      assert.notEqual(after.execution_fingerprint, before.execution_fingerprint);
     });
   });
 }

@@ -1,11 +1,10 @@
 import {
   blockConfigFingerprint,
   executionFingerprint,
-  handleInputsFingerprint,
   isoNow,
   newId,
+  testSourceFingerprint,
   type CreateWorkflowTestRunRequest,
-  type HandleInput,
   type Trigger,
   type WorkflowTestRun,
   type WorkflowTestSource,
@@ -164,7 +163,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
   for (;;) {
     let query = trx
       .selectFrom('tests')
-      .select(['id', 'block_id', 'source'])
+      .select(['id', 'block_id', 'source', 'handle_inputs_fingerprint'])
       .where('organization_id', '=', insert.organizationId)
       .where('workflow_id', '=', insert.workflowId)
       .where('id', '>', afterId);
@@ -176,9 +175,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
       const block = blocks.get(test.block_id);
       const blockFingerprint = blockFingerprints.get(test.block_id) ?? (block ? blockConfigFingerprint(block) : '');
       blockFingerprints.set(test.block_id, blockFingerprint);
-      const source = fromJson<WorkflowTestSource>(test.source)!;
-      const inputs: Record<string, HandleInput> = source.type === 'manual' ? source.handle_inputs : {};
-      const handleFingerprint = handleInputsFingerprint(inputs);
+      const handleFingerprint = test.handle_inputs_fingerprint ?? testSourceFingerprint(fromJson<WorkflowTestSource>(test.source)!);
       return {
         id: newId('testResult'),
         position: position++,

@@ -2,6 +2,7 @@ import {
   deriveHandles,
   isoNow,
   newId,
+  testSourceFingerprint,
   parsePath,
   validateCondition,
   type AssertionSpec,
@@ -116,6 +117,7 @@ export async function createTest(services: Services, organizationId: string, req
     block_id: block.id,
     name: request.name ?? null,
     source: toJson(normalized),
+    handle_inputs_fingerprint: testSourceFingerprint(normalized),
     assertion: toJson(finalAssertion(request.assertion)),
     latest_result_id: null,
     latest_passing_result_id: null,
@@ -144,6 +146,7 @@ export async function updateTest(services: Services, organizationId: string, tes
       const checked = await sourceIssues(services, organizationId, block, request.source);
       issues.push(...checked.issues);
       changes.source = toJson(checked.normalized);
+      changes.handle_inputs_fingerprint = testSourceFingerprint(checked.normalized);
     }
     if (issues.length > 0) refuse(issues);
   }

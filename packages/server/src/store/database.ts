@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -22,7 +23,7 @@ export interface StoreOptions {
   dataDir: string;
 }
 
-const MIGRATIONS: Record<string, Migration> = { '001-initial': initial };
+const MIGRATIONS: Record<string, Migration> = { '001-initial': initial, '002-test-source-fingerprints': testSourceFingerprints };
 
 function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
@@ -72,11 +73,15 @@ function openPostgres(url: string): Store {
   return { db, dialect: 'postgres', location: new URL(url).host, close: () => db.destroy() };
 }
 
+/** Applies this build's migrations to a store's database. */
+export function migratorOf(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+}
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   const url = options.databaseUrl?.trim();
   const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.dataDir);
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await migratorOf(store.db).migrateToLatest();
   if (error) {
     await store.close();
     throw new Error(`Could not migrate the ${store.dialect} store at ${store.location}: ${String((error as Error).message ?? error)}`);

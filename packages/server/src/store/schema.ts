@@ -71,6 +71,8 @@ export interface TestsTable {
   block_id: string;
   name: string | null;
   source: string;
+  /** Of `source`'s handle inputs, written with it (null only before migration 002 backfilled it). */
+  handle_inputs_fingerprint: string | null;
   assertion: string;
   latest_result_id: string | null;
   latest_passing_result_id: string | null;

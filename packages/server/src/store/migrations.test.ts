@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { testSourceFingerprint } from '@verdict/core';
+import { sql } from 'kysely';
+import { freshPostgresDatabase, testStores } from '../testing/harness.js';
+import { migratorOf, openStore, type Store } from './database.js';
+
+const SOURCES = [
+  { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { invoice: 'INV-1', total: 12.5 } } } },
+  { type: 'manual', handle_inputs: {} },
+  { type: 'run_step', run_id: 'run_1', step_id: 'step_1' },
+];
+
+for (const kind of testStores()) {
+  describe(`migration 002 on a store with tests (${kind})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      if (kind === 'postgres') {
+        const database = await freshPostgresDatabase();
+        store = await openStore({ databaseUrl: database.url, dataDir: os.tmpdir() });
+        cleanup = database.drop;
+      } else {
+        const dir = await mkdtemp(join(os.tmpdir(), 'verdict-migrations-'));
+        store = await openStore({ dataDir: dir });
+        cleanup = () => rm(dir, { recursive: true, force: true });
+      }
+    });
+    after(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    test('tests written before it get the fingerprint of their inputs', async () => {
+      const migrator = migratorOf(store.db);
+      const down = await migrator.migrateDown();
+      assert.equal(down.error, undefined);
+      assert.deepEqual(down.results?.map((result) => result.migrationName), ['002-test-source-fingerprints']);
+      for (const [n, source] of SOURCES.entries()) {
+        await sql`INSERT INTO tests (id, organization_id, workflow_id, block_id, name, source, assertion, created_at, updated_at)
+          VALUES (${`test_${n}`}, 'org', 'wf', 'block', NULL, ${JSON.stringify(source)}, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(store.db);
+      }
+      const up = await migrator.migrateToLatest();
+      assert.equal(up.error, undefined);
+      const rows = await store.db.selectFrom('tests').select(['id', 'handle_inputs_fingerprint']).orderBy('id').execute();
+      assert.deepEqual(
+        rows.map((row) => row.handle_inputs_fingerprint),
+        SOURCES.map((source) => testSourceFingerprint(source as never)),
+      );
+      assert.notEqual(rows[0]!.handle_inputs_fingerprint, rows[1]!.handle_inputs_fingerprint);
+    });
+  });
+}
