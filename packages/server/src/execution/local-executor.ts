@@ -88,7 +88,7 @@ export class LocalExecutor implements Executor {
     if (this.sweeper) clearInterval(this.sweeper);
     for (const runId of [...this.runs.keys()]) this.abortRun(runId);
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.writer.drain();
+    await this.writer.close();
   }
 
   stats(): ExecutorStats {
@@ -112,7 +112,7 @@ export class LocalExecutor implements Executor {
       idleRounds = 0;
       void this.execute(state, job);
     }
-    for (const state of states) if (state.jobs.length < this.options.concurrency) this.refill(state);
+    for (const state of states) if (state.jobs.length < this.fetchSize()) this.refill(state);
   }
 
   /** Fetches the next batch of pending rows of a run and marks them queued. */
@@ -128,8 +128,13 @@ export class LocalExecutor implements Executor {
       });
   }
 
+  /** Rows fetched at a time; the next batch is fetched while fewer than this wait, so the slots never wait for a fetch. */
+  private fetchSize(): number {
+    return Math.max(64, this.options.concurrency * 4);
+  }
+
   private async fetchJobs(state: RunState): Promise<void> {
-    const batchSize = Math.max(64, this.options.concurrency * 4);
+    const batchSize = this.fetchSize();
     const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'workflow_id', 'version_id', 'status']).where('id', '=', state.runId).executeTakeFirst();
     if (!run || !['pending', 'queued', 'running'].includes(run.status)) {
       this.runs.delete(state.runId);

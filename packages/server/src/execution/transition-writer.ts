@@ -1,6 +1,7 @@
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
-import { finishResults, queueResults, startResults, type ResultOutcome } from '../store/transitions/index.js';
+import { applyFlush, type FlushMoves, type ResultOutcome, type TransitionFlush } from '../store/transitions/index.js';
+import { TransitionThread } from './transition-thread.js';
 
 const FLUSH_DELAY_MS = 5;
 
@@ -19,14 +20,19 @@ interface RunBatch {
 /**
  * Coalesces the executor's row transitions into one transaction per tick: at thousands of tests
  * per second, a transaction per row would cost more than the tests. Each call resolves with
- * whether its row moved (false: the run ended meanwhile, the result is discarded).
+ * whether its row moved (false: the run ended meanwhile, the result is discarded). On SQLite the
+ * transactions run on a TransitionThread; on PostgreSQL the database does the work elsewhere
+ * already, and they run here.
  */
 export class TransitionWriter {
   private batches = new Map<string, RunBatch>();
   private scheduled = false;
   private flushing: Promise<void> | null = null;
+  private readonly thread: TransitionThread | null;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.thread = store.sqlitePath ? new TransitionThread(store.sqlitePath) : null;
+  }
 
   queue(runId: string, resultIds: string[]): Promise<Set<string>> {
     return Promise.all(resultIds.map((resultId) => this.enqueue(runId, 'queue', resultId))).then(
@@ -51,6 +57,12 @@ export class TransitionWriter {
       if (this.flushing) await this.flushing;
       else await this.flush();
     }
+  }
+
+  /** Drains, then stops the transition thread. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.thread?.close();
   }
 
   private enqueue(runId: string, kind: 'queue' | 'start', resultId: string): Promise<boolean> {
@@ -85,32 +97,41 @@ export class TransitionWriter {
     this.batches = new Map();
     const work = this.write(batches).finally(() => {
       this.flushing = null;
-      if (this.batches.size > 0) this.schedule();
+      // What arrived during a write has waited long enough: it goes at once, in one transaction.
+      if (this.batches.size > 0) setImmediate(() => this.flushing || this.batches.size === 0 || void this.flush());
     });
     this.flushing = work;
     return work;
   }
 
   private async write(batches: Map<string, RunBatch>): Promise<void> {
-    const settled: { waiter: Waiter; moved: boolean }[] = [];
+    const flush: TransitionFlush = {
+      now: isoNow(),
+      runs: [...batches].map(([runId, batch]) => ({
+        runId,
+        queue: batch.queue.map((waiter) => waiter.resultId),
+        start: batch.start.map((waiter) => waiter.resultId),
+        finish: batch.finish.map((finish) => finish.outcome),
+      })),
+    };
+    let moves: FlushMoves;
     try {
-      await this.store.db.transaction().execute(async (trx) => {
-        const now = isoNow();
-        for (const [runId, batch] of batches) {
-          const queued = new Set(await queueResults(trx, runId, batch.queue.map((w) => w.resultId)));
-          for (const waiter of batch.queue) settled.push({ waiter, moved: queued.has(waiter.resultId) });
-          const started = new Set(await startResults(trx, runId, batch.start.map((w) => w.resultId), now));
-          for (const waiter of batch.start) settled.push({ waiter, moved: started.has(waiter.resultId) });
-          const finished = new Set(await finishResults(trx, runId, batch.finish.map((f) => f.outcome), now));
-          for (const { waiter } of batch.finish) settled.push({ waiter, moved: finished.has(waiter.resultId) });
-        }
-      });
+      moves = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
     } catch (error) {
       for (const batch of batches.values()) {
         for (const waiter of [...batch.queue, ...batch.start, ...batch.finish.map((f) => f.waiter)]) waiter.reject(error);
       }
       return;
     }
-    for (const { waiter, moved } of settled) waiter.resolve(moved);
+    for (const { runId, queued, started, finished } of moves) {
+      const batch = batches.get(runId)!;
+      settle(batch.queue, new Set(queued));
+      settle(batch.start, new Set(started));
+      settle(batch.finish.map((f) => f.waiter), new Set(finished));
+    }
   }
+}
+
+function settle(waiters: Waiter[], moved: Set<string>): void {
+  for (const waiter of waiters) waiter.resolve(moved.has(waiter.resultId));
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
@@ -14,6 +14,8 @@ export interface Store {
   dialect: Dialect;
   /** Human description for logs: the SQLite path or the PostgreSQL host. */
   location: string;
+  /** The SQLite database file, which a second connection (the transition thread) opens; null on PostgreSQL. */
+  sqlitePath: string | null;
   close(): Promise<void>;
 }
 
@@ -28,13 +30,34 @@ const MIGRATIONS: Record<string, Migration> = { '001-initial': initial, '002-tes
 function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'verdict.db');
+  const db = connectSqlite(path);
+  return { db, dialect: 'sqlite', location: path, sqlitePath: path, close: () => db.destroy() };
+}
+
+/** One connection to a SQLite store; the server's own and the transition thread's are opened alike. */
+export function connectSqlite(path: string): Kysely<Database> {
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  return new Kysely<Database>({ dialect: new ImmediateTransactionsSqliteDialect({ database: withStatementCache(database) }) });
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin. Two connections write to the store (the
+ * server's and the transition thread's); a transaction that read first and then wrote could not
+ * upgrade its lock after the other connection committed, and would fail at once with SQLITE_BUSY
+ * instead of waiting its turn.
+ */
+class ImmediateTransactionsSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -70,7 +93,7 @@ function openPostgres(url: string): Store {
   pg.types.setTypeParser(20, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: Number(process.env.VERDICT_DATABASE_POOL_SIZE ?? 10) });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: new URL(url).host, close: () => db.destroy() };
+  return { db, dialect: 'postgres', location: new URL(url).host, sqlitePath: null, close: () => db.destroy() };
 }
 
 /** Applies this build's migrations to a store's database. */

@@ -89,7 +89,7 @@ export class QueueWorker {
     } finally {
       clearTimeout(handBack);
     }
-    await this.writer.drain();
+    await this.writer.close();
     if (this.subscriber?.status === 'ready') await settleWithin(this.subscriber.quit(), QUIT_TIMEOUT_MS);
     this.subscriber?.disconnect();
   }

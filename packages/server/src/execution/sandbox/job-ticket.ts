@@ -40,6 +40,7 @@ export class JobTicket {
 
   /** Marks the job as next on its thread; `onOverdue` fires if no answer came by `afterMs`. */
   started(afterMs: number, onOverdue: () => void): void {
+    clearTimeout(this.#backstop);
     this.#startedAt = performance.now();
     this.#backstop = setTimeout(onOverdue, afterMs);
   }

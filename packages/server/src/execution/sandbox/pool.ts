@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
-import type { ExecutionResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerReply, WorkerSettings } from './types.js';
+import type { ExecutionResult, JobResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
 
 const DEFAULT_MEMORY_LIMIT_MB = 64;
 const DEFAULT_MAX_STACK_KB = 1024;
@@ -66,14 +66,13 @@ export class SandboxPool {
     return ticket.promise;
   }
 
-  /** `queued`: jobs not started yet, in the pool's queue or waiting in a thread's batch. */
+  /** `busy`: threads running a job; `queued`: jobs not started yet, in the pool's queue or waiting in a thread's batch. */
   stats(): { size: number; busy: number; queued: number; restarts: number } {
     let busy = 0;
     let waitingOnThreads = 0;
     for (const worker of this.#workers) {
-      if (worker.tickets.length === 0) continue;
-      busy++;
-      waitingOnThreads += worker.tickets.length - 1;
+      if (worker.claimedLast()) busy++;
+      waitingOnThreads += worker.waiting();
     }
     return { size: this.#size, busy, queued: this.#queue.length + waitingOnThreads, restarts: this.#restarts };
   }
@@ -107,7 +106,7 @@ export class SandboxPool {
         this.#failedStartsInARow = 0;
         this.#scheduleDispatch();
       },
-      result: (answered, reply) => this.#onResult(answered, reply),
+      results: (answered, results) => this.#onResults(answered, results),
       died: (dead, error, exitCode) => this.#onDeath(dead, error, exitCode),
     });
     this.#workers.add(worker);
@@ -153,10 +152,12 @@ export class SandboxPool {
     if (next && !next.running) next.started(backstopDelayMs(next.job.timeoutMs), () => this.#stopOverdue(worker, next));
   }
 
-  #onResult(worker: SandboxWorker, reply: Extract<WorkerReply, { type: 'result' }>): void {
-    const ticket = worker.answered(reply.jobId);
-    if (ticket) settleFromResult(ticket, reply.result, reply.durationMs);
-    if (reply.fatal) return void this.#replace(worker);
+  #onResults(worker: SandboxWorker, results: JobResult[]): void {
+    for (const { jobId, result, durationMs, fatal } of results) {
+      const ticket = worker.answered(jobId);
+      if (ticket) settleFromResult(ticket, result, durationMs);
+      if (fatal) return void this.#replace(worker);
+    }
     this.#startClock(worker);
     if (worker.tickets.length < REFILL_BELOW) this.#scheduleDispatch();
   }
@@ -183,9 +184,18 @@ export class SandboxPool {
     return this.#failedStartsInARow >= START_FAILURES_BEFORE_GIVING_UP;
   }
 
-  /** Wall-clock backstop: the in-sandbox deadline did not stop the job (e.g. a long native call). */
+  /**
+   * Wall-clock backstop: the in-sandbox deadline did not stop the job (e.g. a long native call).
+   * The thread may have answered this job and moved on to a later one without telling yet (answers
+   * travel in batches): then the clock is the later job's, from now.
+   */
   #stopOverdue(worker: SandboxWorker, ticket: JobTicket): void {
-    if (worker.tickets[0] !== ticket) return;
+    if (!worker.tickets.includes(ticket)) return;
+    const running = worker.claimedLast();
+    if (running && running !== ticket) {
+      running.started(backstopDelayMs(running.job.timeoutMs), () => this.#stopOverdue(worker, running));
+      return;
+    }
     void this.#replace(worker, ticket);
     ticket.fail('timeout', `transform timed out: it ran longer than the ${ticket.job.timeoutMs} ms limit and its thread was terminated`);
   }

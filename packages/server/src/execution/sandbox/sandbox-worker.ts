@@ -1,24 +1,12 @@
 import { Worker } from 'node:worker_threads';
+import { threadEntry } from '../thread-entry.js';
 import { JobSlots, SLOTS_PER_THREAD } from './job-slots.js';
 import type { JobTicket } from './job-ticket.js';
-import type { CompiledWasm, JobBatch, JobRequest, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
-
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
-
-/**
- * Built, the thread runs worker.js beside this file. Run from source (tests under tsx), it loads
- * worker.ts through tsx's loader registered inside the thread: `--import tsx` does not reach a
- * worker's entry module on Node 20.
- */
-function workerEntry(): { script: URL | string; evaluate: boolean } {
-  if (!RUNNING_FROM_SOURCE) return { script: new URL('./worker.js', import.meta.url), evaluate: false };
-  const workerTs = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
-  return { script: `import('tsx/esm/api').then(({ register }) => { register(); return import(${workerTs}); })`, evaluate: true };
-}
+import type { CompiledWasm, JobBatch, JobRequest, JobResult, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
 
 export interface SandboxWorkerEvents {
   ready(worker: SandboxWorker): void;
-  result(worker: SandboxWorker, reply: Extract<WorkerReply, { type: 'result' }>): void;
+  results(worker: SandboxWorker, results: JobResult[]): void;
   /** The thread ended without being retired: crash, uncaught error or V8 heap limit. */
   died(worker: SandboxWorker, error: Error | undefined, exitCode: number): void;
 }
@@ -39,7 +27,7 @@ export class SandboxWorker {
   readonly tickets: JobTicket[] = [];
 
   constructor(settings: WorkerSettings, compiledQuickJs: CompiledWasm | undefined, events: SandboxWorkerEvents) {
-    const entry = workerEntry();
+    const entry = threadEntry(import.meta.url, 'worker');
     const workerData: WorkerStart = { settings, compiledQuickJs, slots: this.#slots.buffer };
     this.#thread = new Worker(entry.script, { eval: entry.evaluate, workerData, resourceLimits: threadLimits(settings) });
     this.#thread.on('message', (reply: WorkerReply) => {
@@ -48,7 +36,7 @@ export class SandboxWorker {
         this.#ready = true;
         events.ready(this);
       } else {
-        events.result(this, reply);
+        events.results(this, reply.results);
       }
     });
     this.#thread.on('error', (error) => {
@@ -93,7 +81,16 @@ export class SandboxWorker {
 
   /** The ticket the thread claimed last among those it has not answered: the one it is running. */
   claimedLast(): JobTicket | undefined {
-    return this.tickets.findLast((ticket) => this.#slots.started(this.#slotOf.get(ticket)!));
+    return this.tickets.findLast((ticket) => this.#claimed(ticket));
+  }
+
+  /** Tickets held that the thread has not started. */
+  waiting(): number {
+    return this.tickets.filter((ticket) => !this.#claimed(ticket)).length;
+  }
+
+  #claimed(ticket: JobTicket): boolean {
+    return this.#slots.started(this.#slotOf.get(ticket)!);
   }
 
   /** Every ticket held, for the pool to settle or hand to another thread; the worker holds none after. */

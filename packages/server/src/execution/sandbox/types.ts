@@ -78,11 +78,16 @@ export type ExecutionResult =
   | { ok: true; outputJson: string }
   | { ok: false; reason: SandboxFailureReason; message: string; details?: Record<string, unknown> };
 
+/** The answer to one job. `durationMs` is measured by the worker around the job. `fatal` means the worker's QuickJS module is unusable and it runs nothing more. */
+export interface JobResult {
+  jobId: number;
+  result: ExecutionResult;
+  durationMs: number;
+  fatal: boolean;
+}
+
 /**
- * Worker → main thread, one `result` per job run, in the order of the batch. `durationMs` is
- * measured by the worker around the job. `fatal` means the worker's QuickJS module is unusable
- * and it runs nothing more.
+ * Worker → main thread. The answers of a batch travel together, in the order the jobs ran; a
+ * thread that spent a while on one job first sends what it answered before it (see worker.ts).
  */
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'result'; jobId: number; result: ExecutionResult; durationMs: number; fatal: boolean };
+export type WorkerReply = { type: 'ready' } | { type: 'results'; results: JobResult[] };

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
 import { JobSlots } from './job-slots.js';
-import type { ExecutionResult, JobBatch, JobRequest, WorkerReply, WorkerStart } from './types.js';
+import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
 const port = parentPort;
@@ -16,21 +16,34 @@ const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerSta
 const slots = new JobSlots(slotMemory);
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
+/**
+ * Answers wait to travel with the rest of their batch (one message instead of one per job) for at
+ * most this long; the pool learns soon enough which job its thread is on.
+ */
+const HOLD_ANSWERS_MS = 2;
 /** Set after a fatal reply: the pool is terminating this thread, nothing more runs here. */
 let broken = false;
 
 port.on('message', ({ jobs }: JobBatch) => {
+  const answered: JobResult[] = [];
+  let firstAnsweredAt = 0;
   for (const request of jobs) {
-    if (broken) return;
+    if (broken) break;
     if (!slots.claimToStart(request.slot, request.jobId)) continue;
     const startedAt = performance.now();
+    if (answered.length > 0 && startedAt - firstAnsweredAt > HOLD_ANSWERS_MS) sendAnswers(answered.splice(0));
     const { result, fatal } = runJob(request);
-    const reply: WorkerReply = { type: 'result', jobId: request.jobId, result, durationMs: performance.now() - startedAt, fatal };
-    port.postMessage(reply);
+    if (answered.length === 0) firstAnsweredAt = performance.now();
+    answered.push({ jobId: request.jobId, result, durationMs: performance.now() - startedAt, fatal });
     broken = fatal;
     if (!fatal) replaceIfSpent();
   }
+  if (answered.length > 0) sendAnswers(answered);
 });
+
+function sendAnswers(results: JobResult[]): void {
+  port.postMessage({ type: 'results', results } satisfies WorkerReply);
+}
 port.postMessage({ type: 'ready' } satisfies WorkerReply);
 
 /**

@@ -2,6 +2,7 @@
 export { queueResults } from './queue-results.js';
 export { startResults } from './start-results.js';
 export { finishResults, type ResultOutcome } from './finish-results.js';
+export { applyFlush, type FlushMoves, type TransitionFlush } from './apply-flush.js';
 export { cancelRun, type CancelOutcome } from './cancel-run.js';
 export { failRun } from './fail-run.js';
 export { requeueResults } from './requeue-results.js';

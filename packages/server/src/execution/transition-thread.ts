@@ -1,0 +1,75 @@
+import { Worker } from 'node:worker_threads';
+import type { FlushMoves, TransitionFlush } from '../store/transitions/index.js';
+import { threadEntry } from './thread-entry.js';
+
+/** Main thread → transition thread. */
+export interface FlushRequest {
+  id: number;
+  flush: TransitionFlush;
+}
+
+/** Transition thread → main thread: the moves of flush `id`, or why its transaction failed. */
+export type FlushReply = { id: number; moves: FlushMoves } | { id: number; error: string };
+
+interface Waiter {
+  resolve: (moves: FlushMoves) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Applies transition flushes to a SQLite store on a thread of their own, over its own connection:
+ * SQLite runs synchronously, and the writes of a busy run were most of the main thread's time —
+ * time the API and the executor now keep. Transactions of both connections take the write lock
+ * when they begin, so they queue behind each other. A thread that stops is started again on the
+ * next flush; the flushes it held fail (the executor treats them as any failed write).
+ */
+export class TransitionThread {
+  #thread: Worker | null = null;
+  readonly #waiters = new Map<number, Waiter>();
+  #nextId = 1;
+
+  constructor(private readonly sqlitePath: string) {}
+
+  apply(flush: TransitionFlush): Promise<FlushMoves> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+      const thread = this.#running();
+      thread.ref();
+      thread.postMessage({ id, flush } satisfies FlushRequest);
+    });
+  }
+
+  /** Stops the thread; call once no flush is pending. */
+  async close(): Promise<void> {
+    const thread = this.#thread;
+    this.#thread = null;
+    await thread?.terminate();
+  }
+
+  #running(): Worker {
+    if (this.#thread) return this.#thread;
+    const entry = threadEntry(import.meta.url, 'transition-thread-worker');
+    const thread = new Worker(entry.script, { eval: entry.evaluate, workerData: { sqlitePath: this.sqlitePath } });
+    thread.on('message', (reply: FlushReply) => {
+      const waiter = this.#waiters.get(reply.id);
+      this.#waiters.delete(reply.id);
+      if ('error' in reply) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve(reply.moves);
+      // An idle thread does not keep the process alive.
+      if (this.#waiters.size === 0) thread.unref();
+    });
+    let failure: Error | undefined;
+    thread.on('error', (error) => {
+      failure = error;
+    });
+    thread.on('exit', (code) => {
+      if (this.#thread === thread) this.#thread = null;
+      const error = new Error(`the transition thread stopped (${failure?.message ?? `exit code ${code}`})`);
+      for (const waiter of this.#waiters.values()) waiter.reject(error);
+      this.#waiters.clear();
+    });
+    this.#thread = thread;
+    return thread;
+  }
+}
