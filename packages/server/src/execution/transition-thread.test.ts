@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openStore, type Store } from '../store/database.js';
+import { cancelRun, insertPendingResults, insertRun, type ResultOutcome } from '../store/transitions/index.js';
+import { TransitionThread } from './transition-thread.js';
+
+const ORG = 'org_thread';
+const NOW = '2026-11-29T00:00:00.000Z';
+
+/** A pending run of `count` rows, written on the server's connection. */
+async function pendingRun(store: Store, runId: string, count: number): Promise<string[]> {
+  const resultIds = Array.from({ length: count }, (_, n) => `${runId}_row${n}`);
+  await store.db.transaction().execute(async (trx) => {
+    for (let n = 0; n < count; n++) {
+      await trx
+        .insertInto('tests')
+        .values({ id: `${runId}_test${n}`, organization_id: ORG, workflow_id: 'wf', block_id: 'blk', name: null, source: '{"type":"manual","handle_inputs":{}}', handle_inputs_fingerprint: 'f', assertion: '{}', latest_result_id: null, latest_passing_result_id: null, latest_failing_result_id: null, created_at: NOW, updated_at: NOW })
+        .execute();
+    }
+    await insertPendingResults(
+      trx,
+      { organizationId: ORG, runId, workflowId: 'wf', draftFingerprint: 'd', createdAt: NOW },
+      resultIds.map((id, n) => ({ id, position: n, testId: `${runId}_test${n}`, blockId: 'blk', blockType: 'function', handleInputsFingerprint: 'f', blockConfigFingerprint: 'b', executionFingerprint: 'e' })),
+    );
+    await insertRun(trx, {
+      id: runId, organization_id: ORG, workflow_id: 'wf', version_id: 'ver_d', trigger: '{"type":"api"}', trigger_type: 'api', status: 'pending', cancel_reason: null, error_message: null, error_details: null,
+      target_block_id: null, test_id: null, total_tests: count, n_pending: count, n_queued: 0, n_running: 0, n_completed: 0, n_error: 0, n_cancelled: 0, n_passed: 0, n_failed: 0, n_blocked: 0, created_at: NOW, started_at: null, completed_at: null,
+    });
+  });
+  return resultIds;
+}
+
+function passed(runId: string, resultId: string): ResultOutcome {
+  const n = resultId.split('_row')[1];
+  return { resultId, testId: `${runId}_test${n}`, status: 'completed', verdict: 'passed', outputs: { 'output-json-0': { total: Number(n) } }, routing: null, warnings: [], error: null, assertionResult: { passed: true }, details: null, durationMs: 3 };
+}
+
+describe('TransitionThread (SQLite, a second connection)', () => {
+  let dir: string;
+  let store: Store;
+  let thread: TransitionThread;
+  before(async () => {
+    dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-thread-'));
+    store = await openStore({ dataDir: dir });
+    thread = new TransitionThread(store.sqlitePath!);
+  });
+  after(async () => {
+    await thread.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('applies a flush in one transaction; the server connection reads the rows and counts it wrote', async () => {
+    const ids = await pendingRun(store, 'run_a', 3);
+    const [queued] = await thread.apply({ now: NOW, runs: [{ runId: 'run_a', queue: ids, start: ids, finish: [passed('run_a', ids[0]!)] }] });
+    assert.deepEqual(queued, { runId: 'run_a', queued: ids, started: ids, finished: [ids[0]] });
+    const run = await store.db.selectFrom('test_runs').selectAll().where('id', '=', 'run_a').executeTakeFirstOrThrow();
+    assert.deepEqual([run.status, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', 0, 0, 2, 1, 1]);
+    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3 });
+    const test = await store.db.selectFrom('tests').select(['latest_result_id', 'latest_passing_result_id', 'latest_failing_result_id']).where('id', '=', 'run_a_test0').executeTakeFirstOrThrow();
+    assert.deepEqual(test, { latest_result_id: ids[0], latest_passing_result_id: ids[0], latest_failing_result_id: null });
+  });
+
+  test('a cancel committed on the server connection wins: results the thread writes after it move nothing', async () => {
+    const ids = await pendingRun(store, 'run_b', 2);
+    await thread.apply({ now: NOW, runs: [{ runId: 'run_b', queue: ids, start: ids, finish: [] }] });
+    const cancelled = await store.db.transaction().execute((trx) => cancelRun(trx, ORG, 'run_b', 'stop', NOW));
+    assert.equal(cancelled.outcome, 'cancelled');
+    const [late] = await thread.apply({ now: NOW, runs: [{ runId: 'run_b', queue: [], start: [], finish: ids.map((id) => passed('run_b', id)) }] });
+    assert.deepEqual(late!.finished, []);
+    const rows = await store.db.selectFrom('test_results').select('status').where('run_id', '=', 'run_b').execute();
+    assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
+  });
+
+  test('both connections write at once without SQLITE_BUSY: they queue for the write lock', async () => {
+    const ids = await pendingRun(store, 'run_c', 200);
+    const flushes = ids.map((id) => thread.apply({ now: NOW, runs: [{ runId: 'run_c', queue: [id], start: [id], finish: [passed('run_c', id)] }] }));
+    // Meanwhile the server's connection writes, each transaction reading before it writes: without
+    // a write lock taken at BEGIN, one that read before a thread commit could not write after it.
+    for (let n = 0; n < 50; n++) {
+      await store.db.transaction().execute(async (trx) => {
+        const { count } = await trx.selectFrom('test_results').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await trx.insertInto('organizations').values({ id: `org_${n}`, name: `seen ${count} rows (${n})`, created_at: NOW }).execute();
+      });
+    }
+    const moves = await Promise.all(flushes);
+    assert.equal(moves.flatMap((move) => move[0]!.finished).length, 200);
+    const run = await store.db.selectFrom('test_runs').select(['status', 'n_passed']).where('id', '=', 'run_c').executeTakeFirstOrThrow();
+    assert.deepEqual(run, { status: 'completed', n_passed: 200 });
+  });
+
+  test('a thread that stopped is started again by the next flush', async () => {
+    await thread.close();
+    const ids = await pendingRun(store, 'run_d', 1);
+    const [moved] = await thread.apply({ now: NOW, runs: [{ runId: 'run_d', queue: ids, start: [], finish: [] }] });
+    assert.deepEqual(moved!.queued, ids);
+  });
+});
