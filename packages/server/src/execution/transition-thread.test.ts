@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { openStore, type Store } from '../store/database.js';
 import { cancelRun, insertPendingResults, insertRun, type ResultOutcome } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
@@ -45,7 +46,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
   before(async () => {
     dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-thread-'));
     store = await openStore({ dataDir: dir });
-    thread = new TransitionThread(store.sqlitePath!);
+    thread = new TransitionThread({ ...store, sqlitePath: store.sqlitePath! });
   });
   after(async () => {
     await thread.close();
@@ -92,6 +93,18 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     assert.equal(moves.flatMap((move) => move[0]!.finished).length, 200);
     const run = await store.db.selectFrom('test_runs').select(['status', 'n_passed']).where('id', '=', 'run_c').executeTakeFirstOrThrow();
     assert.deepEqual(run, { status: 'completed', n_passed: 200 });
+  });
+
+  test("the thread checkpoints the WAL; the server's connection does not while the thread runs", async () => {
+    const pragma = async () => (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+    assert.equal(await pragma(), 0);
+    const before = (await stat(store.sqlitePath!)).size;
+    await pendingRun(store, 'run_wal', 2000);
+    const deadline = Date.now() + 5000;
+    while ((await stat(store.sqlitePath!)).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok((await stat(store.sqlitePath!)).size > before, 'the thread copied them into the database file');
+    await thread.close();
+    assert.equal(await pragma(), 1000, "without the thread, the server's connection checkpoints again");
   });
 
   test('a thread that stopped is started again by the next flush', async () => {

@@ -31,7 +31,7 @@ export class TransitionWriter {
   private readonly thread: TransitionThread | null;
 
   constructor(private readonly store: Store) {
-    this.thread = store.sqlitePath ? new TransitionThread(store.sqlitePath) : null;
+    this.thread = store.sqlitePath ? new TransitionThread({ ...store, sqlitePath: store.sqlitePath }) : null;
   }
 
   queue(runId: string, resultIds: string[]): Promise<Set<string>> {
