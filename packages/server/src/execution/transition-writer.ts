@@ -88,7 +88,8 @@ export class TransitionWriter {
     // more than the rows it writes.
     setTimeout(() => {
       this.scheduled = false;
-      void this.flush();
+      // A write that ended meanwhile already took what was waiting (or will, when it ends).
+      if (!this.flushing && this.batches.size > 0) void this.flush();
     }, FLUSH_DELAY_MS);
   }
 
