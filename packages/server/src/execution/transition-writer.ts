@@ -26,7 +26,8 @@ interface RunBatch {
  */
 export class TransitionWriter {
   private batches = new Map<string, RunBatch>();
-  private scheduled = false;
+  private scheduled: 'soon' | 'now' | null = null;
+  private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | null = null;
   private readonly thread: TransitionThread | null;
 
@@ -68,7 +69,7 @@ export class TransitionWriter {
   private enqueue(runId: string, kind: 'queue' | 'start', resultId: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.batchOf(runId)[kind].push({ resultId, resolve, reject });
-      this.schedule();
+      this.schedule(kind === 'queue');
     });
   }
 
@@ -81,16 +82,21 @@ export class TransitionWriter {
     return batch;
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    // A short wait gathers the transitions of many tests into one transaction; a commit costs
-    // more than the rows it writes.
-    setTimeout(() => {
-      this.scheduled = false;
+  /**
+   * A short wait gathers the transitions of many tests into one transaction; a commit costs more
+   * than the rows it writes. Rows being queued do not wait: the executor has nothing to run until
+   * they are (at the start of every run, that wait was the first test's).
+   */
+  private schedule(urgent = false): void {
+    if (this.flushing || this.scheduled === 'now' || (this.scheduled && !urgent)) return;
+    clearTimeout(this.timer);
+    this.scheduled = urgent ? 'now' : 'soon';
+    const go = () => {
+      this.scheduled = null;
       // A write that ended meanwhile already took what was waiting (or will, when it ends).
       if (!this.flushing && this.batches.size > 0) void this.flush();
-    }, FLUSH_DELAY_MS);
+    };
+    this.timer = urgent ? setTimeout(go, 0) : setTimeout(go, FLUSH_DELAY_MS);
   }
 
   private flush(): Promise<void> {
