@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../store/database.js';
-import { cancelRun, insertPendingResults, insertRun, type ResultOutcome } from '../store/transitions/index.js';
+import { cancelRun, encodeOutcome, insertPendingResults, insertRun, type EncodedOutcome } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
 const ORG = 'org_thread';
@@ -34,9 +34,9 @@ async function pendingRun(store: Store, runId: string, count: number): Promise<s
   return resultIds;
 }
 
-function passed(runId: string, resultId: string): ResultOutcome {
+function passed(runId: string, resultId: string): EncodedOutcome {
   const n = resultId.split('_row')[1];
-  return { resultId, testId: `${runId}_test${n}`, status: 'completed', verdict: 'passed', outputs: { 'output-json-0': { total: Number(n) } }, routing: null, warnings: [], error: null, assertionResult: { passed: true }, details: null, durationMs: 3 };
+  return encodeOutcome({ resultId, testId: `${runId}_test${n}`, status: 'completed', verdict: 'passed', outputs: { 'output-json-0': { total: Number(n) } }, routing: null, warnings: [], error: null, assertionResult: { passed: true }, details: null, durationMs: 3 });
 }
 
 describe('TransitionThread (SQLite, a second connection)', () => {

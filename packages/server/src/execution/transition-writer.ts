@@ -1,6 +1,6 @@
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
-import { applyFlush, type FlushMoves, type ResultOutcome, type TransitionFlush } from '../store/transitions/index.js';
+import { applyFlush, encodeOutcome, type EncodedOutcome, type FlushMoves, type ResultOutcome, type TransitionFlush } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
 const FLUSH_DELAY_MS = 5;
@@ -14,7 +14,7 @@ interface Waiter {
 interface RunBatch {
   queue: Waiter[];
   start: Waiter[];
-  finish: { outcome: ResultOutcome; waiter: Waiter }[];
+  finish: { outcome: EncodedOutcome; waiter: Waiter }[];
 }
 
 /**
@@ -47,7 +47,7 @@ export class TransitionWriter {
 
   finish(runId: string, outcome: ResultOutcome): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.batchOf(runId).finish.push({ outcome, waiter: { resultId: outcome.resultId, resolve, reject } });
+      this.batchOf(runId).finish.push({ outcome: encodeOutcome(outcome), waiter: { resultId: outcome.resultId, resolve, reject } });
       this.schedule();
     });
   }

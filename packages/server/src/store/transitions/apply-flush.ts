@@ -1,13 +1,13 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import { finishResults, type ResultOutcome } from './finish-results.js';
+import { finishResults, type EncodedOutcome } from './finish-results.js';
 import { queueResults } from './queue-results.js';
 import { startResults } from './start-results.js';
 
 /** The row transitions an executor gathered for a few milliseconds, per run. */
 export interface TransitionFlush {
   now: string;
-  runs: { runId: string; queue: string[]; start: string[]; finish: ResultOutcome[] }[];
+  runs: { runId: string; queue: string[]; start: string[]; finish: EncodedOutcome[] }[];
 }
 
 /** The ids that moved, per run and transition (a row of a run that ended meanwhile does not). */

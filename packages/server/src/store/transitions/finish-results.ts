@@ -20,28 +20,34 @@ export interface ResultOutcome {
   durationMs: number | null;
 }
 
+/**
+ * An outcome ready to record: what finishing decides on, and the row's new columns as the text of
+ * one JSON array (JSON columns as JSON text inside it). The executor encodes an outcome as soon
+ * as it has it, so the outcome's objects die young and the flush carries strings.
+ */
+export interface EncodedOutcome {
+  resultId: string;
+  testId: string;
+  status: ResultOutcome['status'];
+  verdict: Verdict | null;
+  /** `[id, status, verdict, outputs, routing, warnings, error, assertion_result, details, duration_ms]` */
+  row: string;
+}
+
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : toJson(value));
 
-function isFailing(outcome: ResultOutcome): boolean {
+export function encodeOutcome(o: ResultOutcome): EncodedOutcome {
+  const row = [o.resultId, o.status, o.verdict, jsonOrNull(o.outputs), jsonOrNull(o.routing), toJson(o.warnings), jsonOrNull(o.error), jsonOrNull(o.assertionResult), jsonOrNull(o.details), o.durationMs];
+  return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, row: JSON.stringify(row) };
+}
+
+function isFailing(outcome: EncodedOutcome): boolean {
   return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
 }
 
-/** Writes every outcome into its row with one statement; JSON columns travel as JSON text inside the array. */
-async function recordRows(trx: Transaction<Database>, runId: string, outcomes: ResultOutcome[], now: string): Promise<Set<string>> {
-  const rows = JSON.stringify(
-    outcomes.map((o) => [
-      o.resultId,
-      o.status,
-      o.verdict,
-      jsonOrNull(o.outputs),
-      jsonOrNull(o.routing),
-      toJson(o.warnings),
-      jsonOrNull(o.error),
-      jsonOrNull(o.assertionResult),
-      jsonOrNull(o.details),
-      o.durationMs,
-    ]),
-  );
+/** Writes every outcome into its row with one statement. */
+async function recordRows(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], now: string): Promise<Set<string>> {
+  const rows = '[' + outcomes.map((outcome) => outcome.row).join(',') + ']';
   const { rows: updated } = await sql<{ id: string }>`
     UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
       warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
@@ -53,7 +59,7 @@ async function recordRows(trx: Transaction<Database>, runId: string, outcomes: R
 }
 
 /** The tests' latest summaries point at their newest terminal rows (DECISIONS §3), all tests with one statement. */
-async function pointSummaries(trx: Transaction<Database>, outcomes: ResultOutcome[]): Promise<void> {
+async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
   const rows = JSON.stringify(outcomes.map((o) => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]));
   await sql`
     UPDATE tests SET latest_result_id = r.value ->> 1,
@@ -64,7 +70,7 @@ async function pointSummaries(trx: Transaction<Database>, outcomes: ResultOutcom
 }
 
 /** Keeps the last outcome per test: a batch can hold two results of one test only across runs, never within one. */
-function lastPerTest(outcomes: ResultOutcome[]): ResultOutcome[] {
+function lastPerTest(outcomes: EncodedOutcome[]): EncodedOutcome[] {
   return [...new Map(outcomes.map((outcome) => [outcome.testId, outcome])).values()];
 }
 
@@ -74,7 +80,7 @@ function lastPerTest(outcomes: ResultOutcome[]): ResultOutcome[] {
  * arriving after a cancel, or for a row another worker already finished, is discarded.
  * Returns the ids that were recorded.
  */
-export async function finishResults(trx: Transaction<Database>, runId: string, outcomes: ResultOutcome[], now: string): Promise<string[]> {
+export async function finishResults(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], now: string): Promise<string[]> {
   if (outcomes.length === 0) return [];
   if (!(await lockLiveRun(trx, runId))) return [];
   const moved = await recordRows(trx, runId, outcomes, now);
