@@ -112,7 +112,6 @@ export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env =
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     child,
-    output,
     pid: child.pid,
     baseUrl,
     call: client(baseUrl),

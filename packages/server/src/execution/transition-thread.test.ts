@@ -46,7 +46,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
   before(async () => {
     dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-thread-'));
     store = await openStore({ dataDir: dir });
-    thread = new TransitionThread({ ...store, sqlitePath: store.sqlitePath! });
+    thread = new TransitionThread(store.db, store.sqlitePath!);
   });
   after(async () => {
     await thread.close();

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { sql } from 'kysely';
-import type { Store } from '../store/database.js';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 import type { FlushMoves, TransitionFlush } from '../store/transitions/index.js';
 import { threadEntry } from './thread-entry.js';
 
@@ -35,7 +35,11 @@ export class TransitionThread {
   readonly #waiters = new Map<number, Waiter>();
   #nextId = 1;
 
-  constructor(private readonly store: Store & { sqlitePath: string }) {
+  /** `db`: the server's connection to the store at `sqlitePath`. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlitePath: string,
+  ) {
     this.#running();
   }
 
@@ -59,7 +63,7 @@ export class TransitionThread {
 
   /** SQLite's default: a commit that grows the WAL past 1,000 pages checkpoints it. */
   #checkpointsAtServerCommits(enabled: boolean): Promise<void> {
-    return sql`PRAGMA wal_autocheckpoint = ${sql.raw(enabled ? '1000' : '0')}`.execute(this.store.db).then(
+    return sql`PRAGMA wal_autocheckpoint = ${sql.raw(enabled ? '1000' : '0')}`.execute(this.db).then(
       () => undefined,
       () => undefined,
     );
@@ -68,7 +72,7 @@ export class TransitionThread {
   #running(): Worker {
     if (this.#thread) return this.#thread;
     const entry = threadEntry(import.meta.url, 'transition-thread-worker');
-    const thread = new Worker(entry.script, { eval: entry.evaluate, workerData: { sqlitePath: this.store.sqlitePath } });
+    const thread = new Worker(entry.script, { eval: entry.evaluate, workerData: { sqlitePath: this.sqlitePath } });
     thread.unref();
     void this.#checkpointsAtServerCommits(false);
     thread.on('message', (reply: FlushReply) => {

@@ -32,7 +32,7 @@ export class TransitionWriter {
   private readonly thread: TransitionThread | null;
 
   constructor(private readonly store: Store) {
-    this.thread = store.sqlitePath ? new TransitionThread({ ...store, sqlitePath: store.sqlitePath }) : null;
+    this.thread = store.sqlitePath ? new TransitionThread(store.db, store.sqlitePath) : null;
   }
 
   queue(runId: string, resultIds: string[]): Promise<Set<string>> {
@@ -91,12 +91,18 @@ export class TransitionWriter {
     if (this.flushing || this.scheduled === 'now' || (this.scheduled && !urgent)) return;
     clearTimeout(this.timer);
     this.scheduled = urgent ? 'now' : 'soon';
-    const go = () => {
-      this.scheduled = null;
-      // A write that ended meanwhile already took what was waiting (or will, when it ends).
-      if (!this.flushing && this.batches.size > 0) void this.flush();
-    };
-    this.timer = urgent ? setTimeout(go, 0) : setTimeout(go, FLUSH_DELAY_MS);
+    this.timer = setTimeout(
+      () => {
+        this.scheduled = null;
+        this.flushWaiting();
+      },
+      urgent ? 0 : FLUSH_DELAY_MS,
+    );
+  }
+
+  /** Flushes what waits, unless a write is in flight: when it ends, it takes what waits then. */
+  private flushWaiting(): void {
+    if (!this.flushing && this.batches.size > 0) void this.flush();
   }
 
   private flush(): Promise<void> {
@@ -105,7 +111,7 @@ export class TransitionWriter {
     const work = this.write(batches).finally(() => {
       this.flushing = null;
       // What arrived during a write has waited long enough: it goes at once, in one transaction.
-      if (this.batches.size > 0) setImmediate(() => this.flushing || this.batches.size === 0 || void this.flush());
+      if (this.batches.size > 0) setImmediate(() => this.flushWaiting());
     });
     this.flushing = work;
     return work;
