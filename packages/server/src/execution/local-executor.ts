@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isoNow, type AssertionSpec, type WorkflowTestSource } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
@@ -16,7 +17,12 @@ export interface LocalExecutorOptions {
 interface RunState {
   runId: string;
   jobs: TestJob[];
-  inFlight: Map<string, AbortController>;
+  /** Stops the run's tests: a test is only ever stopped because its run ended. */
+  controller: AbortController;
+  /** Tests of the run executing or being recorded. */
+  inFlight: number;
+  /** Position of the last row fetched: the next fetch starts after it. */
+  fetchedUpTo: number;
   /** No pending rows left in the store to fetch. */
   exhausted: boolean;
   fetching: boolean;
@@ -71,7 +77,10 @@ export class LocalExecutor implements Executor {
 
   submitRun(runId: string): void {
     if (this.stopped || this.runs.has(runId)) return;
-    this.runs.set(runId, { runId, jobs: [], inFlight: new Map(), exhausted: false, fetching: false });
+    const controller = new AbortController();
+    // Every executing test of the run listens to this signal.
+    setMaxListeners(0, controller.signal);
+    this.runs.set(runId, { runId, jobs: [], controller, inFlight: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
     this.pump();
   }
 
@@ -80,7 +89,7 @@ export class LocalExecutor implements Executor {
     if (!state) return;
     this.runs.delete(runId);
     state.jobs = [];
-    for (const controller of state.inFlight.values()) controller.abort(new DOMException('The test run was cancelled.', 'AbortError'));
+    state.controller.abort(new DOMException('The test run was cancelled.', 'AbortError'));
   }
 
   async stop(): Promise<void> {
@@ -115,7 +124,7 @@ export class LocalExecutor implements Executor {
     for (const state of states) if (state.jobs.length < this.fetchSize()) this.refill(state);
   }
 
-  /** Fetches the next batch of pending rows of a run and marks them queued. */
+  /** Fetches the next batch of pending rows of a run and hands them to this executor (pending → queued). */
   private refill(state: RunState): void {
     if (state.fetching || state.exhausted || this.stopped) return;
     state.fetching = true;
@@ -133,6 +142,11 @@ export class LocalExecutor implements Executor {
     return Math.max(64, this.options.concurrency * 4);
   }
 
+  /**
+   * The rows are queued by the next flush, and their tests start without waiting for it: the
+   * start and the result of a test that runs within those milliseconds are written with it. Rows
+   * the flush does not queue (their run ended) are dropped, and those already running stop.
+   */
   private async fetchJobs(state: RunState): Promise<void> {
     const batchSize = this.fetchSize();
     const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'workflow_id', 'version_id', 'status']).where('id', '=', state.runId).executeTakeFirst();
@@ -142,21 +156,17 @@ export class LocalExecutor implements Executor {
     }
     const rows = await this.store.db
       .selectFrom('test_results')
-      .select(['id', 'test_id', 'block_id', 'source', 'assertion'])
+      .select(['id', 'position', 'test_id', 'block_id', 'source', 'assertion'])
       .where('run_id', '=', state.runId)
       .where('status', '=', 'pending')
+      .where('position', '>', state.fetchedUpTo)
       .orderBy('position')
       .limit(batchSize)
       .execute();
-    if (rows.length === 0) {
-      state.exhausted = true;
-      return;
-    }
-    const queued = await this.writer.queue(state.runId, rows.map((row) => row.id));
-    if (!this.runs.has(state.runId)) return;
     if (rows.length < batchSize) state.exhausted = true;
+    if (rows.length === 0 || !this.runs.has(state.runId)) return;
+    state.fetchedUpTo = rows[rows.length - 1]!.position;
     for (const row of rows) {
-      if (!queued.has(row.id)) continue;
       state.jobs.push({
         runId: state.runId,
         resultId: row.id,
@@ -169,41 +179,51 @@ export class LocalExecutor implements Executor {
         assertion: fromJson<AssertionSpec>(row.assertion)!,
       });
     }
+    void this.writer.queue(state.runId, rows.map((row) => row.id)).then(
+      (queued) => queued.size < rows.length && this.dropUnqueued(state, queued),
+      (error) => this.failRunSafely(state.runId, error),
+    );
+  }
+
+  private dropUnqueued(state: RunState, queued: Set<string>): void {
+    state.jobs = state.jobs.filter((job) => queued.has(job.resultId));
   }
 
   private async execute(state: RunState, job: TestJob): Promise<void> {
     this.inFlight++;
-    const controller = new AbortController();
-    state.inFlight.set(job.resultId, controller);
+    state.inFlight++;
+    const { signal } = state.controller;
     let started: Promise<boolean> = Promise.resolve(false);
     let outcome: ResultOutcome | null = null;
     try {
       // The start is recorded while the test already executes: waiting for it would put a
-      // commit on every test's critical path. A row whose run ended meanwhile is not started,
-      // and its result is then discarded.
+      // commit on every test's critical path. A row that is not started means its run ended
+      // meanwhile: the run's work stops, and this result is discarded.
       started = this.writer.start(job.runId, job.resultId);
-      started.then((moved) => moved || controller.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
-      outcome = await this.runWithRetries(job, controller.signal);
+      started.then((moved) => moved || this.abortRun(job.runId), () => undefined);
+      outcome = await this.runWithRetries(job, signal);
     } catch (error) {
-      if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
+      if (!signal.aborted) this.failRunSafely(job.runId, error);
     } finally {
       // The slot serves the next test while this result is being written.
       this.inFlight--;
       this.pump();
     }
     try {
-      if (outcome && (await started) && !controller.signal.aborted) await this.writer.finish(job.runId, outcome);
+      // Handed in at once: if the start has not been written yet, both go in one write.
+      const recorded = outcome && !signal.aborted ? this.writer.finish(job.runId, outcome) : null;
+      await Promise.all([started, recorded]);
     } catch (error) {
-      if (!controller.signal.aborted) this.failRunSafely(job.runId, error);
+      if (!signal.aborted) this.failRunSafely(job.runId, error);
     } finally {
-      state.inFlight.delete(job.resultId);
+      state.inFlight--;
       this.forgetIfDone(state);
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
   private forgetIfDone(state: RunState): void {
-    if (state.exhausted && !state.fetching && state.jobs.length === 0 && state.inFlight.size === 0) this.runs.delete(state.runId);
+    if (state.exhausted && !state.fetching && state.jobs.length === 0 && state.inFlight === 0) this.runs.delete(state.runId);
   }
 
   private async runWithRetries(job: TestJob, signal: AbortSignal): Promise<ResultOutcome | null> {

@@ -5,39 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../store/database.js';
-import { cancelRun, encodeOutcome, insertPendingResults, insertRun, type EncodedOutcome } from '../store/transitions/index.js';
+import { cancelRun } from '../store/transitions/index.js';
+import { PENDING_RUN_ORG, passedOutcome, pendingRun } from '../testing/pending-run.js';
 import { TransitionThread } from './transition-thread.js';
 
-const ORG = 'org_thread';
 const NOW = '2026-11-29T00:00:00.000Z';
-
-/** A pending run of `count` rows, written on the server's connection. */
-async function pendingRun(store: Store, runId: string, count: number): Promise<string[]> {
-  const resultIds = Array.from({ length: count }, (_, n) => `${runId}_row${n}`);
-  await store.db.transaction().execute(async (trx) => {
-    for (let n = 0; n < count; n++) {
-      await trx
-        .insertInto('tests')
-        .values({ id: `${runId}_test${n}`, organization_id: ORG, workflow_id: 'wf', block_id: 'blk', name: null, source: '{"type":"manual","handle_inputs":{}}', handle_inputs_fingerprint: 'f', assertion: '{}', latest_result_id: null, latest_passing_result_id: null, latest_failing_result_id: null, created_at: NOW, updated_at: NOW })
-        .execute();
-    }
-    await insertPendingResults(
-      trx,
-      { organizationId: ORG, runId, workflowId: 'wf', draftFingerprint: 'd', createdAt: NOW },
-      resultIds.map((id, n) => ({ id, position: n, testId: `${runId}_test${n}`, blockId: 'blk', blockType: 'function', handleInputsFingerprint: 'f', blockConfigFingerprint: 'b', executionFingerprint: 'e' })),
-    );
-    await insertRun(trx, {
-      id: runId, organization_id: ORG, workflow_id: 'wf', version_id: 'ver_d', trigger: '{"type":"api"}', trigger_type: 'api', status: 'pending', cancel_reason: null, error_message: null, error_details: null,
-      target_block_id: null, test_id: null, total_tests: count, n_pending: count, n_queued: 0, n_running: 0, n_completed: 0, n_error: 0, n_cancelled: 0, n_passed: 0, n_failed: 0, n_blocked: 0, created_at: NOW, started_at: null, completed_at: null,
-    });
-  });
-  return resultIds;
-}
-
-function passed(runId: string, resultId: string): EncodedOutcome {
-  const n = resultId.split('_row')[1];
-  return encodeOutcome({ resultId, testId: `${runId}_test${n}`, status: 'completed', verdict: 'passed', outputs: { 'output-json-0': { total: Number(n) } }, routing: null, warnings: [], error: null, assertionResult: { passed: true }, details: null, durationMs: 3 });
-}
 
 describe('TransitionThread (SQLite, a second connection)', () => {
   let dir: string;
@@ -55,31 +27,34 @@ describe('TransitionThread (SQLite, a second connection)', () => {
   });
 
   test('applies a flush in one transaction; the server connection reads the rows and counts it wrote', async () => {
-    const ids = await pendingRun(store, 'run_a', 3);
-    const [queued] = await thread.apply({ now: NOW, runs: [{ runId: 'run_a', queue: ids, start: ids, finish: [passed('run_a', ids[0]!)] }] });
-    assert.deepEqual(queued, { runId: 'run_a', queued: ids, started: ids, finished: [ids[0]] });
+    const ids = await pendingRun(store, 'run_a', 4);
+    const [moved] = await thread.apply({
+      now: NOW,
+      runs: [{ runId: 'run_a', moves: { queue: [ids[3]!], start: [{ from: 'pending', ids: ids.slice(1, 3) }], finish: [{ from: 'pending', outcomes: [passedOutcome('run_a', ids[0]!)] }] } }],
+    });
+    assert.deepEqual(new Set(moved!.moved), new Set(ids));
     const run = await store.db.selectFrom('test_runs').selectAll().where('id', '=', 'run_a').executeTakeFirstOrThrow();
-    assert.deepEqual([run.status, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', 0, 0, 2, 1, 1]);
-    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
-    assert.deepEqual(row, { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3 });
+    assert.deepEqual([run.status, run.started_at, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', NOW, 0, 1, 2, 1, 1]);
+    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms', 'attempts', 'started_at']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3, attempts: 1, started_at: NOW }, 'started and finished by one write');
     const test = await store.db.selectFrom('tests').select(['latest_result_id', 'latest_passing_result_id', 'latest_failing_result_id']).where('id', '=', 'run_a_test0').executeTakeFirstOrThrow();
     assert.deepEqual(test, { latest_result_id: ids[0], latest_passing_result_id: ids[0], latest_failing_result_id: null });
   });
 
   test('a cancel committed on the server connection wins: results the thread writes after it move nothing', async () => {
     const ids = await pendingRun(store, 'run_b', 2);
-    await thread.apply({ now: NOW, runs: [{ runId: 'run_b', queue: ids, start: ids, finish: [] }] });
-    const cancelled = await store.db.transaction().execute((trx) => cancelRun(trx, ORG, 'run_b', 'stop', NOW));
+    await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { start: [{ from: 'pending', ids }] } }] });
+    const cancelled = await store.db.transaction().execute((trx) => cancelRun(trx, PENDING_RUN_ORG, 'run_b', 'stop', NOW));
     assert.equal(cancelled.outcome, 'cancelled');
-    const [late] = await thread.apply({ now: NOW, runs: [{ runId: 'run_b', queue: [], start: [], finish: ids.map((id) => passed('run_b', id)) }] });
-    assert.deepEqual(late!.finished, []);
+    const [late] = await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { finish: [{ from: 'running', outcomes: ids.map((id) => passedOutcome('run_b', id)) }] } }] });
+    assert.deepEqual(late!.moved, []);
     const rows = await store.db.selectFrom('test_results').select('status').where('run_id', '=', 'run_b').execute();
     assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
   });
 
   test('both connections write at once without SQLITE_BUSY: they queue for the write lock', async () => {
     const ids = await pendingRun(store, 'run_c', 200);
-    const flushes = ids.map((id) => thread.apply({ now: NOW, runs: [{ runId: 'run_c', queue: [id], start: [id], finish: [passed('run_c', id)] }] }));
+    const flushes = ids.map((id) => thread.apply({ now: NOW, runs: [{ runId: 'run_c', moves: { finish: [{ from: 'pending', outcomes: [passedOutcome('run_c', id)] }] } }] }));
     // Meanwhile the server's connection writes, each transaction reading before it writes: without
     // a write lock taken at BEGIN, one that read before a thread commit could not write after it.
     for (let n = 0; n < 50; n++) {
@@ -90,7 +65,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
       });
     }
     const moves = await Promise.all(flushes);
-    assert.equal(moves.flatMap((move) => move[0]!.finished).length, 200);
+    assert.equal(moves.flatMap((move) => move[0]!.moved).length, 200);
     const run = await store.db.selectFrom('test_runs').select(['status', 'n_passed']).where('id', '=', 'run_c').executeTakeFirstOrThrow();
     assert.deepEqual(run, { status: 'completed', n_passed: 200 });
   });
@@ -110,7 +85,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
   test('a thread that stopped is started again by the next flush', async () => {
     await thread.close();
     const ids = await pendingRun(store, 'run_d', 1);
-    const [moved] = await thread.apply({ now: NOW, runs: [{ runId: 'run_d', queue: ids, start: [], finish: [] }] });
-    assert.deepEqual(moved!.queued, ids);
+    const [moved] = await thread.apply({ now: NOW, runs: [{ runId: 'run_d', moves: { queue: ids } }] });
+    assert.deepEqual(moved!.moved, ids);
   });
 });

@@ -1,33 +1,47 @@
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
-import { applyFlush, encodeOutcome, type EncodedOutcome, type FlushMoves, type ResultOutcome, type TransitionFlush } from '../store/transitions/index.js';
+import {
+  applyFlush,
+  encodeOutcome,
+  type EncodedOutcome,
+  type FlushMoves,
+  type ResultOutcome,
+  type RowMoves,
+  type TransitionFlush,
+  type UnfinishedStatus,
+} from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
 const FLUSH_DELAY_MS = 5;
 
 interface Waiter {
-  resultId: string;
-  resolve: (recorded: boolean) => void;
+  resolve: (moved: boolean) => void;
   reject: (error: unknown) => void;
 }
 
-interface RunBatch {
-  queue: Waiter[];
-  start: Waiter[];
-  finish: { outcome: EncodedOutcome; waiter: Waiter }[];
+/** Where one row is going in the next flush: from the status it has in the store, to the furthest one handed in. */
+interface RowEntry {
+  from: UnfinishedStatus;
+  to: 'queued' | 'running' | EncodedOutcome;
+  waiters: Waiter[];
 }
+
+/** The rows of one run waiting for the next flush. */
+type RunBatch = Map<string, RowEntry>;
 
 /**
  * Coalesces the executor's row transitions into one transaction per tick: at thousands of tests
- * per second, a transaction per row would cost more than the tests. Each call resolves with
- * whether its row moved (false: the run ended meanwhile, the result is discarded). On SQLite the
- * transactions run on a TransitionThread; on PostgreSQL the database does the work elsewhere
- * already, and they run here.
+ * per second, a transaction per row would cost more than the tests. Transitions of one row that
+ * meet in a batch become one write (a test queued, started and finished within a few milliseconds
+ * is written once). Each call resolves with whether its row moved (false: the run ended meanwhile,
+ * the result is discarded). Flushes are applied one at a time, in order, so a transition handed in
+ * while an earlier one of its row is being written goes into the next flush and finds the row
+ * moved. On SQLite the transactions run on a TransitionThread; on PostgreSQL the database does the
+ * work elsewhere already, and they run here.
  */
 export class TransitionWriter {
   private batches = new Map<string, RunBatch>();
-  private scheduled: 'soon' | 'now' | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private readonly thread: TransitionThread | null;
 
@@ -35,21 +49,21 @@ export class TransitionWriter {
     this.thread = store.sqlitePath ? new TransitionThread(store.db, store.sqlitePath) : null;
   }
 
+  /** pending → queued: the rows are handed to this executor. */
   queue(runId: string, resultIds: string[]): Promise<Set<string>> {
-    return Promise.all(resultIds.map((resultId) => this.enqueue(runId, 'queue', resultId))).then(
+    return Promise.all(resultIds.map((resultId) => this.moveTo(runId, resultId, 'queued'))).then(
       (moved) => new Set(resultIds.filter((_, index) => moved[index])),
     );
   }
 
+  /** queued → running. */
   start(runId: string, resultId: string): Promise<boolean> {
-    return this.enqueue(runId, 'start', resultId);
+    return this.moveTo(runId, resultId, 'running');
   }
 
+  /** running → completed | error, with the outcome. */
   finish(runId: string, outcome: ResultOutcome): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.batchOf(runId).finish.push({ outcome: encodeOutcome(outcome), waiter: { resultId: outcome.resultId, resolve, reject } });
-      this.schedule();
-    });
+    return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome));
   }
 
   /** Resolves when everything handed in so far is written. */
@@ -66,38 +80,39 @@ export class TransitionWriter {
     await this.thread?.close();
   }
 
-  private enqueue(runId: string, kind: 'queue' | 'start', resultId: string): Promise<boolean> {
+  private moveTo(runId: string, resultId: string, to: RowEntry['to']): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.batchOf(runId)[kind].push({ resultId, resolve, reject });
-      this.schedule(kind === 'queue');
+      const batch = this.batchOf(runId);
+      const entry = batch.get(resultId);
+      if (!entry) batch.set(resultId, { from: statusBefore(to), to, waiters: [{ resolve, reject }] });
+      else if (typeof entry.to === 'string') {
+        // A later step of the same row: the one write takes it there.
+        if (rank(to) > rank(entry.to)) entry.to = to;
+        entry.waiters.push({ resolve, reject });
+      } else {
+        // The row is already being finished in this batch: a second outcome is not recorded.
+        resolve(false);
+      }
+      this.schedule();
     });
   }
 
   private batchOf(runId: string): RunBatch {
     let batch = this.batches.get(runId);
     if (!batch) {
-      batch = { queue: [], start: [], finish: [] };
+      batch = new Map();
       this.batches.set(runId, batch);
     }
     return batch;
   }
 
-  /**
-   * A short wait gathers the transitions of many tests into one transaction; a commit costs more
-   * than the rows it writes. Rows being queued do not wait: the executor has nothing to run until
-   * they are (at the start of every run, that wait was the first test's).
-   */
-  private schedule(urgent = false): void {
-    if (this.flushing || this.scheduled === 'now' || (this.scheduled && !urgent)) return;
-    clearTimeout(this.timer);
-    this.scheduled = urgent ? 'now' : 'soon';
-    this.timer = setTimeout(
-      () => {
-        this.scheduled = null;
-        this.flushWaiting();
-      },
-      urgent ? 0 : FLUSH_DELAY_MS,
-    );
+  /** A short wait gathers the transitions of many tests into one transaction; a commit costs more than the rows it writes. */
+  private schedule(): void {
+    if (this.flushing || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushWaiting();
+    }, FLUSH_DELAY_MS);
   }
 
   /** Flushes what waits, unless a write is in flight: when it ends, it takes what waits then. */
@@ -106,6 +121,8 @@ export class TransitionWriter {
   }
 
   private flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const batches = this.batches;
     this.batches = new Map();
     const work = this.write(batches).finally(() => {
@@ -118,33 +135,45 @@ export class TransitionWriter {
   }
 
   private async write(batches: Map<string, RunBatch>): Promise<void> {
-    const flush: TransitionFlush = {
-      now: isoNow(),
-      runs: [...batches].map(([runId, batch]) => ({
-        runId,
-        queue: batch.queue.map((waiter) => waiter.resultId),
-        start: batch.start.map((waiter) => waiter.resultId),
-        finish: batch.finish.map((finish) => finish.outcome),
-      })),
-    };
+    const flush: TransitionFlush = { now: isoNow(), runs: [...batches].map(([runId, batch]) => ({ runId, moves: rowMoves(batch) })) };
     let moves: FlushMoves;
     try {
       moves = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
     } catch (error) {
-      for (const batch of batches.values()) {
-        for (const waiter of [...batch.queue, ...batch.start, ...batch.finish.map((f) => f.waiter)]) waiter.reject(error);
-      }
+      for (const batch of batches.values()) for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
       return;
     }
-    for (const { runId, queued, started, finished } of moves) {
-      const batch = batches.get(runId)!;
-      settle(batch.queue, new Set(queued));
-      settle(batch.start, new Set(started));
-      settle(batch.finish.map((f) => f.waiter), new Set(finished));
+    for (const { runId, moved } of moves) {
+      const movedIds = new Set(moved);
+      for (const [resultId, entry] of batches.get(runId)!) for (const waiter of entry.waiters) waiter.resolve(movedIds.has(resultId));
     }
   }
 }
 
-function settle(waiters: Waiter[], moved: Set<string>): void {
-  for (const waiter of waiters) waiter.resolve(moved.has(waiter.resultId));
+const STEPS = ['queued', 'running'] as const;
+
+function rank(to: RowEntry['to']): number {
+  return typeof to === 'string' ? STEPS.indexOf(to) : STEPS.length;
+}
+
+/** The status a row has in the store when its first transition of a batch is handed in. */
+function statusBefore(to: RowEntry['to']): UnfinishedStatus {
+  return to === 'queued' ? 'pending' : to === 'running' ? 'queued' : 'running';
+}
+
+/** A batch's rows grouped by the status they leave and the one they reach, for one statement each. */
+function rowMoves(batch: RunBatch): RowMoves {
+  const queue: string[] = [];
+  const start = { pending: [] as string[], queued: [] as string[] };
+  const finish = { pending: [] as EncodedOutcome[], queued: [] as EncodedOutcome[], running: [] as EncodedOutcome[] };
+  for (const [resultId, { from, to }] of batch) {
+    if (to === 'queued') queue.push(resultId);
+    else if (to === 'running') start[from as 'pending' | 'queued'].push(resultId);
+    else finish[from].push(to);
+  }
+  return {
+    queue,
+    start: (['pending', 'queued'] as const).map((from) => ({ from, ids: start[from] })).filter((group) => group.ids.length > 0),
+    finish: (['pending', 'queued', 'running'] as const).map((from) => ({ from, outcomes: finish[from] })).filter((group) => group.outcomes.length > 0),
+  };
 }

@@ -1,7 +1,6 @@
 /** Every state change of runs and results lives here; nothing else writes lifecycle columns. */
-export { queueResults } from './queue-results.js';
-export { startResults } from './start-results.js';
-export { encodeOutcome, finishResults, type EncodedOutcome, type ResultOutcome } from './finish-results.js';
+export { moveResults, queueResults, startResults, type RowMoves, type UnfinishedStatus } from './move-results.js';
+export { encodeOutcome, type EncodedOutcome, type ResultOutcome } from './outcomes.js';
 export { applyFlush, type FlushMoves, type TransitionFlush } from './apply-flush.js';
 export { cancelRun, type CancelOutcome } from './cancel-run.js';
 export { failRun } from './fail-run.js';

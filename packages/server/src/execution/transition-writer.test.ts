@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isoNow } from '@verdict/core';
+import { openStore, type Store } from '../store/database.js';
+import { cancelRun } from '../store/transitions/index.js';
+import { PENDING_RUN_ORG, passingResult, pendingRun } from '../testing/pending-run.js';
+import { TransitionWriter } from './transition-writer.js';
+
+const COUNTS = ['n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error', 'n_cancelled'] as const;
+
+/** The run's counts, and the same counted from its rows (one snapshot): they must always agree. */
+async function countsOf(store: Store, runId: string) {
+  const [run, rows] = await store.db.transaction().execute(async (trx) => [
+    await trx.selectFrom('test_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow(),
+    await trx.selectFrom('test_results').select(['status']).where('run_id', '=', runId).execute(),
+  ] as const);
+  const fromRows = Object.fromEntries(COUNTS.map((column) => [column, rows.filter((row) => `n_${row.status}` === column).length]));
+  return { status: run.status, counts: Object.fromEntries(COUNTS.map((column) => [column, run[column]])), fromRows, passed: run.n_passed };
+}
+
+describe('TransitionWriter (SQLite)', () => {
+  let dir: string;
+  let store: Store;
+  let writer: TransitionWriter;
+  before(async () => {
+    dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-writer-'));
+    store = await openStore({ dataDir: dir });
+    writer = new TransitionWriter(store);
+  });
+  after(async () => {
+    await writer.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a row queued, started and finished before a flush is written pending → completed in one go', async () => {
+    const [id] = await pendingRun(store, 'run_merge', 1);
+    const moved = await Promise.all([writer.queue('run_merge', [id!]), writer.start('run_merge', id!), writer.finish('run_merge', passingResult('run_merge', id!))]);
+    assert.deepEqual(moved, [new Set([id]), true, true]);
+    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'attempts', 'started_at', 'completed_at']).where('id', '=', id!).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'completed');
+    assert.equal(row.attempts, 1, 'the start counts as an attempt');
+    assert.ok(row.started_at && row.started_at === row.completed_at);
+    const { status, counts, fromRows, passed } = await countsOf(store, 'run_merge');
+    assert.deepEqual([status, passed], ['completed', 1]);
+    assert.deepEqual(counts, fromRows);
+  });
+
+  test('a finish handed in after its start was written moves the row from running', async () => {
+    const [id] = await pendingRun(store, 'run_steps', 1);
+    assert.deepEqual(await writer.queue('run_steps', [id!]), new Set([id]));
+    assert.equal(await writer.start('run_steps', id!), true);
+    assert.equal((await countsOf(store, 'run_steps')).status, 'running');
+    assert.equal(await writer.finish('run_steps', passingResult('run_steps', id!)), true);
+    const { status, counts, fromRows } = await countsOf(store, 'run_steps');
+    assert.equal(status, 'completed');
+    assert.deepEqual(counts, fromRows);
+  });
+
+  test('after a cancel, a start and a finish handed in together move nothing and say so', async () => {
+    const ids = await pendingRun(store, 'run_cancel', 2);
+    await writer.queue('run_cancel', ids);
+    await store.db.transaction().execute((trx) => cancelRun(trx, PENDING_RUN_ORG, 'run_cancel', null, isoNow()));
+    const moved = await Promise.all([writer.start('run_cancel', ids[0]!), writer.finish('run_cancel', passingResult('run_cancel', ids[0]!))]);
+    assert.deepEqual(moved, [false, false]);
+    const { status, counts, fromRows } = await countsOf(store, 'run_cancel');
+    assert.equal(status, 'cancelled');
+    assert.deepEqual(counts, { ...fromRows, n_cancelled: 2 });
+  });
+
+  test('whatever the interleaving of flushes, the counts of a run match its rows', async () => {
+    const ids = await pendingRun(store, 'run_mix', 120);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pause = () => (random() < 0.3 ? new Promise((resolve) => setTimeout(resolve, random() * 8)) : undefined);
+    const lifecycles = ids.map(async (id, n) => {
+      await new Promise((resolve) => setTimeout(resolve, n / 10));
+      const queued = writer.queue('run_mix', [id]);
+      await pause();
+      const started = writer.start('run_mix', id);
+      await pause();
+      const finished = writer.finish('run_mix', passingResult('run_mix', id));
+      return Promise.all([queued, started, finished]);
+    });
+    const checks: Promise<unknown>[] = [];
+    for (let n = 0; n < 6; n++) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      checks.push(countsOf(store, 'run_mix').then(({ counts, fromRows }) => assert.deepEqual(counts, fromRows, 'mid-run')));
+    }
+    for (const moved of await Promise.all(lifecycles)) assert.deepEqual(moved.slice(1), [true, true]);
+    await Promise.all(checks);
+    const { status, counts, fromRows, passed } = await countsOf(store, 'run_mix');
+    assert.deepEqual([status, passed, counts.n_completed], ['completed', 120, 120]);
+    assert.deepEqual(counts, fromRows);
+  });
+});

@@ -1,0 +1,144 @@
+import { isoNow } from '@verdict/core';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+import type { EncodedOutcome } from './outcomes.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, jsonArrayRows, jsonElement, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
+
+/** The statuses a row moves forward from. */
+export type UnfinishedStatus = 'pending' | 'queued' | 'running';
+
+/**
+ * Rows of one run moving forward, grouped by the status each leaves. A row may skip statuses: one
+ * handed to the executor, started and finished within the same few milliseconds goes from
+ * `pending` to `completed` in one write — nobody could have read the statuses in between, since
+ * they would have been committed together.
+ */
+export interface RowMoves {
+  /** pending → queued */
+  queue?: string[];
+  /** → running */
+  start?: { from: 'pending' | 'queued'; ids: string[] }[];
+  /** → completed | error, with the outcome recorded */
+  finish?: { from: UnfinishedStatus; outcomes: EncodedOutcome[] }[];
+}
+
+/**
+ * Moves rows of one live run forward in the caller's transaction, with the run's counts, its status
+ * (pending → queued → running → completed as its rows go) and the tests' latest summaries. Each row
+ * moves only from the status it is said to leave: a row of a run that ended (a cancel, a failure),
+ * or one another worker already moved, stays as it is. Returns the ids that moved.
+ */
+export async function moveResults(trx: Transaction<Database>, runId: string, moves: RowMoves, now: string): Promise<string[]> {
+  const run = await lockLiveRun(trx, runId);
+  if (!run) return [];
+  const deltas: CountDeltas = {};
+  const moved: string[] = [];
+  const queued = await markQueued(trx, runId, moves.queue ?? []);
+  addDelta(deltas, 'n_pending', -queued.length);
+  addDelta(deltas, 'n_queued', queued.length);
+  moved.push(...queued);
+  let started = 0;
+  for (const { from, ids } of moves.start ?? []) {
+    const rows = await markRunning(trx, runId, ids, from, now);
+    addDelta(deltas, countColumn(from), -rows.length);
+    addDelta(deltas, 'n_running', rows.length);
+    moved.push(...rows);
+    started += rows.length;
+  }
+  const finished: EncodedOutcome[] = [];
+  for (const { from, outcomes } of moves.finish ?? []) {
+    const recorded = await recordOutcomes(trx, runId, outcomes, from, now);
+    for (const outcome of recorded) {
+      addDelta(deltas, countColumn(from), -1);
+      addDelta(deltas, countColumn(outcome.status), 1);
+      if (outcome.status === 'completed' && outcome.verdict) addDelta(deltas, countColumn(outcome.verdict), 1);
+      moved.push(outcome.resultId);
+    }
+    finished.push(...recorded);
+    if (from !== 'running') started += recorded.length;
+  }
+  if (finished.length > 0) await pointSummaries(trx, lastPerTest(finished));
+  await applyCountDeltas(trx, runId, deltas);
+  if (started > 0 && run.status !== 'running') {
+    await trx.updateTable('test_runs').set({ status: 'running', started_at: sql`coalesce(started_at, ${now})` }).where('id', '=', runId).execute();
+  } else if (queued.length > 0 && run.status === 'pending') {
+    await trx.updateTable('test_runs').set({ status: 'queued' }).where('id', '=', runId).execute();
+  }
+  if (finished.length > 0) await completeRunIfDone(trx, runId, now);
+  return moved;
+}
+
+/** pending → queued for rows handed to an executor (a run that has not started becomes `queued`). */
+export function queueResults(trx: Transaction<Database>, runId: string, resultIds: string[]): Promise<string[]> {
+  return moveResults(trx, runId, { queue: resultIds }, isoNow());
+}
+
+/** queued → running when a worker starts rows (the run becomes `running`, `started_at` set by its first row). */
+export function startResults(trx: Transaction<Database>, runId: string, resultIds: string[], now: string): Promise<string[]> {
+  return moveResults(trx, runId, { start: [{ from: 'queued', ids: resultIds }] }, now);
+}
+
+async function markQueued(trx: Transaction<Database>, runId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .updateTable('test_results')
+    .set({ status: 'queued' })
+    .where(ofRun(runId))
+    .where(idIn(trx, ids))
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+async function markRunning(trx: Transaction<Database>, runId: string, ids: string[], from: 'pending' | 'queued', now: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .updateTable('test_results')
+    .set({ status: 'running', started_at: now, attempts: sql`attempts + 1` })
+    .where(ofRun(runId))
+    .where(idIn(trx, ids))
+    .where('status', '=', from)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Writes every outcome into its row with one statement. A row that had not been started yet is
+ * started by the same write (`started_at`, one more attempt).
+ */
+async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, now: string): Promise<EncodedOutcome[]> {
+  if (outcomes.length === 0) return [];
+  const rows = '[' + outcomes.map((outcome) => outcome.row).join(',') + ']';
+  const { rows: updated } = await sql<{ id: string }>`
+    UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = ${jsonElement(trx, 3)}, routing = ${jsonElement(trx, 4)},
+      warnings = ${jsonElement(trx, 5)}, error = ${jsonElement(trx, 6)}, assertion_result = ${jsonElement(trx, 7)}, execution_details = ${jsonElement(trx, 8)},
+      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = ${now}, started_at = coalesce(started_at, ${now}),
+      attempts = attempts + ${from === 'running' ? 0 : 1}
+    FROM ${jsonArrayRows(trx, rows)}
+    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
+    RETURNING test_results.id`.execute(trx);
+  const recorded = new Set(updated.map((row) => row.id));
+  return outcomes.filter((outcome) => recorded.has(outcome.resultId));
+}
+
+function isFailing(outcome: EncodedOutcome): boolean {
+  return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
+}
+
+/** The tests' latest summaries point at their newest terminal rows (DECISIONS §3), all tests with one statement. */
+async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
+  const rows = JSON.stringify(outcomes.map((o) => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]));
+  await sql`
+    UPDATE tests SET latest_result_id = r.value ->> 1,
+      latest_passing_result_id = CASE WHEN r.value ->> 2 = 'passing' THEN r.value ->> 1 ELSE latest_passing_result_id END,
+      latest_failing_result_id = CASE WHEN r.value ->> 2 = 'failing' THEN r.value ->> 1 ELSE latest_failing_result_id END
+    FROM ${jsonArrayRows(trx, rows)}
+    WHERE tests.id = r.value ->> 0`.execute(trx);
+}
+
+/** Keeps the last outcome per test: a batch can hold two results of one test only across runs, never within one. */
+function lastPerTest(outcomes: EncodedOutcome[]): EncodedOutcome[] {
+  return [...new Map(outcomes.map((outcome) => [outcome.testId, outcome])).values()];
+}
