@@ -14,9 +14,20 @@ export interface LocalExecutorOptions {
   maxAttempts?: number;
 }
 
+interface FetchedRow {
+  id: string;
+  test_id: string;
+  block_id: string;
+  source: string;
+  assertion: string;
+}
+
 interface RunState {
   runId: string;
-  jobs: TestJob[];
+  /** Rows fetched and not started yet, as read: a row is parsed into its job when it starts. */
+  jobs: FetchedRow[];
+  /** What every row of the run shares. */
+  run: { organizationId: string; workflowId: string; versionId: string } | null;
   /** Stops the run's tests: a test is only ever stopped because its run ended. */
   controller: AbortController;
   /** Tests of the run executing or being recorded. */
@@ -80,7 +91,7 @@ export class LocalExecutor implements Executor {
     const controller = new AbortController();
     // Every executing test of the run listens to this signal.
     setMaxListeners(0, controller.signal);
-    this.runs.set(runId, { runId, jobs: [], controller, inFlight: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
+    this.runs.set(runId, { runId, jobs: [], run: null, controller, inFlight: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
     this.pump();
   }
 
@@ -112,14 +123,14 @@ export class LocalExecutor implements Executor {
     let idleRounds = 0;
     while (this.inFlight < this.options.concurrency && states.length > 0 && idleRounds < states.length) {
       const state = states[this.nextRun++ % states.length]!;
-      const job = state.jobs.shift();
-      if (!job) {
+      const row = state.jobs.shift();
+      if (!row) {
         idleRounds++;
         this.refill(state);
         continue;
       }
       idleRounds = 0;
-      void this.execute(state, job);
+      void this.execute(state, this.jobOf(state, row));
     }
     for (const state of states) if (state.jobs.length < this.fetchSize()) this.refill(state);
   }
@@ -166,19 +177,8 @@ export class LocalExecutor implements Executor {
     if (rows.length < batchSize) state.exhausted = true;
     if (rows.length === 0 || !this.runs.has(state.runId)) return;
     state.fetchedUpTo = rows[rows.length - 1]!.position;
-    for (const row of rows) {
-      state.jobs.push({
-        runId: state.runId,
-        resultId: row.id,
-        testId: row.test_id,
-        organizationId: run.organization_id,
-        workflowId: run.workflow_id,
-        versionId: run.version_id,
-        blockId: row.block_id,
-        source: fromJson<WorkflowTestSource>(row.source)!,
-        assertion: fromJson<AssertionSpec>(row.assertion)!,
-      });
-    }
+    state.run = { organizationId: run.organization_id, workflowId: run.workflow_id, versionId: run.version_id };
+    state.jobs.push(...rows);
     void this.writer.queue(state.runId, rows.map((row) => row.id)).then(
       (queued) => queued.size < rows.length && this.dropUnqueued(state, queued),
       (error) => this.failRunSafely(state.runId, error),
@@ -186,40 +186,62 @@ export class LocalExecutor implements Executor {
   }
 
   private dropUnqueued(state: RunState, queued: Set<string>): void {
-    state.jobs = state.jobs.filter((job) => queued.has(job.resultId));
+    state.jobs = state.jobs.filter((row) => queued.has(row.id));
+  }
+
+  private jobOf(state: RunState, row: FetchedRow): TestJob {
+    return {
+      runId: state.runId,
+      resultId: row.id,
+      testId: row.test_id,
+      ...state.run!,
+      blockId: row.block_id,
+      source: fromJson<WorkflowTestSource>(row.source)!,
+      assertion: fromJson<AssertionSpec>(row.assertion)!,
+    };
   }
 
   private async execute(state: RunState, job: TestJob): Promise<void> {
     this.inFlight++;
     state.inFlight++;
+    const { runId } = job;
     const { signal } = state.controller;
-    let started: Promise<boolean> = Promise.resolve(false);
-    let outcome: ResultOutcome | null = null;
+    let written: Promise<unknown> = Promise.resolve();
     try {
-      // The start is recorded while the test already executes: waiting for it would put a
-      // commit on every test's critical path. A row that is not started means its run ended
-      // meanwhile: the run's work stops, and this result is discarded.
-      started = this.writer.start(job.runId, job.resultId);
-      started.then((moved) => moved || this.abortRun(job.runId), () => undefined);
-      outcome = await this.runWithRetries(job, signal);
+      ({ written } = await this.runAndHandIn(job, signal));
     } catch (error) {
-      if (!signal.aborted) this.failRunSafely(job.runId, error);
+      if (!signal.aborted) this.failRunSafely(runId, error);
     } finally {
       // The slot serves the next test while this result is being written.
       this.inFlight--;
       this.pump();
     }
     try {
-      // Handed in at once: if the start has not been written yet, both go in one write.
-      const recorded = outcome && !signal.aborted ? this.writer.finish(job.runId, outcome) : null;
-      await Promise.all([started, recorded]);
+      await written;
     } catch (error) {
-      if (!signal.aborted) this.failRunSafely(job.runId, error);
+      if (!signal.aborted) this.failRunSafely(runId, error);
     } finally {
       state.inFlight--;
       this.forgetIfDone(state);
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /**
+   * Executes a test and hands its result to the writer. The test, its outputs and its outcome are
+   * not held while the write waits for its flush (they would outlive V8's young generation).
+   */
+  private async runAndHandIn(job: TestJob, signal: AbortSignal): Promise<{ written: Promise<unknown> }> {
+    const { runId } = job;
+    // The start is recorded while the test already executes: waiting for it would put a commit on
+    // every test's critical path. A row that is not started means its run ended meanwhile: the
+    // run's work stops, and this result is discarded.
+    const started = this.writer.start(runId, job.resultId);
+    started.then((moved) => moved || this.abortRun(runId), () => undefined);
+    const outcome = await this.runWithRetries(job, signal);
+    // Handed in at once: if the start has not been written yet, both go in one write.
+    const finished = outcome && !signal.aborted ? this.writer.finish(runId, outcome) : null;
+    return { written: Promise.all([started, finished]) };
   }
 
   private forgetIfDone(state: RunState): void {

@@ -53,7 +53,8 @@ export class SandboxPool {
   run(job: SandboxJob): Promise<SandboxOutcome> {
     const inputJson = serialiseInput(job.input);
     if (inputJson === undefined) return refused('error', 'the input is not a JSON value');
-    const inputMb = Buffer.byteLength(inputJson) / MB;
+    // A UTF-16 unit takes at most 3 bytes of UTF-8: only a large input is measured exactly.
+    const inputMb = (inputJson.length * 3) / MB > this.#settings.memoryLimitMb ? Buffer.byteLength(inputJson) / MB : 0;
     if (inputMb > this.#settings.memoryLimitMb) {
       return refused('memory', `the input (${inputMb.toFixed(0)} MB of JSON) does not fit in the ${this.#settings.memoryLimitMb} MB sandbox limit`);
     }
