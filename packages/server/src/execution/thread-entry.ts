@@ -9,3 +9,10 @@ export function threadEntry(moduleUrl: string, name: string): { script: URL | st
   const source = JSON.stringify(new URL(`./${name}.ts`, moduleUrl).href);
   return { script: `import('tsx/esm/api').then(({ register }) => { register(); return import(${source}); })`, evaluate: true };
 }
+
+/**
+ * V8's young generation of a helper thread (sandbox, transition thread). Their objects are few and
+ * short-lived; each isolate would otherwise size its young generation from the process's
+ * `--max-semi-space-size`, which is set for the main thread's allocation rate.
+ */
+export const HELPER_THREAD_YOUNG_GENERATION_MB = 6;

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { FlushMoves, TransitionFlush } from '../store/transitions/index.js';
-import { threadEntry } from './thread-entry.js';
+import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
 /** Main thread → transition thread. */
 export interface FlushRequest {
@@ -72,7 +72,11 @@ export class TransitionThread {
   #running(): Worker {
     if (this.#thread) return this.#thread;
     const entry = threadEntry(import.meta.url, 'transition-thread-worker');
-    const thread = new Worker(entry.script, { eval: entry.evaluate, workerData: { sqlitePath: this.sqlitePath } });
+    const thread = new Worker(entry.script, {
+      eval: entry.evaluate,
+      workerData: { sqlitePath: this.sqlitePath },
+      resourceLimits: { maxYoungGenerationSizeMb: HELPER_THREAD_YOUNG_GENERATION_MB },
+    });
     thread.unref();
     void this.#checkpointsAtServerCommits(false);
     thread.on('message', (reply: FlushReply) => {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { threadEntry } from '../thread-entry.js';
+import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from '../thread-entry.js';
 import { JobSlots, SLOTS_PER_THREAD } from './job-slots.js';
 import type { JobTicket } from './job-ticket.js';
 import type { CompiledWasm, JobBatch, JobRequest, JobResult, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
@@ -120,5 +120,5 @@ export class SandboxWorker {
  * limit while compiling can abort the whole process instead of just the thread.
  */
 function threadLimits(settings: WorkerSettings) {
-  return { stackSizeMb: Math.max(4, Math.ceil((settings.maxStackKb * 3) / 1024) + 1) };
+  return { stackSizeMb: Math.max(4, Math.ceil((settings.maxStackKb * 3) / 1024) + 1), maxYoungGenerationSizeMb: HELPER_THREAD_YOUNG_GENERATION_MB };
 }
