@@ -2,7 +2,7 @@ import { isoNow } from '@verdict/core';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { EncodedOutcome } from './outcomes.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, jsonArrayRows, jsonElement, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, jsonArrayRows, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
 
 /** The statuses a row moves forward from. */
 export type UnfinishedStatus = 'pending' | 'queued' | 'running';
@@ -112,8 +112,8 @@ async function recordOutcomes(trx: Transaction<Database>, runId: string, outcome
   if (outcomes.length === 0) return [];
   const rows = '[' + outcomes.map((outcome) => outcome.row).join(',') + ']';
   const { rows: updated } = await sql<{ id: string }>`
-    UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = ${jsonElement(trx, 3)}, routing = ${jsonElement(trx, 4)},
-      warnings = ${jsonElement(trx, 5)}, error = ${jsonElement(trx, 6)}, assertion_result = ${jsonElement(trx, 7)}, execution_details = ${jsonElement(trx, 8)},
+    UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
+      warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
       duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = ${now}, started_at = coalesce(started_at, ${now}),
       attempts = attempts + ${from === 'running' ? 0 : 1}
     FROM ${jsonArrayRows(trx, rows)}

@@ -1,4 +1,5 @@
 import type { ErrorDetails, Verdict } from '@verdict/core';
+import { toJson } from '../database.js';
 
 export interface ResultOutcome {
   resultId: string;
@@ -18,8 +19,10 @@ export interface ResultOutcome {
 
 /**
  * An outcome ready to record: what finishing decides on, and the row's new columns as the text of
- * one JSON array. The executor encodes an outcome as soon as it has it, so the outcome's objects
- * die young and the flush carries strings.
+ * one JSON array (JSON columns as JSON text inside it: SQLite extracts a string element faster
+ * than it renders a nested object back to text, which costs its thread more than the encoding
+ * costs here). The executor encodes an outcome as soon as it has it, so the outcome's objects die
+ * young and the flush carries strings.
  */
 export interface EncodedOutcome {
   resultId: string;
@@ -30,7 +33,9 @@ export interface EncodedOutcome {
   row: string;
 }
 
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : toJson(value));
+
 export function encodeOutcome(o: ResultOutcome): EncodedOutcome {
-  const row = [o.resultId, o.status, o.verdict, o.outputs ?? null, o.routing ?? null, o.warnings, o.error ?? null, o.assertionResult ?? null, o.details ?? null, o.durationMs];
+  const row = [o.resultId, o.status, o.verdict, jsonOrNull(o.outputs), jsonOrNull(o.routing), toJson(o.warnings), jsonOrNull(o.error), jsonOrNull(o.assertionResult), jsonOrNull(o.details), o.durationMs];
   return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, row: JSON.stringify(row) };
 }

@@ -40,16 +40,6 @@ export function jsonArrayRows(db: Db, json: string): RawBuilder<unknown> {
   return isPostgres(db) ? sql`json_array_elements(CAST(${json} AS json)) AS r(value)` : sql`json_each(${json}) AS r`;
 }
 
-/**
- * Element `index` of the row `r.value` (from jsonArrayRows) as JSON text for a JSON column, SQL
- * NULL for a JSON null. The values travel as JSON inside the row, encoded once, not as strings of
- * JSON inside JSON.
- */
-export function jsonElement(db: Db, index: number): RawBuilder<string | null> {
-  const element = sql.raw(`r.value -> ${Math.trunc(index)}`);
-  return isPostgres(db) ? sql`NULLIF(CAST(${element} AS text), 'null')` : sql`NULLIF(${element}, 'null')`;
-}
-
 /** `id IN (…)` for a list of ids bound as one JSON array. */
 export function idIn(db: Db, ids: string[]): RawBuilder<boolean> {
   const json = JSON.stringify(ids);
