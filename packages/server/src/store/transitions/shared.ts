@@ -47,7 +47,7 @@ export function idIn(db: Db, ids: string[]): RawBuilder<boolean> {
   return sql<boolean>`id IN (SELECT r.value FROM ${values})`;
 }
 
-function isPostgres(db: Db): boolean {
+export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
