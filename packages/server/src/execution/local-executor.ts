@@ -32,6 +32,8 @@ interface RunState {
   controller: AbortController;
   /** Tests of the run executing or being recorded. */
   inFlight: number;
+  /** Tests of the run executing. */
+  executing: number;
   /** Position of the last row fetched: the next fetch starts after it. */
   fetchedUpTo: number;
   /** No pending rows left in the store to fetch. */
@@ -91,7 +93,7 @@ export class LocalExecutor implements Executor {
     const controller = new AbortController();
     // Every executing test of the run listens to this signal.
     setMaxListeners(0, controller.signal);
-    this.runs.set(runId, { runId, jobs: [], run: null, controller, inFlight: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
+    this.runs.set(runId, { runId, jobs: [], run: null, controller, inFlight: 0, executing: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
     this.pump();
   }
 
@@ -204,6 +206,7 @@ export class LocalExecutor implements Executor {
   private async execute(state: RunState, job: TestJob): Promise<void> {
     this.inFlight++;
     state.inFlight++;
+    state.executing++;
     const { runId } = job;
     const { signal } = state.controller;
     let written: Promise<unknown> = Promise.resolve();
@@ -214,7 +217,10 @@ export class LocalExecutor implements Executor {
     } finally {
       // The slot serves the next test while this result is being written.
       this.inFlight--;
+      state.executing--;
       this.pump();
+      // The run's last results: nobody gains from waiting for more to write with them.
+      if (state.executing === 0 && state.exhausted && state.jobs.length === 0) this.writer.expedite();
     }
     try {
       await written;
