@@ -2,6 +2,7 @@
 // server starts, starting `verdict serve` as a child process, an HTTP client, sampling, statistics.
 // Build first (`npx tsc -b`): everything here uses the compiled server.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -126,17 +127,31 @@ export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env =
   };
 }
 
-/** `call(method, path, body)`: the parsed answer; throws on any status of 300 or more. */
+/**
+ * `call(method, path, body)`: the parsed answer; throws on any status of 300 or more. Over
+ * node:http with a keep-alive agent: the client shares the machine's cores with the server, and
+ * fetch() cost it 2-3x the CPU per request (0.6-1.1 ms vs 0.3 ms), 20-25 polls per timed run.
+ */
 export function client(baseUrl) {
-  return async function call(method, path, body) {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { 'api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  const { hostname, port } = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true });
+  return function call(method, path, body) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { 'api-key': API_KEY, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) };
+    return new Promise((resolve, reject) => {
+      const request = http.request({ agent, hostname, port, method, path, headers }, (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode >= 300) reject(new Error(`${method} ${path}: ${response.statusCode} ${text}`));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+      });
+      request.on('error', reject);
+      request.end(payload);
     });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
   };
 }
 
