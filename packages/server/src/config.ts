@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_UNWRITTEN_RESULTS } from './execution/local-executor.js';
 
 /** Everything a Verdict process reads from its environment and flags, in one place. */
 export interface ServerConfig {
@@ -14,6 +15,8 @@ export interface ServerConfig {
   seedDemo: boolean;
   /** Tests executing at once in this process. */
   concurrency: number;
+  /** Results waiting to be written beyond which the embedded executor starts no test (memory bound while the store is slow). */
+  maxUnwrittenResults: number;
   /** Sandbox worker threads for JavaScript function blocks. */
   sandboxThreads: number;
   sandboxMemoryMb: number;
@@ -41,6 +44,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     worker: true,
     seedDemo: true,
     concurrency: intFrom(env.VERDICT_CONCURRENCY, Math.max(32, sandboxThreads * 16)),
+    maxUnwrittenResults: intFrom(env.VERDICT_MAX_UNWRITTEN_RESULTS, DEFAULT_MAX_UNWRITTEN_RESULTS),
     sandboxThreads,
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),

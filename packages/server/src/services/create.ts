@@ -38,7 +38,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider);
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, distributedOptionsFromEnv(config.redisUrl, config.env), config.worker ? { runner, concurrency: config.concurrency } : null)
-    : new LocalExecutor(store, runner, { concurrency: config.concurrency });
+    : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store),
