@@ -291,6 +291,25 @@ describe('SandboxPool', () => {
       }
     });
 
+    test('jobs sharing one signal (the tests of a run): aborting it stops every job still running or waiting, not those done', async () => {
+      const single = new SandboxPool({ size: 1 });
+      try {
+        const run = new AbortController();
+        const done = await single.run(job(PASS_THROUGH, 'first', { signal: run.signal }));
+        const spinning = single.run(job(BUSY_LOOP, null, { timeoutMs: 60_000, signal: run.signal }));
+        const waiting = [1, 2].map((n) => single.run(job(PASS_THROUGH, n, { signal: run.signal })));
+        await waitUntilBusy(single, 1);
+        run.abort();
+        expectFailure(await spinning, 'aborted', /terminated/);
+        for (const outcome of await Promise.all(waiting)) expectFailure(outcome, 'aborted');
+        assert.deepEqual(done.ok && done.output, 'first');
+        const next = await single.run(job(PASS_THROUGH, 'next', { signal: new AbortController().signal }));
+        assert.deepEqual(next.ok && next.output, 'next');
+      } finally {
+        await single.close();
+      }
+    });
+
     test('aborting one job does not disturb a job on another thread', async () => {
       const controller = new AbortController();
       const spinning = pool.run(job(BUSY_LOOP, null, { timeoutMs: 60_000, signal: controller.signal }));
