@@ -1,29 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openStore, type Store } from '../store/database.js';
+import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
-import { PENDING_RUN_ORG, passedOutcome, pendingRun } from '../testing/pending-run.js';
+import { PENDING_RUN_ORG, passedOutcome, pendingRun, temporarySqliteStore } from '../testing/pending-run.js';
 import { TransitionThread } from './transition-thread.js';
 
 const NOW = '2026-11-29T00:00:00.000Z';
 
 describe('TransitionThread (SQLite, a second connection)', () => {
-  let dir: string;
+  let temporary: Awaited<ReturnType<typeof temporarySqliteStore>>;
   let store: Store;
   let thread: TransitionThread;
   before(async () => {
-    dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-thread-'));
-    store = await openStore({ dataDir: dir });
+    temporary = await temporarySqliteStore('transition-thread');
+    store = temporary.store;
     thread = new TransitionThread(store.db, store.sqlitePath!);
   });
   after(async () => {
     await thread.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await temporary.remove();
   });
 
   test('applies a flush in one transaction; the server connection reads the rows and counts it wrote', async () => {

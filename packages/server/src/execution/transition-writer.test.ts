@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isoNow } from '@verdict/core';
-import { openStore, type Store } from '../store/database.js';
+import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
-import { PENDING_RUN_ORG, passingResult, pendingRun } from '../testing/pending-run.js';
+import { PENDING_RUN_ORG, passingResult, pendingRun, temporarySqliteStore } from '../testing/pending-run.js';
 import { TransitionWriter } from './transition-writer.js';
 
 const COUNTS = ['n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error', 'n_cancelled'] as const;
@@ -22,18 +19,17 @@ async function countsOf(store: Store, runId: string) {
 }
 
 describe('TransitionWriter (SQLite)', () => {
-  let dir: string;
+  let temporary: Awaited<ReturnType<typeof temporarySqliteStore>>;
   let store: Store;
   let writer: TransitionWriter;
   before(async () => {
-    dir = await mkdtemp(join(os.tmpdir(), 'verdict-transition-writer-'));
-    store = await openStore({ dataDir: dir });
+    temporary = await temporarySqliteStore('transition-writer');
+    store = temporary.store;
     writer = new TransitionWriter(store);
   });
   after(async () => {
     await writer.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await temporary.remove();
   });
 
   test('a row queued, started and finished before a flush is written pending → completed in one go', async () => {
