@@ -8,6 +8,8 @@ import { PENDING_RUN_ORG, passedOutcome, pendingRun, temporarySqliteStore } from
 import { TransitionThread } from './transition-thread.js';
 
 const NOW = '2026-11-29T00:00:00.000Z';
+const STARTED = '2026-11-28T23:59:59.990Z';
+const COMPLETED = '2026-11-28T23:59:59.995Z';
 
 describe('TransitionThread (SQLite, a second connection)', () => {
   let temporary: Awaited<ReturnType<typeof temporarySqliteStore>>;
@@ -27,20 +29,35 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     const ids = await pendingRun(store, 'run_a', 4);
     const [moved] = await thread.apply({
       now: NOW,
-      runs: [{ runId: 'run_a', moves: { queue: [ids[3]!], start: [{ from: 'pending', ids: ids.slice(1, 3) }], finish: [{ from: 'pending', outcomes: [passedOutcome('run_a', ids[0]!)] }] } }],
+      runs: [
+        {
+          runId: 'run_a',
+          moves: {
+            queue: [ids[3]!],
+            start: [{ from: 'pending', rows: ids.slice(1, 3).map((id): [string, string] => [id, STARTED]) }],
+            finish: [{ from: 'pending', outcomes: [passedOutcome('run_a', ids[0]!, { startedAt: STARTED, completedAt: COMPLETED })] }],
+          },
+        },
+      ],
     });
     assert.deepEqual(new Set(moved!.moved), new Set(ids));
     const run = await store.db.selectFrom('test_runs').selectAll().where('id', '=', 'run_a').executeTakeFirstOrThrow();
     assert.deepEqual([run.status, run.started_at, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', NOW, 0, 1, 2, 1, 1]);
-    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms', 'attempts', 'started_at']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
-    assert.deepEqual(row, { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3, attempts: 1, started_at: NOW }, 'started and finished by one write');
+    const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms', 'attempts', 'started_at', 'completed_at']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      row,
+      { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3, attempts: 1, started_at: STARTED, completed_at: COMPLETED },
+      'started and finished by one write, at the times the executor saw',
+    );
+    const started = await store.db.selectFrom('test_results').select('started_at').where('id', '=', ids[1]!).executeTakeFirstOrThrow();
+    assert.equal(started.started_at, STARTED);
     const test = await store.db.selectFrom('tests').select(['latest_result_id', 'latest_passing_result_id', 'latest_failing_result_id']).where('id', '=', 'run_a_test0').executeTakeFirstOrThrow();
     assert.deepEqual(test, { latest_result_id: ids[0], latest_passing_result_id: ids[0], latest_failing_result_id: null });
   });
 
   test('a cancel committed on the server connection wins: results the thread writes after it move nothing', async () => {
     const ids = await pendingRun(store, 'run_b', 2);
-    await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { start: [{ from: 'pending', ids }] } }] });
+    await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { start: [{ from: 'pending', rows: ids.map((id): [string, string] => [id, NOW]) }] } }] });
     const cancelled = await store.db.transaction().execute((trx) => cancelRun(trx, PENDING_RUN_ORG, 'run_b', 'stop', NOW));
     assert.equal(cancelled.outcome, 'cancelled');
     const [late] = await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { finish: [{ from: 'running', outcomes: ids.map((id) => passedOutcome('run_b', id)) }] } }] });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
@@ -32,14 +33,22 @@ describe('TransitionWriter (SQLite)', () => {
     await temporary.remove();
   });
 
-  test('a row queued, started and finished before a flush is written pending → completed in one go', async () => {
+  test('a row queued, started and finished before a flush is written pending → completed in one go, with the times it happened', async () => {
     const [id] = await pendingRun(store, 'run_merge', 1);
-    const moved = await Promise.all([writer.queue('run_merge', [id!]), writer.start('run_merge', id!), writer.finish('run_merge', passingResult('run_merge', id!))]);
-    assert.deepEqual(moved, [new Set([id]), true, true]);
+    // Another connection holds the write lock for a while: the flush waits, the times must not.
+    const blocker = new SQLite(store.sqlitePath!);
+    blocker.exec('BEGIN IMMEDIATE');
+    const handedIn = Date.now();
+    const moves = Promise.all([writer.queue('run_merge', [id!]), writer.start('run_merge', id!), writer.finish('run_merge', passingResult('run_merge', id!))]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    blocker.exec('COMMIT');
+    blocker.close();
+    assert.deepEqual(await moves, [new Set([id]), true, true]);
     const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'attempts', 'started_at', 'completed_at']).where('id', '=', id!).executeTakeFirstOrThrow();
     assert.equal(row.status, 'completed');
     assert.equal(row.attempts, 1, 'the start counts as an attempt');
-    assert.ok(row.started_at && row.started_at === row.completed_at);
+    assert.ok(row.started_at && row.completed_at && row.started_at <= row.completed_at);
+    assert.ok(Date.parse(row.completed_at) - handedIn < 100, `completed_at is when the test finished, not when the write committed (${Date.parse(row.completed_at) - handedIn} ms later)`);
     const { status, counts, fromRows, passed } = await countsOf(store, 'run_merge');
     assert.deepEqual([status, passed], ['completed', 1]);
     assert.deepEqual(counts, fromRows);

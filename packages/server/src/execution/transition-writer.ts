@@ -23,6 +23,8 @@ interface Waiter {
 interface RowEntry {
   from: UnfinishedStatus;
   to: 'queued' | 'running' | EncodedOutcome;
+  /** When the row's test started, if its start is in this batch. */
+  startedAt: string | null;
   waiters: Waiter[];
 }
 
@@ -56,14 +58,15 @@ export class TransitionWriter {
     );
   }
 
-  /** queued → running. */
+  /** queued → running, the test starting now. */
   start(runId: string, resultId: string): Promise<boolean> {
-    return this.moveTo(runId, resultId, 'running');
+    return this.moveTo(runId, resultId, 'running', isoNow());
   }
 
-  /** running → completed | error, with the outcome. */
+  /** running → completed | error, with the outcome of a test that finished now. */
   finish(runId: string, outcome: ResultOutcome): Promise<boolean> {
-    return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome));
+    const startedAt = this.batches.get(runId)?.get(outcome.resultId)?.startedAt ?? null;
+    return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome, { startedAt, completedAt: isoNow() }));
   }
 
   /** Writes what waits now instead of after the gathering delay: nothing more is coming soon (a run's last results). */
@@ -87,14 +90,15 @@ export class TransitionWriter {
     await this.thread?.close();
   }
 
-  private moveTo(runId: string, resultId: string, to: RowEntry['to']): Promise<boolean> {
+  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null = null): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const batch = this.batchOf(runId);
       const entry = batch.get(resultId);
-      if (!entry) batch.set(resultId, { from: statusBefore(to), to, waiters: [{ resolve, reject }] });
+      if (!entry) batch.set(resultId, { from: statusBefore(to), to, startedAt, waiters: [{ resolve, reject }] });
       else if (typeof entry.to === 'string') {
         // A later step of the same row: the one write takes it there.
         if (rank(to) > rank(entry.to)) entry.to = to;
+        entry.startedAt ??= startedAt;
         entry.waiters.push({ resolve, reject });
       } else {
         // The row is already being finished in this batch: a second outcome is not recorded.
@@ -171,16 +175,16 @@ function statusBefore(to: RowEntry['to']): UnfinishedStatus {
 /** A batch's rows grouped by the status they leave and the one they reach, for one statement each. */
 function rowMoves(batch: RunBatch): RowMoves {
   const queue: string[] = [];
-  const start = { pending: [] as string[], queued: [] as string[] };
+  const start = { pending: [] as [string, string][], queued: [] as [string, string][] };
   const finish = { pending: [] as EncodedOutcome[], queued: [] as EncodedOutcome[], running: [] as EncodedOutcome[] };
-  for (const [resultId, { from, to }] of batch) {
+  for (const [resultId, { from, to, startedAt }] of batch) {
     if (to === 'queued') queue.push(resultId);
-    else if (to === 'running') start[from as 'pending' | 'queued'].push(resultId);
+    else if (to === 'running') start[from as 'pending' | 'queued'].push([resultId, startedAt ?? isoNow()]);
     else finish[from].push(to);
   }
   return {
     queue,
-    start: (['pending', 'queued'] as const).map((from) => ({ from, ids: start[from] })).filter((group) => group.ids.length > 0),
+    start: (['pending', 'queued'] as const).map((from) => ({ from, rows: start[from] })).filter((group) => group.rows.length > 0),
     finish: (['pending', 'queued', 'running'] as const).map((from) => ({ from, outcomes: finish[from] })).filter((group) => group.outcomes.length > 0),
   };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../store/database.js';
-import { encodeOutcome, insertPendingResults, insertRun, type EncodedOutcome, type ResultOutcome } from '../store/transitions/index.js';
+import { encodeOutcome, insertPendingResults, insertRun, type EncodedOutcome, type OutcomeTimes, type ResultOutcome } from '../store/transitions/index.js';
 
 /** Store-level fixtures: runs and rows written directly, for tests of the transitions themselves. */
 export const PENDING_RUN_ORG = 'org_pending_run';
@@ -50,7 +50,7 @@ export function passingResult(runId: string, resultId: string): ResultOutcome {
   return { resultId, testId: `${runId}_test${n}`, status: 'completed', verdict: 'passed', outputs: { 'output-json-0': { total: Number(n) } }, routing: null, warnings: [], error: null, assertionResult: { passed: true }, details: null, durationMs: 3 };
 }
 
-/** passingResult, encoded as the executor hands it to a flush. */
-export function passedOutcome(runId: string, resultId: string): EncodedOutcome {
-  return encodeOutcome(passingResult(runId, resultId));
+/** passingResult, encoded as the executor hands it to a flush (by default finished at NOW, its start already written). */
+export function passedOutcome(runId: string, resultId: string, times: OutcomeTimes = { startedAt: null, completedAt: NOW }): EncodedOutcome {
+  return encodeOutcome(passingResult(runId, resultId), times);
 }

@@ -16,8 +16,8 @@ export type UnfinishedStatus = 'pending' | 'queued' | 'running';
 export interface RowMoves {
   /** pending → queued */
   queue?: string[];
-  /** → running */
-  start?: { from: 'pending' | 'queued'; ids: string[] }[];
+  /** → running: `[id, started_at]` of each row, the time its test started */
+  start?: { from: 'pending' | 'queued'; rows: [string, string][] }[];
   /** → completed | error, with the outcome recorded */
   finish?: { from: UnfinishedStatus; outcomes: EncodedOutcome[] }[];
 }
@@ -38,8 +38,8 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
   addDelta(deltas, 'n_queued', queued.length);
   moved.push(...queued);
   let started = 0;
-  for (const { from, ids } of moves.start ?? []) {
-    const rows = await markRunning(trx, runId, ids, from, now);
+  for (const { from, rows: starts } of moves.start ?? []) {
+    const rows = await markRunning(trx, runId, starts, from);
     addDelta(deltas, countColumn(from), -rows.length);
     addDelta(deltas, 'n_running', rows.length);
     moved.push(...rows);
@@ -75,7 +75,7 @@ export function queueResults(trx: Transaction<Database>, runId: string, resultId
 
 /** queued → running when a worker starts rows (the run becomes `running`, `started_at` set by its first row). */
 export function startResults(trx: Transaction<Database>, runId: string, resultIds: string[], now: string): Promise<string[]> {
-  return moveResults(trx, runId, { start: [{ from: 'queued', ids: resultIds }] }, now);
+  return moveResults(trx, runId, { start: [{ from: 'queued', rows: resultIds.map((id) => [id, now]) }] }, now);
 }
 
 async function markQueued(trx: Transaction<Database>, runId: string, ids: string[]): Promise<string[]> {
@@ -91,22 +91,19 @@ async function markQueued(trx: Transaction<Database>, runId: string, ids: string
   return rows.map((row) => row.id);
 }
 
-async function markRunning(trx: Transaction<Database>, runId: string, ids: string[], from: 'pending' | 'queued', now: string): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await trx
-    .updateTable('test_results')
-    .set({ status: 'running', started_at: now, attempts: sql`attempts + 1` })
-    .where(ofRun(runId))
-    .where(idIn(trx, ids))
-    .where('status', '=', from)
-    .returning('id')
-    .execute();
+async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<string[]> {
+  if (starts.length === 0) return [];
+  const { rows } = await sql<{ id: string }>`
+    UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
+    FROM ${jsonArrayRows(trx, JSON.stringify(starts))}
+    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
+    RETURNING test_results.id`.execute(trx);
   return rows.map((row) => row.id);
 }
 
 /**
- * Writes every outcome into its row with one statement. A row that had not been started yet is
- * started by the same write (`started_at`, one more attempt).
+ * Writes every outcome into its row with one statement, with the times the outcome carries. A row
+ * that had not been started yet is started by the same write (`started_at`, one more attempt).
  */
 async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, now: string): Promise<EncodedOutcome[]> {
   if (outcomes.length === 0) return [];
@@ -114,7 +111,8 @@ async function recordOutcomes(trx: Transaction<Database>, runId: string, outcome
   const { rows: updated } = await sql<{ id: string }>`
     UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
       warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
-      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = ${now}, started_at = coalesce(started_at, ${now}),
+      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = coalesce(r.value ->> 11, ${now}),
+      started_at = coalesce(started_at, r.value ->> 10, r.value ->> 11, ${now}),
       attempts = attempts + ${from === 'running' ? 0 : 1}
     FROM ${jsonArrayRows(trx, rows)}
     WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}

@@ -29,13 +29,36 @@ export interface EncodedOutcome {
   testId: string;
   status: ResultOutcome['status'];
   verdict: Verdict | null;
-  /** `[id, status, verdict, outputs, routing, warnings, error, assertion_result, details, duration_ms]` */
+  /** `[id, status, verdict, outputs, routing, warnings, error, assertion_result, details, duration_ms, started_at, completed_at]` */
   row: string;
+}
+
+/**
+ * When the test started and finished, as the executor saw them: a row's timestamps say when things
+ * happened, not when the write carrying them committed. `startedAt` null: the row's start was
+ * written already (or is unknown) and stands.
+ */
+export interface OutcomeTimes {
+  startedAt: string | null;
+  completedAt: string;
 }
 
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : toJson(value));
 
-export function encodeOutcome(o: ResultOutcome): EncodedOutcome {
-  const row = [o.resultId, o.status, o.verdict, jsonOrNull(o.outputs), jsonOrNull(o.routing), toJson(o.warnings), jsonOrNull(o.error), jsonOrNull(o.assertionResult), jsonOrNull(o.details), o.durationMs];
+export function encodeOutcome(o: ResultOutcome, times: OutcomeTimes): EncodedOutcome {
+  const row = [
+    o.resultId,
+    o.status,
+    o.verdict,
+    jsonOrNull(o.outputs),
+    jsonOrNull(o.routing),
+    toJson(o.warnings),
+    jsonOrNull(o.error),
+    jsonOrNull(o.assertionResult),
+    jsonOrNull(o.details),
+    o.durationMs,
+    times.startedAt,
+    times.completedAt,
+  ];
   return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, row: JSON.stringify(row) };
 }
