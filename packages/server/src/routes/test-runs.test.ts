@@ -214,5 +214,17 @@ for (const store of testStores()) {
       assert.equal(after.handle_inputs_fingerprint, testSourceFingerprint(source as never));
       assert.notEqual(after.execution_fingerprint, before.execution_fingerprint);
     });
+
+    test('a test stored without its input fingerprint (written by something else) gets it computed from its source', async () => {
+      const runOnce = async () => {
+        const run = await waitForRun(app, (await startRun(app, fixture.workflowId, { type: 'single', test_id: testIds[8] })).id);
+        return (await allResults(app, run.id, 1))[0];
+      };
+      const before = await runOnce();
+      await app.runtime.services.store.db.updateTable('tests').set({ handle_inputs_fingerprint: null }).where('id', '=', testIds[8]!).execute();
+      const after = await runOnce();
+      assert.equal(after.handle_inputs_fingerprint, before.handle_inputs_fingerprint);
+      assert.equal(after.handle_inputs_fingerprint, testSourceFingerprint(after.source));
+    });
   });
 }

@@ -147,6 +147,25 @@ interface ScopeInsert {
   now: string;
 }
 
+/**
+ * The fingerprint of each test's inputs, as the test keeps it (migration 002 and every writer set
+ * it); one written by something else without it is computed from its source, read only for it.
+ */
+async function inputFingerprintsOf(trx: Transaction<Database>, tests: { id: string; handle_inputs_fingerprint: string | null }[]): Promise<Map<string, string>> {
+  const fingerprints = new Map<string, string>();
+  const missing: string[] = [];
+  for (const test of tests) {
+    if (test.handle_inputs_fingerprint === null) missing.push(test.id);
+    else fingerprints.set(test.id, test.handle_inputs_fingerprint);
+  }
+  if (missing.length > 0) {
+    for (const { id, source } of await trx.selectFrom('tests').select(['id', 'source']).where('id', 'in', missing).execute()) {
+      fingerprints.set(id, testSourceFingerprint(fromJson<WorkflowTestSource>(source)!));
+    }
+  }
+  return fingerprints;
+}
+
 /** Copies each selected test (source and assertion as they are now) into a pending row, page by page. */
 async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeInsert): Promise<number> {
   const blocks = new Map(insert.snapshot.blocks.map((block) => [block.id, block]));
@@ -163,7 +182,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
   for (;;) {
     let query = trx
       .selectFrom('tests')
-      .select(['id', 'block_id', 'source', 'handle_inputs_fingerprint'])
+      .select(['id', 'block_id', 'handle_inputs_fingerprint'])
       .where('organization_id', '=', insert.organizationId)
       .where('workflow_id', '=', insert.workflowId)
       .where('id', '>', afterId);
@@ -171,11 +190,12 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
     if (insert.scope.testId) query = query.where('id', '=', insert.scope.testId);
     const tests = await query.orderBy('id').limit(TESTS_PER_PAGE).execute();
     if (tests.length === 0) break;
+    const inputFingerprints = await inputFingerprintsOf(trx, tests);
     const rows = tests.map((test): PendingRow => {
       const block = blocks.get(test.block_id);
       const blockFingerprint = blockFingerprints.get(test.block_id) ?? (block ? blockConfigFingerprint(block) : '');
       blockFingerprints.set(test.block_id, blockFingerprint);
-      const handleFingerprint = test.handle_inputs_fingerprint ?? testSourceFingerprint(fromJson<WorkflowTestSource>(test.source)!);
+      const handleFingerprint = inputFingerprints.get(test.id)!;
       return {
         id: newId('testResult'),
         position: position++,
