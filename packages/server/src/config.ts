@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_MAX_UNWRITTEN_RESULTS } from './execution/local-executor.js';
 
 /** Everything a Verdict process reads from its environment and flags, in one place. */
 export interface ServerConfig {
@@ -44,7 +43,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     worker: true,
     seedDemo: true,
     concurrency: intFrom(env.VERDICT_CONCURRENCY, Math.max(32, sandboxThreads * 16)),
-    maxUnwrittenResults: intFrom(env.VERDICT_MAX_UNWRITTEN_RESULTS, DEFAULT_MAX_UNWRITTEN_RESULTS),
+    maxUnwrittenResults: intFrom(env.VERDICT_MAX_UNWRITTEN_RESULTS, 2048),
     sandboxThreads,
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),

@@ -17,7 +17,7 @@ export interface LocalExecutorOptions {
    * stalls (a checkpoint of a long run's WAL, a slow disk), execution waits instead of piling
    * results up in memory (a 100,000-test run grew the heap by ~60 MB behind one checkpoint).
    */
-  maxUnwrittenResults?: number;
+  maxUnwrittenResults: number;
 }
 
 interface FetchedRow {
@@ -49,7 +49,6 @@ interface RunState {
 
 const INFRASTRUCTURE_RETRY_DELAY_MS = 200;
 const SWEEP_INTERVAL_MS = 5000;
-export const DEFAULT_MAX_UNWRITTEN_RESULTS = 2048;
 
 /**
  * The embedded executor: pulls pending rows of live runs from the store a batch at a time,
@@ -61,7 +60,6 @@ export class LocalExecutor implements Executor {
   private readonly writer: TransitionWriter;
   private inFlight = 0;
   private unwritten = 0;
-  private readonly maxUnwritten: number;
   private stopped = false;
   private nextRun = 0;
   private readonly idleWaiters: (() => void)[] = [];
@@ -73,7 +71,6 @@ export class LocalExecutor implements Executor {
     private readonly options: LocalExecutorOptions,
   ) {
     this.writer = new TransitionWriter(store);
-    this.maxUnwritten = options.maxUnwrittenResults ?? DEFAULT_MAX_UNWRITTEN_RESULTS;
   }
 
   /** Picks up runs left unfinished by a previous process, then keeps checking for strays. */
@@ -133,7 +130,7 @@ export class LocalExecutor implements Executor {
     if (this.stopped) return;
     const states = [...this.runs.values()];
     let idleRounds = 0;
-    while (this.inFlight < this.options.concurrency && this.unwritten < this.maxUnwritten && states.length > 0 && idleRounds < states.length) {
+    while (this.inFlight < this.options.concurrency && this.unwritten < this.options.maxUnwrittenResults && states.length > 0 && idleRounds < states.length) {
       const state = states[this.nextRun++ % states.length]!;
       const row = state.jobs.shift();
       if (!row) {
@@ -239,7 +236,7 @@ export class LocalExecutor implements Executor {
       if (!signal.aborted) this.failRunSafely(runId, error);
     } finally {
       state.inFlight--;
-      if (this.unwritten-- === this.maxUnwritten) this.pump();
+      if (this.unwritten-- === this.options.maxUnwrittenResults) this.pump();
       this.forgetIfDone(state);
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
