@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
-import { PENDING_RUN_ORG, passedOutcome, pendingRun, temporarySqliteStore } from '../testing/pending-run.js';
+import { PENDING_RUN_ORG, passedOutcome, pendingRun } from '../testing/pending-run.js';
+import { temporarySqliteStore } from '../testing/harness.js';
 import { TransitionThread } from './transition-thread.js';
 
 const NOW = '2026-11-29T00:00:00.000Z';

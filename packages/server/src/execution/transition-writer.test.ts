@@ -4,7 +4,8 @@ import SQLite from 'better-sqlite3';
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
-import { PENDING_RUN_ORG, passingResult, pendingRun, temporarySqliteStore } from '../testing/pending-run.js';
+import { PENDING_RUN_ORG, passingResult, pendingRun } from '../testing/pending-run.js';
+import { temporarySqliteStore } from '../testing/harness.js';
 import { TransitionWriter } from './transition-writer.js';
 
 const COUNTS = ['n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error', 'n_cancelled'] as const;

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testSourceFingerprint } from '@verdict/core';
 import { sql } from 'kysely';
-import { freshPostgresDatabase, testStores } from '../testing/harness.js';
+import { freshPostgresDatabase, temporarySqliteStore, testStores } from '../testing/harness.js';
 import { migratorOf, openStore, type Store } from './database.js';
 
 const SOURCES = [
@@ -22,15 +20,17 @@ for (const kind of testStores()) {
       if (kind === 'postgres') {
         const database = await freshPostgresDatabase();
         store = await openStore({ databaseUrl: database.url, dataDir: os.tmpdir() });
-        cleanup = database.drop;
+        cleanup = async () => {
+          await store.close();
+          await database.drop();
+        };
       } else {
-        const dir = await mkdtemp(join(os.tmpdir(), 'verdict-migrations-'));
-        store = await openStore({ dataDir: dir });
-        cleanup = () => rm(dir, { recursive: true, force: true });
+        const temporary = await temporarySqliteStore('migrations');
+        store = temporary.store;
+        cleanup = temporary.remove;
       }
     });
     after(async () => {
-      await store.close();
       await cleanup();
     });
 

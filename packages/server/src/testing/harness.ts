@@ -6,6 +6,7 @@ import pg from 'pg';
 import { configFromEnv, type ServerConfig } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { createRuntime, type Runtime } from '../services/create.js';
+import { openStore, type Store } from '../store/database.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -30,6 +31,19 @@ export interface TestApp {
 }
 
 const TEST_KEY = 'vk_test_harness_key_0123456789';
+
+/** A SQLite store in a fresh temporary directory; `remove` closes it and deletes the directory. */
+export async function temporarySqliteStore(name: string): Promise<{ store: Store; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `verdict-${name}-`));
+  const store = await openStore({ dataDir: dir });
+  return {
+    store,
+    async remove() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A new, empty database on the test PostgreSQL server (VERDICT_TEST_DATABASE_URL); `drop` removes it. */
 export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {

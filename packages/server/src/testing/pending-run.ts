@@ -1,25 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { join } from 'node:path';
-import { openStore, type Store } from '../store/database.js';
+import type { Store } from '../store/database.js';
 import { encodeOutcome, insertPendingResults, insertRun, type EncodedOutcome, type OutcomeTimes, type ResultOutcome } from '../store/transitions/index.js';
 
 /** Store-level fixtures: runs and rows written directly, for tests of the transitions themselves. */
 export const PENDING_RUN_ORG = 'org_pending_run';
 const NOW = '2026-11-29T00:00:00.000Z';
-
-/** A SQLite store in a fresh temporary directory; `remove` closes it and deletes the directory. */
-export async function temporarySqliteStore(name: string): Promise<{ store: Store; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(os.tmpdir(), `verdict-${name}-`));
-  const store = await openStore({ dataDir: dir });
-  return {
-    store,
-    async remove() {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A pending run of `count` rows, written on the server's connection. */
 export async function pendingRun(store: Store, runId: string, count: number): Promise<string[]> {
