@@ -144,7 +144,7 @@ export class LocalExecutor implements Executor {
     for (const state of states) if (state.jobs.length < this.fetchSize()) this.refill(state);
   }
 
-  /** Fetches the next batch of pending rows of a run and hands them to this executor (pending → queued). */
+  /** Fetches the next batch of pending rows of a run. */
   private refill(state: RunState): void {
     if (state.fetching || state.exhausted || this.stopped) return;
     state.fetching = true;
@@ -163,9 +163,10 @@ export class LocalExecutor implements Executor {
   }
 
   /**
-   * The rows are queued by the next flush, and their tests start without waiting for it: the
-   * start and the result of a test that runs within those milliseconds are written with it. Rows
-   * the flush does not queue (their run ended) are dropped, and those already running stop.
+   * Reads the next rows of the run ahead of the slots. They stay `pending` in the store until a
+   * slot takes one: its test starts at once, and the row is handed over and started by one write
+   * (with its result, if the test finishes before the next flush). A row another process moved
+   * meanwhile (a cancel) is not started: the start reports it, and the run's work stops.
    */
   private async fetchJobs(state: RunState): Promise<void> {
     const batchSize = this.fetchSize();
@@ -188,14 +189,6 @@ export class LocalExecutor implements Executor {
     state.fetchedUpTo = rows[rows.length - 1]!.position;
     state.run = { organizationId: run.organization_id, workflowId: run.workflow_id, versionId: run.version_id };
     state.jobs.push(...rows);
-    void this.writer.queue(state.runId, rows.map((row) => row.id)).then(
-      (queued) => queued.size < rows.length && this.dropUnqueued(state, queued),
-      (error) => this.failRunSafely(state.runId, error),
-    );
-  }
-
-  private dropUnqueued(state: RunState, queued: Set<string>): void {
-    state.jobs = state.jobs.filter((row) => queued.has(row.id));
   }
 
   private jobOf(state: RunState, row: FetchedRow): TestJob {
@@ -251,7 +244,7 @@ export class LocalExecutor implements Executor {
     // The start is recorded while the test already executes: waiting for it would put a commit on
     // every test's critical path. A row that is not started means its run ended meanwhile: the
     // run's work stops, and this result is discarded.
-    const started = this.writer.start(runId, job.resultId);
+    const started = this.writer.start(runId, job.resultId, 'pending');
     started.then((moved) => moved || this.abortRun(runId), () => undefined);
     const outcome = await this.runWithRetries(job, signal);
     // Handed in at once: if the start has not been written yet, both go in one write.

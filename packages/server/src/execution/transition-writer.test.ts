@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { isoNow } from '@verdict/core';
 import type { Store } from '../store/database.js';
-import { cancelRun } from '../store/transitions/index.js';
+import { cancelRun, queueResults } from '../store/transitions/index.js';
 import { PENDING_RUN_ORG, passingResult, pendingRun } from '../testing/pending-run.js';
 import { temporarySqliteStore } from '../testing/harness.js';
 import { TransitionWriter } from './transition-writer.js';
@@ -34,17 +34,17 @@ describe('TransitionWriter (SQLite)', () => {
     await temporary.remove();
   });
 
-  test('a row queued, started and finished before a flush is written pending → completed in one go, with the times it happened', async () => {
+  test('a row started and finished before a flush is written pending → completed in one go, with the times it happened', async () => {
     const [id] = await pendingRun(store, 'run_merge', 1);
     // Another connection holds the write lock for a while: the flush waits, the times must not.
     const blocker = new SQLite(store.sqlitePath!);
     blocker.exec('BEGIN IMMEDIATE');
     const handedIn = Date.now();
-    const moves = Promise.all([writer.queue('run_merge', [id!]), writer.start('run_merge', id!), writer.finish('run_merge', passingResult('run_merge', id!))]);
+    const moves = Promise.all([writer.start('run_merge', id!, 'pending'), writer.finish('run_merge', passingResult('run_merge', id!))]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     blocker.exec('COMMIT');
     blocker.close();
-    assert.deepEqual(await moves, [new Set([id]), true, true]);
+    assert.deepEqual(await moves, [true, true]);
     const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'attempts', 'started_at', 'completed_at']).where('id', '=', id!).executeTakeFirstOrThrow();
     assert.equal(row.status, 'completed');
     assert.equal(row.attempts, 1, 'the start counts as an attempt');
@@ -57,8 +57,7 @@ describe('TransitionWriter (SQLite)', () => {
 
   test('a finish handed in after its start was written moves the row from running', async () => {
     const [id] = await pendingRun(store, 'run_steps', 1);
-    assert.deepEqual(await writer.queue('run_steps', [id!]), new Set([id]));
-    assert.equal(await writer.start('run_steps', id!), true);
+    assert.equal(await writer.start('run_steps', id!, 'pending'), true);
     assert.equal((await countsOf(store, 'run_steps')).status, 'running');
     assert.equal(await writer.finish('run_steps', passingResult('run_steps', id!)), true);
     const { status, counts, fromRows } = await countsOf(store, 'run_steps');
@@ -68,9 +67,8 @@ describe('TransitionWriter (SQLite)', () => {
 
   test('after a cancel, a start and a finish handed in together move nothing and say so', async () => {
     const ids = await pendingRun(store, 'run_cancel', 2);
-    await writer.queue('run_cancel', ids);
     await store.db.transaction().execute((trx) => cancelRun(trx, PENDING_RUN_ORG, 'run_cancel', null, isoNow()));
-    const moved = await Promise.all([writer.start('run_cancel', ids[0]!), writer.finish('run_cancel', passingResult('run_cancel', ids[0]!))]);
+    const moved = await Promise.all([writer.start('run_cancel', ids[0]!, 'pending'), writer.finish('run_cancel', passingResult('run_cancel', ids[0]!))]);
     assert.deepEqual(moved, [false, false]);
     const { status, counts, fromRows } = await countsOf(store, 'run_cancel');
     assert.equal(status, 'cancelled');
@@ -79,24 +77,26 @@ describe('TransitionWriter (SQLite)', () => {
 
   test('whatever the interleaving of flushes, the counts of a run match its rows', async () => {
     const ids = await pendingRun(store, 'run_mix', 120);
+    // Every third row is queued first, as the distributed executor does; the others start from pending.
+    const queuedFirst = new Set(ids.filter((_, n) => n % 3 === 0));
+    await store.db.transaction().execute((trx) => queueResults(trx, 'run_mix', [...queuedFirst]));
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pause = () => (random() < 0.3 ? new Promise((resolve) => setTimeout(resolve, random() * 8)) : undefined);
     const lifecycles = ids.map(async (id, n) => {
       await new Promise((resolve) => setTimeout(resolve, n / 10));
-      const queued = writer.queue('run_mix', [id]);
       await pause();
-      const started = writer.start('run_mix', id);
+      const started = writer.start('run_mix', id, queuedFirst.has(id) ? 'queued' : 'pending');
       await pause();
       const finished = writer.finish('run_mix', passingResult('run_mix', id));
-      return Promise.all([queued, started, finished]);
+      return Promise.all([started, finished]);
     });
     const checks: Promise<unknown>[] = [];
     for (let n = 0; n < 6; n++) {
       await new Promise((resolve) => setTimeout(resolve, 3));
       checks.push(countsOf(store, 'run_mix').then(({ counts, fromRows }) => assert.deepEqual(counts, fromRows, 'mid-run')));
     }
-    for (const moved of await Promise.all(lifecycles)) assert.deepEqual(moved.slice(1), [true, true]);
+    for (const moved of await Promise.all(lifecycles)) assert.deepEqual(moved, [true, true]);
     await Promise.all(checks);
     const { status, counts, fromRows, passed } = await countsOf(store, 'run_mix');
     assert.deepEqual([status, passed, counts.n_completed], ['completed', 120, 120]);

@@ -22,7 +22,7 @@ interface Waiter {
 /** Where one row is going in the next flush: from the status it has in the store, to the furthest one handed in. */
 interface RowEntry {
   from: UnfinishedStatus;
-  to: 'queued' | 'running' | EncodedOutcome;
+  to: 'running' | EncodedOutcome;
   /** When the row's test started, if its start is in this batch. */
   startedAt: string | null;
   waiters: Waiter[];
@@ -34,8 +34,8 @@ type RunBatch = Map<string, RowEntry>;
 /**
  * Coalesces the executor's row transitions into one transaction per tick: at thousands of tests
  * per second, a transaction per row would cost more than the tests. Transitions of one row that
- * meet in a batch become one write (a test queued, started and finished within a few milliseconds
- * is written once). Each call resolves with whether its row moved (false: the run ended meanwhile,
+ * meet in a batch become one write (a test started and finished within a few milliseconds is
+ * written once, pending → completed). Each call resolves with whether its row moved (false: the run ended meanwhile,
  * the result is discarded). Flushes are applied one at a time, in order, so a transition handed in
  * while an earlier one of its row is being written goes into the next flush and finds the row
  * moved. On SQLite the transactions run on a TransitionThread; on PostgreSQL the database does the
@@ -51,22 +51,19 @@ export class TransitionWriter {
     this.thread = store.sqlitePath ? new TransitionThread(store.db, store.sqlitePath) : null;
   }
 
-  /** pending → queued: the rows are handed to this executor. */
-  queue(runId: string, resultIds: string[]): Promise<Set<string>> {
-    return Promise.all(resultIds.map((resultId) => this.moveTo(runId, resultId, 'queued'))).then(
-      (moved) => new Set(resultIds.filter((_, index) => moved[index])),
-    );
-  }
-
-  /** queued → running, the test starting now. */
-  start(runId: string, resultId: string): Promise<boolean> {
-    return this.moveTo(runId, resultId, 'running', isoNow());
+  /**
+   * → running, the test starting now: from `queued` (the distributed executor queues rows as it
+   * sends their jobs), or from `pending` (the embedded executor takes a row as it starts it: the
+   * row is handed over and started by the same write).
+   */
+  start(runId: string, resultId: string, from: 'pending' | 'queued'): Promise<boolean> {
+    return this.moveTo(runId, resultId, 'running', isoNow(), from);
   }
 
   /** running → completed | error, with the outcome of a test that finished now. */
   finish(runId: string, outcome: ResultOutcome): Promise<boolean> {
     const startedAt = this.batches.get(runId)?.get(outcome.resultId)?.startedAt ?? null;
-    return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome, { startedAt, completedAt: isoNow() }));
+    return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome, { startedAt, completedAt: isoNow() }), null, 'running');
   }
 
   /** Writes what waits now instead of after the gathering delay: nothing more is coming soon (a run's last results). */
@@ -90,15 +87,15 @@ export class TransitionWriter {
     await this.thread?.close();
   }
 
-  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null = null): Promise<boolean> {
+  /** `from`: the status the row has in the store now, unless its start is in this batch. */
+  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null, from: UnfinishedStatus): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const batch = this.batchOf(runId);
       const entry = batch.get(resultId);
-      if (!entry) batch.set(resultId, { from: statusBefore(to), to, startedAt, waiters: [{ resolve, reject }] });
-      else if (typeof entry.to === 'string') {
-        // A later step of the same row: the one write takes it there.
-        if (rank(to) > rank(entry.to)) entry.to = to;
-        entry.startedAt ??= startedAt;
+      if (!entry) batch.set(resultId, { from, to, startedAt, waiters: [{ resolve, reject }] });
+      else if (entry.to === 'running') {
+        // The finish of a row started in this batch: the one write takes it there.
+        entry.to = to;
         entry.waiters.push({ resolve, reject });
       } else {
         // The row is already being finished in this batch: a second outcome is not recorded.
@@ -161,29 +158,15 @@ export class TransitionWriter {
   }
 }
 
-const STEPS = ['queued', 'running'] as const;
-
-function rank(to: RowEntry['to']): number {
-  return typeof to === 'string' ? STEPS.indexOf(to) : STEPS.length;
-}
-
-/** The status a row has in the store when its first transition of a batch is handed in. */
-function statusBefore(to: RowEntry['to']): UnfinishedStatus {
-  return to === 'queued' ? 'pending' : to === 'running' ? 'queued' : 'running';
-}
-
 /** A batch's rows grouped by the status they leave and the one they reach, for one statement each. */
 function rowMoves(batch: RunBatch): RowMoves {
-  const queue: string[] = [];
   const start = { pending: [] as [string, string][], queued: [] as [string, string][] };
   const finish = { pending: [] as EncodedOutcome[], queued: [] as EncodedOutcome[], running: [] as EncodedOutcome[] };
   for (const [resultId, { from, to, startedAt }] of batch) {
-    if (to === 'queued') queue.push(resultId);
-    else if (to === 'running') start[from as 'pending' | 'queued'].push([resultId, startedAt ?? isoNow()]);
+    if (to === 'running') start[from as 'pending' | 'queued'].push([resultId, startedAt!]);
     else finish[from].push(to);
   }
   return {
-    queue,
     start: (['pending', 'queued'] as const).map((from) => ({ from, rows: start[from] })).filter((group) => group.rows.length > 0),
     finish: (['pending', 'queued', 'running'] as const).map((from) => ({ from, outcomes: finish[from] })).filter((group) => group.outcomes.length > 0),
   };

@@ -144,7 +144,7 @@ export class QueueWorker {
     // for it would put a commit on every test's critical path. A row that cannot be started (its
     // run ended) has its execution stopped and nothing recorded.
     const runEnded = new AbortController();
-    const started = row.status === 'running' ? takeOverRow(this.store, runId, resultId) : this.writer.start(runId, resultId);
+    const started = row.status === 'running' ? takeOverRow(this.store, runId, resultId) : this.writer.start(runId, resultId, 'queued');
     started.then((moved) => moved || runEnded.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
     let outcome: ResultOutcome;
     const began = performance.now();
