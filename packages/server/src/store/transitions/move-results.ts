@@ -2,7 +2,7 @@ import { isoNow } from '@verdict/core';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { EncodedOutcome } from './outcomes.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, jsonArrayRows, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, isPostgres, jsonArrayRows, lockLiveRun, ofRun, updateEachRow, type CountDeltas } from './shared.js';
 
 /** The statuses a row moves forward from. */
 export type UnfinishedStatus = 'pending' | 'queued' | 'running';
@@ -47,7 +47,7 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
   }
   const finished: EncodedOutcome[] = [];
   for (const { from, outcomes } of moves.finish ?? []) {
-    const recorded = await recordOutcomes(trx, runId, outcomes, from, now);
+    const recorded = await recordOutcomes(trx, runId, outcomes, from);
     for (const outcome of recorded) {
       addDelta(deltas, countColumn(from), -1);
       addDelta(deltas, countColumn(outcome.status), 1);
@@ -93,6 +93,10 @@ async function markQueued(trx: Transaction<Database>, runId: string, ids: string
 
 async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<string[]> {
   if (starts.length === 0) return [];
+  if (!isPostgres(trx)) {
+    const started = await updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
+    return started.map(([id]) => id);
+  }
   const { rows } = await sql<{ id: string }>`
     UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
     FROM ${jsonArrayRows(trx, JSON.stringify(starts))}
@@ -101,19 +105,37 @@ async function markRunning(trx: Transaction<Database>, runId: string, starts: [s
   return rows.map((row) => row.id);
 }
 
+const MARK_RUNNING = `UPDATE test_results SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND run_id || '' = ? AND status = ?`;
+
 /**
- * Writes every outcome into its row with one statement, with the times the outcome carries. A row
- * that had not been started yet is started by the same write (`started_at`, one more attempt).
+ * Writes each outcome into its row, with the times the outcome carries; a row that had not been
+ * started yet is started by the same write (`started_at`, one more attempt).
  */
-async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, now: string): Promise<EncodedOutcome[]> {
-  if (outcomes.length === 0) return [];
-  const rows = '[' + outcomes.map((outcome) => outcome.row).join(',') + ']';
+async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus): Promise<EncodedOutcome[]> {
+  const attempt = from === 'running' ? 0 : 1;
+  if (isPostgres(trx)) return recordOutcomesAsOneStatement(trx, runId, outcomes, from, attempt);
+  return updateEachRow(trx, RECORD_OUTCOME, outcomes, ({ resultId, columns, startedAt, completedAt }) => [
+    ...columns,
+    completedAt,
+    startedAt ?? completedAt,
+    attempt,
+    resultId,
+    runId,
+    from,
+  ]);
+}
+
+const RECORD_OUTCOME = `UPDATE test_results SET status = ?, verdict = ?, outputs = ?, routing = ?, warnings = ?, error = ?,
+  assertion_result = ?, execution_details = ?, duration_ms = ?, completed_at = ?, started_at = coalesce(started_at, ?), attempts = attempts + ?
+  WHERE id = ? AND run_id || '' = ? AND status = ?`;
+
+async function recordOutcomesAsOneStatement(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, attempt: number): Promise<EncodedOutcome[]> {
+  const rows = JSON.stringify(outcomes.map(({ resultId, columns, startedAt, completedAt }) => [resultId, ...columns, startedAt ?? completedAt, completedAt]));
   const { rows: updated } = await sql<{ id: string }>`
     UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
       warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
-      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = coalesce(r.value ->> 11, ${now}),
-      started_at = coalesce(started_at, r.value ->> 10, r.value ->> 11, ${now}),
-      attempts = attempts + ${from === 'running' ? 0 : 1}
+      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = r.value ->> 11, started_at = coalesce(started_at, r.value ->> 10),
+      attempts = attempts + ${attempt}
     FROM ${jsonArrayRows(trx, rows)}
     WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
     RETURNING test_results.id`.execute(trx);
@@ -125,16 +147,25 @@ function isFailing(outcome: EncodedOutcome): boolean {
   return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
 }
 
-/** The tests' latest summaries point at their newest terminal rows (DECISIONS §3), all tests with one statement. */
+/** The tests' latest summaries point at their newest terminal rows (DECISIONS §3). */
 async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
-  const rows = JSON.stringify(outcomes.map((o) => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]));
+  const summaries = outcomes.map((o): [string, string, string | null] => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]);
+  if (!isPostgres(trx)) {
+    await updateEachRow(trx, POINT_SUMMARIES, summaries, ([testId, resultId, kind]) => [resultId, kind, resultId, kind, resultId, testId]);
+    return;
+  }
   await sql`
     UPDATE tests SET latest_result_id = r.value ->> 1,
       latest_passing_result_id = CASE WHEN r.value ->> 2 = 'passing' THEN r.value ->> 1 ELSE latest_passing_result_id END,
       latest_failing_result_id = CASE WHEN r.value ->> 2 = 'failing' THEN r.value ->> 1 ELSE latest_failing_result_id END
-    FROM ${jsonArrayRows(trx, rows)}
+    FROM ${jsonArrayRows(trx, JSON.stringify(summaries))}
     WHERE tests.id = r.value ->> 0`.execute(trx);
 }
+
+const POINT_SUMMARIES = `UPDATE tests SET latest_result_id = ?,
+  latest_passing_result_id = CASE WHEN ? = 'passing' THEN ? ELSE latest_passing_result_id END,
+  latest_failing_result_id = CASE WHEN ? = 'failing' THEN ? ELSE latest_failing_result_id END
+  WHERE id = ?`;
 
 /** Keeps the last outcome per test: a batch can hold two results of one test only across runs, never within one. */
 function lastPerTest(outcomes: EncodedOutcome[]): EncodedOutcome[] {

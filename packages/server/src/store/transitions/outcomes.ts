@@ -17,20 +17,23 @@ export interface ResultOutcome {
   durationMs: number | null;
 }
 
+/** The columns an outcome writes, JSON ones as JSON text: `[status, verdict, outputs, routing, warnings, error, assertion_result, execution_details, duration_ms]`. */
+export type OutcomeColumns = [string, string | null, string | null, string | null, string, string | null, string | null, string | null, number | null];
+
 /**
- * An outcome ready to record: what finishing decides on, and the row's new columns as the text of
- * one JSON array (JSON columns as JSON text inside it: SQLite extracts a string element faster
- * than it renders a nested object back to text, which costs its thread more than the encoding
- * costs here). The executor encodes an outcome as soon as it has it, so the outcome's objects die
- * young and the flush carries strings.
+ * An outcome ready to record: what finishing decides on, the row's new columns as plain values,
+ * and when the test started and finished. The executor encodes an outcome as soon as it has it,
+ * so the outcome's objects die young and the flush carries strings.
  */
 export interface EncodedOutcome {
   resultId: string;
   testId: string;
   status: ResultOutcome['status'];
   verdict: Verdict | null;
-  /** `[id, status, verdict, outputs, routing, warnings, error, assertion_result, details, duration_ms, started_at, completed_at]` */
-  row: string;
+  columns: OutcomeColumns;
+  /** When the test started, if its start is written with this outcome (null: the row's stands). */
+  startedAt: string | null;
+  completedAt: string;
 }
 
 /**
@@ -46,8 +49,7 @@ export interface OutcomeTimes {
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : toJson(value));
 
 export function encodeOutcome(o: ResultOutcome, times: OutcomeTimes): EncodedOutcome {
-  const row = [
-    o.resultId,
+  const columns: OutcomeColumns = [
     o.status,
     o.verdict,
     jsonOrNull(o.outputs),
@@ -57,8 +59,6 @@ export function encodeOutcome(o: ResultOutcome, times: OutcomeTimes): EncodedOut
     jsonOrNull(o.assertionResult),
     jsonOrNull(o.details),
     o.durationMs,
-    times.startedAt,
-    times.completedAt,
   ];
-  return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, row: JSON.stringify(row) };
+  return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, columns, ...times };
 }
