@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { isoNow, type AssertionSpec, type WorkflowTestSource } from '@verdict/core';
+import { isoNow, type AssertionSpec } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { failRun, requeueResults, type ResultOutcome } from '../store/transitions/index.js';
@@ -198,7 +198,7 @@ export class LocalExecutor implements Executor {
       testId: row.test_id,
       ...state.run!,
       blockId: row.block_id,
-      source: fromJson<WorkflowTestSource>(row.source)!,
+      sourceJson: row.source,
       assertion: fromJson<AssertionSpec>(row.assertion)!,
     };
   }

@@ -6,7 +6,7 @@ import {
   type ErrorDetails,
   type WorkflowTestSource,
 } from '@verdict/core';
-import type { Store } from '../store/database.js';
+import { fromJson, type Store } from '../store/database.js';
 import type { ResultOutcome } from '../store/transitions/index.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutor, type ResolvedHandleInput } from './blocks/types.js';
@@ -21,7 +21,8 @@ export interface TestJob {
   workflowId: string;
   versionId: string;
   blockId: string;
-  source: WorkflowTestSource;
+  /** The test's source as stored: JSON text, parsed only for a block that takes resolved inputs. */
+  sourceJson: string;
   assertion: AssertionSpec;
 }
 
@@ -55,8 +56,8 @@ export class TestRunner {
     const started = performance.now();
     let execution;
     try {
-      const handleInputs = await this.resolveInputs(job, signal);
-      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, handleInputs, signal });
+      const inputs = { sourceJson: job.sourceJson, resolve: () => this.resolveInputs(job, signal) };
+      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, signal });
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));
@@ -80,9 +81,10 @@ export class TestRunner {
   }
 
   private async resolveInputs(job: TestJob, signal: AbortSignal): Promise<Record<string, ResolvedHandleInput>> {
-    if (job.source.type !== 'manual') return {};
+    const source = fromJson<WorkflowTestSource>(job.sourceJson);
+    if (source?.type !== 'manual') return {};
     const resolved: Record<string, ResolvedHandleInput> = {};
-    for (const [handleId, input] of Object.entries(job.source.handle_inputs)) {
+    for (const [handleId, input] of Object.entries(source.handle_inputs)) {
       resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : await this.files.resolve(job.organizationId, input.document, signal);
     }
     return resolved;

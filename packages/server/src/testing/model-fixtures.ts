@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockConfig, BlockType } from '@verdict/core';
-import type { BlockExecutionRequest, ResolvedFileInput } from '../execution/blocks/types.js';
+import type { BlockExecutionRequest, ResolvedFileInput, ResolvedHandleInput } from '../execution/blocks/types.js';
 import { BlobStore, normalizeFileInput, resolvedFileInput, type StoredFile } from '../files/index.js';
 import { ModelClient, loadModelConfig } from '../model/index.js';
 import { dataUrl } from './pdf-fixture.js';
@@ -49,8 +49,10 @@ export async function startModelTestbed(env: Record<string, string> = {}): Promi
 export function blockRequest(
   type: BlockType,
   config: BlockConfig,
-  handleInputs: BlockExecutionRequest['handleInputs'],
+  handleInputs: Record<string, ResolvedHandleInput>,
   signal: AbortSignal = new AbortController().signal,
 ): BlockExecutionRequest {
-  return { block: { id: `blk_${type}`, type, label: type, config }, handleInputs, signal };
+  const jsonInputs = Object.fromEntries(Object.entries(handleInputs).filter(([, input]) => input.type === 'json'));
+  const inputs = { sourceJson: JSON.stringify({ type: 'manual', handle_inputs: jsonInputs }), resolve: async () => handleInputs };
+  return { block: { id: `blk_${type}`, type, label: type, config }, inputs, signal };
 }

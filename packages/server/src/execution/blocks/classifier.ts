@@ -75,13 +75,13 @@ export class ClassifierBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, handleInputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const categories = categoriesOf(block);
     return asBlockFailure(signal, async () => {
       const model = models.chatModel(block.config.model);
       const [inputHandle] = deriveHandles('classifier', block.config).inputs;
-      const input = firstPages(await readDocumentInput(handleInputs, inputHandle.id), block.config);
+      const input = firstPages(await readDocumentInput(await inputs.resolve(), inputHandle.id), block.config);
       const request = {
         model,
         messages: [

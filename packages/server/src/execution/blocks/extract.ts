@@ -70,7 +70,7 @@ export class ExtractBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, handleInputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const schema = jsonSchemaOf(block);
     return asBlockFailure(signal, async () => {
@@ -80,7 +80,7 @@ export class ExtractBlockExecutor implements BlockExecutor {
         model,
         messages: [
           { role: 'system' as const, content: instructions === null ? SYSTEM_PROMPT : `${SYSTEM_PROMPT}\n\nInstructions:\n${instructions}` },
-          { role: 'user' as const, content: await inputParts(block.config, handleInputs) },
+          { role: 'user' as const, content: await inputParts(block.config, await inputs.resolve()) },
         ],
         jsonSchema: schema,
         schemaName: 'extraction',

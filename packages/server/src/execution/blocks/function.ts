@@ -6,6 +6,13 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The run was cancelled.', 'AbortError');
 }
 
+/**
+ * The input of a function block: the data of its JSON handle input `input-json-0`, taken from the
+ * test's source in the sandbox (null when the handle is missing or a file, or the test's source is
+ * not manual): the main thread never parses or serialises it.
+ */
+const INPUT_IN_SOURCE = ['handle_inputs', 'input-json-0', 'data'] as const;
+
 /** `function` blocks with `language: "javascript"`: `transform(input)` in the sandbox, output checked against `output_schema`. */
 export class FunctionBlockExecutor implements BlockExecutor {
   readonly blockTypes = ['function'] as const;
@@ -13,7 +20,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
 
   constructor(private readonly pool: SandboxPool) {}
 
-  async execute({ block, handleInputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const config = block.config;
     if (functionLanguage(config) !== 'javascript') {
       throw new BlockExecutionError(
@@ -23,12 +30,11 @@ export class FunctionBlockExecutor implements BlockExecutor {
       );
     }
     const code = typeof config.code === 'string' ? config.code : '';
-    const input = handleInputs['input-json-0'];
     const timeoutSeconds = typeof config.timeout_seconds === 'number' ? config.timeout_seconds : DEFAULT_FUNCTION_TIMEOUT_SECONDS;
     const outcome = await this.pool.run({
       codeKey: this.codeKeyOf(code),
       code,
-      input: input?.type === 'json' ? input.data : null,
+      inputIn: { json: inputs.sourceJson, path: INPUT_IN_SOURCE },
       timeoutMs: timeoutSeconds * 1000,
       signal,
     });

@@ -99,13 +99,13 @@ export class SplitBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, handleInputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const subdocuments = subdocumentsOf(block);
     return asBlockFailure(signal, async () => {
       const model = models.chatModel(block.config.model);
       const [inputHandle] = deriveHandles('split', block.config).inputs;
-      const input = await readDocumentInput(handleInputs, inputHandle.id);
+      const input = await readDocumentInput(await inputs.resolve(), inputHandle.id);
       const request = {
         model,
         messages: [

@@ -19,9 +19,17 @@ export interface BlockUnderTest {
   config: BlockConfig;
 }
 
+/** The frozen inputs of the test being run. */
+export interface TestInputs {
+  /** The test's source as stored (JSON text): an executor that hands its input on as text never parses it. */
+  readonly sourceJson: string;
+  /** The handle inputs of a manual test (none for other sources), files ready to read. */
+  resolve(): Promise<Record<string, ResolvedHandleInput>>;
+}
+
 export interface BlockExecutionRequest {
   block: BlockUnderTest;
-  handleInputs: Record<string, ResolvedHandleInput>;
+  inputs: TestInputs;
   /** Aborted when the run is cancelled: every await inside an executor must honour it. */
   signal: AbortSignal;
 }

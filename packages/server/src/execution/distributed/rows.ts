@@ -1,4 +1,4 @@
-import { isoNow, type AssertionSpec, type WorkflowTestSource } from '@verdict/core';
+import { isoNow, type AssertionSpec } from '@verdict/core';
 import type { Store } from '../../store/database.js';
 import { fromJson } from '../../store/database.js';
 import { queueResults, requeueResults, startResults } from '../../store/transitions/index.js';
@@ -69,7 +69,7 @@ export class RowLoader {
               workflowId: row.workflow_id,
               versionId: row.version_id,
               blockId: row.block_id,
-              source: fromJson<WorkflowTestSource>(row.source)!,
+              sourceJson: row.source,
               assertion: fromJson<AssertionSpec>(row.assertion)!,
             },
           },

@@ -9,14 +9,22 @@
 export const HELPERS_SCRIPT_NAME = '<sandbox>';
 
 /**
- * Compiled once per realm. `callTransform(transform, inputJson)` parses the input and calls
- * `transform` with it (`this` undefined); `serialise` throws on anything JSON cannot represent
- * instead of dropping it.
+ * Compiled once per realm. `callTransform(transform, inputJson, path?)` parses the input (and
+ * takes the value at the key path, an array, null when a key is missing) and calls `transform` with it
+ * (`this` undefined); `serialise` throws on anything JSON cannot represent instead of dropping it.
  */
 export const JOB_HELPERS_SOURCE = String.raw`(() => {
   'use strict';
   const { parse, stringify } = JSON;
   const isFinite = Number.isFinite;
+  const hasOwn = Object.hasOwn;
+  function valueAt(value, path) {
+    for (let i = 0; i < path.length; i++) {
+      if (value === null || typeof value !== 'object' || !hasOwn(value, path[i])) return null;
+      value = value[path[i]];
+    }
+    return value;
+  }
   function rejectUnrepresentable(key, value) {
     const kind = typeof value;
     if (kind === 'function' || kind === 'undefined' || kind === 'symbol' || kind === 'bigint' || (kind === 'number' && !isFinite(value))) {
@@ -25,7 +33,7 @@ export const JOB_HELPERS_SOURCE = String.raw`(() => {
     return value;
   }
   return {
-    callTransform: (transform, inputJson) => transform(parse(inputJson)),
+    callTransform: (transform, inputJson, path) => transform(path === undefined ? parse(inputJson) : valueAt(parse(inputJson), path)),
     serialise: (value) => stringify(value, rejectUnrepresentable),
   };
 })()`;
@@ -66,6 +74,14 @@ export const DIAGNOSIS_HELPERS_SOURCE = String.raw`(() => {
   const stringify = JSON.stringify;
   const isArray = Array.isArray;
   const isFinite = Number.isFinite;
+  const hasOwn = Object.hasOwn;
+  function valueAt(value, path) {
+    for (let i = 0; i < path.length; i++) {
+      if (value === null || typeof value !== 'object' || !hasOwn(value, path[i])) return null;
+      value = value[path[i]];
+    }
+    return value;
+  }
   const isError = Error.isError;
 
   function unrepresentable(value) {

@@ -19,6 +19,8 @@ const DIAGNOSIS_BUDGET_MS = 50;
 const MISSING_TRANSFORM_MESSAGE = 'The code must define function transform(input) returning a JSON value';
 /** Code versions whose compiled factory a realm keeps. */
 const CODE_VERSIONS_KEPT = 64;
+/** Distinct input key paths a realm keeps built (callers use one or two constant paths). */
+const INPUT_PATHS_KEPT = 16;
 /** A realm is replaced after this many jobs, so slow growth (atoms, symbols, fragmentation) never piles up. */
 const JOBS_PER_REALM = 1000;
 /** Reading the heap size walks the heap (~25 µs), so it is read only every this many jobs. */
@@ -62,6 +64,7 @@ export class FrozenRealm {
   readonly #context: QuickJSContext;
   /** Handles that live as long as the realm. */
   readonly #realmScope = new Scope();
+  readonly #inputPaths = new Map<string, QuickJSHandle>();
   readonly #compiled = new BoundedCache<CompiledCode>(CODE_VERSIONS_KEPT, (compiled) => compiled.factory.dispose());
   readonly #helpers: JobHelpers;
   readonly #memoryLimitMb: number;
@@ -128,7 +131,8 @@ export class FrozenRealm {
     if ('thrown' in transform) return this.#errorResult(transform.thrown);
     if (this.#context.typeof(transform.value) !== 'function') return { ok: false, reason: 'error', message: MISSING_TRANSFORM_MESSAGE };
     const inputJson = this.#manage(this.#context.newString(request.inputJson));
-    const returned = this.#call(this.#helpers.callTransform, transform.value, inputJson);
+    const path = request.inputPath ? [this.#inputPath(request.inputPath)] : [];
+    const returned = this.#call(this.#helpers.callTransform, transform.value, inputJson, ...path);
     if ('thrown' in returned) return this.#errorResult(returned.thrown);
     const output = this.#settle(returned.value);
     if ('thrown' in output) return this.#errorResult(output.thrown);
@@ -202,6 +206,18 @@ export class FrozenRealm {
       callTransform: this.#realmProperty(helpers, 'callTransform'),
       serialise: this.#realmProperty(helpers, 'serialise'),
     };
+  }
+
+  /** A key path as an array in the realm, built once (user code never sees it). */
+  #inputPath(path: readonly string[]): QuickJSHandle {
+    const key = path.join('\u0000');
+    const known = this.#inputPaths.get(key);
+    if (known) return known;
+    const scope = this.#inputPaths.size < INPUT_PATHS_KEPT ? this.#realmScope : this.#jobScope;
+    const array = scope.manage(this.#context.newArray());
+    path.forEach((name, index) => this.#context.setProp(array, index, this.#manage(this.#context.newString(name))));
+    if (scope === this.#realmScope) this.#inputPaths.set(key, array);
+    return array;
   }
 
   #realmProperty(object: QuickJSHandle, name: string): QuickJSHandle {

@@ -67,6 +67,22 @@ describe('SandboxPool', () => {
       assert.deepEqual(outcome.ok && outcome.output, { total: 13 });
     });
 
+    test('an input given as JSON text with a key path: transform gets the value there, null where a key is missing', async () => {
+      const json = JSON.stringify({ handle_inputs: { 'input-json-0': { type: 'json', data: { n: 1, list: [2] } }, 'input-file-0': { type: 'file', document: {} } } });
+      const at = async (...path: string[]) => {
+        const outcome = await pool.run({ ...job(PASS_THROUGH, undefined), inputIn: { json, path } });
+        assert.equal(outcome.ok, true, JSON.stringify(outcome));
+        return outcome.ok && outcome.output;
+      };
+      assert.deepEqual(await at('handle_inputs', 'input-json-0', 'data'), { n: 1, list: [2] });
+      assert.deepEqual(await at('handle_inputs', 'input-json-0', 'data', 'list', '0'), 2);
+      assert.deepEqual(await at(), JSON.parse(json));
+      assert.equal(await at('handle_inputs', 'input-file-0', 'data'), null, 'a file handle has no data');
+      assert.equal(await at('handle_inputs', 'input-json-1', 'data'), null, 'a missing handle');
+      assert.equal(await at('handle_inputs', 'constructor'), null, 'inherited properties are not keys of the input');
+      assert.equal(await at('handle_inputs', 'input-json-0', 'type', 'length'), null, 'a string has no keys');
+    });
+
     test('accepts `const transform = …` and async transforms', async () => {
       const arrow = await pool.run(job('const transform = (input) => input.n * 10;', { n: 4 }));
       assert.deepEqual(arrow.ok && arrow.output, 40);

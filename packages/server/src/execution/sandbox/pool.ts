@@ -51,7 +51,7 @@ export class SandboxPool {
   }
 
   run(job: SandboxJob): Promise<SandboxOutcome> {
-    const inputJson = serialiseInput(job.input);
+    const inputJson = job.inputIn ? job.inputIn.json : serialiseInput(job.input);
     if (inputJson === undefined) return refused('error', 'the input is not a JSON value');
     // A UTF-16 unit takes at most 3 bytes of UTF-8: only a large input is measured exactly.
     const inputMb = (inputJson.length * 3) / MB > this.#settings.memoryLimitMb ? Buffer.byteLength(inputJson) / MB : 0;

@@ -59,7 +59,8 @@ export class SandboxWorker {
       this.#slotOf.set(ticket, slot);
       this.#slots.offer(slot, ticket.jobId);
       this.tickets.push(ticket);
-      return { jobId: ticket.jobId, slot, codeKey: ticket.job.codeKey, code: ticket.job.code, inputJson: ticket.inputJson, timeoutMs: ticket.job.timeoutMs };
+      const { codeKey, code, inputIn, timeoutMs } = ticket.job;
+      return { jobId: ticket.jobId, slot, codeKey, code, inputJson: ticket.inputJson, inputPath: inputIn?.path, timeoutMs };
     });
     this.#thread.postMessage({ jobs } satisfies JobBatch);
   }

@@ -7,8 +7,14 @@ export interface SandboxJob {
    */
   codeKey: string;
   code: string;
-  /** JSON value handed to `transform` (the `input-json-0` payload). */
-  input: unknown;
+  /** JSON value handed to `transform` (the `input-json-0` payload), unless `inputIn` is given. */
+  input?: unknown;
+  /**
+   * The input as JSON text already (as stored): `transform` gets the value at key path `path` in
+   * it, null when a key is missing. The text is parsed in the sandbox thread only: the main thread
+   * neither parses the input nor serialises it again.
+   */
+  inputIn?: { json: string; path: readonly string[] };
   timeoutMs: number;
   /** Aborting drops the job if queued, or terminates the thread running it. */
   signal?: AbortSignal;
@@ -58,6 +64,8 @@ export interface JobCall {
   codeKey: string;
   code: string;
   inputJson: string;
+  /** Key path of the input within `inputJson`; absent: all of it. */
+  inputPath?: readonly string[];
   timeoutMs: number;
 }
 
