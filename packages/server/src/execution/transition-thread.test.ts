@@ -41,7 +41,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
         },
       ],
     });
-    assert.deepEqual(new Set(moved!.moved), new Set(ids));
+    assert.deepEqual(moved, { runId: 'run_a', unmoved: [] });
     const run = await store.db.selectFrom('test_runs').selectAll().where('id', '=', 'run_a').executeTakeFirstOrThrow();
     assert.deepEqual([run.status, run.started_at, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', NOW, 0, 1, 2, 1, 1]);
     const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms', 'attempts', 'started_at', 'completed_at']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
@@ -62,7 +62,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     const cancelled = await store.db.transaction().execute((trx) => cancelRun(trx, PENDING_RUN_ORG, 'run_b', 'stop', NOW));
     assert.equal(cancelled.outcome, 'cancelled');
     const [late] = await thread.apply({ now: NOW, runs: [{ runId: 'run_b', moves: { finish: [{ from: 'running', outcomes: ids.map((id) => passedOutcome('run_b', id)) }] } }] });
-    assert.deepEqual(late!.moved, []);
+    assert.deepEqual(new Set(late!.unmoved), new Set(ids), 'the answer names the rows that did not move');
     const rows = await store.db.selectFrom('test_results').select('status').where('run_id', '=', 'run_b').execute();
     assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
   });
@@ -80,7 +80,7 @@ describe('TransitionThread (SQLite, a second connection)', () => {
       });
     }
     const moves = await Promise.all(flushes);
-    assert.equal(moves.flatMap((move) => move[0]!.moved).length, 200);
+    assert.deepEqual(moves.flatMap((move) => move[0]!.unmoved), []);
     const run = await store.db.selectFrom('test_runs').select(['status', 'n_passed']).where('id', '=', 'run_c').executeTakeFirstOrThrow();
     assert.deepEqual(run, { status: 'completed', n_passed: 200 });
   });
@@ -101,6 +101,6 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     await thread.close();
     const ids = await pendingRun(store, 'run_d', 1);
     const [moved] = await thread.apply({ now: NOW, runs: [{ runId: 'run_d', moves: { queue: ids } }] });
-    assert.deepEqual(moved!.moved, ids);
+    assert.deepEqual(moved, { runId: 'run_d', unmoved: [] });
   });
 });

@@ -151,9 +151,9 @@ export class TransitionWriter {
       for (const batch of batches.values()) for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
       return;
     }
-    for (const { runId, moved } of moves) {
-      const movedIds = new Set(moved);
-      for (const [resultId, entry] of batches.get(runId)!) for (const waiter of entry.waiters) waiter.resolve(movedIds.has(resultId));
+    for (const { runId, unmoved } of moves) {
+      const stayed = new Set(unmoved);
+      for (const [resultId, entry] of batches.get(runId)!) for (const waiter of entry.waiters) waiter.resolve(!stayed.has(resultId));
     }
   }
 }

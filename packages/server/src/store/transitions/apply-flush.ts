@@ -8,12 +8,22 @@ export interface TransitionFlush {
   runs: { runId: string; moves: RowMoves }[];
 }
 
-/** The ids that moved, per run (a row of a run that ended meanwhile does not). */
-export type FlushMoves = { runId: string; moved: string[] }[];
+/**
+ * Per run, the ids handed in that did not move (a row of a run that ended meanwhile): usually
+ * none, so the answer stays small however many rows a flush carries.
+ */
+export type FlushMoves = { runId: string; unmoved: string[] }[];
 
 /** Applies a flush in the caller's transaction, run by run. */
 export async function applyFlush(trx: Transaction<Database>, flush: TransitionFlush): Promise<FlushMoves> {
   const moves: FlushMoves = [];
-  for (const run of flush.runs) moves.push({ runId: run.runId, moved: await moveResults(trx, run.runId, run.moves, flush.now) });
+  for (const { runId, moves: rowMoves } of flush.runs) {
+    const moved = new Set(await moveResults(trx, runId, rowMoves, flush.now));
+    moves.push({ runId, unmoved: idsIn(rowMoves).filter((id) => !moved.has(id)) });
+  }
   return moves;
+}
+
+function idsIn({ queue = [], start = [], finish = [] }: RowMoves): string[] {
+  return [...queue, ...start.flatMap(({ rows }) => rows.map(([id]) => id)), ...finish.flatMap(({ outcomes }) => outcomes.map((outcome) => outcome.resultId))];
 }
