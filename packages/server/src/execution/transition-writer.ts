@@ -35,10 +35,10 @@ type RunBatch = Map<string, RowEntry>;
  * Coalesces the executor's row transitions into one transaction per tick: at thousands of tests
  * per second, a transaction per row would cost more than the tests. Transitions of one row that
  * meet in a batch become one write (a test started and finished within a few milliseconds is
- * written once, pending → completed). Each call resolves with whether its row moved (false: the run ended meanwhile,
- * the result is discarded). Flushes are applied one at a time, in order, so a transition handed in
- * while an earlier one of its row is being written goes into the next flush and finds the row
- * moved. On SQLite the transactions run on a TransitionThread; on PostgreSQL the database does the
+ * written once, pending → completed). Each call resolves with whether its row moved (false: the
+ * run ended meanwhile, the result is discarded). Flushes are applied one at a time, in order, so a
+ * transition handed in while an earlier one of its row is being written goes into the next flush
+ * and finds the row moved. On SQLite the transactions run on a TransitionThread; on PostgreSQL the database does the
  * work elsewhere already, and they run here.
  */
 export class TransitionWriter {
@@ -60,7 +60,7 @@ export class TransitionWriter {
     return this.moveTo(runId, resultId, 'running', isoNow(), from);
   }
 
-  /** running → completed | error, with the outcome of a test that finished now. */
+  /** → completed | error, with the outcome of a test that finished now (from running, or with its start in this batch). */
   finish(runId: string, outcome: ResultOutcome): Promise<boolean> {
     const startedAt = this.batches.get(runId)?.get(outcome.resultId)?.startedAt ?? null;
     return this.moveTo(runId, outcome.resultId, encodeOutcome(outcome, { startedAt, completedAt: isoNow() }), null, 'running');

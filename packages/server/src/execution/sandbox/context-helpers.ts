@@ -10,8 +10,9 @@ export const HELPERS_SCRIPT_NAME = '<sandbox>';
 
 /**
  * Compiled once per realm. `callTransform(transform, inputJson, path?)` parses the input (and
- * takes the value at the key path, an array, null when a key is missing) and calls `transform` with it
- * (`this` undefined); `serialise` throws on anything JSON cannot represent instead of dropping it.
+ * takes the value at key path `path`, an array: null when a key is missing) and calls `transform`
+ * with it (`this` undefined); `serialise` throws on anything JSON cannot represent instead of
+ * dropping it.
  */
 export const JOB_HELPERS_SOURCE = String.raw`(() => {
   'use strict';
@@ -74,14 +75,6 @@ export const DIAGNOSIS_HELPERS_SOURCE = String.raw`(() => {
   const stringify = JSON.stringify;
   const isArray = Array.isArray;
   const isFinite = Number.isFinite;
-  const hasOwn = Object.hasOwn;
-  function valueAt(value, path) {
-    for (let i = 0; i < path.length; i++) {
-      if (value === null || typeof value !== 'object' || !hasOwn(value, path[i])) return null;
-      value = value[path[i]];
-    }
-    return value;
-  }
   const isError = Error.isError;
 
   function unrepresentable(value) {
