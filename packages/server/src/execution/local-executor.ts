@@ -36,6 +36,12 @@ interface RunState {
   run: { organizationId: string; workflowId: string; versionId: string } | null;
   /** Stops the run's tests: a test is only ever stopped because its run ended. */
   controller: AbortController;
+  /**
+   * Its work was stopped (`abortRun`). Per-test code reads this rather than the signal: every run
+   * has a new signal, whose hidden class differs from the last run's (Node's event target changes
+   * shape as it is used), and code optimised for one was deoptimised and compiled again each run.
+   */
+  ended: boolean;
   /** Tests of the run executing or being recorded. */
   inFlight: number;
   /** Tests of the run executing. */
@@ -100,7 +106,7 @@ export class LocalExecutor implements Executor {
     const controller = new AbortController();
     // Every executing test of the run listens to this signal.
     setMaxListeners(0, controller.signal);
-    this.runs.set(runId, { runId, jobs: [], run: null, controller, inFlight: 0, executing: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
+    this.runs.set(runId, { runId, jobs: [], run: null, controller, ended: false, inFlight: 0, executing: 0, fetchedUpTo: -1, exhausted: false, fetching: false });
     this.pump();
   }
 
@@ -109,6 +115,7 @@ export class LocalExecutor implements Executor {
     if (!state) return;
     this.runs.delete(runId);
     state.jobs = [];
+    state.ended = true;
     state.controller.abort(new DOMException('The test run was cancelled.', 'AbortError'));
   }
 
@@ -208,12 +215,11 @@ export class LocalExecutor implements Executor {
     state.inFlight++;
     state.executing++;
     const { runId } = job;
-    const { signal } = state.controller;
     let written: Promise<unknown> = Promise.resolve();
     try {
-      ({ written } = await this.runAndHandIn(job, signal));
+      ({ written } = await this.runAndHandIn(state, job));
     } catch (error) {
-      if (!signal.aborted) this.failRunSafely(runId, error);
+      if (!state.ended) this.failRunSafely(runId, error);
     } finally {
       // The slot serves the next test while this result is being written.
       this.inFlight--;
@@ -226,7 +232,7 @@ export class LocalExecutor implements Executor {
     try {
       await written;
     } catch (error) {
-      if (!signal.aborted) this.failRunSafely(runId, error);
+      if (!state.ended) this.failRunSafely(runId, error);
     } finally {
       state.inFlight--;
       if (this.unwritten-- === this.options.maxUnwrittenResults) this.pump();
@@ -239,16 +245,16 @@ export class LocalExecutor implements Executor {
    * Executes a test and hands its result to the writer. The test, its outputs and its outcome are
    * not held while the write waits for its flush (they would outlive V8's young generation).
    */
-  private async runAndHandIn(job: TestJob, signal: AbortSignal): Promise<{ written: Promise<unknown> }> {
+  private async runAndHandIn(state: RunState, job: TestJob): Promise<{ written: Promise<unknown> }> {
     const { runId } = job;
     // The start is recorded while the test already executes: waiting for it would put a commit on
     // every test's critical path. A row that is not started means its run ended meanwhile: the
     // run's work stops, and this result is discarded.
     const started = this.writer.start(runId, job.resultId, 'pending');
     started.then((moved) => moved || this.abortRun(runId), () => undefined);
-    const outcome = await this.runWithRetries(job, signal);
+    const outcome = await this.runWithRetries(job, state);
     // Handed in at once: if the start has not been written yet, both go in one write.
-    const finished = outcome && !signal.aborted ? this.writer.finish(runId, outcome) : null;
+    const finished = outcome && !state.ended ? this.writer.finish(runId, outcome) : null;
     return { written: Promise.all([started, finished]) };
   }
 
@@ -256,13 +262,13 @@ export class LocalExecutor implements Executor {
     if (state.exhausted && !state.fetching && state.jobs.length === 0 && state.inFlight === 0) this.runs.delete(state.runId);
   }
 
-  private async runWithRetries(job: TestJob, signal: AbortSignal): Promise<ResultOutcome | null> {
+  private async runWithRetries(job: TestJob, state: RunState): Promise<ResultOutcome | null> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runner.run(job, signal);
+        return await this.runner.run(job, state.controller.signal);
       } catch (error) {
-        if (signal.aborted) return null;
+        if (state.ended) return null;
         if (attempt >= maxAttempts) return infrastructureFailure(job, error, attempt);
         await new Promise((resolve) => setTimeout(resolve, INFRASTRUCTURE_RETRY_DELAY_MS * attempt));
       }
