@@ -10,6 +10,7 @@ import { TransitionThread } from './transition-thread.js';
 
 const NOW = '2026-11-29T00:00:00.000Z';
 const STARTED = '2026-11-28T23:59:59.990Z';
+const FIRST_STARTED = '2026-11-28T23:59:59.980Z';
 const COMPLETED = '2026-11-28T23:59:59.995Z';
 
 describe('TransitionThread (SQLite, a second connection)', () => {
@@ -36,18 +37,19 @@ describe('TransitionThread (SQLite, a second connection)', () => {
           moves: {
             queue: [ids[3]!],
             start: [{ from: 'pending', rows: ids.slice(1, 3).map((id): [string, string] => [id, STARTED]) }],
-            finish: [{ from: 'pending', outcomes: [passedOutcome('run_a', ids[0]!, { startedAt: STARTED, completedAt: COMPLETED })] }],
+            finish: [{ from: 'pending', outcomes: [passedOutcome('run_a', ids[0]!, { startedAt: FIRST_STARTED, completedAt: COMPLETED })] }],
           },
         },
       ],
     });
     assert.deepEqual(moved, { runId: 'run_a', unmoved: [] });
     const run = await store.db.selectFrom('test_runs').selectAll().where('id', '=', 'run_a').executeTakeFirstOrThrow();
-    assert.deepEqual([run.status, run.started_at, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', NOW, 0, 1, 2, 1, 1]);
+    assert.deepEqual([run.status, run.n_pending, run.n_queued, run.n_running, run.n_completed, run.n_passed], ['running', 0, 1, 2, 1, 1]);
+    assert.equal(run.started_at, FIRST_STARTED, 'the run started when its first test did, not when the write committed');
     const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'outputs', 'duration_ms', 'attempts', 'started_at', 'completed_at']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
     assert.deepEqual(
       row,
-      { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3, attempts: 1, started_at: STARTED, completed_at: COMPLETED },
+      { status: 'completed', verdict: 'passed', outputs: '{"output-json-0":{"total":0}}', duration_ms: 3, attempts: 1, started_at: FIRST_STARTED, completed_at: COMPLETED },
       'started and finished by one write, at the times the executor saw',
     );
     const started = await store.db.selectFrom('test_results').select('started_at').where('id', '=', ids[1]!).executeTakeFirstOrThrow();

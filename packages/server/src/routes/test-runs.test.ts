@@ -60,6 +60,10 @@ for (const store of testStores()) {
       assert.equal(failedRow.verdict_summary.result, false);
       assert.deepEqual(failedRow.verdict_summary.failed_assertion_ids, [failedRow.assertion_result.assertion_id]);
       assert.equal(rows[0].verdict_summary.passed, true);
+      const earliestStart = rows.map((row) => row.timing.started_at).sort()[0];
+      const latestEnd = rows.map((row) => row.timing.completed_at).sort().at(-1);
+      assert.equal(run.timing.started_at, earliestStart, 'the run started when its first test did');
+      assert.ok(run.timing.completed_at >= latestEnd, 'and ended no earlier than its last test');
       for (const row of rows) {
         assert.equal(row.run_id, run.id);
         assert.equal(row.workflow_test_run_id, run.id);

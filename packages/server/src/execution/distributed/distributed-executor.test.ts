@@ -172,7 +172,11 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       await createTests(api, fixture, [100, 2000].map((ms) => ({ input: { n: ms, ms }, path: 'doubled', condition: { kind: 'equals', expected: ms * 2 } })));
       const first = await startWorkerRuntime();
       const run = await startRun(api, fixture.workflowId);
-      await waitFor('the slow test to run', async () => (await rowsOf(api, run.id))[1]!.status === 'running');
+      // Both have started (on a loaded machine the fast one can start after the slow one).
+      await waitFor('the slow test to run', async () => {
+        const [fast, slow] = await rowsOf(api, run.id);
+        return fast!.status !== 'queued' && slow!.status === 'running';
+      });
 
       const stoppingSince = Date.now();
       await first.close();

@@ -24,9 +24,10 @@ export interface RowMoves {
 
 /**
  * Moves rows of one live run forward in the caller's transaction, with the run's counts, its status
- * (pending → queued → running → completed as its rows go) and the tests' latest summaries. Each row
- * moves only from the status it is said to leave: a row of a run that ended (a cancel, a failure),
- * or one another worker already moved, stays as it is. Returns the ids that moved.
+ * (pending → queued → running → completed as its rows go; it starts when the first of its rows
+ * did, `now` is when it completes) and the tests' latest summaries. Each row moves only from the
+ * status it is said to leave: a row of a run that ended (a cancel, a failure), or one another
+ * worker already moved, stays as it is. Returns the ids that moved.
  */
 export async function moveResults(trx: Transaction<Database>, runId: string, moves: RowMoves, now: string): Promise<string[]> {
   const run = await lockLiveRun(trx, runId);
@@ -37,13 +38,16 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
   addDelta(deltas, 'n_pending', -queued.length);
   addDelta(deltas, 'n_queued', queued.length);
   moved.push(...queued);
-  let started = 0;
+  // When the first of the rows this write starts began: the run's start, if it starts now.
+  let firstStart: string | null = null;
   for (const { from, rows: starts } of moves.start ?? []) {
     const rows = await markRunning(trx, runId, starts, from);
     addDelta(deltas, countColumn(from), -rows.length);
     addDelta(deltas, 'n_running', rows.length);
-    moved.push(...rows);
-    started += rows.length;
+    for (const [id, time] of rows) {
+      moved.push(id);
+      firstStart = earlier(firstStart, time);
+    }
   }
   const finished: EncodedOutcome[] = [];
   for (const { from, outcomes } of moves.finish ?? []) {
@@ -53,19 +57,24 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
       addDelta(deltas, countColumn(outcome.status), 1);
       if (outcome.status === 'completed' && outcome.verdict) addDelta(deltas, countColumn(outcome.verdict), 1);
       moved.push(outcome.resultId);
+      if (from !== 'running') firstStart = earlier(firstStart, outcome.startedAt ?? outcome.completedAt);
     }
     finished.push(...recorded);
-    if (from !== 'running') started += recorded.length;
   }
   if (finished.length > 0) await pointSummaries(trx, lastPerTest(finished));
   await applyCountDeltas(trx, runId, deltas);
-  if (started > 0 && run.status !== 'running') {
-    await trx.updateTable('test_runs').set({ status: 'running', started_at: sql`coalesce(started_at, ${now})` }).where('id', '=', runId).execute();
+  if (firstStart !== null && run.status !== 'running') {
+    await trx.updateTable('test_runs').set({ status: 'running', started_at: sql`coalesce(started_at, ${firstStart})` }).where('id', '=', runId).execute();
   } else if (queued.length > 0 && run.status === 'pending') {
     await trx.updateTable('test_runs').set({ status: 'queued' }).where('id', '=', runId).execute();
   }
   if (finished.length > 0) await completeRunIfDone(trx, runId, now);
   return moved;
+}
+
+/** ISO timestamps order as text. */
+function earlier(time: string | null, other: string): string {
+  return time === null || other < time ? other : time;
 }
 
 /** pending → queued for rows handed to an executor (a run that has not started becomes `queued`). */
@@ -91,18 +100,17 @@ async function markQueued(trx: Transaction<Database>, runId: string, ids: string
   return rows.map((row) => row.id);
 }
 
-async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<string[]> {
+/** Returns the `[id, started_at]` of the rows that moved. */
+async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<[string, string][]> {
   if (starts.length === 0) return [];
-  if (!isPostgres(trx)) {
-    const started = await updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
-    return started.map(([id]) => id);
-  }
+  if (!isPostgres(trx)) return updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
   const { rows } = await sql<{ id: string }>`
     UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
     FROM ${jsonArrayRows(trx, JSON.stringify(starts))}
     WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
     RETURNING test_results.id`.execute(trx);
-  return rows.map((row) => row.id);
+  const started = new Set(rows.map((row) => row.id));
+  return starts.filter(([id]) => started.has(id));
 }
 
 const MARK_RUNNING = `UPDATE test_results SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND run_id || '' = ? AND status = ?`;
