@@ -2,7 +2,7 @@ import { isoNow } from '@verdict/core';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { EncodedOutcome } from './outcomes.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, isPostgres, jsonArrayRows, lockLiveRun, ofRun, updateEachRow, type CountDeltas } from './shared.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, isPostgres, lockLiveRun, ofRun, postgresJsonRows, updateEachRow, type CountDeltas } from './shared.js';
 
 /** The statuses a row moves forward from. */
 export type UnfinishedStatus = 'pending' | 'queued' | 'running';
@@ -106,7 +106,7 @@ async function markRunning(trx: Transaction<Database>, runId: string, starts: [s
   if (!isPostgres(trx)) return updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
   const { rows } = await sql<{ id: string }>`
     UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
-    FROM ${jsonArrayRows(trx, JSON.stringify(starts))}
+    FROM ${postgresJsonRows(JSON.stringify(starts))}
     WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
     RETURNING test_results.id`.execute(trx);
   const started = new Set(rows.map((row) => row.id));
@@ -144,7 +144,7 @@ async function recordOutcomesAsOneStatement(trx: Transaction<Database>, runId: s
       warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
       duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = r.value ->> 11, started_at = coalesce(started_at, r.value ->> 10),
       attempts = attempts + ${attempt}
-    FROM ${jsonArrayRows(trx, rows)}
+    FROM ${postgresJsonRows(rows)}
     WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
     RETURNING test_results.id`.execute(trx);
   const recorded = new Set(updated.map((row) => row.id));
@@ -166,7 +166,7 @@ async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutco
     UPDATE tests SET latest_result_id = r.value ->> 1,
       latest_passing_result_id = CASE WHEN r.value ->> 2 = 'passing' THEN r.value ->> 1 ELSE latest_passing_result_id END,
       latest_failing_result_id = CASE WHEN r.value ->> 2 = 'failing' THEN r.value ->> 1 ELSE latest_failing_result_id END
-    FROM ${jsonArrayRows(trx, JSON.stringify(summaries))}
+    FROM ${postgresJsonRows(JSON.stringify(summaries))}
     WHERE tests.id = r.value ->> 0`.execute(trx);
 }
 

@@ -33,12 +33,13 @@ export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: str
 }
 
 /**
- * The elements of a JSON array bound as one parameter, as the table `r` of one JSON column
- * `value`. Hot statements take their rows this way on PostgreSQL: the SQL text stays the same for
- * any number of rows, so the prepared statement is reused, and all rows go in one round trip.
+ * PostgreSQL's form of a hot multi-row update: the elements of a JSON array bound as one
+ * parameter, as the table `r` of one JSON column `value`. The SQL text stays the same for any
+ * number of rows, so the prepared statement is reused, and all rows go in one round trip.
+ * (SQLite's form is `updateEachRow`.)
  */
-export function jsonArrayRows(db: Db, json: string): RawBuilder<unknown> {
-  return isPostgres(db) ? sql`json_array_elements(CAST(${json} AS json)) AS r(value)` : sql`json_each(${json}) AS r`;
+export function postgresJsonRows(json: string): RawBuilder<unknown> {
+  return sql`json_array_elements(CAST(${json} AS json)) AS r(value)`;
 }
 
 /** `id IN (…)` for a list of ids bound as one JSON array. */
