@@ -1,6 +1,7 @@
 export * from './ids.js';
 export * from './canonical.js';
 export * from './clock.js';
+export * from './json-limits.js';
 export * from './lifecycle.js';
 export * from './schemas/common.js';
 export * from './schemas/workflows.js';
