@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LIFECYCLE_STATUSES } from '@verdict/core/lifecycle';
 import { RUN_SORT_KEYS, TRIGGER_TYPES } from '@verdict/core/schemas/runs';
-import { ConflictError, TimeoutError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
+import { TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
 import { renderJUnit } from '../junit.js';
 import { exitCodeForRun, json } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -73,7 +73,7 @@ async function watchRun(invocation: Invocation, runId: string, progress: Progres
     try {
       interruption.resolve(await runs.cancel(runId, { reason: CANCEL_REASON }));
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof VerdictError && error.code === 'run_not_cancellable')) throw error;
     }
   };
 

@@ -82,7 +82,7 @@ for (const store of testStores()) {
       const finished = await startRun(app, fixture.workflowId);
       await waitForRun(app, finished.id);
       const late = await app.request('POST', `/v1/workflows/tests/runs/${finished.id}/cancel`);
-      assert.equal(late.status, 409);
+      assert.equal(late.status, 404);
       assert.equal(late.body.detail.code, 'run_not_cancellable');
       assert.equal(late.body.detail.details.status, 'completed');
 
@@ -135,7 +135,8 @@ for (const store of testStores()) {
           assert.deepEqual(final, cancel.body);
         } else {
           outcomes.completed++;
-          assert.equal(cancel.status, 409);
+          assert.equal(cancel.status, 404);
+          assert.equal(cancel.body.detail.code, 'run_not_cancellable');
           assert.equal(final.lifecycle.status, 'completed');
           assert.equal(final.counts.lifecycle_counts.completed, 2);
         }

@@ -11,7 +11,7 @@ import {
 } from '@verdict/core';
 import type { Transaction } from 'kysely';
 import type { Executor } from '../execution/executor.js';
-import { ApiError, conflict, notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { findBlockRow } from '../store/graph.js';
@@ -93,7 +93,7 @@ export class TestRunService {
     const { outcome, status } = await db.transaction().execute((trx) => cancelRun(trx, organizationId, runId, reason, isoNow()));
     if (outcome === 'not_found') throw runNotFound(runId);
     if (outcome === 'not_cancellable') {
-      throw conflict(`Run \`${runId}\` is already ${status}; only pending, queued or running runs can be cancelled.`, { run_id: runId, status }, 'run_not_cancellable');
+      throw notFound('run_not_cancellable', `Run \`${runId}\` is already ${status}; only pending, queued or running runs can be cancelled.`, { run_id: runId, status });
     }
     if (outcome === 'cancelled') this.executor.abortRun(runId);
     return this.get(organizationId, runId);
