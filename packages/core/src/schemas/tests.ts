@@ -48,7 +48,7 @@ export const LatestBlockTestRunSummary = z
     run_id: z.string().meta({ description: 'Verdict extension: the parent test run.' }),
     status: LifecycleStatusSchema,
     outcome: VerdictSchema.nullable(),
-    started_at: Timestamp.nullable(),
+    started_at: Timestamp.meta({ description: 'When the test started; for a test cancelled before it started, when it was cancelled.' }),
     completed_at: Timestamp.nullable(),
     duration_ms: z.number().int().nullable(),
     workflow_draft_fingerprint: z.string(),

@@ -69,6 +69,9 @@ for (const store of testStores()) {
       const testAfter = (await app.request('GET', `/v1/workflows/tests/${testId}`)).body;
       assert.equal(testAfter.latest_run_summary.run_id, run.id);
       assert.ok(['cancelled', 'completed'].includes(testAfter.latest_run_summary.status));
+      // Retab's SDKs require started_at in a summary: a row cancelled before it started reports its cancel time.
+      if (testAfter.latest_run_summary.status === 'cancelled') assert.equal(testAfter.latest_run_summary.started_at, cancel.body.timing.completed_at);
+      else assert.notEqual(testAfter.latest_run_summary.started_at, null);
       assert.deepEqual((await app.request('GET', `/v1/workflows/tests/runs/${run.id}`)).body, cancel.body);
     });
 

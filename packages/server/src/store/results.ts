@@ -72,7 +72,8 @@ export function summaryFromRow(row: ResultRow): LatestBlockTestRunSummary {
     run_id: row.run_id,
     status: row.status as LatestBlockTestRunSummary['status'],
     outcome: row.status === 'completed' ? verdict : null,
-    started_at: row.started_at,
+    // Retab's SDKs require a summary's started_at: a row cancelled before it started gives its cancel time.
+    started_at: row.started_at ?? row.completed_at ?? row.created_at,
     completed_at: row.completed_at,
     duration_ms: millisBetween(row.started_at, row.completed_at),
     workflow_draft_fingerprint: row.workflow_draft_fingerprint,
