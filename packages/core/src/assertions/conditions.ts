@@ -92,7 +92,17 @@ export const AnyItemMatchesCondition = z.strictObject({
   },
 });
 
-export const ConditionSchema: z.ZodType<Condition> = z
+/**
+ * Retab's Node SDK can send the domain name `expectedLabel` of an llm_judged_as / llm_not_judged_as
+ * condition instead of the wire name: it is read as `expected_label` (the wire name wins when both come).
+ */
+function wireNamesOfCondition(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('expectedLabel' in value)) return value;
+  const { expectedLabel, ...rest } = value as Record<string, unknown>;
+  return 'expected_label' in rest ? rest : { ...rest, expected_label: expectedLabel };
+}
+
+const ConditionUnion = z
   .discriminatedUnion('kind', [
     ExistsCondition,
     NotExistsCondition,
@@ -115,8 +125,9 @@ export const ConditionSchema: z.ZodType<Condition> = z
     AllItemsMatchCondition,
     AnyItemMatchesCondition,
     SplitIouCondition,
-  ])
-  .meta({ id: 'Condition' }) as z.ZodType<Condition>;
+  ]);
+
+export const ConditionSchema: z.ZodType<Condition> = z.preprocess(wireNamesOfCondition, ConditionUnion).meta({ id: 'Condition' }) as z.ZodType<Condition>;
 
 export const CONDITION_KINDS = [
   'exists', 'not_exists', 'equals', 'not_equals', 'number_compare', 'contains', 'not_contains',

@@ -58,3 +58,12 @@ describe('requiresModelProvider', () => {
     test(`${JSON.stringify(raw)} → ${expected}`, () => assert.equal(requiresModelProvider(condition(raw)), expected));
   }
 });
+
+test('llm_judged_as conditions accept the Node SDK domain name expectedLabel as expected_label', () => {
+  assert.deepEqual(condition({ kind: 'llm_judged_as', rubric: 'Is it polite?', expectedLabel: 'yes' }), { kind: 'llm_judged_as', rubric: 'Is it polite?', expected_label: 'yes' });
+  assert.deepEqual(condition({ kind: 'llm_not_judged_as', rubric: 'r', expectedLabel: 'no', expected_label: 'wire' }), { kind: 'llm_not_judged_as', rubric: 'r', expected_label: 'wire' });
+  assert.deepEqual(condition({ kind: 'all_items_match', condition: { kind: 'llm_judged_as', rubric: 'r', expectedLabel: 'x' } }), {
+    kind: 'all_items_match',
+    condition: { kind: 'llm_judged_as', rubric: 'r', expected_label: 'x' },
+  });
+});
