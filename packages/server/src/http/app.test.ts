@@ -26,6 +26,9 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
     }
     const cancel = document.paths['/v1/workflows/tests/runs/{run_id}/cancel'].post;
     assert.ok(cancel.responses['200'], 'the cancel route documents its answer');
+    const deletes = Object.entries(document.paths).flatMap(([path, operations]: [string, any]) => (operations.delete ? [[path, Object.keys(operations.delete.responses)]] : []));
+    assert.equal(deletes.length, 4);
+    for (const [path, statuses] of deletes) assert.deepEqual(statuses, ['204'], `DELETE ${path} documents what it answers`);
     assert.ok(document.components.schemas.WorkflowTestRun, 'named schemas are shared components');
   });
 

@@ -1,4 +1,4 @@
-import { CreateWorkflowBlockRequest, paginated, paginationQuery, refineCursors, UpdateWorkflowBlockRequest, WorkflowBlock } from '@verdict/core';
+import { NoContent, CreateWorkflowBlockRequest, paginated, paginationQuery, refineCursors, UpdateWorkflowBlockRequest, WorkflowBlock } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createBlock, deleteBlock, getBlock, listBlocksOf, updateBlock } from '../services/graph.js';
@@ -37,8 +37,8 @@ export const blockRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => updateBlock(services, request.principal.organizationId, request.params.block_id, request.query.workflow_id, request.body),
   );
 
-  app.delete('/workflows/blocks/:block_id', { schema: { params: BlockParams, querystring: BlockQuery } }, async (request, reply) => {
+  app.delete('/workflows/blocks/:block_id', { schema: { params: BlockParams, querystring: BlockQuery, response: { 204: NoContent } } }, async (request, reply) => {
     await deleteBlock(services, request.principal.organizationId, request.params.block_id, request.query.workflow_id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 };

@@ -1,4 +1,4 @@
-import { CreateWorkflowEdgeRequest, paginated, refineCursors, WorkflowEdge } from '@verdict/core';
+import { NoContent, CreateWorkflowEdgeRequest, paginated, refineCursors, WorkflowEdge } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createEdge, deleteEdge, getEdge, listEdgesOf } from '../services/graph.js';
@@ -30,8 +30,8 @@ export const edgeRoutes: FastifyPluginAsyncZod = async (app) => {
     getEdge(services, request.principal.organizationId, request.params.edge_id),
   );
 
-  app.delete('/workflows/edges/:edge_id', { schema: { params: EdgeParams } }, async (request, reply) => {
+  app.delete('/workflows/edges/:edge_id', { schema: { params: EdgeParams, response: { 204: NoContent } } }, async (request, reply) => {
     await deleteEdge(services, request.principal.organizationId, request.params.edge_id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 };

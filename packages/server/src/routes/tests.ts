@@ -1,4 +1,4 @@
-import { CreateWorkflowTestRequest, paginated, paginationQuery, refineCursors, UpdateWorkflowTestRequest, WorkflowTest } from '@verdict/core';
+import { NoContent, CreateWorkflowTestRequest, paginated, paginationQuery, refineCursors, UpdateWorkflowTestRequest, WorkflowTest } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createTest, deleteTest, getTest, listTests, updateTest } from '../services/tests.js';
@@ -32,8 +32,8 @@ export const testRoutes: FastifyPluginAsyncZod = async (app) => {
     updateTest(services, request.principal.organizationId, request.params.test_id, request.body),
   );
 
-  app.delete('/workflows/tests/:test_id', { schema: { params: TestParams } }, async (request, reply) => {
+  app.delete('/workflows/tests/:test_id', { schema: { params: TestParams, response: { 204: NoContent } } }, async (request, reply) => {
     await deleteTest(services, request.principal.organizationId, request.params.test_id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 };

@@ -1,5 +1,6 @@
 import {
   CreateWorkflowRequest,
+  NoContent,
   paginated,
   paginationQuery,
   PublishWorkflowRequest,
@@ -37,9 +38,9 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     updateWorkflow(app.services, request.principal.organizationId, request.params.workflow_id, request.body),
   );
 
-  app.delete('/workflows/:workflow_id', { schema: { params: WorkflowParams } }, async (request, reply) => {
+  app.delete('/workflows/:workflow_id', { schema: { params: WorkflowParams, response: { 204: NoContent } } }, async (request, reply) => {
     await deleteWorkflow(app.services, request.principal.organizationId, request.params.workflow_id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.post(
