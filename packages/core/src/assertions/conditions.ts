@@ -92,17 +92,7 @@ export const AnyItemMatchesCondition = z.strictObject({
   },
 });
 
-/**
- * Retab's Node SDK can send the domain name `expectedLabel` of an llm_judged_as / llm_not_judged_as
- * condition instead of the wire name: it is read as `expected_label` (the wire name wins when both come).
- */
-function wireNamesOfCondition(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || !('expectedLabel' in value)) return value;
-  const { expectedLabel, ...rest } = value as Record<string, unknown>;
-  return 'expected_label' in rest ? rest : { ...rest, expected_label: expectedLabel };
-}
-
-const ConditionUnion = z
+export const ConditionSchema: z.ZodType<Condition> = z
   .discriminatedUnion('kind', [
     ExistsCondition,
     NotExistsCondition,
@@ -125,9 +115,31 @@ const ConditionUnion = z
     AllItemsMatchCondition,
     AnyItemMatchesCondition,
     SplitIouCondition,
-  ]);
+  ])
+  .meta({ id: 'Condition' }) as z.ZodType<Condition>;
 
-export const ConditionSchema: z.ZodType<Condition> = z.preprocess(wireNamesOfCondition, ConditionUnion).meta({ id: 'Condition' }) as z.ZodType<Condition>;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Retab's Node SDK can send the domain name `expectedLabel` of an llm_judged_as / llm_not_judged_as
+ * condition instead of the wire name: it is read as `expected_label` (the wire name wins when both
+ * come), at any level of item conditions. Walks the `condition` chain in a loop, not by recursion.
+ */
+export function wireNamesOfCondition(value: unknown): unknown {
+  const chain: Record<string, unknown>[] = [];
+  for (let current = value; isRecord(current); current = current.condition) chain.push({ ...current });
+  if (chain.length === 0) return value;
+  for (const link of chain) {
+    if (!('expectedLabel' in link)) continue;
+    if (!('expected_label' in link)) link.expected_label = link.expectedLabel;
+    delete link.expectedLabel;
+  }
+  for (let i = chain.length - 2; i >= 0; i--) chain[i]!.condition = chain[i + 1];
+  return chain[0];
+}
+
+/** A condition as requests send it: `ConditionSchema` after `wireNamesOfCondition`. Requests only: answers are encoded with `ConditionSchema`. */
+export const ConditionInputSchema: z.ZodType<Condition> = z.preprocess(wireNamesOfCondition, ConditionSchema) as unknown as z.ZodType<Condition>;
 
 export const CONDITION_KINDS = [
   'exists', 'not_exists', 'equals', 'not_equals', 'number_compare', 'contains', 'not_contains',

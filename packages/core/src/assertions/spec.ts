@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VerdictSchema } from '../schemas/common.js';
-import { ConditionSchema } from './conditions.js';
+import { ConditionInputSchema, ConditionSchema } from './conditions.js';
 
 export const OutputTarget = z
   .object({
@@ -14,7 +14,7 @@ export const AssertionSpecInput = z
   .object({
     id: z.string().min(1).nullable().optional(),
     target: OutputTarget,
-    condition: ConditionSchema,
+    condition: ConditionInputSchema,
     label: z.string().nullable().optional(),
   })
   .meta({ id: 'NewAssertionSpec', description: 'An assertion as sent in requests: `id` and `label` may be omitted.' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConditionSchema, type Condition } from './conditions.js';
+import { ConditionInputSchema, ConditionSchema, type Condition } from './conditions.js';
 import { requiresModelProvider, validateCondition } from './validate.js';
 
 const condition = (raw: unknown): Condition => ConditionSchema.parse(raw);
@@ -60,6 +60,7 @@ describe('requiresModelProvider', () => {
 });
 
 test('llm_judged_as conditions accept the Node SDK domain name expectedLabel as expected_label', () => {
+  const condition = (raw: unknown): Condition => ConditionInputSchema.parse(raw);
   assert.deepEqual(condition({ kind: 'llm_judged_as', rubric: 'Is it polite?', expectedLabel: 'yes' }), { kind: 'llm_judged_as', rubric: 'Is it polite?', expected_label: 'yes' });
   assert.deepEqual(condition({ kind: 'llm_not_judged_as', rubric: 'r', expectedLabel: 'no', expected_label: 'wire' }), { kind: 'llm_not_judged_as', rubric: 'r', expected_label: 'wire' });
   assert.deepEqual(condition({ kind: 'all_items_match', condition: { kind: 'llm_judged_as', rubric: 'r', expectedLabel: 'x' } }), {
