@@ -45,6 +45,20 @@ export async function temporarySqliteStore(name: string): Promise<{ store: Store
   };
 }
 
+/** A migrated store of either kind, made for one test file; `remove` closes it and deletes its data. */
+export async function temporaryStore(kind: StoreKind, name: string): Promise<{ store: Store; remove(): Promise<void> }> {
+  if (kind === 'sqlite') return temporarySqliteStore(name);
+  const database = await freshPostgresDatabase();
+  const store = await openStore({ databaseUrl: database.url, dataDir: join(tmpdir(), `verdict-${name}-unused`) });
+  return {
+    store,
+    async remove() {
+      await store.close();
+      await database.drop();
+    },
+  };
+}
+
 /** A new, empty database on the test PostgreSQL server (VERDICT_TEST_DATABASE_URL); `drop` removes it. */
 export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = process.env.VERDICT_TEST_DATABASE_URL!;

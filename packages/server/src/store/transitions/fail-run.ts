@@ -1,13 +1,15 @@
 import type { ErrorDetails } from '@verdict/core';
-import type { Transaction } from 'kysely';
+import type { ExpressionBuilder, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { toJson } from '../database.js';
 import type { Database } from '../schema.js';
 import { LIVE } from './shared.js';
 
 /**
- * A failure of the run itself (its workflow or snapshot cannot be loaded): the run becomes
- * `error` and its unfinished rows `error` too. One test's failure never comes here.
+ * pending | queued | running → error, for a failure of the run itself (its workflow or snapshot
+ * cannot be loaded; docs/decisions.md §3): the run becomes `error` and its unfinished rows `error`
+ * too, and those rows become their tests' latest (and latest failing) results, as every terminal
+ * transition of a row does. One test's failure never comes here.
  */
 export async function failRun(trx: Transaction<Database>, runId: string, message: string, details: ErrorDetails | null, now: string): Promise<boolean> {
   const failed = await trx
@@ -32,6 +34,15 @@ export async function failRun(trx: Transaction<Database>, runId: string, message
     .set({ status: 'error', completed_at: now, error: toJson({ message, error_code: 'run_failed' }) })
     .where('run_id', '=', runId)
     .where('status', 'in', LIVE)
+    .execute();
+  const failedRowOfTest = (eb: ExpressionBuilder<Database, 'tests'>) =>
+    eb.selectFrom('test_results').select('test_results.id').whereRef('test_results.test_id', '=', 'tests.id').where('test_results.run_id', '=', runId).limit(1);
+  await trx
+    .updateTable('tests')
+    .set({ latest_result_id: failedRowOfTest, latest_failing_result_id: failedRowOfTest })
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('test_results').select('test_id').where('run_id', '=', runId).where('status', '=', 'error').where('completed_at', '=', now),
+    )
     .execute();
   return true;
 }
