@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileInputError } from './errors.js';
 
@@ -18,6 +18,14 @@ export function sha256OfBlobUri(uri: string): string | null {
   return SHA256_HEX.test(sha256) ? sha256 : null;
 }
 
+async function linkUnlessExists(existingPath: string, newPath: string): Promise<void> {
+  try {
+    await link(existingPath, newPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /**
  * Content-addressed file bytes under `<dataDir>/blobs/<sha256[0:2]>/<sha256>`. Writing the same
  * bytes twice stores them once; the database keeps only metadata.
@@ -29,16 +37,22 @@ export class BlobStore {
     this.root = join(dataDir, 'blobs');
   }
 
+  /**
+   * Stores the bytes under their hash. The store is shared by every organization, so an upload
+   * costs the same whether or not someone already stored these bytes: skipping the write for a
+   * known blob (or replacing it, which frees the old copy) would let an uploader time whether
+   * another organization holds a document. Every upload writes a new copy and links it to the
+   * final name unless that name exists; the copy's temporary name is removed off the request's path.
+   */
   async putBlob(bytes: Buffer): Promise<{ sha256: string; size: number }> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const path = this.path(sha256);
-    if (!(await this.hasBlob(sha256))) {
-      await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-      // Write then rename: a reader never sees a partial blob under its final name.
-      const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temporary, bytes);
-      await rename(temporary, path);
-    }
+    await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
+    // A reader never sees a partial blob: the final name only ever points at a finished copy.
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(temporary, bytes);
+    await linkUnlessExists(temporary, path);
+    void unlink(temporary).catch(() => undefined);
     return { sha256, size: bytes.length };
   }
 

@@ -35,6 +35,16 @@ const EXTENSION_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
 };
 
+/** Every type a file may be declared with, as patterns a client can read (error details list them). */
+export const SUPPORTED_TYPE_PATTERNS: readonly string[] = [
+  'text/*',
+  ...TEXT_APPLICATION_TYPES,
+  'application/*+json',
+  'application/*+xml',
+  'application/pdf',
+  ...SUPPORTED_IMAGE_TYPES,
+];
+
 const SUPPORTED_LIST = 'text (plain, Markdown, CSV, JSON, XML, HTML, YAML), PDF with a text layer, and PNG, JPEG, GIF or WebP images';
 
 /** `Image/PNG; charset=x` → `image/png`. */

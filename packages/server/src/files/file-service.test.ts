@@ -23,6 +23,7 @@ before(async () => {
         const row = rows.get(id);
         return row?.organizationId === organizationId ? row : null;
       },
+      lookupFileBySha256: async (organizationId, sha256) => [...rows.values()].find((row) => row.organizationId === organizationId && row.sha256 === sha256) ?? null,
       registerFile: async (organizationId, file) => {
         const row = { id: `file_${rows.size + 1}`, organizationId, ...file };
         rows.set(row.id, row);
@@ -62,7 +63,7 @@ test('file ids are looked up within the organization only', async () => {
   const { issues } = await service.normalizeHandleInputs('org_b', {
     'input-file-document': { type: 'file', document: { id: 'file_1', filename: 'a.txt', mime_type: 'text/plain' } },
   });
-  assert.match(issues[0].message, /No file file_1 exists/);
+  assert.match(issues[0].message, /This organization has no file with this id/);
 });
 
 test('at run time a missing blob is a block failure', async () => {
@@ -72,4 +73,17 @@ test('at run time a missing blob is a block failure', async () => {
   const document = (inputs['input-file-document'] as any).document;
   await unlink(join(dataDir, 'blobs', document.content_fingerprint.slice(0, 2), document.content_fingerprint));
   await assert.rejects(service.resolve('org_a', document, never), { name: 'BlockExecutionError', code: 'blob_missing' });
+});
+
+test('at run time a stored reference to bytes the organization did not store is refused before it is read', async () => {
+  const { inputs } = await service.normalizeHandleInputs('org_a', {
+    'input-file-document': { type: 'file', document: { filename: 'letter.txt', url: dataUrl('text/plain', 'PIN 4821') } },
+  });
+  const document = (inputs['input-file-document'] as any).document;
+  assert.equal((await (await service.resolve('org_a', document, never)).read()).toString(), 'PIN 4821');
+  await assert.rejects(service.resolve('org_b', document, never), { name: 'BlockExecutionError', code: 'file_not_found' });
+  await assert.rejects(service.resolve('org_b', { id: document.original_id, filename: 'letter.txt', mime_type: 'text/plain' }, never), {
+    name: 'BlockExecutionError',
+    code: 'file_not_found',
+  });
 });

@@ -8,6 +8,7 @@ import { normalizeFileInput, resolvedFileInput, type FileInputDeps, type NewFile
 /** The `files` table, as the file service needs it; every call is scoped to one organization. */
 export interface FileRecords {
   lookupFile(organizationId: string, id: string): Promise<StoredFile | null>;
+  lookupFileBySha256(organizationId: string, sha256: string): Promise<StoredFile | null>;
   /** Inserts a row with a new `file_` id and returns it. */
   registerFile(organizationId: string, file: NewFile): Promise<StoredFile>;
 }
@@ -28,6 +29,7 @@ export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFile
     blobs,
     maxFileBytes,
     lookupFile: (id) => records.lookupFile(organizationId, id),
+    lookupFileBySha256: (sha256) => records.lookupFileBySha256(organizationId, sha256),
     registerFile: (file) => records.registerFile(organizationId, file),
   });
 

@@ -1,5 +1,15 @@
 export { BlobStore, BLOB_URI_SCHEME, blobUri, sha256OfBlobUri } from './blob-store.js';
-export { checkContent, contentKind, mimeTypeFromFilename, sniffMimeType, SUPPORTED_IMAGE_TYPES, type CheckedContent, type ContentKind } from './content.js';
+export {
+  checkContent,
+  contentKind,
+  essence,
+  mimeTypeFromFilename,
+  sniffMimeType,
+  SUPPORTED_IMAGE_TYPES,
+  SUPPORTED_TYPE_PATTERNS,
+  type CheckedContent,
+  type ContentKind,
+} from './content.js';
 export { decodeDataUrl, type DecodedDataUrl } from './data-url.js';
 export { FileInputError, type FileInputErrorCode } from './errors.js';
 export { DEFAULT_MAX_FILE_BYTES, maxFileBytesFromEnv } from './limits.js';

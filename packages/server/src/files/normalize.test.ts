@@ -18,6 +18,7 @@ before(async () => {
     blobs: new BlobStore(dataDir),
     maxFileBytes: 1000,
     lookupFile: async (id) => files.get(id) ?? null,
+    lookupFileBySha256: async (sha256) => [...files.values()].find((file) => file.sha256 === sha256) ?? null,
     registerFile: async (file) => {
       const stored = { id: `file_${files.size + 1}`, ...file };
       files.set(stored.id, stored);
@@ -51,7 +52,7 @@ test('a FileRef is looked up; an unknown id is file_not_found', async () => {
   assert.equal(document.mime_type, 'application/json');
   await assert.rejects(normalizeFileInput({ id: 'file_nope', filename: 'x', mime_type: 'text/plain' }, deps), {
     code: 'file_not_found',
-    message: /No file file_nope exists; upload it with POST \/v1\/files/,
+    message: /This organization has no file with this id; upload the file with POST \/v1\/files/,
   });
 });
 
@@ -64,7 +65,20 @@ test('a MaterializedDocument must point at an existing blob, or at a file known 
   assert.equal((await normalizeFileInput(fromRetab, deps)).gcs_uri, `verdict-blob://${stored.sha256}`);
 
   await assert.rejects(normalizeFileInput({ ...fromRetab, original_id: 'file_unknown' }, deps), { code: 'unsupported_file_location', message: /cannot read/ });
-  await assert.rejects(normalizeFileInput({ ...fromBlob, gcs_uri: `verdict-blob://${'0'.repeat(64)}` }, deps), { code: 'blob_missing' });
+  await assert.rejects(normalizeFileInput({ ...fromBlob, gcs_uri: `verdict-blob://${'0'.repeat(64)}` }, deps), { code: 'file_not_found' });
+});
+
+test('bytes in the shared blob store that the organization never recorded are refused like absent ones, without touching the store', async () => {
+  const unrecorded = await deps.blobs.putBlob(Buffer.from('stored by someone else'));
+  const reference = (sha256: string) => ({ original_id: 'file_x', filename: 'x.txt', mime_type: 'text/plain', gcs_uri: `verdict-blob://${sha256}`, size_bytes: 0 });
+  const errorOf = (sha256: string) => normalizeFileInput(reference(sha256), deps).then(() => null, (error) => ({ code: error.code, message: error.message, details: error.details }));
+  const someoneElses = await errorOf(unrecorded.sha256);
+  assert.deepEqual(someoneElses, await errorOf(sha('never stored')));
+  assert.deepEqual(someoneElses, {
+    code: 'file_not_found',
+    message: 'This organization has no file with these bytes (sha256); upload the file with POST /v1/files and use the id it returns.',
+    details: {},
+  });
 });
 
 test('unusable uploads are refused before anything is stored', async () => {

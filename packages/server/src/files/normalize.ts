@@ -27,6 +27,8 @@ export interface FileStoreDeps {
 export interface FileInputDeps extends FileStoreDeps {
   /** The caller's organization's file with this id, or null. */
   lookupFile(id: string): Promise<StoredFile | null>;
+  /** A file of the caller's organization with these bytes, or null. */
+  lookupFileBySha256(sha256: string): Promise<StoredFile | null>;
 }
 
 export interface UploadedFile {
@@ -73,9 +75,18 @@ export function materializedDocumentOf(file: StoredFile): MaterializedDocument {
   };
 }
 
+/**
+ * A reference to a file the caller's organization never stored. "Another organization's" and
+ * "nobody's" are one answer, word for word, so that a reference cannot probe other tenants.
+ */
+function noSuchFile(reference: 'id' | 'sha256'): FileInputError {
+  const named = reference === 'id' ? 'with this id' : 'with these bytes (sha256)';
+  return new FileInputError(`This organization has no file ${named}; upload the file with POST /v1/files and use the id it returns.`, 'file_not_found');
+}
+
 async function storedFileById(id: string, deps: FileInputDeps): Promise<StoredFile> {
   const file = await deps.lookupFile(id);
-  if (file === null) throw new FileInputError(`No file ${id} exists; upload it with POST /v1/files and use the id it returns.`, 'file_not_found', { file_id: id });
+  if (file === null) throw noSuchFile('id');
   await deps.blobs.requireBlob(file.sha256);
   return file;
 }
@@ -92,6 +103,10 @@ async function normalizeMaterialized(document: MaterializedDocument, deps: FileI
       { gcs_uri: document.gcs_uri },
     );
   }
+  // The blob store is shared and content-addressed: bytes existing there prove nothing; the
+  // organization's own file records decide, and the store is not touched before they do.
+  const file = await deps.lookupFileBySha256(sha256);
+  if (file === null) throw noSuchFile('sha256');
   await deps.blobs.requireBlob(sha256);
   return { ...document, gcs_uri: blobUri(sha256), content_fingerprint: sha256 };
 }
@@ -99,8 +114,10 @@ async function normalizeMaterialized(document: MaterializedDocument, deps: FileI
 /**
  * Turns any of the three file shapes a handle input accepts into the one stored form:
  * MIMEData (data: URL) is checked, stored and recorded; a FileRef is looked up; a
- * MaterializedDocument must point into the blob store. Throws FileInputError with a clear message
- * for anything unusable, so the caller can refuse the test with a 422 when it is created.
+ * MaterializedDocument must point at bytes the organization stored. Throws FileInputError with a
+ * clear message for anything unusable, so the caller can refuse the test with a 422 when it is
+ * created. Run time calls it again: a stored reference that is not (or no longer) the
+ * organization's is refused before its bytes are read.
  */
 export async function normalizeFileInput(input: MaterializedDocument | FileRef | MIMEData, deps: FileInputDeps): Promise<MaterializedDocument> {
   if ('gcs_uri' in input) return normalizeMaterialized(input, deps);

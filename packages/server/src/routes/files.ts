@@ -1,15 +1,24 @@
 import { FileRef, MIMEData } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fileRefOf, FileInputError, storeFile, storeMimeData, type FileStoreDeps } from '../files/index.js';
+import { essence, fileRefOf, FileInputError, storeFile, storeMimeData, SUPPORTED_TYPE_PATTERNS, type FileStoreDeps } from '../files/index.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { fileRecords } from '../store/files.js';
 
-function asApiError(error: unknown): unknown {
+function asApiError(error: unknown, raw: boolean): unknown {
   if (!(error instanceof FileInputError)) return error;
   if (error.code === 'file_too_large') return new ApiError(413, 'payload_too_large', error.message, error.details);
+  if (raw && error.code === 'unsupported_file_type') {
+    return new ApiError(415, 'unsupported_media_type', error.message, { ...error.details, accepted: SUPPORTED_TYPE_PATTERNS });
+  }
   return new ApiError(422, 'validation_error', error.message, { issues: [{ path: 'body', message: error.message, code: error.code }], ...error.details });
 }
+
+const UploadBody = z.union([MIMEData, z.instanceof(Buffer)], {
+  error:
+    "Send JSON {filename, url} with a data: URL, or send the bytes with the file's own Content-Type (or application/octet-stream and ?filename= with its extension); " +
+    'a JSON file itself goes as application/octet-stream with ?filename=<name>.json',
+});
 
 /**
  * POST /v1/files stores a file and answers its FileRef, to use in test inputs. JSON `{filename, url}`
@@ -25,21 +34,26 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
     registerFile: (file) => records.registerFile(organizationId, file),
   });
 
-  app.addContentTypeParser(['application/octet-stream', 'application/pdf', 'text/*', 'image/*'], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+  // Inside this plugin only: any body that is not the JSON form is a file's raw bytes (the
+  // built-in text/plain parser would hand over a string); its type is checked when it is stored.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
 
   app.post(
     '/files',
-    { bodyLimit, schema: { body: z.union([MIMEData, z.instanceof(Buffer)]), querystring: z.object({ filename: z.string().min(1).optional() }), response: { 201: FileRef } } },
+    { bodyLimit, schema: { body: UploadBody, querystring: z.object({ filename: z.string().min(1).optional() }), response: { 201: FileRef } } },
     async (request, reply) => {
       const deps = depsFor(request.principal.organizationId);
+      const body = request.body;
+      const raw = Buffer.isBuffer(body);
       try {
-        const stored = Buffer.isBuffer(request.body)
-          ? await storeFile({ filename: request.query.filename ?? 'upload', bytes: request.body, mimeType: request.headers['content-type']?.split(';')[0] ?? null }, deps)
-          : await storeMimeData(request.body, deps);
+        const stored = raw
+          ? await storeFile({ filename: request.query.filename ?? 'upload', bytes: body, mimeType: essence(request.headers['content-type']) }, deps)
+          : await storeMimeData(body, deps);
         reply.status(201);
         return fileRefOf(stored);
       } catch (error) {
-        throw asApiError(error);
+        throw asApiError(error, raw);
       }
     },
   );

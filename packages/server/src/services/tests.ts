@@ -87,7 +87,9 @@ async function sourceIssues(services: Services, organizationId: string, block: B
   }
   if (issues.length > 0) return { issues, normalized: source };
   const normalized = await services.files.normalizeHandleInputs(organizationId, source.handle_inputs);
-  return { issues: normalized.issues.map((issue) => ({ ...issue, path: `body.source.handle_inputs.${issue.path}` })), normalized: { type: 'manual', handle_inputs: normalized.inputs } };
+  // File messages are sentences; refuse() ends the summary with its own full stop.
+  const fileIssues = normalized.issues.map((issue) => ({ path: `body.source.handle_inputs.${issue.path}`, message: issue.message.replace(/\.$/, '') }));
+  return { issues: fileIssues, normalized: { type: 'manual', handle_inputs: normalized.inputs } };
 }
 
 function finalAssertion(assertion: AssertionSpecInput): AssertionSpec {

@@ -15,6 +15,17 @@ export function fileRecords(db: Kysely<Database>): FileRecords {
         .executeTakeFirst();
       return row ?? null;
     },
+    async lookupFileBySha256(organizationId, sha256) {
+      const row = await db
+        .selectFrom('files')
+        .select(['id', 'filename', 'mime_type', 'size_bytes', 'sha256'])
+        .where('organization_id', '=', organizationId)
+        .where('sha256', '=', sha256)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row ?? null;
+    },
     async registerFile(organizationId, file) {
       const row = { id: newId('file'), organization_id: organizationId, ...file, created_at: isoNow() };
       await db.insertInto('files').values(row).execute();

@@ -36,9 +36,9 @@ for (const kind of testStores()) {
 
     test('tests written before it get the fingerprint of their inputs', async () => {
       const migrator = migratorOf(store.db);
-      const down = await migrator.migrateDown();
+      const down = await migrator.migrateTo('001-initial');
       assert.equal(down.error, undefined);
-      assert.deepEqual(down.results?.map((result) => result.migrationName), ['002-test-source-fingerprints']);
+      assert.ok(down.results?.some((result) => result.migrationName === '002-test-source-fingerprints' && result.direction === 'Down'));
       for (const [n, source] of SOURCES.entries()) {
         await sql`INSERT INTO tests (id, organization_id, workflow_id, block_id, name, source, assertion, created_at, updated_at)
           VALUES (${`test_${n}`}, 'org', 'wf', 'block', NULL, ${JSON.stringify(source)}, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(store.db);

@@ -28,6 +28,7 @@ export async function startModelTestbed(env: Record<string, string> = {}): Promi
     blobs,
     maxFileBytes: 10 * 1024 * 1024,
     lookupFile: async (id: string) => files.get(id) ?? null,
+    lookupFileBySha256: async (sha256: string) => [...files.values()].find((file) => file.sha256 === sha256) ?? null,
     registerFile: async (file: Omit<StoredFile, 'id'>) => {
       const stored = { id: `file_${files.size + 1}`, ...file };
       files.set(stored.id, stored);
