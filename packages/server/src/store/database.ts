@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type D
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
+import * as apiKeyRevocation from './migrations/003-api-key-revocation.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,7 +26,11 @@ export interface StoreOptions {
   dataDir: string;
 }
 
-const MIGRATIONS: Record<string, Migration> = { '001-initial': initial, '002-test-source-fingerprints': testSourceFingerprints };
+const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': initial,
+  '002-test-source-fingerprints': testSourceFingerprints,
+  '003-api-key-revocation': apiKeyRevocation,
+};
 
 function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
