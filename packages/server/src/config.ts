@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, parseRateLimit, type LimitsConfig, type RateLimit } from './http/rate-limit.js';
+import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from './services/auth.js';
 
 /** Everything a Verdict process reads from its environment and flags, in one place. */
 export interface ServerConfig {
@@ -36,9 +37,6 @@ function intFrom(value: string | undefined, fallback: number): number {
   const parsed = value === undefined ? NaN : Number.parseInt(value, 10);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
 }
-
-/** Revocation must reach every process within 5 s. */
-const MAX_KEY_CACHE_MS = 5000;
 
 /** `true`, a hop count, or addresses and CIDR ranges (`10.0.0.0/8,127.0.0.1`); unset or `false`: trust no proxy. */
 function trustProxyFrom(value: string | undefined): boolean | number | string {
@@ -82,7 +80,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
     trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),
-    keyCacheMs: Math.min(MAX_KEY_CACHE_MS, intFrom(env.VERDICT_KEY_CACHE_MS, 2000)),
+    keyCacheMs: Math.min(MAX_KEY_CACHE_MS, intFrom(env.VERDICT_KEY_CACHE_MS, KEY_CACHE_MS)),
     limits: limitsFromEnv(env),
     env,
     ...overrides,
