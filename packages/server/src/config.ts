@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_LIMITS, parseRateLimit, type LimitsConfig, type RateLimit } from './http/rate-limit.js';
+import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from './services/auth.js';
 
 /** Everything a Verdict process reads from its environment and flags, in one place. */
 export interface ServerConfig {
@@ -21,6 +23,12 @@ export interface ServerConfig {
   sandboxMemoryMb: number;
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** Which proxies' X-Forwarded-For / -Proto are believed (Fastify's trustProxy); false: none. */
+  trustProxy: boolean | number | string;
+  /** How long a process keeps believing an API key it checked; a revoked key is refused within this. */
+  keyCacheMs: number;
+  /** Rate limits per address, key and session (http/rate-limit.ts). */
+  limits: LimitsConfig;
   /** The environment this config was read from; model and file settings are read from it too. */
   env: NodeJS.ProcessEnv;
 }
@@ -28,6 +36,29 @@ export interface ServerConfig {
 function intFrom(value: string | undefined, fallback: number): number {
   const parsed = value === undefined ? NaN : Number.parseInt(value, 10);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/** `true`, a hop count, or addresses and CIDR ranges (`10.0.0.0/8,127.0.0.1`); unset or `false`: trust no proxy. */
+function trustProxyFrom(value: string | undefined): boolean | number | string {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function limitFrom(env: NodeJS.ProcessEnv, variable: string, fallback: RateLimit | null): RateLimit | null {
+  const value = env[variable];
+  return value === undefined || value.trim() === '' ? fallback : parseRateLimit(value, variable);
+}
+
+function limitsFromEnv(env: NodeJS.ProcessEnv): LimitsConfig {
+  return {
+    authFailuresPerAddress: limitFrom(env, 'VERDICT_RATE_LIMIT_AUTH_FAILURES', DEFAULT_LIMITS.authFailuresPerAddress),
+    requestsPerKey: limitFrom(env, 'VERDICT_RATE_LIMIT_KEY_REQUESTS', DEFAULT_LIMITS.requestsPerKey),
+    sessionsPerKey: limitFrom(env, 'VERDICT_RATE_LIMIT_SESSIONS', DEFAULT_LIMITS.sessionsPerKey),
+    streamsPerSession: intFrom(env.VERDICT_MAX_STREAMS_PER_SESSION, DEFAULT_LIMITS.streamsPerSession),
+    streamsPerOrganization: intFrom(env.VERDICT_MAX_STREAMS_PER_ORGANIZATION, DEFAULT_LIMITS.streamsPerOrganization),
+  };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -48,6 +79,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
+    trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),
+    keyCacheMs: Math.min(MAX_KEY_CACHE_MS, intFrom(env.VERDICT_KEY_CACHE_MS, KEY_CACHE_MS)),
+    limits: limitsFromEnv(env),
     env,
     ...overrides,
   };

@@ -3,4 +3,4 @@ export { configFromEnv, type ServerConfig } from './config.js';
 export { buildApp } from './http/app.js';
 export { createRuntime, type Runtime } from './services/create.js';
 export { openStore, type Store } from './store/database.js';
-export { createApiKey, DEFAULT_ORGANIZATION } from './services/auth.js';
+export { createApiKey, DEFAULT_ORGANIZATION, listApiKeys, revokeApiKey, type ApiKeySummary } from './services/auth.js';

@@ -27,7 +27,7 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     if (organization) demoWorkflowId = await seedDemo(services, organization.id);
   }
   if (config.worker) await services.executor.start();
-  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, extensions });
+  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, trustProxy: config.trustProxy, extensions });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,23 +1,73 @@
-import { configFromEnv, createApiKey, DEFAULT_ORGANIZATION, openStore } from '@verdict/server';
+import { configFromEnv, createApiKey, DEFAULT_ORGANIZATION, listApiKeys, openStore, revokeApiKey, type ApiKeySummary, type Store } from '@verdict/server';
 import type { Command } from 'commander';
+import { formatTimestamp, json, safe, table } from '../output.js';
+import { action, defaultContext, jsonOption, UsageError, type CliContext, type Invocation } from './context.js';
 
-export function registerKeysCommands(program: Command): void {
+const DATA_DIR_OPTION = ['-d, --data-dir <dir>', 'data directory of the SQLite store (env VERDICT_DATA_DIR)'] as const;
+
+/** Keys are managed in the store itself (SQLite under the data dir, or VERDICT_DATABASE_URL), not through the API. */
+async function withStore<T>(invocation: Invocation, work: (store: Store) => Promise<T>): Promise<T> {
+  const { dataDir } = invocation.options<{ dataDir?: string }>();
+  const config = configFromEnv({ ...invocation.io.env, ...(dataDir ? { VERDICT_DATA_DIR: dataDir } : {}) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Never the key, its hash or its prefix: a list may end up in a log or a ticket. */
+function keysTable(keys: ApiKeySummary[], invocation: Invocation): string {
+  const status = (key: ApiKeySummary) => (key.revokedAt ? `revoked ${formatTimestamp(key.revokedAt)}` : 'active');
+  return table(
+    ['ID', 'ORGANIZATION', 'CREATED', 'LAST USED', 'STATUS'],
+    keys.map((key) => [safe(key.id), safe(key.organizationName), formatTimestamp(key.createdAt), formatTimestamp(key.lastUsedAt), status(key)]),
+    invocation.style,
+  );
+}
+
+export function registerKeysCommands(program: Command, context: CliContext = defaultContext()): void {
   const keys = program.command('keys').description('API keys (written straight to the store, not through the API)');
   keys
     .command('create')
     .description('Create an API key for an organization (created if needed); the key is the last line printed')
     .option('--org <name>', 'organization name', DEFAULT_ORGANIZATION)
-    .option('-d, --data-dir <dir>', 'data directory of the SQLite store (env VERDICT_DATA_DIR)')
-    .action(async (options: { org: string; dataDir?: string }) => {
-      const env = { ...process.env, ...(options.dataDir ? { VERDICT_DATA_DIR: options.dataDir } : {}) };
-      const config = configFromEnv(env);
-      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-      try {
-        const { key, organizationId } = await createApiKey(store, options.org);
-        console.log(`Created a key for organization "${options.org}" (${organizationId}):`);
-        console.log(key);
-      } finally {
-        await store.close();
-      }
-    });
+    .option(...DATA_DIR_OPTION)
+    .action(
+      action(context, async (invocation) => {
+        const { org } = invocation.options<{ org: string }>();
+        const { key, organizationId } = await withStore(invocation, (store) => createApiKey(store, org));
+        invocation.out(`Created a key for organization "${safe(org)}" (${organizationId}):\n${key}\n`);
+      }),
+    );
+
+  jsonOption(
+    keys
+      .command('list')
+      .description('List API keys: id, organization, created, last used (updated about once a minute), revoked; never the keys themselves')
+      .option('--org <name>', 'only the keys of this organization')
+      .option(...DATA_DIR_OPTION),
+  ).action(
+    action(context, async (invocation) => {
+      const { org } = invocation.options<{ org?: string }>();
+      const found = await withStore(invocation, (store) => listApiKeys(store, org));
+      if (invocation.json) return invocation.out(json(found));
+      invocation.out(found.length ? keysTable(found, invocation) : 'No API keys.\n');
+    }),
+  );
+
+  keys
+    .command('revoke')
+    .argument('<key-or-id>', 'the key itself, or its id (key_…) from `verdict keys list`')
+    .description('Revoke an API key: every server refuses it, and the dashboard sessions made with it, within 5 s')
+    .option(...DATA_DIR_OPTION)
+    .action(
+      action(context, async (invocation, keyOrId) => {
+        const revoked = await withStore(invocation, (store) => revokeApiKey(store, keyOrId!));
+        // The argument may be a key: it is never echoed back.
+        if (!revoked) throw new UsageError('No API key has that id or value. `verdict keys list` shows the ids.');
+        invocation.out(`Revoked key ${revoked.id} of organization "${safe(revoked.organizationName)}" at ${formatTimestamp(revoked.revokedAt)}; servers refuse it within 5 s.\n`);
+      }),
+    );
 }

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { sha256Hex } from '@verdict/core';
 import { testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type FunctionWorkflow } from '../testing/fixtures.js';
-import { postForm, signIn, startDashboardApp, type BrowserSession } from './test-support.js';
+import { postForm, postSignIn, signIn, startDashboardApp, type BrowserSession } from './test-support.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const ESCAPED_XSS = '&lt;img src=x onerror=alert(1)&gt;';
@@ -56,15 +56,15 @@ for (const store of testStores()) {
 
       test('a bad key is refused with 401, a message, and no session cookie', async () => {
         for (const key of ['vk_not_a_key', '']) {
-          const response = await server.app.inject({ method: 'POST', url: '/login', payload: `api_key=${key}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+          const response = await postSignIn(server, { api_key: key });
           assert.equal(response.statusCode, 401);
           assert.match(response.body, key ? /That API key is not valid/ : /Enter an API key/);
-          assert.equal(response.headers['set-cookie'], undefined);
+          assert.ok(![response.headers['set-cookie'] ?? []].flat().some((header) => header.startsWith('verdict_session=')));
         }
       });
 
       test('the session cookie is HttpOnly, SameSite=Strict, Path=/, and the store keeps only its hash', async () => {
-        const response = await server.app.inject({ method: 'POST', url: '/login', payload: `api_key=${server.apiKey}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        const response = await postSignIn(server, { api_key: server.apiKey });
         const cookie = [response.headers['set-cookie']].flat().find((header) => header?.startsWith('verdict_session='))!;
         assert.match(cookie, /; HttpOnly/);
         assert.match(cookie, /; SameSite=Strict/);
@@ -77,8 +77,7 @@ for (const store of testStores()) {
       });
 
       test('sign-in follows a local `next` path but never to another site', async () => {
-        const signInTo = async (next: string) =>
-          (await server.app.inject({ method: 'POST', url: '/login', payload: new URLSearchParams({ api_key: server.apiKey, next }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })).headers.location;
+        const signInTo = async (next: string) => (await postSignIn(server, { api_key: server.apiKey, next })).headers.location;
         assert.equal(await signInTo('/runs?status=running'), '/runs?status=running');
         assert.equal(await signInTo('//evil.example/x'), '/workflows');
         assert.equal(await signInTo('/\\evil.example'), '/workflows');

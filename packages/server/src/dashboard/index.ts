@@ -28,6 +28,7 @@ function renderError(error: FastifyError, request: FastifyRequest, reply: Fastif
   const status = error instanceof ApiError ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
   if (status >= 500) request.log.error({ err: error }, 'dashboard page failed');
   const message = status >= 500 ? 'The server failed to show this page; the error has been logged.' : error.message;
+  if (error instanceof ApiError) reply.headers(error.headers);
   return sendPage(request, reply, { title: status === 404 ? 'Not found' : 'Error', main: errorView(status, message) }, status);
 }
 

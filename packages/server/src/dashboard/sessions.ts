@@ -11,6 +11,8 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const CSRF_HEADER = 'x-csrf-token';
 
 export interface Session extends Principal {
+  /** The hash of the cookie's secret, as the store keeps it. */
+  id: string;
   csrfToken: string;
   expiresAt: string;
 }
@@ -19,12 +21,12 @@ export interface Session extends Principal {
 export async function createSession(store: Store, principal: Principal): Promise<{ secret: string; session: Session }> {
   const secret = newSecret(43);
   const now = Date.now();
-  const session: Session = { ...principal, csrfToken: newSecret(32), expiresAt: new Date(now + SESSION_TTL_MS).toISOString() };
+  const session: Session = { ...principal, id: sha256Hex(secret), csrfToken: newSecret(32), expiresAt: new Date(now + SESSION_TTL_MS).toISOString() };
   await store.db.deleteFrom('sessions').where('expires_at', '<=', new Date(now).toISOString()).execute();
   await store.db
     .insertInto('sessions')
     .values({
-      id: sha256Hex(secret),
+      id: session.id,
       organization_id: principal.organizationId,
       api_key_id: principal.apiKeyId,
       csrf_token: session.csrfToken,
@@ -35,7 +37,7 @@ export async function createSession(store: Store, principal: Principal): Promise
   return { secret, session };
 }
 
-/** The live session of a cookie's secret; a session ends when it expires or its API key is gone. */
+/** The live session of a cookie's secret; a session ends when it expires or its API key is revoked. */
 export async function findSession(store: Store, secret: string): Promise<Session | null> {
   const row = await store.db
     .selectFrom('sessions')
@@ -43,8 +45,9 @@ export async function findSession(store: Store, secret: string): Promise<Session
     .selectAll('sessions')
     .where('sessions.id', '=', sha256Hex(secret))
     .where('sessions.expires_at', '>', isoNow())
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row ? { organizationId: row.organization_id, apiKeyId: row.api_key_id, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
+  return row ? { id: row.id, organizationId: row.organization_id, apiKeyId: row.api_key_id, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
 }
 
 export async function deleteSession(store: Store, secret: string): Promise<void> {

@@ -29,9 +29,36 @@ export interface BrowserSession {
   csrfToken: string;
 }
 
+/** Where a test's browser is and what it adds to its requests (a proxy's X-Forwarded-* headers, say). */
+export interface BrowserOrigin {
+  headers?: Record<string, string>;
+  remoteAddress?: string;
+}
+
+/** The sign-in form as a browser gets it: the cookie and the `_csrf` field it must post back together. */
+export async function signInForm(test: TestApp, origin: BrowserOrigin = {}): Promise<{ cookie: string; csrfToken: string }> {
+  const form = await test.app.inject({ method: 'GET', url: '/login', headers: origin.headers, remoteAddress: origin.remoteAddress });
+  const cookie = [form.headers['set-cookie'] ?? []].flat().find((header) => header.startsWith('verdict_sign_in='))?.split(';')[0];
+  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
+  if (!cookie || !csrfToken) throw new Error(`no sign-in token on the sign-in page: ${form.statusCode}`);
+  return { cookie, csrfToken };
+}
+
+/** Posts the sign-in form with the token of a sign-in page just fetched. */
+export async function postSignIn(test: TestApp, fields: Record<string, string>, origin: BrowserOrigin = {}) {
+  const form = await signInForm(test, origin);
+  return test.app.inject({
+    method: 'POST',
+    url: '/login',
+    remoteAddress: origin.remoteAddress,
+    payload: new URLSearchParams({ _csrf: form.csrfToken, ...fields }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, ...origin.headers },
+  });
+}
+
 /** Signs in through the form as a browser would and reads the CSRF token from a page. */
 export async function signIn(test: TestApp, key = test.apiKey): Promise<BrowserSession> {
-  const login = await test.app.inject({ method: 'POST', url: '/login', payload: new URLSearchParams({ api_key: key }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const login = await postSignIn(test, { api_key: key });
   const setCookie = [login.headers['set-cookie'] ?? []].flat().find((header) => header.startsWith(`${SESSION_COOKIE}=`));
   if (login.statusCode !== 303 || !setCookie) throw new Error(`sign-in failed: ${login.statusCode} ${login.body}`);
   const cookie = setCookie.split(';')[0]!;

@@ -24,6 +24,8 @@ export interface AppOptions {
   /** Largest accepted request body; documented in README (default 10 MiB). */
   bodyLimitBytes?: number;
   logger?: boolean;
+  /** Which proxies' X-Forwarded-For / -Proto to believe (VERDICT_TRUST_PROXY); none by default. */
+  trustProxy?: boolean | number | string;
   /** Extra plugins registered at the root (the dashboard), given the app after the API is set up. */
   extensions?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -35,10 +37,16 @@ function routePattern(url: string): RegExp {
   return new RegExp(`^${escaped}/?$`);
 }
 
+/** A hop count trusts that many proxies in front of the server (Fastify's types lack the number form). */
+function trustedProxies(setting: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: process.env.VERDICT_LOG_LEVEL ?? 'info' } : false,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: trustedProxies(options.trustProxy ?? false),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     requestIdHeader: 'x-request-id',
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,

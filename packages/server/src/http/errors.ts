@@ -26,6 +26,10 @@ export const conflict = (message: string, details: Record<string, unknown> = {},
 
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 
+/** 429 with `Retry-After` (whole seconds, at least 1). */
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new ApiError(429, 'rate_limited', message, { retry_after_seconds: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+
 export interface ValidationIssue {
   path: string;
   message: string;

@@ -13,6 +13,7 @@ import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
 import { createSessionPrincipal } from '../dashboard/sessions.js';
+import { Limits } from '../http/rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
@@ -41,7 +42,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   const services: Services = {
     store,
-    auth: new ApiKeyAuthenticator(store),
+    auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
+    limits: new Limits(config.limits),
     runs: new TestRunService(store, executor),
     executor,
     files,

@@ -6,11 +6,14 @@ import type { TestRunService } from './test-runs.js';
 import type { FileService } from './files.js';
 import type { BlobStore } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
+import type { Limits } from '../http/rate-limit.js';
 
 /** The shared services every route reaches through `app.services`, created once per process. */
 export interface Services {
   store: Store;
   auth: ApiKeyAuthenticator;
+  /** Rate limits of this process, shared by the API and the dashboard. */
+  limits: Limits;
   runs: TestRunService;
   executor: Executor;
   files: FileService;

@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type D
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
+import * as apiKeyRevocation from './migrations/003-api-key-revocation.js';
 import * as filesBySha256 from './migrations/004-files-by-sha256.js';
 import type { Database } from './schema.js';
 
@@ -29,6 +30,7 @@ export interface StoreOptions {
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-test-source-fingerprints': testSourceFingerprints,
+  '003-api-key-revocation': apiKeyRevocation,
   '004-files-by-sha256': filesBySha256,
 };
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { testSourceFingerprint } from '@verdict/core';
 import { sql } from 'kysely';
 import { freshPostgresDatabase, temporarySqliteStore, testStores } from '../testing/harness.js';
+import { ApiKeyAuthenticator, hashApiKey, revokeApiKey } from '../services/auth.js';
 import { migratorOf, openStore, type Store } from './database.js';
 
 const SOURCES = [
@@ -13,7 +14,7 @@ const SOURCES = [
 ];
 
 for (const kind of testStores()) {
-  describe(`migration 002 on a store with tests (${kind})`, () => {
+  describe(`migrations on a store with data (${kind})`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
     before(async () => {
@@ -51,6 +52,19 @@ for (const kind of testStores()) {
         SOURCES.map((source) => testSourceFingerprint(source as never)),
       );
       assert.notEqual(rows[0]!.handle_inputs_fingerprint, rows[1]!.handle_inputs_fingerprint);
+    });
+
+    test('003: keys written before it stay valid, and can then be revoked', async () => {
+      const migrator = migratorOf(store.db);
+      assert.equal((await migrator.migrateTo('002-test-source-fingerprints')).error, undefined);
+      const key = 'vk_written_before_revocation_existed';
+      await sql`INSERT INTO organizations (id, name, created_at) VALUES ('org_m3', 'm3', '2026-01-01T00:00:00Z')`.execute(store.db);
+      await sql`INSERT INTO api_keys (id, organization_id, key_hash, key_prefix, created_at)
+        VALUES ('key_m3', 'org_m3', ${hashApiKey(key)}, 'vk_writ', '2026-01-01T00:00:00Z')`.execute(store.db);
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      assert.deepEqual(await new ApiKeyAuthenticator(store).authenticate(key), { organizationId: 'org_m3', apiKeyId: 'key_m3' });
+      assert.ok((await revokeApiKey(store, 'key_m3'))?.revokedAt);
+      assert.equal(await new ApiKeyAuthenticator(store).authenticate(key), null);
     });
   });
 }

@@ -14,6 +14,10 @@ export interface ApiKeysTable {
   key_hash: string;
   key_prefix: string;
   created_at: string;
+  /** Set once by `verdict keys revoke`; a revoked key is refused everywhere but its id stays referenced. */
+  revoked_at: string | null;
+  /** Written at most once a minute per key and process, not on every request. */
+  last_used_at: string | null;
 }
 
 export interface WorkflowsTable {

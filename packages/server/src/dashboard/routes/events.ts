@@ -1,11 +1,35 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { rateLimited } from '../../http/errors.js';
+import type { Limits } from '../../http/rate-limit.js';
 import { runNotFound } from '../../services/test-runs.js';
 import { findRunRow } from '../../store/runs.js';
 import { sessionOf } from '../context.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
+import type { Session } from '../sessions.js';
 
 const TICK_MS = 250;
 const HEARTBEAT_EVERY_TICKS = 60;
+/** A refused stream is worth retrying once another page of the session has closed. */
+const STREAM_RETRY_AFTER_S = 5;
+
+type EventsRequest = FastifyRequest<{ Params: { run_id: string } }>;
+
+/**
+ * Each stream polls the store four times a second, so a session, and an organization (whatever
+ * number of sessions it opens), may hold only so many at once. Answers the release function.
+ */
+function reserveStream(limits: Limits, session: Session): () => void {
+  const { streamsPerSession, streamsPerOrganization } = limits.config;
+  const release = limits.streams.tryAcquire([
+    { key: `session:${session.id}`, limit: streamsPerSession },
+    { key: `organization:${session.organizationId}`, limit: streamsPerOrganization },
+  ]);
+  if (release) return release;
+  throw rateLimited(
+    `Too many live run pages open: at most ${streamsPerSession} per session and ${streamsPerOrganization} per organization. Close another run page.`,
+    STREAM_RETRY_AFTER_S,
+  );
+}
 
 /**
  * `GET /runs/:run_id/events`: server-sent events for the run page. The server checks the store
@@ -13,15 +37,14 @@ const HEARTBEAT_EVERY_TICKS = 60;
  * run, and its timer stops as soon as the client goes away or the server closes.
  */
 export async function runEvents(app: FastifyInstance): Promise<void> {
-  const db = app.services.store.db;
+  const { store, limits } = app.services;
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const stop of openStreams) stop();
   });
 
-  app.get<{ Params: { run_id: string } }>('/runs/:run_id/events', async (request, reply) => {
-    const { organizationId } = sessionOf(request);
-    const row = await findRunRow(db, organizationId, request.params.run_id);
+  async function streamRun(request: EventsRequest, reply: FastifyReply, organizationId: string): Promise<void> {
+    const row = await findRunRow(store.db, organizationId, request.params.run_id);
     if (!row) throw runNotFound(request.params.run_id);
     reply.hijack();
     const response = reply.raw;
@@ -32,7 +55,7 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
       'x-accel-buffering': 'no',
     });
     response.write('retry: 3000\n\n');
-    const stream = pipeRunEvents(new RunEventFeed(db, organizationId, row.id), response, {
+    const stream = pipeRunEvents(new RunEventFeed(store.db, organizationId, row.id), response, {
       tickMs: TICK_MS,
       heartbeatEveryTicks: HEARTBEAT_EVERY_TICKS,
       onError: (error) => request.log.error({ err: error, runId: row.id }, 'run event stream failed'),
@@ -40,5 +63,15 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
     openStreams.add(stream.stop);
     await stream.stopped;
     openStreams.delete(stream.stop);
+  }
+
+  app.get<{ Params: { run_id: string } }>('/runs/:run_id/events', async (request, reply) => {
+    const session = sessionOf(request);
+    const release = reserveStream(limits, session);
+    try {
+      await streamRun(request, reply, session.organizationId);
+    } finally {
+      release();
+    }
   });
 }
