@@ -10,6 +10,7 @@
 // A's load comes from a worker thread of this process, B's measurements from its main thread.
 // Every wait has a deadline: a stalled server shows as "timed out after X s", a dead one as
 // "crashed" with the line that says why; the server is stopped after every phase and on Ctrl-C.
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { machineDescription, percentile, sleep } from '../throughput/harness.mjs';
 import { ATTACKS } from './attacks.mjs';
@@ -194,11 +195,14 @@ function figureOrCrash(row, figure, failed) {
   return failed > 0 ? `${figure}, ${failed} failed or timed out` : figure;
 }
 
+/** The 1-minute load average: other work on the machine skews every figure here. */
+const loadAverage = () => os.loadavg()[0].toFixed(1);
+
 const startedAt = performance.now();
 console.log("Work: organization B reads (GET its runs list and its latest run, alternately) and runs a one-test workflow while organization A attacks; a fresh server per phase.");
 console.log(`B: ${VICTIM.readsPerSecond} reads/s, open loop, each timed out after ${VICTIM.readTimeoutMs / 1000} s (a time-out counts as ${VICTIM.readTimeoutMs / 1000} s); a quick run every ${VICTIM.quickRunEveryMs / 1000} s, POST → GET that sees it completed (polled every ${VICTIM.quickRunPollMs} ms), timed out after ${VICTIM.quickRunTimeoutMs / 1000} s.`);
 console.log(`Phases: ${phases.map((phase) => `${phase.name} ${phase.seconds} s`).join(', ')}; A's load starts ${WARM_UP_MS / 1000} s before B measures.`);
-console.log(`Machine: ${machineDescription()}`);
+console.log(`Machine: ${machineDescription()}; load average ${loadAverage()} at the start`);
 console.log('Server: `verdict serve` (embedded executor, SQLite, default settings), a fresh data dir per phase; the benchmark shares the cores with it.');
 const rows = [];
 for (const phase of phases) {
@@ -211,7 +215,7 @@ for (const phase of phases) {
   console.log(`  server: ${result.serverState.text}; RSS at the end ${fixed(result.endRssMb, 0)} MB, peak ${fixed(result.peakRssMb, 0)} MB`);
 }
 
-console.log(`\nResults (${((performance.now() - startedAt) / 1000).toFixed(0)} s in all):`);
+console.log(`\nResults (${((performance.now() - startedAt) / 1000).toFixed(0)} s in all; load average ${loadAverage()} at the end):`);
 printTable(rows);
 const hostileRows = rows.filter((row) => row.hostile);
 printGoal(`B's GET p99 < ${GOALS.readP99Ms} ms`, hostileRows, (row) => row.summary.readGoalMet, (row) => figureOrCrash(row, `p99 ${fixed(row.summary.readP99, 0)} ms`, row.summary.failedReads));
