@@ -1,7 +1,7 @@
 import type { AssertionSpec, HandleInput, WorkflowTestResult } from '@verdict/core';
-import { badge, formatDuration, formatTime, outcomeLabel, prettyJson } from '../format.js';
+import { badge, formatDuration, formatTime, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import { isStructured, jsonDiff } from '../json-diff.js';
+import { isStructured, jsonDiff, prettyJson } from '../json-diff.js';
 import { failureOf } from '../queries.js';
 import { describeAssertion } from './workflows.js';
 
