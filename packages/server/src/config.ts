@@ -21,6 +21,10 @@ export interface ServerConfig {
   sandboxMemoryMb: number;
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** Bearer token for GET /metrics on the API port; without it the API port serves no metrics. */
+  metricsToken: string | null;
+  /** A separate port serving only /metrics (on `host`), for the operator's scraper. */
+  metricsPort: number | null;
   /** The environment this config was read from; model and file settings are read from it too. */
   env: NodeJS.ProcessEnv;
 }
@@ -48,6 +52,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
+    metricsToken: env.VERDICT_METRICS_TOKEN || null,
+    metricsPort: intFrom(env.VERDICT_METRICS_PORT, 0) || null,
     env,
     ...overrides,
   };

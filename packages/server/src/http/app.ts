@@ -12,7 +12,7 @@ import { requireApiKey } from './auth.js';
 import { installErrorHandling, malformedUrl, MAX_PATH_SEGMENT_CHARACTERS } from './error-handler.js';
 import { parseJsonBody, refuseUnsafeText } from './input-guards.js';
 import { apiRoutes } from '../routes/index.js';
-import { healthRoutes } from '../routes/health.js';
+import { healthRoutes, type MetricsOptions } from '../routes/health.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +25,8 @@ export interface AppOptions {
   /** Largest accepted request body; documented in README (default 10 MiB). */
   bodyLimitBytes?: number;
   logger?: boolean;
+  /** GET /metrics on this port needs the metrics token; without one it is refused (see routes/health.ts). */
+  metrics?: MetricsOptions;
   /** Extra plugins registered at the root (the dashboard), given the app after the API is set up. */
   extensions?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -81,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(healthRoutes);
+  await app.register(healthRoutes(options.metrics ?? { token: null }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (api) => {
