@@ -54,7 +54,7 @@ describe('previewObject', () => {
         const [head, tail] = windowsOf(text, window);
         const preview = previewObject(head, tail, OPTIONS)!;
         const keys = Object.keys(stored);
-        assert.deepEqual(Object.keys(preview.value), keys.filter((key) => key in preview.value), 'a subsequence of the stored keys');
+        assert.deepEqual(Object.keys(preview.value), keys.filter((key) => Object.hasOwn(preview.value, key)), 'a subsequence of the stored keys');
         assert.ok(preview.cutKeys.length <= 1);
         for (const [key, value] of Object.entries(preview.value)) {
           if (preview.cutKeys.includes(key)) assert.ok(value === null || (typeof value === 'string' && value.endsWith('…')));
