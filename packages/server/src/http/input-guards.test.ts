@@ -69,6 +69,13 @@ for (const store of testStores()) {
       assertRefused(await app.request('GET', '/v1/workflows/tests/runs?workflow_id=wf%00'), 'querystring.workflow_id', NUL);
       assertRefused(await app.request('GET', '/v1/workflows/tests/results?run_id=%00'), 'querystring.run_id', NUL);
       assertRefused(await app.request('POST', '/v1/workflows', { name: 'ok', description: 'x', extra: { 'key\u0000': 1 } }), 'body.extra.key\\u0000', NUL);
+      const yaml = (name: string) => `apiVersion: workflows.retab.com/v1alpha2\nkind: Workflow\nmetadata:\n  id: wf_text_${store}\n  name: "${name}"\nspec:\n  blocks: {}\n`;
+      for (const [name, pattern] of [['a\\0b', NUL], ['a\\ud800b', SURROGATE]] as const) {
+        const spec = await app.request('POST', '/v1/workflows/spec/apply', { yaml_definition: yaml(name) });
+        assert.equal(spec.status, 422, JSON.stringify(spec.body));
+        assert.equal(spec.body.detail.details.issues[0].path, 'metadata.name');
+        assert.match(spec.body.detail.message, pattern);
+      }
     });
 
     test('unpaired surrogates are refused whether sent as JSON escapes or as raw bytes; a real pair is kept', async () => {

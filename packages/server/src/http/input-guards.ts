@@ -1,49 +1,25 @@
 import { isUtf8 } from 'node:buffer';
-import { jsonTextDepth, MAX_JSON_DEPTH } from '@verdict/core';
+import { findUnsafeText, jsonTextDepth, MAX_JSON_DEPTH } from '@verdict/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validationError, type ValidationIssue } from './errors.js';
 
 /**
  * Refusals of request input that would otherwise fail later, deep in the server: nesting that
- * overflows recursions, and text that cannot be stored as it was sent. PostgreSQL's `text` cannot
- * hold NUL (a 500 there), and an unpaired UTF-16 surrogate has no UTF-8 form (the drivers would
- * silently store U+FFFD instead). Both are 422 `validation_error`, naming where they are.
+ * overflows recursions, bytes that are not UTF-8, and text that cannot be stored as it was sent
+ * (core's text-safety.ts). All are 422 `validation_error`, naming where they are.
  */
 
-/** NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
-const UNSAFE_CHARACTER = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const MAX_REPORTED_ISSUES = 20;
+/**
+ * JSON bodies whose text has no `\u0000` and no surrogate escape: once the bytes are known to be
+ * UTF-8 (which has no surrogates) and JSON forbids raw control characters in strings, nothing in
+ * them can be NUL or an unpaired surrogate, and the walk over the parsed body is skipped.
+ */
+const MAY_HOLD_UNSAFE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+const cleanBodies = new WeakSet<object>();
 
-function describeUnsafe(character: string): string {
-  if (character === '\0') return 'contains a NUL character (\\u0000), which Verdict does not accept in text; remove it';
-  const code = character.charCodeAt(0).toString(16).toUpperCase();
-  return `contains an unpaired UTF-16 surrogate (\\u${code}), which is not Unicode text; send well-formed UTF-8`;
-}
-
-/** A key as it can be shown in a path: its unsafe characters written as escapes. */
-function printable(key: string): string {
-  return key.replace(new RegExp(UNSAFE_CHARACTER.source, 'g'), (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Every string (keys included) in `value` that holds NUL or an unpaired surrogate, with its path. Walks without recursion. */
-export function unsafeTextIssues(value: unknown, root: string): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const stack: [unknown, string][] = [[value, root]];
-  while (stack.length > 0 && issues.length < MAX_REPORTED_ISSUES) {
-    const [current, path] = stack.pop()!;
-    if (typeof current === 'string') {
-      const found = UNSAFE_CHARACTER.exec(current);
-      if (found) issues.push({ path, message: describeUnsafe(found[0]) });
-    } else if (current !== null && typeof current === 'object' && !Buffer.isBuffer(current)) {
-      const entries = Array.isArray(current) ? current.map((item, index) => [String(index), item] as const) : Object.entries(current);
-      for (const [key, child] of entries.reverse()) {
-        const found = UNSAFE_CHARACTER.exec(key);
-        if (found) issues.push({ path: `${path}.${printable(key)}`, message: `has a key that ${describeUnsafe(found[0])}` });
-        stack.push([child, `${path}.${printable(key)}`]);
-      }
-    }
-  }
-  return issues;
+/** Unsafe text in a part of the request (`params`, `querystring`, `body`), with dotted paths from that part. */
+function unsafeTextIssues(value: unknown, root: string): ValidationIssue[] {
+  return findUnsafeText(value).map(({ path, message }) => ({ path: [root, ...path].join('.'), message }));
 }
 
 function refusal(issues: ValidationIssue[]) {
@@ -55,7 +31,8 @@ function refusal(issues: ValidationIssue[]) {
 /** Path parameters, query string and parsed body, checked before the route's own validation (and before any store query). */
 export function refuseUnsafeText(app: FastifyInstance): void {
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    const issues = [...unsafeTextIssues(request.params, 'params'), ...unsafeTextIssues(request.query, 'querystring'), ...unsafeTextIssues(request.body, 'body')];
+    const body = request.body !== null && typeof request.body === 'object' && cleanBodies.has(request.body) ? undefined : request.body;
+    const issues = [...unsafeTextIssues(request.params, 'params'), ...unsafeTextIssues(request.query, 'querystring'), ...unsafeTextIssues(body, 'body')];
     if (issues.length > 0) throw refusal(issues);
   });
 }
@@ -100,9 +77,12 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
   if (!isUtf8(body)) return done(notUtf8(body, text));
   if (text.trim() === '') return done(null, {});
   if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(tooDeep());
+  let value: unknown;
   try {
-    done(null, JSON.parse(text));
+    value = JSON.parse(text);
   } catch (error) {
-    done(invalidJson(error));
+    return done(invalidJson(error));
   }
+  if (value !== null && typeof value === 'object' && !MAY_HOLD_UNSAFE_ESCAPE.test(text)) cleanBodies.add(value);
+  done(null, value);
 }

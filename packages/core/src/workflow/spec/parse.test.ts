@@ -231,6 +231,19 @@ describe('parseWorkflowSpec: invalid YAML never throws', () => {
     assert.ok(diagnostics.issues.every((issue) => !/deeper than/.test(issue.message)), JSON.stringify(diagnostics.issues));
   });
 
+  test('NUL and unpaired surrogates written with YAML escapes are refused where they are', () => {
+    const { spec, diagnostics } = parseWorkflowSpec(VALID.replace('name: Receipt totals', 'name: "Receipt\\0totals"').replace('label: Receipt', 'label: "\\ud800"'));
+    assert.equal(spec, null);
+    assert.deepEqual(
+      diagnostics.issues.filter((issue) => issue.code === 'INVALID_TEXT').map((issue) => [issue.path, issue.line, /NUL|surrogate/.exec(issue.message)?.[0]]),
+      [
+        ['metadata.name', 5, 'NUL'],
+        ['spec.blocks.doc_in.label', 10, 'surrogate'],
+      ],
+    );
+    assert.equal(parseWorkflowSpec(VALID.replace('name: Receipt totals', 'name: "Receipt \\U0001F600"')).spec?.metadata.name, 'Receipt \u{1F600}');
+  });
+
   test('a non-string body is refused, not thrown', () => {
     assert.equal(parseWorkflowSpec(42 as unknown as string).diagnostics.issues[0].code, 'INVALID_YAML');
   });

@@ -1,5 +1,6 @@
 import { Lexer, LineCounter, parseDocument, type Document } from 'yaml';
 import { jsonValueDepth, MAX_JSON_DEPTH } from '../../json-limits.js';
+import { findUnsafeText } from '../../text-safety.js';
 import { CREATABLE_BLOCK_TYPES, type BlockConfig, type BlockType, type Diagnostics } from '../../schemas/workflows.js';
 import { validateBlockConfig } from '../block-config.js';
 import { EdgeChecker, findCycle, CYCLE_HINT, type EdgeEndpoints, type EdgeProblem } from '../edges.js';
@@ -344,6 +345,10 @@ function toPlain(doc: Document, report: SpecReport): { ok: true; value: unknown 
       report.atLine('error', 'INVALID_YAML', null, TOO_DEEP);
       return { ok: false };
     }
+    // YAML's own escapes (`"\0"`, `"\ud800"`) make text the request itself did not contain.
+    const unsafe = findUnsafeText(value);
+    for (const { path, message } of unsafe) report.error('INVALID_TEXT', path, `It ${message}.`);
+    if (unsafe.length > 0) return { ok: false };
     return { ok: true, value };
   } catch (error) {
     report.atLine('error', 'INVALID_YAML', null, yamlErrorMessage(error instanceof Error ? error.message : String(error)));
