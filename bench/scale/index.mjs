@@ -132,7 +132,7 @@ function metricValue(text, name) {
 async function measureCancels(call, baseUrl, queue, workflowId) {
   const endToEnd = [];
   const readHistograms = async () => {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const read = (name) => ({ sum: metricValue(text, `${name}_sum`), count: metricValue(text, `${name}_count`) });
     return { reached: read('verdict_cancel_latency_seconds'), stopped: read('verdict_cancel_stop_seconds') };
   };
@@ -146,7 +146,7 @@ async function measureCancels(call, baseUrl, queue, workflowId) {
     while ((await queue.getJobCounts('active')).active > 0) await sleep(1);
     endToEnd.push(performance.now() - started);
   }
-  await sleep(1500); // the workers add their observations to Redis once a second
+  await sleep(5500); // the workers add their observations to Redis once a second; /metrics serves a snapshot up to 5 s old
   const after = await readHistograms();
   const sorted = [...endToEnd].sort((a, b) => a - b);
   return {
@@ -185,6 +185,7 @@ const url = new URL(databaseUrl);
 url.pathname = `/${database}`;
 const dataDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-scale-'));
 const prefix = `verdict-bench-${randomUUID()}`;
+const METRICS_TOKEN = randomUUID();
 const env = {
   ...process.env,
   VERDICT_DATABASE_URL: url.toString(),
@@ -192,6 +193,7 @@ const env = {
   VERDICT_REDIS_PREFIX: prefix,
   VERDICT_API_KEY: API_KEY,
   VERDICT_DATA_DIR: dataDir,
+  VERDICT_METRICS_TOKEN: METRICS_TOKEN,
 };
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
 const queue = new Queue('tests', { connection: redis, prefix });

@@ -2,6 +2,7 @@ export * from './ids.js';
 export * from './canonical.js';
 export * from './clock.js';
 export * from './json-limits.js';
+export * from './text-safety.js';
 export * from './lifecycle.js';
 export * from './schemas/common.js';
 export * from './schemas/workflows.js';

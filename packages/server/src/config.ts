@@ -29,6 +29,10 @@ export interface ServerConfig {
   keyCacheMs: number;
   /** Rate limits per address, key and session (http/rate-limit.ts). */
   limits: LimitsConfig;
+  /** Bearer token for GET /metrics on the API port; without it the API port serves no metrics. */
+  metricsToken: string | null;
+  /** A separate port serving only /metrics (on `host`), for the operator's scraper. */
+  metricsPort: number | null;
   /** The environment this config was read from; model and file settings are read from it too. */
   env: NodeJS.ProcessEnv;
 }
@@ -82,6 +86,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),
     keyCacheMs: Math.min(MAX_KEY_CACHE_MS, intFrom(env.VERDICT_KEY_CACHE_MS, KEY_CACHE_MS)),
     limits: limitsFromEnv(env),
+    metricsToken: env.VERDICT_METRICS_TOKEN || null,
+    metricsPort: intFrom(env.VERDICT_METRICS_PORT, 0) || null,
     env,
     ...overrides,
   };

@@ -3,6 +3,7 @@ import type { ServerConfig } from './config.js';
 import { dashboardPlugin } from './dashboard/index.js';
 import { seedDemo } from './demo/seed.js';
 import { buildApp } from './http/app.js';
+import { startMetricsServer } from './routes/health.js';
 import { DEFAULT_ORGANIZATION } from './services/auth.js';
 import { createRuntime, type Runtime } from './services/create.js';
 
@@ -27,8 +28,10 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     if (organization) demoWorkflowId = await seedDemo(services, organization.id);
   }
   if (config.worker) await services.executor.start();
-  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, trustProxy: config.trustProxy, extensions });
+  const metrics = { token: config.metricsToken };
+  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, trustProxy: config.trustProxy, metrics, extensions });
   await app.listen({ port: config.port, host: config.host });
+  const metricsServer = config.metricsPort ? await startMetricsServer(services, metrics, { port: config.metricsPort, host: config.host }) : null;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -39,6 +42,7 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     newApiKey: runtime.newApiKey,
     demoWorkflowId,
     async close() {
+      await metricsServer?.close();
       await app.close();
       await runtime.close();
     },

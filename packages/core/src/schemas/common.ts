@@ -36,6 +36,48 @@ export const refineCursors = <T extends { before?: string; after?: string }>(val
   }
 };
 
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?$/i;
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
+/** Every field in range: JavaScript's own date parser rolls `2020-02-30` over to March 1st instead of refusing it. */
+function isRealDate(fields: (string | undefined)[]): boolean {
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = fields.map((field) => (field === undefined ? undefined : Number(field)));
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth(year!, month!) && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+}
+
+/** The instant a date filter stands for, or null when the text is not a real date or datetime. */
+export function dateFilterInstant(text: string, edge: 'start' | 'end'): string | null {
+  const date = DATE_ONLY.exec(text);
+  if (date) return isRealDate(date.slice(1)) ? `${text}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : null;
+  const dateTime = DATE_TIME.exec(text);
+  if (!dateTime || !isRealDate(dateTime.slice(1))) return null;
+  const parsed = Date.parse(text.replace(' ', 'T'));
+  return Number.isNaN(parsed) ? null : new Date(parsed).toISOString();
+}
+
+/**
+ * A list filter on a date, inclusive: `YYYY-MM-DD` (the whole day, UTC) or an ISO-8601 datetime (a
+ * space instead of `T`, as Python's str(datetime) sends, is accepted). Parsed to an ISO instant.
+ */
+export function dateFilter(edge: 'start' | 'end') {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const instant = dateFilterInstant(value.trim(), edge);
+      if (instant === null) {
+        ctx.addIssue({ code: 'custom', message: 'Use a real date (YYYY-MM-DD) or an ISO-8601 datetime, e.g. 2026-05-01 or 2026-05-01T12:00:00Z.' });
+        return z.NEVER;
+      }
+      return instant;
+    })
+    .optional();
+}
+
 export const ErrorDetails = z
   .object({
     message: z.string().nullable().optional(),

@@ -46,6 +46,17 @@ export const WorkflowTestResult = z
       .record(z.string(), z.unknown())
       .nullable()
       .meta({ description: 'Verdict extension: what the block reported besides its outputs (model, reasoning, likelihoods, cache hits).' }),
+    outputs_truncated: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Verdict extension: true when a list replaced a long output by a preview (see truncated_fields); GET /v1/workflows/tests/results/{id} returns it whole.' }),
+    truncated_fields: z
+      .array(z.string())
+      .optional()
+      .meta({
+        description:
+          'Verdict extension: the fields (e.g. `outputs.output-json-0`, `assertion_result.actual_value`) a list replaced by a preview string, or by null where the field is an object, because their JSON passed 64 KiB.',
+      }),
   })
   .meta({ id: 'WorkflowTestResult' });
 export type WorkflowTestResult = z.infer<typeof WorkflowTestResult>;

@@ -32,10 +32,6 @@ export function badge(label: string): SafeHtml {
   return html`<span class="badge badge-${label.replace(/[^a-z]/g, '-')}">${label}</span>`;
 }
 
-export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) ?? 'null';
-}
-
 export function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }

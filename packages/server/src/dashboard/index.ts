@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logServerError } from '../http/error-handler.js';
 import { ApiError } from '../http/errors.js';
 import { assertCsrfToken, sendPage } from './context.js';
 import { assetRoutes } from './routes/assets.js';
@@ -26,7 +27,7 @@ const SECURITY_HEADERS = {
 
 function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = error instanceof ApiError ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-  if (status >= 500) request.log.error({ err: error }, 'dashboard page failed');
+  if (status >= 500) logServerError(request, error, 'dashboard page failed');
   const message = status >= 500 ? 'The server failed to show this page; the error has been logged.' : error.message;
   if (error instanceof ApiError) reply.headers(error.headers);
   return sendPage(request, reply, { title: status === 404 ? 'Not found' : 'Error', main: errorView(status, message) }, status);

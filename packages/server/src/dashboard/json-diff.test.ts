@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStructured, jsonDiff, type DiffLine } from './json-diff.js';
+import { isStructured, jsonDiff, prettyJson, RENDER_DEPTH_LIMIT, type DiffLine } from './json-diff.js';
 
 const show = (lines: DiffLine[]) => lines.map((line) => `${{ same: ' ', removed: '-', added: '+' }[line.change]} ${line.text}`);
 
@@ -70,4 +70,29 @@ describe('jsonDiff', () => {
 
 test('isStructured: objects and arrays only', () => {
   assert.deepEqual([{}, [], null, 'a', 1].map(isStructured), [true, true, false, false, false]);
+});
+
+describe('values nested past the render depth limit', () => {
+  const nested = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { k: value };
+    return value;
+  };
+  const mark = `… nested deeper than ${RENDER_DEPTH_LIMIT} levels`;
+
+  test('prettyJson prints up to the limit and marks the container past it', () => {
+    assert.equal(prettyJson(nested(RENDER_DEPTH_LIMIT, 'leaf')), JSON.stringify(nested(RENDER_DEPTH_LIMIT, 'leaf'), null, 2));
+    const printed = prettyJson(nested(RENDER_DEPTH_LIMIT + 1, 'leaf'));
+    assert.ok(!printed.includes('leaf'));
+    assert.equal(printed.split(mark).length, 2);
+    assert.match(printed, new RegExp(`^ {${2 * RENDER_DEPTH_LIMIT}}("k": )?${mark}$`, 'm'), 'the mark sits where the cut container was');
+  });
+
+  test('prettyJson and jsonDiff handle values 100,000 deep without overflowing', () => {
+    const deep = nested(100_000, 'leaf');
+    assert.match(prettyJson(deep), new RegExp(mark));
+    const lines = jsonDiff(deep, { other: true });
+    assert.ok(lines.some((line) => line.change === 'removed' && line.text.includes(mark)));
+    assert.ok(lines.some((line) => line.change === 'added' && line.text.includes('"other": true')));
+  });
 });

@@ -1,4 +1,4 @@
-import { deepEqual } from '@verdict/core';
+import { deepEqual, jsonValueDepth, MAX_JSON_DEPTH } from '@verdict/core';
 
 export type DiffChange = 'same' | 'removed' | 'added';
 
@@ -9,6 +9,36 @@ export interface DiffLine {
 }
 
 const INDENT = '  ';
+
+/**
+ * Rendering stops at this depth. Nothing deeper enters the server any more, but the store may hold
+ * values accepted before that bound, and printing or comparing them would overflow the stack.
+ */
+export const RENDER_DEPTH_LIMIT = MAX_JSON_DEPTH;
+const CUT_MARK = `… nested deeper than ${RENDER_DEPTH_LIMIT} levels`;
+/** Stands for a cut container while the value is printed; its printed form is then replaced by `CUT_MARK`. */
+const CUT_PLACEHOLDER = '\u0000verdict:cut\u0000';
+
+function cutCopy(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= RENDER_DEPTH_LIMIT) return CUT_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map((item) => cutCopy(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cutCopy(item, depth + 1)]));
+}
+
+/** `value` itself, or when it nests past the limit a copy whose containers below it are placeholders. */
+function cutPastLimit(value: unknown): unknown {
+  return jsonValueDepth(value, RENDER_DEPTH_LIMIT) > RENDER_DEPTH_LIMIT ? cutCopy(value, 0) : value;
+}
+
+function printed(value: unknown): string {
+  return (JSON.stringify(value, null, INDENT.length) ?? 'null').replaceAll(JSON.stringify(CUT_PLACEHOLDER), CUT_MARK);
+}
+
+/** JSON with two-space indentation; containers past the depth limit are shown as `… nested deeper than N levels`. */
+export function prettyJson(value: unknown): string {
+  return printed(cutPastLimit(value));
+}
 
 interface Placement {
   indent: string;
@@ -31,10 +61,11 @@ export function isStructured(value: unknown): boolean {
  * A git-style diff of two JSON values: both printed with two-space indentation, unchanged parts
  * shared, differing parts shown as the expected lines (`removed`) followed by the actual ones
  * (`added`). Arrays are compared index by index. Equality is the assertion engine's own, so keys
- * it ignores (`reasoning___…`) never show up as differences.
+ * it ignores (`reasoning___…`) never show up as differences. Past the depth limit both values are
+ * cut, and the cut parts are shown, not compared.
  */
 export function jsonDiff(expected: unknown, actual: unknown): DiffLine[] {
-  return diffValues(expected, actual, { indent: '', prefix: '', suffix: '' });
+  return diffValues(cutPastLimit(expected), cutPastLimit(actual), { indent: '', prefix: '', suffix: '' });
 }
 
 function diffValues(expected: unknown, actual: unknown, at: Placement): DiffLine[] {
@@ -76,7 +107,7 @@ function bracketed(open: string, close: string, inner: DiffLine[], at: Placement
 }
 
 function valueLines(change: DiffChange, value: unknown, at: Placement): DiffLine[] {
-  const lines = (JSON.stringify(value, null, INDENT.length) ?? 'null').split('\n');
+  const lines = printed(value).split('\n');
   return lines.map((line, index) => ({
     change,
     text: at.indent + (index === 0 ? at.prefix : '') + line + (index === lines.length - 1 ? at.suffix : ''),

@@ -1,6 +1,7 @@
 import { millisBetween, type AssertionResult, type AssertionSpec, type ErrorDetails } from '@verdict/core';
 import type { Kysely } from 'kysely';
 import { fromJson } from '../store/database.js';
+import { boundedColumn, withPreviews, type BoundedRow } from '../store/results.js';
 import type { Database } from '../store/schema.js';
 
 /** Read models of the dashboard's pages; the API's own store helpers serve the rest. */
@@ -67,8 +68,8 @@ export async function startedResults(db: Kysely<Database>, runId: string, fromPo
       'tests.name',
       'test_results.status',
       'test_results.verdict',
-      'test_results.assertion_result',
-      'test_results.error',
+      ...boundedColumn('assertion_result'),
+      ...boundedColumn('error'),
       'test_results.started_at',
       'test_results.completed_at',
     ])
@@ -78,7 +79,8 @@ export async function startedResults(db: Kysely<Database>, runId: string, fromPo
     .orderBy('test_results.position')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
+  const previewed = await withPreviews(db, rows as ((typeof rows)[number] & BoundedRow<'assertion_result' | 'error'>)[], ['assertion_result', 'error']);
+  return previewed.map(({ row }) => ({
     id: row.id,
     position: row.position,
     testId: row.test_id,

@@ -9,9 +9,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Services } from '../services/index.js';
 import { requireApiKey } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { installErrorHandling, malformedUrl, MAX_PATH_SEGMENT_CHARACTERS } from './error-handler.js';
+import { parseJsonBody, refuseUnsafeText } from './input-guards.js';
 import { apiRoutes } from '../routes/index.js';
-import { healthRoutes } from '../routes/health.js';
+import { healthRoutes, type MetricsOptions } from '../routes/health.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Which proxies' X-Forwarded-For / -Proto to believe (VERDICT_TRUST_PROXY); none by default. */
   trustProxy?: boolean | number | string;
+  /** GET /metrics on this port needs the metrics token; without one it is refused (see routes/health.ts). */
+  metrics?: MetricsOptions;
   /** Extra plugins registered at the root (the dashboard), given the app after the API is set up. */
   extensions?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -47,7 +50,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ? { level: process.env.VERDICT_LOG_LEVEL ?? 'info' } : false,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: trustedProxies(options.trustProxy ?? false),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_SEGMENT_CHARACTERS },
+    frameworkErrors: malformedUrl,
     requestIdHeader: 'x-request-id',
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
   }).withTypeProvider<ZodTypeProvider>();
@@ -61,23 +65,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
   });
   installErrorHandling(app, () => routes);
-
-  // An empty body with a JSON content type is treated as `{}`: Retab's Python SDK sends none for an empty update.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      const failure = new Error((error as Error).message) as Error & { statusCode: number; code: string };
-      failure.statusCode = 400;
-      failure.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(failure, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody);
+  refuseUnsafeText(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -98,7 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(healthRoutes);
+  await app.register(healthRoutes(options.metrics ?? { token: null }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (api) => {

@@ -2,6 +2,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError, type ValidationIssue } from './errors.js';
 
+/** Fastify's `maxParamLength`: the longest path parameter the router matches. */
+export const MAX_PATH_SEGMENT_CHARACTERS = 500;
+
 interface Envelope {
   detail: { code: string; message: string; details: Record<string, unknown> };
 }
@@ -46,9 +49,39 @@ function fromFastifyError(error: FastifyError): { status: number; body: Envelope
   return { status: 500, body: envelope('internal_error', 'The server failed to handle this request; it has been logged.') };
 }
 
+/**
+ * Every 5xx is logged with its stack, so that "it has been logged" is true: through the request
+ * logger when request logging is on, else as one JSON line on stderr.
+ */
+export function logServerError(request: FastifyRequest, error: unknown, message = 'unhandled error'): void {
+  // Fastify's disabled logger is a no-op without a level.
+  if (typeof request.log.level === 'string' && request.log.level !== 'silent') {
+    request.log.error({ err: error }, message);
+    return;
+  }
+  const cause = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+  const line = { level: 'error', time: new Date().toISOString(), reqId: request.id, req: { method: request.method, url: request.url }, err: cause, msg: message };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
+/**
+ * Fastify's router answers URLs it cannot decode (a broken `%` escape, overlong or invalid UTF-8)
+ * and path segments over its length limit before any hook or handler runs; this gives them the
+ * envelope (it is Fastify's `frameworkErrors` option).
+ */
+export function malformedUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.status(414).send(envelope('uri_too_long', `A path segment is longer than ${MAX_PATH_SEGMENT_CHARACTERS} characters; no id is that long.`, { max_length: MAX_PATH_SEGMENT_CHARACTERS }));
+    return;
+  }
+  reply.status(400).send(envelope('invalid_url', 'The URL cannot be decoded: a `%` escape is broken or does not encode UTF-8; percent-encode each path segment as UTF-8.'));
+}
+
 export function installErrorHandling(app: FastifyInstance, knownRoutes: () => { method: string; pattern: RegExp }[]): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
+      if (error.statusCode >= 500) logServerError(request, error);
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
       return reply.status(error.statusCode).send(envelope(error.code, error.message, error.details));
     }
@@ -57,7 +90,7 @@ export function installErrorHandling(app: FastifyInstance, knownRoutes: () => { 
       return reply.status(422).send(envelope('validation_error', summarize(issues), { issues }));
     }
     const { status, body } = fromFastifyError(error);
-    if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (status >= 500) logServerError(request, error);
     return reply.status(status).send(body);
   });
 

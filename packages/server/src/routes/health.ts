@@ -1,5 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { installErrorHandling } from '../http/error-handler.js';
+import { ApiError } from '../http/errors.js';
 import { isObservableExecutor } from '../execution/distributed/index.js';
 import type { HistogramSnapshot } from '../execution/distributed/metrics.js';
 import type { Services } from '../services/index.js';
@@ -18,38 +21,117 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
+export interface MetricsOptions {
+  /** `VERDICT_METRICS_TOKEN`: the bearer token scrapers send. Without one, the API port serves no metrics. */
+  token: string | null;
+  /** How old the metrics served may be (default `METRICS_MAX_AGE_MS`). */
+  maxAgeMs?: number;
+}
+
+/** Scrapes within this long of the last one are answered from its snapshot, without asking the store. */
+export const METRICS_MAX_AGE_MS = 5_000;
+
 /**
- * Probes and metrics for operators, at the root and without an API key: GET /healthz (the process
- * answers), GET /readyz (the store and, when scaled out, Redis answer: 503 otherwise), GET /metrics
- * (Prometheus text format).
+ * The metrics text, computed from the store at most once per `maxAgeMs` however often it is
+ * scraped (concurrent scrapes share one computation). Counting from the store, rather than keeping
+ * counters in memory, keeps the totals right across restarts and identical in every process of a
+ * scaled-out deployment; the cost is one grouped scan of the runs per interval, not per scrape.
  */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+class MetricsSnapshot {
+  private text: string | null = null;
+  private takenAt = 0;
+  private pending: Promise<string> | null = null;
 
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const { store, executor } = app.services;
-    const checks: Record<string, Check> = { store: await check(() => sql`select 1`.execute(store.db)) };
-    if (isObservableExecutor(executor)) checks.redis = await check(() => executor.checkReady());
-    const ready = Object.values(checks).every((result) => result.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
-  });
+  constructor(
+    private readonly services: Services,
+    private readonly maxAgeMs: number,
+  ) {}
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await renderMetrics(app.services)),
-  );
-};
+  current(): Promise<string> {
+    if (this.text !== null && performance.now() - this.takenAt < this.maxAgeMs) return Promise.resolve(this.text);
+    this.pending ??= renderMetrics(this.services)
+      .then((text) => {
+        this.text = text;
+        this.takenAt = performance.now();
+        return text;
+      })
+      .finally(() => {
+        this.pending = null;
+      });
+    return this.pending;
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Metrics count every organization's runs: only the operator's scraper may read them. */
+function requireMetricsToken(request: FastifyRequest, token: string | null): void {
+  const header = request.headers.authorization ?? '';
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+  if (token !== null && given !== undefined && sameSecret(given, token)) return;
+  const message =
+    token === null
+      ? 'Metrics are not served to anonymous callers on this port: set VERDICT_METRICS_TOKEN and send it as `Authorization: Bearer <token>`, or scrape VERDICT_METRICS_PORT.'
+      : 'Send the metrics token (VERDICT_METRICS_TOKEN) as `Authorization: Bearer <token>`.';
+  throw new ApiError(401, 'unauthorized', message, {}, { 'www-authenticate': 'Bearer realm="metrics"' });
+}
+
+/** GET /metrics (Prometheus text format), from a snapshot of this listener's own; behind the token when `tokenRequired`. */
+export function metricsRoute(options: MetricsOptions & { tokenRequired: boolean }): FastifyPluginAsync {
+  return async (app) => {
+    const snapshot = new MetricsSnapshot(app.services, options.maxAgeMs ?? METRICS_MAX_AGE_MS);
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (options.tokenRequired) requireMetricsToken(request, options.token);
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(await snapshot.current());
+    });
+  };
+}
+
+/**
+ * Probes for operators, at the root and without an API key: GET /healthz (the process answers),
+ * GET /readyz (the store and, when scaled out, Redis answer: 503 otherwise). GET /metrics is here
+ * too, but only for callers with the metrics token.
+ */
+export function healthRoutes(metrics: MetricsOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+    app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+      const { store, executor } = app.services;
+      const checks: Record<string, Check> = { store: await check(() => sql`select 1`.execute(store.db)) };
+      if (isObservableExecutor(executor)) checks.redis = await check(() => executor.checkReady());
+      const ready = Object.values(checks).every((result) => result.ok);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    });
+
+    await app.register(metricsRoute({ ...metrics, tokenRequired: true }));
+  };
+}
+
+/** `VERDICT_METRICS_PORT`: a listener that serves only /metrics, for a scraper on the operator's network (the token, when set, is required here too). */
+export async function startMetricsServer(services: Services, metrics: MetricsOptions, address: { port: number; host: string }): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.decorate('services', services);
+  installErrorHandling(app, () => []);
+  await app.register(metricsRoute({ ...metrics, tokenRequired: metrics.token !== null }));
+  await app.listen(address);
+  return app;
+}
 
 export async function renderMetrics({ store, executor }: Services): Promise<string> {
   const lines: string[] = [];
-  const byStatus = await store.db.selectFrom('test_runs').select(['status', (eb) => eb.fn.countAll<number>().as('runs')]).groupBy('status').execute();
-  metric(lines, 'verdict_test_runs', 'gauge', 'Test runs by lifecycle status.', RUN_STATUSES.map((status) => [{ status }, Number(byStatus.find((row) => row.status === status)?.runs ?? 0)]));
-
-  const totals = await store.db
+  const byStatus = await store.db
     .selectFrom('test_runs')
-    .select((eb) => Object.entries(VERDICT_COLUMNS).map(([verdict, column]) => eb.fn.coalesce(eb.fn.sum<number>(column), eb.lit(0)).as(verdict)))
-    .executeTakeFirstOrThrow();
-  const totalsByVerdict = totals as Record<string, number | string>;
-  metric(lines, 'verdict_tests_executed_total', 'counter', 'Tests that reached a result, by verdict (error: the test could not be executed).', Object.keys(VERDICT_COLUMNS).map((verdict) => [{ verdict }, Number(totalsByVerdict[verdict] ?? 0)]));
+    .select((eb) => ['status', eb.fn.countAll<number>().as('runs'), ...Object.entries(VERDICT_COLUMNS).map(([verdict, column]) => eb.fn.sum<number>(column).as(verdict))])
+    .groupBy('status')
+    .execute();
+  const rowOf = (status: string) => byStatus.find((row) => row.status === status) as Record<string, number | string | null> | undefined;
+  metric(lines, 'verdict_test_runs', 'gauge', 'Test runs by lifecycle status.', RUN_STATUSES.map((status) => [{ status }, Number(rowOf(status)?.runs ?? 0)]));
+  const executed = (verdict: string) => byStatus.reduce((sum, row) => sum + Number((row as Record<string, unknown>)[verdict] ?? 0), 0);
+  metric(lines, 'verdict_tests_executed_total', 'counter', 'Tests that reached a result, by verdict (error: the test could not be executed).', Object.keys(VERDICT_COLUMNS).map((verdict) => [{ verdict }, executed(verdict)]));
 
   if (isObservableExecutor(executor)) {
     const depth = await executor.queueDepth();

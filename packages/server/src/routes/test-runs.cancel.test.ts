@@ -90,9 +90,10 @@ for (const store of testStores()) {
       assert.equal(late.body.detail.details.status, 'completed');
 
       const slow = await createFunctionWorkflow(app, BUSY_40MS);
-      await createTests(app, slow, [passing(1), passing(2)]);
-      const run = await startRun(app, slow.workflowId);
+      // Ten tests of 40 ms on two threads: the run outlasts the cancels below even on a loaded machine.
+      await createTests(app, slow, Array.from({ length: 10 }, (_, n) => passing(n)));
       const otherKey = await otherOrganizationKey(app);
+      const run = await startRun(app, slow.workflowId);
       const foreign = await app.request('POST', `/v1/workflows/tests/runs/${run.id}/cancel`, undefined, { 'api-key': otherKey });
       assert.equal(foreign.status, 404);
       assert.equal(foreign.body.detail.code, 'run_not_found');

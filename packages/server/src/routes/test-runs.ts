@@ -1,6 +1,7 @@
 import {
   CancelWorkflowTestRunRequest,
   CreateWorkflowTestRunRequest,
+  dateFilter,
   paginated,
   paginationQuery,
   refineCursors,
@@ -15,25 +16,6 @@ import { listRuns } from '../store/runs.js';
 
 const RunParams = z.object({ run_id: z.string() });
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `YYYY-MM-DD` or an ISO datetime (a space instead of `T`, as Python's str(datetime) sends, is accepted). */
-function dateBound(edge: 'start' | 'end') {
-  return z
-    .string()
-    .transform((value, ctx) => {
-      const text = value.trim();
-      if (DATE_ONLY.test(text)) return `${text}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z`;
-      const parsed = Date.parse(text.replace(' ', 'T'));
-      if (Number.isNaN(parsed)) {
-        ctx.addIssue({ code: 'custom', message: 'Use a date (YYYY-MM-DD) or an ISO-8601 datetime.' });
-        return z.NEVER;
-      }
-      return new Date(parsed).toISOString();
-    })
-    .optional();
-}
-
 const ListRunsQuery = paginationQuery(50)
   .extend({
     workflow_id: z.string().optional(),
@@ -42,8 +24,8 @@ const ListRunsQuery = paginationQuery(50)
     status: RunStatusFilter.optional(),
     exclude_status: RunStatusFilter.optional(),
     trigger_type: z.enum(TRIGGER_TYPES).optional(),
-    from_date: dateBound('start'),
-    to_date: dateBound('end'),
+    from_date: dateFilter('start'),
+    to_date: dateFilter('end'),
     sort_by: z
       .string()
       .transform((value) => value.replace(/^timing\./, ''))

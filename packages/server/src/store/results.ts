@@ -1,4 +1,5 @@
 import {
+  AssertionResult as AssertionResultSchema,
   millisBetween,
   type AssertionResult,
   type AssertionSpec,
@@ -10,12 +11,101 @@ import {
   type WorkflowTestSource,
 } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { fromJson } from './database.js';
+import { fromJson, toJson } from './database.js';
+import { previewObject } from './json-preview.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import { lifecycleOf } from './runs.js';
 import type { Database, TestResultsTable } from './schema.js';
+import { isPostgres } from './transitions/shared.js';
 
 export type ResultRow = Selectable<TestResultsTable>;
+
+/**
+ * The most JSON text (bytes) one block-output field of a result may carry in a list. A longer
+ * one is listed as a preview (its members cut, see json-preview.ts) and the row names it in
+ * `truncated_fields`; the single-result read returns it whole. Documented in docs/compatibility.md.
+ */
+export const LIST_FIELD_BUDGET_BYTES = 64 * 1024;
+/** Characters of a cut value kept in its preview. */
+export const PREVIEW_CHARACTERS = 2048;
+
+/** Columns that hold what a block produced, whose size the block (not the server) decides. */
+export const BLOCK_OUTPUT_COLUMNS = ['outputs', 'error', 'assertion_result', 'execution_details'] as const;
+export type BlockOutputColumn = (typeof BLOCK_OUTPUT_COLUMNS)[number];
+
+/** Members the SDK models type as objects: a string preview would not validate there, so a cut one is null. */
+const NULL_WHEN_CUT: Record<BlockOutputColumn, ReadonlySet<string>> = {
+  outputs: new Set(),
+  error: new Set(['context']),
+  assertion_result: new Set(['failure']),
+  execution_details: new Set(),
+};
+
+/** Members every `assertion_result` has: one a preview could not read is null (and listed as truncated). */
+const ASSERTION_RESULT_KEYS = Object.keys(AssertionResultSchema.shape);
+
+/** A block-output column as a list reads it: whole within the budget, else null beside its size. */
+export function boundedColumn(column: BlockOutputColumn) {
+  const ref = sql.ref(`test_results.${column}`);
+  return [
+    sql<string | null>`case when octet_length(${ref}) <= ${sql.lit(LIST_FIELD_BUDGET_BYTES)} then ${ref} end`.as(column),
+    sql<number | null>`octet_length(${ref})`.as(`${column}_bytes`),
+  ];
+}
+
+export type BoundedRow<Columns extends BlockOutputColumn> = { id: string } & { [C in Columns]: string | null } & { [C in Columns as `${C}_bytes`]: number | null };
+
+/**
+ * The first and last `LIST_FIELD_BUDGET_BYTES` of one stored text, read without handing the rest
+ * to JavaScript. On SQLite the text is cut as bytes: cutting it as characters would make SQLite
+ * count every character of the value first.
+ */
+async function windowsOf(db: Kysely<Database>, resultId: string, column: BlockOutputColumn): Promise<{ head: string; tail: string } | null> {
+  const ref = sql.ref(column);
+  const size = sql.lit(LIST_FIELD_BUDGET_BYTES);
+  const windows = isPostgres(db)
+    ? sql<{ head: string; tail: string }>`select left(${ref}, ${size}) as head, right(${ref}, ${size}) as tail from test_results where id = ${resultId}`
+    : sql<{ head: Buffer; tail: Buffer }>`select substr(cast(${ref} as blob), 1, ${size}) as head, substr(cast(${ref} as blob), -${size}) as tail from test_results where id = ${resultId}`;
+  const [row] = (await windows.execute(db)).rows;
+  if (!row?.head || !row.tail) return null;
+  return { head: row.head.toString(), tail: row.tail.toString() };
+}
+
+/**
+ * Puts previews in place of the block-output columns a list query left out for their size, and
+ * says which fields they cut. Each such cell costs its store a read of the whole value (SQLite
+ * reads it on this thread), so the cells are read one at a time, letting other requests in between.
+ */
+export async function withPreviews<Columns extends BlockOutputColumn, Row extends BoundedRow<Columns>>(
+  db: Kysely<Database>,
+  rows: Row[],
+  columns: readonly Columns[],
+): Promise<{ row: Row; truncatedFields: string[] }[]> {
+  const previewed = [];
+  for (const row of rows) {
+    const truncatedFields: string[] = [];
+    for (const column of columns) {
+      const bytes = row[`${column}_bytes` as keyof Row] as number | null;
+      if (bytes === null || bytes <= LIST_FIELD_BUDGET_BYTES) continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      const windows = await windowsOf(db, row.id, column);
+      const preview = windows && previewObject(windows.head, windows.tail, { previewCharacters: PREVIEW_CHARACTERS, nullWhenCut: NULL_WHEN_CUT[column] });
+      if (!preview) {
+        truncatedFields.push(column);
+        continue;
+      }
+      if (column === 'assertion_result') {
+        const unread = ASSERTION_RESULT_KEYS.filter((key) => !(key in preview.value));
+        for (const key of unread) preview.value[key] = null;
+        preview.cutKeys.push(...unread);
+      }
+      (row as Record<string, unknown>)[column] = toJson(preview.value);
+      truncatedFields.push(...preview.cutKeys.map((key) => `${column}.${key}`));
+    }
+    previewed.push({ row, truncatedFields });
+  }
+  return previewed;
+}
 
 function verdictSummary(verdict: Verdict | null, assertionId: string): VerdictSummary | null {
   if (verdict === null) return null;
@@ -30,7 +120,8 @@ function verdictSummary(verdict: Verdict | null, assertionId: string): VerdictSu
   };
 }
 
-export function resultFromRow(row: ResultRow): WorkflowTestResult {
+/** A result as the API shows it; `truncatedFields` names the values a list replaced by previews. */
+export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): WorkflowTestResult {
   const verdict = row.verdict as Verdict | null;
   const assertion = fromJson<AssertionSpec>(row.assertion)!;
   const error = fromJson<ErrorDetails>(row.error);
@@ -62,10 +153,26 @@ export function resultFromRow(row: ResultRow): WorkflowTestResult {
     verdict_summary: verdictSummary(verdict, assertion.id),
     duration_ms: row.duration_ms,
     execution_details: fromJson<Record<string, unknown>>(row.execution_details),
+    outputs_truncated: truncatedFields.some((field) => field === 'outputs' || field.startsWith('outputs.')),
+    truncated_fields: truncatedFields,
   };
 }
 
-export function summaryFromRow(row: ResultRow): LatestBlockTestRunSummary {
+const SUMMARY_COLUMNS = [
+  'id',
+  'run_id',
+  'status',
+  'verdict',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'workflow_draft_fingerprint',
+  'block_config_fingerprint',
+  'handle_inputs_fingerprint',
+] as const satisfies readonly (keyof ResultRow)[];
+export type SummaryRow = Pick<ResultRow, (typeof SUMMARY_COLUMNS)[number]>;
+
+export function summaryFromRow(row: SummaryRow): LatestBlockTestRunSummary {
   const verdict = row.verdict as Verdict | null;
   return {
     run_record_id: row.id,
@@ -89,18 +196,65 @@ export async function findResultRow(db: Kysely<Database>, organizationId: string
   return db.selectFrom('test_results').selectAll().where('id', '=', resultId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-export async function findResultRows(db: Kysely<Database>, resultIds: string[]): Promise<Map<string, ResultRow>> {
+/** The rows behind tests' latest-run summaries: their small columns only. */
+export async function findResultRows(db: Kysely<Database>, resultIds: string[]): Promise<Map<string, SummaryRow>> {
   if (resultIds.length === 0) return new Map();
-  const rows = await db.selectFrom('test_results').selectAll().where('id', 'in', resultIds).execute();
+  const rows = await db.selectFrom('test_results').select(SUMMARY_COLUMNS).where('id', 'in', resultIds).execute();
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** Results of one run in run order (the order the run selected its tests), DECISIONS §5. */
+const SMALL_COLUMNS = [
+  'id',
+  'organization_id',
+  'run_id',
+  'position',
+  'test_id',
+  'workflow_id',
+  'block_id',
+  'block_type',
+  'status',
+  'verdict',
+  'attempts',
+  'source',
+  'assertion',
+  'routing',
+  'warnings',
+  'handle_inputs_fingerprint',
+  'block_config_fingerprint',
+  'workflow_draft_fingerprint',
+  'execution_fingerprint',
+  'duration_ms',
+  'created_at',
+  'started_at',
+  'completed_at',
+] as const satisfies readonly Exclude<keyof ResultRow, BlockOutputColumn>[];
+
+/**
+ * Results of one run in run order (the order the run selected its tests), DECISIONS §5. No answer
+ * carries more than LIST_FIELD_BUDGET_BYTES per block-output field: longer ones are previews.
+ */
 export async function listResults(db: Kysely<Database>, runId: string, request: KeysetRequest) {
-  const query = db.selectFrom('test_results').selectAll().where('run_id', '=', runId);
-  const page = await keysetPage(query, sql.ref('position'), sql.ref('id'), request, async (id) => {
+  const page = await keysetPage(boundedResults(db).where('run_id', '=', runId), sql.ref('position'), sql.ref('id'), request, async (id) => {
     const row = await db.selectFrom('test_results').select('position').where('id', '=', id).where('run_id', '=', runId).executeTakeFirst();
     return row?.position;
   });
-  return { data: page.data.map(resultFromRow), list_metadata: page.list_metadata };
+  const previewed = await withPreviews(db, page.data as unknown as BoundedResultRow[], BLOCK_OUTPUT_COLUMNS);
+  return { data: previewed.map(({ row, truncatedFields }) => resultFromRow(row, truncatedFields)), list_metadata: page.list_metadata };
+}
+
+/**
+ * One result with its long block-output fields as previews, and the assertion its run copied: for
+ * pages that show a result rather than return it (the dashboard).
+ */
+export async function findResultPreview(db: Kysely<Database>, organizationId: string, resultId: string): Promise<{ result: WorkflowTestResult; assertion: AssertionSpec } | null> {
+  const row = await boundedResults(db).where('id', '=', resultId).where('organization_id', '=', organizationId).executeTakeFirst();
+  if (!row) return null;
+  const [previewed] = await withPreviews(db, [row as unknown as BoundedResultRow], BLOCK_OUTPUT_COLUMNS);
+  return { result: resultFromRow(previewed!.row, previewed!.truncatedFields), assertion: fromJson<AssertionSpec>(row.assertion)! };
+}
+
+type BoundedResultRow = ResultRow & BoundedRow<BlockOutputColumn>;
+
+function boundedResults(db: Kysely<Database>) {
+  return db.selectFrom('test_results').select([...SMALL_COLUMNS, ...BLOCK_OUTPUT_COLUMNS.flatMap(boundedColumn)]);
 }

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../json-limits.js';
 import { parseWorkflowSpec } from './parse.js';
 
 const VALID = `apiVersion: workflows.retab.com/v1alpha2
@@ -203,6 +204,44 @@ describe('parseWorkflowSpec: invalid YAML never throws', () => {
     const { diagnostics } = parseWorkflowSpec(text);
     assert.ok(performance.now() - started < 10_000);
     assert.deepEqual(diagnostics.issues[0], { severity: 'error', code: 'INVALID_YAML', message: 'Key "k7" appears twice in one mapping; keys must be unique.', path: null, line: 50_001 });
+  });
+
+  test(`nesting deeper than MAX_JSON_DEPTH is refused naming the limit, in time linear in the text`, () => {
+    const blockNested = (levels: number, leaf = '1') => `${Array.from({ length: levels }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} ${leaf}\n`;
+    const flowNested = (levels: number) => `a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`;
+    for (const [name, text] of [
+      ['flow, one past the limit', flowNested(MAX_JSON_DEPTH + 1)],
+      ['flow, a million deep (2 MB)', flowNested(1_000_000)],
+      ['block, one past the limit', blockNested(MAX_JSON_DEPTH + 1)],
+      ['block, 2,000 deep', blockNested(2_000)],
+      ['flow inside block', blockNested(100, `${'['.repeat(40)}${']'.repeat(40)}`)],
+    ] as const) {
+      const started = performance.now();
+      const { spec, diagnostics } = parseWorkflowSpec(text);
+      assert.equal(spec, null, name);
+      assert.match(diagnostics.issues[0].message, new RegExp(`deeper than ${MAX_JSON_DEPTH} levels`), name);
+      assert.ok(performance.now() - started < 2_000, `${name}: ${performance.now() - started} ms`);
+    }
+  });
+
+  test('brackets in quotes, comments and block scalars do not count as nesting', () => {
+    const brackets = '['.repeat(MAX_JSON_DEPTH + 10);
+    const text = `a: "${brackets}"\nb: '${brackets}'\n# ${brackets}\nc: |\n  ${brackets}\nd: [[1]]\n`;
+    const { diagnostics } = parseWorkflowSpec(text);
+    assert.ok(diagnostics.issues.every((issue) => !/deeper than/.test(issue.message)), JSON.stringify(diagnostics.issues));
+  });
+
+  test('NUL and unpaired surrogates written with YAML escapes are refused where they are', () => {
+    const { spec, diagnostics } = parseWorkflowSpec(VALID.replace('name: Receipt totals', 'name: "Receipt\\0totals"').replace('label: Receipt', 'label: "\\ud800"'));
+    assert.equal(spec, null);
+    assert.deepEqual(
+      diagnostics.issues.filter((issue) => issue.code === 'INVALID_TEXT').map((issue) => [issue.path, issue.line, /NUL|surrogate/.exec(issue.message)?.[0]]),
+      [
+        ['metadata.name', 5, 'NUL'],
+        ['spec.blocks.doc_in.label', 10, 'surrogate'],
+      ],
+    );
+    assert.equal(parseWorkflowSpec(VALID.replace('name: Receipt totals', 'name: "Receipt \\U0001F600"')).spec?.metadata.name, 'Receipt \u{1F600}');
   });
 
   test('a non-string body is refused, not thrown', () => {

@@ -1,4 +1,6 @@
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { Lexer, LineCounter, parseDocument, type Document } from 'yaml';
+import { jsonValueDepth, MAX_JSON_DEPTH } from '../../json-limits.js';
+import { findUnsafeText } from '../../text-safety.js';
 import { CREATABLE_BLOCK_TYPES, type BlockConfig, type BlockType, type Diagnostics } from '../../schemas/workflows.js';
 import { validateBlockConfig } from '../block-config.js';
 import { EdgeChecker, findCycle, CYCLE_HINT, type EdgeEndpoints, type EdgeProblem } from '../edges.js';
@@ -268,6 +270,35 @@ function firstLine(message: string): string {
   return message.split('\n')[0].replace(/:$/, '.');
 }
 
+const TOO_DEEP = `The YAML nests mappings and lists deeper than ${MAX_JSON_DEPTH} levels, the limit (MAX_JSON_DEPTH); flatten it.`;
+
+/** The YAML library reports nesting that overflowed its recursion as a stack overflow; say what to do instead. */
+function yamlErrorMessage(message: string): string {
+  return message.startsWith('Maximum call stack size exceeded') ? TOO_DEEP : firstLine(message);
+}
+
+/**
+ * Whether flow collections (`[…]`, `{…}`) nest deeper than `limit`. The YAML parser's time grows
+ * with the square of that depth (a 2 MB line of `[` took minutes and ran out of memory), so it is
+ * measured first, with the YAML lexer, which knows quotes, comments and block scalars and can stop
+ * at the first token past the limit. Text with fewer brackets than that cannot reach it.
+ */
+function flowNestingExceeds(text: string, limit: number): boolean {
+  let openers = 0;
+  for (let index = 0; index < text.length && openers <= limit; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x5b || code === 0x7b) openers++;
+  }
+  if (openers <= limit) return false;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > limit) return true;
+    } else if (token === ']' || token === '}') depth--;
+  }
+  return false;
+}
+
 /** YAML → plain values; alias bombs and dangling aliases become diagnostics. */
 const MAX_EXPANDED_NODES = 1_000_000;
 
@@ -310,9 +341,17 @@ function toPlain(doc: Document, report: SpecReport): { ok: true; value: unknown 
       report.atLine('error', 'INVALID_YAML', null, `The YAML cannot be used: ${problem}.`);
       return { ok: false };
     }
+    if (jsonValueDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      report.atLine('error', 'INVALID_YAML', null, TOO_DEEP);
+      return { ok: false };
+    }
+    // YAML's own escapes (`"\0"`, `"\ud800"`) make text the request itself did not contain.
+    const unsafe = findUnsafeText(value);
+    for (const { path, message } of unsafe) report.error('INVALID_TEXT', path, `It ${message}.`);
+    if (unsafe.length > 0) return { ok: false };
     return { ok: true, value };
   } catch (error) {
-    report.atLine('error', 'INVALID_YAML', null, firstLine(error instanceof Error ? error.message : String(error)));
+    report.atLine('error', 'INVALID_YAML', null, yamlErrorMessage(error instanceof Error ? error.message : String(error)));
     return { ok: false };
   }
 }
@@ -327,10 +366,15 @@ export function parseWorkflowSpec(text: string): SpecParseResult {
     report.atLine('error', 'INVALID_YAML', null, 'yaml_definition must be a string holding the YAML spec.');
     return { spec: null, diagnostics: report.diagnostics() };
   }
+  if (flowNestingExceeds(text, MAX_JSON_DEPTH)) {
+    const report = new SpecReport();
+    report.atLine('error', 'INVALID_YAML', null, TOO_DEEP);
+    return { spec: null, diagnostics: report.diagnostics() };
+  }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: true });
   const report = new SpecReport(lineLocator(doc, counter));
-  for (const error of doc.errors) report.atLine('error', 'INVALID_YAML', error.linePos?.[0].line ?? null, firstLine(error.message));
+  for (const error of doc.errors) report.atLine('error', 'INVALID_YAML', error.linePos?.[0].line ?? null, yamlErrorMessage(error.message));
   for (const { key, line } of duplicateKeys(doc, counter)) report.atLine('error', 'INVALID_YAML', line, `Key "${key}" appears twice in one mapping; keys must be unique.`);
   for (const warning of doc.warnings) report.atLine('warning', 'YAML_WARNING', warning.linePos?.[0].line ?? null, firstLine(warning.message));
   if (report.hasErrors) return { spec: null, diagnostics: report.diagnostics() };

@@ -1,7 +1,7 @@
 import type { AssertionSpec, HandleInput, WorkflowTestResult } from '@verdict/core';
-import { badge, formatDuration, formatTime, outcomeLabel, prettyJson } from '../format.js';
+import { badge, formatDuration, formatTime, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import { isStructured, jsonDiff } from '../json-diff.js';
+import { isStructured, jsonDiff, prettyJson } from '../json-diff.js';
 import { failureOf } from '../queries.js';
 import { describeAssertion } from './workflows.js';
 
@@ -55,6 +55,14 @@ function handleInput(name: string, input: HandleInput): SafeHtml {
   return html`<div class="input"><h3><code>${name}</code></h3>${body}</div>`;
 }
 
+/** Long block outputs come cut on this page (the store reads only their ends); the API returns them whole. */
+function truncationNotice(result: WorkflowTestResult): SafeHtml {
+  const fields = result.truncated_fields ?? [];
+  if (fields.length === 0) return html``;
+  return html`<p class="flash flash-notice" role="note">Too long to show whole, cut here: ${fields.map((field, index) => html`${index > 0 ? ', ' : ''}<code>${field}</code>`)}.
+    <code>GET /v1/workflows/tests/results/${result.id}</code> returns the whole values.</p>`;
+}
+
 function inputsSection(result: WorkflowTestResult): SafeHtml {
   const source = result.source;
   const body =
@@ -82,6 +90,7 @@ export function resultView({ result, testName, assertion, block }: ResultPage): 
       <p class="muted">Test <code>${result.test_id}</code> on block ${block ? html`${block.label} (${block.type}) ` : ''}<code>${result.block_id}</code></p>
     </div>
   </div>
+  ${truncationNotice(result)}
   ${failureSection(result)}
   <section class="panel" aria-labelledby="assertion-heading">
     <h2 id="assertion-heading">Assertion</h2>

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { isoNow } from '@verdict/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { renderMetrics } from '../../routes/health.js';
 import { createRuntime, type Runtime } from '../../services/create.js';
 import { startResults } from '../../store/transitions/index.js';
 import { allResults, countsProblem, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
@@ -72,7 +73,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       assert.deepEqual(ready.body.checks, { store: { ok: true }, redis: { ok: true } });
 
       const metrics = await waitFor('the execution histogram to be flushed', async () => {
-        const text = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+        const text = await renderMetrics(app.runtime.services);
         return /^verdict_test_execution_seconds_count 40$/m.test(text) && text;
       });
       assert.match(metrics, /^verdict_tests_executed_total\{verdict="passed"\} 40$/m);
@@ -99,7 +100,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       assert.equal(next.counts.outcome.passed, 10);
 
       const metrics = await waitFor('the cancel latencies to be flushed', async () => {
-        const text = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+        const text = await renderMetrics(app.runtime.services);
         return /^verdict_cancel_stop_seconds_count 4$/m.test(text) && text;
       });
       const meanMs = (name: string) => (Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)![1]) / 4) * 1000;
