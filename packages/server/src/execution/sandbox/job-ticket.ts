@@ -44,11 +44,6 @@ export class JobTicket {
     return this.#startedAt !== undefined;
   }
 
-  /** How long the job has been its thread's current one; zero if it is not. */
-  runningForMs(now = performance.now()): number {
-    return this.#startedAt === undefined ? 0 : now - this.#startedAt;
-  }
-
   /** Marks the job as next on its thread; `onOverdue` fires if no answer came by `afterMs`. */
   started(afterMs: number, onOverdue: () => void): void {
     clearTimeout(this.#backstop);
