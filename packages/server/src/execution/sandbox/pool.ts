@@ -21,8 +21,8 @@ const MAX_TICKETS_PER_THREAD = 16;
 /** A thread is handed more jobs once it holds fewer than this, so it never waits for the next batch. */
 const REFILL_BELOW = 4;
 /**
- * A tenant whose oldest job has waited this long, below its fair share while every thread holds
- * other tenants' jobs, gets a burst thread (which takes ~50-150 ms to start).
+ * A tenant with jobs queued that has held no thread for this long, while every thread holds other
+ * tenants' jobs, gets a burst thread (which takes ~50-150 ms to start).
  */
 const STARVED_AFTER_MS = 100;
 /** Shortest pause between two starvation checks, while a tenant waits and no burst thread may start. */
@@ -49,10 +49,10 @@ interface Occupancy {
  * threads: its threads finish the job they run, the jobs waiting in their batches go back to its
  * queue, and a thread that runs out of work goes to the waiting tenant that holds the fewest threads
  * (the least recently served among equals). A running job cannot be interrupted without losing its
- * work, so a tenant below its fair share (size / tenants with work) whose oldest job has waited
- * STARVED_AFTER_MS while every thread runs others' jobs (say, infinite loops running to their
- * timeout) gets a burst thread. At most `size` burst threads exist; they serve only tenants below
- * their share and stop as soon as none of those has work.
+ * work, so a tenant with jobs queued that has held no thread for STARVED_AFTER_MS, every thread
+ * running others' jobs (say, infinite loops running to their timeout), gets a burst thread. At most
+ * `size` burst threads exist; they serve only tenants below their fair share (size / tenants with
+ * work) and stop once none of those has had work for BURST_IDLE_MS.
  */
 export class SandboxPool {
   readonly #settings: WorkerSettings;
@@ -60,6 +60,8 @@ export class SandboxPool {
   readonly #workers = new Set<SandboxWorker>();
   readonly #queue = new TenantQueues();
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
+  /** When each tenant with work last held a thread (performance.now()). */
+  readonly #lastServedAt = new Map<string, number>();
   #starvationCheck: NodeJS.Timeout | undefined;
   #burstRetirement: NodeJS.Timeout | undefined;
   #nextJobId = 1;
@@ -174,6 +176,7 @@ export class SandboxPool {
       const tenant = this.#tenantFor(worker, occupancy);
       if (tenant === undefined) return;
       if (worker.tickets.length === 0) threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
+      this.#lastServedAt.set(tenant, performance.now());
       // An outranked tenant's batch would be taken back at the next dispatch: it gets one job.
       const share = this.#outranked(tenant, threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
       worker.start(this.#queue.take(tenant, Math.min(share, MAX_TICKETS_PER_THREAD - worker.tickets.length)));
@@ -191,14 +194,19 @@ export class SandboxPool {
     }
   }
 
+  /** Also notes who holds threads now, and forgets tenants with no work. */
   #occupancy(): Occupancy {
+    const now = performance.now();
     const threads = new Map<string, number>();
     for (const worker of this.#workers) {
       const tenant = worker.tickets[0]?.tenant;
-      if (tenant !== undefined) threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
+      if (tenant === undefined) continue;
+      threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
+      this.#lastServedAt.set(tenant, now);
     }
     let tenantsWithWork = threads.size;
     for (const tenant of this.#queue.tenants()) if (!threads.has(tenant)) tenantsWithWork++;
+    for (const tenant of this.#lastServedAt.keys()) if (!threads.has(tenant) && this.#queue.count(tenant) === 0) this.#lastServedAt.delete(tenant);
     return { threads, share: Math.max(1, Math.floor(this.#size / Math.max(1, tenantsWithWork))) };
   }
 
@@ -230,9 +238,12 @@ export class SandboxPool {
     return false;
   }
 
-  /** Tenants with jobs queued that hold fewer threads than their share. */
-  *#belowShare({ threads, share }: Occupancy): Generator<string> {
-    for (const tenant of this.#queue.tenants()) if ((threads.get(tenant) ?? 0) < share) yield tenant;
+  /** Since when each tenant with jobs queued and no thread has waited: its oldest job, or the last time it held a thread. */
+  *#unserved({ threads }: Occupancy): Generator<{ tenant: string; since: number }> {
+    for (const tenant of this.#queue.tenants()) {
+      if (threads.has(tenant)) continue;
+      yield { tenant, since: Math.max(this.#queue.oldestQueuedAt(tenant)!, this.#lastServedAt.get(tenant) ?? -Infinity) };
+    }
   }
 
   /** The jobs waiting in the batches of outranked tenants' threads go back to their queues. */
@@ -272,13 +283,13 @@ export class SandboxPool {
     this.#burstRetirement.unref();
   }
 
-  /** While a tenant waits below its share, looks again when its oldest job will have waited STARVED_AFTER_MS. */
+  /** While a tenant with jobs queued holds no thread, looks again when it will have waited STARVED_AFTER_MS. */
   #watchForStarvation(occupancy: Occupancy): void {
     if (this.#starvationCheck) return;
-    let oldest = Infinity;
-    for (const tenant of this.#belowShare(occupancy)) oldest = Math.min(oldest, this.#queue.oldestQueuedAt(tenant)!);
-    if (oldest === Infinity) return;
-    const delayMs = Math.min(STARVED_AFTER_MS, Math.max(RECHECK_MS, oldest + STARVED_AFTER_MS - performance.now()));
+    let longest = Infinity;
+    for (const { since } of this.#unserved(occupancy)) longest = Math.min(longest, since);
+    if (longest === Infinity) return;
+    const delayMs = Math.min(STARVED_AFTER_MS, Math.max(RECHECK_MS, longest + STARVED_AFTER_MS - performance.now()));
     this.#starvationCheck = setTimeout(() => {
       this.#starvationCheck = undefined;
       this.#startBurstThreads();
@@ -288,16 +299,15 @@ export class SandboxPool {
   }
 
   /**
-   * A burst thread for each tenant that waited STARVED_AFTER_MS below its share while every thread
-   * holds other tenants' jobs, within `size` burst threads; none while threads fail to start.
+   * A burst thread for each tenant that has waited STARVED_AFTER_MS without a thread while every
+   * thread holds other tenants' jobs, within `size` burst threads; none while threads fail to start.
    */
   #startBurstThreads(): void {
     if (this.#closed || this.#failedStartsInARow > 0) return;
     if ([...this.#workers].some((worker) => worker.tickets.length === 0)) return;
-    const occupancy = this.#occupancy();
     const now = performance.now();
     let starved = 0;
-    for (const tenant of this.#belowShare(occupancy)) if (now - this.#queue.oldestQueuedAt(tenant)! >= STARVED_AFTER_MS) starved++;
+    for (const { since } of this.#unserved(this.#occupancy())) if (now - since >= STARVED_AFTER_MS) starved++;
     const room = 2 * this.#size - this.#workers.size;
     for (let started = 0; started < Math.min(starved, room); started++) this.#spawn();
   }
