@@ -89,9 +89,9 @@ describe('SandboxPool shares its threads fairly among tenants', () => {
       assert.ok(waitedMs < PROMPT_MS, `the three tenants waited ${waitedMs.toFixed(0)} ms`);
       assert.equal(peak.stop(), 4, 'two burst threads, no more');
 
-      await waitUntil('the burst threads to stop', () => pool.stats().threads === 2);
       stopA.abort();
       await Promise.all(spinning);
+      await waitUntil('the burst threads to stop', () => pool.stats().threads === 2);
     }));
 
   test('a flood: B\'s one job, submitted after A\'s 1,000 were handed out, is among the first few to finish', () =>
@@ -123,13 +123,15 @@ describe('SandboxPool shares its threads fairly among tenants', () => {
 
   test('a tenant waiting behind another\'s long batch gets the first thread that frees: B waits for one of A\'s jobs, not sixteen', () =>
     withPool(1, async (pool) => {
-      const slowA = Array.from({ length: 16 }, (_, n) => pool.run(job('org_a', busyFor(150), n)));
+      const stopA = new AbortController();
+      const slowA = Array.from({ length: 16 }, (_, n) => pool.run(job('org_a', busyFor(150), n, { signal: stopA.signal })));
       await waitUntil('A to run', () => pool.stats().busy === 1);
       const submittedAt = performance.now();
       const quick = await pool.run(job('org_b', PASS_THROUGH, 'b'));
       const waitedMs = performance.now() - submittedAt;
       assert.equal(quick.ok, true);
       assert.ok(waitedMs < 1000, `B waited ${waitedMs.toFixed(0)} ms; A's batch takes ${16 * 150} ms`);
-      for (const outcome of await Promise.all(slowA)) assert.equal(outcome.ok, true);
+      stopA.abort();
+      for (const outcome of await Promise.all(slowA)) assert.ok(outcome.ok || outcome.reason === 'aborted');
     }));
 });
