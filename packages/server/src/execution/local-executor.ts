@@ -8,7 +8,11 @@ import { infrastructureFailure, type TestJob, type TestRunner } from './test-run
 import { TransitionWriter } from './transition-writer.js';
 
 export interface LocalExecutorOptions {
-  /** Tests executing at once (block executions in flight). */
+  /**
+   * Tests executing at once (block executions in flight), shared fairly among organizations. An
+   * organization below its fair share may start tests beyond it, up to twice it in all: tests
+   * already executing cannot be stopped, and one organization's slow tests must not hold every slot.
+   */
   concurrency: number;
   /** Attempts for a test whose execution failed for reasons other than the block (store, files). */
   maxAttempts?: number;
@@ -59,15 +63,19 @@ const SWEEP_INTERVAL_MS = 5000;
 /**
  * The embedded executor: pulls pending rows of live runs from the store a batch at a time,
  * runs them with bounded concurrency, and records every transition through the TransitionWriter.
- * Runs share the slots round-robin so a large run does not starve a small one.
+ * Organizations share the slots fairly (the next test is of the organization with the fewest
+ * executing), and an organization's runs share its slots round-robin, so neither an organization
+ * with many runs nor a large run starves another.
  */
 export class LocalExecutor implements Executor {
   private readonly runs = new Map<string, RunState>();
   private readonly writer: TransitionWriter;
   private inFlight = 0;
+  private readonly executingByOrganization = new Map<string, number>();
+  /** Per organization, how many tests it has started: its runs take turns by this count. */
+  private readonly startsByOrganization = new Map<string, number>();
   private unwritten = 0;
   private stopped = false;
-  private nextRun = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -135,20 +143,53 @@ export class LocalExecutor implements Executor {
 
   private pump(): void {
     if (this.stopped) return;
-    const states = [...this.runs.values()];
-    let idleRounds = 0;
-    while (this.inFlight < this.options.concurrency && this.unwritten < this.options.maxUnwrittenResults && states.length > 0 && idleRounds < states.length) {
-      const state = states[this.nextRun++ % states.length]!;
-      const row = state.jobs.shift();
-      if (!row) {
-        idleRounds++;
-        this.refill(state);
-        continue;
-      }
-      idleRounds = 0;
+    const waiting = this.runsWithJobsByOrganization();
+    while (this.unwritten < this.options.maxUnwrittenResults) {
+      const organizationId = this.organizationToServe(waiting);
+      if (organizationId === undefined) break;
+      const runs = waiting.get(organizationId)!;
+      const starts = this.startsByOrganization.get(organizationId) ?? 0;
+      this.startsByOrganization.set(organizationId, starts + 1);
+      const state = runs[starts % runs.length]!;
+      const row = state.jobs.shift()!;
+      if (state.jobs.length === 0) runs.splice(runs.indexOf(state), 1);
+      if (runs.length === 0) waiting.delete(organizationId);
       void this.execute(state, this.jobOf(state, row));
     }
-    for (const state of states) if (state.jobs.length < this.fetchSize()) this.refill(state);
+    for (const state of this.runs.values()) if (state.jobs.length < this.fetchSize()) this.refill(state);
+  }
+
+  private runsWithJobsByOrganization(): Map<string, RunState[]> {
+    const waiting = new Map<string, RunState[]>();
+    for (const state of this.runs.values()) {
+      if (state.jobs.length === 0) continue;
+      const organizationId = state.run!.organizationId;
+      const runs = waiting.get(organizationId);
+      if (runs) runs.push(state);
+      else waiting.set(organizationId, [state]);
+    }
+    return waiting;
+  }
+
+  /**
+   * The waiting organization with the fewest tests executing, if it may start one: anyone may while
+   * fewer than `concurrency` execute; beyond that, only an organization below its fair share.
+   */
+  private organizationToServe(waiting: Map<string, RunState[]>): string | undefined {
+    let chosen: string | undefined;
+    let fewest = Infinity;
+    for (const organizationId of waiting.keys()) {
+      const executing = this.executingByOrganization.get(organizationId) ?? 0;
+      if (executing < fewest) {
+        chosen = organizationId;
+        fewest = executing;
+      }
+    }
+    if (chosen === undefined || this.inFlight < this.options.concurrency) return chosen;
+    let organizations = this.executingByOrganization.size;
+    for (const organizationId of waiting.keys()) if (!this.executingByOrganization.has(organizationId)) organizations++;
+    const share = Math.max(1, Math.floor(this.options.concurrency / organizations));
+    return fewest < share && this.inFlight < 2 * this.options.concurrency ? chosen : undefined;
   }
 
   /** Fetches the next batch of pending rows of a run. */
@@ -212,6 +253,7 @@ export class LocalExecutor implements Executor {
 
   private async execute(state: RunState, job: TestJob): Promise<void> {
     this.inFlight++;
+    this.countExecuting(job.organizationId, +1);
     state.inFlight++;
     state.executing++;
     const { runId } = job;
@@ -223,6 +265,7 @@ export class LocalExecutor implements Executor {
     } finally {
       // The slot serves the next test while this result is being written.
       this.inFlight--;
+      this.countExecuting(job.organizationId, -1);
       state.executing--;
       this.unwritten++;
       this.pump();
@@ -256,6 +299,12 @@ export class LocalExecutor implements Executor {
     // Handed in at once: if the start has not been written yet, both go in one write.
     const finished = outcome && !state.ended ? this.writer.finish(runId, outcome) : null;
     return { written: Promise.all([started, finished]) };
+  }
+
+  private countExecuting(organizationId: string, change: 1 | -1): void {
+    const executing = (this.executingByOrganization.get(organizationId) ?? 0) + change;
+    if (executing > 0) this.executingByOrganization.set(organizationId, executing);
+    else this.executingByOrganization.delete(organizationId);
   }
 
   private forgetIfDone(state: RunState): void {

@@ -57,7 +57,7 @@ export class TestRunner {
     let execution;
     try {
       const inputs = { sourceJson: job.sourceJson, resolve: () => this.resolveInputs(job, signal) };
-      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, signal });
+      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, signal, organizationId: job.organizationId });
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));

@@ -20,7 +20,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
 
   constructor(private readonly pool: SandboxPool) {}
 
-  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const config = block.config;
     if (functionLanguage(config) !== 'javascript') {
       throw new BlockExecutionError(
@@ -37,6 +37,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
       inputIn: { json: inputs.sourceJson, path: INPUT_IN_SOURCE },
       timeoutMs: timeoutSeconds * 1000,
       signal,
+      tenant: organizationId,
     });
     if (!outcome.ok) {
       if (outcome.reason === 'aborted') throw abortError(signal);

@@ -32,6 +32,8 @@ export interface BlockExecutionRequest {
   inputs: TestInputs;
   /** Aborted when the run is cancelled: every await inside an executor must honour it. */
   signal: AbortSignal;
+  /** The organization whose test this is: tenants share the sandbox fairly. */
+  organizationId: string;
 }
 
 export interface BlockExecutionOutput {

@@ -1,7 +1,9 @@
 import type { AssertionSpec } from '@verdict/core';
 import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import type { Store } from '../../store/database.js';
 import { fromJson } from '../../store/database.js';
+import type { Database } from '../../store/schema.js';
 import { queueResults } from '../../store/transitions/index.js';
 import type { Executor, ExecutorStats } from '../executor.js';
 import type { TestRunner } from '../test-runner.js';
@@ -10,7 +12,7 @@ import { RedisLease } from './lease.js';
 import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from './metrics.js';
 import type { DistributedOptions } from './options.js';
 import { QueueWorker } from './queue-worker.js';
-import { queueFor, TestQueues, type QueueDepth, type QueuedRow } from './queues.js';
+import { backlogPriority, queueFor, TestQueues, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
@@ -77,7 +79,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     logConnectionErrors(this.redis, this.log);
     this.queues = new TestQueues(this.redis, options.prefix);
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
-    this.worker = worker && new QueueWorker(store, worker.runner, this.redis, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+    this.worker = worker && new QueueWorker(store, worker.runner, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
   /**
@@ -151,10 +153,10 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     try {
       let renewedAt = Date.now();
       while (!this.stopped) {
-        const run = await this.store.db.selectFrom('test_runs').select(['status', 'n_pending', 'n_queued']).where('id', '=', runId).executeTakeFirst();
+        const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'status', 'n_pending', 'n_queued']).where('id', '=', runId).executeTakeFirst();
         if (!run || !(LIVE as readonly string[]).includes(run.status) || run.n_pending === 0) return;
         const room = this.options.windowPerRun - run.n_queued;
-        const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, Math.min(room, PAGE_SIZE)) : 0;
+        const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, run.organization_id, Math.min(room, PAGE_SIZE)) : 0;
         if (moved === 0) await delay(this.tuning.pollIntervalMs);
         if (Date.now() - renewedAt > LEASE_TTL_MS / 3) {
           if (!(await lease.renew())) return;
@@ -171,10 +173,12 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * jobs are added before the rows commit, so a worker that gets one first waits on the run's lock
    * (queueResults holds it) and then finds the row queued. If the process dies in between, or Redis
    * does not answer in time (the lock must not be held for long), the rows stay pending and are
-   * paged again; a job whose row is still pending is skipped by its worker.
+   * paged again; a job whose row is still pending is skipped by its worker. The jobs take their
+   * places in line behind the rows their organization has queued already (backlogPriority).
    */
-  private enqueuePage(runId: string, limit: number): Promise<number> {
+  private enqueuePage(runId: string, organizationId: string, limit: number): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
+      const queuedBefore = await queuedRowsOf(trx, organizationId);
       const rows = await trx
         .selectFrom('test_results')
         .select(['id', 'block_type', 'assertion'])
@@ -184,7 +188,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
         .limit(limit)
         .execute();
       const moved = new Set(await queueResults(trx, runId, rows.map((row) => row.id)));
-      const jobs = rows.filter((row) => moved.has(row.id)).map((row) => queuedRow(runId, row));
+      const jobs = rows.filter((row) => moved.has(row.id)).map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index));
       await withTimeout(this.queues.add(jobs), ENQUEUE_TIMEOUT_MS, `Redis did not take the jobs within ${ENQUEUE_TIMEOUT_MS} ms`);
       return moved.size;
     });
@@ -204,7 +208,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       .orderBy('position')
       .limit(this.options.windowPerRun)
       .execute();
-    await this.queues.remove(rows.map((row) => queuedRow(runId, row)));
+    await this.queues.remove(rows.map((row) => ({ resultId: row.id, queue: queueOf(row) })));
   }
 
   private sweep(): Promise<void> {
@@ -252,6 +256,9 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     const lease = await RedisLease.acquire(this.redis, this.leaseKey(runId), LEASE_TTL_MS);
     if (!lease) return;
     try {
+      const run = await this.store.db.selectFrom('test_runs').select('organization_id').where('id', '=', runId).executeTakeFirst();
+      if (!run) return;
+      const queuedBefore = await queuedRowsOf(this.store.db, run.organization_id);
       const rows = await this.store.db
         .selectFrom('test_results')
         .select(['id', 'block_type', 'assertion'])
@@ -260,7 +267,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
         .orderBy('position')
         .limit(this.options.windowPerRun * 2)
         .execute();
-      const missing = await this.queues.missing(rows.map((row) => queuedRow(runId, row)));
+      const missing = await this.queues.missing(rows.map((row, index) => queuedRow(runId, run.organization_id, row, queuedBefore + index)));
       if (missing.length === 0) return;
       this.log(`run ${runId} had ${missing.length} rows without a job; they are queued again`);
       await this.queues.add(missing);
@@ -274,8 +281,29 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   }
 }
 
-function queuedRow(runId: string, row: { id: string; block_type: string; assertion: string }): QueuedRow {
-  return { runId, resultId: row.id, queue: queueFor(row.block_type, fromJson<AssertionSpec>(row.assertion)!) };
+interface PagedRow {
+  id: string;
+  block_type: string;
+  assertion: string;
+}
+
+function queuedRow(runId: string, organizationId: string, row: PagedRow, queuedBefore: number): QueuedRow {
+  return { runId, resultId: row.id, queue: queueOf(row), organizationId, priority: backlogPriority(queuedBefore) };
+}
+
+function queueOf(row: PagedRow): QueueName {
+  return queueFor(row.block_type, fromJson<AssertionSpec>(row.assertion)!);
+}
+
+/** Rows of the organization's live runs that wait in the queues. */
+async function queuedRowsOf(db: Kysely<Database>, organizationId: string): Promise<number> {
+  const { queued } = await db
+    .selectFrom('test_runs')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n_queued'), eb.lit(0)).as('queued'))
+    .where('status', 'in', LIVE)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return Number(queued);
 }
 
 /** One line per outage, not one per reconnection attempt. */

@@ -1,4 +1,4 @@
-import { WaitingError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
@@ -7,8 +7,9 @@ import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { QUEUE_NAMES, type QueueName, type TestJobData } from './queues.js';
-import { RowLoader, takeOverRow } from './rows.js';
+import { QUEUE_NAMES, type QueueName, type TestJobData, type TestQueues } from './queues.js';
+import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
+import { TenantSlots } from './tenant-slots.js';
 import { settleWithin } from './timing.js';
 
 export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
@@ -25,6 +26,13 @@ const REMEMBERED_CANCELS = 10_000;
 /** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
 const MAX_STALLED_COUNT = 10;
 const QUIT_TIMEOUT_MS = 2000;
+/** While jobs are parked (their organization at its cap), how often the next jobs in the queue are looked at. */
+const PEEK_INTERVAL_MS = 200;
+/**
+ * A parked job that gives its slot to another organization's job stays out of the queue this long,
+ * so that the slot takes that job and not the same one again.
+ */
+const YIELD_DELAY_MS = 50;
 
 interface RunningJob {
   runId: string;
@@ -37,6 +45,7 @@ interface RunningJob {
  * worker): each job is one result row, run through the same TestRunner and recorded through the
  * same guarded transitions as the embedded executor. A worker killed mid-test loses nothing: BullMQ
  * hands its jobs to another worker once their lock expires, and that worker takes the rows over.
+ * Organizations share each queue's slots (TenantSlots), and the sandbox shares its threads.
  */
 export class QueueWorker {
   private readonly writer: TransitionWriter;
@@ -44,18 +53,22 @@ export class QueueWorker {
   private readonly running = new Map<string, RunningJob>();
   private readonly cancelledRuns = new Set<string>();
   private workers: Worker<TestJobData, JobOutcome>[] = [];
+  private readonly slots: Record<QueueName, TenantSlots>;
+  private peeker: NodeJS.Timeout | null = null;
   private subscriber: Redis | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly runner: TestRunner,
     private readonly connection: Redis,
+    private readonly queues: TestQueues,
     private readonly histograms: ClusterHistograms,
     private readonly options: QueueWorkerOptions,
     private readonly log: (message: string) => void,
   ) {
     this.writer = new TransitionWriter(store);
     this.rows = new RowLoader(store);
+    this.slots = { tests: new TenantSlots(options.concurrency), 'model-tests': new TenantSlots(options.concurrency) };
   }
 
   get inFlight(): number {
@@ -77,15 +90,23 @@ export class QueueWorker {
     await subscriber.subscribe(cancelChannel(this.options.prefix));
     this.workers = QUEUE_NAMES.map((name) => this.createWorker(name));
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.peeker = setInterval(() => void this.yieldParkedSlots(), PEEK_INTERVAL_MS);
+    this.peeker.unref();
   }
 
-  /** Takes no more jobs; running tests get the drain timeout to finish, then go back to the queue. */
+  /**
+   * Takes no more jobs; parked jobs go back to the queue at once, running tests get the drain
+   * timeout to finish, then go back too.
+   */
   async stop(): Promise<void> {
+    if (this.peeker) clearInterval(this.peeker);
     const handBack = setTimeout(() => {
       for (const worker of this.workers) worker.cancelAllJobs(HANDED_BACK);
     }, this.options.drainTimeoutMs);
     try {
-      await Promise.all(this.workers.map((worker) => worker.close()));
+      const closing = Promise.all(this.workers.map((worker) => worker.close()));
+      for (const name of QUEUE_NAMES) this.slots[name].yieldAll();
+      await closing;
     } finally {
       clearTimeout(handBack);
     }
@@ -97,7 +118,7 @@ export class QueueWorker {
   private createWorker(name: QueueName): Worker<TestJobData, JobOutcome> {
     const limiter = name === 'model-tests' ? rateLimiter(this.options.modelRateLimitPerSecond) : undefined;
     // Three declared parameters: BullMQ hands the processor an AbortSignal only then.
-    const worker = new Worker<TestJobData, JobOutcome>(name, (job, token, signal) => this.process(job, token, signal!), {
+    const worker = new Worker<TestJobData, JobOutcome>(name, (job, token, signal) => this.process(name, job, token, signal!), {
       connection: this.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
@@ -112,13 +133,13 @@ export class QueueWorker {
     return worker;
   }
 
-  private async process(job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
+  private async process(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
     const jobId = job.id!;
     const entry: RunningJob = { runId: job.data.runId, cancelSentAt: null };
     if (this.cancelledRuns.has(entry.runId)) return 'skipped';
     this.running.set(jobId, entry);
     try {
-      return await this.execute(job, signal);
+      return await this.execute(queue, job, token, signal);
     } catch (error) {
       if (signal.reason === HANDED_BACK) {
         await job.moveToWait(token);
@@ -133,13 +154,30 @@ export class QueueWorker {
   }
 
   /**
-   * Throws when the test was cancelled or handed back (the signal says which), and for
-   * infrastructure failures on all but the last attempt, which BullMQ then retries.
+   * Throws when the test was cancelled or handed back (the signal says which), for infrastructure
+   * failures on all but the last attempt, which BullMQ then retries, and with a DelayedError when the
+   * job gave its slot to another organization's (its row untouched).
    */
-  private async execute(job: Job<TestJobData>, signal: AbortSignal): Promise<JobOutcome> {
+  private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
     if (!row || row.job.runId !== runId || !LIVE.has(row.runStatus) || !LIVE.has(row.status)) return 'skipped';
+    const { organizationId } = row.job;
+    const slots = this.slots[queue];
+    if (!(await slots.acquire(organizationId, signal))) {
+      signal.throwIfAborted();
+      await job.moveToDelayed(Date.now() + YIELD_DELAY_MS, token);
+      throw new DelayedError();
+    }
+    try {
+      return await this.executeAdmitted(job, row, signal);
+    } finally {
+      slots.release(organizationId);
+    }
+  }
+
+  private async executeAdmitted(job: Job<TestJobData>, row: DeliveredRow, signal: AbortSignal): Promise<JobOutcome> {
+    const { runId, resultId } = job.data;
     // The start is recorded while the test already executes, as in the embedded executor: waiting
     // for it would put a commit on every test's critical path. A row that cannot be started (its
     // run ended) has its execution stopped and nothing recorded.
@@ -158,6 +196,19 @@ export class QueueWorker {
     }
     if (!(await started)) return 'skipped';
     return (await this.writer.finish(runId, outcome)) ? 'recorded' : 'discarded';
+  }
+
+  /** For each queue with parked jobs: the next jobs in it that could execute here take their slots. */
+  private async yieldParkedSlots(): Promise<void> {
+    for (const name of QUEUE_NAMES) {
+      const slots = this.slots[name];
+      if (slots.parked === 0 || this.connection.status !== 'ready') continue;
+      try {
+        slots.yieldTo(await this.queues.nextOrganizations(name, slots.parked));
+      } catch (error) {
+        this.log(`${name} worker: looking at the next jobs: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   private cancelRun({ runId, sentAt }: CancelMessage): void {

@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 export interface TestJobData {
   runId: string;
   resultId: string;
+  /** The run's organization, for workers to see whose jobs are next; absent on jobs queued by older versions. */
+  organizationId?: string;
 }
 
 /**
@@ -25,6 +27,22 @@ export interface QueuedRow {
   runId: string;
   resultId: string;
   queue: QueueName;
+  organizationId: string;
+  /** Its place in line: see backlogPriority. */
+  priority: number;
+}
+
+/** BullMQ's largest priority. */
+const MAX_PRIORITY = 2 ** 21;
+
+/**
+ * Jobs leave a queue lowest priority first, and a row's priority is 1 + the rows of its
+ * organization queued before it: an organization with little queued goes ahead of another's
+ * backlog, and organizations with backlogs take turns. In one FIFO, an organization's windows of
+ * thousands of rows stood in front of every other organization's first test.
+ */
+export function backlogPriority(queuedBefore: number): number {
+  return Math.min(MAX_PRIORITY, 1 + queuedBefore);
 }
 
 const JOB_OPTIONS: JobsOptions = {
@@ -59,13 +77,19 @@ export class TestQueues {
       QUEUE_NAMES.map((name) => {
         const jobs = rows.filter((row) => row.queue === name);
         if (jobs.length === 0) return undefined;
-        return this.queues[name].addBulk(jobs.map(({ runId, resultId }) => ({ name: 'test', data: { runId, resultId }, opts: { ...JOB_OPTIONS, jobId: resultId } })));
+        return this.queues[name].addBulk(
+          jobs.map(({ runId, resultId, organizationId, priority }) => ({
+            name: 'test',
+            data: { runId, resultId, organizationId },
+            opts: { ...JOB_OPTIONS, jobId: resultId, priority },
+          })),
+        );
       }),
     );
   }
 
   /** Removes jobs that no worker holds yet; a job already running is left to its worker. */
-  async remove(rows: QueuedRow[]): Promise<number> {
+  async remove(rows: Pick<QueuedRow, 'queue' | 'resultId'>[]): Promise<number> {
     const removed = await Promise.all(rows.map((row) => this.queues[row.queue].remove(row.resultId).catch(() => 0)));
     return removed.reduce<number>((sum, count) => sum + count, 0);
   }
@@ -74,6 +98,12 @@ export class TestQueues {
   async missing(rows: QueuedRow[]): Promise<QueuedRow[]> {
     const states = await Promise.all(rows.map((row) => this.queues[row.queue].getJobState(row.resultId)));
     return rows.filter((_, index) => states[index] === 'unknown');
+  }
+
+  /** The organizations of the next `count` jobs to leave the queue, in that order (jobs that name none are left out). */
+  async nextOrganizations(name: QueueName, count: number): Promise<string[]> {
+    const jobs = await this.queues[name].getPrioritized(0, count - 1);
+    return jobs.flatMap((job) => (job.data.organizationId ? [job.data.organizationId] : []));
   }
 
   async depth(): Promise<QueueDepth[]> {

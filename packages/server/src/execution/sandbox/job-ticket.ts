@@ -6,6 +6,10 @@ import type { SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.j
  */
 export class JobTicket {
   readonly promise: Promise<SandboxOutcome>;
+  /** Whose job this is: the pool shares its threads among tenants. */
+  readonly tenant: string;
+  /** When it was submitted (performance.now()): how long its tenant has been waiting. */
+  readonly queuedAt = performance.now();
   #resolve!: (outcome: SandboxOutcome) => void;
   #settled = false;
   #startedAt: number | undefined;
@@ -17,6 +21,7 @@ export class JobTicket {
     readonly job: SandboxJob,
     readonly inputJson: string,
   ) {
+    this.tenant = job.tenant ?? '';
     this.promise = new Promise((resolve) => {
       this.#resolve = resolve;
     });

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
+import { TenantQueues } from './tenant-queues.js';
 import type { ExecutionResult, JobResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
 
 const DEFAULT_MEMORY_LIMIT_MB = 64;
@@ -19,6 +20,21 @@ const START_FAILURES_BEFORE_GIVING_UP = 3;
 const MAX_TICKETS_PER_THREAD = 16;
 /** A thread is handed more jobs once it holds fewer than this, so it never waits for the next batch. */
 const REFILL_BELOW = 4;
+/**
+ * A tenant with jobs queued that has held no thread for this long, while every thread holds other
+ * tenants' jobs, gets a burst thread (which takes ~50-150 ms to start).
+ */
+const STARVED_AFTER_MS = 100;
+/** Shortest pause between two starvation checks, while a tenant waits and no burst thread may start. */
+const RECHECK_MS = 25;
+/** A burst thread with nothing to run stops after this long: the tenant it served may send more soon. */
+const BURST_IDLE_MS = 2000;
+
+/** Threads per tenant (a thread serves the tenant whose jobs it holds) and each tenant's fair share of `size`. */
+interface Occupancy {
+  threads: Map<string, number>;
+  share: number;
+}
 
 /**
  * Runs user `transform(input)` code in QuickJS inside worker threads. Each thread runs one job at
@@ -27,13 +43,27 @@ const REFILL_BELOW = 4;
  * taken back (cancelled, or moved to a thread that ran out of work). Threads are started up front;
  * a thread that is terminated (abort, wall-clock backstop) or dies is replaced in the background,
  * and the jobs it had not answered go back to the queue. `run` never rejects.
+ *
+ * Tenants (`SandboxJob.tenant`) share the threads fairly. Each has its own queue, and a thread's
+ * batch holds one tenant's jobs. A tenant is outranked while another with jobs queued holds fewer
+ * threads: its threads finish the job they run, the jobs waiting in their batches go back to its
+ * queue, and a thread that runs out of work goes to the waiting tenant that holds the fewest threads
+ * (the least recently served among equals). A running job cannot be interrupted without losing its
+ * work, so a tenant with jobs queued that has held no thread for STARVED_AFTER_MS, every thread
+ * running others' jobs (say, infinite loops running to their timeout), gets a burst thread. At most
+ * `size` burst threads exist; they serve only tenants below their fair share (size / tenants with
+ * work) and stop once none of those has had work for BURST_IDLE_MS.
  */
 export class SandboxPool {
   readonly #settings: WorkerSettings;
   readonly #size: number;
   readonly #workers = new Set<SandboxWorker>();
-  readonly #queue: JobTicket[] = [];
+  readonly #queue = new TenantQueues();
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
+  /** When each tenant with work last held a thread (performance.now()). */
+  readonly #lastServedAt = new Map<string, number>();
+  #starvationCheck: NodeJS.Timeout | undefined;
+  #burstRetirement: NodeJS.Timeout | undefined;
   #nextJobId = 1;
   #restarts = 0;
   #failedStartsInARow = 0;
@@ -67,22 +97,27 @@ export class SandboxPool {
     return ticket.promise;
   }
 
-  /** `busy`: threads running a job; `queued`: jobs not started yet, in the pool's queue or waiting in a thread's batch. */
-  stats(): { size: number; busy: number; queued: number; restarts: number } {
+  /**
+   * `threads`: live threads, burst threads included; `busy`: threads running a job; `queued`: jobs
+   * not started yet, in the pool's queues or waiting in a thread's batch.
+   */
+  stats(): { size: number; threads: number; busy: number; queued: number; restarts: number } {
     let busy = 0;
     let waitingOnThreads = 0;
     for (const worker of this.#workers) {
       if (worker.claimedLast()) busy++;
       waitingOnThreads += worker.waiting();
     }
-    return { size: this.#size, busy, queued: this.#queue.length + waitingOnThreads, restarts: this.#restarts };
+    return { size: this.#size, threads: this.#workers.size, busy, queued: this.#queue.size + waitingOnThreads, restarts: this.#restarts };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const timer of this.#respawnTimers) clearTimeout(timer);
-    for (const ticket of this.#queue.splice(0)) ticket.fail('aborted', 'the sandbox pool was closed');
+    clearTimeout(this.#starvationCheck);
+    clearTimeout(this.#burstRetirement);
+    for (const ticket of this.#queue.drain()) ticket.fail('aborted', 'the sandbox pool was closed');
     const workers = [...this.#workers];
     this.#workers.clear();
     await Promise.all(
@@ -123,19 +158,31 @@ export class SandboxPool {
     });
   }
 
-  /** Shares the queue among the threads that are running low; with nothing queued, an idle thread takes work waiting on a busy one. */
+  /**
+   * Shares the queues among the threads that are running low, fairly among tenants; with nothing
+   * queued, an idle thread takes work waiting on a busy one.
+   */
   #dispatch(): void {
     if (this.#closed) return;
+    const occupancy = this.#occupancy();
+    this.#takeBackFromOutranked(occupancy);
+    this.#retireIdleBurstThreads(occupancy);
     const hungry = [...this.#workers].filter((worker) => worker.ready && worker.tickets.length < REFILL_BELOW);
-    if (this.#queue.length === 0 && hungry.some((worker) => worker.tickets.length === 0)) this.#takeBackWaitingJobs();
+    const stealing = this.#queue.size === 0 && this.#workers.size <= this.#size && hungry.some((worker) => worker.tickets.length === 0);
+    if (stealing) this.#takeBackWaitingJobs();
     hungry.sort((a, b) => a.tickets.length - b.tickets.length);
+    const { threads } = occupancy;
     hungry.forEach((worker, index) => {
-      if (this.#queue.length === 0) return;
-      const share = Math.ceil(this.#queue.length / (hungry.length - index));
-      const tickets = this.#queue.splice(0, Math.min(share, MAX_TICKETS_PER_THREAD - worker.tickets.length));
-      worker.start(tickets);
+      const tenant = this.#tenantFor(worker, occupancy);
+      if (tenant === undefined) return;
+      if (worker.tickets.length === 0) threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
+      this.#lastServedAt.set(tenant, performance.now());
+      // An outranked tenant's batch would be taken back at the next dispatch: it gets one job.
+      const share = this.#outranked(tenant, threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
+      worker.start(this.#queue.take(tenant, Math.min(share, MAX_TICKETS_PER_THREAD - worker.tickets.length)));
       this.#startClock(worker);
     });
+    this.#watchForStarvation(occupancy);
   }
 
   /** The later half of the jobs waiting in each thread's batch return to the queue, for threads that have none. */
@@ -143,8 +190,126 @@ export class SandboxPool {
     for (const worker of this.#workers) {
       const waiting = worker.tickets.slice(1);
       const later = waiting.slice(Math.floor(waiting.length / 2));
-      this.#queue.push(...later.filter((ticket) => worker.takeBack(ticket)));
+      this.#queue.returnToFront(later.filter((ticket) => worker.takeBack(ticket)));
     }
+  }
+
+  /** Also notes who holds threads now, and forgets tenants with no work. */
+  #occupancy(): Occupancy {
+    const now = performance.now();
+    const threads = new Map<string, number>();
+    for (const worker of this.#workers) {
+      const tenant = worker.tickets[0]?.tenant;
+      if (tenant === undefined) continue;
+      threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
+      this.#lastServedAt.set(tenant, now);
+    }
+    let tenantsWithWork = threads.size;
+    for (const tenant of this.#queue.tenants()) if (!threads.has(tenant)) tenantsWithWork++;
+    for (const tenant of this.#lastServedAt.keys()) if (!threads.has(tenant) && this.#queue.count(tenant) === 0) this.#lastServedAt.delete(tenant);
+    return { threads, share: Math.max(1, Math.floor(this.#size / Math.max(1, tenantsWithWork))) };
+  }
+
+  /**
+   * Whom a hungry thread serves: more of the tenant whose jobs it holds unless that tenant is
+   * outranked; an empty thread, the waiting tenant that holds the fewest threads (the least recently
+   * served among equals). A burst thread serves only tenants below their share.
+   */
+  #tenantFor(worker: SandboxWorker, { threads, share }: Occupancy): string | undefined {
+    const held = worker.tickets[0]?.tenant;
+    if (held !== undefined) return this.#queue.count(held) > 0 && !this.#outranked(held, threads) ? held : undefined;
+    const isBurst = this.#workers.size > this.#size;
+    let chosen: string | undefined;
+    let fewest = Infinity;
+    for (const tenant of this.#queue.tenants()) {
+      const holding = threads.get(tenant) ?? 0;
+      if (holding < fewest && !(isBurst && holding >= share)) {
+        chosen = tenant;
+        fewest = holding;
+      }
+    }
+    return chosen;
+  }
+
+  /** Another tenant with jobs queued holds fewer threads. */
+  #outranked(tenant: string, threads: Map<string, number>): boolean {
+    const holding = threads.get(tenant) ?? 0;
+    for (const other of this.#queue.tenants()) if (other !== tenant && (threads.get(other) ?? 0) < holding) return true;
+    return false;
+  }
+
+  /** Since when each tenant with jobs queued and no thread has waited: its oldest job, or the last time it held a thread. */
+  *#unserved({ threads }: Occupancy): Generator<{ tenant: string; since: number }> {
+    for (const tenant of this.#queue.tenants()) {
+      if (threads.has(tenant)) continue;
+      yield { tenant, since: Math.max(this.#queue.oldestQueuedAt(tenant)!, this.#lastServedAt.get(tenant) ?? -Infinity) };
+    }
+  }
+
+  /** The jobs waiting in the batches of outranked tenants' threads go back to their queues. */
+  #takeBackFromOutranked({ threads }: Occupancy): void {
+    if (this.#queue.size === 0) return;
+    const taken: JobTicket[] = [];
+    for (const worker of this.#workers) {
+      const tenant = worker.tickets[0]?.tenant;
+      if (tenant === undefined || !this.#outranked(tenant, threads)) continue;
+      for (const ticket of [...worker.tickets]) if (worker.takeBack(ticket)) taken.push(ticket);
+      if (worker.tickets.length === 0) threads.set(tenant, threads.get(tenant)! - 1);
+    }
+    for (const ticket of taken) ticket.handedBack();
+    this.#queue.returnToFront(taken);
+  }
+
+  /** Threads beyond `size` that have had nothing they may run for BURST_IDLE_MS are stopped. */
+  #retireIdleBurstThreads(occupancy: Occupancy): void {
+    const now = performance.now();
+    let nextRetirementInMs = Infinity;
+    for (const worker of this.#workers) {
+      if (this.#workers.size <= this.#size) break;
+      if (!worker.ready || worker.tickets.length > 0 || this.#tenantFor(worker, occupancy) !== undefined) continue;
+      const idleMs = worker.idleForMs(now);
+      if (idleMs < BURST_IDLE_MS) {
+        nextRetirementInMs = Math.min(nextRetirementInMs, BURST_IDLE_MS - idleMs);
+        continue;
+      }
+      this.#workers.delete(worker);
+      void worker.retire();
+    }
+    if (nextRetirementInMs === Infinity || this.#burstRetirement) return;
+    this.#burstRetirement = setTimeout(() => {
+      this.#burstRetirement = undefined;
+      this.#scheduleDispatch();
+    }, nextRetirementInMs);
+    this.#burstRetirement.unref();
+  }
+
+  /** While a tenant with jobs queued holds no thread, looks again when it will have waited STARVED_AFTER_MS. */
+  #watchForStarvation(occupancy: Occupancy): void {
+    if (this.#starvationCheck) return;
+    let longest = Infinity;
+    for (const { since } of this.#unserved(occupancy)) longest = Math.min(longest, since);
+    if (longest === Infinity) return;
+    const delayMs = Math.min(STARVED_AFTER_MS, Math.max(RECHECK_MS, longest + STARVED_AFTER_MS - performance.now()));
+    this.#starvationCheck = setTimeout(() => {
+      this.#starvationCheck = undefined;
+      this.#startBurstThreads();
+      this.#scheduleDispatch();
+    }, delayMs);
+    this.#starvationCheck.unref();
+  }
+
+  /**
+   * A burst thread for each tenant that has waited STARVED_AFTER_MS without a thread while every
+   * thread holds other tenants' jobs, within `size` burst threads; none while threads fail to start.
+   */
+  #startBurstThreads(): void {
+    if (this.#closed || this.#failedStartsInARow > 0) return;
+    if ([...this.#workers].some((worker) => worker.tickets.length === 0)) return;
+    const now = performance.now();
+    let starved = 0;
+    for (const { since } of this.#unserved(this.#occupancy())) if (now - since >= STARVED_AFTER_MS) starved++;
+    const room = 2 * this.#size - this.#workers.size;
+    for (let started = 0; started < Math.min(starved, room); started++) this.#spawn();
   }
 
   /** Arms the wall-clock backstop of the job a thread runs next. */
@@ -178,7 +343,7 @@ export class SandboxPool {
     this.#failedStartsInARow++;
     this.#lastStartFailure = detail;
     if (!this.#startsKeepFailing()) return;
-    for (const ticket of this.#queue.splice(0)) ticket.fail('crashed', `sandbox threads fail to start: ${detail}`);
+    for (const ticket of this.#queue.drain()) ticket.fail('crashed', `sandbox threads fail to start: ${detail}`);
   }
 
   #startsKeepFailing(): boolean {
@@ -202,9 +367,7 @@ export class SandboxPool {
   }
 
   async #abort(ticket: JobTicket): Promise<void> {
-    const queuedAt = this.#queue.indexOf(ticket);
-    if (queuedAt >= 0) {
-      this.#queue.splice(queuedAt, 1);
+    if (this.#queue.remove(ticket)) {
       ticket.fail('aborted', 'cancelled before it started');
       return;
     }
@@ -224,8 +387,8 @@ export class SandboxPool {
   }
 
   /**
-   * Terminates a thread (resolves once it has stopped) and starts its successor at once. The jobs
-   * it held go back to the queue, except `culprit`, which the caller settles.
+   * Terminates a thread (resolves once it has stopped) and starts its successor at once, unless it
+   * was a burst thread. The jobs it held go back to the queue, except `culprit`, which the caller settles.
    */
   #replace(worker: SandboxWorker, culprit?: JobTicket): Promise<void> {
     this.#workers.delete(worker);
@@ -242,12 +405,13 @@ export class SandboxPool {
       if (ticket.job.signal?.aborted) ticket.fail('aborted', 'cancelled before it started');
       return !ticket.settled;
     });
-    this.#queue.unshift(...live);
+    this.#queue.returnToFront(live);
     this.#scheduleDispatch();
   }
 
+  /** A thread that stopped is replaced while fewer than `size` are left (a burst thread is not). */
   #spawnReplacement(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#workers.size >= this.#size) return;
     this.#restarts++;
     if (this.#failedStartsInARow === 0) return this.#spawn();
     const timer = setTimeout(() => {

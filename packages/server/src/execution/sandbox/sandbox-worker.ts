@@ -24,6 +24,8 @@ export class SandboxWorker {
   #retired = false;
   #ready = false;
   #lastError: Error | undefined;
+  /** When the thread last ran out of jobs (performance.now()); undefined while it holds some. */
+  #idleSince: number | undefined = performance.now();
   readonly tickets: JobTicket[] = [];
 
   constructor(settings: WorkerSettings, compiledQuickJs: CompiledWasm | undefined, events: SandboxWorkerEvents) {
@@ -52,8 +54,14 @@ export class SandboxWorker {
     return this.#ready;
   }
 
+  /** How long the thread has held no jobs; zero while it holds some. */
+  idleForMs(now = performance.now()): number {
+    return this.#idleSince === undefined ? 0 : now - this.#idleSince;
+  }
+
   /** Hands tickets over in one message; they run after those already handed over. */
   start(tickets: JobTicket[]): void {
+    this.#idleSince = undefined;
     const jobs = tickets.map((ticket): JobRequest => {
       const slot = this.#freeSlots.pop()!;
       this.#slotOf.set(ticket, slot);
@@ -105,6 +113,7 @@ export class SandboxWorker {
     this.tickets.splice(this.tickets.indexOf(ticket), 1);
     this.#freeSlots.push(this.#slotOf.get(ticket)!);
     this.#slotOf.delete(ticket);
+    if (this.tickets.length === 0) this.#idleSince = performance.now();
   }
 
   /** Stops the thread even mid-computation (V8 terminates a spinning wasm loop within milliseconds). */

@@ -16,6 +16,8 @@ export interface SandboxJob {
    */
   inputIn?: { json: string; path: readonly string[] };
   timeoutMs: number;
+  /** Whose job this is (the organization): while several tenants have work, the pool shares its threads fairly among them. */
+  tenant?: string;
   /** Aborting drops the job if queued, or terminates the thread running it. */
   signal?: AbortSignal;
 }
