@@ -50,6 +50,8 @@ export interface EmbedResult {
 export interface ModelClientOptions {
   /** Overrides the backoff timings (tests make them short); `maxRetries` comes from the config. */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** Largest answer read (VERDICT_MAX_OUTPUT_BYTES): a larger one is unusable, like a block output over the limit. */
+  maxAnswerBytes?: number;
 }
 
 interface Answer {
@@ -71,6 +73,7 @@ export class ModelClient {
   private readonly limiter: Semaphore;
   private readonly cache: ModelResponseCache;
   private readonly retryPolicy: RetryPolicy;
+  private readonly maxAnswerBytes: number | undefined;
   /** Per model, the first response format its server accepted, so later calls skip refused ones. */
   private readonly acceptedFormat = new Map<string, ResponseFormatMode>();
 
@@ -83,6 +86,7 @@ export class ModelClient {
     this.limiter = new Semaphore(config.concurrency);
     this.cache = new ModelResponseCache(config.cacheMode, config.cacheDir);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: config.maxRetries };
+    this.maxAnswerBytes = options.maxAnswerBytes;
   }
 
   /** The chat model for a block's `model` setting (aliases and absence mean `VERDICT_MODEL`). */
@@ -127,7 +131,7 @@ export class ModelClient {
 
   private async answerJson(request: ChatJsonRequest): Promise<Answer> {
     const first = await this.complete(request.messages, request);
-    const firstAnswer = readJsonAnswer(first.text, request.jsonSchema);
+    const firstAnswer = readJsonAnswer(first.text, request.jsonSchema, this.maxAnswerBytes);
     if (firstAnswer.ok) return { value: firstAnswer.value, raw: first.text, attempts: first.attempts };
     const repairMessages: ChatMessage[] = [
       ...request.messages,
@@ -135,7 +139,7 @@ export class ModelClient {
       { role: 'user', content: `That answer cannot be used: ${firstAnswer.problem}. Answer again with only the corrected JSON value.` },
     ];
     const second = await this.complete(repairMessages, request);
-    const secondAnswer = readJsonAnswer(second.text, request.jsonSchema);
+    const secondAnswer = readJsonAnswer(second.text, request.jsonSchema, this.maxAnswerBytes);
     const attempts = first.attempts + second.attempts;
     if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts };
     throw new ModelOutputError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, {

@@ -1,4 +1,5 @@
 import { compileJsonSchema, summarizeJsonSchemaIssues } from '@verdict/core';
+import { DEFAULT_MAX_OUTPUT_BYTES, outputLimitProblem } from '../execution/output-limits.js';
 
 export type JsonAnswer = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -6,9 +7,12 @@ const FENCED = /^```(?:json)?\s*([\s\S]*?)\s*```$/i;
 
 /**
  * The JSON value in a model's text answer. Tolerates what JSON-mode-less servers commonly add:
- * a Markdown code fence, or prose around a single object.
+ * a Markdown code fence, or prose around a single object. An answer over `maxBytes`, or nested
+ * deeper than MAX_JSON_DEPTH, is not parsed: it is a block's output like a transform's.
  */
-export function parseJsonAnswer(text: string): JsonAnswer {
+export function parseJsonAnswer(text: string, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): JsonAnswer {
+  const refused = outputLimitProblem(text, maxBytes, 'the model answered');
+  if (refused) return { ok: false, problem: refused.message };
   const trimmed = text.trim();
   const unfenced = FENCED.exec(trimmed)?.[1] ?? trimmed;
   for (const candidate of [unfenced, outermostObject(unfenced)]) {
@@ -39,8 +43,8 @@ export function schemaProblem(value: unknown, schema: object | undefined): strin
 }
 
 /** Parses and validates in one step: the answer's value, or the problem to report in a repair turn. */
-export function readJsonAnswer(text: string, schema: object | undefined): JsonAnswer {
-  const parsed = parseJsonAnswer(text);
+export function readJsonAnswer(text: string, schema: object | undefined, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): JsonAnswer {
+  const parsed = parseJsonAnswer(text, maxBytes);
   if (!parsed.ok) return parsed;
   const problem = schemaProblem(parsed.value, schema);
   return problem === null ? parsed : { ok: false, problem };

@@ -7,8 +7,8 @@ import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { QUEUE_NAMES, type QueueName, type TestJobData } from './queues.js';
-import { RowLoader, takeOverRow } from './rows.js';
+import { MAX_ROW_ATTEMPTS, QUEUE_NAMES, type QueueName, type TestJobData } from './queues.js';
+import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
 import { settleWithin } from './timing.js';
 
 export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
@@ -140,6 +140,7 @@ export class QueueWorker {
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
     if (!row || row.job.runId !== runId || !LIVE.has(row.runStatus) || !LIVE.has(row.status)) return 'skipped';
+    if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return this.giveUp(row);
     // The start is recorded while the test already executes, as in the embedded executor: waiting
     // for it would put a commit on every test's critical path. A row that cannot be started (its
     // run ended) has its execution stopped and nothing recorded.
@@ -158,6 +159,16 @@ export class QueueWorker {
     }
     if (!(await started)) return 'skipped';
     return (await this.writer.finish(runId, outcome)) ? 'recorded' : 'discarded';
+  }
+
+  /**
+   * A row started MAX_ROW_ATTEMPTS times without a result: its worker died or failed each time
+   * (a crash, a lost lock). Running it again could only repeat that, so it gets its verdict now.
+   */
+  private async giveUp(row: DeliveredRow): Promise<JobOutcome> {
+    const cause = new Error('each attempt ended without a result (its worker stopped, lost the job, or failed to record it)');
+    this.log(`result ${row.job.resultId} of run ${row.job.runId} was started ${row.attempts} times without a result; it is recorded as an error`);
+    return (await this.writer.finish(row.job.runId, infrastructureFailure(row.job, cause, row.attempts))) ? 'recorded' : 'discarded';
   }
 
   private cancelRun({ runId, sentAt }: CancelMessage): void {

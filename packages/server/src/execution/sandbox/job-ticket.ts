@@ -1,4 +1,4 @@
-import type { SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.js';
+import type { CheckAnswer, SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.js';
 
 /**
  * One submitted job from `run()` to its outcome. Whatever settles it first (worker answer, abort,
@@ -46,15 +46,36 @@ export class JobTicket {
     this.#backstop = setTimeout(onOverdue, afterMs);
   }
 
+  /** Looks again after `afterMs` (the job is in its checks, or not yet overdue), keeping when it started. */
+  lookAgain(afterMs: number, onOverdue: () => void): void {
+    clearTimeout(this.#backstop);
+    this.#backstop = setTimeout(onOverdue, afterMs);
+  }
+
+  /** Time since `started`; zero while not running. */
+  get runningForMs(): number {
+    return this.#elapsedMs();
+  }
+
   /** Back in the pool's queue (its thread was replaced before it ran): its clock starts again on its next thread. */
   handedBack(): void {
     clearTimeout(this.#backstop);
     this.#startedAt = undefined;
   }
 
-  /** `durationMs`: as the thread measured it; otherwise the time since `started`. */
-  succeed(output: unknown, durationMs = this.#elapsedMs()): void {
-    this.#settle({ ok: true, output, durationMs });
+  /** `durationMs`: as the thread measured it. The output stays JSON text until someone reads `output`. */
+  succeed(outputJson: string, checked: CheckAnswer | undefined, durationMs: number): void {
+    let parsed: { value: unknown } | undefined;
+    this.#settle({
+      ok: true,
+      outputJson,
+      get output() {
+        parsed ??= { value: JSON.parse(outputJson) };
+        return parsed.value;
+      },
+      ...(checked ? { checked } : {}),
+      durationMs,
+    });
   }
 
   fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>, durationMs = this.#elapsedMs()): void {

@@ -4,6 +4,8 @@
  * from user code can be changed, nothing can be added to or removed from globalThis, and nothing
  * can schedule work that outlives a job except promise jobs, which the realm checks for after
  * every job. User code keeps its own state in the locals of its factory (see `factorySource`).
+ *
+ * Its value is `reseed(seed)`, for the host only: it restarts `Math.random` from 32 hex digits.
  */
 export const HARDEN_REALM_SOURCE = String.raw`(() => {
   'use strict';
@@ -110,6 +112,40 @@ export const HARDEN_REALM_SOURCE = String.raw`(() => {
     }
   }
 
+  /**
+   * QuickJS keeps one Math.random state per context, so a job could learn the numbers the next job
+   * (another organization's, maybe) will draw. Math.random becomes xoshiro128** (53-bit doubles,
+   * like V8's), restarted by the host from its CSPRNG before every job.
+   */
+  function seededRandom() {
+    const { imul } = Math;
+    const parseHex = (text) => parseInt(text, 16) | 0;
+    const rotl = (x, k) => (x << k) | (x >>> (32 - k));
+    let s0 = 1, s1 = 0, s2 = 0, s3 = 0;
+    function next() {
+      const result = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      return result;
+    }
+    const { random } = { random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; } };
+    defineProperty(Math, 'random', { value: random, writable: true, enumerable: false, configurable: true });
+    return function reseed(seed) {
+      s0 = parseHex(seed.slice(0, 8));
+      s1 = parseHex(seed.slice(8, 16));
+      s2 = parseHex(seed.slice(16, 24));
+      s3 = parseHex(seed.slice(24, 32));
+      if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+    };
+  }
+
+  const reseed = seededRandom();
   tameOverrideMistake();
   deepFreeze([globalThis, ...hiddenIntrinsics()]);
+  return reseed;
 })()`;

@@ -1,0 +1,53 @@
+/**
+ * What a sandbox thread does with an output before the main thread sees it: refuses one that is
+ * too large or too deep (see output-limits.ts), then checks it against the block's
+ * `output_schema` and evaluates the assertion, on the thread's own V8. Nothing here can stall the
+ * main thread: a check that runs too long is stopped with its thread by the pool.
+ * Only the modules these need are loaded (not core's wire schemas), to keep thread starts short.
+ */
+import { evaluateAssertion } from '@verdict/core/assertions/evaluate';
+import { BoundedCache } from '@verdict/core/assertions/lru';
+import { compileJsonSchema, type CompiledJsonSchema } from '@verdict/core/json-schema';
+import { outputLimitProblem } from '../output-limits.js';
+import type { CheckAnswer, CheckKind, ExecutionResult, OutputCheck } from './types.js';
+
+/** Output schemas a thread keeps compiled, by their JSON text (a run's tests share their block's). */
+const schemas = new BoundedCache<string, CompiledJsonSchema>(16);
+
+/** A transform's output over the size or depth limit fails in its thread, before anything parses it. */
+export function outputLimitFailure(outputJson: string, maxOutputBytes: number): ExecutionResult | undefined {
+  const problem = outputLimitProblem(outputJson, maxOutputBytes, 'transform returned');
+  return problem && { ok: false, ...problem };
+}
+
+/**
+ * Runs the checks of one output; `entering` is told each check as it starts (the pool's deadline
+ * starts with the first). An assertion is evaluated without a model provider: the caller leaves
+ * out assertions that need one.
+ */
+export async function checkOutput(outputJson: string, check: OutputCheck, entering: (kind: CheckKind) => void): Promise<CheckAnswer> {
+  const { outputSchemaJson, assertion } = check;
+  if (outputSchemaJson === null && assertion === null) return { kind: 'not_evaluated' };
+  entering(outputSchemaJson === null ? 'assertion' : 'output_schema');
+  const output: unknown = JSON.parse(outputJson);
+  if (outputSchemaJson !== null) {
+    const schema = compiledSchema(outputSchemaJson);
+    if (!schema.ok) return { kind: 'output_schema_invalid', message: schema.message };
+    const issues = schema.validate(output);
+    if (issues.length > 0) return { kind: 'output_schema_mismatch', issues };
+  }
+  if (assertion === null) return { kind: 'not_evaluated' };
+  entering('assertion');
+  const outputs = (check.handleId === null ? output : { [check.handleId]: output }) as Record<string, unknown> | null;
+  const result = await evaluateAssertion(assertion, outputs);
+  return { kind: 'evaluated', verdict: result.outcome, assertionResultJson: JSON.stringify(result) };
+}
+
+function compiledSchema(schemaJson: string): CompiledJsonSchema {
+  let compiled = schemas.get(schemaJson);
+  if (compiled === undefined) {
+    compiled = compileJsonSchema(JSON.parse(schemaJson));
+    schemas.set(schemaJson, compiled);
+  }
+  return compiled;
+}
