@@ -113,7 +113,7 @@ for (const store of testStores()) {
       const [slow, quick] = result.rows;
       assert.equal(slow.verdict, 'blocked');
       assert.equal(slow.assertion_result.failure.code, 'block_execution_failed');
-      assert.equal(slow.error.message, 'checking the output against output_schema took longer than the 300 ms check deadline (VERDICT_CHECK_TIMEOUT_MS), and was stopped');
+      assert.equal(slow.error.message, 'checking the output against its JSON Schema took longer than the 300 ms check deadline (VERDICT_CHECK_TIMEOUT_MS), and was stopped');
       assert.equal(quick.verdict, 'passed');
       assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);
     });

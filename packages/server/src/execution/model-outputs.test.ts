@@ -26,10 +26,10 @@ describe('model block outputs are bounded and checked off the main thread', () =
   });
 
   /** A workflow with one extract block and one test on it; the run's only row. */
-  async function extractRow(answer: string, condition: Record<string, unknown>, path: string | null = null) {
+  async function extractRow(answer: string, condition: Record<string, unknown>, path: string | null = null, jsonSchema: object = { type: 'object' }) {
     model.setChatHandler(() => ({ content: answer }));
     const workflowId = (await app.request('POST', '/v1/workflows', { name: 'extraction' })).body.id;
-    const block = await app.request('POST', '/v1/workflows/blocks', { workflow_id: workflowId, type: 'extract', config: { json_schema: { type: 'object' } } });
+    const block = await app.request('POST', '/v1/workflows/blocks', { workflow_id: workflowId, type: 'extract', config: { json_schema: jsonSchema } });
     const created = await app.request('POST', '/v1/workflows/tests', {
       workflow_id: workflowId,
       target: { type: 'block', block_id: block.body.id },
@@ -48,9 +48,9 @@ describe('model block outputs are bounded and checked off the main thread', () =
     assert.deepEqual(row.outputs['output-json-0'], { total: 12 });
   });
 
-  test('a slow assertion on a model output is stopped at the check deadline; the output is kept, the main thread stays free', async () => {
-    const items = Array.from({ length: 20_000 }, (_, i) => ({ a: 1, b: 2, i }));
-    const otherKey = await otherOrganizationKey(app, 'neighbour');
+  /** Polls another organization's GET every 20 ms while `work` runs. */
+  async function whileAnotherTenantReads<T>(work: () => Promise<T>): Promise<{ result: T; slowestGetMs: number }> {
+    const otherKey = await otherOrganizationKey(app, `neighbour-${Math.random()}`);
     let slowestGetMs = 0;
     let done = false;
     const reader = (async () => {
@@ -61,10 +61,20 @@ describe('model block outputs are bounded and checked off the main thread', () =
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const row = await extractRow(JSON.stringify({ items }), { kind: 'json_schema_valid', schema: { type: 'array', uniqueItems: true } }, 'items').finally(() => {
+    try {
+      return { result: await work(), slowestGetMs };
+    } finally {
       done = true;
-    });
-    await reader;
+      await reader;
+    }
+  }
+
+  const DISTINCT_ITEMS = JSON.stringify({ items: Array.from({ length: 20_000 }, (_, i) => ({ a: 1, b: 2, i })) });
+
+  test('a slow assertion on a model output is stopped at the check deadline; the output is kept, the main thread stays free', async () => {
+    const { result: row, slowestGetMs } = await whileAnotherTenantReads(() =>
+      extractRow(DISTINCT_ITEMS, { kind: 'json_schema_valid', schema: { type: 'array', uniqueItems: true } }, 'items'),
+    );
     assert.equal(row.verdict, 'blocked');
     assert.equal(row.assertion_result.failure.code, 'execution_error');
     assert.equal(
@@ -73,6 +83,23 @@ describe('model block outputs are bounded and checked off the main thread', () =
     );
     assert.equal(row.outputs['output-json-0'].items.length, 20_000);
     assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);
+  });
+
+  test("a slow check of the answer against the block's json_schema is stopped at the check deadline, off the main thread", async () => {
+    const schema = { type: 'object', properties: { items: { type: 'array', uniqueItems: true } } };
+    const { result: row, slowestGetMs } = await whileAnotherTenantReads(() => extractRow(DISTINCT_ITEMS, { kind: 'exists' }, null, schema));
+    assert.equal(row.verdict, 'blocked');
+    assert.match(
+      row.error.message,
+      /unusable even after a repair turn: the answer could not be checked against the JSON schema: checking the output against its JSON Schema took longer than the 300 ms check deadline/,
+    );
+    assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);
+  });
+
+  test('an answer that does not match json_schema is still reported as such', async () => {
+    const row = await extractRow(JSON.stringify({ total: 'twelve' }), { kind: 'exists' }, null, { type: 'object', properties: { total: { type: 'number' } } });
+    assert.equal(row.verdict, 'blocked');
+    assert.match(row.error.message, /the answer does not match the JSON schema: `total` must be number/);
   });
 
   test('a model answer over the output limit is not parsed: the test is blocked with its size and the limit', async () => {

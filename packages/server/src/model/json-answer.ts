@@ -1,7 +1,13 @@
-import { compileJsonSchema, summarizeJsonSchemaIssues } from '@verdict/core';
+import { compileJsonSchema, summarizeJsonSchemaIssues, type JsonSchemaIssue } from '@verdict/core';
 import { DEFAULT_MAX_OUTPUT_BYTES, outputLimitProblem } from '../execution/output-limits.js';
 
 export type JsonAnswer = { ok: true; value: unknown } | { ok: false; problem: string };
+
+/**
+ * Checks an answer's value (as JSON text) against a JSON Schema: the problem to report in a repair
+ * turn, or null when it matches. The server's runs in a sandbox thread, under the check deadline.
+ */
+export type AnswerSchemaCheck = (valueJson: string, schema: object, signal: AbortSignal) => Promise<string | null>;
 
 const FENCED = /^```(?:json)?\s*([\s\S]*?)\s*```$/i;
 
@@ -39,7 +45,11 @@ export function schemaProblem(value: unknown, schema: object | undefined): strin
   const compiled = compileJsonSchema(schema);
   if (!compiled.ok) return compiled.message;
   const issues = compiled.validate(value);
-  return issues.length === 0 ? null : `the answer does not match the JSON schema: ${summarizeJsonSchemaIssues(issues)}`;
+  return issues.length === 0 ? null : schemaMismatch(issues);
+}
+
+export function schemaMismatch(issues: readonly JsonSchemaIssue[]): string {
+  return `the answer does not match the JSON schema: ${summarizeJsonSchemaIssues(issues)}`;
 }
 
 /** Parses and validates in one step: the answer's value, or the problem to report in a repair turn. */

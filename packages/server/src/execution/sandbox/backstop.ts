@@ -10,7 +10,7 @@ export type BackstopVerdict =
   | { reason: 'timeout' | 'check_timeout'; message: string; details?: Record<string, unknown> };
 
 const CHECK_NAMES: Record<CheckKind, string> = {
-  output_schema: 'checking the output against output_schema',
+  output_schema: 'checking the output against its JSON Schema',
   assertion: 'evaluating the assertion',
 };
 

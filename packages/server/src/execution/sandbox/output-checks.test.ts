@@ -152,7 +152,7 @@ describe('checks of the output, in the sandbox thread', () => {
       DISTINCT_OBJECTS,
       { n: 20_000 },
       { outputSchemaJson: JSON.stringify({ type: 'array', uniqueItems: true }) },
-      'checking the output against output_schema',
+      'checking the output against its JSON Schema',
     ],
     [
       'uniqueItems over 20,000 objects in json_schema_valid',

@@ -42,7 +42,7 @@ export interface OutputCheck {
   handleId: string | null;
 }
 
-/** Which check a thread is running, for the message of one that runs past its deadline. */
+/** Which check a thread is running (the output's schema, or the assertion), for the message of one that runs past its deadline. */
 export type CheckKind = 'output_schema' | 'assertion';
 
 /** What the checks found. `evaluated` carries the assertion result as JSON text, `verdict` its outcome. */
