@@ -8,7 +8,7 @@ import type { SandboxPool } from './sandbox/index.js';
  */
 export function answerSchemaCheckIn(pool: SandboxPool): AnswerSchemaCheck {
   return async (valueJson, schema, signal) => {
-    const outcome = await pool.check(valueJson, { outputSchemaJson: JSON.stringify(schema), assertion: null, handleId: null }, signal);
+    const outcome = await pool.check(valueJson, { outputSchemaJson: JSON.stringify(schema), assertionJson: null, handleId: null }, signal);
     if (!outcome.ok) {
       if (outcome.reason === 'aborted') signal.throwIfAborted();
       return `the answer could not be checked against the JSON schema: ${outcome.message}`;

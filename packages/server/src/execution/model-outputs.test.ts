@@ -18,7 +18,7 @@ describe('model block outputs are bounded and checked off the main thread', () =
 
   before(async () => {
     model = await startFakeModelServer();
-    app = await startTestApp('sqlite', { checkTimeoutMs: 300 }, { VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'fake-model' });
+    app = await startTestApp('sqlite', { checkTimeoutMs: 1000 }, { VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'fake-model' });
   });
   after(async () => {
     await app.close();
@@ -79,7 +79,7 @@ describe('model block outputs are bounded and checked off the main thread', () =
     assert.equal(row.assertion_result.failure.code, 'execution_error');
     assert.equal(
       row.assertion_result.failure.message,
-      'the assertion could not be evaluated: evaluating the assertion took longer than the 300 ms check deadline (VERDICT_CHECK_TIMEOUT_MS), and was stopped',
+      'the assertion could not be evaluated: evaluating the assertion took longer than the 1000 ms check deadline (VERDICT_CHECK_TIMEOUT_MS), and was stopped',
     );
     assert.equal(row.outputs['output-json-0'].items.length, 20_000);
     assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);
@@ -91,7 +91,7 @@ describe('model block outputs are bounded and checked off the main thread', () =
     assert.equal(row.verdict, 'blocked');
     assert.match(
       row.error.message,
-      /unusable even after a repair turn: the answer could not be checked against the JSON schema: checking the output against its JSON Schema took longer than the 300 ms check deadline/,
+      /unusable even after a repair turn: the answer could not be checked against the JSON schema: checking the output against its JSON Schema took longer than the 1000 ms check deadline/,
     );
     assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);
   });

@@ -26,6 +26,8 @@ export interface TestJob {
   /** The test's source as stored: JSON text, parsed only for a block that takes resolved inputs. */
   sourceJson: string;
   assertion: AssertionSpec;
+  /** The same assertion as stored (JSON text): what goes to a sandbox thread, which parses it there. */
+  assertionJson: string;
 }
 
 const SNAPSHOT_CACHE_SIZE = 64;
@@ -64,15 +66,15 @@ export class TestRunner {
     let execution: BlockExecutionOutput;
     try {
       const inputs = { sourceJson: job.sourceJson, resolve: () => this.resolveInputs(job, signal) };
-      const assertion = requiresModelProvider(job.assertion.condition) ? null : job.assertion;
-      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, assertion, signal });
+      const assertionJson = requiresModelProvider(job.assertion.condition) ? null : job.assertionJson;
+      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, assertionJson, signal });
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));
       throw error;
     }
     const durationMs = Math.round(performance.now() - started);
-    const assertion = execution.assertion ?? (await this.evaluate(job.assertion, execution.outputs, signal));
+    const assertion = execution.assertion ?? (await this.evaluate(job, execution.outputs, signal));
     return {
       resultId: job.resultId,
       testId: job.testId,
@@ -89,17 +91,23 @@ export class TestRunner {
   }
 
   /** An assertion the block's executor did not evaluate. */
-  private async evaluate(spec: AssertionSpec, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
-    if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, outputs, signal);
+  private async evaluate({ assertion: spec, assertionJson }: TestJob, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
+    if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, assertionJson, outputs, signal);
     const values = outputs instanceof JsonText ? (outputs.value() as Record<string, unknown>) : outputs;
     const result = await evaluateAssertion(spec, values, { provider: this.assertionProvider, signal });
     return { verdict: result.outcome, result };
   }
 
   /** A check job: the outputs travel as JSON text (bounded in size and depth where they were made). */
-  private async evaluateInThread(checks: SandboxPool, spec: AssertionSpec, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
+  private async evaluateInThread(
+    checks: SandboxPool,
+    spec: AssertionSpec,
+    assertionJson: string,
+    outputs: BlockExecutionOutput['outputs'],
+    signal: AbortSignal,
+  ): Promise<EvaluatedAssertion> {
     const outputsJson = outputs instanceof JsonText ? outputs.text : JSON.stringify(outputs);
-    const outcome = await checks.check(outputsJson, { outputSchemaJson: null, assertion: spec, handleId: null }, signal);
+    const outcome = await checks.check(outputsJson, { outputSchemaJson: null, assertionJson, handleId: null }, signal);
     if (outcome.ok && outcome.checked?.kind === 'evaluated') return { verdict: outcome.checked.verdict, result: new JsonText(outcome.checked.assertionResultJson) };
     if (!outcome.ok && outcome.reason === 'aborted') {
       signal.throwIfAborted();

@@ -54,5 +54,5 @@ export function blockRequest(
 ): BlockExecutionRequest {
   const jsonInputs = Object.fromEntries(Object.entries(handleInputs).filter(([, input]) => input.type === 'json'));
   const inputs = { sourceJson: JSON.stringify({ type: 'manual', handle_inputs: jsonInputs }), resolve: async () => handleInputs };
-  return { block: { id: `blk_${type}`, type, label: type, config }, inputs, assertion: null, signal };
+  return { block: { id: `blk_${type}`, type, label: type, config }, inputs, assertionJson: null, signal };
 }

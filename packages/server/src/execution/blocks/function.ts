@@ -28,7 +28,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
 
   constructor(private readonly pool: SandboxPool) {}
 
-  async execute({ block, inputs, assertion, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, assertionJson, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const config = block.config;
     if (functionLanguage(config) !== 'javascript') {
       throw new BlockExecutionError(
@@ -44,7 +44,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
       code,
       inputIn: { json: inputs.sourceJson, path: INPUT_IN_SOURCE },
       timeoutMs: timeoutSeconds * 1000,
-      check: { outputSchemaJson: this.schemaTextOf(config.output_schema), assertion, handleId: OUTPUT_HANDLE },
+      check: { outputSchemaJson: this.schemaTextOf(config.output_schema), assertionJson, handleId: OUTPUT_HANDLE },
       signal,
     });
     return checkedOutput(block.id, outcome, signal);
@@ -60,9 +60,11 @@ export class FunctionBlockExecutor implements BlockExecutor {
     return key;
   }
 
+  /** null for no schema, or one that accepts everything (`{}`, `true`): nothing to check. */
   private schemaTextOf(schema: unknown): string | null {
-    if (schema === undefined || schema === null) return null;
+    if (schema === undefined || schema === null || schema === true) return null;
     if (typeof schema !== 'object') return JSON.stringify(schema);
+    if (!Array.isArray(schema) && Object.keys(schema).length === 0) return null;
     let text = this.schemaTexts.get(schema);
     if (text === undefined) {
       text = JSON.stringify(schema);

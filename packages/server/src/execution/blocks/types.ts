@@ -1,4 +1,4 @@
-import type { AssertionResult, AssertionSpec, BlockConfig, BlockType, MaterializedDocument, Verdict } from '@verdict/core';
+import type { AssertionResult, BlockConfig, BlockType, MaterializedDocument, Verdict } from '@verdict/core';
 import type { JsonText } from '../../store/transitions/index.js';
 
 /** A file handle input after normalisation: metadata plus a way to read its bytes from the blob store. */
@@ -32,10 +32,10 @@ export interface BlockExecutionRequest {
   block: BlockUnderTest;
   inputs: TestInputs;
   /**
-   * The test's assertion, for an executor that can evaluate it where it makes the outputs (a
-   * sandbox thread); null when the runner evaluates it (it calls the model provider).
+   * The test's assertion (as stored, JSON text), for an executor that can evaluate it where it
+   * makes the outputs (a sandbox thread); null when the runner evaluates it (it calls the model provider).
    */
-  assertion: AssertionSpec | null;
+  assertionJson: string | null;
   /** Aborted when the run is cancelled: every await inside an executor must honour it. */
   signal: AbortSignal;
 }

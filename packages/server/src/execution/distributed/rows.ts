@@ -75,6 +75,7 @@ export class RowLoader {
               blockId: row.block_id,
               sourceJson: row.source,
               assertion: fromJson<AssertionSpec>(row.assertion)!,
+              assertionJson: row.assertion,
             },
           },
         );

@@ -9,14 +9,14 @@
 export const HELPERS_SCRIPT_NAME = '<sandbox>';
 
 /**
- * Compiled once per realm, then called with the realm's `reseed` (see `HARDEN_REALM_SOURCE`).
- * `startJob(factory, seed)` restarts Math.random from the seed and runs the code's top level (its
- * factory, with globalThis as `this`), returning what it defines as `transform`;
+ * Compiled once per realm, then called with the realm's `newJob` (see `HARDEN_REALM_SOURCE`).
+ * `startJob(factory)` starts a job (Math.random will draw a fresh seed) and runs the code's top
+ * level (its factory, with globalThis as `this`), returning what it defines as `transform`;
  * `callTransform(transform, inputJson, path?)` parses the input (and takes the value at key path
  * `path`, an array: null when a key is missing) and calls `transform` with it (`this` undefined);
  * `serialise` throws on anything JSON cannot represent instead of dropping it.
  */
-export const JOB_HELPERS_SOURCE = String.raw`((reseed) => {
+export const JOB_HELPERS_SOURCE = String.raw`((newJob) => {
   'use strict';
   const { parse, stringify } = JSON;
   const { apply } = Reflect;
@@ -38,8 +38,8 @@ export const JOB_HELPERS_SOURCE = String.raw`((reseed) => {
     return value;
   }
   return {
-    startJob: (factory, seed) => {
-      reseed(seed);
+    startJob: (factory) => {
+      newJob();
       return apply(factory, realmGlobal, []);
     },
     callTransform: (transform, inputJson, path) => transform(path === undefined ? parse(inputJson) : valueAt(parse(inputJson), path)),

@@ -88,8 +88,7 @@ export class FrozenRealm {
     this.#runtime.setInterruptHandler(() => this.#pastDeadline());
     this.#context = this.#runtime.newContext();
     try {
-      const reseed = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(HARDEN_REALM_SOURCE, HELPERS_SCRIPT_NAME)));
-      this.#helpers = this.#loadJobHelpers(reseed);
+      this.#helpers = this.#loadJobHelpers(this.#harden());
     } catch (error) {
       this.dispose();
       throw error;
@@ -130,8 +129,7 @@ export class FrozenRealm {
   #run(request: JobCall): ExecutionResult {
     const factory = this.#factoryFor(request);
     if ('thrown' in factory) return this.#errorResult(factory.thrown);
-    const seed = this.#manage(this.#context.newString(freshSeed()));
-    const transform = this.#call(this.#helpers.startJob, factory.value, seed);
+    const transform = this.#call(this.#helpers.startJob, factory.value);
     if ('thrown' in transform) return this.#errorResult(transform.thrown);
     if (this.#context.typeof(transform.value) !== 'function') return { ok: false, reason: 'error', message: MISSING_TRANSFORM_MESSAGE };
     const inputJson = this.#manage(this.#context.newString(request.inputJson));
@@ -204,9 +202,16 @@ export class FrozenRealm {
     return { value: compiled.value };
   }
 
-  #loadJobHelpers(reseed: QuickJSHandle): JobHelpers {
+  /** Freezes the realm; returns its `newJob` (see `HARDEN_REALM_SOURCE`). */
+  #harden(): QuickJSHandle {
+    const harden = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(HARDEN_REALM_SOURCE, HELPERS_SCRIPT_NAME)));
+    const drawSeed = this.#realmScope.manage(this.#context.newFunction('drawSeed', () => this.#context.newString(freshSeed())));
+    return this.#realmScope.manage(this.#context.unwrapResult(this.#context.callFunction(harden, this.#context.undefined, drawSeed)));
+  }
+
+  #loadJobHelpers(newJob: QuickJSHandle): JobHelpers {
     const factory = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(JOB_HELPERS_SOURCE, HELPERS_SCRIPT_NAME)));
-    const helpers = this.#realmScope.manage(this.#context.unwrapResult(this.#context.callFunction(factory, this.#context.undefined, reseed)));
+    const helpers = this.#realmScope.manage(this.#context.unwrapResult(this.#context.callFunction(factory, this.#context.undefined, newJob)));
     return {
       startJob: this.#realmProperty(helpers, 'startJob'),
       callTransform: this.#realmProperty(helpers, 'callTransform'),

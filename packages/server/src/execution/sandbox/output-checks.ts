@@ -5,6 +5,7 @@
  * main thread: a check that runs too long is stopped with its thread by the pool.
  * Only the modules these need are loaded (not core's wire schemas), to keep thread starts short.
  */
+import type { AssertionSpec } from '@verdict/core/assertions/spec';
 import { evaluateAssertion } from '@verdict/core/assertions/evaluate';
 import { BoundedCache } from '@verdict/core/assertions/lru';
 import { compileJsonSchema, type CompiledJsonSchema } from '@verdict/core/json-schema';
@@ -26,8 +27,8 @@ export function outputLimitFailure(outputJson: string, maxOutputBytes: number): 
  * out assertions that need one.
  */
 export async function checkOutput(outputJson: string, check: OutputCheck, entering: (kind: CheckKind) => void): Promise<CheckAnswer> {
-  const { outputSchemaJson, assertion } = check;
-  if (outputSchemaJson === null && assertion === null) return { kind: 'not_evaluated' };
+  const { outputSchemaJson, assertionJson } = check;
+  if (outputSchemaJson === null && assertionJson === null) return { kind: 'not_evaluated' };
   entering(outputSchemaJson === null ? 'assertion' : 'output_schema');
   const output: unknown = JSON.parse(outputJson);
   if (outputSchemaJson !== null) {
@@ -36,10 +37,10 @@ export async function checkOutput(outputJson: string, check: OutputCheck, enteri
     const issues = schema.validate(output);
     if (issues.length > 0) return { kind: 'output_schema_mismatch', issues };
   }
-  if (assertion === null) return { kind: 'not_evaluated' };
-  entering('assertion');
+  if (assertionJson === null) return { kind: 'not_evaluated' };
+  if (outputSchemaJson !== null) entering('assertion');
   const outputs = (check.handleId === null ? output : { [check.handleId]: output }) as Record<string, unknown> | null;
-  const result = await evaluateAssertion(assertion, outputs);
+  const result = await evaluateAssertion(JSON.parse(assertionJson) as AssertionSpec, outputs);
   return { kind: 'evaluated', verdict: result.outcome, assertionResultJson: JSON.stringify(result) };
 }
 

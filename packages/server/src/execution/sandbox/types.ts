@@ -1,4 +1,4 @@
-import type { AssertionSpec, JsonSchemaIssue, Verdict } from '@verdict/core';
+import type { JsonSchemaIssue, Verdict } from '@verdict/core';
 
 /**
  * One call of user code, `transform(input)` defined by `code`, with limits; then, in the same
@@ -36,8 +36,8 @@ export interface SandboxJob {
 export interface OutputCheck {
   /** The JSON Schema the output must match, as JSON text; null for none. */
   outputSchemaJson: string | null;
-  /** Evaluated on the outputs, unless null (an assertion that calls the model provider is evaluated by the caller). */
-  assertion: AssertionSpec | null;
+  /** The assertion (an AssertionSpec as JSON text, as stored) evaluated on the outputs; null for none (one that calls the model provider is evaluated by the caller). */
+  assertionJson: string | null;
   /** The output handle the output goes out on; null: the output is already the record of the block's handles. */
   handleId: string | null;
 }

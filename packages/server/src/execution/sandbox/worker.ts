@@ -75,14 +75,17 @@ function replaceIfSpent(): void {
  * without code runs nothing: its input is the output to check.
  */
 function runJob(request: JobRequest): { result: ExecutionResult; fatal: boolean } {
-  const { code } = request;
-  if (code === null) return { result: { ok: true, outputJson: request.inputJson }, fatal: false };
+  if (!hasCode(request)) return { result: { ok: true, outputJson: request.inputJson }, fatal: false };
   try {
     realm ??= new FrozenRealm(quickJs, settings);
-    return { result: realm.execute({ ...request, code }), fatal: false };
+    return { result: realm.execute(request), fatal: false };
   } catch (hostError) {
     return { result: crashResult(hostError), fatal: true };
   }
+}
+
+function hasCode(request: JobRequest): request is JobRequest & { code: string } {
+  return request.code !== null;
 }
 
 /** The output within its limits (transform's), then checked; a check that throws fails the job, not the thread. */
