@@ -158,8 +158,8 @@ describe('a slow assertion within its deadline passes off the main thread', () =
   });
   after(() => app.close());
 
-  test('all_items_match over 1,000,000 strings passes while another organization reads at full speed', async () => {
-    const spec: TestSpec = { input: { strings: 1_000_000 }, condition: { kind: 'all_items_match', condition: { kind: 'matches_regex', pattern: '^a$' } } };
+  test('all_items_match over 300,000 strings passes while another organization reads at full speed', async () => {
+    const spec: TestSpec = { input: { strings: 300_000 }, condition: { kind: 'all_items_match', condition: { kind: 'matches_regex', pattern: '^a$' } } };
     const { result, slowestGetMs } = await whileAnotherTenantReads(app, () => runOf(app, [spec]));
     assert.equal(result.rows[0].verdict, 'passed', JSON.stringify(result.rows[0].error));
     assert.ok(slowestGetMs < 500, `another organization's GET took ${slowestGetMs} ms`);

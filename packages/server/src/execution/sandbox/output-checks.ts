@@ -1,25 +1,17 @@
 /**
- * What a sandbox thread does with an output before the main thread sees it: refuses one that is
- * too large or too deep (see output-limits.ts), then checks it against the block's
- * `output_schema` and evaluates the assertion, on the thread's own V8. Nothing here can stall the
- * main thread: a check that runs too long is stopped with its thread by the pool.
- * Only the modules these need are loaded (not core's wire schemas), to keep thread starts short.
+ * The checks a sandbox thread runs on an output before the main thread sees it: the block's
+ * `output_schema`, then the assertion, on the thread's own V8. Nothing here can stall the main
+ * thread: a check that runs too long is stopped with its thread by the pool. Only the modules
+ * these need are loaded (not core's wire schemas), to keep thread starts short.
  */
 import type { AssertionSpec } from '@verdict/core/assertions/spec';
 import { evaluateAssertion } from '@verdict/core/assertions/evaluate';
 import { BoundedCache } from '@verdict/core/assertions/lru';
 import { compileJsonSchema, type CompiledJsonSchema } from '@verdict/core/json-schema';
-import { outputLimitProblem } from '../output-limits.js';
-import type { CheckAnswer, CheckKind, ExecutionResult, OutputCheck } from './types.js';
+import type { CheckAnswer, CheckKind, OutputCheck } from './types.js';
 
 /** Output schemas a thread keeps compiled, by their JSON text (a run's tests share their block's). */
 const schemas = new BoundedCache<string, CompiledJsonSchema>(16);
-
-/** A transform's output over the size or depth limit fails in its thread, before anything parses it. */
-export function outputLimitFailure(outputJson: string, maxOutputBytes: number): ExecutionResult | undefined {
-  const problem = outputLimitProblem(outputJson, maxOutputBytes, 'transform returned');
-  return problem && { ok: false, ...problem };
-}
 
 /**
  * Runs the checks of one output; `entering` is told each check as it starts (the pool's deadline

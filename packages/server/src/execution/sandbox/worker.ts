@@ -9,13 +9,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
 import { JobSlots } from './job-slots.js';
-import { checkOutput, outputLimitFailure } from './output-checks.js';
+import { outputLimitProblem } from '../output-limits.js';
 import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
 const port = parentPort;
 const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerStart;
 const slots = new JobSlots(slotMemory);
+/** The checks load while the thread starts and after it reports ready: only a job's checks wait for them, not its transform. */
+const checks = import('./output-checks.js');
+checks.catch(() => undefined); // a failed load fails each job's checks (checkedResult), not the thread
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
 /**
@@ -88,11 +91,16 @@ function hasCode(request: JobRequest): request is JobRequest & { code: string } 
   return request.code !== null;
 }
 
-/** The output within its limits (transform's), then checked; a check that throws fails the job, not the thread. */
+/**
+ * A transform's output over the size or depth limit fails here, before anything parses it; the
+ * output is then checked. A check that throws fails the job, not the thread.
+ */
 async function checkedResult(request: JobRequest, outputJson: string): Promise<ExecutionResult> {
-  const refused = request.code === null ? undefined : outputLimitFailure(outputJson, settings.maxOutputBytes);
-  if (refused || !request.check) return refused ?? { ok: true, outputJson };
+  const refused = request.code === null ? undefined : outputLimitProblem(outputJson, settings.maxOutputBytes, 'transform returned');
+  if (refused) return { ok: false, ...refused };
+  if (!request.check) return { ok: true, outputJson };
   try {
+    const { checkOutput } = await checks;
     const checked = await checkOutput(outputJson, request.check, (kind) => slots.checking(request.jobId, kind));
     return { ok: true, outputJson, checked };
   } catch (error) {
