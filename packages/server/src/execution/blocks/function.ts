@@ -91,13 +91,14 @@ function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSi
       validation_errors: checked.issues,
     });
   }
-  return {
+  const output: BlockExecutionOutput = {
     outputs: new JsonText(`{"${OUTPUT_HANDLE}":${outcome.outputJson}}`),
     routingDecision: null,
     warnings: [],
     details: { duration_ms: outcome.durationMs },
-    ...(checked?.kind === 'evaluated' ? { assertion: { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) } } : {}),
   };
+  if (checked?.kind === 'evaluated') output.assertion = { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) };
+  return output;
 }
 
 function describeIssues(issues: JsonSchemaIssue[]): string {

@@ -63,19 +63,9 @@ export class JobTicket {
     this.#startedAt = undefined;
   }
 
-  /** `durationMs`: as the thread measured it. The output stays JSON text until someone reads `output`. */
+  /** `durationMs`: as the thread measured it. */
   succeed(outputJson: string, checked: CheckAnswer | undefined, durationMs: number): void {
-    let parsed: { value: unknown } | undefined;
-    this.#settle({
-      ok: true,
-      outputJson,
-      get output() {
-        parsed ??= { value: JSON.parse(outputJson) };
-        return parsed.value;
-      },
-      ...(checked ? { checked } : {}),
-      durationMs,
-    });
+    this.#settle(new SandboxOutput(outputJson, checked, durationMs));
   }
 
   fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>, durationMs = this.#elapsedMs()): void {
@@ -93,6 +83,23 @@ export class JobTicket {
   /** Time on a worker; zero for a job that never left the queue. */
   #elapsedMs(): number {
     return this.#startedAt === undefined ? 0 : performance.now() - this.#startedAt;
+  }
+}
+
+/** A job's output: it stays JSON text until someone reads `output`. */
+class SandboxOutput {
+  readonly ok = true;
+  #parsed: { value: unknown } | undefined;
+
+  constructor(
+    readonly outputJson: string,
+    readonly checked: CheckAnswer | undefined,
+    readonly durationMs: number,
+  ) {}
+
+  get output(): unknown {
+    this.#parsed ??= { value: JSON.parse(this.outputJson) };
+    return this.#parsed.value;
   }
 }
 

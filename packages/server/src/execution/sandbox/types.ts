@@ -59,7 +59,7 @@ export type SandboxFailureReason = 'error' | 'timeout' | 'memory' | 'aborted' | 
  * most MAX_JSON_DEPTH deep); `output` parses it on first read, for callers that want the value.
  */
 export type SandboxOutcome =
-  | { ok: true; outputJson: string; readonly output: unknown; checked?: CheckAnswer; durationMs: number }
+  | { ok: true; outputJson: string; readonly output: unknown; checked: CheckAnswer | undefined; durationMs: number }
   | {
       ok: false;
       reason: SandboxFailureReason;
