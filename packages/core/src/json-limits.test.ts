@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonTextDepth, jsonValueDepth, MAX_JSON_DEPTH } from './json-limits.js';
+import { jsonTextDepth, jsonValueDepth, MAX_JSON_DEPTH, utf8LengthOver } from './json-limits.js';
 
 function nested(depth: number): unknown {
   let value: unknown = 1;
@@ -38,5 +38,21 @@ describe('JSON depth', () => {
     const deep = nestedText(100_000);
     assert.equal(jsonTextDepth(deep, MAX_JSON_DEPTH), MAX_JSON_DEPTH + 1);
     assert.equal(jsonValueDepth(nested(100_000), MAX_JSON_DEPTH), MAX_JSON_DEPTH + 1);
+  });
+});
+
+describe('utf8LengthOver', () => {
+  const samples = ['', 'plain ascii', 'café', '東京', '🎉 party', 'lone \ud800 high', 'lone \udc00 low', 'pair at end 🎉', '\ud800'];
+  it('counts UTF-8 bytes as Buffer encodes them, once the text may be over the limit', () => {
+    for (const sample of samples) {
+      const text = sample.repeat(50);
+      const bytes = Buffer.byteLength(text, 'utf8');
+      assert.equal(utf8LengthOver(text, bytes - 1), bytes, JSON.stringify(sample));
+      assert.equal(utf8LengthOver(text, bytes), undefined, JSON.stringify(sample));
+    }
+  });
+
+  it('does not count text that cannot be over the limit', () => {
+    assert.equal(utf8LengthOver('東'.repeat(100), 300), undefined);
   });
 });

@@ -54,3 +54,26 @@ export function jsonValueDepth(value: unknown, stopAbove = Number.POSITIVE_INFIN
   }
   return deepest;
 }
+
+/**
+ * The UTF-8 length of `text` (as Node's Buffer encodes it) when it is over `limitBytes`, undefined
+ * otherwise. A UTF-16 unit takes at most three bytes, so only text near the limit is counted.
+ */
+export function utf8LengthOver(text: string, limitBytes: number): number | undefined {
+  if (text.length * 3 <= limitBytes) return undefined;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code <= 0xdbff && code >= 0xd800 && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 2; // a pair: four bytes for two units
+      i++;
+    } else bytes += 2; // three bytes, a lone surrogate too (it becomes U+FFFD)
+  }
+  return bytes > limitBytes ? bytes : undefined;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}

@@ -37,6 +37,16 @@ describe('compileJsonSchema', () => {
     assert.ok(performance.now() - started < 2000);
   });
 
+  test('patternProperties and propertyNames run on RE2 too', () => {
+    const compiled = compileJsonSchema({ patternProperties: { '^(a+)+$': { type: 'string' } }, propertyNames: { pattern: '^(a|aa)+$' } });
+    assert.ok(compiled.ok);
+    const started = performance.now();
+    const key = 'a'.repeat(50_000) + '!';
+    assert.deepEqual(compiled.validate({ [key]: 1 }).map((issue) => issue.message), ['must match pattern "^(a|aa)+$"', 'property name must be valid']);
+    assert.deepEqual(compiled.validate({ ['a'.repeat(50_000)]: 1 }).map((issue) => issue.message), ['must be string']);
+    assert.ok(performance.now() - started < 2000);
+  });
+
   const invalid: [string, unknown, RegExp][] = [
     ['a wrong type name', { type: 'strin' }, /^the JSON Schema is invalid: schema is invalid: data\/type must be equal to one of the allowed values/],
     ['a negative minLength', { minLength: -1 }, /minLength must be >= 0/],

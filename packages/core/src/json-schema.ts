@@ -1,5 +1,6 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { FormatsPlugin } from 'ajv-formats';
 import { canonicalJson } from './canonical.js';
 import { BoundedCache } from './assertions/lru.js';
 import { childLocation, describeLocation } from './assertions/path.js';
@@ -19,8 +20,6 @@ export type CompiledJsonSchema = { ok: true; validate: JsonSchemaValidator } | {
 const NO_ISSUES: JsonSchemaIssue[] = [];
 const MAX_REPORTED_ISSUES = 20;
 
-// ajv-formats is CommonJS: under NodeNext its default export arrives as the module namespace.
-const addFormats: FormatsPlugin = (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
 
 /**
  * `pattern` keywords run on RE2 like the assertion regexes, so a schema cannot hang the server.
@@ -35,8 +34,23 @@ function linearRegExp(pattern: string): { test(text: string): boolean; toString(
 // Ajv's engine type wants a source name for standalone code generation, which Verdict does not use.
 linearRegExp.code = 'linearRegExp';
 
-const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false, code: { regExp: linearRegExp } });
-addFormats(ajv);
+let ajvInstance: Ajv2020 | undefined;
+
+/**
+ * Ajv is loaded on the first schema compiled: loading it and its formats is most of what the
+ * assertion engine costs to load, and sandbox threads, which load the engine as they start, often
+ * never meet a schema.
+ */
+function ajv(): Ajv2020 {
+  if (ajvInstance === undefined) {
+    const require = createRequire(import.meta.url);
+    const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = require('ajv-formats') as FormatsPlugin;
+    ajvInstance = new Ajv({ strict: false, allErrors: true, logger: false, code: { regExp: linearRegExp } });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
 
 const byObject = new WeakMap<object, CompiledJsonSchema>();
 const byCanonicalJson = new BoundedCache<string, CompiledJsonSchema>(256);
@@ -71,13 +85,13 @@ function compileCached(schema: object | boolean): CompiledJsonSchema {
 
 function compileUncached(schema: object | boolean): CompiledJsonSchema {
   try {
-    const validateFunction = ajv.compile(schema);
+    const validateFunction = ajv().compile(schema);
     return { ok: true, validate: (value) => (validateFunction(value) ? NO_ISSUES : issuesOf(validateFunction)) };
   } catch (error) {
     return { ok: false, message: `the JSON Schema is invalid: ${(error as Error).message}` };
   } finally {
     // Ajv keeps every compiled schema (and claims its `$id`); our own cache decides what stays.
-    if (typeof schema === 'object') ajv.removeSchema(schema);
+    if (typeof schema === 'object') ajv().removeSchema(schema);
   }
 }
 

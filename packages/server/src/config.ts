@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './execution/output-limits.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from './execution/sandbox/backstop.js';
 import { DEFAULT_LIMITS, parseRateLimit, type LimitsConfig, type RateLimit } from './http/rate-limit.js';
 import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from './services/auth.js';
 
@@ -21,6 +23,10 @@ export interface ServerConfig {
   /** Sandbox worker threads for JavaScript function blocks. */
   sandboxThreads: number;
   sandboxMemoryMb: number;
+  /** Largest output a block may produce (UTF-8 bytes of its JSON); a larger one blocks its test. */
+  maxOutputBytes: number;
+  /** How long the output_schema and assertion checks of one output may run before they are stopped and the test is blocked. */
+  checkTimeoutMs: number;
   bodyLimitBytes: number;
   logRequests: boolean;
   /** Which proxies' X-Forwarded-For / -Proto are believed (Fastify's trustProxy); false: none. */
@@ -81,6 +87,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     maxUnwrittenResults: intFrom(env.VERDICT_MAX_UNWRITTEN_RESULTS, 2048),
     sandboxThreads,
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
+    maxOutputBytes: intFrom(env.VERDICT_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES),
+    checkTimeoutMs: intFrom(env.VERDICT_CHECK_TIMEOUT_MS, DEFAULT_CHECK_TIMEOUT_MS),
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
     trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),

@@ -248,6 +248,7 @@ export class LocalExecutor implements Executor {
       blockId: row.block_id,
       sourceJson: row.source,
       assertion: fromJson<AssertionSpec>(row.assertion)!,
+      assertionJson: row.assertion,
     };
   }
 

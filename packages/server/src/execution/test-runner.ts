@@ -1,15 +1,17 @@
 import {
   blockedResult,
   evaluateAssertion,
+  requiresModelProvider,
   type AssertionModelProvider,
   type AssertionSpec,
   type ErrorDetails,
   type WorkflowTestSource,
 } from '@verdict/core';
 import { fromJson, type Store } from '../store/database.js';
-import type { ResultOutcome } from '../store/transitions/index.js';
+import { JsonText, type ResultOutcome } from '../store/transitions/index.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../store/versions.js';
-import { BlockExecutionError, type BlockExecutor, type ResolvedHandleInput } from './blocks/types.js';
+import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type EvaluatedAssertion, type ResolvedHandleInput } from './blocks/types.js';
+import type { SandboxPool } from './sandbox/index.js';
 import type { FileService } from '../services/files.js';
 
 /** Everything a worker needs to execute one result row. */
@@ -24,6 +26,8 @@ export interface TestJob {
   /** The test's source as stored: JSON text, parsed only for a block that takes resolved inputs. */
   sourceJson: string;
   assertion: AssertionSpec;
+  /** The same assertion as stored (JSON text): what goes to a sandbox thread, which parses it there. */
+  assertionJson: string;
 }
 
 const SNAPSHOT_CACHE_SIZE = 64;
@@ -31,6 +35,9 @@ const SNAPSHOT_CACHE_SIZE = 64;
 /**
  * Executes one test: the block of the run's snapshot on the test's frozen inputs, then the
  * assertion on its outputs. Never decides lifecycle: it returns the outcome for the store to record.
+ * Assertions are evaluated off the main thread, under the sandbox pool's check deadline: by the
+ * function block's own sandbox thread, or by a check job for outputs made here (model blocks).
+ * Only assertions that call the model provider are evaluated here: their awaits are model calls.
  */
 export class TestRunner {
   private readonly executors = new Map<string, BlockExecutor>();
@@ -41,6 +48,8 @@ export class TestRunner {
     executors: BlockExecutor[],
     private readonly files: FileService,
     private readonly assertionProvider: AssertionModelProvider | null,
+    /** Runs the check jobs; null in a process without a sandbox, which evaluates assertions itself. */
+    private readonly checks: SandboxPool | null,
   ) {
     for (const executor of executors) for (const type of executor.blockTypes) this.executors.set(type, executor);
   }
@@ -54,30 +63,59 @@ export class TestRunner {
     if (!executor) return this.blocked(job, block, `Blocks of type \`${block.type}\` cannot be tested; testable types are function, extract, split and classifier.`);
 
     const started = performance.now();
-    let execution;
+    let execution: BlockExecutionOutput;
     try {
       const inputs = { sourceJson: job.sourceJson, resolve: () => this.resolveInputs(job, signal) };
-      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, signal, organizationId: job.organizationId });
+      const assertionJson = requiresModelProvider(job.assertion.condition) ? null : job.assertionJson;
+      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, assertionJson, signal, organizationId: job.organizationId });
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));
       throw error;
     }
     const durationMs = Math.round(performance.now() - started);
-    const assertionResult = await evaluateAssertion(job.assertion, execution.outputs, { provider: this.assertionProvider, signal });
+    const assertion = execution.assertion ?? (await this.evaluate(job, execution.outputs, signal));
     return {
       resultId: job.resultId,
       testId: job.testId,
       status: 'completed',
-      verdict: assertionResult.outcome,
+      verdict: assertion.verdict,
       outputs: execution.outputs,
       routing: execution.routingDecision,
       warnings: execution.warnings,
       error: null,
-      assertionResult,
+      assertionResult: assertion.result,
       details: execution.details ?? null,
       durationMs,
     };
+  }
+
+  /** An assertion the block's executor did not evaluate. */
+  private async evaluate({ assertion: spec, assertionJson }: TestJob, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
+    if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, assertionJson, outputs, signal);
+    const values = outputs instanceof JsonText ? (outputs.value() as Record<string, unknown>) : outputs;
+    const result = await evaluateAssertion(spec, values, { provider: this.assertionProvider, signal });
+    return { verdict: result.outcome, result };
+  }
+
+  /** A check job: the outputs travel as JSON text (bounded in size and depth where they were made). */
+  private async evaluateInThread(
+    checks: SandboxPool,
+    spec: AssertionSpec,
+    assertionJson: string,
+    outputs: BlockExecutionOutput['outputs'],
+    signal: AbortSignal,
+  ): Promise<EvaluatedAssertion> {
+    const outputsJson = outputs instanceof JsonText ? outputs.text : JSON.stringify(outputs);
+    const outcome = await checks.check(outputsJson, { outputSchemaJson: null, assertionJson, handleId: null }, signal);
+    if (outcome.ok && outcome.checked?.kind === 'evaluated') return { verdict: outcome.checked.verdict, result: new JsonText(outcome.checked.assertionResultJson) };
+    if (!outcome.ok && outcome.reason === 'aborted') {
+      signal.throwIfAborted();
+      throw new Error(outcome.message);
+    }
+    const problem = outcome.ok ? 'the check job answered without evaluating it' : outcome.message;
+    const details = outcome.ok ? {} : { reason: outcome.reason, ...(outcome.details ?? {}) };
+    return { verdict: 'blocked', result: blockedResult(spec, 'execution_error', `the assertion could not be evaluated: ${problem}`, details) };
   }
 
   private async resolveInputs(job: TestJob, signal: AbortSignal): Promise<Record<string, ResolvedHandleInput>> {
@@ -98,7 +136,7 @@ export class TestRunner {
     details: Record<string, unknown> = {},
     durationMs: number | null = null,
   ): ResultOutcome {
-    const failureCode = code === 'provider_not_configured' || code === 'provider_error' ? code : 'block_execution_failed';
+    const failureCode = code === 'provider_not_configured' || code === 'provider_error' || code === 'execution_error' ? code : 'block_execution_failed';
     const error: ErrorDetails = { message, block_id: job.blockId, block_name: block?.label || null, error_code: code, context: details };
     return {
       resultId: job.resultId,

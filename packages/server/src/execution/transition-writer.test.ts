@@ -102,4 +102,22 @@ describe('TransitionWriter (SQLite)', () => {
     assert.deepEqual([status, passed, counts.n_completed], ['completed', 120, 120]);
     assert.deepEqual(counts, fromRows);
   });
+
+  test('an outcome that cannot be encoded is recorded as blocked with the reason; the rest of its batch is written', async () => {
+    const [poisoned, healthy] = await pendingRun(store, 'run_poison', 2);
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const unencodable = { ...passingResult('run_poison', poisoned!), outputs: { 'output-json-0': deep } };
+    const moves = [poisoned!, healthy!].flatMap((id) => [writer.start('run_poison', id, 'pending')]);
+    moves.push(writer.finish('run_poison', unencodable), writer.finish('run_poison', passingResult('run_poison', healthy!)));
+    assert.deepEqual(await Promise.all(moves), [true, true, true, true]);
+    const rows = await store.db.selectFrom('test_results').select(['id', 'status', 'verdict', 'outputs', 'error', 'assertion_result']).where('run_id', '=', 'run_poison').orderBy('position').execute();
+    assert.deepEqual(rows.map((row) => [row.status, row.verdict]), [['completed', 'blocked'], ['completed', 'passed']]);
+    assert.equal(rows[0]!.outputs, null);
+    assert.match(JSON.parse(rows[0]!.error!).message, /^The result of this test could not be recorded: Maximum call stack size exceeded/);
+    assert.equal(JSON.parse(rows[0]!.assertion_result!).failure.code, 'execution_error');
+    const { status, counts, fromRows } = await countsOf(store, 'run_poison');
+    assert.equal(status, 'completed');
+    assert.deepEqual(counts, fromRows);
+  });
 });

@@ -3,7 +3,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam
 import { ModelResponseCache } from './cache.js';
 import { resolveChatModel, type ModelConfig, type StructuredOutputMode } from './config.js';
 import { ModelError, ModelNotConfiguredError, ModelOutputError, ModelProviderError } from './errors.js';
-import { readJsonAnswer } from './json-answer.js';
+import { parseJsonAnswer, readJsonAnswer, type AnswerSchemaCheck, type JsonAnswer } from './json-answer.js';
 import { Semaphore } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
 
@@ -50,6 +50,10 @@ export interface EmbedResult {
 export interface ModelClientOptions {
   /** Overrides the backoff timings (tests make them short); `maxRetries` comes from the config. */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** Largest answer read (VERDICT_MAX_OUTPUT_BYTES): a larger one is unusable, like a block output over the limit. */
+  maxAnswerBytes?: number;
+  /** Where answers are checked against their JSON Schema; by default on the calling thread. */
+  checkSchema?: AnswerSchemaCheck;
 }
 
 interface Answer {
@@ -71,6 +75,8 @@ export class ModelClient {
   private readonly limiter: Semaphore;
   private readonly cache: ModelResponseCache;
   private readonly retryPolicy: RetryPolicy;
+  private readonly maxAnswerBytes: number | undefined;
+  private readonly checkSchema: AnswerSchemaCheck | undefined;
   /** Per model, the first response format its server accepted, so later calls skip refused ones. */
   private readonly acceptedFormat = new Map<string, ResponseFormatMode>();
 
@@ -83,6 +89,8 @@ export class ModelClient {
     this.limiter = new Semaphore(config.concurrency);
     this.cache = new ModelResponseCache(config.cacheMode, config.cacheDir);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: config.maxRetries };
+    this.maxAnswerBytes = options.maxAnswerBytes;
+    this.checkSchema = options.checkSchema;
   }
 
   /** The chat model for a block's `model` setting (aliases and absence mean `VERDICT_MODEL`). */
@@ -127,7 +135,7 @@ export class ModelClient {
 
   private async answerJson(request: ChatJsonRequest): Promise<Answer> {
     const first = await this.complete(request.messages, request);
-    const firstAnswer = readJsonAnswer(first.text, request.jsonSchema);
+    const firstAnswer = await this.readAnswer(first.text, request);
     if (firstAnswer.ok) return { value: firstAnswer.value, raw: first.text, attempts: first.attempts };
     const repairMessages: ChatMessage[] = [
       ...request.messages,
@@ -135,7 +143,7 @@ export class ModelClient {
       { role: 'user', content: `That answer cannot be used: ${firstAnswer.problem}. Answer again with only the corrected JSON value.` },
     ];
     const second = await this.complete(repairMessages, request);
-    const secondAnswer = readJsonAnswer(second.text, request.jsonSchema);
+    const secondAnswer = await this.readAnswer(second.text, request);
     const attempts = first.attempts + second.attempts;
     if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts };
     throw new ModelOutputError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, {
@@ -143,6 +151,15 @@ export class ModelClient {
       attempts,
       answer: second.text.slice(0, 2000),
     });
+  }
+
+  private async readAnswer(text: string, request: ChatJsonRequest): Promise<JsonAnswer> {
+    const schema = request.jsonSchema;
+    if (this.checkSchema === undefined || schema === undefined) return readJsonAnswer(text, schema, this.maxAnswerBytes);
+    const parsed = parseJsonAnswer(text, this.maxAnswerBytes);
+    if (!parsed.ok) return parsed;
+    const problem = await this.checkSchema(JSON.stringify(parsed.value), schema, request.signal);
+    return problem === null ? parsed : { ok: false, problem };
   }
 
   /** One chat completion, walking down the response formats the server refuses (with a 400). */

@@ -24,3 +24,16 @@ test('checks the schema', () => {
   assert.match((wrong as { problem: string }).problem, /does not match the JSON schema/);
   assert.deepEqual(readJsonAnswer('[1]', undefined), { ok: true, value: [1] });
 });
+
+test('an answer over the output limit, or nested deeper than MAX_JSON_DEPTH, is not parsed: the problem names the size and the limit', () => {
+  const big = parseJsonAnswer(JSON.stringify({ text: 'x'.repeat(2000) }), 1000);
+  assert.equal(big.ok, false);
+  assert.equal(
+    (big as { problem: string }).problem,
+    "the model answered 2,011 bytes (2.0 KiB) of JSON; a block's output may be at most 1,000 bytes (VERDICT_MAX_OUTPUT_BYTES)",
+  );
+  assert.deepEqual(parseJsonAnswer(JSON.stringify({ text: 'x'.repeat(989) }), 1000), { ok: true, value: { text: 'x'.repeat(989) } });
+  const deep = readJsonAnswer(`${'['.repeat(6000)}${']'.repeat(6000)}`, undefined);
+  assert.equal(deep.ok, false);
+  assert.match((deep as { problem: string }).problem, /^the model answered JSON nested more than 128 levels deep/);
+});

@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../config.js';
+import { answerSchemaCheckIn } from '../execution/answer-checks.js';
 import { ClassifierBlockExecutor } from '../execution/blocks/classifier.js';
 import { ExtractBlockExecutor } from '../execution/blocks/extract.js';
 import { FunctionBlockExecutor } from '../execution/blocks/function.js';
@@ -30,13 +31,16 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { newKey } = await ensureBootstrapKey(store, config.apiKey);
   const modelConfig = loadModelConfig(config.env, config.dataDir);
-  const models = modelConfig ? new ModelClient(modelConfig) : null;
+  const sandbox = config.worker
+    ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb, maxOutputBytes: config.maxOutputBytes, checkTimeoutMs: config.checkTimeoutMs })
+    : null;
+  const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
+  const models = modelConfig ? new ModelClient(modelConfig, answerChecks) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
   const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: maxFileBytesFromEnv(config.env) };
   const files = createBlobFileService({ ...fileStorage, records: fileRecords(store.db) });
-  const sandbox = config.worker ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb }) : null;
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
-  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider);
+  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, distributedOptionsFromEnv(config.redisUrl, config.env), config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });

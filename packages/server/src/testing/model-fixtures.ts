@@ -55,5 +55,5 @@ export function blockRequest(
 ): BlockExecutionRequest {
   const jsonInputs = Object.fromEntries(Object.entries(handleInputs).filter(([, input]) => input.type === 'json'));
   const inputs = { sourceJson: JSON.stringify({ type: 'manual', handle_inputs: jsonInputs }), resolve: async () => handleInputs };
-  return { block: { id: `blk_${type}`, type, label: type, config }, inputs, signal, organizationId: 'org_fixture' };
+  return { block: { id: `blk_${type}`, type, label: type, config }, inputs, assertionJson: null, signal, organizationId: 'org_fixture' };
 }

@@ -1,5 +1,6 @@
-import { compileJsonSchema, DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex } from '@verdict/core';
-import type { SandboxPool } from '../sandbox/index.js';
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex, type JsonSchemaIssue } from '@verdict/core';
+import { JsonText } from '../../store/transitions/index.js';
+import type { SandboxOutcome, SandboxPool } from '../sandbox/index.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor } from './types.js';
 
 function abortError(signal: AbortSignal): Error {
@@ -12,15 +13,22 @@ function abortError(signal: AbortSignal): Error {
  * not manual): the main thread never parses or serialises it.
  */
 const INPUT_IN_SOURCE = ['handle_inputs', 'input-json-0', 'data'] as const;
+const OUTPUT_HANDLE = 'output-json-0';
 
-/** `function` blocks with `language: "javascript"`: `transform(input)` in the sandbox, output checked against `output_schema`. */
+/**
+ * `function` blocks with `language: "javascript"`: `transform(input)` in the sandbox. The sandbox
+ * thread also checks the output against `output_schema` and evaluates the assertion, so the output
+ * reaches the main thread as checked JSON text, which is recorded as it is.
+ */
 export class FunctionBlockExecutor implements BlockExecutor {
   readonly blockTypes = ['function'] as const;
   private readonly codeKeys = new Map<string, string>();
+  /** The JSON text of each output_schema (schemas live as long as their workflow snapshot). */
+  private readonly schemaTexts = new WeakMap<object, string>();
 
   constructor(private readonly pool: SandboxPool) {}
 
-  async execute({ block, inputs, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, assertionJson, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const config = block.config;
     if (functionLanguage(config) !== 'javascript') {
       throw new BlockExecutionError(
@@ -36,15 +44,11 @@ export class FunctionBlockExecutor implements BlockExecutor {
       code,
       inputIn: { json: inputs.sourceJson, path: INPUT_IN_SOURCE },
       timeoutMs: timeoutSeconds * 1000,
+      check: { outputSchemaJson: this.schemaTextOf(config.output_schema), assertionJson, handleId: OUTPUT_HANDLE },
       signal,
       tenant: organizationId,
     });
-    if (!outcome.ok) {
-      if (outcome.reason === 'aborted') throw abortError(signal);
-      throw new BlockExecutionError(outcome.message, 'block_execution_failed', { reason: outcome.reason, ...(outcome.details ?? {}) });
-    }
-    this.checkOutputSchema(block.id, config.output_schema, outcome.output);
-    return { outputs: { 'output-json-0': outcome.output }, routingDecision: null, warnings: [], details: { duration_ms: outcome.durationMs } };
+    return checkedOutput(block.id, outcome, signal);
   }
 
   private codeKeyOf(code: string): string {
@@ -57,17 +61,50 @@ export class FunctionBlockExecutor implements BlockExecutor {
     return key;
   }
 
-  private checkOutputSchema(blockId: string, schema: unknown, output: unknown): void {
-    if (schema === undefined || schema === null) return;
-    const compiled = compileJsonSchema(schema);
-    if (!compiled.ok) throw new BlockExecutionError(`The output_schema of block \`${blockId}\` is not a valid JSON Schema: ${compiled.message}`, 'block_execution_failed');
-    const errors = compiled.validate(output);
-    if (errors.length > 0) {
-      throw new BlockExecutionError(
-        `transform() returned a value that does not match output_schema: ${errors.slice(0, 3).map((issue) => `${issue.path || '(root)'} ${issue.message}`).join('; ')}`,
-        'block_execution_failed',
-        { validation_errors: errors },
-      );
+  /** null for no schema, or one that accepts everything (`{}`, `true`): nothing to check. */
+  private schemaTextOf(schema: unknown): string | null {
+    if (schema === undefined || schema === null || schema === true) return null;
+    if (typeof schema !== 'object') return JSON.stringify(schema);
+    if (!Array.isArray(schema) && Object.keys(schema).length === 0) return null;
+    let text = this.schemaTexts.get(schema);
+    if (text === undefined) {
+      text = JSON.stringify(schema);
+      this.schemaTexts.set(schema, text);
     }
+    return text;
   }
+}
+
+/** The block's result from what its sandbox thread answered: a failure or an output_schema problem blocks the test. */
+function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSignal): BlockExecutionOutput {
+  if (!outcome.ok) {
+    if (outcome.reason === 'aborted') throw abortError(signal);
+    // A block that ran but whose assertion could not be evaluated in time is not the block's failure.
+    const code = outcome.reason === 'check_timeout' && outcome.details?.check === 'assertion' ? 'execution_error' : 'block_execution_failed';
+    throw new BlockExecutionError(outcome.message, code, { reason: outcome.reason, ...(outcome.details ?? {}) });
+  }
+  const checked = outcome.checked;
+  if (checked?.kind === 'output_schema_invalid') {
+    throw new BlockExecutionError(`The output_schema of block \`${blockId}\` is not a valid JSON Schema: ${checked.message}`, 'block_execution_failed');
+  }
+  if (checked?.kind === 'output_schema_mismatch') {
+    throw new BlockExecutionError(`transform() returned a value that does not match output_schema: ${describeIssues(checked.issues)}`, 'block_execution_failed', {
+      validation_errors: checked.issues,
+    });
+  }
+  const output: BlockExecutionOutput = {
+    outputs: new JsonText(`{"${OUTPUT_HANDLE}":${outcome.outputJson}}`),
+    routingDecision: null,
+    warnings: [],
+    details: { duration_ms: outcome.durationMs },
+  };
+  if (checked?.kind === 'evaluated') output.assertion = { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) };
+  return output;
+}
+
+function describeIssues(issues: JsonSchemaIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path || '(root)'} ${issue.message}`)
+    .join('; ');
 }

@@ -81,7 +81,7 @@ test('n_consensus keeps the majority split', async () => {
   const answers = [majority, { splits: [{ name: 'Invoice', pages: [1, 2] }, { name: 'Terms', pages: [5] }] }, majority];
   bed.server.setChatHandler((request) => ({ content: JSON.stringify(answers[request.index % 3]) }));
   const output = await split.execute(blockRequest('split', { subdocuments: SUBDOCUMENTS, n_consensus: 3 }, { 'input-file-0': await fivePages() }));
-  assert.deepEqual(output.outputs['output-json-splits'], majority);
+  assert.deepEqual((output.outputs as Record<string, unknown>)['output-json-splits'], majority);
   assert.equal(output.details?.likelihoods, 2 / 3);
 });
 

@@ -1,4 +1,5 @@
-import type { BlockConfig, BlockType, MaterializedDocument } from '@verdict/core';
+import type { AssertionResult, BlockConfig, BlockType, MaterializedDocument, Verdict } from '@verdict/core';
+import type { JsonText } from '../../store/transitions/index.js';
 
 /** A file handle input after normalisation: metadata plus a way to read its bytes from the blob store. */
 export interface ResolvedFileInput {
@@ -30,20 +31,33 @@ export interface TestInputs {
 export interface BlockExecutionRequest {
   block: BlockUnderTest;
   inputs: TestInputs;
+  /**
+   * The test's assertion (as stored, JSON text), for an executor that can evaluate it where it
+   * makes the outputs (a sandbox thread); null when the runner evaluates it (it calls the model provider).
+   */
+  assertionJson: string | null;
   /** Aborted when the run is cancelled: every await inside an executor must honour it. */
   signal: AbortSignal;
   /** The organization whose test this is: tenants share the sandbox fairly. */
   organizationId: string;
 }
 
+/** An assertion's result with its outcome; the result may be the JSON text a sandbox thread wrote. */
+export interface EvaluatedAssertion {
+  verdict: Verdict;
+  result: AssertionResult | JsonText;
+}
+
 export interface BlockExecutionOutput {
-  /** Raw payload per output handle id, e.g. `{ "output-json-0": { total: 12 } }`. */
-  outputs: Record<string, unknown>;
+  /** Raw payload per output handle id, e.g. `{ "output-json-0": { total: 12 } }`; as JSON text when a sandbox thread wrote it. */
+  outputs: Record<string, unknown> | JsonText;
   /** Output handles that received data (classifier / split routing); null for blocks that do not route. */
   routingDecision: string[] | null;
   warnings: string[];
   /** Extra facts worth keeping with the result (model reasoning, likelihoods, cache hits). */
   details?: Record<string, unknown>;
+  /** The request's assertion, when the executor evaluated it. */
+  assertion?: EvaluatedAssertion;
 }
 
 /** The block ran and failed (user code threw, timed out, produced invalid output, model error after retries). */

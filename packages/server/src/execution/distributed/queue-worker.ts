@@ -7,7 +7,7 @@ import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { QUEUE_NAMES, type QueueName, type TestJobData, type TestQueues } from './queues.js';
+import { MAX_ROW_ATTEMPTS, QUEUE_NAMES, type QueueName, type TestJobData, type TestQueues } from './queues.js';
 import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
 import { TenantSlots } from './tenant-slots.js';
 import { settleWithin } from './timing.js';
@@ -162,6 +162,7 @@ export class QueueWorker {
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
     if (!row || row.job.runId !== runId || !LIVE.has(row.runStatus) || !LIVE.has(row.status)) return 'skipped';
+    if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return this.giveUp(row);
     const { organizationId } = row.job;
     const slots = this.slots[queue];
     if (!(await slots.acquire(organizationId, signal))) {
@@ -209,6 +210,16 @@ export class QueueWorker {
         this.log(`${name} worker: looking at the next jobs: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+
+  /**
+   * A row started MAX_ROW_ATTEMPTS times without a result: its worker died or failed each time
+   * (a crash, a lost lock). Running it again could only repeat that, so it gets its verdict now.
+   */
+  private async giveUp(row: DeliveredRow): Promise<JobOutcome> {
+    const cause = new Error('each attempt ended without a result (its worker stopped, lost the job, or failed to record it)');
+    this.log(`result ${row.job.resultId} of run ${row.job.runId} was started ${row.attempts} times without a result; it is recorded as an error`);
+    return (await this.writer.finish(row.job.runId, infrastructureFailure(row.job, cause, row.attempts))) ? 'recorded' : 'discarded';
   }
 
   private cancelRun({ runId, sentAt }: CancelMessage): void {

@@ -45,6 +45,14 @@ export function backlogPriority(queuedBefore: number): number {
   return Math.min(MAX_PRIORITY, 1 + queuedBefore);
 }
 
+/**
+ * Times a row may be started, across BullMQ's retries, the recovery of jobs whose worker died
+ * (stalled jobs) and the sweep's re-queuing of jobs that went missing: each of these starts the
+ * row again, and only the first has an attempt budget of its own. A row delivered once more is
+ * given up: it records an `error` verdict instead of running.
+ */
+export const MAX_ROW_ATTEMPTS = 5;
+
 const JOB_OPTIONS: JobsOptions = {
   // Infrastructure failures (store unreachable) are retried with backoff; the last attempt records
   // an `error` result. A block that fails is not an infrastructure failure: it is a verdict.

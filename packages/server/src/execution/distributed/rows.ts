@@ -7,6 +7,8 @@ import type { TestJob } from '../test-runner.js';
 /** A result row as a worker finds it when its job arrives. */
 export interface DeliveredRow {
   status: string;
+  /** Times the row was started, this delivery not included. */
+  attempts: number;
   runStatus: string;
   job: TestJob;
 }
@@ -43,6 +45,7 @@ export class RowLoader {
           'result.id',
           'result.run_id',
           'result.status',
+          'result.attempts',
           'result.test_id',
           'result.block_id',
           'result.source',
@@ -60,6 +63,7 @@ export class RowLoader {
         waiter.resolve(
           row && {
             status: row.status,
+            attempts: row.attempts,
             runStatus: row.run_status,
             job: {
               runId: row.run_id,
@@ -71,6 +75,7 @@ export class RowLoader {
               blockId: row.block_id,
               sourceJson: row.source,
               assertion: fromJson<AssertionSpec>(row.assertion)!,
+              assertionJson: row.assertion,
             },
           },
         );

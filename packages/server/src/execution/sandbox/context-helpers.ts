@@ -9,14 +9,18 @@
 export const HELPERS_SCRIPT_NAME = '<sandbox>';
 
 /**
- * Compiled once per realm. `callTransform(transform, inputJson, path?)` parses the input (and
- * takes the value at key path `path`, an array: null when a key is missing) and calls `transform`
- * with it (`this` undefined); `serialise` throws on anything JSON cannot represent instead of
- * dropping it.
+ * Compiled once per realm, then called with the realm's `newJob` (see `HARDEN_REALM_SOURCE`).
+ * `startJob(factory)` starts a job (Math.random will draw a fresh seed) and runs the code's top
+ * level (its factory, with globalThis as `this`), returning what it defines as `transform`;
+ * `callTransform(transform, inputJson, path?)` parses the input (and takes the value at key path
+ * `path`, an array: null when a key is missing) and calls `transform` with it (`this` undefined);
+ * `serialise` throws on anything JSON cannot represent instead of dropping it.
  */
-export const JOB_HELPERS_SOURCE = String.raw`(() => {
+export const JOB_HELPERS_SOURCE = String.raw`((newJob) => {
   'use strict';
   const { parse, stringify } = JSON;
+  const { apply } = Reflect;
+  const realmGlobal = globalThis;
   const isFinite = Number.isFinite;
   const hasOwn = Object.hasOwn;
   function valueAt(value, path) {
@@ -34,16 +38,20 @@ export const JOB_HELPERS_SOURCE = String.raw`(() => {
     return value;
   }
   return {
+    startJob: (factory) => {
+      newJob();
+      return apply(factory, realmGlobal, []);
+    },
     callTransform: (transform, inputJson, path) => transform(path === undefined ? parse(inputJson) : valueAt(parse(inputJson), path)),
     serialise: (value) => stringify(value, rejectUnrepresentable),
   };
-})()`;
+})`;
 
 const FACTORY_PREFIX = '(function () {';
 
 /**
  * The user's code as the body of a function that returns its `transform`: compiled once per code
- * version, called once per job (with globalThis as `this`, as a script's top level sees it), so
+ * version, called once per job by `startJob` (with globalThis as `this`, as a script's top level sees it), so
  * top-level declarations are fresh locals every job and never globals. The prefix shares the
  * first line with the user's code, so line numbers need no correction; columns on line 1 are
  * shifted by `FACTORY_COLUMN_SHIFT`.

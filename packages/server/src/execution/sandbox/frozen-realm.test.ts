@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
-import type { ExecutionResult, WorkerSettings } from './types.js';
+import type { ExecutionResult, RealmSettings } from './types.js';
 
 /** A small stack: these realms run on the test's main thread, whose native stack is the default one. */
-const SETTINGS: WorkerSettings = { memoryLimitMb: 16, maxStackKb: 256 };
+const SETTINGS: RealmSettings = { memoryLimitMb: 16, maxStackKb: 256 };
 const PASS_THROUGH = 'function transform(input) { return input; }';
 
 function execute(realm: FrozenRealm, code: string, input: unknown = null, options: { codeKey?: string; timeoutMs?: number } = {}): ExecutionResult {

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { Scope, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
 import { BoundedCache } from './bounded-cache.js';
 import {
@@ -10,7 +11,7 @@ import {
 } from './context-helpers.js';
 import { HARDEN_REALM_SOURCE } from './realm-hardening.js';
 import { describeUserError, memoryProblem, parseThrownValue, UNREADABLE_THROWN_VALUE, type ThrownValue, type UserScript } from './thrown-value.js';
-import type { ExecutionResult, JobCall, WorkerSettings } from './types.js';
+import type { ExecutionResult, JobCall, RealmSettings } from './types.js';
 
 const MB = 1024 * 1024;
 const USER_SCRIPT: UserScript = { name: 'transform.js', firstLineColumnShift: FACTORY_COLUMN_SHIFT, helpersName: HELPERS_SCRIPT_NAME };
@@ -34,6 +35,7 @@ const PROMISE_JOBS_PER_SLICE = 64;
 type Attempt = { value: QuickJSHandle } | { thrown: QuickJSHandle };
 
 interface JobHelpers {
+  startJob: QuickJSHandle;
   callTransform: QuickJSHandle;
   serialise: QuickJSHandle;
 }
@@ -51,7 +53,8 @@ interface CompiledCode {
 /**
  * One QuickJS runtime and context, hardened once into a frozen realm (see `HARDEN_REALM_SOURCE`)
  * and then reused for many jobs: each job calls the cached factory of its code, which re-runs the
- * code's top level into fresh locals, so nothing one job leaves behind is visible to the next.
+ * code's top level into fresh locals, so nothing one job leaves behind is visible to the next, and
+ * Math.random starts each job from a fresh seed of the host's CSPRNG.
  * After a job that could have left something behind the realm can no longer rule out (a timeout,
  * a memory failure, more pending promise jobs than one slice runs, a thrown non-Error object) or
  * after `JOBS_PER_REALM` jobs or heap growth, `spent` turns true and the owner must replace it.
@@ -78,15 +81,14 @@ export class FrozenRealm {
   #deadline = Number.POSITIVE_INFINITY;
   #interrupted = false;
 
-  constructor(quickJs: QuickJSWASMModule, settings: WorkerSettings) {
+  constructor(quickJs: QuickJSWASMModule, settings: RealmSettings) {
     this.#memoryLimitMb = settings.memoryLimitMb;
     this.#runtime = quickJs.newRuntime();
     this.#runtime.setMaxStackSize(settings.maxStackKb * 1024);
     this.#runtime.setInterruptHandler(() => this.#pastDeadline());
     this.#context = this.#runtime.newContext();
     try {
-      this.#context.unwrapResult(this.#context.evalCode(HARDEN_REALM_SOURCE, HELPERS_SCRIPT_NAME)).dispose();
-      this.#helpers = this.#loadJobHelpers();
+      this.#helpers = this.#loadJobHelpers(this.#harden());
     } catch (error) {
       this.dispose();
       throw error;
@@ -127,7 +129,7 @@ export class FrozenRealm {
   #run(request: JobCall): ExecutionResult {
     const factory = this.#factoryFor(request);
     if ('thrown' in factory) return this.#errorResult(factory.thrown);
-    const transform = this.#attempt(this.#context.callFunction(factory.value, this.#context.global));
+    const transform = this.#call(this.#helpers.startJob, factory.value);
     if ('thrown' in transform) return this.#errorResult(transform.thrown);
     if (this.#context.typeof(transform.value) !== 'function') return { ok: false, reason: 'error', message: MISSING_TRANSFORM_MESSAGE };
     const inputJson = this.#manage(this.#context.newString(request.inputJson));
@@ -200,9 +202,18 @@ export class FrozenRealm {
     return { value: compiled.value };
   }
 
-  #loadJobHelpers(): JobHelpers {
-    const helpers = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(JOB_HELPERS_SOURCE, HELPERS_SCRIPT_NAME)));
+  /** Freezes the realm; returns its `newJob` (see `HARDEN_REALM_SOURCE`). */
+  #harden(): QuickJSHandle {
+    const harden = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(HARDEN_REALM_SOURCE, HELPERS_SCRIPT_NAME)));
+    const drawSeed = this.#realmScope.manage(this.#context.newFunction('drawSeed', () => this.#context.newString(freshSeed())));
+    return this.#realmScope.manage(this.#context.unwrapResult(this.#context.callFunction(harden, this.#context.undefined, drawSeed)));
+  }
+
+  #loadJobHelpers(newJob: QuickJSHandle): JobHelpers {
+    const factory = this.#realmScope.manage(this.#context.unwrapResult(this.#context.evalCode(JOB_HELPERS_SOURCE, HELPERS_SCRIPT_NAME)));
+    const helpers = this.#realmScope.manage(this.#context.unwrapResult(this.#context.callFunction(factory, this.#context.undefined, newJob)));
     return {
+      startJob: this.#realmProperty(helpers, 'startJob'),
       callTransform: this.#realmProperty(helpers, 'callTransform'),
       serialise: this.#realmProperty(helpers, 'serialise'),
     };
@@ -341,4 +352,18 @@ export class FrozenRealm {
     };
     return this.#diagnosis;
   }
+}
+
+const SEED_BYTES = 16;
+const seeds = Buffer.alloc(SEED_BYTES * 256);
+let seedsUsed = seeds.length;
+
+/** 128 bits from the host's CSPRNG as 32 hex digits, drawn a few KB at a time. */
+function freshSeed(): string {
+  if (seedsUsed === seeds.length) {
+    randomFillSync(seeds);
+    seedsUsed = 0;
+  }
+  seedsUsed += SEED_BYTES;
+  return seeds.toString('hex', seedsUsed - SEED_BYTES, seedsUsed);
 }

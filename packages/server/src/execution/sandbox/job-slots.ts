@@ -1,7 +1,15 @@
+import type { CheckKind } from './types.js';
+
 /** Slots of one thread; more than the jobs a thread is ever handed at once. */
 export const SLOTS_PER_THREAD = 64;
 const STARTED = -1;
 const TAKEN_BACK = -2;
+/** After the slots: the tag of the job whose output the thread checks, which check, and since when (a float64, 8-byte aligned). */
+const CHECK_TAG = SLOTS_PER_THREAD;
+const CHECK_KIND = SLOTS_PER_THREAD + 1;
+const CHECK_SINCE_BYTE = (SLOTS_PER_THREAD + 2) * Int32Array.BYTES_PER_ELEMENT;
+const BUFFER_BYTES = CHECK_SINCE_BYTE + Float64Array.BYTES_PER_ELEMENT;
+const CHECK_KINDS: readonly CheckKind[] = ['output_schema', 'assertion'];
 
 /** Job ids grow without bound; a slot holds a positive int32 derived from its job's id. */
 function tagOf(jobId: number): number {
@@ -17,9 +25,11 @@ function tagOf(jobId: number): number {
  */
 export class JobSlots {
   readonly #cells: Int32Array;
+  readonly #checkSince: Float64Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOTS_PER_THREAD * Int32Array.BYTES_PER_ELEMENT)) {
-    this.#cells = new Int32Array(buffer);
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(BUFFER_BYTES)) {
+    this.#cells = new Int32Array(buffer, 0, CHECK_SINCE_BYTE / Int32Array.BYTES_PER_ELEMENT);
+    this.#checkSince = new Float64Array(buffer, CHECK_SINCE_BYTE, 1);
   }
 
   /** Pool: puts a job in a free slot before handing it over. */
@@ -42,5 +52,23 @@ export class JobSlots {
   /** Pool: whether the job in this slot was started (the slot is still this job's). */
   started(slot: number): boolean {
     return Atomics.load(this.#cells, slot) === STARTED;
+  }
+
+  /**
+   * Worker thread: the job's output is being checked (`kind`). The checks of a job share one
+   * deadline, so the time is that of its first check; the tag is written last, so a pool that
+   * reads it reads that time.
+   */
+  checking(jobId: number, kind: CheckKind): void {
+    const tag = tagOf(jobId);
+    if (Atomics.load(this.#cells, CHECK_TAG) !== tag) this.#checkSince[0] = Date.now();
+    Atomics.store(this.#cells, CHECK_KIND, CHECK_KINDS.indexOf(kind));
+    Atomics.store(this.#cells, CHECK_TAG, tag);
+  }
+
+  /** Pool: which check the thread runs on the job's output and since when (`Date.now()` ms), if it has started checking it. */
+  checkOf(jobId: number): { kind: CheckKind; sinceMs: number } | undefined {
+    if (Atomics.load(this.#cells, CHECK_TAG) !== tagOf(jobId)) return undefined;
+    return { kind: CHECK_KINDS[Atomics.load(this.#cells, CHECK_KIND)]!, sinceMs: this.#checkSince[0]! };
   }
 }

@@ -1,4 +1,4 @@
-import type { SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.js';
+import type { CheckAnswer, SandboxFailureReason, SandboxJob, SandboxOutcome } from './types.js';
 
 /**
  * One submitted job from `run()` to its outcome. Whatever settles it first (worker answer, abort,
@@ -51,15 +51,26 @@ export class JobTicket {
     this.#backstop = setTimeout(onOverdue, afterMs);
   }
 
+  /** Looks again after `afterMs` (the job is in its checks, or not yet overdue), keeping when it started. */
+  lookAgain(afterMs: number, onOverdue: () => void): void {
+    clearTimeout(this.#backstop);
+    this.#backstop = setTimeout(onOverdue, afterMs);
+  }
+
+  /** Time since `started`; zero while not running. */
+  get runningForMs(): number {
+    return this.#elapsedMs();
+  }
+
   /** Back in the pool's queue (its thread was replaced before it ran): its clock starts again on its next thread. */
   handedBack(): void {
     clearTimeout(this.#backstop);
     this.#startedAt = undefined;
   }
 
-  /** `durationMs`: as the thread measured it; otherwise the time since `started`. */
-  succeed(output: unknown, durationMs = this.#elapsedMs()): void {
-    this.#settle({ ok: true, output, durationMs });
+  /** `durationMs`: as the thread measured it. */
+  succeed(outputJson: string, checked: CheckAnswer | undefined, durationMs: number): void {
+    this.#settle(new SandboxOutput(outputJson, checked, durationMs));
   }
 
   fail(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>, durationMs = this.#elapsedMs()): void {
@@ -77,6 +88,23 @@ export class JobTicket {
   /** Time on a worker; zero for a job that never left the queue. */
   #elapsedMs(): number {
     return this.#startedAt === undefined ? 0 : performance.now() - this.#startedAt;
+  }
+}
+
+/** A job's output: it stays JSON text until someone reads `output`. */
+class SandboxOutput {
+  readonly ok = true;
+  #parsed: { value: unknown } | undefined;
+
+  constructor(
+    readonly outputJson: string,
+    readonly checked: CheckAnswer | undefined,
+    readonly durationMs: number,
+  ) {}
+
+  get output(): unknown {
+    this.#parsed ??= { value: JSON.parse(this.outputJson) };
+    return this.#parsed.value;
   }
 }
 

@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../output-limits.js';
+import { Backstop, DEFAULT_CHECK_TIMEOUT_MS } from './backstop.js';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
 import { TenantQueues } from './tenant-queues.js';
-import type { ExecutionResult, JobResult, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
+import type { ExecutionResult, JobResult, OutputCheck, SandboxJob, SandboxOutcome, SandboxPoolOptions, WorkerSettings } from './types.js';
 
 const DEFAULT_MEMORY_LIMIT_MB = 64;
 const DEFAULT_MAX_STACK_KB = 1024;
@@ -56,6 +58,7 @@ interface Occupancy {
  */
 export class SandboxPool {
   readonly #settings: WorkerSettings;
+  readonly #backstop: Backstop;
   readonly #size: number;
   readonly #workers = new Set<SandboxWorker>();
   readonly #queue = new TenantQueues();
@@ -76,7 +79,9 @@ export class SandboxPool {
     this.#settings = {
       memoryLimitMb: Math.min(MAX_MEMORY_LIMIT_MB, positiveInteger(options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB, 'memoryLimitMb')),
       maxStackKb: Math.min(MAX_STACK_KB, positiveInteger(options.maxStackKb ?? DEFAULT_MAX_STACK_KB, 'maxStackKb')),
+      maxOutputBytes: positiveInteger(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes'),
     };
+    this.#backstop = new Backstop(Math.min(MAX_TIMER_MS, positiveInteger(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, 'checkTimeoutMs')));
     for (let i = 0; i < this.#size; i++) this.#spawn();
   }
 
@@ -95,6 +100,11 @@ export class SandboxPool {
     this.#queue.push(ticket);
     this.#scheduleDispatch();
     return ticket.promise;
+  }
+
+  /** Checks an output made elsewhere (a model block's, as JSON text), in a thread, under the check deadline; no code runs. */
+  check(outputJson: string, check: OutputCheck, signal?: AbortSignal): Promise<SandboxOutcome> {
+    return this.run({ codeKey: '', code: null, inputIn: { json: outputJson, path: [] }, timeoutMs: this.#backstop.checkTimeoutMs, check, signal });
   }
 
   /**
@@ -315,7 +325,7 @@ export class SandboxPool {
   /** Arms the wall-clock backstop of the job a thread runs next. */
   #startClock(worker: SandboxWorker): void {
     const next = worker.tickets[0];
-    if (next && !next.running) next.started(backstopDelayMs(next.job.timeoutMs), () => this.#stopOverdue(worker, next));
+    if (next && !next.running) next.started(this.#backstop.firstLookMs(next.job.timeoutMs), () => this.#stopOverdue(worker, next));
   }
 
   #onResults(worker: SandboxWorker, results: JobResult[]): void {
@@ -351,19 +361,22 @@ export class SandboxPool {
   }
 
   /**
-   * Wall-clock backstop: the in-sandbox deadline did not stop the job (e.g. a long native call).
-   * The thread may have answered this job and moved on to a later one without telling yet (answers
-   * travel in batches): then the clock is the later job's, from now.
+   * Wall-clock backstop (see Backstop): the in-sandbox deadline did not stop the job (e.g. a long
+   * native call), or its checks ran past theirs. The thread may have answered this job and moved on
+   * to a later one without telling yet (answers travel in batches): then the clock is the later
+   * job's, from now.
    */
   #stopOverdue(worker: SandboxWorker, ticket: JobTicket): void {
     if (!worker.tickets.includes(ticket)) return;
     const running = worker.claimedLast();
     if (running && running !== ticket) {
-      running.started(backstopDelayMs(running.job.timeoutMs), () => this.#stopOverdue(worker, running));
+      running.started(this.#backstop.firstLookMs(running.job.timeoutMs), () => this.#stopOverdue(worker, running));
       return;
     }
+    const verdict = this.#backstop.judge(ticket.job.timeoutMs, ticket.runningForMs, worker.checkOf(ticket));
+    if ('lookAgainInMs' in verdict) return ticket.lookAgain(verdict.lookAgainInMs, () => this.#stopOverdue(worker, ticket));
     void this.#replace(worker, ticket);
-    ticket.fail('timeout', `transform timed out: it ran longer than the ${ticket.job.timeoutMs} ms limit and its thread was terminated`);
+    ticket.fail(verdict.reason, verdict.message, verdict.details);
   }
 
   async #abort(ticket: JobTicket): Promise<void> {
@@ -426,13 +439,10 @@ function refused(reason: 'aborted' | 'error' | 'crashed' | 'memory', message: st
   return Promise.resolve({ ok: false, reason, message, durationMs: 0 });
 }
 
+/** The output stays JSON text: the thread checked it, and the main thread parses it only if someone reads it. */
 function settleFromResult(ticket: JobTicket, result: ExecutionResult, durationMs: number): void {
   if (!result.ok) return ticket.fail(result.reason, result.message, result.details, durationMs);
-  try {
-    ticket.succeed(JSON.parse(result.outputJson), durationMs);
-  } catch (error) {
-    ticket.fail('invalid_output', `transform returned output that is not valid JSON: ${(error as Error).message}`, undefined, durationMs);
-  }
+  ticket.succeed(result.outputJson, result.checked, durationMs);
 }
 
 function serialiseInput(input: unknown): string | undefined {
@@ -441,11 +451,6 @@ function serialiseInput(input: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The in-sandbox deadline normally answers first; the thread is terminated only after this. */
-function backstopDelayMs(timeoutMs: number): number {
-  return Math.min(MAX_TIMER_MS, timeoutMs + Math.max(100, timeoutMs / 10));
 }
 
 function deathReason(error: Error | undefined): 'memory' | 'crashed' {

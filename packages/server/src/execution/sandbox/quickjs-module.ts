@@ -1,5 +1,5 @@
 import { newQuickJSWASMModule, newVariant, RELEASE_SYNC, type QuickJSWASMModule } from 'quickjs-emscripten';
-import type { CompiledWasm, WorkerSettings } from './types.js';
+import type { CompiledWasm, RealmSettings } from './types.js';
 
 /** This build's lib has no WebAssembly types (they live in lib.dom); this is the one constructor used. */
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => object };
@@ -24,7 +24,7 @@ function wasmMemoryBytes(memoryLimitMb: number): number {
  * process's compiled wasm (see `processCompiledQuickJs`), the thread instantiates it instead of
  * compiling its own.
  */
-export async function loadQuickJs(settings: WorkerSettings, compiled?: CompiledWasm): Promise<QuickJSWASMModule> {
+export async function loadQuickJs(settings: RealmSettings, compiled?: CompiledWasm): Promise<QuickJSWASMModule> {
   const wasmMemory = new WebAssembly.Memory({
     initial: INITIAL_WASM_BYTES / WASM_PAGE_BYTES,
     maximum: wasmMemoryBytes(settings.memoryLimitMb) / WASM_PAGE_BYTES,

@@ -4,8 +4,11 @@
  * from user code can be changed, nothing can be added to or removed from globalThis, and nothing
  * can schedule work that outlives a job except promise jobs, which the realm checks for after
  * every job. User code keeps its own state in the locals of its factory (see `factorySource`).
+ *
+ * It is a function of `drawSeed`, a host function that returns 32 fresh hex digits from the host's
+ * CSPRNG, and returns `newJob()`, for the host only, to call before each job's code runs.
  */
-export const HARDEN_REALM_SOURCE = String.raw`(() => {
+export const HARDEN_REALM_SOURCE = String.raw`((drawSeed) => {
   'use strict';
   const { defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn } = Object;
   const { ownKeys } = Reflect;
@@ -110,6 +113,52 @@ export const HARDEN_REALM_SOURCE = String.raw`(() => {
     }
   }
 
+  /**
+   * QuickJS keeps one Math.random state per context, so a job could learn the numbers the next job
+   * (another organization's, maybe) will draw. Math.random becomes xoshiro128** (53-bit doubles,
+   * like V8's), seeded from the host's CSPRNG at its first call in each job: jobs that never call
+   * it pay nothing.
+   */
+  function seededRandom() {
+    const { imul } = Math;
+    const parseHex = (text) => parseInt(text, 16) | 0;
+    const rotl = (x, k) => (x << k) | (x >>> (32 - k));
+    let s0 = 1, s1 = 0, s2 = 0, s3 = 0;
+    let seeded = false;
+    function seed() {
+      const text = drawSeed();
+      s0 = parseHex(text.slice(0, 8));
+      s1 = parseHex(text.slice(8, 16));
+      s2 = parseHex(text.slice(16, 24));
+      s3 = parseHex(text.slice(24, 32));
+      if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+      seeded = true;
+    }
+    function next() {
+      const result = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      return result;
+    }
+    const { random } = {
+      random() {
+        if (!seeded) seed();
+        return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+      },
+    };
+    defineProperty(Math, 'random', { value: random, writable: true, enumerable: false, configurable: true });
+    return function newJob() {
+      seeded = false;
+    };
+  }
+
+  const newJob = seededRandom();
   tameOverrideMistake();
   deepFreeze([globalThis, ...hiddenIntrinsics()]);
-})()`;
+  return newJob;
+})`;

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from '../thread-entry.js';
 import { JobSlots, SLOTS_PER_THREAD } from './job-slots.js';
 import type { JobTicket } from './job-ticket.js';
-import type { CompiledWasm, JobBatch, JobRequest, JobResult, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
+import type { CheckKind, CompiledWasm, JobBatch, JobRequest, JobResult, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
 
 export interface SandboxWorkerEvents {
   ready(worker: SandboxWorker): void;
@@ -67,8 +67,8 @@ export class SandboxWorker {
       this.#slotOf.set(ticket, slot);
       this.#slots.offer(slot, ticket.jobId);
       this.tickets.push(ticket);
-      const { codeKey, code, inputIn, timeoutMs } = ticket.job;
-      return { jobId: ticket.jobId, slot, codeKey, code, inputJson: ticket.inputJson, inputPath: inputIn?.path, timeoutMs };
+      const { codeKey, code, inputIn, timeoutMs, check } = ticket.job;
+      return { jobId: ticket.jobId, slot, codeKey, code, inputJson: ticket.inputJson, inputPath: inputIn?.path, timeoutMs, check };
     });
     this.#thread.postMessage({ jobs } satisfies JobBatch);
   }
@@ -91,6 +91,11 @@ export class SandboxWorker {
   /** The ticket the thread claimed last among those it has not answered: the one it is running. */
   claimedLast(): JobTicket | undefined {
     return this.tickets.findLast((ticket) => this.#claimed(ticket));
+  }
+
+  /** Which check the thread runs on the ticket's output, and since when; undefined while it is not checking it. */
+  checkOf(ticket: JobTicket): { kind: CheckKind; sinceMs: number } | undefined {
+    return this.#slots.checkOf(ticket.jobId);
   }
 
   /** Tickets held that the thread has not started. */

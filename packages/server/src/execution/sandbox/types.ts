@@ -1,4 +1,10 @@
-/** One call of user code: `transform(input)` defined by `code`, with limits. */
+import type { JsonSchemaIssue, Verdict } from '@verdict/core';
+
+/**
+ * One call of user code, `transform(input)` defined by `code`, with limits; then, in the same
+ * thread, the checks of its output (`check`). A job with `code` null runs no code: its input is
+ * the output to check (a model block's), and only the checks run.
+ */
 export interface SandboxJob {
   /**
    * Identifies this version of `code` (e.g. its hash): each worker thread compiles a version once
@@ -6,7 +12,7 @@ export interface SandboxJob {
    * compiled again, so a reused key costs time, never correctness.
    */
   codeKey: string;
-  code: string;
+  code: string | null;
   /** JSON value handed to `transform` (the `input-json-0` payload), unless `inputIn` is given. */
   input?: unknown;
   /**
@@ -18,14 +24,44 @@ export interface SandboxJob {
   timeoutMs: number;
   /** Whose job this is (the organization): while several tenants have work, the pool shares its threads fairly among them. */
   tenant?: string;
+  /** What to check of the output, in the thread, under the pool's check deadline. */
+  check?: OutputCheck;
   /** Aborting drops the job if queued, or terminates the thread running it. */
   signal?: AbortSignal;
 }
 
-export type SandboxFailureReason = 'error' | 'timeout' | 'memory' | 'aborted' | 'invalid_output' | 'crashed';
+/**
+ * The checks a thread runs on an output once it has it: `output_schema` first (a mismatch ends
+ * there), then the assertion. Both run on the thread's own V8, never on the main thread, and the
+ * pool stops the thread when they run past its check deadline.
+ */
+export interface OutputCheck {
+  /** The JSON Schema the output must match, as JSON text; null for none. */
+  outputSchemaJson: string | null;
+  /** The assertion (an AssertionSpec as JSON text, as stored) evaluated on the outputs; null for none (one that calls the model provider is evaluated by the caller). */
+  assertionJson: string | null;
+  /** The output handle the output goes out on; null: the output is already the record of the block's handles. */
+  handleId: string | null;
+}
 
+/** Which check a thread is running (the output's schema, or the assertion), for the message of one that runs past its deadline. */
+export type CheckKind = 'output_schema' | 'assertion';
+
+/** What the checks found. `evaluated` carries the assertion result as JSON text, `verdict` its outcome. */
+export type CheckAnswer =
+  | { kind: 'output_schema_invalid'; message: string }
+  | { kind: 'output_schema_mismatch'; issues: JsonSchemaIssue[] }
+  | { kind: 'evaluated'; verdict: Verdict; assertionResultJson: string }
+  | { kind: 'not_evaluated' };
+
+export type SandboxFailureReason = 'error' | 'timeout' | 'memory' | 'aborted' | 'invalid_output' | 'output_too_large' | 'output_too_deep' | 'check_timeout' | 'crashed';
+
+/**
+ * `outputJson` is the output as the thread wrote it (at most the pool's output limit, nested at
+ * most MAX_JSON_DEPTH deep); `output` parses it on first read, for callers that want the value.
+ */
 export type SandboxOutcome =
-  | { ok: true; output: unknown; durationMs: number }
+  | { ok: true; outputJson: string; readonly output: unknown; checked: CheckAnswer | undefined; durationMs: number }
   | {
       ok: false;
       reason: SandboxFailureReason;
@@ -41,12 +77,21 @@ export interface SandboxPoolOptions {
   memoryLimitMb?: number;
   /** QuickJS stack limit; deeper recursion throws `InternalError: stack overflow`. */
   maxStackKb?: number;
+  /** Largest output (bytes of UTF-8 JSON) a job may return; a larger one fails `output_too_large` in its thread. */
+  maxOutputBytes?: number;
+  /** How long the checks of one output may run before their thread is stopped and the job fails `check_timeout`. */
+  checkTimeoutMs?: number;
+}
+
+/** The limits of a QuickJS realm. */
+export interface RealmSettings {
+  memoryLimitMb: number;
+  maxStackKb: number;
 }
 
 /** Limits every worker thread of a pool is started with. */
-export interface WorkerSettings {
-  memoryLimitMb: number;
-  maxStackKb: number;
+export interface WorkerSettings extends RealmSettings {
+  maxOutputBytes: number;
 }
 
 /** A compiled `WebAssembly.Module` (this build's lib has no WebAssembly types). */
@@ -71,8 +116,10 @@ export interface JobCall {
   timeoutMs: number;
 }
 
-/** One job of a `JobBatch`. */
-export interface JobRequest extends JobCall {
+/** One job of a `JobBatch`; `code` null: no transform, the input is the output to check. */
+export interface JobRequest extends Omit<JobCall, 'code'> {
+  code: string | null;
+  check: OutputCheck | undefined;
   jobId: number;
   /** Where this job's claim lives in the thread's `JobSlots`. */
   slot: number;
@@ -83,12 +130,12 @@ export interface JobBatch {
   jobs: JobRequest[];
 }
 
-/** What the worker computed; `outputJson` is parsed on the main thread. */
+/** What the worker computed; the main thread records `outputJson` as it is and parses it only when it needs the value. */
 export type ExecutionResult =
-  | { ok: true; outputJson: string }
+  | { ok: true; outputJson: string; checked?: CheckAnswer }
   | { ok: false; reason: SandboxFailureReason; message: string; details?: Record<string, unknown> };
 
-/** The answer to one job. `durationMs` is measured by the worker around the job. `fatal` means the worker's QuickJS module is unusable and it runs nothing more. */
+/** The answer to one job. `durationMs` is measured by the worker around `transform` (checks excluded). `fatal` means the worker's QuickJS module is unusable and it runs nothing more. */
 export interface JobResult {
   jobId: number;
   result: ExecutionResult;

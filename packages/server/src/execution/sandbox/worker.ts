@@ -2,18 +2,23 @@
  * Worker thread entry: loads QuickJS once, then runs the jobs of each `JobBatch` in order, each
  * one only if it claims its slot (the pool may have taken it back), answering each with one
  * `WorkerReply`. Jobs run in a frozen realm that serves many of them; when a job leaves the realm
- * spent, its replacement is built right after the answer.
+ * spent, its replacement is built right after the answer. An output leaves the thread only once
+ * it is known to be within the output limits, and checked (see output-checks.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
 import { JobSlots } from './job-slots.js';
+import { outputLimitProblem } from '../output-limits.js';
 import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');
 const port = parentPort;
 const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerStart;
 const slots = new JobSlots(slotMemory);
+/** The checks load while the thread starts and after it reports ready: only a job's checks wait for them, not its transform. */
+const checks = import('./output-checks.js');
+checks.catch(() => undefined); // a failed load fails each job's checks (checkedResult), not the thread
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
 /**
@@ -24,7 +29,13 @@ const HOLD_ANSWERS_MS = 2;
 /** Set after a fatal reply: the pool is terminating this thread, nothing more runs here. */
 let broken = false;
 
-port.on('message', ({ jobs }: JobBatch) => {
+/** Checks are asynchronous (the assertion engine is): batches are run one after another, never interleaved. */
+let batchesDone: Promise<void> = Promise.resolve();
+port.on('message', (batch: JobBatch) => {
+  batchesDone = batchesDone.then(() => runBatch(batch));
+});
+
+async function runBatch({ jobs }: JobBatch): Promise<void> {
   const answered: JobResult[] = [];
   let firstAnsweredAt = 0;
   for (const request of jobs) {
@@ -33,13 +44,15 @@ port.on('message', ({ jobs }: JobBatch) => {
     const startedAt = performance.now();
     if (answered.length > 0 && startedAt - firstAnsweredAt > HOLD_ANSWERS_MS) sendAnswers(answered.splice(0));
     const { result, fatal } = runJob(request);
+    const durationMs = performance.now() - startedAt;
+    const checked = result.ok ? await checkedResult(request, result.outputJson) : result;
     if (answered.length === 0) firstAnsweredAt = performance.now();
-    answered.push({ jobId: request.jobId, result, durationMs: performance.now() - startedAt, fatal });
+    answered.push({ jobId: request.jobId, result: checked, durationMs, fatal });
     broken = fatal;
     if (!fatal) replaceIfSpent();
   }
   if (answered.length > 0) sendAnswers(answered);
-});
+}
 
 function sendAnswers(results: JobResult[]): void {
   port.postMessage({ type: 'results', results } satisfies WorkerReply);
@@ -60,13 +73,38 @@ function replaceIfSpent(): void {
   }
 }
 
-/** `fatal`: QuickJS failed at the host level (wasm abort, native stack); this module is done. */
+/**
+ * `fatal`: QuickJS failed at the host level (wasm abort, native stack); this module is done. A job
+ * without code runs nothing: its input is the output to check.
+ */
 function runJob(request: JobRequest): { result: ExecutionResult; fatal: boolean } {
+  if (!hasCode(request)) return { result: { ok: true, outputJson: request.inputJson }, fatal: false };
   try {
     realm ??= new FrozenRealm(quickJs, settings);
     return { result: realm.execute(request), fatal: false };
   } catch (hostError) {
     return { result: crashResult(hostError), fatal: true };
+  }
+}
+
+function hasCode(request: JobRequest): request is JobRequest & { code: string } {
+  return request.code !== null;
+}
+
+/**
+ * A transform's output over the size or depth limit fails here, before anything parses it; the
+ * output is then checked. A check that throws fails the job, not the thread.
+ */
+async function checkedResult(request: JobRequest, outputJson: string): Promise<ExecutionResult> {
+  const refused = request.code === null ? undefined : outputLimitProblem(outputJson, settings.maxOutputBytes, 'transform returned');
+  if (refused) return { ok: false, ...refused };
+  if (!request.check) return { ok: true, outputJson };
+  try {
+    const { checkOutput } = await checks;
+    const checked = await checkOutput(outputJson, request.check, (kind) => slots.checking(request.jobId, kind));
+    return { ok: true, outputJson, checked };
+  } catch (error) {
+    return { ok: false, reason: 'error', message: `the output could not be checked: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
