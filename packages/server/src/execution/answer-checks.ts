@@ -7,8 +7,8 @@ import type { SandboxPool } from './sandbox/index.js';
  * output_schema: a schema that takes long to check never holds the main thread.
  */
 export function answerSchemaCheckIn(pool: SandboxPool): AnswerSchemaCheck {
-  return async (valueJson, schema, signal) => {
-    const outcome = await pool.check(valueJson, { outputSchemaJson: JSON.stringify(schema), assertionJson: null, handleId: null }, signal);
+  return async (valueJson, schema, organizationId, signal) => {
+    const outcome = await pool.check(valueJson, { outputSchemaJson: JSON.stringify(schema), assertionJson: null, handleId: null }, organizationId, signal);
     if (!outcome.ok) {
       if (outcome.reason === 'aborted') signal.throwIfAborted();
       return `the answer could not be checked against the JSON schema: ${outcome.message}`;

@@ -91,8 +91,8 @@ export class TestRunner {
   }
 
   /** An assertion the block's executor did not evaluate. */
-  private async evaluate({ assertion: spec, assertionJson }: TestJob, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
-    if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, assertionJson, outputs, signal);
+  private async evaluate({ assertion: spec, assertionJson, organizationId }: TestJob, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
+    if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, assertionJson, outputs, organizationId, signal);
     const values = outputs instanceof JsonText ? (outputs.value() as Record<string, unknown>) : outputs;
     const result = await evaluateAssertion(spec, values, { provider: this.assertionProvider, signal });
     return { verdict: result.outcome, result };
@@ -104,10 +104,11 @@ export class TestRunner {
     spec: AssertionSpec,
     assertionJson: string,
     outputs: BlockExecutionOutput['outputs'],
+    organizationId: string,
     signal: AbortSignal,
   ): Promise<EvaluatedAssertion> {
     const outputsJson = outputs instanceof JsonText ? outputs.text : JSON.stringify(outputs);
-    const outcome = await checks.check(outputsJson, { outputSchemaJson: null, assertionJson, handleId: null }, signal);
+    const outcome = await checks.check(outputsJson, { outputSchemaJson: null, assertionJson, handleId: null }, organizationId, signal);
     if (outcome.ok && outcome.checked?.kind === 'evaluated') return { verdict: outcome.checked.verdict, result: new JsonText(outcome.checked.assertionResultJson) };
     if (!outcome.ok && outcome.reason === 'aborted') {
       signal.throwIfAborted();

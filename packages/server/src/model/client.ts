@@ -22,6 +22,8 @@ export interface ChatJsonRequest {
   temperature?: number;
   /** Tells apart otherwise identical calls (consensus samples), so the cache records each one. */
   sample?: number;
+  /** Whose call it is: checks of its answer share the sandbox threads fairly with that organization's other work. */
+  organizationId?: string;
   signal: AbortSignal;
 }
 
@@ -158,7 +160,7 @@ export class ModelClient {
     if (this.checkSchema === undefined || schema === undefined) return readJsonAnswer(text, schema, this.maxAnswerBytes);
     const parsed = parseJsonAnswer(text, this.maxAnswerBytes);
     if (!parsed.ok) return parsed;
-    const problem = await this.checkSchema(JSON.stringify(parsed.value), schema, request.signal);
+    const problem = await this.checkSchema(JSON.stringify(parsed.value), schema, request.organizationId, request.signal);
     return problem === null ? parsed : { ok: false, problem };
   }
 

@@ -7,7 +7,7 @@ export type JsonAnswer = { ok: true; value: unknown } | { ok: false; problem: st
  * Checks an answer's value (as JSON text) against a JSON Schema: the problem to report in a repair
  * turn, or null when it matches. The server's runs in a sandbox thread, under the check deadline.
  */
-export type AnswerSchemaCheck = (valueJson: string, schema: object, signal: AbortSignal) => Promise<string | null>;
+export type AnswerSchemaCheck = (valueJson: string, schema: object, organizationId: string | undefined, signal: AbortSignal) => Promise<string | null>;
 
 const FENCED = /^```(?:json)?\s*([\s\S]*?)\s*```$/i;
 

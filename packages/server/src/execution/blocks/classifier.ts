@@ -75,7 +75,7 @@ export class ClassifierBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const categories = categoriesOf(block);
     return asBlockFailure(signal, async () => {
@@ -91,6 +91,7 @@ export class ClassifierBlockExecutor implements BlockExecutor {
         jsonSchema: classificationSchema(categories),
         schemaName: 'classification',
         signal,
+        organizationId,
       };
       const n = consensusCount(block.config);
       const results = await sampleAnswers(models, request, n);

@@ -70,7 +70,7 @@ export class ExtractBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const schema = jsonSchemaOf(block);
     return asBlockFailure(signal, async () => {
@@ -85,6 +85,7 @@ export class ExtractBlockExecutor implements BlockExecutor {
         jsonSchema: schema,
         schemaName: 'extraction',
         signal,
+        organizationId,
       };
       const n = consensusCount(block.config);
       const results = await sampleAnswers(models, request, n);

@@ -99,7 +99,7 @@ export class SplitBlockExecutor implements BlockExecutor {
 
   constructor(private readonly deps: ModelBlockDeps) {}
 
-  async execute({ block, inputs, signal }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute({ block, inputs, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
     const models = requireModels(this.deps, block);
     const subdocuments = subdocumentsOf(block);
     return asBlockFailure(signal, async () => {
@@ -115,6 +115,7 @@ export class SplitBlockExecutor implements BlockExecutor {
         jsonSchema: splitSchema(subdocuments, input.pages.length),
         schemaName: 'split',
         signal,
+        organizationId,
       };
       const n = consensusCount(block.config);
       const results = await sampleAnswers(models, request, n);

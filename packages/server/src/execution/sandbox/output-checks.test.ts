@@ -143,7 +143,7 @@ describe('checks of the output, in the sandbox thread', () => {
   });
 
   test('a job without code checks the output it is given', async () => {
-    const outcome = await pool.check('{"output-file-a":{"type":"file"}}', check({ assertionJson: assertion({ kind: 'exists' }, 'type', 'output-file-a'), handleId: null }));
+    const outcome = await pool.check('{"output-file-a":{"type":"file"}}', check({ assertionJson: assertion({ kind: 'exists' }, 'type', 'output-file-a'), handleId: null }), 'org_checks');
     assert.ok(outcome.ok && outcome.checked?.kind === 'evaluated' && outcome.checked.verdict === 'passed');
   });
 

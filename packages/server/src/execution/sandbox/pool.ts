@@ -103,8 +103,8 @@ export class SandboxPool {
   }
 
   /** Checks an output made elsewhere (a model block's, as JSON text), in a thread, under the check deadline; no code runs. */
-  check(outputJson: string, check: OutputCheck, signal?: AbortSignal): Promise<SandboxOutcome> {
-    return this.run({ codeKey: '', code: null, inputIn: { json: outputJson, path: [] }, timeoutMs: this.#backstop.checkTimeoutMs, check, signal });
+  check(outputJson: string, check: OutputCheck, tenant: string | undefined, signal?: AbortSignal): Promise<SandboxOutcome> {
+    return this.run({ codeKey: '', code: null, inputIn: { json: outputJson, path: [] }, timeoutMs: this.#backstop.checkTimeoutMs, check, tenant, signal });
   }
 
   /**
