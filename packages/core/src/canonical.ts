@@ -21,7 +21,7 @@ export function sha256Hex(text: string): string {
   return oneShotHash ? oneShotHash('sha256', text) : createHash('sha256').update(text).digest('hex');
 }
 
-/** H(x) of DECISIONS §8: the first 16 hex characters of SHA-256 over canonical JSON. */
+/** H(x) of docs/decisions.md §8: the first 16 hex characters of SHA-256 over canonical JSON. */
 export function fingerprint(value: unknown): string {
   return sha256Hex(canonicalJson(value)).slice(0, 16);
 }

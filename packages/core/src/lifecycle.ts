@@ -1,4 +1,4 @@
-/** The run and result lifecycle of DECISIONS §3, shared by runs and their per-test rows. */
+/** The run and result lifecycle of docs/decisions.md §3, shared by runs and their per-test rows. */
 export const LIFECYCLE_STATUSES = ['pending', 'queued', 'running', 'completed', 'error', 'cancelled'] as const;
 export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
 
@@ -41,7 +41,7 @@ export function emptyCounts(): RunCounts {
   };
 }
 
-/** The invariants every response must satisfy (DECISIONS §3). Returns the violated rule, or null. */
+/** The invariants every response must satisfy (docs/decisions.md §3). Returns the violated rule, or null. */
 export function countsViolation(counts: RunCounts, totalTests: number): string | null {
   const lc = counts.lifecycle_counts;
   const lifecycleSum = lc.pending + lc.queued + lc.running + lc.completed + lc.error + lc.cancelled;

@@ -20,7 +20,7 @@ export interface Page<T> {
   list_metadata: ListMetadata;
 }
 
-/** `limit`, `order`, `before`, `after` of DECISIONS §5; `before` with `after` is refused. */
+/** `limit`, `order`, `before`, `after` of docs/decisions.md §5; `before` with `after` is refused. */
 export function paginationQuery(defaultLimit: number) {
   return z.object({
     limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
@@ -112,7 +112,7 @@ export const Timing = z
   .meta({ id: 'WorkflowTestRunTiming' });
 export type Timing = z.infer<typeof Timing>;
 
-/** The error envelope of DECISIONS §2. */
+/** The error envelope of docs/decisions.md §2. */
 export const ErrorEnvelope = z
   .object({
     detail: z.object({

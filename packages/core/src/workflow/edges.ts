@@ -27,7 +27,7 @@ export interface Graph {
   edges: GraphEdge[];
 }
 
-/** The error code follows DECISIONS §2 (404 / 422 / 409); `reason` says which rule refused the edge. */
+/** The error code follows docs/decisions.md §2 (404 / 422 / 409); `reason` says which rule refused the edge. */
 export interface EdgeProblem {
   code: 'block_not_found' | 'validation_error' | 'conflict';
   reason: 'unknown_block' | 'self_loop' | 'missing_handle' | 'unknown_handle' | 'kind_mismatch' | 'duplicate' | 'input_taken' | 'cycle';

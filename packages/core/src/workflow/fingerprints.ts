@@ -26,12 +26,12 @@ function edgePart(edge: EdgeEndpoints) {
   };
 }
 
-/** DECISIONS §8: H(type + config + parent). */
+/** docs/decisions.md §8: H(type + config + parent). */
 export function blockConfigFingerprint(block: Omit<ExecutableBlock, 'id'>): string {
   return fingerprint(executablePart(block));
 }
 
-/** DECISIONS §8: H of every block's executable part (sorted by id) and every edge's endpoints (sorted); edge ids are not executable. */
+/** docs/decisions.md §8: H of every block's executable part (sorted by id) and every edge's endpoints (sorted); edge ids are not executable. */
 export function workflowDraftFingerprint(blocks: ExecutableBlock[], edges: EdgeEndpoints[]): string {
   const blockParts = sortedBy(blocks.map((block) => ({ id: block.id, ...executablePart(block) })), (part) => part.id);
   const edgeParts = sortedBy(edges.map(edgePart), canonicalJson);
@@ -67,7 +67,7 @@ export interface FingerprintSet {
   block_config_fingerprint: string;
 }
 
-/** DECISIONS §8: the cache key of one test execution. */
+/** docs/decisions.md §8: the cache key of one test execution. */
 export function executionFingerprint(parts: FingerprintSet): string {
   return fingerprint([parts.handle_inputs_fingerprint, parts.workflow_draft_fingerprint, parts.block_config_fingerprint]);
 }

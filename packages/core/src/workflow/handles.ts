@@ -102,7 +102,7 @@ const DERIVERS: Record<BlockType, (config: BlockConfig | null) => BlockHandles> 
 };
 
 /**
- * The input and output handles of a block, derived from its type and config (DECISIONS §7,
+ * The input and output handles of a block, derived from its type and config (docs/decisions.md §7,
  * retab-workflow-model §2.3 and §3.1). Never throws: malformed config entries are skipped, and
  * two routes that collide on one handle id yield one handle.
  */

@@ -1,6 +1,6 @@
 /**
  * Typed HTTP errors. Routes and services throw these; one error handler (http/error-handler.ts)
- * turns them into the envelope of DECISIONS §2.
+ * turns them into the envelope of docs/decisions.md §2.
  */
 export class ApiError extends Error {
   constructor(

@@ -198,7 +198,7 @@ export class ApiKeyAuthenticator {
   }
 }
 
-/** The key from `Api-Key: <key>` or `Authorization: Bearer <key>` (DECISIONS §1). */
+/** The key from `Api-Key: <key>` or `Authorization: Bearer <key>` (docs/decisions.md §1). */
 export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | null {
   const apiKey = headers['api-key'];
   if (typeof apiKey === 'string' && apiKey.trim()) return apiKey.trim();

@@ -87,7 +87,7 @@ export class TestRunService {
     return runFromRow(run);
   }
 
-  /** DECISIONS §4: one conditional update decides; in-flight work is told to stop after it commits. */
+  /** docs/decisions.md §4: one conditional update decides; in-flight work is told to stop after it commits. */
   async cancel(organizationId: string, runId: string, reason: string | null): Promise<WorkflowTestRun> {
     const db = this.store.db;
     const { outcome, status } = await db.transaction().execute((trx) => cancelRun(trx, organizationId, runId, reason, isoNow()));

@@ -12,7 +12,7 @@ export interface KeysetRequest {
 type SortValue = string | number;
 
 /**
- * One page of a keyset-paginated list (DECISIONS §5): the cost of a page does not depend on its
+ * One page of a keyset-paginated list (docs/decisions.md §5): the cost of a page does not depend on its
  * position. Rows are ordered by (sortKey, id); `before`/`after` are ids of rows of the same list,
  * resolved to their sort value by `sortValueOf`.
  */

@@ -230,7 +230,7 @@ const SMALL_COLUMNS = [
 ] as const satisfies readonly Exclude<keyof ResultRow, BlockOutputColumn>[];
 
 /**
- * Results of one run in run order (the order the run selected its tests), DECISIONS §5. No answer
+ * Results of one run in run order (the order the run selected its tests), docs/decisions.md §5. No answer
  * carries more than LIST_FIELD_BUDGET_BYTES per block-output field: longer ones are previews.
  */
 export async function listResults(db: Kysely<Database>, runId: string, request: KeysetRequest) {

@@ -24,7 +24,7 @@ export interface SnapshotEdge {
   target_handle: string | null;
 }
 
-/** An immutable, content-addressed copy of a draft (DECISIONS §3, §8). */
+/** An immutable, content-addressed copy of a draft (docs/decisions.md §3, §8). */
 export interface WorkflowSnapshot {
   versionId: string;
   draftFingerprint: string;

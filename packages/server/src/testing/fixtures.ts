@@ -72,7 +72,7 @@ export async function otherOrganizationKey(test: TestApp, name = 'other-org'): P
   return (await createApiKey(test.runtime.services.store, name)).key;
 }
 
-/** The invariants of DECISIONS §3 that every run response must satisfy. */
+/** The invariants of docs/decisions.md §3 that every run response must satisfy. */
 export function countsProblem(run: any): string | null {
   const lc = run.counts.lifecycle_counts;
   const sum = lc.pending + lc.queued + lc.running + lc.completed + lc.error + lc.cancelled;

@@ -6,7 +6,7 @@ import { LIVE } from './shared.js';
 export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'not_cancellable' | 'not_found';
 
 /**
- * pending | queued | running → cancelled (DECISIONS §4), in one conditional update of the run.
+ * pending | queued | running → cancelled (docs/decisions.md §4), in one conditional update of the run.
  * Rows already terminal keep their verdicts; every other row becomes `cancelled` with no verdict,
  * and the counts move with them, in the same transaction. The tests of cancelled rows get them as
  * their latest run. A run finishing at the same instant is either completed first (then this

@@ -155,7 +155,7 @@ function isFailing(outcome: EncodedOutcome): boolean {
   return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
 }
 
-/** The tests' latest summaries point at their newest terminal rows (DECISIONS §3). */
+/** The tests' latest summaries point at their newest terminal rows (docs/decisions.md §3). */
 async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
   const summaries = outcomes.map((o): [string, string, string | null] => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]);
   if (!isPostgres(trx)) {

@@ -79,7 +79,7 @@ export async function applyCountDeltas(trx: Db, runId: string, deltas: CountDelt
   await trx.updateTable('test_runs').set(set).where('id', '=', runId).execute();
 }
 
-/** The run completes when its last row is terminal (DECISIONS §3), whatever the verdicts. */
+/** The run completes when its last row is terminal (docs/decisions.md §3), whatever the verdicts. */
 export async function completeRunIfDone(trx: Db, runId: string, now: string): Promise<boolean> {
   const result = await trx
     .updateTable('test_runs')
