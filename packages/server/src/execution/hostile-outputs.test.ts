@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_JSON_DEPTH } from '@verdict/core';
-import { allResults, countsProblem, createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type TestSpec } from '../testing/fixtures.js';
+import { allResults, countsProblem, createFunctionWorkflow, createTests, startRun, whileAnotherTenantReads, type TestSpec } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 
 /** `{ doubled }` for ordinary inputs; an array nested `input.depth` deep, or a string of `input.bytes` characters, on request. */
@@ -17,27 +17,6 @@ const doubles = (count: number): TestSpec[] => Array.from({ length: count }, (_,
 const exists = (input: unknown): TestSpec => ({ input, condition: { kind: 'exists' } });
 
 /** Polls another organization's GET every 20 ms while `work` runs; the slowest answer tells whether the event loop was held. */
-async function whileAnotherTenantReads<T>(app: TestApp, work: () => Promise<T>): Promise<{ result: T; slowestGetMs: number }> {
-  const otherKey = await otherOrganizationKey(app, `neighbour-${Math.random()}`);
-  let slowestGetMs = 0;
-  let done = false;
-  const reader = (async () => {
-    while (!done) {
-      const sent = performance.now();
-      const response = await app.request('GET', '/v1/workflows?limit=5', undefined, { 'api-key': otherKey });
-      assert.equal(response.status, 200);
-      slowestGetMs = Math.max(slowestGetMs, performance.now() - sent);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  try {
-    return { result: await work(), slowestGetMs };
-  } finally {
-    done = true;
-    await reader;
-  }
-}
-
 async function runOf(app: TestApp, specs: TestSpec[], options: { outputSchema?: Record<string, unknown> } = {}) {
   const fixture = await createFunctionWorkflow(app, HOSTILE, options);
   await createTests(app, fixture, specs);

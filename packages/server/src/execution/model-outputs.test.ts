@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
-import { allResults, otherOrganizationKey, startRun } from '../testing/fixtures.js';
+import { allResults, startRun, whileAnotherTenantReads } from '../testing/fixtures.js';
 import { startTestApp, waitForRun, type TestApp } from '../testing/harness.js';
 
 const dataUrl = (text: string) => `data:text/plain;base64,${Buffer.from(text).toString('base64')}`;
@@ -50,31 +50,10 @@ describe('model block outputs are bounded and checked off the main thread', () =
     assert.deepEqual(row.outputs['output-json-0'], { total: 12 });
   });
 
-  /** Polls another organization's GET every 20 ms while `work` runs. */
-  async function whileAnotherTenantReads<T>(work: () => Promise<T>): Promise<{ result: T; slowestGetMs: number }> {
-    const otherKey = await otherOrganizationKey(app, `neighbour-${Math.random()}`);
-    let slowestGetMs = 0;
-    let done = false;
-    const reader = (async () => {
-      while (!done) {
-        const sent = performance.now();
-        await app.request('GET', '/v1/workflows?limit=5', undefined, { 'api-key': otherKey });
-        slowestGetMs = Math.max(slowestGetMs, performance.now() - sent);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    try {
-      return { result: await work(), slowestGetMs };
-    } finally {
-      done = true;
-      await reader;
-    }
-  }
-
   const DISTINCT_ITEMS = JSON.stringify({ items: Array.from({ length: 20_000 }, (_, i) => ({ a: 1, b: 2, i })) });
 
   test('a slow assertion on a model output is stopped at the check deadline; the output is kept, the main thread stays free', async () => {
-    const { result: row, slowestGetMs } = await whileAnotherTenantReads(() =>
+    const { result: row, slowestGetMs } = await whileAnotherTenantReads(app, () =>
       extractRow(DISTINCT_ITEMS, { kind: 'json_schema_valid', schema: { type: 'array', uniqueItems: true } }, 'items'),
     );
     assert.equal(row.verdict, 'blocked');
@@ -89,7 +68,7 @@ describe('model block outputs are bounded and checked off the main thread', () =
 
   test("a slow check of the answer against the block's json_schema is stopped at the check deadline, off the main thread", async () => {
     const schema = { type: 'object', properties: { items: { type: 'array', uniqueItems: true } } };
-    const { result: row, slowestGetMs } = await whileAnotherTenantReads(() => extractRow(DISTINCT_ITEMS, { kind: 'exists' }, null, schema));
+    const { result: row, slowestGetMs } = await whileAnotherTenantReads(app, () => extractRow(DISTINCT_ITEMS, { kind: 'exists' }, null, schema));
     assert.equal(row.verdict, 'blocked');
     assert.match(
       row.error.message,

@@ -83,3 +83,28 @@ export function countsProblem(run: any): string | null {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` while another organization GETs its workflows every 20 ms; the slowest of those GETs
+ * tells whether `work` held the event loop (the requests go through inject(), on the same loop).
+ */
+export async function whileAnotherTenantReads<T>(test: TestApp, work: () => Promise<T>): Promise<{ result: T; slowestGetMs: number }> {
+  const otherKey = await otherOrganizationKey(test, `neighbour-${Math.random()}`);
+  let slowestGetMs = 0;
+  let done = false;
+  const reader = (async () => {
+    while (!done) {
+      const sent = performance.now();
+      const response = await test.request('GET', '/v1/workflows?limit=5', undefined, { 'api-key': otherKey });
+      if (response.status !== 200) throw new Error(`the other organization's GET answered ${response.status}`);
+      slowestGetMs = Math.max(slowestGetMs, performance.now() - sent);
+      await sleep(20);
+    }
+  })();
+  try {
+    return { result: await work(), slowestGetMs };
+  } finally {
+    done = true;
+    await reader;
+  }
+}

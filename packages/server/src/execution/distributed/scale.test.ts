@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { countsProblem, sleep } from '../../testing/fixtures.js';
 import { freshPostgresDatabase } from '../../testing/harness.js';
+import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
-const CLI = fileURLToPath(new URL('../../../../cli/bin/verdict.js', import.meta.url));
 const skip =
   REDIS_URL && DATABASE_URL
     ? false
@@ -24,42 +21,6 @@ const API_KEY = 'vk_scale_test_0123456789abcdef';
 const WORK_25MS = 'function transform(input) { const end = Date.now() + 25; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
 const DOUBLE = 'function transform(input) { return { doubled: input.n * 2 }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
-
-interface VerdictProcess {
-  child: ChildProcess;
-  output: string[];
-  /** Resolves with the first output line matching `pattern` (already printed or to come). */
-  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
-}
-
-function spawnVerdict(args: string[], env: NodeJS.ProcessEnv): VerdictProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return {
-    child,
-    output,
-    async line(pattern, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = output.find((text) => pattern.test(text));
-        if (found) return found;
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`verdict ${args.join(' ')} never printed ${pattern}:\n${output.join('\n')}`);
-        await sleep(20);
-      }
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString });
@@ -79,16 +40,7 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   const processes: VerdictProcess[] = [];
   let workers: VerdictProcess[];
 
-  async function call(method: string, path: string, body?: unknown): Promise<any> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { 'api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  }
+  const call = (method: string, path: string, body?: unknown) => jsonClient(baseUrl, API_KEY)(method, path, body);
 
   async function functionWorkflow(code: string, tests: number): Promise<string> {
     const workflow = await call('POST', '/v1/workflows', { name: 'scale' });
@@ -148,8 +100,7 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   });
 
   after(async () => {
-    for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(processes.map(({ child }) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
+    await Promise.all(processes.map((process) => process.kill()));
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
