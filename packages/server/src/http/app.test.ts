@@ -72,4 +72,15 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(response.json().name, 'empty body');
   });
+
+  test("Retab's paths this server does not serve are 404 not_found naming the path, not taken for a workflow id", async () => {
+    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['GET', '/v1/workflows/evals/runs/x'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
+      const answer = await app.request(method!, url!);
+      assert.equal(answer.status, 404, `${method} ${url}`);
+      isEnvelope(answer.body, 'not_found');
+      assert.match(answer.body.detail.message, new RegExp(`^No route ${method} ${url!.replace(/[/]/g, '\\/')}`));
+    }
+    const workflow = await app.request('POST', '/v1/workflows', { name: 'still reachable' });
+    assert.equal((await app.request('GET', `/v1/workflows/${workflow.body.id}`)).status, 200);
+  });
 });

@@ -7,6 +7,7 @@ import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
 import { fileRoutes } from './files.js';
+import { unservedRoutes } from './unserved.js';
 
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -18,4 +19,5 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(testRunRoutes);
   await app.register(testResultRoutes);
   await app.register(fileRoutes);
+  await app.register(unservedRoutes);
 };
