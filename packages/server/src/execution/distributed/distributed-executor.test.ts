@@ -101,7 +101,8 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
 
       const metrics = await waitFor('the cancel latencies to be flushed', async () => {
         const text = await renderMetrics(app.runtime.services);
-        return /^verdict_cancel_stop_seconds_count 4$/m.test(text) && text;
+        // The two histograms reach Redis in their own flushes: wait for both.
+        return /^verdict_cancel_stop_seconds_count 4$/m.test(text) && /^verdict_cancel_latency_seconds_count 4$/m.test(text) && text;
       });
       const meanMs = (name: string) => (Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)![1]) / 4) * 1000;
       assert.match(metrics, /^verdict_cancel_latency_seconds_count 4$/m);
