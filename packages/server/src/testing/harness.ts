@@ -15,6 +15,12 @@ export function testStores(): StoreKind[] {
   return process.env.VERDICT_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
+/** False when the distributed executor's suites can run here (Redis and PostgreSQL given), else why they are skipped. */
+export function skipWithoutRedisAndPostgres(): false | string {
+  if (process.env.VERDICT_TEST_REDIS_URL && process.env.VERDICT_TEST_DATABASE_URL) return false;
+  return 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+}
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;

@@ -8,7 +8,7 @@ import { renderMetrics } from '../../routes/health.js';
 import { createRuntime, type Runtime } from '../../services/create.js';
 import { startResults } from '../../store/transitions/index.js';
 import { allResults, countsProblem, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
-import { startTestApp, waitForRun, type TestApp } from '../../testing/harness.js';
+import { skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
 import { FunctionBlockExecutor } from '../blocks/function.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { TestRunner } from '../test-runner.js';
@@ -16,11 +16,7 @@ import { DistributedExecutor } from './distributed-executor.js';
 import { distributedOptionsFromEnv } from './options.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
-const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
-const skip =
-  REDIS_URL && DATABASE_URL
-    ? false
-    : 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+const skip = skipWithoutRedisAndPostgres();
 
 const DOUBLE = 'function transform(input) { return { doubled: input.n * 2 }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';

@@ -4,14 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun } from '../../testing/fixtures.js';
-import { startTestApp, waitForRun, type TestApp } from '../../testing/harness.js';
+import { skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
-const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
-const skip =
-  REDIS_URL && DATABASE_URL
-    ? false
-    : 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+const skip = skipWithoutRedisAndPostgres();
 
 const DOUBLE = 'function transform(input) { return { value: input.n * 2 }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';

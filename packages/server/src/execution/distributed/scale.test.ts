@@ -7,15 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { countsProblem, sleep } from '../../testing/fixtures.js';
-import { freshPostgresDatabase } from '../../testing/harness.js';
+import { freshPostgresDatabase, skipWithoutRedisAndPostgres } from '../../testing/harness.js';
 import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
-const DATABASE_URL = process.env.VERDICT_TEST_DATABASE_URL;
-const skip =
-  REDIS_URL && DATABASE_URL
-    ? false
-    : 'needs VERDICT_TEST_REDIS_URL and VERDICT_TEST_DATABASE_URL (npm test starts both when redis-server and PostgreSQL are installed)';
+const skip = skipWithoutRedisAndPostgres();
 
 const API_KEY = 'vk_scale_test_0123456789abcdef';
 const WORK_25MS = 'function transform(input) { const end = Date.now() + 25; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
