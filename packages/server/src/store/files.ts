@@ -3,13 +3,16 @@ import type { Kysely } from 'kysely';
 import type { FileRecords } from '../files/index.js';
 import type { Database } from './schema.js';
 
+/** What a stored file is to the file service (`StoredFile`). */
+const STORED_FILE_COLUMNS = ['id', 'filename', 'mime_type', 'size_bytes', 'sha256'] as const;
+
 /** File metadata rows; the bytes live in the content-addressed blob store under the data dir. */
 export function fileRecords(db: Kysely<Database>): FileRecords {
   return {
     async lookupFile(organizationId, id) {
       const row = await db
         .selectFrom('files')
-        .select(['id', 'filename', 'mime_type', 'size_bytes', 'sha256'])
+        .select(STORED_FILE_COLUMNS)
         .where('organization_id', '=', organizationId)
         .where('id', '=', id)
         .executeTakeFirst();
@@ -18,7 +21,7 @@ export function fileRecords(db: Kysely<Database>): FileRecords {
     async lookupFileBySha256(organizationId, sha256) {
       const row = await db
         .selectFrom('files')
-        .select(['id', 'filename', 'mime_type', 'size_bytes', 'sha256'])
+        .select(STORED_FILE_COLUMNS)
         .where('organization_id', '=', organizationId)
         .where('sha256', '=', sha256)
         .orderBy('id')
