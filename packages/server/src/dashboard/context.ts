@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { renderPage, type Flash, type PageContent } from './layout.js';
 import { tokensMatch, type Session } from './sessions.js';
 
@@ -34,7 +34,7 @@ export function formField(fields: unknown, name: string): string {
 /** Every form a session posts carries its CSRF token in `_csrf`. */
 export function assertCsrfToken(request: FastifyRequest): void {
   if (!tokensMatch(sessionOf(request).csrfToken, formField(request.body, '_csrf'))) {
-    throw new ApiError(403, 'csrf_token_invalid', 'This form has expired or did not come from this dashboard. Reload the page and try again.');
+    throw createError('csrf_token_invalid');
   }
 }
 

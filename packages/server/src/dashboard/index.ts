@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { logServerError } from '../http/error-handler.js';
-import { ApiError } from '../http/errors.js';
+import { createError, isAnswerable } from '../errors/index.js';
 import { assertCsrfToken, sendPage } from './context.js';
 import { assetRoutes } from './routes/assets.js';
 import { authRoutes } from './routes/auth.js';
@@ -26,10 +26,10 @@ const SECURITY_HEADERS = {
 };
 
 function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const status = error instanceof ApiError ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+  const status = isAnswerable(error) ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
   if (status >= 500) logServerError(request, error, 'dashboard page failed');
   const message = status >= 500 ? 'The server failed to show this page; the error has been logged.' : error.message;
-  if (error instanceof ApiError) reply.headers(error.headers);
+  if (isAnswerable(error)) reply.headers(error.headers);
   return sendPage(request, reply, { title: status === 404 ? 'Not found' : 'Error', main: errorView(status, message) }, status);
 }
 
@@ -37,13 +37,13 @@ function renderError(error: FastifyError, request: FastifyRequest, reply: Fastif
 async function refuseCrossSitePosts(request: FastifyRequest): Promise<void> {
   const site = request.headers['sec-fetch-site'];
   if (request.method === 'POST' && site !== undefined && site !== 'same-origin') {
-    throw new ApiError(403, 'cross_site_request', 'Forms of this dashboard can only be sent from its own pages.');
+    throw createError('cross_site_request');
   }
 }
 
 /** Pages go to sign-in and come back; htmx is told to go there; the event stream is just refused. */
 function sendToSignIn(request: FastifyRequest, reply: FastifyReply) {
-  if (request.url.endsWith('/events')) throw new ApiError(401, 'unauthorized', 'Your session has ended. Sign in again.');
+  if (request.url.endsWith('/events')) throw createError('unauthorized', 'Your session has ended. Sign in again.');
   const signIn = request.method === 'GET' ? `/login?next=${encodeURIComponent(request.url)}` : '/login';
   if (request.headers['hx-request'] === 'true') return reply.header('hx-redirect', signIn).status(401).send();
   return reply.redirect(signIn, 303);

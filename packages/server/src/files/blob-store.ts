@@ -26,6 +26,10 @@ async function linkUnlessExists(existingPath: string, newPath: string): Promise<
   }
 }
 
+function blobMissing(sha256: string, cause?: unknown): FileInputError {
+  return new FileInputError(`The stored bytes of this file (sha256 ${sha256}) are missing from the blob store.`, 'blob_missing', { sha256 }, { cause });
+}
+
 /**
  * Content-addressed file bytes under `<dataDir>/blobs/<sha256[0:2]>/<sha256>`. Writing the same
  * bytes twice stores them once; the database keeps only metadata.
@@ -61,15 +65,13 @@ export class BlobStore {
       return await readFile(this.path(sha256));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      throw new FileInputError(`The stored bytes of this file (sha256 ${sha256}) are missing from the blob store.`, 'blob_missing', { sha256 });
+      throw blobMissing(sha256, error);
     }
   }
 
   /** Throws `blob_missing` unless the blob exists. */
   async requireBlob(sha256: string): Promise<void> {
-    if (!(await this.hasBlob(sha256))) {
-      throw new FileInputError(`The stored bytes of this file (sha256 ${sha256}) are missing from the blob store.`, 'blob_missing', { sha256 });
-    }
+    if (!(await this.hasBlob(sha256))) throw blobMissing(sha256);
   }
 
   async hasBlob(sha256: string): Promise<boolean> {

@@ -59,7 +59,7 @@ export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFile
       try {
         return resolvedFileInput(await normalizeFileInput(document, depsFor(organizationId)), blobs);
       } catch (error) {
-        if (error instanceof FileInputError) throw new BlockExecutionError(error.message, error.code, error.details);
+        if (error instanceof FileInputError) throw BlockExecutionError.causedBy(error);
         throw error;
       }
     },

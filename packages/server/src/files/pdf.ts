@@ -17,9 +17,9 @@ export async function openPdf(bytes: Buffer, filename: string): Promise<OpenedPd
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'PasswordException') {
-      throw new FileInputError(`${filename} is a password-protected PDF; upload it without a password.`, 'unsupported_file_type', { filename });
+      throw new FileInputError(`${filename} is a password-protected PDF; upload it without a password.`, 'unsupported_file_type', { filename }, { cause: error });
     }
-    throw new FileInputError(`${filename} is not a readable PDF (${(error as Error).message}).`, 'corrupt_file', { filename });
+    throw new FileInputError(`${filename} is not a readable PDF (${(error as Error).message}).`, 'corrupt_file', { filename }, { cause: error });
   }
   return {
     pageCount: document.numPages,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { keyFromHeaders, type ApiKeyAuthenticator, type Principal } from '../services/auth.js';
-import { rateLimited, unauthorized } from './errors.js';
+import { createError } from '../errors/index.js';
 import { perWindow, type Limits } from './rate-limit.js';
 
 declare module 'fastify' {
@@ -17,9 +17,9 @@ declare module 'fastify' {
 function refuseWrongKey(limits: Limits, request: FastifyRequest): never {
   const wait = limits.countFailedAuthentication(request.ip);
   if (wait > 0) {
-    throw rateLimited(`Too many requests with wrong API keys from this address (the limit is ${perWindow(limits.config.authFailuresPerAddress!, 'failures')}); retry in ${wait} s.`, wait);
+    throw createError('rate_limited', `Too many requests with wrong API keys from this address (the limit is ${perWindow(limits.config.authFailuresPerAddress!, 'failures')}); retry in ${wait} s.`, wait);
   }
-  throw unauthorized('The API key is not valid. Send a key created by `verdict keys create` in the Api-Key header.');
+  throw createError('unauthorized', 'The API key is not valid. Send a key created by `verdict keys create` in the Api-Key header.');
 }
 
 /**
@@ -35,7 +35,7 @@ export function requireApiKey(app: FastifyInstance, authenticator: ApiKeyAuthent
     const principal = key ? await authenticator.authenticate(key) : sessionPrincipal ? await sessionPrincipal(request) : null;
     if (!principal) {
       if (key) refuseWrongKey(limits, request);
-      throw unauthorized('Missing API key: send it as `Api-Key: <key>` or `Authorization: Bearer <key>`.');
+      throw createError('unauthorized', 'Missing API key: send it as `Api-Key: <key>` or `Authorization: Bearer <key>`.');
     }
     limits.assertKeyRequest(principal.apiKeyId);
     request.principal = principal;

@@ -1,16 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError, type ValidationIssue } from './errors.js';
+import { convertError, createError, isAnswerable, type ValidationIssue, type VerdictError } from '../errors/index.js';
 
 /** Fastify's `maxParamLength`: the longest path parameter the router matches. */
 export const MAX_PATH_SEGMENT_CHARACTERS = 500;
 
-interface Envelope {
-  detail: { code: string; message: string; details: Record<string, unknown> };
-}
-
-function envelope(code: string, message: string, details: Record<string, unknown> = {}): Envelope {
-  return { detail: { code, message, details } };
+/** docs/decisions.md §2: the one body of every error answer, with the error's own headers. */
+function answer(reply: FastifyReply, error: VerdictError, status = error.statusCode ?? 500) {
+  reply.headers(error.headers);
+  return reply.status(status).send({ detail: { code: error.code, message: error.message, details: error.details } });
 }
 
 function validationIssues(error: FastifyError & { validationContext?: string }): ValidationIssue[] {
@@ -28,25 +26,22 @@ function summarize(issues: ValidationIssue[]): string {
   return `Invalid request: \`${first.path}\`: ${first.message}${more}.`;
 }
 
-/** Fastify's own errors for malformed requests, mapped to our codes; the rest are 500s. */
-function fromFastifyError(error: FastifyError): { status: number; body: Envelope } {
+/** Fastify's own errors for malformed requests, mapped to our codes, with the status to answer; the rest are 500s. */
+function fromFastifyError(error: FastifyError): { status?: number; answer: VerdictError } {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, body: envelope('invalid_json', `The request body is not valid JSON: ${error.message}`) };
+      return { answer: convertError(error, 'invalid_json', error.message) };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return {
-        status: 413,
-        body: envelope('payload_too_large', `The request body exceeds the limit of ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes.`),
-      };
+      return { answer: convertError(error, 'payload_too_large', `The request body exceeds the limit of ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes.`) };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: envelope('unsupported_media_type', 'Send the request body as application/json.') };
+      return { answer: convertError(error, 'unsupported_media_type', 'Send the request body as application/json.') };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, body: envelope('invalid_request', 'The Content-Length header does not match the body.') };
+      return { answer: convertError(error, 'invalid_request', 'The Content-Length header does not match the body.') };
   }
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, body: envelope('invalid_request', error.message) };
-  return { status: 500, body: envelope('internal_error', 'The server failed to handle this request; it has been logged.') };
+  if (status >= 400 && status < 500) return { status, answer: convertError(error, 'invalid_request', error.message) };
+  return { answer: convertError(error, 'internal_error') };
 }
 
 /**
@@ -71,27 +66,23 @@ export function logServerError(request: FastifyRequest, error: unknown, message 
  */
 export function malformedUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    reply.status(414).send(envelope('uri_too_long', `A path segment is longer than ${MAX_PATH_SEGMENT_CHARACTERS} characters; no id is that long.`, { max_length: MAX_PATH_SEGMENT_CHARACTERS }));
-    return;
-  }
-  reply.status(400).send(envelope('invalid_url', 'The URL cannot be decoded: a `%` escape is broken or does not encode UTF-8; percent-encode each path segment as UTF-8.'));
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') answer(reply, convertError(error, 'uri_too_long', MAX_PATH_SEGMENT_CHARACTERS));
+  else answer(reply, convertError(error, 'invalid_url'));
 }
 
 export function installErrorHandling(app: FastifyInstance, knownRoutes: () => { method: string; pattern: RegExp }[]): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof ApiError) {
+    if (isAnswerable(error)) {
       if (error.statusCode >= 500) logServerError(request, error);
-      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      return reply.status(error.statusCode).send(envelope(error.code, error.message, error.details));
+      return answer(reply, error);
     }
     if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
       const issues = validationIssues(error);
-      return reply.status(422).send(envelope('validation_error', summarize(issues), { issues }));
+      return answer(reply, convertError(error, 'validation_error', summarize(issues), { issues }));
     }
-    const { status, body } = fromFastifyError(error);
-    if (status >= 500) logServerError(request, error);
-    return reply.status(status).send(body);
+    const converted = fromFastifyError(error);
+    if (converted.answer.code === 'internal_error') logServerError(request, error);
+    return answer(reply, converted.answer, converted.status);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -99,12 +90,7 @@ export function installErrorHandling(app: FastifyInstance, knownRoutes: () => { 
     const allowed = knownRoutes()
       .filter((route) => route.method !== request.method && route.pattern.test(path))
       .map((route) => route.method);
-    if (allowed.length > 0) {
-      reply.header('allow', [...new Set(allowed)].join(', '));
-      return reply
-        .status(405)
-        .send(envelope('method_not_allowed', `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(' or ')}.`, { allowed }));
-    }
-    return reply.status(404).send(envelope('not_found', `No route ${request.method} ${path}. The API is described at /openapi.json.`));
+    if (allowed.length > 0) return answer(reply, createError('method_not_allowed', request.method, path, allowed));
+    return answer(reply, createError('not_found', `No route ${request.method} ${path}. The API is described at /openapi.json.`));
   });
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { findUnsafeText, jsonTextDepth, MAX_JSON_DEPTH } from '@verdict/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { validationError, type ValidationIssue } from './errors.js';
+import { createError, type ValidationIssue } from '../errors/index.js';
 
 /**
  * Refusals of request input that would otherwise fail later, deep in the server: nesting that
@@ -25,7 +25,7 @@ function unsafeTextIssues(value: unknown, root: string): ValidationIssue[] {
 function refusal(issues: ValidationIssue[]) {
   const [first] = issues;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more in details.issues)` : '';
-  return validationError(`Invalid request: \`${first!.path}\` ${first!.message}${more}.`, issues);
+  return createError('validation_error', `Invalid request: \`${first!.path}\` ${first!.message}${more}.`, { issues });
 }
 
 /** Path parameters, query string and parsed body, checked before the route's own validation (and before any store query). */

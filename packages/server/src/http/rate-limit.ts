@@ -1,4 +1,4 @@
-import { rateLimited } from './errors.js';
+import { createError } from '../errors/index.js';
 
 /**
  * In-process limits on what one address, key or session can make the server do. Each process
@@ -141,7 +141,7 @@ export class Limits {
   /** Throws 429 when `apiKeyId` has spent its requests. */
   assertKeyRequest(apiKeyId: string): void {
     const wait = this.keyRequests?.take(apiKeyId) ?? 0;
-    if (wait > 0) throw rateLimited(`This API key sent more than ${perWindow(this.config.requestsPerKey!, 'requests')}; retry in ${wait} s.`, wait);
+    if (wait > 0) throw createError('rate_limited', `This API key sent more than ${perWindow(this.config.requestsPerKey!, 'requests')}; retry in ${wait} s.`, wait);
   }
 }
 

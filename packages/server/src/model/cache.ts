@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '@verdict/core';
 import type { ModelCacheMode } from './config.js';
-import { ModelCacheMissError } from './errors.js';
+import { ModelError } from './errors.js';
 
 /** What a cache entry holds. The request itself is left out: with images in it, it can weigh megabytes. */
 interface CacheEntry {
@@ -10,10 +10,18 @@ interface CacheEntry {
   response: unknown;
 }
 
+function cacheMiss(key: string, model: string): ModelError {
+  return new ModelError(
+    `No recorded model answer for this request to "${model}" (cache key ${key.slice(0, 16)}); record it first with VERDICT_MODEL_CACHE=readwrite against a model server.`,
+    'model_cache_miss',
+    { cache_key: key, model },
+  );
+}
+
 /**
  * Opt-in record/replay of model answers, one JSON file per request under `dir`, named by
  * sha256(canonicalJson({model, request})). `readwrite` answers from the cache and records misses;
- * `replay` never reaches the server: a miss is a ModelCacheMissError.
+ * `replay` never reaches the server: a miss is a ModelError `model_cache_miss`.
  */
 export class ModelResponseCache {
   constructor(
@@ -34,7 +42,7 @@ export class ModelResponseCache {
     const key = ModelResponseCache.keyOf(model, request);
     const hit = await this.read(key);
     if (hit !== undefined) return { value: hit.response as T, cached: true };
-    if (this.mode === 'replay') throw new ModelCacheMissError(key, model);
+    if (this.mode === 'replay') throw cacheMiss(key, model);
     const value = await compute();
     await this.write(key, { model, response: value });
     return { value, cached: false };

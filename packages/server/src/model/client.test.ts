@@ -17,7 +17,7 @@ import {
 } from '../testing/fake-model-server.js';
 import { ModelClient, type ChatJsonRequest } from './client.js';
 import { loadModelConfig, type ModelConfig } from './config.js';
-import { ModelCacheMissError, ModelOutputError, ModelProviderError } from './errors.js';
+import { ModelError } from './errors.js';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 const TOTAL_SCHEMA = { type: 'object', properties: { total: { type: 'number' } }, required: ['total'] };
@@ -99,7 +99,7 @@ describe('ModelClient.chatJson', () => {
     server.setChatHandler(answerJson({ total: 'twelve' }));
     const start = server.chatRequests().length;
     await assert.rejects(client().chatJson(askTotal(neverAborted())), (error: unknown) => {
-      assert.ok(error instanceof ModelOutputError);
+      assert.ok(error instanceof ModelError);
       assert.equal(error.code, 'invalid_model_output');
       assert.match(error.message, /total.* must be number/);
       return true;
@@ -134,9 +134,10 @@ describe('ModelClient.chatJson', () => {
     server.setChatHandler(() => ({ status: 500, body: { error: { message: 'boom' } } }));
     const start = server.chatRequests().length;
     await assert.rejects(client({ VERDICT_MODEL_MAX_RETRIES: '2' }).chatJson(askTotal(neverAborted())), (error: unknown) => {
-      assert.ok(error instanceof ModelProviderError);
+      assert.ok(error instanceof ModelError);
       assert.equal(error.code, 'provider_error');
       assert.deepEqual(error.details, { status: 500, attempts: 3 });
+      assert.equal((error.cause as { status?: number }).status, 500, "the last attempt's failure is kept as the cause");
       return true;
     });
     assert.equal(requestsSince(start).length, 3);
@@ -182,7 +183,8 @@ describe('ModelClient.chatJson', () => {
     const hungBefore = server.requests.length;
     const models = client({ VERDICT_MODEL_TIMEOUT_MS: '150', VERDICT_MODEL_MAX_RETRIES: '1' });
     await assert.rejects(models.chatJson(askTotal(neverAborted())), (error: unknown) => {
-      assert.ok(error instanceof ModelProviderError);
+      assert.ok(error instanceof ModelError);
+      assert.equal(error.code, 'provider_error');
       assert.match(error.message, /timed out/i);
       assert.equal(error.details.attempts, 2);
       return true;
@@ -222,7 +224,7 @@ describe('ModelClient.chatJson', () => {
       assert.deepEqual((await replaying.embed({ model: 'e', texts: ['a b'], signal: neverAborted() })).vectors, vectors.vectors);
       await assert.rejects(
         replaying.chatJson({ ...askTotal(neverAborted()), sample: 2 }),
-        (error: unknown) => error instanceof ModelCacheMissError && error.code === 'model_cache_miss',
+        (error: unknown) => error instanceof ModelError && error.code === 'model_cache_miss',
       );
     } finally {
       await rm(cacheDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ModelResponseCache } from './cache.js';
 import { resolveChatModel, type ModelConfig, type StructuredOutputMode } from './config.js';
-import { ModelError, ModelNotConfiguredError, ModelOutputError, ModelProviderError } from './errors.js';
+import { ModelError } from './errors.js';
 import { parseJsonAnswer, readJsonAnswer, type AnswerSchemaCheck, type JsonAnswer } from './json-answer.js';
 import { Semaphore } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
@@ -99,21 +99,21 @@ export class ModelClient {
   chatModel(requested: unknown): string {
     const model = resolveChatModel(this.config, requested);
     if (model === null) {
-      throw new ModelNotConfiguredError('This block names no model (or a retab-* alias) and VERDICT_MODEL is not set; set VERDICT_MODEL or the block\'s model.');
+      throw new ModelError('This block names no model (or a retab-* alias) and VERDICT_MODEL is not set; set VERDICT_MODEL or the block\'s model.', 'provider_not_configured');
     }
     return model;
   }
 
   embeddingModel(): string {
     if (this.config.embeddingModel === null) {
-      throw new ModelNotConfiguredError('Embedding similarity needs VERDICT_EMBEDDING_MODEL, and it is not set.');
+      throw new ModelError('Embedding similarity needs VERDICT_EMBEDDING_MODEL, and it is not set.', 'provider_not_configured');
     }
     return this.config.embeddingModel;
   }
 
   /**
    * Asks for a JSON answer, validated against `jsonSchema` when given. An answer that is not valid
-   * JSON or misses the schema gets one repair turn; still wrong → ModelOutputError.
+   * JSON or misses the schema gets one repair turn; still wrong → ModelError `invalid_model_output`.
    */
   async chatJson(request: ChatJsonRequest): Promise<ChatJsonResult> {
     const { model, messages, jsonSchema, temperature, sample } = request;
@@ -148,7 +148,7 @@ export class ModelClient {
     const secondAnswer = await this.readAnswer(second.text, request);
     const attempts = first.attempts + second.attempts;
     if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts };
-    throw new ModelOutputError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, {
+    throw new ModelError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, 'invalid_model_output', {
       model: request.model,
       attempts,
       answer: second.text.slice(0, 2000),
@@ -176,7 +176,7 @@ export class ModelClient {
       this.acceptedFormat.set(request.model, format);
       return result;
     } catch (error) {
-      const refused = error instanceof ModelProviderError && error.details.status === 400;
+      const refused = error instanceof ModelError && error.code === 'provider_error' && error.details.status === 400;
       if (!refused || fallbacks.length === 0) throw error;
       const next = await this.complete(messages, request, fallbacks);
       return { text: next.text, attempts: next.attempts + Number(error.details.attempts) };
@@ -210,7 +210,7 @@ export class ModelClient {
 
   private requireServer(): OpenAI {
     if (this.openai === null) {
-      throw new ModelNotConfiguredError('VERDICT_MODEL_BASE_URL is not set: only answers recorded in the model cache can be replayed.');
+      throw new ModelError('VERDICT_MODEL_BASE_URL is not set: only answers recorded in the model cache can be replayed.', 'provider_not_configured');
     }
     return this.openai;
   }

@@ -1,50 +1,17 @@
+import { VerdictError, type BlockFailureCode, type VerdictErrorOptions } from '../errors/index.js';
+
+export type ModelErrorCode = Extract<BlockFailureCode, 'provider_not_configured' | 'provider_error' | 'invalid_model_output' | 'model_cache_miss'>;
+
 /**
- * Errors of the model layer. Each carries a snake_case `code` that block executors and the
- * assertion engine report as is (a block turns it into a BlockExecutionError with the same code).
+ * A failure of the model layer: no provider or model name (`provider_not_configured`), a server
+ * that failed for good (`provider_error`), an answer unusable even after the repair turn
+ * (`invalid_model_output`), no recorded answer in replay mode (`model_cache_miss`). Block
+ * executors report the code as the test's failure.
  */
-export class ModelError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ModelError';
-  }
-}
+export class ModelError extends VerdictError {
+  declare readonly code: ModelErrorCode;
 
-/** No provider, or no model name to call. */
-export class ModelNotConfiguredError extends ModelError {
-  constructor(message: string) {
-    super(message, 'provider_not_configured');
-    this.name = 'ModelNotConfiguredError';
-  }
-}
-
-/** The server failed for good: a non-retryable answer, or retries exhausted. */
-export class ModelProviderError extends ModelError {
-  constructor(message: string, details: Record<string, unknown>) {
-    super(message, 'provider_error', details);
-    this.name = 'ModelProviderError';
-  }
-}
-
-/** The server answered, but not with JSON matching the schema, even after the repair turn. */
-export class ModelOutputError extends ModelError {
-  constructor(message: string, details: Record<string, unknown>) {
-    super(message, 'invalid_model_output', details);
-    this.name = 'ModelOutputError';
-  }
-}
-
-/** Replay mode found no recorded answer for a request. */
-export class ModelCacheMissError extends ModelError {
-  constructor(key: string, model: string) {
-    super(
-      `No recorded model answer for this request to "${model}" (cache key ${key.slice(0, 16)}); record it first with VERDICT_MODEL_CACHE=readwrite against a model server.`,
-      'model_cache_miss',
-      { cache_key: key, model },
-    );
-    this.name = 'ModelCacheMissError';
+  constructor(message: string, code: ModelErrorCode, details: Record<string, unknown> = {}, options?: VerdictErrorOptions) {
+    super(message, code, details, options);
   }
 }

@@ -23,5 +23,5 @@ export {
   type StructuredOutputMode,
 } from './config.js';
 export { reconcile, type Consensus, type Likelihoods } from './consensus.js';
-export { ModelCacheMissError, ModelError, ModelNotConfiguredError, ModelOutputError, ModelProviderError } from './errors.js';
+export { ModelError, type ModelErrorCode } from './errors.js';
 export type { RetryPolicy } from './retry.js';

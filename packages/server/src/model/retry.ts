@@ -1,6 +1,6 @@
 import { APIConnectionError, APIError } from 'openai';
 import { sleep } from './abort.js';
-import { ModelProviderError } from './errors.js';
+import { ModelError } from './errors.js';
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -59,7 +59,7 @@ function describeFailure(error: unknown): { message: string; status: number | nu
 /**
  * Runs `call` until it succeeds, retrying 429, 5xx and network errors with backoff. An abort of
  * `signal` (during a call or a backoff wait) rethrows the signal's reason at once; any other
- * final failure becomes a ModelProviderError.
+ * final failure becomes a ModelError `provider_error`, caused by it.
  */
 export async function withRetries<T>(
   call: (attempt: number) => Promise<T>,
@@ -77,7 +77,7 @@ export async function withRetries<T>(
       if (delay === null) {
         const { message, status } = describeFailure(error);
         const retried = attempt > 1 ? ` after ${attempt} attempts` : '';
-        throw new ModelProviderError(`The model server failed${retried}: ${message}`, { status, attempts: attempt });
+        throw new ModelError(`The model server failed${retried}: ${message}`, 'provider_error', { status, attempts: attempt }, { cause: error });
       }
       await sleep(delay, signal);
     }

@@ -2,16 +2,17 @@ import { FileRef, MIMEData } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { essence, fileRefOf, FileInputError, storeFile, storeMimeData, SUPPORTED_TYPE_PATTERNS, type FileStoreDeps } from '../files/index.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { convertError, createError } from '../errors/index.js';
 import { fileRecords } from '../store/files.js';
 
-function asApiError(error: unknown, raw: boolean): unknown {
+/** An upload that cannot be stored, as the answer to the upload: the file's problem is its cause. */
+function uploadRefusal(error: unknown, raw: boolean): unknown {
   if (!(error instanceof FileInputError)) return error;
-  if (error.code === 'file_too_large') return new ApiError(413, 'payload_too_large', error.message, error.details);
+  if (error.code === 'file_too_large') return convertError(error, 'payload_too_large', error.message, error.details);
   if (raw && error.code === 'unsupported_file_type') {
-    return new ApiError(415, 'unsupported_media_type', error.message, { ...error.details, accepted: SUPPORTED_TYPE_PATTERNS });
+    return convertError(error, 'unsupported_media_type', error.message, { ...error.details, accepted: SUPPORTED_TYPE_PATTERNS });
   }
-  return new ApiError(422, 'validation_error', error.message, { issues: [{ path: 'body', message: error.message, code: error.code }], ...error.details });
+  return convertError(error, 'validation_error', error.message, { issues: [{ path: 'body', message: error.message, code: error.code }], ...error.details });
 }
 
 const UploadBody = z.union([MIMEData, z.instanceof(Buffer)], {
@@ -53,14 +54,14 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
         reply.status(201);
         return fileRefOf(stored);
       } catch (error) {
-        throw asApiError(error, raw);
+        throw uploadRefusal(error, raw);
       }
     },
   );
 
   app.get('/files/:file_id', { schema: { params: z.object({ file_id: z.string() }), response: { 200: FileRef } } }, async (request) => {
     const file = await records.lookupFile(request.principal.organizationId, request.params.file_id);
-    if (!file) throw notFound('file_not_found', `No file \`${request.params.file_id}\` in this organization.`, { file_id: request.params.file_id });
+    if (!file) throw createError('file_not_found', request.params.file_id);
     return fileRefOf(file);
   });
 };

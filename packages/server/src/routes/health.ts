@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { installErrorHandling } from '../http/error-handler.js';
-import { ApiError } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { isObservableExecutor } from '../execution/distributed/index.js';
 import type { HistogramSnapshot } from '../execution/distributed/metrics.js';
 import type { Services } from '../services/index.js';
@@ -76,7 +76,7 @@ function requireMetricsToken(request: FastifyRequest, token: string | null): voi
     token === null
       ? 'Metrics are not served to anonymous callers on this port: set VERDICT_METRICS_TOKEN and send it as `Authorization: Bearer <token>`, or scrape VERDICT_METRICS_PORT.'
       : 'Send the metrics token (VERDICT_METRICS_TOKEN) as `Authorization: Bearer <token>`.';
-  throw new ApiError(401, 'unauthorized', message, {}, { 'www-authenticate': 'Bearer realm="metrics"' });
+  throw createError('unauthorized', message, 'Bearer realm="metrics"');
 }
 
 /** GET /metrics (Prometheus text format), from a snapshot of this listener's own; behind the token when `tokenRequired`. */

@@ -1,9 +1,8 @@
 import { paginated, paginationQuery, refineCursors, WorkflowTestResult } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { findResultRow, listResults, resultFromRow } from '../store/results.js';
-import { runNotFound } from '../services/test-runs.js';
 import { findRunRow } from '../store/runs.js';
 
 const ListResultsQuery = paginationQuery(20)
@@ -15,13 +14,13 @@ export const testResultRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/workflows/tests/results', { schema: { querystring: ListResultsQuery, response: { 200: paginated(WorkflowTestResult, 'WorkflowTestResultList') } } }, async (request) => {
     const { run_id, ...page } = request.query;
-    if (!(await findRunRow(store.db, request.principal.organizationId, run_id))) throw runNotFound(run_id);
+    if (!(await findRunRow(store.db, request.principal.organizationId, run_id))) throw createError('run_not_found', run_id);
     return listResults(store.db, run_id, page);
   });
 
   app.get('/workflows/tests/results/:result_id', { schema: { params: z.object({ result_id: z.string() }), response: { 200: WorkflowTestResult } } }, async (request) => {
     const row = await findResultRow(store.db, request.principal.organizationId, request.params.result_id);
-    if (!row) throw notFound('result_not_found', `No test result \`${request.params.result_id}\` in this organization.`, { result_id: request.params.result_id });
+    if (!row) throw createError('result_not_found', request.params.result_id);
     return resultFromRow(row);
   });
 };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 
 /**
  * Paths of Retab's workflows API that this Verdict does not serve. Without them, `/workflows/runs`
@@ -18,7 +18,7 @@ export const unservedRoutes: FastifyPluginAsync = async (app) => {
         schema: { hide: true },
         handler: async (request) => {
           const path = request.url.split('?')[0];
-          throw notFound('not_found', `No route ${request.method} ${path}: this Verdict server does not serve Retab's workflow ${name} API. The API it serves is described at /openapi.json.`, { path });
+          throw createError('not_found', `No route ${request.method} ${path}: this Verdict server does not serve Retab's workflow ${name} API. The API it serves is described at /openapi.json.`, { path });
         },
       });
     }

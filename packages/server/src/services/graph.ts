@@ -19,7 +19,7 @@ import {
   type WorkflowEdge,
 } from '@verdict/core';
 import type { Kysely, Selectable } from 'kysely';
-import { ApiError, conflict, notFound, validationError, type ValidationIssue } from '../http/errors.js';
+import { createError, type ValidationIssue, type VerdictError } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { blockFromRow, edgeFromRow, findBlockRow, findEdgeRow, listBlocks, listEdges, loadDraft, requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
@@ -69,7 +69,7 @@ export async function inGraphTransaction<T>(services: Services, work: (trx: Kyse
     return await services.store.db.transaction().execute(work);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    throw conflict('Another request stored a block, edge or workflow with the same id at the same moment; retry, or choose another id.');
+    throw createError('conflict', 'Another request stored a block, edge or workflow with the same id at the same moment; retry, or choose another id.');
   }
 }
 
@@ -160,13 +160,14 @@ function configIssues(type: BlockType, config: BlockConfig): ValidationIssue[] {
 
 function requireValidConfig(type: BlockType, config: BlockConfig): void {
   const issues = configIssues(type, config);
-  if (issues.length > 0) throw validationError(`Invalid ${type} block config: \`${issues[0]!.path}\`: ${issues[0]!.message}`, issues);
+  if (issues.length > 0) throw createError('validation_error', `Invalid ${type} block config: \`${issues[0]!.path}\`: ${issues[0]!.message}`, { issues });
 }
 
 async function requireFreeBlockId(write: GraphWrite, blockId: string): Promise<void> {
   const existing = await findBlockRow(write.trx, write.organizationId, blockId);
   if (!existing) return;
-  throw conflict(
+  throw createError(
+    'conflict',
     `The block id \`${blockId}\` is already used in workflow \`${existing.workflow_id}\`; block ids are unique per organization. Omit id to let the server choose one.`,
     { block_id: blockId, workflow_id: existing.workflow_id },
   );
@@ -176,21 +177,21 @@ async function requireFreeBlockId(write: GraphWrite, blockId: string): Promise<v
 async function requireContainer(write: GraphWrite, parentId: string, childId: string | null): Promise<void> {
   const parent = await findBlockRow(write.trx, write.organizationId, parentId, write.workflowId);
   if (!parent) {
-    throw notFound('block_not_found', `The parent block \`${parentId}\` does not exist in workflow \`${write.workflowId}\`.`, {
+    throw createError('block_not_found', `The parent block \`${parentId}\` does not exist in workflow \`${write.workflowId}\`.`, {
       block_id: parentId,
       workflow_id: write.workflowId,
       field: 'parent_id',
     });
   }
   if (!CONTAINER_TYPES.has(parent.type)) {
-    throw validationError(`The parent block \`${parentId}\` is a ${parent.type} block; only while_loop and for_each blocks contain other blocks.`, [
-      { path: 'body.parent_id', message: `\`${parentId}\` is a ${parent.type} block, not a while_loop or for_each block` },
-    ]);
+    throw createError('validation_error', `The parent block \`${parentId}\` is a ${parent.type} block; only while_loop and for_each blocks contain other blocks.`, {
+      issues: [{ path: 'body.parent_id', message: `\`${parentId}\` is a ${parent.type} block, not a while_loop or for_each block` }],
+    });
   }
   if (childId !== null && (await isInside(write, parent, childId))) {
-    throw validationError(`Block \`${childId}\` cannot be placed inside \`${parentId}\`: \`${parentId}\` is \`${childId}\` itself or lies inside it.`, [
-      { path: 'body.parent_id', message: 'a block cannot contain itself' },
-    ]);
+    throw createError('validation_error', `Block \`${childId}\` cannot be placed inside \`${parentId}\`: \`${parentId}\` is \`${childId}\` itself or lies inside it.`, {
+      issues: [{ path: 'body.parent_id', message: 'a block cannot contain itself' }],
+    });
   }
 }
 
@@ -294,7 +295,8 @@ async function requireConnectedHandlesKept(write: GraphWrite, block: DraftBlock)
       (edge.target_block === block.id && !hasHandle(handles.inputs, edge.target_handle)),
   );
   if (broken.length === 0) return;
-  throw conflict(
+  throw createError(
+    'conflict',
     `This config change removes handles of block \`${block.id}\` that edges still use: ${broken.map(describeEdge).join(', ')}. Delete those edges first, then update the block.`,
     {
       block_id: block.id,
@@ -342,7 +344,7 @@ export async function listEdgesOf(
 
 async function requireEdgeRow(services: Services, organizationId: string, edgeId: string): Promise<EdgeRow> {
   const row = await findEdgeRow(services.store.db, organizationId, edgeId);
-  if (!row) throw notFound('edge_not_found', `No edge \`${edgeId}\` in this organization.`, { edge_id: edgeId });
+  if (!row) throw createError('edge_not_found', edgeId);
   return row;
 }
 
@@ -357,15 +359,15 @@ function validHandles(checker: EdgeChecker, edge: EdgeEndpoints, field: EdgeProb
   return [];
 }
 
-function edgeRefusal(problem: EdgeProblem, checker: EdgeChecker, edge: EdgeEndpoints): ApiError {
+function edgeRefusal(problem: EdgeProblem, checker: EdgeChecker, edge: EdgeEndpoints): VerdictError {
   const details = { reason: problem.reason, field: problem.field };
   if (problem.code === 'block_not_found') {
     const blockId = problem.field === 'source_block' ? edge.source_block : edge.target_block;
-    return notFound('block_not_found', problem.message, { ...details, block_id: blockId });
+    return createError('block_not_found', problem.message, { ...details, block_id: blockId });
   }
-  if (problem.code === 'conflict') return conflict(problem.message, details);
+  if (problem.code === 'conflict') return createError('conflict', problem.message, details);
   const path = problem.field ? `body.${problem.field}` : 'body';
-  return new ApiError(422, 'validation_error', problem.message, {
+  return createError('validation_error', problem.message, {
     ...details,
     valid_handles: validHandles(checker, edge, problem.field),
     issues: [{ path, message: problem.message, code: problem.reason }],
@@ -375,7 +377,7 @@ function edgeRefusal(problem: EdgeProblem, checker: EdgeChecker, edge: EdgeEndpo
 async function requireFreeEdgeId(write: GraphWrite, edgeId: string): Promise<void> {
   const existing = await findEdgeRow(write.trx, write.organizationId, edgeId);
   if (!existing) return;
-  throw conflict(`The edge id \`${edgeId}\` is already used in workflow \`${existing.workflow_id}\`; omit id to let the server choose one.`, {
+  throw createError('conflict', `The edge id \`${edgeId}\` is already used in workflow \`${existing.workflow_id}\`; omit id to let the server choose one.`, {
     edge_id: edgeId,
     workflow_id: existing.workflow_id,
   });

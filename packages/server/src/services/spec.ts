@@ -14,7 +14,7 @@ import {
   type PlanOperation,
 } from '@verdict/core';
 import type { Kysely } from 'kysely';
-import { ApiError } from '../http/errors.js';
+import { createError, type VerdictError } from '../errors/index.js';
 import { blockFromRow, edgeFromRow, loadDraft } from '../store/graph.js';
 import type { Database } from '../store/schema.js';
 import { findWorkflowRow, insertWorkflow, requireWorkflowRow } from '../store/workflows.js';
@@ -44,12 +44,12 @@ function where(issue: DiagnosticIssue): string {
 }
 
 /** 422 `validation_error` carrying the diagnostics; `details.issues` lists each error with its path and line. */
-function invalidSpec(diagnostics: Diagnostics): ApiError {
+function invalidSpec(diagnostics: Diagnostics): VerdictError {
   const errors = diagnostics.issues.filter((issue) => issue.severity === 'error');
   const first = errors[0];
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''} in details.issues)` : '';
   const message = first ? `The workflow spec is invalid: ${where(first)}: ${first.message}${more}` : 'The workflow spec is invalid.';
-  return new ApiError(422, 'validation_error', message, {
+  return createError('validation_error', message, {
     diagnostics,
     issues: errors.map((issue) => ({ path: issue.path ?? 'yaml_definition', line: issue.line ?? null, code: issue.code, message: issue.message })),
   });

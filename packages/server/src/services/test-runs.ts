@@ -11,10 +11,10 @@ import {
 } from '@verdict/core';
 import type { Transaction } from 'kysely';
 import type { Executor } from '../execution/executor.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
-import { findBlockRow } from '../store/graph.js';
+import { requireBlockRow } from '../store/graph.js';
 import { findRunRow, runFromRow } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
@@ -37,7 +37,7 @@ export class TestRunService {
 
   async get(organizationId: string, runId: string): Promise<WorkflowTestRun> {
     const row = await findRunRow(this.store.db, organizationId, runId);
-    if (!row) throw runNotFound(runId);
+    if (!row) throw createError('run_not_found', runId);
     return runFromRow(row);
   }
 
@@ -52,7 +52,7 @@ export class TestRunService {
     const run = await db.transaction().execute(async (trx) => {
       const snapshot = await snapshotDraft(trx, organizationId, workflowId);
       const total = await insertResultsForScope(trx, { organizationId, workflowId, runId, snapshot, scope, now });
-      if (total === 0) throw noTestsInScope(workflowId, scope);
+      if (total === 0) throw createError('no_tests_in_scope', workflowId, scope.blockId);
       const runRow = {
         id: runId,
         organization_id: organizationId,
@@ -91,10 +91,8 @@ export class TestRunService {
   async cancel(organizationId: string, runId: string, reason: string | null): Promise<WorkflowTestRun> {
     const db = this.store.db;
     const { outcome, status } = await db.transaction().execute((trx) => cancelRun(trx, organizationId, runId, reason, isoNow()));
-    if (outcome === 'not_found') throw runNotFound(runId);
-    if (outcome === 'not_cancellable') {
-      throw notFound('run_not_cancellable', `Run \`${runId}\` is already ${status}; only pending, queued or running runs can be cancelled.`, { run_id: runId, status });
-    }
+    if (outcome === 'not_found') throw createError('run_not_found', runId);
+    if (outcome === 'not_cancellable') throw createError('run_not_cancellable', runId, status!);
     if (outcome === 'cancelled') this.executor.abortRun(runId);
     return this.get(organizationId, runId);
   }
@@ -114,29 +112,17 @@ export class TestRunService {
     const scope = request.scope;
     if (!scope || scope.type === 'workflow') return {};
     if (scope.type === 'block') {
-      const block = await findBlockRow(this.store.db, organizationId, scope.block_id, workflowId);
-      if (!block) throw notFound('block_not_found', `No block \`${scope.block_id}\` in workflow \`${workflowId}\`.`, { block_id: scope.block_id, workflow_id: workflowId });
+      await requireBlockRow(this.store.db, organizationId, scope.block_id, workflowId);
       return { blockId: scope.block_id };
     }
     const test = await requireTestRow(this.store.db, organizationId, scope.test_id);
     if (test.workflow_id !== workflowId) {
-      throw notFound('test_not_found', `Test \`${scope.test_id}\` belongs to workflow \`${test.workflow_id}\`, not \`${workflowId}\`.`, { test_id: scope.test_id });
+      throw createError('test_not_found', `Test \`${scope.test_id}\` belongs to workflow \`${test.workflow_id}\`, not \`${workflowId}\`.`, { test_id: scope.test_id });
     }
     return { testId: scope.test_id, blockId: test.block_id };
   }
 }
 
-export function runNotFound(runId: string): ApiError {
-  return notFound('run_not_found', `No test run \`${runId}\` in this organization.`, { run_id: runId });
-}
-
-function noTestsInScope(workflowId: string, scope: RunScopeFilter): ApiError {
-  const where = scope.blockId ? `block \`${scope.blockId}\` of workflow \`${workflowId}\`` : `workflow \`${workflowId}\``;
-  return new ApiError(422, 'no_tests_in_scope', `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`, {
-    workflow_id: workflowId,
-    ...(scope.blockId ? { block_id: scope.blockId } : {}),
-  });
-}
 
 interface ScopeInsert {
   organizationId: string;

@@ -16,7 +16,7 @@ import {
   TESTABLE_BLOCK_TYPES,
 } from '@verdict/core';
 import type { Kysely, Selectable } from 'kysely';
-import { validationError, type ValidationIssue } from '../http/errors.js';
+import { createError, type ValidationIssue } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { findBlockRow, loadDraft } from '../store/graph.js';
 import type { BlocksTable, Database } from '../store/schema.js';
@@ -97,7 +97,7 @@ function finalAssertion(assertion: AssertionSpecInput): AssertionSpec {
 }
 
 function refuse(issues: ValidationIssue[]): never {
-  throw validationError(`Invalid test: \`${issues[0]!.path}\`: ${issues[0]!.message}.`, issues);
+  throw createError('validation_error', `Invalid test: \`${issues[0]!.path}\`: ${issues[0]!.message}.`, { issues });
 }
 
 export async function createTest(services: Services, organizationId: string, request: CreateWorkflowTestRequest): Promise<WorkflowTest> {

@@ -1,5 +1,5 @@
 import { isoNow, type Workflow } from '@verdict/core';
-import { conflict } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { toJson } from '../store/database.js';
 import { loadSnapshot, snapshotDraft } from '../store/versions.js';
 import { requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
@@ -60,12 +60,12 @@ export async function discardDraft(services: Services, organizationId: string, w
   return services.store.db.transaction().execute(async (trx) => {
     const row = await requireWorkflowRow(trx, organizationId, workflowId);
     if (!row.published_version_id) {
-      throw conflict(`Workflow \`${workflowId}\` has never been published, so there is no published version to restore; publish it first.`, {
+      throw createError('conflict', `Workflow \`${workflowId}\` has never been published, so there is no published version to restore; publish it first.`, {
         workflow_id: workflowId,
       });
     }
     const snapshot = await loadSnapshot(trx, organizationId, workflowId, row.published_version_id);
-    if (!snapshot) throw conflict(`The published version \`${row.published_version_id}\` is missing from the store.`);
+    if (!snapshot) throw createError('conflict', `The published version \`${row.published_version_id}\` is missing from the store.`);
     const now = isoNow();
     await trx.deleteFrom('edges').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
     await trx.deleteFrom('blocks').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();

@@ -1,6 +1,6 @@
 import { deriveHandles, type BlockConfig, type BlockType, type WorkflowBlock, type WorkflowEdge } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import type { BlocksTable, Database, EdgesTable } from './schema.js';
@@ -56,7 +56,7 @@ export async function requireBlockRow(db: Kysely<Database>, organizationId: stri
   const row = await findBlockRow(db, organizationId, blockId, workflowId);
   if (!row) {
     const where = workflowId ? ` in workflow \`${workflowId}\`` : '';
-    throw notFound('block_not_found', `No block \`${blockId}\`${where}.`, { block_id: blockId, ...(workflowId ? { workflow_id: workflowId } : {}) });
+    throw createError('block_not_found', `No block \`${blockId}\`${where}.`, { block_id: blockId, ...(workflowId ? { workflow_id: workflowId } : {}) });
   }
   return row;
 }

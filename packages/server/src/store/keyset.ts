@@ -1,6 +1,6 @@
 import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Page } from '@verdict/core';
-import { ApiError } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 
 export interface KeysetRequest {
   limit: number;
@@ -29,7 +29,7 @@ export async function keysetPage<DB, TB extends keyof DB, Row extends { id: stri
   if (cursorId !== undefined) {
     const cursorValue = await sortValueOf(cursorId);
     if (cursorValue === undefined) {
-      throw new ApiError(422, 'validation_error', `The cursor \`${cursorId}\` is not an item of this list; pass an id from a previous page's list_metadata.`, {
+      throw createError('validation_error', `The cursor \`${cursorId}\` is not an item of this list; pass an id from a previous page's list_metadata.`, {
         issues: [{ path: `query.${backwards ? 'before' : 'after'}`, message: 'unknown cursor' }],
       });
     }

@@ -1,6 +1,6 @@
 import { type AssertionSpec, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import { findResultRows, summaryFromRow } from './results.js';
@@ -51,7 +51,7 @@ export async function findTestRow(db: Kysely<Database>, organizationId: string, 
 
 export async function requireTestRow(db: Kysely<Database>, organizationId: string, testId: string) {
   const row = await findTestRow(db, organizationId, testId);
-  if (!row) throw notFound('test_not_found', `No test \`${testId}\` in this organization.`, { test_id: testId });
+  if (!row) throw createError('test_not_found', `No test \`${testId}\` in this organization.`, { test_id: testId });
   return row;
 }
 

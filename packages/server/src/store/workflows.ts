@@ -1,6 +1,6 @@
 import { isoNow, newId, type Workflow } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { notFound } from '../http/errors.js';
+import { createError } from '../errors/index.js';
 import type { Database, WorkflowsTable } from './schema.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 
@@ -28,7 +28,7 @@ export async function findWorkflowRow(db: Kysely<Database>, organizationId: stri
 
 export async function requireWorkflowRow(db: Kysely<Database>, organizationId: string, workflowId: string) {
   const row = await findWorkflowRow(db, organizationId, workflowId);
-  if (!row) throw notFound('workflow_not_found', `No workflow \`${workflowId}\` in this organization.`, { workflow_id: workflowId });
+  if (!row) throw createError('workflow_not_found', workflowId);
   return row;
 }
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { rateLimited } from '../../http/errors.js';
+import { createError } from '../../errors/index.js';
 import type { Limits } from '../../http/rate-limit.js';
-import { runNotFound } from '../../services/test-runs.js';
 import { findRunRow } from '../../store/runs.js';
 import { sessionOf } from '../context.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
@@ -25,7 +24,8 @@ function reserveStream(limits: Limits, session: Session): () => void {
     { key: `organization:${session.organizationId}`, limit: streamsPerOrganization },
   ]);
   if (release) return release;
-  throw rateLimited(
+  throw createError(
+    'rate_limited',
     `Too many live run pages open: at most ${streamsPerSession} per session and ${streamsPerOrganization} per organization. Close another run page.`,
     STREAM_RETRY_AFTER_S,
   );
@@ -45,7 +45,7 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
 
   async function streamRun(request: EventsRequest, reply: FastifyReply, organizationId: string): Promise<void> {
     const row = await findRunRow(store.db, organizationId, request.params.run_id);
-    if (!row) throw runNotFound(request.params.run_id);
+    if (!row) throw createError('run_not_found', request.params.run_id);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {

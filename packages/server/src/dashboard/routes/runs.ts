@@ -1,7 +1,6 @@
 import { LIFECYCLE_STATUSES } from '@verdict/core';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../http/errors.js';
-import { runNotFound } from '../../services/test-runs.js';
+import { createError, isAnswerable } from '../../errors/index.js';
 import { findRunRow, listRuns, runFromRow } from '../../store/runs.js';
 import { findWorkflowRow } from '../../store/workflows.js';
 import { formField, sendPage, sessionOf, setFlash } from '../context.js';
@@ -42,7 +41,7 @@ export async function runPages(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { run_id: string } }>('/runs/:run_id', async (request, reply) => {
     const session = sessionOf(request);
     const row = await findRunRow(db, session.organizationId, request.params.run_id);
-    if (!row) throw runNotFound(request.params.run_id);
+    if (!row) throw createError('run_not_found', request.params.run_id);
     const [workflow, results] = await Promise.all([findWorkflowRow(db, session.organizationId, row.workflow_id), startedResults(db, row.id, 0, RESULT_ROWS_SHOWN)]);
     const main = runView({ run: runFromRow(row), workflowName: workflow?.name ?? row.workflow_id, results, csrfToken: session.csrfToken });
     return sendPage(request, reply, { title: `Run ${row.id}`, section: 'runs', main, scripts: ['run-live.js'] });
@@ -56,7 +55,7 @@ export async function runPages(app: FastifyInstance): Promise<void> {
     try {
       await runs.cancel(session.organizationId, runId, CANCEL_REASON);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      if (!isAnswerable(error)) throw error;
       flash = { kind: 'error', message: error.message };
     }
     if (request.headers['hx-request'] === 'true') return reply.type('text/html; charset=utf-8').send(flashMessage(flash).text);

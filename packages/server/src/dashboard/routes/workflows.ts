@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../http/errors.js';
+import { isAnswerable } from '../../errors/index.js';
 import { blockFromRow, loadDraft } from '../../store/graph.js';
 import { listRuns } from '../../store/runs.js';
 import { listWorkflows, requireWorkflowRow, workflowFromRow } from '../../store/workflows.js';
@@ -57,7 +57,7 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
       );
       return reply.redirect(`/runs/${encodeURIComponent(run.id)}`, 303);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      if (!isAnswerable(error)) throw error;
       setFlash(request, reply, { kind: 'error', message: error.message });
       return reply.redirect(`/workflows/${encodeURIComponent(workflowId)}`, 303);
     }

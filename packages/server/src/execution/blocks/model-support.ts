@@ -27,7 +27,7 @@ export async function asBlockFailure<T>(signal: AbortSignal, body: () => Promise
     return await body();
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof ModelError || error instanceof FileInputError) throw new BlockExecutionError(error.message, error.code, error.details);
+    if (error instanceof ModelError || error instanceof FileInputError) throw BlockExecutionError.causedBy(error);
     throw error;
   }
 }

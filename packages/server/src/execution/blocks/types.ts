@@ -1,4 +1,5 @@
 import type { AssertionResult, BlockConfig, BlockType, MaterializedDocument, Verdict } from '@verdict/core';
+import { VerdictError, type BlockFailureCode, type VerdictErrorOptions } from '../../errors/index.js';
 import type { JsonText } from '../../store/transitions/index.js';
 
 /** A file handle input after normalisation: metadata plus a way to read its bytes from the blob store. */
@@ -60,15 +61,17 @@ export interface BlockExecutionOutput {
   assertion?: EvaluatedAssertion;
 }
 
-/** The block ran and failed (user code threw, timed out, produced invalid output, model error after retries). */
-export class BlockExecutionError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'BlockExecutionError';
+/** The block ran and failed (user code threw, timed out, produced invalid output, model error after retries): its test is blocked. */
+export class BlockExecutionError extends VerdictError {
+  declare readonly code: BlockFailureCode;
+
+  constructor(message: string, code: BlockFailureCode, details: Record<string, unknown> = {}, options?: VerdictErrorOptions) {
+    super(message, code, details, options);
+  }
+
+  /** A failure of a layer the block relies on (a file, the model), reported with its code and kept as the cause. */
+  static causedBy(cause: VerdictError & { code: BlockFailureCode }): BlockExecutionError {
+    return new BlockExecutionError(cause.message, cause.code, cause.details, { cause });
   }
 }
 

@@ -1,0 +1,211 @@
+/**
+ * Every error code Verdict uses, declared once (as Fastify keeps lib/errors.js): the codes the API
+ * answers with in `detail.code`, each with its HTTP status and the one place its message is built,
+ * and the codes of a test's failure, which travel inside a result. Everything else throws from
+ * this list (errors/create.ts); docs/decisions.md §2 says why each status.
+ *
+ * A code with one situation builds its whole sentence here from ids. A code that covers many
+ * situations (`validation_error`, `conflict`, …) takes the sentence from the one place that
+ * detects each situation.
+ */
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** `details` of a `validation_error`: `issues` lists each problem with its path. */
+export type ValidationDetails = { issues: ValidationIssue[] } & Record<string, unknown>;
+
+export interface BuiltError {
+  message: string;
+  details?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface ErrorDefinition<Args extends unknown[]> {
+  status: number;
+  /** When it is answered (for the docs). */
+  when: string;
+  build: (...args: Args) => BuiltError;
+  /** Arguments of a typical case: the docs show its message, the tests build it. */
+  example: Args;
+}
+
+function define<Args extends unknown[]>(status: number, when: string, build: (...args: Args) => BuiltError, example: Args): ErrorDefinition<Args> {
+  return { status, when, build, example };
+}
+
+const sentence = (message: string, details: Record<string, unknown> = {}): BuiltError => ({ message, details });
+
+export const ERRORS = {
+  invalid_json: define(400, 'the body is not JSON', (parserMessage: string) => ({ message: `The request body is not valid JSON: ${parserMessage}` }), [
+    "Unexpected token '}'",
+  ]),
+  invalid_request: define(
+    400,
+    "a request the framework refuses before any route sees it (a Content-Length that does not match the body); answered with the framework's own 4xx status",
+    (message: string) => ({ message }),
+    ['The Content-Length header does not match the body.'],
+  ),
+  invalid_url: define(
+    400,
+    'a `%` escape in the path is broken or does not encode UTF-8',
+    () => ({ message: 'The URL cannot be decoded: a `%` escape is broken or does not encode UTF-8; percent-encode each path segment as UTF-8.' }),
+    [],
+  ),
+  unauthorized: define(
+    401,
+    'no key, or a key that is unknown or revoked; a dashboard session that ended; no metrics token',
+    (message: string, challenge?: string): BuiltError => ({ message, headers: challenge === undefined ? {} : { 'www-authenticate': challenge } }),
+    ['The API key is not valid. Send a key created by `verdict keys create` in the Api-Key header.'],
+  ),
+  csrf_token_invalid: define(
+    403,
+    "a dashboard form without its session's CSRF token",
+    () => ({ message: 'This form has expired or did not come from this dashboard. Reload the page and try again.' }),
+    [],
+  ),
+  cross_site_request: define(
+    403,
+    'a dashboard form posted from another site',
+    () => ({ message: 'Forms of this dashboard can only be sent from its own pages.' }),
+    [],
+  ),
+  not_found: define(404, 'no such route, or a dashboard asset that does not exist', sentence, ['No route GET /v1/nothing. The API is described at /openapi.json.']),
+  workflow_not_found: define(
+    404,
+    'the workflow does not exist for this organization',
+    (workflowId: string) => ({ message: `No workflow \`${workflowId}\` in this organization.`, details: { workflow_id: workflowId } }),
+    ['wf_123'],
+  ),
+  block_not_found: define(404, 'the block does not exist (in this workflow) for this organization', sentence, ['No block `blk_123` in workflow `wf_123`.']),
+  edge_not_found: define(
+    404,
+    'the edge does not exist for this organization',
+    (edgeId: string) => ({ message: `No edge \`${edgeId}\` in this organization.`, details: { edge_id: edgeId } }),
+    ['edg_123'],
+  ),
+  test_not_found: define(404, 'the test does not exist (in this workflow) for this organization', sentence, ['No test `wfnodetest_123` in this organization.']),
+  run_not_found: define(
+    404,
+    'the test run does not exist for this organization',
+    (runId: string) => ({ message: `No test run \`${runId}\` in this organization.`, details: { run_id: runId } }),
+    ['wftestrun_123'],
+  ),
+  result_not_found: define(
+    404,
+    'the test result does not exist for this organization',
+    (resultId: string) => ({ message: `No test result \`${resultId}\` in this organization.`, details: { result_id: resultId } }),
+    ['wfnodetestrun_123'],
+  ),
+  file_not_found: define(
+    404,
+    'the file does not exist for this organization',
+    (fileId: string) => ({ message: `No file \`${fileId}\` in this organization.`, details: { file_id: fileId } }),
+    ['file_123'],
+  ),
+  run_not_cancellable: define(
+    404,
+    'a cancel of a run that already finished (docs/decisions.md §4)',
+    (runId: string, status: string) => ({
+      message: `Run \`${runId}\` is already ${status}; only pending, queued or running runs can be cancelled.`,
+      details: { run_id: runId, status },
+    }),
+    ['wftestrun_123', 'completed'],
+  ),
+  method_not_allowed: define(
+    405,
+    'the path exists with another method',
+    (method: string, path: string, allowed: string[]) => {
+      const methods = [...new Set(allowed)];
+      return { message: `${method} is not allowed on ${path}; use ${methods.join(' or ')}.`, details: { allowed }, headers: { allow: methods.join(', ') } };
+    },
+    ['PUT', '/v1/workflows', ['GET', 'POST']],
+  ),
+  conflict: define(409, 'the request clashes with existing state (a duplicate id, an input handle already connected)', sentence, [
+    'The edge id `edg_1` is already used in workflow `wf_1`; omit id to let the server choose one.',
+  ]),
+  payload_too_large: define(413, 'a body or a file over its limit', sentence, ['The request body exceeds the limit of 10485760 bytes.']),
+  uri_too_long: define(
+    414,
+    'a path segment longer than any id',
+    (maxLength: number) => ({ message: `A path segment is longer than ${maxLength} characters; no id is that long.`, details: { max_length: maxLength } }),
+    [500],
+  ),
+  unsupported_media_type: define(415, 'a body that is not JSON where JSON is required, or a file of a type Verdict cannot read', sentence, [
+    'Send the request body as application/json.',
+  ]),
+  validation_error: define(
+    422,
+    'the request is well-formed but wrong; `details.issues` lists each problem with its path',
+    (message: string, details: ValidationDetails) => ({ message, details }),
+    ['Invalid request: `body.name` is required.', { issues: [{ path: 'body.name', message: 'is required' }] }],
+  ),
+  no_tests_in_scope: define(
+    422,
+    'a run of a workflow or block that has no tests',
+    (workflowId: string, blockId?: string) => {
+      const where = blockId ? `block \`${blockId}\` of workflow \`${workflowId}\`` : `workflow \`${workflowId}\``;
+      return {
+        message: `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`,
+        details: { workflow_id: workflowId, ...(blockId ? { block_id: blockId } : {}) },
+      };
+    },
+    ['wf_123'],
+  ),
+  rate_limited: define(
+    429,
+    'too many requests or failed sign-ins; `Retry-After` says when to come back',
+    (message: string, retryAfterSeconds: number) => ({
+      message,
+      details: { retry_after_seconds: retryAfterSeconds },
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+    ['This API key sent more than 2000 requests per 1 s; retry in 1 s.', 1],
+  ),
+  internal_error: define(
+    500,
+    'a defect of Verdict; it is logged with its stack, and the answer carries no stack',
+    () => ({ message: 'The server failed to handle this request; it has been logged.' }),
+    [],
+  ),
+};
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * Codes of a test's failure: a block that could not produce an output gives its result verdict
+ * `blocked` with one of these in `error.error_code` (docs/api.md). They are never an error answer.
+ */
+export const BLOCK_FAILURE_CODES = {
+  // A file input (files/): also a 422 issue when a test is written with it. A file id or sha256
+  // this organization never uploaded is `file_not_found`, declared above.
+  invalid_data_url: 'a data: URL that is malformed or not base64',
+  unsupported_file_location: 'a document that points at storage other than this server',
+  file_too_large: 'a file over VERDICT_MAX_FILE_BYTES',
+  unsupported_file_type: 'a file of a type Verdict cannot read',
+  corrupt_file: 'a file whose bytes are not what its type says',
+  blob_missing: 'a file whose stored bytes are gone from the blob store',
+  // The model provider (model/).
+  provider_not_configured: 'no model server, or no model name to call',
+  provider_error: 'the model server failed for good (a refusal, or retries exhausted)',
+  invalid_model_output: "the model's answer did not match the schema, even after the repair turn",
+  model_cache_miss: 'replay mode found no recorded answer',
+  // The block (execution/blocks/).
+  block_execution_failed: 'the block threw, timed out, ran out of memory, or returned an output it may not',
+  execution_error: 'the block ran, but its assertion could not be checked in time',
+  missing_input: 'the test gives the block no input on a handle it reads',
+  schema_invalid: "an extract block's json_schema is not usable",
+} as const;
+
+/** A code a test's failure may carry: its own, or `file_not_found` (the same meaning as the answer's). */
+export type BlockFailureCode = keyof typeof BLOCK_FAILURE_CODES | 'file_not_found';
+
+const STATUS_BY_CODE: ReadonlyMap<string, number> = new Map(Object.entries(ERRORS).map(([code, definition]) => [code, definition.status]));
+
+/** The HTTP status of an answerable code; undefined for any other (a test's failure). */
+export function statusOf(code: string): number | undefined {
+  return STATUS_BY_CODE.get(code);
+}
