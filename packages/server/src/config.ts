@@ -1,16 +1,23 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { DEFAULT_MAX_OUTPUT_BYTES } from './execution/output-limits.js';
-import { DEFAULT_CHECK_TIMEOUT_MS } from './execution/sandbox/backstop.js';
-import { DEFAULT_LIMITS, parseRateLimit, type LimitsConfig, type RateLimit } from './http/rate-limit.js';
-import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from './services/auth.js';
+import { join, resolve } from 'node:path';
+import { readVariables, type Values } from './config/variables.js';
+import type { DistributedOptions } from './execution/distributed/options.js';
+import type { LimitsConfig } from './http/rate-limit.js';
+import type { ModelConfig } from './model/config.js';
 
-/** Everything a Verdict process reads from its environment and flags, in one place. */
+export { ConfigError } from './config/values.js';
+
+/** The distributed executor's settings; the Redis URL is `ServerConfig.redisUrl`. */
+export type DistributedSettings = Omit<DistributedOptions, 'redisUrl'>;
+
+/** Everything a Verdict process reads from its environment and flags, in one place (config/variables.ts). */
 export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
   redisUrl: string | null;
   apiKey: string | null;
   /** Run tests in this process (false for API-only processes of a scaled-out deployment). */
@@ -28,7 +35,10 @@ export interface ServerConfig {
   /** How long the output_schema and assertion checks of one output may run before they are stopped and the test is blocked. */
   checkTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Largest file in an upload or a test input. */
+  maxFileBytes: number;
   logRequests: boolean;
+  logLevel: string;
   /** Which proxies' X-Forwarded-For / -Proto are believed (Fastify's trustProxy); false: none. */
   trustProxy: boolean | number | string;
   /** How long a process keeps believing an API key it checked; a revoked key is refused within this. */
@@ -39,64 +49,100 @@ export interface ServerConfig {
   metricsToken: string | null;
   /** A separate port serving only /metrics (on `host`), for the operator's scraper. */
   metricsPort: number | null;
-  /** The environment this config was read from; model and file settings are read from it too. */
-  env: NodeJS.ProcessEnv;
+  /** The model provider; null when none is configured (model-backed tests are then blocked, `provider_not_configured`). */
+  model: ModelConfig | null;
+  distributed: DistributedSettings;
 }
 
-function intFrom(value: string | undefined, fallback: number): number {
-  const parsed = value === undefined ? NaN : Number.parseInt(value, 10);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+/** What a kind of process uses when a variable is unset (`verdict worker` holds more tests at once). */
+export interface ProcessDefaults {
+  concurrency?: number;
 }
 
-/** `true`, a hop count, or addresses and CIDR ranges (`10.0.0.0/8,127.0.0.1`); unset or `false`: trust no proxy. */
-function trustProxyFrom(value: string | undefined): boolean | number | string {
-  const text = value?.trim() ?? '';
-  if (text === '' || text === 'false') return false;
-  if (text === 'true') return true;
-  return /^\d+$/.test(text) ? Number(text) : text;
-}
-
-function limitFrom(env: NodeJS.ProcessEnv, variable: string, fallback: RateLimit | null): RateLimit | null {
-  const value = env[variable];
-  return value === undefined || value.trim() === '' ? fallback : parseRateLimit(value, variable);
-}
-
-function limitsFromEnv(env: NodeJS.ProcessEnv): LimitsConfig {
+/**
+ * The model provider, or null when there is none: no `VERDICT_MODEL_BASE_URL` and no cache to
+ * replay. Its answers are cached under `dataDir`.
+ */
+export function modelConfigOf(values: Values, dataDir: string): ModelConfig | null {
+  const baseURL = values.VERDICT_MODEL_BASE_URL;
+  if (baseURL === null && values.VERDICT_MODEL_CACHE !== 'replay') return null;
   return {
-    authFailuresPerAddress: limitFrom(env, 'VERDICT_RATE_LIMIT_AUTH_FAILURES', DEFAULT_LIMITS.authFailuresPerAddress),
-    requestsPerKey: limitFrom(env, 'VERDICT_RATE_LIMIT_KEY_REQUESTS', DEFAULT_LIMITS.requestsPerKey),
-    sessionsPerKey: limitFrom(env, 'VERDICT_RATE_LIMIT_SESSIONS', DEFAULT_LIMITS.sessionsPerKey),
-    streamsPerSession: intFrom(env.VERDICT_MAX_STREAMS_PER_SESSION, DEFAULT_LIMITS.streamsPerSession),
-    streamsPerOrganization: intFrom(env.VERDICT_MAX_STREAMS_PER_ORGANIZATION, DEFAULT_LIMITS.streamsPerOrganization),
+    baseURL,
+    // Local servers (vLLM, Ollama, llama.cpp) ignore the key, but the openai client insists on one.
+    apiKey: values.VERDICT_MODEL_API_KEY ?? 'not-needed',
+    defaultModel: values.VERDICT_MODEL,
+    embeddingModel: values.VERDICT_EMBEDDING_MODEL,
+    concurrency: values.VERDICT_MODEL_CONCURRENCY,
+    timeoutMs: values.VERDICT_MODEL_TIMEOUT_MS,
+    maxRetries: values.VERDICT_MODEL_MAX_RETRIES,
+    cacheMode: values.VERDICT_MODEL_CACHE,
+    cacheDir: join(dataDir, 'model-cache'),
+    structuredOutput: values.VERDICT_MODEL_STRUCTURED_OUTPUT,
   };
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
-  const cores = availableParallelism();
-  const sandboxThreads = intFrom(env.VERDICT_SANDBOX_THREADS, cores);
+/** The model provider configured by `env` (see modelConfigOf). */
+export function modelConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): ModelConfig | null {
+  return modelConfigOf(readVariables(env), dataDir);
+}
+
+function distributedSettingsOf(values: Values): DistributedSettings {
   return {
-    port: intFrom(env.PORT, 8787),
-    host: env.HOST ?? '127.0.0.1',
-    dataDir: resolve(env.VERDICT_DATA_DIR ?? '.verdict'),
-    databaseUrl: env.VERDICT_DATABASE_URL || null,
-    redisUrl: env.VERDICT_REDIS_URL || null,
-    apiKey: env.VERDICT_API_KEY || null,
+    prefix: values.VERDICT_REDIS_PREFIX,
+    windowPerRun: values.VERDICT_QUEUE_WINDOW,
+    modelRateLimitPerSecond: values.VERDICT_MODEL_RATE_LIMIT,
+    lockDurationMs: values.VERDICT_WORKER_LOCK_MS,
+    stalledIntervalMs: values.VERDICT_WORKER_STALLED_CHECK_MS,
+    drainTimeoutMs: values.VERDICT_WORKER_DRAIN_MS,
+  };
+}
+
+function limitsOf(values: Values): LimitsConfig {
+  return {
+    authFailuresPerAddress: values.VERDICT_RATE_LIMIT_AUTH_FAILURES,
+    requestsPerKey: values.VERDICT_RATE_LIMIT_KEY_REQUESTS,
+    sessionsPerKey: values.VERDICT_RATE_LIMIT_SESSIONS,
+    streamsPerSession: values.VERDICT_MAX_STREAMS_PER_SESSION,
+    streamsPerOrganization: values.VERDICT_MAX_STREAMS_PER_ORGANIZATION,
+  };
+}
+
+/**
+ * The configuration of a process from its environment (config/variables.ts), with `overrides`
+ * from flags and tests on top. A value a variable cannot take throws ConfigError naming the
+ * variable, the value and what it accepts: the process refuses to start.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}, defaults: ProcessDefaults = {}): ServerConfig {
+  const values = readVariables(env);
+  const sandboxThreads = values.VERDICT_SANDBOX_THREADS ?? availableParallelism();
+  const dataDir = overrides.dataDir ?? resolve(values.VERDICT_DATA_DIR);
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir,
+    databaseUrl: values.VERDICT_DATABASE_URL,
+    databasePoolSize: values.VERDICT_DATABASE_POOL_SIZE,
+    redisUrl: values.VERDICT_REDIS_URL,
+    apiKey: values.VERDICT_API_KEY,
     worker: true,
     seedDemo: true,
-    concurrency: intFrom(env.VERDICT_CONCURRENCY, Math.max(32, sandboxThreads * 16)),
-    maxUnwrittenResults: intFrom(env.VERDICT_MAX_UNWRITTEN_RESULTS, 2048),
+    concurrency: values.VERDICT_CONCURRENCY ?? defaults.concurrency ?? Math.max(32, sandboxThreads * 16),
+    maxUnwrittenResults: values.VERDICT_MAX_UNWRITTEN_RESULTS,
     sandboxThreads,
-    sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
-    maxOutputBytes: intFrom(env.VERDICT_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES),
-    checkTimeoutMs: intFrom(env.VERDICT_CHECK_TIMEOUT_MS, DEFAULT_CHECK_TIMEOUT_MS),
-    bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
-    logRequests: env.VERDICT_LOG_REQUESTS === '1',
-    trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),
-    keyCacheMs: Math.min(MAX_KEY_CACHE_MS, intFrom(env.VERDICT_KEY_CACHE_MS, KEY_CACHE_MS)),
-    limits: limitsFromEnv(env),
-    metricsToken: env.VERDICT_METRICS_TOKEN || null,
-    metricsPort: intFrom(env.VERDICT_METRICS_PORT, 0) || null,
-    env,
+    sandboxMemoryMb: values.VERDICT_SANDBOX_MEMORY_MB,
+    maxOutputBytes: values.VERDICT_MAX_OUTPUT_BYTES,
+    checkTimeoutMs: values.VERDICT_CHECK_TIMEOUT_MS,
+    bodyLimitBytes: values.VERDICT_BODY_LIMIT_BYTES,
+    maxFileBytes: values.VERDICT_MAX_FILE_BYTES,
+    logRequests: values.VERDICT_LOG_REQUESTS,
+    logLevel: values.VERDICT_LOG_LEVEL,
+    trustProxy: values.VERDICT_TRUST_PROXY,
+    keyCacheMs: values.VERDICT_KEY_CACHE_MS,
+    limits: limitsOf(values),
+    metricsToken: values.VERDICT_METRICS_TOKEN,
+    metricsPort: values.VERDICT_METRICS_PORT,
+    model: modelConfigOf(values, dataDir),
+    distributed: distributedSettingsOf(values),
     ...overrides,
   };
 }

@@ -29,7 +29,15 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
   }
   if (config.worker) await services.executor.start();
   const metrics = { token: config.metricsToken };
-  const app = await buildApp({ services, bodyLimitBytes: config.bodyLimitBytes, logger: config.logRequests, trustProxy: config.trustProxy, metrics, extensions });
+  const app = await buildApp({
+    services,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: config.logRequests,
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
+    metrics,
+    extensions,
+  });
   await app.listen({ port: config.port, host: config.host });
   const metricsServer = config.metricsPort ? await startMetricsServer(services, metrics, { port: config.metricsPort, host: config.host }) : null;
   const address = app.server.address();

@@ -9,7 +9,7 @@ const DATA_DIR_OPTION = ['-d, --data-dir <dir>', 'data directory of the SQLite s
 async function withStore<T>(invocation: Invocation, work: (store: Store) => Promise<T>): Promise<T> {
   const { dataDir } = invocation.options<{ dataDir?: string }>();
   const config = configFromEnv({ ...invocation.io.env, ...(dataDir ? { VERDICT_DATA_DIR: dataDir } : {}) });
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(config);
   try {
     return await work(store);
   } finally {

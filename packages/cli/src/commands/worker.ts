@@ -25,12 +25,12 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: WorkerOptions) => {
       const env = { ...process.env };
       if (options.dataDir) env.VERDICT_DATA_DIR = options.dataDir;
-      if (!env.VERDICT_REDIS_URL) {
+      const flags = { worker: true, seedDemo: false, ...(options.concurrency ? { concurrency: options.concurrency } : {}) };
+      const config = configFromEnv(env, flags, { concurrency: DEFAULT_CONCURRENCY });
+      if (!config.redisUrl) {
         console.error('verdict worker: set VERDICT_REDIS_URL (redis://host:port) to the Redis shared with the API processes, and VERDICT_DATABASE_URL to their PostgreSQL.');
         process.exit(3);
       }
-      env.VERDICT_CONCURRENCY = String(options.concurrency ?? (env.VERDICT_CONCURRENCY || DEFAULT_CONCURRENCY));
-      const config = configFromEnv(env, { worker: true, seedDemo: false });
       const runtime = await createRuntime(config);
       await runtime.services.executor.start();
       const store = runtime.services.store;

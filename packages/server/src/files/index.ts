@@ -12,7 +12,7 @@ export {
 } from './content.js';
 export { decodeDataUrl, type DecodedDataUrl } from './data-url.js';
 export { FileInputError, type FileInputErrorCode } from './errors.js';
-export { DEFAULT_MAX_FILE_BYTES, maxFileBytesFromEnv } from './limits.js';
+export { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 export {
   documentSha256,
   fileRefOf,

@@ -25,6 +25,8 @@ export interface AppOptions {
   /** Largest accepted request body; documented in README (default 10 MiB). */
   bodyLimitBytes?: number;
   logger?: boolean;
+  /** The request log's level (VERDICT_LOG_LEVEL); `info` by default. */
+  logLevel?: string;
   /** Which proxies' X-Forwarded-For / -Proto to believe (VERDICT_TRUST_PROXY); none by default. */
   trustProxy?: boolean | number | string;
   /** GET /metrics on this port needs the metrics token; without one it is refused (see routes/health.ts). */
@@ -47,7 +49,7 @@ function trustedProxies(setting: boolean | number | string): boolean | string | 
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ? { level: process.env.VERDICT_LOG_LEVEL ?? 'info' } : false,
+    logger: options.logger ? { level: options.logLevel ?? 'info' } : false,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     trustProxy: trustedProxies(options.trustProxy ?? false),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_SEGMENT_CHARACTERS },

@@ -32,21 +32,6 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   streamsPerOrganization: 60,
 };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `20/1m`, `2000/1s`, `5/500ms`; `off` (or `0`) for no limit. Anything else names the variable to fix. */
-export function parseRateLimit(text: string, variable: string): RateLimit | null {
-  const value = text.trim().toLowerCase();
-  if (value === 'off' || value === '0') return null;
-  const match = /^(\d+)\s*\/\s*(\d+)?\s*(ms|s|m|h)$/.exec(value);
-  const count = Number(match?.[1]);
-  const windowMs = Number(match?.[2] ?? 1) * (UNIT_MS[match?.[3] ?? ''] ?? NaN);
-  if (!match || !Number.isSafeInteger(count) || count < 1 || !(windowMs >= 1)) {
-    throw new Error(`${variable} must look like 20/1m (a count per window of ms, s, m or h) or off; got "${text}".`);
-  }
-  return { count, windowMs };
-}
-
 /** Entries kept per limiter; past it the least recently seen goes (it has usually refilled anyway). */
 const MAX_TRACKED = 100_000;
 

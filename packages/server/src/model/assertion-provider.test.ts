@@ -4,14 +4,14 @@ import { evaluateAssertion, type AssertionSpec } from '@verdict/core';
 import { answerJson, startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
 import { ModelAssertionProvider } from './assertion-provider.js';
 import { ModelClient } from './client.js';
-import { loadModelConfig } from './config.js';
+import { modelConfigFromEnv } from '../config.js';
 
 let server: FakeModelServer;
 let provider: ModelAssertionProvider;
 
 before(async () => {
   server = await startFakeModelServer();
-  const config = loadModelConfig({ VERDICT_MODEL_BASE_URL: server.baseURL, VERDICT_MODEL: 'judge-model', VERDICT_EMBEDDING_MODEL: 'embed-model' }, '/unused');
+  const config = modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: server.baseURL, VERDICT_MODEL: 'judge-model', VERDICT_EMBEDDING_MODEL: 'embed-model' }, '/unused');
   provider = new ModelAssertionProvider(new ModelClient(config!));
 });
 after(() => server.close());

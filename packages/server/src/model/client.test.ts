@@ -16,7 +16,8 @@ import {
   type FakeModelServer,
 } from '../testing/fake-model-server.js';
 import { ModelClient, type ChatJsonRequest } from './client.js';
-import { loadModelConfig, type ModelConfig } from './config.js';
+import { modelConfigFromEnv } from '../config.js';
+import type { ModelConfig } from './config.js';
 import { ModelError } from './errors.js';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
@@ -35,7 +36,7 @@ after(async () => {
 });
 
 function config(overrides: Record<string, string> = {}, baseURL = server.baseURL): ModelConfig {
-  return loadModelConfig({ VERDICT_MODEL_BASE_URL: baseURL, VERDICT_MODEL: 'fake-model', VERDICT_EMBEDDING_MODEL: 'fake-embed', ...overrides }, dataDir)!;
+  return modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: baseURL, VERDICT_MODEL: 'fake-model', VERDICT_EMBEDDING_MODEL: 'fake-embed', ...overrides }, dataDir)!;
 }
 
 function client(overrides: Record<string, string> = {}): ModelClient {
@@ -208,7 +209,7 @@ describe('ModelClient.chatJson', () => {
     const recorder = await startFakeModelServer({ chat: answerJson({ total: 42 }) });
     const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-cache-'));
     const cacheConfig = (mode: string, baseURL: string) =>
-      ({ ...loadModelConfig({ VERDICT_MODEL_BASE_URL: baseURL, VERDICT_MODEL_CACHE: mode, VERDICT_EMBEDDING_MODEL: 'e' }, cacheDir)! });
+      ({ ...modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: baseURL, VERDICT_MODEL_CACHE: mode, VERDICT_EMBEDDING_MODEL: 'e' }, cacheDir)! });
     try {
       const recording = new ModelClient(cacheConfig('readwrite', recorder.baseURL));
       const first = await recording.chatJson(askTotal(neverAborted()));
@@ -270,7 +271,7 @@ describe('ModelClient model names', () => {
   });
 
   test('reports provider_not_configured when no model name can be found', () => {
-    const models = new ModelClient(loadModelConfig({ VERDICT_MODEL_BASE_URL: server.baseURL }, dataDir)!);
+    const models = new ModelClient(modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: server.baseURL }, dataDir)!);
     assert.throws(() => models.chatModel('retab-small'), { code: 'provider_not_configured' });
     assert.throws(() => models.embeddingModel(), { code: 'provider_not_configured' });
   });

@@ -14,8 +14,6 @@ export {
   DEFAULT_MODEL_CONCURRENCY,
   DEFAULT_MODEL_MAX_RETRIES,
   DEFAULT_MODEL_TIMEOUT_MS,
-  loadModelConfig,
-  ModelConfigError,
   RETAB_MODEL_ALIASES,
   resolveChatModel,
   type ModelCacheMode,

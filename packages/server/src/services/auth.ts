@@ -115,7 +115,7 @@ export async function revokeApiKey(store: Store, keyOrId: string): Promise<ApiKe
 
 /** How long a process believes a key it checked (VERDICT_KEY_CACHE_MS): revocation reaches it within this. */
 export const KEY_CACHE_MS = 2000;
-/** Revocation must reach every process within 5 s, whatever the setting. */
+/** Revocation must reach every process within 5 s: a longer VERDICT_KEY_CACHE_MS refuses the start. */
 export const MAX_KEY_CACHE_MS = 5000;
 /** `last_used_at` is written at most this often per key and process, never once per request. */
 export const LAST_USED_EVERY_MS = 60_000;

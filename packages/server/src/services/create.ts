@@ -4,10 +4,10 @@ import { ClassifierBlockExecutor } from '../execution/blocks/classifier.js';
 import { ExtractBlockExecutor } from '../execution/blocks/extract.js';
 import { FunctionBlockExecutor } from '../execution/blocks/function.js';
 import { SplitBlockExecutor } from '../execution/blocks/split.js';
-import { BlobStore, createBlobFileService, maxFileBytesFromEnv } from '../files/index.js';
-import { loadModelConfig, ModelAssertionProvider, ModelClient } from '../model/index.js';
+import { BlobStore, createBlobFileService } from '../files/index.js';
+import { ModelAssertionProvider, ModelClient } from '../model/index.js';
 import { fileRecords } from '../store/files.js';
-import { DistributedExecutor, distributedOptionsFromEnv } from '../execution/distributed/index.js';
+import { DistributedExecutor } from '../execution/distributed/index.js';
 import type { Executor } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
@@ -28,21 +28,20 @@ export interface Runtime {
 
 /** Opens the store, creates the executor and everything routes need. The caller starts the executor. */
 export async function createRuntime(config: ServerConfig): Promise<Runtime> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore(config);
   const { newKey } = await ensureBootstrapKey(store, config.apiKey);
-  const modelConfig = loadModelConfig(config.env, config.dataDir);
   const sandbox = config.worker
     ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb, maxOutputBytes: config.maxOutputBytes, checkTimeoutMs: config.checkTimeoutMs })
     : null;
   const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
-  const models = modelConfig ? new ModelClient(modelConfig, answerChecks) : null;
+  const models = config.model ? new ModelClient(config.model, answerChecks) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
-  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: maxFileBytesFromEnv(config.env) };
+  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes };
   const files = createBlobFileService({ ...fileStorage, records: fileRecords(store.db) });
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
-    ? new DistributedExecutor(store, distributedOptionsFromEnv(config.redisUrl, config.env), config.worker ? { runner, concurrency: config.concurrency } : null)
+    ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   const services: Services = {
     store,

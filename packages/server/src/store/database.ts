@@ -25,7 +25,11 @@ export interface StoreOptions {
   /** `postgres://…` selects PostgreSQL; otherwise SQLite at `<dataDir>/verdict.db`. */
   databaseUrl?: string | null;
   dataDir: string;
+  /** PostgreSQL connections of this process (VERDICT_DATABASE_POOL_SIZE). */
+  databasePoolSize?: number;
 }
+
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
@@ -131,10 +135,10 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
   });
 }
 
-function openPostgres(url: string): Store {
+function openPostgres(url: string, poolSize: number): Store {
   // int8 (count(*), sums) fits a JS number for every count this service keeps.
   pg.types.setTypeParser(20, (value) => Number(value));
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.VERDICT_DATABASE_POOL_SIZE ?? 10) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: new URL(url).host, sqlitePath: null, close: () => db.destroy() };
 }
@@ -146,7 +150,7 @@ export function migratorOf(db: Kysely<Database>): Migrator {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const url = options.databaseUrl?.trim();
-  const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : openSqlite(options.dataDir);
+  const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options.databasePoolSize ?? DEFAULT_DATABASE_POOL_SIZE) : openSqlite(options.dataDir);
   const { error } = await migratorOf(store.db).migrateToLatest();
   if (error) {
     await store.close();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { BlockConfig, BlockType } from '@verdict/core';
 import type { BlockExecutionRequest, ResolvedFileInput, ResolvedHandleInput } from '../execution/blocks/types.js';
 import { BlobStore, normalizeFileInput, resolvedFileInput, type StoredFile } from '../files/index.js';
-import { ModelClient, loadModelConfig } from '../model/index.js';
+import { modelConfigFromEnv } from '../config.js';
+import { ModelClient } from '../model/index.js';
 import { dataUrl } from './pdf-fixture.js';
 import { startFakeModelServer, type FakeModelServer } from './fake-model-server.js';
 
@@ -20,7 +21,7 @@ export interface ModelTestbed {
 export async function startModelTestbed(env: Record<string, string> = {}): Promise<ModelTestbed> {
   const server = await startFakeModelServer();
   const dataDir = await mkdtemp(join(tmpdir(), 'verdict-model-blocks-'));
-  const config = loadModelConfig({ VERDICT_MODEL_BASE_URL: server.baseURL, VERDICT_MODEL: 'fake-model', ...env }, dataDir)!;
+  const config = modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: server.baseURL, VERDICT_MODEL: 'fake-model', ...env }, dataDir)!;
   const models = new ModelClient(config, { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
   const blobs = new BlobStore(dataDir);
   const files = new Map<string, StoredFile>();

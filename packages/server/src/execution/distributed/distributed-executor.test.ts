@@ -13,7 +13,7 @@ import { FunctionBlockExecutor } from '../blocks/function.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { TestRunner } from '../test-runner.js';
 import { DistributedExecutor } from './distributed-executor.js';
-import { distributedOptionsFromEnv } from './options.js';
+import { configFromEnv } from '../../config.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const skip = skipWithoutRedisAndPostgres();
@@ -191,7 +191,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
 
   describe('work nobody looks after is picked up by the workers\' sweep', () => {
     const env = isolatedEnv();
-    const options = distributedOptionsFromEnv(REDIS_URL!, env);
+    const options = { redisUrl: REDIS_URL!, ...configFromEnv(env).distributed };
     let api: TestApp;
     let sandbox: SandboxPool;
     let worker: DistributedExecutor;

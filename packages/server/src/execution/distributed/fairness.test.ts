@@ -40,7 +40,7 @@ describe('distributed executor shares the queue and the workers among organizati
   test('a job\'s place in line is its depth in its own organization\'s backlog: a newcomer goes ahead of a backlog', async () => {
     // No worker takes jobs from this prefix: the queue shows the order in which they would leave.
     const apiOnly = await startTestApp('postgres', { redisUrl: REDIS_URL!, worker: false }, { VERDICT_REDIS_PREFIX: `verdict-test-${randomUUID()}` });
-    const waiting = new Queue('tests', { connection, prefix: apiOnly.config.env.VERDICT_REDIS_PREFIX });
+    const waiting = new Queue('tests', { connection, prefix: apiOnly.config.distributed.prefix });
     try {
       const a = await createFunctionWorkflow(apiOnly, DOUBLE);
       await createTests(apiOnly, a, spinningTests(20));

@@ -1,5 +1,5 @@
 export { DistributedExecutor, isObservableExecutor, type ObservableExecutor, type DistributedExecutorTuning } from './distributed-executor.js';
 export { QueueWorker, type QueueWorkerOptions, type JobOutcome } from './queue-worker.js';
-export { distributedOptionsFromEnv, type DistributedOptions } from './options.js';
+export type { DistributedOptions } from './options.js';
 export { LATENCY_BUCKETS_SECONDS, type HistogramName, type HistogramSnapshot } from './metrics.js';
 export type { QueueDepth } from './queues.js';
