@@ -73,7 +73,7 @@ export const ERRORS = {
     () => ({ message: 'Forms of this dashboard can only be sent from its own pages.' }),
     [],
   ),
-  not_found: define(404, 'no such route, or a dashboard asset that does not exist', sentence, ['No route GET /v1/nothing. The API is described at /openapi.json.']),
+  not_found: define(404, 'no such route (Retab routes this server does not serve included), or no such dashboard asset', sentence, ['No route GET /v1/nothing. The API is described at /openapi.json.']),
   workflow_not_found: define(
     404,
     'the workflow does not exist for this organization',
