@@ -1,5 +1,5 @@
 export { startServer, type RunningServer } from './server.js';
-export { configFromEnv, type ServerConfig } from './config.js';
+export { ConfigError, configFromEnv, type ServerConfig } from './config.js';
 export { buildApp } from './http/app.js';
 export { createRuntime, type Runtime } from './services/create.js';
 export { openStore, type Store } from './store/database.js';
