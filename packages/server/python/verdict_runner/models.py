@@ -20,6 +20,7 @@ _VALUE_PREVIEW_CHARS = 60
 _MAX_JSON_INT = int(sys.float_info.max)
 _INFINITIES = (float("inf"), float("-inf"))
 _TEMPORAL_FORMATS = ("date-time", "date", "time")
+_REF_HOPS = 32  # `allOf` follows a chain of $refs this far (a cycle is cut)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def describe_value(value: object) -> str:
 
 
 def format_loc(loc: tuple) -> str:
-    """`.items[0].price`; keys that are not identifiers are quoted: `["unit price"]`."""
+    """`.items[0].price`; keys that are not identifiers are quoted: `['unit price']`."""
     parts = []
     for key in loc:
         if isinstance(key, int):
@@ -524,6 +525,8 @@ class SchemaCompiler:
         return shape
 
     def _union(self, options: list) -> Shape:
+        if not options:
+            return ANY
         nullable = any(option.allows_null for option in options)
         kept = [option for option in options if not isinstance(option, NullShape)]
         if any(option is ANY for option in kept) or not kept:
@@ -535,11 +538,15 @@ class SchemaCompiler:
         """`allOf`: the parts' keys together, properties and required lists joined (enough for pydantic's `allOf: [{$ref}]`)."""
         merged: dict = {key: value for key, value in schema.items() if key != "allOf"}
         for part in schema["allOf"]:
-            while isinstance(part, dict) and isinstance(part.get("$ref"), str) and part["$ref"].startswith("#"):
+            for _ in range(_REF_HOPS):
+                if not (isinstance(part, dict) and isinstance(part.get("$ref"), str)):
+                    break
                 part = self.resolve(part["$ref"])
             if not isinstance(part, dict):
                 continue
             for key, value in part.items():
+                if key in ("allOf", "$ref"):
+                    continue  # one level is merged: a part's own allOf (or a $ref cycle) is not followed
                 if key == "properties" and isinstance(value, dict):
                     merged["properties"] = {**merged.get("properties", {}), **value}
                 elif key == "required" and isinstance(value, list):
@@ -655,8 +662,7 @@ class ObjectSpec:
             if key in self.names:
                 continue
             if self.forbids_extras:
-                problem = _Invalid(f"unexpected field {key!r}: the schema allows no other fields (additionalProperties is false)", item)
-                raise problem
+                raise _Invalid(f"unexpected field {key!r}: the schema allows no other fields (additionalProperties is false)", item)
             if self.extras is None:
                 values[key] = ANY.convert(item)
                 continue
@@ -698,7 +704,34 @@ def _json_copy(value: object) -> object:
 _OPEN_SPEC = ObjectSpec(None, {}, "BaseModel")
 
 
-class BaseModel:
+class _ModelMethods:
+    """What models and JsonObjects share. Methods call each other through the class: a field may hide one on an instance."""
+
+    __slots__ = ()
+
+    @classmethod
+    def model_validate(cls, obj: object) -> object:
+        raise NotImplementedError
+
+    @classmethod
+    def model_validate_json(cls, text: "str | bytes") -> object:
+        return cls.model_validate(json.loads(text))
+
+    def model_dump(self, *, mode: str = "python", include: object = None, exclude: object = None, exclude_none: bool = False) -> dict:
+        return _dumped(self, _dump_mode(mode), include, exclude, exclude_none)
+
+    def model_dump_json(self, *, indent: "int | None" = None, include: object = None, exclude: object = None, exclude_none: bool = False) -> str:
+        return _dumps(_dumped(self, _DUMP_JSON_TEXT, include, exclude, exclude_none), indent)
+
+    # pydantic v1 names, still accepted by pydantic v2
+    def dict(self, **options: object) -> dict:
+        return _ModelMethods.model_dump(self, **options)  # type: ignore[arg-type]
+
+    def json(self, **options: object) -> str:
+        return _ModelMethods.model_dump_json(self, **options)  # type: ignore[arg-type]
+
+
+class BaseModel(_ModelMethods):
     """
     The base of every generated model. Field values live in the instance's `__dict__` under their
     JSON names, so `model.invoice_id` is a plain attribute read and `getattr(model, "unit price")`
@@ -729,10 +762,6 @@ class BaseModel:
             raise problem.at(cls.__name__) from None
 
     @classmethod
-    def model_validate_json(cls, text: "str | bytes") -> "BaseModel":
-        return cls.model_validate(json.loads(text))
-
-    @classmethod
     def model_construct(cls, **values: object) -> "BaseModel":
         """No validation, as pydantic: missing fields take their defaults."""
         model = object.__new__(cls)
@@ -745,11 +774,6 @@ class BaseModel:
     def model_json_schema(cls) -> dict:
         return _json_copy(cls._verdict_spec.schema)  # type: ignore[return-value]
 
-    def model_dump(self, *, mode: str = "python", include: object = None, exclude: object = None, exclude_none: bool = False) -> dict:
-        return _dumped(self, mode, include, exclude, exclude_none)  # type: ignore[return-value]
-
-    def model_dump_json(self, *, indent: "int | None" = None, include: object = None, exclude: object = None, exclude_none: bool = False) -> str:
-        return _dumps(_dumped(self, "json", include, exclude, exclude_none), indent)
 
     def model_copy(self, *, update: "dict | None" = None, deep: bool = False) -> "BaseModel":
         copy = object.__new__(type(self))
@@ -757,13 +781,6 @@ class BaseModel:
         if update:
             copy.__dict__.update(update)
         return copy
-
-    # pydantic v1 names, still accepted by pydantic v2
-    def dict(self, **options: object) -> dict:
-        return BaseModel.model_dump(self, **options)  # type: ignore[arg-type]
-
-    def json(self, **options: object) -> str:
-        return BaseModel.model_dump_json(self, **options)  # type: ignore[arg-type]
 
     def copy(self, *, update: "dict | None" = None, deep: bool = False) -> "BaseModel":
         return BaseModel.model_copy(self, update=update, deep=deep)
@@ -787,7 +804,7 @@ class BaseModel:
         return _fields_text(self, " ")
 
 
-class JsonObject(dict):
+class JsonObject(dict, _ModelMethods):  # type: ignore[misc]
     """
     A JSON object with no declared fields (no schema, or an object schema without `properties`):
     a dict, whose keys also read as attributes (`obj.name`, or `obj["name"]` for keys that are not
@@ -829,27 +846,12 @@ class JsonObject(dict):
             raise _expected("object", obj).at(cls.__name__)
         return cls(obj)
 
-    @classmethod
-    def model_validate_json(cls, text: "str | bytes") -> "JsonObject":
-        return cls.model_validate(json.loads(text))
-
-    def model_dump(self, *, mode: str = "python", include: object = None, exclude: object = None, exclude_none: bool = False) -> dict:
-        return _dumped(self, mode, include, exclude, exclude_none)  # type: ignore[return-value]
-
-    def model_dump_json(self, *, indent: "int | None" = None, include: object = None, exclude: object = None, exclude_none: bool = False) -> str:
-        return _dumps(_dumped(self, "json", include, exclude, exclude_none), indent)
 
     def model_copy(self, *, update: "dict | None" = None, deep: bool = False) -> "JsonObject":
         copy = _json_object(type(self), _deep_copied(dict(self)) if deep else self)
         if update:
             dict.update(copy, update)
         return copy
-
-    def dict(self, **options: object) -> dict:
-        return JsonObject.model_dump(self, **options)  # type: ignore[arg-type]
-
-    def json(self, **options: object) -> str:
-        return JsonObject.model_dump_json(self, **options)  # type: ignore[arg-type]
 
 
 def _fields_text(model: BaseModel, separator: str) -> str:
@@ -914,18 +916,24 @@ class OutputTooDeep(ValueError):
 
 
 class _JsonMode:
-    """How `_to_json` treats values: model_dump(mode="json") is lenient everywhere; a block's output only inside models."""
+    """
+    How `_to_json` treats values. model_dump(mode="json") converts Decimal, datetime, … everywhere
+    and keeps NaN; model_dump_json writes NaN and ±Infinity as null (as pydantic does); a block's
+    output converts only inside models, refuses NaN, Infinity and integers no float can hold, and
+    is bounded in depth.
+    """
 
-    __slots__ = ("lenient_outside_models", "omit_unset_optionals", "max_depth", "check_numbers")
+    __slots__ = ("lenient_outside_models", "omit_unset_optionals", "max_depth", "non_finite")
 
-    def __init__(self, lenient_outside_models: bool, omit_unset_optionals: bool, max_depth: int, check_numbers: bool) -> None:
+    def __init__(self, lenient_outside_models: bool, omit_unset_optionals: bool, max_depth: int, non_finite: str) -> None:
         self.lenient_outside_models = lenient_outside_models
         self.omit_unset_optionals = omit_unset_optionals
         self.max_depth = max_depth
-        self.check_numbers = check_numbers
+        self.non_finite = non_finite  # "keep", "null" or "refuse"
 
 
-_DUMP_JSON = _JsonMode(lenient_outside_models=True, omit_unset_optionals=False, max_depth=sys.maxsize, check_numbers=False)
+_DUMP_JSON = _JsonMode(lenient_outside_models=True, omit_unset_optionals=False, max_depth=sys.maxsize, non_finite="keep")
+_DUMP_JSON_TEXT = _JsonMode(lenient_outside_models=True, omit_unset_optionals=False, max_depth=sys.maxsize, non_finite="null")
 
 
 def output_json_value(value: object, max_depth: int) -> object:
@@ -934,7 +942,7 @@ def output_json_value(value: object, max_depth: int) -> object:
     (but optional fields left None that their schema does not allow as null are left out), and
     everything outside models already JSON. Raises UnrepresentableOutput or OutputTooDeep.
     """
-    return _to_json(value, _JsonMode(False, True, max_depth, True), 0, False)
+    return _to_json(value, _JsonMode(False, True, max_depth, "refuse"), 0, False)
 
 
 def _to_json(value: object, mode: _JsonMode, depth: int, lenient: bool) -> object:
@@ -942,12 +950,12 @@ def _to_json(value: object, mode: _JsonMode, depth: int, lenient: bool) -> objec
     if kind is str or kind is bool or value is None:
         return value
     if kind is int:
-        if mode.check_numbers and not -_MAX_JSON_INT <= value <= _MAX_JSON_INT:  # type: ignore[operator]
+        if mode.non_finite == "refuse" and not -_MAX_JSON_INT <= value <= _MAX_JSON_INT:  # type: ignore[operator]
             raise UnrepresentableOutput(f"an integer of {len(str(value))} digits")
         return value
     if kind is float:
-        if mode.check_numbers and (value != value or value in _INFINITIES):
-            raise UnrepresentableOutput("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")  # type: ignore[operator]
+        if value != value or value in _INFINITIES:
+            return _non_finite(value, mode)  # type: ignore[arg-type]
         return value
     if kind is list or kind is tuple:
         return _list_to_json(value, mode, _deeper(depth, mode), lenient)  # type: ignore[arg-type]
@@ -959,6 +967,14 @@ def _to_json(value: object, mode: _JsonMode, depth: int, lenient: bool) -> objec
     if isinstance(value, dict):
         return _dict_to_json(value, mode, _deeper(depth, mode), lenient or isinstance(value, JsonObject), ())
     return _other_to_json(value, mode, depth, lenient or mode.lenient_outside_models)
+
+
+def _non_finite(value: float, mode: _JsonMode) -> "float | None":
+    if mode.non_finite == "keep":
+        return value
+    if mode.non_finite == "null":
+        return None
+    raise UnrepresentableOutput("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")
 
 
 def _deeper(depth: int, mode: _JsonMode) -> int:
@@ -1055,16 +1071,23 @@ class SerializationError(ValueError):
     """model_dump(mode="json") met a value it cannot turn into JSON (pydantic's PydanticSerializationError)."""
 
 
-def _dumped(model: object, mode: str, include: object, exclude: object, exclude_none: bool) -> dict:
+def _dump_mode(mode: str) -> "_JsonMode | None":
+    """model_dump's `mode`: None for "python"."""
+    if mode == "python":
+        return None
     if mode == "json":
-        try:
-            dumped = _to_json(model, _DUMP_JSON, 0, True)
-        except UnrepresentableOutput as problem:
-            raise SerializationError(f"Unable to serialize {problem.problem} at {problem.where}") from None
-    elif mode == "python":
+        return _DUMP_JSON
+    raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
+
+
+def _dumped(model: object, json_mode: "_JsonMode | None", include: object, exclude: object, exclude_none: bool) -> dict:
+    if json_mode is None:
         dumped = _to_python(model)
     else:
-        raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
+        try:
+            dumped = _to_json(model, json_mode, 0, True)
+        except UnrepresentableOutput as problem:
+            raise SerializationError(f"Unable to serialize {problem.problem} at {problem.where}") from None
     if include is not None:
         dumped = {key: value for key, value in dumped.items() if key in include}  # type: ignore[union-attr, operator]
     if exclude is not None:
