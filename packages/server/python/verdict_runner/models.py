@@ -94,12 +94,13 @@ def format_loc(loc: tuple) -> str:
 class Shape:
     __slots__ = ()
     allows_null = False
+    kind = "any value"  # what messages say the shape expects
 
     def convert(self, value: object) -> object:
         raise NotImplementedError
 
     def describe(self) -> str:
-        raise NotImplementedError
+        return self.kind
 
     def children(self) -> tuple:
         return ()
@@ -112,15 +113,12 @@ class AnyShape(Shape):
     allows_null = True
 
     def convert(self, value: object) -> object:
-        kind = type(value)
-        if kind is dict:
+        value_type = type(value)
+        if value_type is dict:
             return _json_object(JsonObject, {key: self.convert(item) for key, item in value.items()})
-        if kind is list:
+        if value_type is list:
             return [self.convert(item) for item in value]
         return value
-
-    def describe(self) -> str:
-        return "any value"
 
 
 ANY = AnyShape()
@@ -128,6 +126,7 @@ ANY = AnyShape()
 
 class StringShape(Shape):
     __slots__ = ("temporal",)
+    kind = "string"
 
     def __init__(self, fmt: object) -> None:
         # pydantic models generated for these formats hold datetime objects; accept them too.
@@ -140,72 +139,61 @@ class StringShape(Shape):
             return str.__str__(value)  # a str subclass (a str-valued Enum member): its text
         if self.temporal and _is_temporal(value):
             return value
-        raise _expected("string", value)
-
-    def describe(self) -> str:
-        return "string"
+        raise _expected(self.kind, value)
 
 
 class IntegerShape(Shape):
     __slots__ = ()
+    kind = "integer"
 
     def convert(self, value: object) -> object:
-        kind = type(value)
-        if kind is int:
+        value_type = type(value)
+        if value_type is int:
             return value
-        if kind is float and value.is_integer():
+        if value_type is float and value.is_integer():
             return int(value)
-        if kind is not bool and isinstance(value, int):
+        if value_type is not bool and isinstance(value, int):
             return int(value)
         if _is_decimal(value) and value.is_finite() and value == value.to_integral_value():
             return int(value)
-        raise _expected("integer", value)
-
-    def describe(self) -> str:
-        return "integer"
+        raise _expected(self.kind, value)
 
 
 class NumberShape(Shape):
     __slots__ = ()
+    kind = "number"
 
     def convert(self, value: object) -> object:
-        kind = type(value)
-        if kind is float:
+        value_type = type(value)
+        if value_type is float:
             return value
-        if kind is int or (kind is not bool and isinstance(value, (int, float))) or _is_decimal(value):
+        if value_type is int or (value_type is not bool and isinstance(value, (int, float))) or _is_decimal(value):
             try:
                 return float(value)
             except OverflowError:
                 raise _Invalid(f"expected number, got an integer too large for a float ({len(str(value))} digits)", value) from None
-        raise _expected("number", value)
-
-    def describe(self) -> str:
-        return "number"
+        raise _expected(self.kind, value)
 
 
 class BooleanShape(Shape):
     __slots__ = ()
+    kind = "boolean"
 
     def convert(self, value: object) -> object:
         if value is True or value is False:
             return value
-        raise _expected("boolean", value)
-
-    def describe(self) -> str:
-        return "boolean"
+        raise _expected(self.kind, value)
 
 
 class NullShape(Shape):
     __slots__ = ()
+    kind = "null"
     allows_null = True
 
     def convert(self, value: object) -> object:
         if value is None:
             return None
-        raise _expected("null", value)
-
-    def describe(self) -> str:
-        return "null"
+        raise _expected(self.kind, value)
 
 
 class EnumShape(Shape):
@@ -233,13 +221,14 @@ class EnumShape(Shape):
 
 class ArrayShape(Shape):
     __slots__ = ("items",)
+    kind = "array"
 
     def __init__(self, items: Shape) -> None:
         self.items = items
 
     def convert(self, value: object) -> object:
         if not isinstance(value, (list, tuple)):
-            raise _expected("array", value)
+            raise _expected(self.kind, value)
         convert_item = self.items.convert
         converted = []
         for index, item in enumerate(value):
@@ -250,8 +239,6 @@ class ArrayShape(Shape):
                 raise
         return converted
 
-    def describe(self) -> str:
-        return "array"
 
     def children(self) -> tuple:
         return (self.items,)
@@ -261,6 +248,7 @@ class MapShape(Shape):
     """An object schema without `properties`: a dict (a `JsonObject`, so keys read as attributes too)."""
 
     __slots__ = ("values", "object_class")
+    kind = "object"
 
     def __init__(self, values: Shape, object_class: type) -> None:
         self.values = values
@@ -273,9 +261,6 @@ class MapShape(Shape):
             raise _expected("object", value)
         return _json_object(self.object_class, _convert_values(value, self.values))
 
-    def describe(self) -> str:
-        return "object"
-
     def children(self) -> tuple:
         return (self.values,)
 
@@ -284,6 +269,7 @@ class ModelShape(Shape):
     """An object schema with `properties`: an instance of its model class (made on first use)."""
 
     __slots__ = ("name", "spec", "_class")
+    kind = "object"
 
     def __init__(self, name: str, spec: "ObjectSpec") -> None:
         self.name = name
@@ -308,9 +294,6 @@ class ModelShape(Shape):
             # refuses it, but it is what the code means.
             return _build_model(model_class, value.__dict__)
         raise _expected("object", value)
-
-    def describe(self) -> str:
-        return "object"
 
     def children(self) -> tuple:
         fields = self.spec.fields()
@@ -946,20 +929,20 @@ def output_json_value(value: object, max_depth: int) -> object:
 
 
 def _to_json(value: object, mode: _JsonMode, depth: int, lenient: bool) -> object:
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
+    value_type = type(value)
+    if value_type is str or value_type is bool or value is None:
         return value
-    if kind is int:
+    if value_type is int:
         if mode.non_finite == "refuse" and not -_MAX_JSON_INT <= value <= _MAX_JSON_INT:  # type: ignore[operator]
             raise UnrepresentableOutput(f"an integer of {len(str(value))} digits")
         return value
-    if kind is float:
+    if value_type is float:
         if value != value or value in _INFINITIES:
             return _non_finite(value, mode)  # type: ignore[arg-type]
         return value
-    if kind is list or kind is tuple:
+    if value_type is list or value_type is tuple:
         return _list_to_json(value, mode, _deeper(depth, mode), lenient)  # type: ignore[arg-type]
-    if kind is dict:
+    if value_type is dict:
         return _dict_to_json(value, mode, _deeper(depth, mode), lenient, ())  # type: ignore[arg-type]
     if isinstance(value, BaseModel):
         omitted = type(value)._verdict_spec.omit_when_none if mode.omit_unset_optionals else ()
@@ -1097,12 +1080,12 @@ def _dumped(model: object, json_mode: "_JsonMode | None", include: object, exclu
 
 def _to_python(value: object) -> object:
     """model_dump(): models and JsonObjects become plain dicts; other values are kept (containers copied)."""
-    kind = type(value)
-    if kind is list:
+    value_type = type(value)
+    if value_type is list:
         return [_to_python(item) for item in value]  # type: ignore[attr-defined]
-    if kind is dict:
+    if value_type is dict:
         return {key: _to_python(item) for key, item in value.items()}  # type: ignore[attr-defined]
-    if kind is tuple:
+    if value_type is tuple:
         return tuple(_to_python(item) for item in value)  # type: ignore[attr-defined]
     if isinstance(value, BaseModel):
         return {key: _to_python(item) for key, item in value.__dict__.items()}

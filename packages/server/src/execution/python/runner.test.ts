@@ -359,6 +359,39 @@ describe('Python function blocks (run_test)', { skip: NO_PYTHON }, () => {
     const REPORT = 'return Output(name="n", count=1, total=1, is_valid=True, report=report)';
     const report = async (code: string): Promise<unknown> => (await python.output(code, null, { outputSchema: OUTPUT_SCHEMA })).report;
 
+    test("a schema written by pydantic's model_json_schema() ($defs, titles, anyOf null, defaults) gives pydantic's own output", async () => {
+      // Invoice.model_json_schema() of: class LineItem(BaseModel): description: str; amount: float
+      // class Invoice(BaseModel): invoice_id: str; status: Status; line_items: List[LineItem]; note: Optional[str] = None; discount: float = 0.0
+      const pydanticSchema = {
+        $defs: {
+          LineItem: objectSchema({ description: { title: 'Description', type: 'string' }, amount: { title: 'Amount', type: 'number' } }, ['description', 'amount'], { title: 'LineItem' }),
+          Status: { enum: ['paid', 'open'], title: 'Status', type: 'string' },
+        },
+        properties: {
+          invoice_id: { title: 'Invoice Id', type: 'string' },
+          status: { $ref: '#/$defs/Status' },
+          line_items: { items: { $ref: '#/$defs/LineItem' }, title: 'Line Items', type: 'array' },
+          note: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null, title: 'Note' },
+          discount: { default: 0.0, title: 'Discount', type: 'number' },
+        },
+        required: ['invoice_id', 'status', 'line_items'],
+        title: 'Invoice',
+        type: 'object',
+      };
+      const code = py`
+        from models import Input, Output, LineItem
+
+        def transform(input_data: Input) -> Output:
+            fee = LineItem(description="Fee", amount=5)
+            return Output(invoice_id=input_data.invoice_id.lower(), status="paid", line_items=input_data.line_items + [fee])
+      `;
+      const data = { invoice_id: 'INV-7', status: 'open', line_items: [{ description: 'Desk', amount: 120 }] };
+      const answer = await python.run(code, data, { inputSchema: pydanticSchema, outputSchema: pydanticSchema });
+      assert.ok(answer.ok, JSON.stringify(answer));
+      // What pydantic 2.13's Invoice(...).model_dump_json() wrote for the same values.
+      assert.equal(answer.output_json, '{"invoice_id":"inv-7","status":"paid","line_items":[{"description":"Desk","amount":120.0},{"description":"Fee","amount":5.0}],"note":null,"discount":0.0}');
+    });
+
     test('Output(...) refuses a wrong type, naming the field path, what it expects and what it got', async () => {
       const cases: Array<[string, string]> = [
         [`Output(${VALID.replace("name='n'", 'name=5')})`, 'Output.name: expected string, got int 5'],
