@@ -196,6 +196,12 @@ class NullShape(Shape):
         raise _expected(self.kind, value)
 
 
+# The shapes that hold no state, shared by every schema.
+STRING = StringShape(None)
+NULL = NullShape()
+_SCALARS = {"integer": IntegerShape(), "number": NumberShape(), "boolean": BooleanShape(), "null": NULL}
+
+
 class EnumShape(Shape):
     """`enum` and `const`: the value must equal one of them (`1` is not `true`); the schema's own value is kept."""
 
@@ -469,6 +475,8 @@ class SchemaCompiler:
 
     def _typed(self, schema: dict, hint: str, use_title: bool) -> Shape:
         declared = schema.get("type")
+        if type(declared) is str and declared != "null":
+            return self._of_type(declared, schema, hint, use_title)  # the common case, without a union
         types_ = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
         if not types_:
             if isinstance(schema.get("properties"), dict):
@@ -479,7 +487,7 @@ class SchemaCompiler:
                 return ANY
         options = [self._of_type(kind, schema, hint, use_title) for kind in types_ if kind != "null"]
         if "null" in types_:
-            options.append(NullShape())
+            options.append(NULL)
         return self._union(options)
 
     def _of_type(self, kind: object, schema: dict, hint: str, use_title: bool) -> Shape:
@@ -488,14 +496,9 @@ class SchemaCompiler:
         if kind == "array":
             return ArrayShape(self.compile(schema.get("items"), _singular(hint)))
         if kind == "string":
-            return StringShape(schema.get("format"))
-        if kind == "integer":
-            return IntegerShape()
-        if kind == "number":
-            return NumberShape()
-        if kind == "boolean":
-            return BooleanShape()
-        return ANY
+            fmt = schema.get("format")
+            return StringShape(fmt) if fmt in _TEMPORAL_FORMATS else STRING
+        return _SCALARS.get(kind, ANY)  # type: ignore[arg-type]
 
     def _object(self, schema: dict, hint: str, use_title: bool) -> Shape:
         extras = schema.get("additionalProperties", True)
@@ -513,7 +516,7 @@ class SchemaCompiler:
         nullable = any(option.allows_null for option in options)
         kept = [option for option in options if not isinstance(option, NullShape)]
         if any(option is ANY for option in kept) or not kept:
-            return ANY if kept else NullShape()
+            return ANY if kept else NULL
         inner = kept[0] if len(kept) == 1 else UnionShape(kept)
         return NullableShape(inner) if nullable and not inner.allows_null else inner
 
