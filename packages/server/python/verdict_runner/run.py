@@ -11,7 +11,7 @@ import sys
 import time
 import types
 
-from .models import Models, OutputTooDeep, UnrepresentableOutput, ValidationError, output_json_value
+from .models import Models, OutputTooDeep, UnrepresentableOutput, ValidationError, format_loc, output_json_value
 
 USER_FILENAME = "<function block>"
 USER_MODULE_NAME = "function_block"
@@ -35,7 +35,11 @@ class _Stop(Exception):
 
 
 def run_test(request: dict) -> dict:
-    """The answer to one request (see python-contract: `ok`, `output_json` or `reason`/`message`/`details`)."""
+    """
+    The answer to one request: `{id, ok: true, output_json, duration_ms}`, or `{id, ok: false,
+    reason, message, details, duration_ms}` with reason error, memory, invalid_output,
+    output_too_large or output_too_deep; `logs` too when the code printed something.
+    """
     started = time.perf_counter()
     logs = _CapturedOutput(LOG_CHARS)
     try:
@@ -43,6 +47,7 @@ def run_test(request: dict) -> dict:
     except _Stop as stop:
         body = stop.answer
     except MemoryError:
+        sys.modules.pop(USER_MODULE_NAME, None)  # lets go of the user's globals
         body = _memory_answer(request, [])
     except Exception as error:  # a fault of this runner, not of the user's code
         body = _failure("error", f"The Python runner failed: {type(error).__name__}: {_text_of(error)}", {"exception_type": type(error).__name__, "line": None, "traceback": ""})
@@ -80,9 +85,9 @@ _WARM_UP_REQUEST = {
 
 def warm_up() -> None:
     """
-    Runs a few small tests, for a process that forks children to run tests (the zygote): in a
-    fresh process the first compile() alone takes ~15 ms and the first run_test ~8 ms; after this,
-    ~0.5 ms, and every child forked afterwards starts warm. Leaves nothing of the tests behind.
+    Runs a few small tests, for a process that forks children to run tests (the zygote): the first
+    run_test of a process costs milliseconds (the first compile() most of it), later ones a few
+    hundred microseconds, and children forked after this start warm. Leaves no test behind.
     """
     for _ in range(3):
         run_test(_WARM_UP_REQUEST)
@@ -397,7 +402,8 @@ def _notes_of(error: BaseException) -> str:
 
 
 def _path_of(error: ValidationError) -> str:
-    return str(error).split(": ", 1)[0]
+    """`Output.items[0].price`: where the value that does not fit is."""
+    return error.title + format_loc(error.loc)
 
 
 def _article(noun: str) -> str:
