@@ -1,4 +1,4 @@
-import { isoNow } from '@verdict/core';
+import { isoNow, type LiveStatus } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import {
   applyFlush,
@@ -8,7 +8,6 @@ import {
   type ResultOutcome,
   type RowMoves,
   type TransitionFlush,
-  type UnfinishedStatus,
 } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
@@ -21,7 +20,7 @@ interface Waiter {
 
 /** Where one row is going in the next flush: from the status it has in the store, to the furthest one handed in. */
 interface RowEntry {
-  from: UnfinishedStatus;
+  from: LiveStatus;
   to: 'running' | EncodedOutcome;
   /** When the row's test started, if its start is in this batch. */
   startedAt: string | null;
@@ -88,7 +87,7 @@ export class TransitionWriter {
   }
 
   /** `from`: the status the row has in the store now, unless its start is in this batch. */
-  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null, from: UnfinishedStatus): Promise<boolean> {
+  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null, from: LiveStatus): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const batch = this.batchOf(runId);
       const entry = batch.get(resultId);

@@ -1,11 +1,9 @@
-import { isoNow } from '@verdict/core';
+import { isoNow, type LiveStatus } from '@verdict/core';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { EncodedOutcome } from './outcomes.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, isPostgres, lockLiveRun, ofRun, postgresJsonRows, updateEachRow, type CountDeltas } from './shared.js';
-
-/** The statuses a row moves forward from. */
-export type UnfinishedStatus = 'pending' | 'queued' | 'running';
+import { expression, rowUpdate, type RowUpdateTerms } from './row-update.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
 
 /**
  * Rows of one run moving forward, grouped by the status each leaves. A row may skip statuses: one
@@ -19,7 +17,7 @@ export interface RowMoves {
   /** → running: `[id, started_at]` of each row, the time its test started */
   start?: { from: 'pending' | 'queued'; rows: [string, string][] }[];
   /** → completed | error, with the outcome recorded */
-  finish?: { from: UnfinishedStatus; outcomes: EncodedOutcome[] }[];
+  finish?: { from: LiveStatus; outcomes: EncodedOutcome[] }[];
 }
 
 /**
@@ -101,55 +99,64 @@ async function markQueued(trx: Transaction<Database>, runId: string, ids: string
 }
 
 /** Returns the `[id, started_at]` of the rows that moved. */
-async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<[string, string][]> {
-  if (starts.length === 0) return [];
-  if (!isPostgres(trx)) return updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
-  const { rows } = await sql<{ id: string }>`
-    UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
-    FROM ${postgresJsonRows(JSON.stringify(starts))}
-    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
-    RETURNING test_results.id`.execute(trx);
-  const started = new Set(rows.map((row) => row.id));
-  return starts.filter(([id]) => started.has(id));
+function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<[string, string][]> {
+  return MARK_RUNNING.run(trx, starts, { runId, from });
 }
 
-const MARK_RUNNING = `UPDATE test_results SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND run_id || '' = ? AND status = ?`;
+/** The run and the status its rows leave: a row of another run, or one not in that status, is not moved. */
+type Leaving = {
+  runId: string;
+  from: LiveStatus;
+};
+
+/**
+ * `run_id = ?` as an expression, so the planner looks rows up by primary key: otherwise SQLite walks
+ * the run's (run_id, status) index over every row in that status (see `ofRun`).
+ */
+function leaving<Row, Shared extends Leaving>({ shared }: RowUpdateTerms<Row, Shared>) {
+  return expression<Row, Shared>`run_id || '' = ${shared('runId')} AND status = ${shared('from')}`;
+}
+
+const MARK_RUNNING = rowUpdate('test_results', (terms: RowUpdateTerms<[string, string], Leaving>) => ({
+  key: terms.text(([id]) => id),
+  set: {
+    status: expression`'running'`,
+    started_at: terms.text(([, startedAt]) => startedAt),
+    attempts: expression`attempts + 1`,
+  },
+  where: leaving(terms),
+}));
 
 /**
  * Writes each outcome into its row, with the times the outcome carries; a row that had not been
  * started yet is started by the same write (`started_at`, one more attempt).
  */
-async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus): Promise<EncodedOutcome[]> {
-  const attempt = from === 'running' ? 0 : 1;
-  if (isPostgres(trx)) return recordOutcomesAsOneStatement(trx, runId, outcomes, from, attempt);
-  return updateEachRow(trx, RECORD_OUTCOME, outcomes, ({ resultId, columns, startedAt, completedAt }) => [
-    ...columns,
-    completedAt,
-    startedAt ?? completedAt,
-    attempt,
-    resultId,
-    runId,
-    from,
-  ]);
+function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: LiveStatus): Promise<EncodedOutcome[]> {
+  return RECORD_OUTCOME.run(trx, outcomes, { runId, from, attempt: from === 'running' ? 0 : 1 });
 }
 
-const RECORD_OUTCOME = `UPDATE test_results SET status = ?, verdict = ?, outputs = ?, routing = ?, warnings = ?, error = ?,
-  assertion_result = ?, execution_details = ?, duration_ms = ?, completed_at = ?, started_at = coalesce(started_at, ?), attempts = attempts + ?
-  WHERE id = ? AND run_id || '' = ? AND status = ?`;
-
-async function recordOutcomesAsOneStatement(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, attempt: number): Promise<EncodedOutcome[]> {
-  const rows = JSON.stringify(outcomes.map(({ resultId, columns, startedAt, completedAt }) => [resultId, ...columns, startedAt ?? completedAt, completedAt]));
-  const { rows: updated } = await sql<{ id: string }>`
-    UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
-      warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
-      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = r.value ->> 11, started_at = coalesce(started_at, r.value ->> 10),
-      attempts = attempts + ${attempt}
-    FROM ${postgresJsonRows(rows)}
-    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
-    RETURNING test_results.id`.execute(trx);
-  const recorded = new Set(updated.map((row) => row.id));
-  return outcomes.filter((outcome) => recorded.has(outcome.resultId));
-}
+/** The one description of the columns recording an outcome writes: both dialects' statements come from it. */
+const RECORD_OUTCOME = rowUpdate('test_results', (terms: RowUpdateTerms<EncodedOutcome, Leaving & { attempt: number }>) => {
+  const { text, integer, shared } = terms;
+  return {
+    key: text((o) => o.resultId),
+    set: {
+      status: text((o) => o.status),
+      verdict: text((o) => o.verdict),
+      outputs: text((o) => o.outputs),
+      routing: text((o) => o.routing),
+      warnings: text((o) => o.warnings),
+      error: text((o) => o.error),
+      assertion_result: text((o) => o.assertionResult),
+      execution_details: text((o) => o.executionDetails),
+      duration_ms: integer((o) => o.durationMs),
+      started_at: expression`coalesce(started_at, ${text((o) => o.startedAt ?? o.completedAt)})`,
+      completed_at: text((o) => o.completedAt),
+      attempts: expression`attempts + ${shared('attempt')}`,
+    },
+    where: leaving(terms),
+  };
+});
 
 function isFailing(outcome: EncodedOutcome): boolean {
   return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
@@ -157,23 +164,21 @@ function isFailing(outcome: EncodedOutcome): boolean {
 
 /** The tests' latest summaries point at their newest terminal rows (docs/decisions.md §3). */
 async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
-  const summaries = outcomes.map((o): [string, string, string | null] => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]);
-  if (!isPostgres(trx)) {
-    await updateEachRow(trx, POINT_SUMMARIES, summaries, ([testId, resultId, kind]) => [resultId, kind, resultId, kind, resultId, testId]);
-    return;
-  }
-  await sql`
-    UPDATE tests SET latest_result_id = r.value ->> 1,
-      latest_passing_result_id = CASE WHEN r.value ->> 2 = 'passing' THEN r.value ->> 1 ELSE latest_passing_result_id END,
-      latest_failing_result_id = CASE WHEN r.value ->> 2 = 'failing' THEN r.value ->> 1 ELSE latest_failing_result_id END
-    FROM ${postgresJsonRows(JSON.stringify(summaries))}
-    WHERE tests.id = r.value ->> 0`.execute(trx);
+  await POINT_SUMMARIES.run(trx, outcomes, {});
 }
 
-const POINT_SUMMARIES = `UPDATE tests SET latest_result_id = ?,
-  latest_passing_result_id = CASE WHEN ? = 'passing' THEN ? ELSE latest_passing_result_id END,
-  latest_failing_result_id = CASE WHEN ? = 'failing' THEN ? ELSE latest_failing_result_id END
-  WHERE id = ?`;
+const POINT_SUMMARIES = rowUpdate('tests', ({ text }: RowUpdateTerms<EncodedOutcome, Record<never, never>>) => {
+  const resultId = text((o) => o.resultId);
+  const summary = text((o) => (o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null));
+  return {
+    key: text((o) => o.testId),
+    set: {
+      latest_result_id: resultId,
+      latest_passing_result_id: expression`CASE WHEN ${summary} = 'passing' THEN ${resultId} ELSE latest_passing_result_id END`,
+      latest_failing_result_id: expression`CASE WHEN ${summary} = 'failing' THEN ${resultId} ELSE latest_failing_result_id END`,
+    },
+  };
+});
 
 /** Keeps the last outcome per test: a batch can hold two results of one test only across runs, never within one. */
 function lastPerTest(outcomes: EncodedOutcome[]): EncodedOutcome[] {
