@@ -4,10 +4,10 @@ import {
   applyFlush,
   encodeOutcome,
   type EncodedOutcome,
-  type FlushMoves,
   type ResultOutcome,
   type RowMoves,
   type TransitionFlush,
+  type UnmovedRows,
 } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
@@ -143,16 +143,16 @@ export class TransitionWriter {
 
   private async write(batches: Map<string, RunBatch>): Promise<void> {
     const flush: TransitionFlush = { now: isoNow(), runs: [...batches].map(([runId, batch]) => ({ runId, moves: rowMoves(batch) })) };
-    let moves: FlushMoves;
+    let unmoved: UnmovedRows;
     try {
-      moves = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
+      unmoved = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
     } catch (error) {
       for (const batch of batches.values()) for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
       return;
     }
-    for (const { runId, unmoved } of moves) {
-      const stayed = new Set(unmoved);
-      for (const [resultId, entry] of batches.get(runId)!) for (const waiter of entry.waiters) waiter.resolve(!stayed.has(resultId));
+    for (const run of unmoved) {
+      const stayed = new Set(run.unmoved);
+      for (const [resultId, entry] of batches.get(run.runId)!) for (const waiter of entry.waiters) waiter.resolve(!stayed.has(resultId));
     }
   }
 }

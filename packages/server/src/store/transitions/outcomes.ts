@@ -34,7 +34,7 @@ export interface ResultOutcome {
  * An outcome ready to record: the row's new values as plain strings and numbers (JSON ones as JSON
  * text), and when the test started and finished. The executor encodes an outcome as soon as it has
  * it, so the outcome's objects die young and the flush carries strings. Which column each value
- * goes to is said once, in move-results.ts (`RECORD_OUTCOME`).
+ * goes to is said once, in move-results.ts (`FINISH_ROW`).
  */
 export interface EncodedOutcome extends OutcomeTimes {
   resultId: string;

@@ -32,6 +32,9 @@ export interface SharedParameter<Shared> {
   readonly name: keyof Shared & string;
 }
 
+/** What the whole update binds once; each value a string or a number. */
+type SharedValues = Record<string, string | number>;
+
 type Slot<Row, Shared> = RowValue<Row> | SharedParameter<Shared>;
 
 /** SQL text with row values and shared parameters in it (`expression\`attempts + ${…}\``). */
@@ -44,11 +47,13 @@ export function expression<Row, Shared>(parts: TemplateStringsArray, ...slots: S
   return { parts, slots };
 }
 
-/** How a description names the values of its rows and its shared parameters. */
-export interface RowUpdateTerms<Row, Shared> {
+/** The terms a description names its rows' values and its shared parameters with, and `update` to describe one. */
+export interface RowsOf<Row, Shared extends SharedValues> {
   text<Value extends string | null>(of: (row: Row) => Value): RowValue<Row, Value>;
   integer<Value extends number | null>(of: (row: Row) => Value): RowValue<Row, Value>;
   shared(name: keyof Shared & string): SharedParameter<Shared>;
+  /** The update of `table` the description says (an object literal, so the compiler checks every column named). */
+  update<T extends Table>(table: T, description: RowUpdateDescription<T, Row, Shared>): RowUpdate<Row, Shared>;
 }
 
 type Table = 'test_results' | 'tests';
@@ -66,22 +71,17 @@ export interface RowUpdateDescription<T extends Table, Row, Shared> {
   where?: Expression<Row, Shared>;
 }
 
-type SharedValues = Record<string, string | number>;
-
 /**
- * `describe` receives the terms to name values with; annotate its parameter with the row type and
- * the shared parameters' type (`(terms: RowUpdateTerms<Row, Shared>) => …`).
+ * The terms for describing updates whose rows are `Row`s, binding `Shared` once for all of them:
+ * `const outcome = rowsOf<Row, Shared>(); outcome.update('table', { key: outcome.text(…), set: {…}, where })`.
  */
-export function rowUpdate<T extends Table, Row, Shared extends SharedValues>(
-  table: T,
-  describe: (terms: RowUpdateTerms<Row, Shared>) => RowUpdateDescription<T, Row, Shared>,
-): RowUpdate<Row, Shared> {
-  const description = describe({
+export function rowsOf<Row, Shared extends SharedValues = Record<never, never>>(): RowsOf<Row, Shared> {
+  return {
     text: (of) => ({ type: 'text', of }),
     integer: (of) => ({ type: 'integer', of }),
     shared: (name) => ({ name }),
-  });
-  return new RowUpdate(table, description);
+    update: (table, description) => new RowUpdate(table, description),
+  };
 }
 
 export class RowUpdate<Row, Shared extends SharedValues> {

@@ -58,7 +58,7 @@ export async function applyCountDeltas(trx: Db, runId: string, deltas: CountDelt
   await trx.updateTable('test_runs').set(set).where('id', '=', runId).execute();
 }
 
-/** The run completes when its last row is terminal (docs/decisions.md §3), whatever the verdicts. */
+/** A run can only be completed if it is live and none of its rows is (docs/decisions.md §3), whatever the verdicts. */
 export async function completeRunIfDone(trx: Db, runId: string, now: string): Promise<boolean> {
   const result = await trx
     .updateTable('test_runs')
