@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../schema.js';
 import { LIVE } from './shared.js';
 
-/** What a cancel decided: `outcome` is not a test's outcome (`ResultOutcome`), so its type has a name of its own. */
+/** What a cancel decided (not to be taken for a test's outcome, `ResultOutcome`). */
 export type CancelDecision = 'cancelled' | 'already_cancelled' | 'not_cancellable' | 'not_found';
 
 /**
