@@ -39,7 +39,7 @@ port.on('message', ({ id, flush }: FlushRequest) => {
   db.transaction()
     .execute((trx) => applyFlush(trx, flush))
     .then(
-      (moves) => port.postMessage({ id, moves } satisfies FlushReply),
+      (unmoved) => port.postMessage({ id, unmoved } satisfies FlushReply),
       (error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies FlushReply),
     )
     .finally(() => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { FlushMoves, TransitionFlush } from '../store/transitions/index.js';
+import type { TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
 /** Main thread → transition thread. */
@@ -10,11 +10,11 @@ export interface FlushRequest {
   flush: TransitionFlush;
 }
 
-/** Transition thread → main thread: the moves of flush `id`, or why its transaction failed. */
-export type FlushReply = { id: number; moves: FlushMoves } | { id: number; error: string };
+/** Transition thread → main thread: the rows flush `id` did not move, or why its transaction failed. */
+export type FlushReply = { id: number; unmoved: UnmovedRows } | { id: number; error: string };
 
 interface Waiter {
-  resolve: (moves: FlushMoves) => void;
+  resolve: (unmoved: UnmovedRows) => void;
   reject: (error: Error) => void;
 }
 
@@ -43,7 +43,7 @@ export class TransitionThread {
     this.#running();
   }
 
-  apply(flush: TransitionFlush): Promise<FlushMoves> {
+  apply(flush: TransitionFlush): Promise<UnmovedRows> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#waiters.set(id, { resolve, reject });
@@ -83,7 +83,7 @@ export class TransitionThread {
       const waiter = this.#waiters.get(reply.id);
       this.#waiters.delete(reply.id);
       if ('error' in reply) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.moves);
+      else waiter?.resolve(reply.unmoved);
       // An idle thread does not keep the process alive.
       if (this.#waiters.size === 0) thread.unref();
     });

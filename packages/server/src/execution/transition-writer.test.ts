@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import SQLite from 'better-sqlite3';
 import { isoNow } from '@verdict/core';
+import { sql } from 'kysely';
 import type { Store } from '../store/database.js';
 import { cancelRun, queueResults } from '../store/transitions/index.js';
 import { PENDING_RUN_ORG, passingResult, pendingRun } from '../testing/pending-run.js';
-import { temporarySqliteStore } from '../testing/harness.js';
+import { temporaryStore, testStores } from '../testing/harness.js';
 import { TransitionWriter } from './transition-writer.js';
 
 const COUNTS = ['n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error', 'n_cancelled'] as const;
@@ -20,12 +20,35 @@ async function countsOf(store: Store, runId: string) {
   return { status: run.status, counts: Object.fromEntries(COUNTS.map((column) => [column, run[column]])), fromRows, passed: run.n_passed };
 }
 
-describe('TransitionWriter (SQLite)', () => {
-  let temporary: Awaited<ReturnType<typeof temporarySqliteStore>>;
+/**
+ * Locks the run's row from another transaction (on SQLite, takes the write lock) and holds it until
+ * `release`: a flush of the run waits for it meanwhile.
+ */
+async function holdRun(store: Store, runId: string): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  let locked!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const holding = new Promise<void>((resolve) => (locked = resolve));
+  const transaction = store.db.transaction().execute(async (trx) => {
+    await sql`UPDATE test_runs SET status = status WHERE id = ${runId}`.execute(trx);
+    locked();
+    await released;
+  });
+  await Promise.race([holding, transaction]);
+  return {
+    release: () => {
+      release();
+      return transaction;
+    },
+  };
+}
+
+for (const kind of testStores()) describe(`TransitionWriter (${kind})`, () => {
+  let temporary: Awaited<ReturnType<typeof temporaryStore>>;
   let store: Store;
   let writer: TransitionWriter;
   before(async () => {
-    temporary = await temporarySqliteStore('transition-writer');
+    temporary = await temporaryStore(kind, 'transition-writer');
     store = temporary.store;
     writer = new TransitionWriter(store);
   });
@@ -36,14 +59,14 @@ describe('TransitionWriter (SQLite)', () => {
 
   test('a row started and finished before a flush is written pending → completed in one go, with the times it happened', async () => {
     const [id] = await pendingRun(store, 'run_merge', 1);
-    // Another connection holds the write lock for a while: the flush waits, the times must not.
-    const blocker = new SQLite(store.sqlitePath!);
-    blocker.exec('BEGIN IMMEDIATE');
+    // Another transaction holds the run for a while: the flush waits, the times must not.
+    const blocker = await holdRun(store, 'run_merge');
     const handedIn = Date.now();
-    const moves = Promise.all([writer.start('run_merge', id!, 'pending'), writer.finish('run_merge', passingResult('run_merge', id!))]);
+    let written = false;
+    const moves = Promise.all([writer.start('run_merge', id!, 'pending'), writer.finish('run_merge', passingResult('run_merge', id!))]).finally(() => (written = true));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    blocker.exec('COMMIT');
-    blocker.close();
+    assert.equal(written, false, 'the flush waits for the run');
+    await blocker.release();
     assert.deepEqual(await moves, [true, true]);
     const row = await store.db.selectFrom('test_results').select(['status', 'verdict', 'attempts', 'started_at', 'completed_at']).where('id', '=', id!).executeTakeFirstOrThrow();
     assert.equal(row.status, 'completed');

@@ -1,14 +1,13 @@
-import { isoNow } from '@verdict/core';
+import { isoNow, type LiveStatus } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import {
   applyFlush,
   encodeOutcome,
   type EncodedOutcome,
-  type FlushMoves,
   type ResultOutcome,
   type RowMoves,
   type TransitionFlush,
-  type UnfinishedStatus,
+  type UnmovedRows,
 } from '../store/transitions/index.js';
 import { TransitionThread } from './transition-thread.js';
 
@@ -21,7 +20,7 @@ interface Waiter {
 
 /** Where one row is going in the next flush: from the status it has in the store, to the furthest one handed in. */
 interface RowEntry {
-  from: UnfinishedStatus;
+  from: LiveStatus;
   to: 'running' | EncodedOutcome;
   /** When the row's test started, if its start is in this batch. */
   startedAt: string | null;
@@ -88,7 +87,7 @@ export class TransitionWriter {
   }
 
   /** `from`: the status the row has in the store now, unless its start is in this batch. */
-  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null, from: UnfinishedStatus): Promise<boolean> {
+  private moveTo(runId: string, resultId: string, to: RowEntry['to'], startedAt: string | null, from: LiveStatus): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const batch = this.batchOf(runId);
       const entry = batch.get(resultId);
@@ -144,16 +143,16 @@ export class TransitionWriter {
 
   private async write(batches: Map<string, RunBatch>): Promise<void> {
     const flush: TransitionFlush = { now: isoNow(), runs: [...batches].map(([runId, batch]) => ({ runId, moves: rowMoves(batch) })) };
-    let moves: FlushMoves;
+    let unmoved: UnmovedRows;
     try {
-      moves = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
+      unmoved = this.thread ? await this.thread.apply(flush) : await this.store.db.transaction().execute((trx) => applyFlush(trx, flush));
     } catch (error) {
       for (const batch of batches.values()) for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
       return;
     }
-    for (const { runId, unmoved } of moves) {
-      const stayed = new Set(unmoved);
-      for (const [resultId, entry] of batches.get(runId)!) for (const waiter of entry.waiters) waiter.resolve(!stayed.has(resultId));
+    for (const run of unmoved) {
+      const stayed = new Set(run.unmoved);
+      for (const [resultId, entry] of batches.get(run.runId)!) for (const waiter of entry.waiters) waiter.resolve(!stayed.has(resultId));
     }
   }
 }

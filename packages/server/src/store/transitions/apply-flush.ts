@@ -12,16 +12,16 @@ export interface TransitionFlush {
  * Per run, the ids handed in that did not move (a row of a run that ended meanwhile): usually
  * none, so the answer stays small however many rows a flush carries.
  */
-export type FlushMoves = { runId: string; unmoved: string[] }[];
+export type UnmovedRows = { runId: string; unmoved: string[] }[];
 
-/** Applies a flush in the caller's transaction, run by run. */
-export async function applyFlush(trx: Transaction<Database>, flush: TransitionFlush): Promise<FlushMoves> {
-  const moves: FlushMoves = [];
+/** Applies a flush in the caller's transaction, run by run; each run's rows move by moveResults' rules (docs/decisions.md §3). */
+export async function applyFlush(trx: Transaction<Database>, flush: TransitionFlush): Promise<UnmovedRows> {
+  const unmoved: UnmovedRows = [];
   for (const { runId, moves: rowMoves } of flush.runs) {
     const moved = new Set(await moveResults(trx, runId, rowMoves, flush.now));
-    moves.push({ runId, unmoved: idsIn(rowMoves).filter((id) => !moved.has(id)) });
+    unmoved.push({ runId, unmoved: idsIn(rowMoves).filter((id) => !moved.has(id)) });
   }
-  return moves;
+  return unmoved;
 }
 
 function idsIn({ queue = [], start = [], finish = [] }: RowMoves): string[] {

@@ -3,14 +3,19 @@ import { sql } from 'kysely';
 import type { Database } from '../schema.js';
 import { LIVE } from './shared.js';
 
-export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'not_cancellable' | 'not_found';
+/** What a cancel decided (not to be taken for a test's outcome, `ResultOutcome`). */
+export type CancelDecision = 'cancelled' | 'already_cancelled' | 'not_cancellable' | 'not_found';
 
 /**
- * pending | queued | running → cancelled (docs/decisions.md §4), in one conditional update of the run.
- * Rows already terminal keep their verdicts; every other row becomes `cancelled` with no verdict,
- * and the counts move with them, in the same transaction. The tests of cancelled rows get them as
- * their latest run. A run finishing at the same instant is either completed first (then this
- * answers `not_cancellable`) or cancelled first (then its late results are discarded).
+ * A run can only be cancelled if it is pending, queued or running (docs/decisions.md §4); a
+ * cancelled run never changes again.
+ *
+ * One conditional update of the run decides. Rows already terminal keep their verdicts; every
+ * other row becomes `cancelled` with no verdict, and the counts move with them, in the same
+ * transaction. Each cancelled row becomes its test's latest result (neither passing nor failing).
+ * A run finishing at the same instant is either completed first (then this answers
+ * `not_cancellable`) or cancelled first (then its late results are discarded). A run of another
+ * organization is `not_found`, as an unknown one.
  */
 export async function cancelRun(
   trx: Transaction<Database>,
@@ -18,7 +23,7 @@ export async function cancelRun(
   runId: string,
   reason: string | null,
   now: string,
-): Promise<{ outcome: CancelOutcome; status: string | null }> {
+): Promise<{ outcome: CancelDecision; status: string | null }> {
   const cancelled = await trx
     .updateTable('test_runs')
     .set({

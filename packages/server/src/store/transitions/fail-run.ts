@@ -6,10 +6,13 @@ import type { Database } from '../schema.js';
 import { LIVE } from './shared.js';
 
 /**
- * pending | queued | running → error, for a failure of the run itself (its workflow or snapshot
- * cannot be loaded; docs/decisions.md §3): the run becomes `error` and its unfinished rows `error`
- * too, and those rows become their tests' latest (and latest failing) results, as every terminal
- * transition of a row does. One test's failure never comes here.
+ * A run can only be failed if it is pending, queued or running (docs/decisions.md §3); a failed
+ * run never changes again.
+ *
+ * For a failure of the run itself (its workflow or snapshot cannot be loaded): the run becomes
+ * `error` and its unfinished rows `error` too (`run_failed`), counted in the same transaction;
+ * rows already terminal keep their verdicts. Those rows become their tests' latest (and latest
+ * failing) results, as every terminal transition of a row does. One test's failure never comes here.
  */
 export async function failRun(trx: Transaction<Database>, runId: string, message: string, details: ErrorDetails | null, now: string): Promise<boolean> {
   const failed = await trx

@@ -1,8 +1,8 @@
 /** Every state change of runs and results lives here; nothing else writes lifecycle columns. */
-export { moveResults, queueResults, startResults, type RowMoves, type UnfinishedStatus } from './move-results.js';
+export { moveResults, queueResults, startResults, type RowMoves } from './move-results.js';
 export { encodeOutcome, JsonText, type EncodedOutcome, type OutcomeTimes, type ResultOutcome } from './outcomes.js';
-export { applyFlush, type FlushMoves, type TransitionFlush } from './apply-flush.js';
-export { cancelRun, type CancelOutcome } from './cancel-run.js';
+export { applyFlush, type UnmovedRows, type TransitionFlush } from './apply-flush.js';
+export { cancelRun, type CancelDecision } from './cancel-run.js';
 export { failRun } from './fail-run.js';
 export { requeueResults } from './requeue-results.js';
 export { insertRun, insertPendingResults, type NewRun, type PendingRow, type PendingRowsOfRun } from './insert-run.js';

@@ -25,7 +25,11 @@ export interface PendingRow {
   executionFingerprint: string;
 }
 
-/** A new `pending` run; its rows are written by insertPendingResults in the same transaction. */
+/**
+ * A run is created `pending` with every one of its rows `pending`, in one transaction
+ * (docs/decisions.md §3): its rows are written by insertPendingResults in the same transaction, and
+ * its counts say so (`n_pending` = `total_tests` = its rows). Rows are created nowhere else.
+ */
 export async function insertRun(trx: Transaction<Database>, run: NewRun): Promise<void> {
   await trx.insertInto('test_runs').values(run).execute();
 }

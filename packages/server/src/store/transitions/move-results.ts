@@ -1,11 +1,22 @@
-import { isoNow } from '@verdict/core';
+import { isoNow, type LiveStatus } from '@verdict/core';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { EncodedOutcome } from './outcomes.js';
-import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, isPostgres, lockLiveRun, ofRun, postgresJsonRows, updateEachRow, type CountDeltas } from './shared.js';
+import { expression, rowsOf, type RowsOf } from './row-update.js';
+import { addDelta, applyCountDeltas, completeRunIfDone, countColumn, idIn, lockLiveRun, ofRun, type CountDeltas } from './shared.js';
 
-/** The statuses a row moves forward from. */
-export type UnfinishedStatus = 'pending' | 'queued' | 'running';
+/*
+ * The rules moveResults enforces (docs/decisions.md §3):
+ * - A row can only be moved while its run is live; the rows of a run that ended stay as they are.
+ * - A row can only be queued if it was pending.
+ * - A row can only be started (→ running) if it was in the status the caller names, pending or
+ *   queued; each start counts one attempt.
+ * - A row can only be finished (→ completed | error) if it was in the status the caller names: a
+ *   finished row is never moved again, and a second outcome for it is discarded.
+ * - The run's counts, its status and the tests' latest summaries move in the same transaction as
+ *   the rows: the run becomes queued when its first row is queued, running when its first row
+ *   starts (its start is that row's), completed when its last row is terminal.
+ */
 
 /**
  * Rows of one run moving forward, grouped by the status each leaves. A row may skip statuses: one
@@ -19,7 +30,7 @@ export interface RowMoves {
   /** → running: `[id, started_at]` of each row, the time its test started */
   start?: { from: 'pending' | 'queued'; rows: [string, string][] }[];
   /** → completed | error, with the outcome recorded */
-  finish?: { from: UnfinishedStatus; outcomes: EncodedOutcome[] }[];
+  finish?: { from: LiveStatus; outcomes: EncodedOutcome[] }[];
 }
 
 /**
@@ -34,14 +45,14 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
   if (!run) return [];
   const deltas: CountDeltas = {};
   const moved: string[] = [];
-  const queued = await markQueued(trx, runId, moves.queue ?? []);
+  const queued = await queueRows(trx, runId, moves.queue ?? []);
   addDelta(deltas, 'n_pending', -queued.length);
   addDelta(deltas, 'n_queued', queued.length);
   moved.push(...queued);
   // When the first of the rows this write starts began: the run's start, if it starts now.
   let firstStart: string | null = null;
   for (const { from, rows: starts } of moves.start ?? []) {
-    const rows = await markRunning(trx, runId, starts, from);
+    const rows = await startRows(trx, runId, starts, from);
     addDelta(deltas, countColumn(from), -rows.length);
     addDelta(deltas, 'n_running', rows.length);
     for (const [id, time] of rows) {
@@ -51,7 +62,7 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
   }
   const finished: EncodedOutcome[] = [];
   for (const { from, outcomes } of moves.finish ?? []) {
-    const recorded = await recordOutcomes(trx, runId, outcomes, from);
+    const recorded = await finishRows(trx, runId, outcomes, from);
     for (const outcome of recorded) {
       addDelta(deltas, countColumn(from), -1);
       addDelta(deltas, countColumn(outcome.status), 1);
@@ -61,7 +72,7 @@ export async function moveResults(trx: Transaction<Database>, runId: string, mov
     }
     finished.push(...recorded);
   }
-  if (finished.length > 0) await pointSummaries(trx, lastPerTest(finished));
+  if (finished.length > 0) await pointSummaries(trx, finished);
   await applyCountDeltas(trx, runId, deltas);
   if (firstStart !== null && run.status !== 'running') {
     await trx.updateTable('test_runs').set({ status: 'running', started_at: sql`coalesce(started_at, ${firstStart})` }).where('id', '=', runId).execute();
@@ -77,17 +88,17 @@ function earlier(time: string | null, other: string): string {
   return time === null || other < time ? other : time;
 }
 
-/** pending → queued for rows handed to an executor (a run that has not started becomes `queued`). */
+/** pending → queued for rows handed to an executor (a run that has not started becomes `queued`). A row can only be queued if it was pending. */
 export function queueResults(trx: Transaction<Database>, runId: string, resultIds: string[]): Promise<string[]> {
   return moveResults(trx, runId, { queue: resultIds }, isoNow());
 }
 
-/** queued → running when a worker starts rows (the run becomes `running`, `started_at` set by its first row). */
+/** queued → running when a worker starts rows (the run becomes `running`, `started_at` set by its first row). A row can only be started here if it was queued. */
 export function startResults(trx: Transaction<Database>, runId: string, resultIds: string[], now: string): Promise<string[]> {
   return moveResults(trx, runId, { start: [{ from: 'queued', rows: resultIds.map((id) => [id, now]) }] }, now);
 }
 
-async function markQueued(trx: Transaction<Database>, runId: string, ids: string[]): Promise<string[]> {
+async function queueRows(trx: Transaction<Database>, runId: string, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await trx
     .updateTable('test_results')
@@ -101,55 +112,63 @@ async function markQueued(trx: Transaction<Database>, runId: string, ids: string
 }
 
 /** Returns the `[id, started_at]` of the rows that moved. */
-async function markRunning(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<[string, string][]> {
-  if (starts.length === 0) return [];
-  if (!isPostgres(trx)) return updateEachRow(trx, MARK_RUNNING, starts, ([id, startedAt]) => [startedAt, id, runId, from]);
-  const { rows } = await sql<{ id: string }>`
-    UPDATE test_results SET status = 'running', started_at = r.value ->> 1, attempts = attempts + 1
-    FROM ${postgresJsonRows(JSON.stringify(starts))}
-    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
-    RETURNING test_results.id`.execute(trx);
-  const started = new Set(rows.map((row) => row.id));
-  return starts.filter(([id]) => started.has(id));
+function startRows(trx: Transaction<Database>, runId: string, starts: [string, string][], from: 'pending' | 'queued'): Promise<[string, string][]> {
+  return START_ROW.run(trx, starts, { runId, from });
 }
 
-const MARK_RUNNING = `UPDATE test_results SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND run_id || '' = ? AND status = ?`;
+/** The run and the status its rows leave: a row of another run, or one not in that status, is not moved. */
+type Leaving = {
+  runId: string;
+  from: LiveStatus;
+};
+
+/**
+ * `run_id = ?` as an expression, so the planner looks rows up by primary key: otherwise SQLite walks
+ * the run's (run_id, status) index over every row in that status (see `ofRun`).
+ */
+function leaving<Row, Shared extends Leaving>({ shared }: RowsOf<Row, Shared>) {
+  return expression<Row, Shared>`run_id || '' = ${shared('runId')} AND status = ${shared('from')}`;
+}
+
+const startedRow = rowsOf<[string, string], Leaving>();
+const START_ROW = startedRow.update('test_results', {
+  key: startedRow.text(([id]) => id),
+  set: {
+    status: expression`'running'`,
+    started_at: startedRow.text(([, startedAt]) => startedAt),
+    attempts: expression`attempts + 1`,
+  },
+  where: leaving(startedRow),
+});
 
 /**
  * Writes each outcome into its row, with the times the outcome carries; a row that had not been
  * started yet is started by the same write (`started_at`, one more attempt).
  */
-async function recordOutcomes(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus): Promise<EncodedOutcome[]> {
-  const attempt = from === 'running' ? 0 : 1;
-  if (isPostgres(trx)) return recordOutcomesAsOneStatement(trx, runId, outcomes, from, attempt);
-  return updateEachRow(trx, RECORD_OUTCOME, outcomes, ({ resultId, columns, startedAt, completedAt }) => [
-    ...columns,
-    completedAt,
-    startedAt ?? completedAt,
-    attempt,
-    resultId,
-    runId,
-    from,
-  ]);
+function finishRows(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: LiveStatus): Promise<EncodedOutcome[]> {
+  return FINISH_ROW.run(trx, outcomes, { runId, from, attempt: from === 'running' ? 0 : 1 });
 }
 
-const RECORD_OUTCOME = `UPDATE test_results SET status = ?, verdict = ?, outputs = ?, routing = ?, warnings = ?, error = ?,
-  assertion_result = ?, execution_details = ?, duration_ms = ?, completed_at = ?, started_at = coalesce(started_at, ?), attempts = attempts + ?
-  WHERE id = ? AND run_id || '' = ? AND status = ?`;
-
-async function recordOutcomesAsOneStatement(trx: Transaction<Database>, runId: string, outcomes: EncodedOutcome[], from: UnfinishedStatus, attempt: number): Promise<EncodedOutcome[]> {
-  const rows = JSON.stringify(outcomes.map(({ resultId, columns, startedAt, completedAt }) => [resultId, ...columns, startedAt ?? completedAt, completedAt]));
-  const { rows: updated } = await sql<{ id: string }>`
-    UPDATE test_results SET status = r.value ->> 1, verdict = r.value ->> 2, outputs = r.value ->> 3, routing = r.value ->> 4,
-      warnings = r.value ->> 5, error = r.value ->> 6, assertion_result = r.value ->> 7, execution_details = r.value ->> 8,
-      duration_ms = CAST(r.value ->> 9 AS INTEGER), completed_at = r.value ->> 11, started_at = coalesce(started_at, r.value ->> 10),
-      attempts = attempts + ${attempt}
-    FROM ${postgresJsonRows(rows)}
-    WHERE test_results.id = r.value ->> 0 AND test_results.run_id || '' = ${runId} AND test_results.status = ${from}
-    RETURNING test_results.id`.execute(trx);
-  const recorded = new Set(updated.map((row) => row.id));
-  return outcomes.filter((outcome) => recorded.has(outcome.resultId));
-}
+/** The one description of the columns recording an outcome writes: both dialects' statements come from it. */
+const finishedRow = rowsOf<EncodedOutcome, Leaving & { attempt: number }>();
+const FINISH_ROW = finishedRow.update('test_results', {
+  key: finishedRow.text((o) => o.resultId),
+  set: {
+    status: finishedRow.text((o) => o.status),
+    verdict: finishedRow.text((o) => o.verdict),
+    outputs: finishedRow.text((o) => o.outputs),
+    routing: finishedRow.text((o) => o.routing),
+    warnings: finishedRow.text((o) => o.warnings),
+    error: finishedRow.text((o) => o.error),
+    assertion_result: finishedRow.text((o) => o.assertionResult),
+    execution_details: finishedRow.text((o) => o.executionDetails),
+    duration_ms: finishedRow.integer((o) => o.durationMs),
+    started_at: expression`coalesce(started_at, ${finishedRow.text((o) => o.startedAt ?? o.completedAt)})`,
+    completed_at: finishedRow.text((o) => o.completedAt),
+    attempts: expression`attempts + ${finishedRow.shared('attempt')}`,
+  },
+  where: leaving(finishedRow),
+});
 
 function isFailing(outcome: EncodedOutcome): boolean {
   return outcome.status === 'error' || outcome.verdict === 'failed' || outcome.verdict === 'blocked';
@@ -157,25 +176,17 @@ function isFailing(outcome: EncodedOutcome): boolean {
 
 /** The tests' latest summaries point at their newest terminal rows (docs/decisions.md §3). */
 async function pointSummaries(trx: Transaction<Database>, outcomes: EncodedOutcome[]): Promise<void> {
-  const summaries = outcomes.map((o): [string, string, string | null] => [o.testId, o.resultId, o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null]);
-  if (!isPostgres(trx)) {
-    await updateEachRow(trx, POINT_SUMMARIES, summaries, ([testId, resultId, kind]) => [resultId, kind, resultId, kind, resultId, testId]);
-    return;
-  }
-  await sql`
-    UPDATE tests SET latest_result_id = r.value ->> 1,
-      latest_passing_result_id = CASE WHEN r.value ->> 2 = 'passing' THEN r.value ->> 1 ELSE latest_passing_result_id END,
-      latest_failing_result_id = CASE WHEN r.value ->> 2 = 'failing' THEN r.value ->> 1 ELSE latest_failing_result_id END
-    FROM ${postgresJsonRows(JSON.stringify(summaries))}
-    WHERE tests.id = r.value ->> 0`.execute(trx);
+  await POINT_SUMMARIES.run(trx, outcomes, {});
 }
 
-const POINT_SUMMARIES = `UPDATE tests SET latest_result_id = ?,
-  latest_passing_result_id = CASE WHEN ? = 'passing' THEN ? ELSE latest_passing_result_id END,
-  latest_failing_result_id = CASE WHEN ? = 'failing' THEN ? ELSE latest_failing_result_id END
-  WHERE id = ?`;
-
-/** Keeps the last outcome per test: a batch can hold two results of one test only across runs, never within one. */
-function lastPerTest(outcomes: EncodedOutcome[]): EncodedOutcome[] {
-  return [...new Map(outcomes.map((outcome) => [outcome.testId, outcome])).values()];
-}
+const testSummary = rowsOf<EncodedOutcome>();
+const summarisedResultId = testSummary.text((o) => o.resultId);
+const summaryKind = testSummary.text((o) => (o.verdict === 'passed' ? 'passing' : isFailing(o) ? 'failing' : null));
+const POINT_SUMMARIES = testSummary.update('tests', {
+  key: testSummary.text((o) => o.testId),
+  set: {
+    latest_result_id: summarisedResultId,
+    latest_passing_result_id: expression`CASE WHEN ${summaryKind} = 'passing' THEN ${summarisedResultId} ELSE latest_passing_result_id END`,
+    latest_failing_result_id: expression`CASE WHEN ${summaryKind} = 'failing' THEN ${summarisedResultId} ELSE latest_failing_result_id END`,
+  },
+});

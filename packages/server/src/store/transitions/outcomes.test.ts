@@ -19,16 +19,16 @@ const OUTCOME: ResultOutcome = {
 
 test('outputs and assertion results kept as JSON text are recorded as they are', () => {
   const text = '{"output-json-0":{"total":12}}';
-  const { columns } = encodeOutcome({ ...OUTCOME, outputs: new JsonText(text), assertionResult: new JsonText('{"outcome":"passed"}') }, TIMES);
-  assert.equal(columns[2], text);
-  assert.equal(columns[6], '{"outcome":"passed"}');
+  const encoded = encodeOutcome({ ...OUTCOME, outputs: new JsonText(text), assertionResult: new JsonText('{"outcome":"passed"}') }, TIMES);
+  assert.equal(encoded.outputs, text);
+  assert.equal(encoded.assertionResult, '{"outcome":"passed"}');
 });
 
 test('an outcome that cannot be encoded becomes blocked, saying why, and keeps what names its assertion', () => {
   for (const outputs of [{ 'output-json-0': 10n }, { 'output-json-0': deeplyNested(20_000) }]) {
     const encoded = encodeOutcome({ ...OUTCOME, outputs }, TIMES);
     assert.equal(encoded.verdict, 'blocked');
-    const [status, verdict, outputsColumn, , , error, assertionResult] = encoded.columns;
+    const { status, verdict, outputs: outputsColumn, error, assertionResult } = encoded;
     assert.deepEqual([status, verdict, outputsColumn], ['completed', 'blocked', null]);
     assert.match(JSON.parse(error!).message, /^The result of this test could not be recorded: /);
     const result = JSON.parse(assertionResult!);

@@ -30,23 +30,24 @@ export interface ResultOutcome {
   durationMs: number | null;
 }
 
-/** The columns an outcome writes, JSON ones as JSON text: `[status, verdict, outputs, routing, warnings, error, assertion_result, execution_details, duration_ms]`. */
-export type OutcomeColumns = [string, string | null, string | null, string | null, string, string | null, string | null, string | null, number | null];
-
 /**
- * An outcome ready to record: what finishing decides on, the row's new columns as plain values,
- * and when the test started and finished. The executor encodes an outcome as soon as it has it,
- * so the outcome's objects die young and the flush carries strings.
+ * An outcome ready to record: the row's new values as plain strings and numbers (JSON ones as JSON
+ * text), and when the test started and finished. The executor encodes an outcome as soon as it has
+ * it, so the outcome's objects die young and the flush carries strings. Which column each value
+ * goes to is said once, in move-results.ts (`FINISH_ROW`).
  */
-export interface EncodedOutcome {
+export interface EncodedOutcome extends OutcomeTimes {
   resultId: string;
   testId: string;
   status: ResultOutcome['status'];
   verdict: Verdict | null;
-  columns: OutcomeColumns;
-  /** When the test started, if its start is written with this outcome (null: the row's stands). */
-  startedAt: string | null;
-  completedAt: string;
+  outputs: string | null;
+  routing: string | null;
+  warnings: string;
+  error: string | null;
+  assertionResult: string | null;
+  executionDetails: string | null;
+  durationMs: number | null;
 }
 
 /**
@@ -68,25 +69,28 @@ const jsonOrNull = (value: unknown) => (value === null || value === undefined ? 
  */
 export function encodeOutcome(o: ResultOutcome, times: OutcomeTimes): EncodedOutcome {
   try {
-    return encodeColumns(o, times);
+    return encodeValues(o, times);
   } catch (error) {
-    return encodeColumns(unrecordable(o, error), times);
+    return encodeValues(unrecordable(o, error), times);
   }
 }
 
-function encodeColumns(o: ResultOutcome, times: OutcomeTimes): EncodedOutcome {
-  const columns: OutcomeColumns = [
-    o.status,
-    o.verdict,
-    jsonOrNull(o.outputs),
-    jsonOrNull(o.routing),
-    toJson(o.warnings),
-    jsonOrNull(o.error),
-    jsonOrNull(o.assertionResult),
-    jsonOrNull(o.details),
-    o.durationMs,
-  ];
-  return { resultId: o.resultId, testId: o.testId, status: o.status, verdict: o.verdict, columns, ...times };
+function encodeValues(o: ResultOutcome, { startedAt, completedAt }: OutcomeTimes): EncodedOutcome {
+  return {
+    resultId: o.resultId,
+    testId: o.testId,
+    status: o.status,
+    verdict: o.verdict,
+    outputs: jsonOrNull(o.outputs),
+    routing: jsonOrNull(o.routing),
+    warnings: toJson(o.warnings),
+    error: jsonOrNull(o.error),
+    assertionResult: jsonOrNull(o.assertionResult),
+    executionDetails: jsonOrNull(o.details),
+    durationMs: o.durationMs,
+    startedAt,
+    completedAt,
+  };
 }
 
 /** What is recorded of an outcome that cannot be encoded: its verdict becomes `blocked`, with why; its values are dropped. */

@@ -3,9 +3,13 @@ import type { Database } from '../schema.js';
 import { applyCountDeltas, lockLiveRun } from './shared.js';
 
 /**
- * queued | running → pending for rows whose worker is gone (a restart, a killed worker), so the
- * executor picks them up again. The conditional finish guarantees a row is still recorded once.
- * Without ids, every unfinished row of the run is handed back. Returns how many moved.
+ * A row can only be handed back (→ pending) if it is queued or running and its run is live
+ * (docs/decisions.md §3): the one move back of the lifecycle.
+ *
+ * For rows whose worker is gone (a restart, a killed worker), so the executor picks them up again;
+ * their start is cleared and their attempts stay counted. The conditional finish guarantees a row
+ * is still recorded once. Without ids, every unfinished row of the run is handed back. Returns how
+ * many moved.
  */
 export async function requeueResults(trx: Transaction<Database>, runId: string, resultIds?: string[]): Promise<number> {
   if (!(await lockLiveRun(trx, runId))) return 0;

@@ -1,5 +1,4 @@
 import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { eachRowQuery } from '../database.js';
 import type { Database, TestRunsTable } from '../schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -32,31 +31,11 @@ export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: str
     .executeTakeFirst();
 }
 
-/**
- * PostgreSQL's form of a hot multi-row update: the elements of a JSON array bound as one
- * parameter, as the table `r` of one JSON column `value`. The SQL text stays the same for any
- * number of rows, so the prepared statement is reused, and all rows go in one round trip.
- * (SQLite's form is `updateEachRow`.)
- */
-export function postgresJsonRows(json: string): RawBuilder<unknown> {
-  return sql`json_array_elements(CAST(${json} AS json)) AS r(value)`;
-}
-
 /** `id IN (…)` for a list of ids bound as one JSON array. */
 export function idIn(db: Db, ids: string[]): RawBuilder<boolean> {
   const json = JSON.stringify(ids);
   const values = isPostgres(db) ? sql`json_array_elements_text(CAST(${json} AS json)) AS r(value)` : sql`json_each(${json}) AS r`;
   return sql<boolean>`id IN (SELECT r.value FROM ${values})`;
-}
-
-/**
- * SQLite's form of a hot multi-row update: one bound statement per row. SQLite has no round trips
- * to save, and binding a row's values costs it half of extracting them from a JSON array.
- * Resolves with the rows the statement changed (it changes at most one each).
- */
-export async function updateEachRow<T>(trx: Db, text: string, rows: T[], parametersOf: (row: T) => unknown[]): Promise<T[]> {
-  const { rows: results } = await trx.executeQuery(eachRowQuery(text, rows.map(parametersOf)));
-  return rows.filter((_, index) => results[index]!.changes === 1);
 }
 
 export function isPostgres(db: Db): boolean {
@@ -79,7 +58,7 @@ export async function applyCountDeltas(trx: Db, runId: string, deltas: CountDelt
   await trx.updateTable('test_runs').set(set).where('id', '=', runId).execute();
 }
 
-/** The run completes when its last row is terminal (docs/decisions.md §3), whatever the verdicts. */
+/** A run can only be completed if it is live and none of its rows is (docs/decisions.md §3), whatever the verdicts. */
 export async function completeRunIfDone(trx: Db, runId: string, now: string): Promise<boolean> {
   const result = await trx
     .updateTable('test_runs')
