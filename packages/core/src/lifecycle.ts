@@ -14,6 +14,11 @@ export function isTerminal(status: LifecycleStatus): status is TerminalStatus {
   return status === 'completed' || status === 'error' || status === 'cancelled';
 }
 
+/** A status as the store keeps it (text) is one a run or row can still leave. */
+export function isLive(status: string): status is LiveStatus {
+  return (LIVE_STATUSES as readonly string[]).includes(status);
+}
+
 export interface LifecycleCounts {
   pending: number;
   queued: number;

@@ -1,6 +1,7 @@
 import { isoNow, type Workflow } from '@verdict/core';
 import { conflict } from '../http/errors.js';
 import { toJson } from '../store/database.js';
+import { deleteRunsOfWorkflow } from '../store/runs.js';
 import { loadSnapshot, snapshotDraft } from '../store/versions.js';
 import { requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
 import type { Services } from './index.js';
@@ -32,7 +33,8 @@ export async function deleteWorkflow(services: Services, organizationId: string,
   await requireWorkflowRow(services.store.db, organizationId, workflowId);
   await services.runs.cancelLiveRunsOfWorkflow(organizationId, workflowId, 'The workflow was deleted.');
   await services.store.db.transaction().execute(async (trx) => {
-    for (const table of ['test_results', 'test_runs', 'tests', 'edges', 'blocks', 'workflow_versions'] as const) {
+    await deleteRunsOfWorkflow(trx, organizationId, workflowId);
+    for (const table of ['tests', 'edges', 'blocks', 'workflow_versions'] as const) {
       await trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
     }
     await trx.deleteFrom('workflows').where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
