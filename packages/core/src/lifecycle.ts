@@ -39,13 +39,6 @@ export interface RunCounts {
   outcome: OutcomeCounts;
 }
 
-export function emptyCounts(): RunCounts {
-  return {
-    lifecycle_counts: { pending: 0, queued: 0, running: 0, completed: 0, error: 0, cancelled: 0 },
-    outcome: { passed: 0, failed: 0, blocked: 0 },
-  };
-}
-
 /** The invariants every response must satisfy (docs/decisions.md §3). Returns the violated rule, or null. */
 export function countsViolation(counts: RunCounts, totalTests: number): string | null {
   const lc = counts.lifecycle_counts;

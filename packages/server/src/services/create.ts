@@ -13,7 +13,7 @@ import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
-import { createSessionPrincipal } from '../dashboard/sessions.js';
+import { createSessionPrincipal } from './sessions.js';
 import { Limits } from '../http/rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
@@ -37,8 +37,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
   const models = modelConfig ? new ModelClient(modelConfig, answerChecks) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
-  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: maxFileBytesFromEnv(config.env) };
-  const files = createBlobFileService({ ...fileStorage, records: fileRecords(store.db) });
+  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: maxFileBytesFromEnv(config.env), records: fileRecords(store.db) };
+  const files = createBlobFileService(fileStorage);
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
@@ -53,7 +53,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     files,
     fileStorage,
     assertionProvider,
-    sessionPrincipal: createSessionPrincipal(store),
+    sessionPrincipal: createSessionPrincipal({ store }),
   };
   return {
     services,

@@ -15,7 +15,8 @@ import { ApiError, notFound } from '../http/errors.js';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { findBlockRow } from '../store/graph.js';
-import { findRunRow, listLiveRunIdsOfWorkflow, runFromRow } from '../store/runs.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, type RunFilters } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
@@ -36,9 +37,19 @@ export class TestRunService {
   ) {}
 
   async get(organizationId: string, runId: string): Promise<WorkflowTestRun> {
+    const run = await this.find(organizationId, runId);
+    if (!run) throw runNotFound(runId);
+    return run;
+  }
+
+  /** The run, or null when this organization has none of that id. */
+  async find(organizationId: string, runId: string): Promise<WorkflowTestRun | null> {
     const row = await findRunRow(this.store.db, organizationId, runId);
-    if (!row) throw runNotFound(runId);
-    return runFromRow(row);
+    return row ? runFromRow(row) : null;
+  }
+
+  async list(organizationId: string, filters: RunFilters, page: KeysetRequest) {
+    return listRuns(this.store.db, organizationId, filters, page);
   }
 
   /** Snapshots the draft, selects the tests in scope and writes the run with its rows in one transaction. */

@@ -3,8 +3,32 @@ import { conflict } from '../http/errors.js';
 import { toJson } from '../store/database.js';
 import { deleteRunsOfWorkflow } from '../store/runs.js';
 import { loadSnapshot, snapshotDraft } from '../store/versions.js';
-import { requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { findWorkflowRow, insertWorkflow, listWorkflowNames, listWorkflows, requireWorkflowRow, workflowFromRow, type WorkflowSortKey } from '../store/workflows.js';
 import type { Services } from './index.js';
+
+export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string }): Promise<Workflow> {
+  return insertWorkflow(services.store.db, organizationId, request);
+}
+
+export async function getWorkflow(services: Services, organizationId: string, workflowId: string): Promise<Workflow> {
+  return workflowFromRow(await requireWorkflowRow(services.store.db, organizationId, workflowId));
+}
+
+/** The workflow, or null when this organization has none of that id. */
+export async function findWorkflow(services: Services, organizationId: string, workflowId: string): Promise<Workflow | null> {
+  const row = await findWorkflowRow(services.store.db, organizationId, workflowId);
+  return row ? workflowFromRow(row) : null;
+}
+
+export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey }) {
+  return listWorkflows(services.store.db, organizationId, request);
+}
+
+/** Workflows by name, for filters and run headings. */
+export async function workflowNames(services: Services, organizationId: string): Promise<{ id: string; name: string }[]> {
+  return listWorkflowNames(services.store.db, organizationId);
+}
 
 export async function updateWorkflow(
   services: Services,

@@ -45,7 +45,7 @@ const NULL_WHEN_CUT: Record<BlockOutputColumn, ReadonlySet<string>> = {
 const ASSERTION_RESULT_KEYS = Object.keys(AssertionResultSchema.shape);
 
 /** A block-output column as a list reads it: whole within the budget, else null beside its size. */
-export function boundedColumn(column: BlockOutputColumn) {
+function boundedColumn(column: BlockOutputColumn) {
   const ref = sql.ref(`test_results.${column}`);
   return [
     sql<string | null>`case when octet_length(${ref}) <= ${sql.lit(LIST_FIELD_BUDGET_BYTES)} then ${ref} end`.as(column),
@@ -53,7 +53,7 @@ export function boundedColumn(column: BlockOutputColumn) {
   ];
 }
 
-export type BoundedRow<Columns extends BlockOutputColumn> = { id: string } & { [C in Columns]: string | null } & { [C in Columns as `${C}_bytes`]: number | null };
+type BoundedRow<Columns extends BlockOutputColumn> = { id: string } & { [C in Columns]: string | null } & { [C in Columns as `${C}_bytes`]: number | null };
 
 /**
  * The first and last `LIST_FIELD_BUDGET_BYTES` of one stored text, read without handing the rest
@@ -76,7 +76,7 @@ async function windowsOf(db: Kysely<Database>, resultId: string, column: BlockOu
  * says which fields they cut. Each such cell costs its store a read of the whole value (SQLite
  * reads it on this thread), so the cells are read one at a time, letting other requests in between.
  */
-export async function withPreviews<Columns extends BlockOutputColumn, Row extends BoundedRow<Columns>>(
+async function withPreviews<Columns extends BlockOutputColumn, Row extends BoundedRow<Columns>>(
   db: Kysely<Database>,
   rows: Row[],
   columns: readonly Columns[],

@@ -3,7 +3,7 @@ import { DelayedError, WaitingError, Worker, type Job, type RateLimiterOptions }
 import type { Redis } from 'ioredis';
 import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
-import { infrastructureFailure, type TestJob, type TestRunner } from '../test-runner.js';
+import { infrastructureFailure, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
