@@ -276,34 +276,23 @@ export async function nextPendingRows(db: Kysely<Database>, runId: string, after
 const QUEUED_ROW_COLUMNS = ['id', 'block_type', 'assertion'] as const satisfies readonly (keyof ResultRow)[];
 export type QueueableRow = Pick<ResultRow, (typeof QUEUED_ROW_COLUMNS)[number]>;
 
+function queueableRowsOf(db: Kysely<Database>, runId: string) {
+  return db.selectFrom('test_results').select(QUEUED_ROW_COLUMNS).where('run_id', '=', runId);
+}
+
 /** The run's first pending rows in run order: the next page to queue. */
 export async function firstPendingRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
-  return db.selectFrom('test_results').select(QUEUED_ROW_COLUMNS).where('run_id', '=', runId).where('status', '=', 'pending').orderBy('position').limit(limit).execute();
+  return queueableRowsOf(db, runId).where('status', '=', 'pending').orderBy('position').limit(limit).execute();
 }
 
 /** Rows a cancel ended before they started, in run order: their jobs may still wait in a queue. */
 export async function cancelledUnstartedRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
-  return db
-    .selectFrom('test_results')
-    .select(QUEUED_ROW_COLUMNS)
-    .where('run_id', '=', runId)
-    .where('status', '=', 'cancelled')
-    .where('started_at', 'is', null)
-    .orderBy('position')
-    .limit(limit)
-    .execute();
+  return queueableRowsOf(db, runId).where('status', '=', 'cancelled').where('started_at', 'is', null).orderBy('position').limit(limit).execute();
 }
 
 /** The run's queued and running rows in run order: each should have a job in a queue. */
 export async function queuedOrRunningRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
-  return db
-    .selectFrom('test_results')
-    .select(QUEUED_ROW_COLUMNS)
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .orderBy('position')
-    .limit(limit)
-    .execute();
+  return queueableRowsOf(db, runId).where('status', 'in', ['queued', 'running']).orderBy('position').limit(limit).execute();
 }
 
 /** Result rows by id with their run's status and what the run's rows share: what a worker needs when jobs arrive. */

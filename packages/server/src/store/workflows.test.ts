@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { temporaryStore, testStores } from '../testing/harness.js';
-import { pingStore, type Store } from './database.js';
+import { describe, test } from 'node:test';
+import { storeForSuite, temporaryStore, testStores } from '../testing/harness.js';
+import { pingStore } from './database.js';
 import { insertWorkflow, listWorkflowNames } from './workflows.js';
 
 for (const kind of testStores()) {
   describe(`workflow names and the store's readiness (${kind})`, () => {
-    let temporary: Awaited<ReturnType<typeof temporaryStore>>;
-    let store: Store;
-    before(async () => {
-      temporary = await temporaryStore(kind, 'workflows');
-      store = temporary.store;
-    });
-    after(() => temporary.remove());
+    const suite = storeForSuite(kind, 'workflows');
 
     test("listWorkflowNames: the organization's workflows by name, then id", async () => {
-      await insertWorkflow(store.db, 'org_names', { id: 'wf_3', name: 'Invoices', description: '' });
-      await insertWorkflow(store.db, 'org_names', { id: 'wf_1', name: 'Receipts', description: '' });
-      await insertWorkflow(store.db, 'org_names', { id: 'wf_2', name: 'Invoices', description: '' });
-      await insertWorkflow(store.db, 'org_names_other', { id: 'wf_4', name: 'Alpha', description: '' });
+      await insertWorkflow(suite.db, 'org_names', { id: 'wf_3', name: 'Invoices', description: '' });
+      await insertWorkflow(suite.db, 'org_names', { id: 'wf_1', name: 'Receipts', description: '' });
+      await insertWorkflow(suite.db, 'org_names', { id: 'wf_2', name: 'Invoices', description: '' });
+      await insertWorkflow(suite.db, 'org_names_other', { id: 'wf_4', name: 'Alpha', description: '' });
 
-      assert.deepEqual(await listWorkflowNames(store.db, 'org_names'), [
+      assert.deepEqual(await listWorkflowNames(suite.db, 'org_names'), [
         { id: 'wf_2', name: 'Invoices' },
         { id: 'wf_3', name: 'Invoices' },
         { id: 'wf_1', name: 'Receipts' },
@@ -28,7 +22,7 @@ for (const kind of testStores()) {
     });
 
     test('pingStore answers while the store is open', async () => {
-      await pingStore(store.db);
+      await pingStore(suite.db);
     });
   });
 }
