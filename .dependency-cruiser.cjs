@@ -3,8 +3,6 @@
  * with ESLint; CI runs `npm run lint` before the tests.
  */
 const SERVER = '^packages/server/src/';
-/** Tests set up and inspect state any way they must: the layering rules are for the code they test. */
-const TESTS = '\\.test\\.ts$';
 
 /** Node built-ins that do I/O or need a process of their own: the server's, never core's. */
 const SERVER_ONLY_BUILTINS = [
@@ -40,14 +38,14 @@ module.exports = {
       name: 'core-is-pure',
       comment: 'core is the pure domain: it imports no other workspace package and nothing that does I/O.',
       severity: 'error',
-      from: { path: '^packages/core/src/', pathNot: TESTS },
+      from: { path: '^packages/core/src/' },
       to: { path: ['^packages/(sdk|server|cli)/', ...SERVER_ONLY_PACKAGES] },
     },
     {
       name: 'core-uses-no-server-builtins',
       comment: 'core runs wherever the SDK does: no file system, network, threads or processes.',
       severity: 'error',
-      from: { path: '^packages/core/src/', pathNot: TESTS },
+      from: { path: '^packages/core/src/' },
       to: { dependencyTypes: ['core'], path: SERVER_ONLY_BUILTINS },
     },
     {
@@ -59,38 +57,46 @@ module.exports = {
     },
     {
       name: 'cli-uses-the-server-entry-only',
-      comment: "The CLI uses the server through its public entry (@verdict/server), never a module inside it. Tests may use the server's test harness.",
+      comment: 'The CLI uses the server through its public entry (@verdict/server), never a module inside it.',
       severity: 'error',
-      from: { path: '^packages/cli/src/', pathNot: TESTS },
+      from: { path: '^packages/cli/src/' },
       to: { path: '^packages/server/', pathNot: '^packages/server/(src|dist)/index\\.(ts|js|d\\.ts)$' },
     },
     {
       name: 'store-knows-no-http',
       comment: 'The store is the database: it knows nothing of HTTP, routes, services, the dashboard or execution.',
       severity: 'error',
-      from: { path: `${SERVER}store/`, pathNot: TESTS },
+      from: { path: `${SERVER}store/` },
       to: { path: `${SERVER}(http|routes|services|dashboard|execution)/` },
     },
     {
       name: 'routes-go-through-services',
       comment: 'Routes and dashboard pages validate, call a service and answer: they never reach into the store.',
       severity: 'error',
-      from: { path: `${SERVER}(routes|dashboard)/`, pathNot: TESTS },
+      from: { path: `${SERVER}(routes|dashboard)/` },
       to: { path: `${SERVER}store/` },
     },
     {
       name: 'files-know-no-callers',
       comment: 'files/ is given what it needs (records, limits): it imports neither execution/ nor services/.',
       severity: 'error',
-      from: { path: `${SERVER}files/`, pathNot: TESTS },
+      from: { path: `${SERVER}files/` },
       to: { path: `${SERVER}(execution|services)/` },
     },
     {
       name: 'services-know-no-dashboard',
       comment: 'Services serve the API and the dashboard alike; the dashboard is one of their callers.',
       severity: 'error',
-      from: { path: `${SERVER}services/`, pathNot: TESTS },
+      from: { path: `${SERVER}services/` },
       to: { path: `${SERVER}dashboard/` },
+    },
+    {
+      name: 'no-folder-cycles',
+      comment: 'The server\'s folders form layers: a folder that imports another is never imported back by it, however indirectly.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: `${SERVER}(store|http|routes|services|dashboard|execution|files)(/|$)` },
+      to: { circular: true },
     },
     {
       name: 'no-circular',
@@ -102,7 +108,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)dist/' },
+    // Tests and their helpers set up and inspect state any way they must: the rules are for the
+    // code they test.
+    exclude: { path: ['(^|/)dist/', '\\.test\\.ts$', '(^|/)test-support\\.ts$', '^packages/server/src/testing/', '^packages/sdk/src/test-server\\.ts$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.depcruise.json' },
     enhancedResolveOptions: {

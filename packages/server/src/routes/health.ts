@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LIFECYCLE_STATUSES } from '@verdict/core';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { installErrorHandling } from '../http/error-handler.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import { isObservableExecutor } from '../execution/distributed/index.js';
 import type { HistogramSnapshot } from '../execution/distributed/metrics.js';
@@ -109,16 +108,6 @@ export function healthRoutes(metrics: MetricsOptions): FastifyPluginAsync {
 
     await app.register(metricsRoute({ ...metrics, tokenRequired: true }));
   };
-}
-
-/** `VERDICT_METRICS_PORT`: a listener that serves only /metrics, for a scraper on the operator's network (the token, when set, is required here too). */
-export async function startMetricsServer(services: Services, metrics: MetricsOptions, address: { port: number; host: string }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  app.decorate('services', services);
-  installErrorHandling(app, () => []);
-  await app.register(metricsRoute({ ...metrics, tokenRequired: metrics.token !== null }));
-  await app.listen(address);
-  return app;
 }
 
 export async function renderMetrics(services: Services): Promise<string> {
