@@ -1,4 +1,4 @@
-import { LIVE_STATUSES, millisBetween, type ErrorDetails, type Lifecycle, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { LIVE_STATUSES, millisBetween, type ErrorDetails, type Lifecycle, type LiveStatus, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
@@ -13,7 +13,7 @@ export function lifecycleOf(status: string, extra: { reason?: string | null; mes
     case 'error':
       return { status: 'error', message: extra.message ?? '(no message)', details: extra.details ?? null };
     default:
-      return { status: status as 'pending' | 'queued' | 'running' | 'completed' };
+      return { status: status as LiveStatus | 'completed' };
   }
 }
 
