@@ -46,7 +46,7 @@ if (skipped.length > 0 && process.env.CI === 'true') {
   await services.stop();
   process.exit(1);
 }
-let status = 1;
+let status;
 try {
   const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
     stdio: 'inherit',

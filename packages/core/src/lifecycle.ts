@@ -14,6 +14,11 @@ export function isTerminal(status: LifecycleStatus): status is TerminalStatus {
   return status === 'completed' || status === 'error' || status === 'cancelled';
 }
 
+/** A status as the store keeps it (text) is one a run or row can still leave. */
+export function isLive(status: string): status is LiveStatus {
+  return (LIVE_STATUSES as readonly string[]).includes(status);
+}
+
 export interface LifecycleCounts {
   pending: number;
   queued: number;
@@ -32,13 +37,6 @@ export interface OutcomeCounts {
 export interface RunCounts {
   lifecycle_counts: LifecycleCounts;
   outcome: OutcomeCounts;
-}
-
-export function emptyCounts(): RunCounts {
-  return {
-    lifecycle_counts: { pending: 0, queued: 0, running: 0, completed: 0, error: 0, cancelled: 0 },
-    outcome: { passed: 0, failed: 0, blocked: 0 },
-  };
 }
 
 /** The invariants every response must satisfy (docs/decisions.md §3). Returns the violated rule, or null. */

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readVariables, type Values } from './config/variables.js';
 import type { DistributedOptions } from './execution/distributed/options.js';
-import type { LimitsConfig } from './http/rate-limit.js';
+import type { LimitsConfig } from './services/rate-limit.js';
 import type { ModelConfig } from './model/config.js';
 
 export { ConfigError } from './config/values.js';

@@ -3,7 +3,7 @@ import type { ServerConfig } from './config.js';
 import { dashboardPlugin } from './dashboard/index.js';
 import { seedDemo } from './demo/seed.js';
 import { buildApp } from './http/app.js';
-import { startMetricsServer } from './routes/health.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { DEFAULT_ORGANIZATION } from './services/auth.js';
 import { createRuntime, type Runtime } from './services/create.js';
 

@@ -140,10 +140,3 @@ export function wireNamesOfCondition(value: unknown): unknown {
 
 /** A condition as requests send it: `ConditionSchema` after `wireNamesOfCondition`. Requests only: answers are encoded with `ConditionSchema`. */
 export const ConditionInputSchema: z.ZodType<Condition> = z.preprocess(wireNamesOfCondition, ConditionSchema) as unknown as z.ZodType<Condition>;
-
-export const CONDITION_KINDS = [
-  'exists', 'not_exists', 'equals', 'not_equals', 'number_compare', 'contains', 'not_contains',
-  'object_contains', 'array_contains', 'matches_regex', 'json_schema_valid', 'similarity_gte',
-  'llm_judged_as', 'llm_not_judged_as', 'length_compare', 'between', 'starts_with', 'ends_with',
-  'all_items_match', 'any_item_matches', 'split_iou_gte',
-] as const satisfies readonly ConditionKind[];

@@ -124,7 +124,5 @@ export const ErrorEnvelope = z
   .meta({ id: 'ErrorEnvelope' });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
 
-export const JsonValue: z.ZodType<unknown> = z.unknown();
-
 /** The answer of a delete: 204 and no body. Declared so that the OpenAPI document says 204, as the server answers. */
 export const NoContent = z.null().meta({ description: 'Deleted: no content.' });

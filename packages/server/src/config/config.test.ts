@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { ConfigError, configFromEnv } from '../config.js';
-import { DEFAULT_LIMITS } from '../http/rate-limit.js';
+import { DEFAULT_LIMITS } from '../services/rate-limit.js';
 import { spawnVerdict } from '../testing/processes.js';
 import { withConfigurationTable } from './table.js';
 import { readVariables, VARIABLES } from './variables.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { RateLimit } from '../http/rate-limit.js';
+import type { RateLimit } from '../services/rate-limit.js';
 
 /**
  * The kinds of value a variable takes. Each says what it accepts (for the refusal and the docs)

@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_OUTPUT_BYTES } from '../execution/output-limits.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../limits/output-limits.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from '../execution/sandbox/backstop.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../files/limits.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../http/app.js';
-import { DEFAULT_LIMITS } from '../http/rate-limit.js';
+import { DEFAULT_LIMITS } from '../services/rate-limit.js';
 import { DEFAULT_MODEL_CONCURRENCY, DEFAULT_MODEL_MAX_RETRIES, DEFAULT_MODEL_TIMEOUT_MS, type ModelCacheMode, type StructuredOutputMode } from '../model/config.js';
 import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from '../services/auth.js';
 import { DEFAULT_DATABASE_POOL_SIZE } from '../store/database.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors/index.js';
 import { renderPage, type Flash, type PageContent } from './layout.js';
-import { tokensMatch, type Session } from './sessions.js';
+import { tokensMatch, type Session } from '../services/sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -10,10 +10,8 @@ import { runEvents } from './routes/events.js';
 import { resultPages } from './routes/results.js';
 import { runPages } from './routes/runs.js';
 import { workflowPages } from './routes/workflows.js';
-import { findSession, SESSION_COOKIE } from './sessions.js';
+import { findSession, SESSION_COOKIE } from '../services/sessions.js';
 import { errorView } from './views/login.js';
-
-export { createSessionPrincipal } from './sessions.js';
 
 const FORM_BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -63,7 +61,7 @@ async function signedInPages(app: FastifyInstance): Promise<void> {
 
 /** The dashboard: server-rendered pages on the same server as the API (registered by buildApp as an extension). */
 export async function dashboardPlugin(app: FastifyInstance): Promise<void> {
-  const store = app.services.store;
+  const { services } = app;
   await app.register(async (scope) => {
     await scope.register(fastifyCookie);
     await scope.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
@@ -76,7 +74,7 @@ export async function dashboardPlugin(app: FastifyInstance): Promise<void> {
     await scope.register(async (pages) => {
       pages.addHook('onRequest', async (request) => {
         const secret = request.cookies[SESSION_COOKIE];
-        request.dashboardSession = secret ? await findSession(store, secret) : null;
+        request.dashboardSession = secret ? await findSession(services, secret) : null;
       });
       pages.addHook('preHandler', refuseCrossSitePosts);
       await pages.register(authRoutes);

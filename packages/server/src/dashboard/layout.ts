@@ -1,6 +1,6 @@
 import { assetUrl, type AssetName } from './assets.js';
 import { html, type SafeHtml } from './html.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../services/sessions.js';
 
 export interface Flash {
   kind: 'notice' | 'error';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResultListItem } from './queries.js';
+import type { ResultListItem } from '../services/test-results.js';
 import { pipeRunEvents, ResultCursor, serializeEvent, type RunEvent } from './run-stream.js';
 
 /** An in-memory run: rows by position, with the same "started rows from a position" read as the store's. */

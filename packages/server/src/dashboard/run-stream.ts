@@ -1,8 +1,6 @@
 import { isTerminal, type LifecycleStatus } from '@verdict/core';
-import type { Kysely } from 'kysely';
-import { findRunRow, runFromRow } from '../store/runs.js';
-import type { Database } from '../store/schema.js';
-import { startedResults, type ResultListItem } from './queries.js';
+import type { Services } from '../services/index.js';
+import { startedResults, type ResultListItem } from '../services/test-results.js';
 import { resultRow, runSummary } from './views/runs.js';
 
 const ROWS_PER_SCAN = 500;
@@ -68,17 +66,16 @@ export class RunEventFeed {
   private lastSummary = '';
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly services: Services,
     private readonly organizationId: string,
     private readonly runId: string,
   ) {
-    this.cursor = new ResultCursor((fromPosition, limit) => startedResults(db, runId, fromPosition, limit));
+    this.cursor = new ResultCursor((fromPosition, limit) => startedResults(services, runId, fromPosition, limit));
   }
 
   async poll(): Promise<{ events: RunEvent[]; done: boolean }> {
-    const row = await findRunRow(this.db, this.organizationId, this.runId);
-    if (!row) return { events: [{ event: 'end', data: { status: 'deleted' } }], done: true };
-    const run = runFromRow(row);
+    const run = await this.services.runs.find(this.organizationId, this.runId);
+    if (!run) return { events: [{ event: 'end', data: { status: 'deleted' } }], done: true };
     const events: RunEvent[] = [];
     const summaryKey = JSON.stringify([run.lifecycle, run.counts, run.timing]);
     const moved = summaryKey !== this.lastSummary;

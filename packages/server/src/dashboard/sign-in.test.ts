@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_LIMITS, Limits } from '../http/rate-limit.js';
+import { DEFAULT_LIMITS, Limits } from '../services/rate-limit.js';
 import { buildApp } from '../http/app.js';
 import { createApiKey, revokeApiKey } from '../services/auth.js';
 import { createFunctionWorkflow, createTests, startRun } from '../testing/fixtures.js';

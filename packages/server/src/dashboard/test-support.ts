@@ -1,8 +1,8 @@
 import type { ServerConfig } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { startTestApp, type StoreKind, type TestApp } from '../testing/harness.js';
-import { createSessionPrincipal, dashboardPlugin } from './index.js';
-import { SESSION_COOKIE } from './sessions.js';
+import { createSessionPrincipal, SESSION_COOKIE } from '../services/sessions.js';
+import { dashboardPlugin } from './index.js';
 
 /**
  * The test harness's server with the dashboard registered, wired as server.ts wires it. API calls
@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from './sessions.js';
  */
 export async function startDashboardApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
   const base = await startTestApp(store, overrides);
-  base.runtime.services.sessionPrincipal = createSessionPrincipal(base.runtime.services.store);
+  base.runtime.services.sessionPrincipal = createSessionPrincipal(base.runtime.services);
   const app = await buildApp({ services: base.runtime.services, extensions: [dashboardPlugin] });
   await app.ready();
   return {

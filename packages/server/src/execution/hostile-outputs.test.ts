@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MAX_JSON_DEPTH } from '@verdict/core';
-import { allResults, countsProblem, createFunctionWorkflow, createTests, startRun, whileAnotherTenantReads, type TestSpec } from '../testing/fixtures.js';
+import { countsViolation, MAX_JSON_DEPTH } from '@verdict/core';
+import { allResults, createFunctionWorkflow, createTests, startRun, whileAnotherTenantReads, type TestSpec } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 
 /** `{ doubled }` for ordinary inputs; an array nested `input.depth` deep, or a string of `input.bytes` characters, on request. */
@@ -38,7 +38,7 @@ for (const store of testStores()) {
       const { run, rows } = await runOf(app, specs);
       assert.equal(run.lifecycle.status, 'completed');
       assert.deepEqual(run.counts.outcome, { passed: 400, failed: 0, blocked: 1 });
-      assert.equal(countsProblem(run), null);
+      assert.equal(countsViolation(run.counts, run.total_tests), null);
       const poisoned = rows[150];
       assert.equal(poisoned.verdict, 'blocked');
       assert.equal(poisoned.assertion_result.failure.code, 'block_execution_failed');

@@ -1,7 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { isoNow, type AssertionSpec } from '@verdict/core';
+import { isLive, isoNow, type AssertionSpec } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
+import { nextPendingRows } from '../store/results.js';
+import { findRunToExecute, listLiveRunIds } from '../store/runs.js';
 import { failRun, requeueResults, type ResultOutcome } from '../store/transitions/index.js';
 import type { Executor, ExecutorStats } from './executor.js';
 import { infrastructureFailure, type TestJob, type TestRunner } from './test-runner.js';
@@ -101,8 +103,7 @@ export class LocalExecutor implements Executor {
    */
   private async adoptUntrackedRuns(): Promise<void> {
     if (this.stopped) return;
-    const live = await this.store.db.selectFrom('test_runs').select('id').where('status', 'in', ['pending', 'queued', 'running']).orderBy('id').execute();
-    for (const { id } of live) {
+    for (const id of await listLiveRunIds(this.store.db)) {
       if (this.runs.has(id) || this.stopped) continue;
       await this.store.db.transaction().execute((trx) => requeueResults(trx, id));
       this.submitRun(id);
@@ -218,20 +219,12 @@ export class LocalExecutor implements Executor {
    */
   private async fetchJobs(state: RunState): Promise<void> {
     const batchSize = this.fetchSize();
-    const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'workflow_id', 'version_id', 'status']).where('id', '=', state.runId).executeTakeFirst();
-    if (!run || !['pending', 'queued', 'running'].includes(run.status)) {
+    const run = await findRunToExecute(this.store.db, state.runId);
+    if (!run || !isLive(run.status)) {
       this.runs.delete(state.runId);
       return;
     }
-    const rows = await this.store.db
-      .selectFrom('test_results')
-      .select(['id', 'position', 'test_id', 'block_id', 'source', 'assertion'])
-      .where('run_id', '=', state.runId)
-      .where('status', '=', 'pending')
-      .where('position', '>', state.fetchedUpTo)
-      .orderBy('position')
-      .limit(batchSize)
-      .execute();
+    const rows = await nextPendingRows(this.store.db, state.runId, state.fetchedUpTo, batchSize);
     if (rows.length < batchSize) state.exhausted = true;
     if (rows.length === 0 || !this.runs.has(state.runId)) return;
     state.fetchedUpTo = rows[rows.length - 1]!.position;

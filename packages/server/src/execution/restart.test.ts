@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { countsProblem, sleep } from '../testing/fixtures.js';
+import { countsViolation } from '@verdict/core';
+import { sleep } from '../testing/fixtures.js';
 import { freshPostgresDatabase, testStores } from '../testing/harness.js';
 import { freePort, jsonClient, spawnVerdict } from '../testing/processes.js';
 
@@ -65,7 +66,7 @@ for (const kind of testStores()) {
           final = await call('GET', `/v1/workflows/tests/runs/${run.id}`);
         }
         assert.equal(final.lifecycle.status, 'completed');
-        assert.equal(countsProblem(final), null);
+        assert.equal(countsViolation(final.counts, final.total_tests), null);
         assert.equal(final.counts.lifecycle_counts.completed, TESTS);
         assert.equal(final.counts.outcome.passed, TESTS);
 

@@ -12,7 +12,7 @@ import { JsonText, type ResultOutcome } from '../store/transitions/index.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type EvaluatedAssertion, type ResolvedHandleInput } from './blocks/types.js';
 import type { SandboxPool } from './sandbox/index.js';
-import type { FileService } from '../services/files.js';
+import { FileInputError, type FileDocument, type FileService } from '../files/index.js';
 
 /** Everything a worker needs to execute one result row. */
 export interface TestJob {
@@ -124,9 +124,19 @@ export class TestRunner {
     if (source?.type !== 'manual') return {};
     const resolved: Record<string, ResolvedHandleInput> = {};
     for (const [handleId, input] of Object.entries(source.handle_inputs)) {
-      resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : await this.files.resolve(job.organizationId, input.document, signal);
+      resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : await this.resolveFile(job.organizationId, input.document, signal);
     }
     return resolved;
+  }
+
+  /** A file the test cannot use (its blob vanished, another organization's) fails the block, not the run. */
+  private async resolveFile(organizationId: string, document: FileDocument, signal: AbortSignal) {
+    try {
+      return await this.files.resolve(organizationId, document, signal);
+    } catch (error) {
+      if (error instanceof FileInputError) throw BlockExecutionError.causedBy(error);
+      throw error;
+    }
   }
 
   private blocked(

@@ -1,4 +1,4 @@
-import { isoNow, type LiveStatus } from '@verdict/core';
+import { isoNow, LIVE_STATUSES, type LiveStatus } from '@verdict/core';
 import type { Store } from '../store/database.js';
 import {
   applyFlush,
@@ -167,6 +167,6 @@ function rowMoves(batch: RunBatch): RowMoves {
   }
   return {
     start: (['pending', 'queued'] as const).map((from) => ({ from, rows: start[from] })).filter((group) => group.rows.length > 0),
-    finish: (['pending', 'queued', 'running'] as const).map((from) => ({ from, outcomes: finish[from] })).filter((group) => group.outcomes.length > 0),
+    finish: LIVE_STATUSES.map((from) => ({ from, outcomes: finish[from] })).filter((group) => group.outcomes.length > 0),
   };
 }

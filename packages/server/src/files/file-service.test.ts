@@ -3,10 +3,9 @@ import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FileService } from '../services/files.js';
 import { dataUrl } from '../testing/pdf-fixture.js';
 import { BlobStore } from './blob-store.js';
-import { createBlobFileService } from './file-service.js';
+import { createBlobFileService, type FileService } from './file-service.js';
 import type { StoredFile } from './normalize.js';
 
 let dataDir: string;
@@ -66,13 +65,13 @@ test('file ids are looked up within the organization only', async () => {
   assert.match(issues[0].message, /This organization has no file with this id/);
 });
 
-test('at run time a missing blob is a block failure', async () => {
+test('at run time a missing blob is a FileInputError (blob_missing)', async () => {
   const { inputs } = await service.normalizeHandleInputs('org_a', {
     'input-file-document': { type: 'file', document: { filename: 'gone.txt', url: dataUrl('text/plain', 'soon gone') } },
   });
   const document = (inputs['input-file-document'] as any).document;
   await unlink(join(dataDir, 'blobs', document.content_fingerprint.slice(0, 2), document.content_fingerprint));
-  await assert.rejects(service.resolve('org_a', document, never), { name: 'BlockExecutionError', code: 'blob_missing' });
+  await assert.rejects(service.resolve('org_a', document, never), { name: 'FileInputError', code: 'blob_missing' });
 });
 
 test('at run time a stored reference to bytes the organization did not store is refused before it is read', async () => {
@@ -81,9 +80,9 @@ test('at run time a stored reference to bytes the organization did not store is 
   });
   const document = (inputs['input-file-document'] as any).document;
   assert.equal((await (await service.resolve('org_a', document, never)).read()).toString(), 'PIN 4821');
-  await assert.rejects(service.resolve('org_b', document, never), { name: 'BlockExecutionError', code: 'file_not_found' });
+  await assert.rejects(service.resolve('org_b', document, never), { name: 'FileInputError', code: 'file_not_found' });
   await assert.rejects(service.resolve('org_b', { id: document.original_id, filename: 'letter.txt', mime_type: 'text/plain' }, never), {
-    name: 'BlockExecutionError',
+    name: 'FileInputError',
     code: 'file_not_found',
   });
 });

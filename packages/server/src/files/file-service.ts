@@ -1,9 +1,25 @@
-import type { HandleInput } from '@verdict/core';
-import { BlockExecutionError, type ResolvedFileInput } from '../execution/blocks/types.js';
-import type { FileDocument, FileService, InputIssue } from '../services/files.js';
+import type { FileRef, HandleInput, MaterializedDocument, MIMEData } from '@verdict/core';
 import type { BlobStore } from './blob-store.js';
 import { FileInputError } from './errors.js';
-import { normalizeFileInput, resolvedFileInput, type FileInputDeps, type NewFile, type StoredFile } from './normalize.js';
+import { normalizeFileInput, resolvedFileInput, type FileInputDeps, type NewFile, type ResolvedFileInput, type StoredFile } from './normalize.js';
+
+export interface InputIssue {
+  /** Path below `handle_inputs`, e.g. `input-file-document.document.url`. */
+  path: string;
+  message: string;
+}
+
+/** Any of the three file shapes a handle input accepts; stored tests hold MaterializedDocument. */
+export type FileDocument = MaterializedDocument | FileRef | MIMEData;
+
+/**
+ * Files in test inputs: normalised and stored when a test is saved, read back when it runs. A file
+ * that cannot be used at run time (its blob vanished, another organization's) is a FileInputError.
+ */
+export interface FileService {
+  normalizeHandleInputs(organizationId: string, inputs: Record<string, HandleInput>): Promise<{ inputs: Record<string, HandleInput>; issues: InputIssue[] }>;
+  resolve(organizationId: string, document: FileDocument, signal: AbortSignal): Promise<ResolvedFileInput>;
+}
 
 /** The `files` table, as the file service needs it; every call is scoped to one organization. */
 export interface FileRecords {
@@ -22,7 +38,8 @@ export interface BlobFileServiceOptions {
 /**
  * The FileService over the blob store: at test creation every file input becomes a
  * MaterializedDocument in the blob store (or an issue saying why it cannot); at run time a stored
- * document becomes a reader of its bytes, and a vanished blob is a block failure, not a crash.
+ * document becomes a reader of its bytes, and a vanished blob is a FileInputError (the test runner
+ * records it as a block failure), not a crash.
  */
 export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFileServiceOptions): FileService {
   const depsFor = (organizationId: string): FileInputDeps => ({
@@ -56,12 +73,7 @@ export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFile
 
     async resolve(organizationId: string, document: FileDocument, signal: AbortSignal): Promise<ResolvedFileInput> {
       signal.throwIfAborted();
-      try {
-        return resolvedFileInput(await normalizeFileInput(document, depsFor(organizationId)), blobs);
-      } catch (error) {
-        if (error instanceof FileInputError) throw BlockExecutionError.causedBy(error);
-        throw error;
-      }
+      return resolvedFileInput(await normalizeFileInput(document, depsFor(organizationId)), blobs);
     },
   };
 }

@@ -24,8 +24,9 @@ export {
   type FileInputDeps,
   type FileStoreDeps,
   type NewFile,
+  type ResolvedFileInput,
   type StoredFile,
   type UploadedFile,
 } from './normalize.js';
 export { documentToPages, type DocumentPage, type DocumentPages } from './pages.js';
-export { createBlobFileService, type BlobFileServiceOptions, type FileRecords } from './file-service.js';
+export { createBlobFileService, type BlobFileServiceOptions, type FileDocument, type FileRecords, type FileService, type InputIssue } from './file-service.js';

@@ -1,5 +1,4 @@
 import type { FileRef, MaterializedDocument, MIMEData } from '@verdict/core';
-import type { ResolvedFileInput } from '../execution/blocks/types.js';
 import { blobUri, sha256OfBlobUri, type BlobStore } from './blob-store.js';
 import { checkContent } from './content.js';
 import { decodeDataUrl, tooLarge } from './data-url.js';
@@ -134,6 +133,13 @@ export function documentSha256(document: MaterializedDocument): string {
     });
   }
   return sha256;
+}
+
+/** A file handle input after normalisation: metadata plus a way to read its bytes from the blob store. */
+export interface ResolvedFileInput {
+  type: 'file';
+  document: MaterializedDocument;
+  read(): Promise<Buffer>;
 }
 
 /** A file handle input for the block executors: the document plus a reader of its bytes. */

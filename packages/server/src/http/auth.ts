@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { keyFromHeaders, type ApiKeyAuthenticator, type Principal } from '../services/auth.js';
 import { createError } from '../errors/index.js';
-import { perWindow, type Limits } from './rate-limit.js';
+import { perWindow, type Limits } from '../services/rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import { compileJsonSchema, summarizeJsonSchemaIssues, type JsonSchemaIssue } from '@verdict/core';
-import { DEFAULT_MAX_OUTPUT_BYTES, outputLimitProblem } from '../execution/output-limits.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, outputLimitProblem } from '../limits/output-limits.js';
 
 export type JsonAnswer = { ok: true; value: unknown } | { ok: false; problem: string };
 

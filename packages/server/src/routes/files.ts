@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { essence, fileRefOf, FileInputError, storeFile, storeMimeData, SUPPORTED_TYPE_PATTERNS, type FileStoreDeps } from '../files/index.js';
 import { convertError, createError } from '../errors/index.js';
-import { fileRecords } from '../store/files.js';
 
 /** An upload that cannot be stored, as the answer to the upload: the file's problem is its cause. */
 function uploadRefusal(error: unknown, raw: boolean): unknown {
@@ -27,7 +26,7 @@ const UploadBody = z.union([MIMEData, z.instanceof(Buffer)], {
  */
 export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
   const files = app.services.fileStorage;
-  const records = fileRecords(app.services.store.db);
+  const records = files.records;
   const bodyLimit = Math.ceil(files.maxFileBytes * 1.4) + 64 * 1024;
   const depsFor = (organizationId: string): FileStoreDeps => ({
     blobs: files.blobs,

@@ -12,7 +12,8 @@ import { startServer } from '../server.js';
 import { createFunctionWorkflow, createTests, sleep, startRun } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { pendingRun } from '../testing/pending-run.js';
-import { histogram, startMetricsServer } from './health.js';
+import { startMetricsServer } from '../http/metrics-server.js';
+import { histogram } from './health.js';
 
 const METRICS_TOKEN = 'metrics-token-for-tests';
 

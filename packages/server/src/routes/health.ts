@@ -1,14 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
-import { installErrorHandling } from '../http/error-handler.js';
+import { LIFECYCLE_STATUSES } from '@verdict/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createError } from '../errors/index.js';
 import { isObservableExecutor } from '../execution/distributed/index.js';
 import type { HistogramSnapshot } from '../execution/distributed/metrics.js';
+import { checkStore, runTotalsByStatus } from '../services/health.js';
 import type { Services } from '../services/index.js';
 
-const RUN_STATUSES = ['pending', 'queued', 'running', 'completed', 'error', 'cancelled'] as const;
-const VERDICT_COLUMNS = { passed: 'n_passed', failed: 'n_failed', blocked: 'n_blocked', error: 'n_error' } as const;
+const VERDICTS_EXECUTED = ['passed', 'failed', 'blocked', 'error'] as const;
 
 type Check = { ok: true } | { ok: false; error: string };
 
@@ -100,8 +99,8 @@ export function healthRoutes(metrics: MetricsOptions): FastifyPluginAsync {
     app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
     app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-      const { store, executor } = app.services;
-      const checks: Record<string, Check> = { store: await check(() => sql`select 1`.execute(store.db)) };
+      const { executor } = app.services;
+      const checks: Record<string, Check> = { store: await check(() => checkStore(app.services)) };
       if (isObservableExecutor(executor)) checks.redis = await check(() => executor.checkReady());
       const ready = Object.values(checks).every((result) => result.ok);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
@@ -111,27 +110,14 @@ export function healthRoutes(metrics: MetricsOptions): FastifyPluginAsync {
   };
 }
 
-/** `VERDICT_METRICS_PORT`: a listener that serves only /metrics, for a scraper on the operator's network (the token, when set, is required here too). */
-export async function startMetricsServer(services: Services, metrics: MetricsOptions, address: { port: number; host: string }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  app.decorate('services', services);
-  installErrorHandling(app, () => []);
-  await app.register(metricsRoute({ ...metrics, tokenRequired: metrics.token !== null }));
-  await app.listen(address);
-  return app;
-}
-
-export async function renderMetrics({ store, executor }: Services): Promise<string> {
+export async function renderMetrics(services: Services): Promise<string> {
+  const { executor } = services;
   const lines: string[] = [];
-  const byStatus = await store.db
-    .selectFrom('test_runs')
-    .select((eb) => ['status', eb.fn.countAll<number>().as('runs'), ...Object.entries(VERDICT_COLUMNS).map(([verdict, column]) => eb.fn.sum<number>(column).as(verdict))])
-    .groupBy('status')
-    .execute();
-  const rowOf = (status: string) => byStatus.find((row) => row.status === status) as Record<string, number | string | null> | undefined;
-  metric(lines, 'verdict_test_runs', 'gauge', 'Test runs by lifecycle status.', RUN_STATUSES.map((status) => [{ status }, Number(rowOf(status)?.runs ?? 0)]));
-  const executed = (verdict: string) => byStatus.reduce((sum, row) => sum + Number((row as Record<string, unknown>)[verdict] ?? 0), 0);
-  metric(lines, 'verdict_tests_executed_total', 'counter', 'Tests that reached a result, by verdict (error: the test could not be executed).', Object.keys(VERDICT_COLUMNS).map((verdict) => [{ verdict }, executed(verdict)]));
+  const byStatus = await runTotalsByStatus(services);
+  const runsIn = (status: string) => byStatus.find((row) => row.status === status)?.runs ?? 0;
+  metric(lines, 'verdict_test_runs', 'gauge', 'Test runs by lifecycle status.', LIFECYCLE_STATUSES.map((status) => [{ status }, runsIn(status)]));
+  const executed = (verdict: (typeof VERDICTS_EXECUTED)[number]) => byStatus.reduce((sum, row) => sum + row[verdict], 0);
+  metric(lines, 'verdict_tests_executed_total', 'counter', 'Tests that reached a result, by verdict (error: the test could not be executed).', VERDICTS_EXECUTED.map((verdict) => [{ verdict }, executed(verdict)]));
 
   if (isObservableExecutor(executor)) {
     const depth = await executor.queueDepth();

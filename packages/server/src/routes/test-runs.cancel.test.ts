@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { countsViolation } from '@verdict/core';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import { allResults, countsProblem, createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun, type FunctionWorkflow } from '../testing/fixtures.js';
+import { allResults, createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun } from '../testing/fixtures.js';
 
 const BUSY_40MS = 'function transform(input) { const end = Date.now() + 40; while (Date.now() < end) {} return { n: input.n }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
@@ -30,7 +31,7 @@ for (const store of testStores()) {
       assert.equal(cancel.status, 200);
       const answer = cancel.body;
       assert.deepEqual(answer.lifecycle, { status: 'cancelled', reason: 'enough' });
-      assert.equal(countsProblem(answer), null);
+      assert.equal(countsViolation(answer.counts, answer.total_tests), null);
       const lc = answer.counts.lifecycle_counts;
       assert.equal(lc.pending + lc.queued + lc.running, 0, 'nothing left live in the answer');
       assert.ok(lc.completed >= 20 && lc.completed < 400, `completed ${lc.completed}`);
@@ -63,7 +64,7 @@ for (const store of testStores()) {
       assert.equal(cancel.status, 200);
       assert.equal(cancel.body.lifecycle.status, 'cancelled');
       assert.equal(cancel.body.lifecycle.reason, null);
-      assert.equal(countsProblem(cancel.body), null);
+      assert.equal(countsViolation(cancel.body.counts, cancel.body.total_tests), null);
       assert.equal(cancel.body.counts.lifecycle_counts.pending + cancel.body.counts.lifecycle_counts.queued + cancel.body.counts.lifecycle_counts.running, 0);
       await sleep(300);
       const testAfter = (await app.request('GET', `/v1/workflows/tests/${testId}`)).body;
@@ -131,7 +132,7 @@ for (const store of testStores()) {
         const cancel = await app.request('POST', `/v1/workflows/tests/runs/${run.id}/cancel`);
         await sleep(50);
         const final = (await app.request('GET', `/v1/workflows/tests/runs/${run.id}`)).body;
-        assert.equal(countsProblem(final), null);
+        assert.equal(countsViolation(final.counts, final.total_tests), null);
         const rows = await allResults(app, run.id);
         if (cancel.status === 200) {
           outcomes.cancelled++;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testSourceFingerprint } from '@verdict/core';
+import { countsViolation, testSourceFingerprint } from '@verdict/core';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import { allResults, countsProblem, createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type FunctionWorkflow, type TestSpec } from '../testing/fixtures.js';
+import { allResults, createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type FunctionWorkflow, type TestSpec } from '../testing/fixtures.js';
 
 const LINE_TOTAL = `function transform(input) {
   if (input.explode) throw new Error('bad invoice ' + input.id);
@@ -34,14 +34,14 @@ for (const store of testStores()) {
       const created = await startRun(app, fixture.workflowId);
       assert.equal(created.lifecycle.status, 'pending');
       assert.equal(created.total_tests, 120);
-      assert.equal(countsProblem(created), null);
+      assert.equal(countsViolation(created.counts, created.total_tests), null);
       assert.deepEqual(created.trigger.type, 'api');
       assert.equal(created.workflow.workflow_id, fixture.workflowId);
       assert.match(created.workflow.version_id, /^ver_[0-9a-f]{16}$/);
       assert.equal(created.workflow_version_id, created.workflow.version_id);
       const run = await waitForRun(app, created.id);
       assert.equal(run.lifecycle.status, 'completed');
-      assert.equal(countsProblem(run), null);
+      assert.equal(countsViolation(run.counts, run.total_tests), null);
       assert.deepEqual(run.counts.outcome, { passed: 107, failed: 12, blocked: 1 });
       assert.ok(run.timing.started_at >= run.timing.created_at && run.timing.completed_at >= run.timing.started_at);
 
@@ -74,7 +74,6 @@ for (const store of testStores()) {
       assert.equal(new Set(rows.map((row) => row.handle_inputs_fingerprint)).size, 120, 'different inputs, different fingerprints');
 
       const backwards: any[] = [];
-      let before: string | null = null;
       let page: any = await app.request('GET', `/v1/workflows/tests/results?run_id=${run.id}&order=desc&limit=50`);
       backwards.push(...page.body.data);
       assert.equal(page.body.list_metadata.before, null);
@@ -83,7 +82,7 @@ for (const store of testStores()) {
         backwards.push(...page.body.data);
       }
       assert.deepEqual(backwards.map((row) => row.id), rows.map((row) => row.id).reverse());
-      before = page.body.list_metadata.before;
+      const before: string | null = page.body.list_metadata.before;
       const previous = await app.request('GET', `/v1/workflows/tests/results?run_id=${run.id}&order=desc&limit=50&before=${before}`);
       assert.deepEqual(previous.body.data.map((row: any) => row.id), backwards.slice(50, 100).map((row) => row.id));
 

@@ -12,7 +12,6 @@ import {
 } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listRuns } from '../store/runs.js';
 
 const RunParams = z.object({ run_id: z.string() });
 
@@ -35,7 +34,7 @@ const ListRunsQuery = paginationQuery(50)
   .superRefine(refineCursors);
 
 export const testRunRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { runs, store } = app.services;
+  const { runs } = app.services;
 
   app.post('/workflows/tests/runs', { schema: { body: CreateWorkflowTestRunRequest, response: { 202: WorkflowTestRun } } }, async (request, reply) => {
     reply.status(202);
@@ -44,7 +43,7 @@ export const testRunRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/workflows/tests/runs', { schema: { querystring: ListRunsQuery, response: { 200: paginated(WorkflowTestRun, 'WorkflowTestRunList') } } }, async (request) => {
     const { limit, order, before, after, from_date, to_date, sort_by, ...filters } = request.query;
-    return listRuns(store.db, request.principal.organizationId, { ...filters, fromInstant: from_date, toInstant: to_date, sortBy: sort_by }, { limit, order, before, after });
+    return runs.list(request.principal.organizationId, { ...filters, fromInstant: from_date, toInstant: to_date, sortBy: sort_by }, { limit, order, before, after });
   });
 
   app.get('/workflows/tests/runs/:run_id', { schema: { params: RunParams, response: { 200: WorkflowTestRun } } }, async (request) =>

@@ -10,8 +10,7 @@ import {
 } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteWorkflow, discardDraft, publishWorkflow, updateWorkflow } from '../services/workflows.js';
-import { insertWorkflow, listWorkflows, requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
+import { createWorkflow, deleteWorkflow, discardDraft, getWorkflow, listWorkflowsPage, publishWorkflow, updateWorkflow } from '../services/workflows.js';
 
 const WorkflowParams = z.object({ workflow_id: z.string() });
 const ListWorkflowsQuery = paginationQuery(10)
@@ -19,19 +18,17 @@ const ListWorkflowsQuery = paginationQuery(10)
   .superRefine(refineCursors);
 
 export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store } = app.services;
-
   app.get('/workflows', { schema: { querystring: ListWorkflowsQuery, response: { 200: paginated(Workflow, 'WorkflowList') } } }, async (request) =>
-    listWorkflows(store.db, request.principal.organizationId, { ...request.query, sortBy: request.query.sort_by }),
+    listWorkflowsPage(app.services, request.principal.organizationId, { ...request.query, sortBy: request.query.sort_by }),
   );
 
   app.post('/workflows', { schema: { body: CreateWorkflowRequest, response: { 201: Workflow } } }, async (request, reply) => {
     reply.status(201);
-    return insertWorkflow(store.db, request.principal.organizationId, request.body);
+    return createWorkflow(app.services, request.principal.organizationId, request.body);
   });
 
   app.get('/workflows/:workflow_id', { schema: { params: WorkflowParams, response: { 200: Workflow } } }, async (request) =>
-    workflowFromRow(await requireWorkflowRow(store.db, request.principal.organizationId, request.params.workflow_id)),
+    getWorkflow(app.services, request.principal.organizationId, request.params.workflow_id),
   );
 
   app.patch('/workflows/:workflow_id', { schema: { params: WorkflowParams, body: UpdateWorkflowRequest, response: { 200: Workflow } } }, async (request) =>

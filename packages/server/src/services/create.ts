@@ -13,8 +13,8 @@ import { LocalExecutor } from '../execution/local-executor.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
-import { createSessionPrincipal } from '../dashboard/sessions.js';
-import { Limits } from '../http/rate-limit.js';
+import { createSessionPrincipal } from './sessions.js';
+import { Limits } from './rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
@@ -36,8 +36,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
   const models = config.model ? new ModelClient(config.model, answerChecks) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
-  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes };
-  const files = createBlobFileService({ ...fileStorage, records: fileRecords(store.db) });
+  const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes, records: fileRecords(store.db) };
+  const files = createBlobFileService(fileStorage);
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
@@ -52,7 +52,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     files,
     fileStorage,
     assertionProvider,
-    sessionPrincipal: createSessionPrincipal(store),
+    sessionPrincipal: createSessionPrincipal({ store }),
   };
   return {
     services,

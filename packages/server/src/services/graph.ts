@@ -231,6 +231,11 @@ export async function getBlock(services: Services, organizationId: string, block
   return blockFromRow(await requireBlockRow(services.store.db, organizationId, blockId, workflowId));
 }
 
+/** Every block of the workflow's draft, in the order the draft keeps them. */
+export async function listDraftBlocks(services: Services, organizationId: string, workflowId: string): Promise<WorkflowBlock[]> {
+  return (await loadDraft(services.store.db, organizationId, workflowId)).blocks.map(blockFromRow);
+}
+
 export async function listBlocksOf(services: Services, organizationId: string, workflowId: string, page: KeysetRequest) {
   await requireWorkflowRow(services.store.db, organizationId, workflowId);
   return listBlocks(services.store.db, organizationId, workflowId, page);

@@ -3,10 +3,9 @@ import type { Store } from '../store/database.js';
 import type { Executor } from '../execution/executor.js';
 import type { ApiKeyAuthenticator, Principal } from './auth.js';
 import type { TestRunService } from './test-runs.js';
-import type { FileService } from './files.js';
-import type { BlobStore } from '../files/index.js';
+import type { BlobFileServiceOptions, FileService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
-import type { Limits } from '../http/rate-limit.js';
+import type { Limits } from './rate-limit.js';
 
 /** The shared services every route reaches through `app.services`, created once per process. */
 export interface Services {
@@ -17,8 +16,8 @@ export interface Services {
   runs: TestRunService;
   executor: Executor;
   files: FileService;
-  /** Where uploaded and test-input files are kept, and how large one may be. */
-  fileStorage: { blobs: BlobStore; maxFileBytes: number };
+  /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */
+  fileStorage: BlobFileServiceOptions;
   /** Judge and embeddings for model-backed assertion kinds; null when no model server is configured. */
   assertionProvider: AssertionModelProvider | null;
   /** Set by the dashboard so its session cookie also authenticates API calls made by its pages. */

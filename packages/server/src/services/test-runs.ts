@@ -15,12 +15,13 @@ import { createError } from '../errors/index.js';
 import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { requireBlockRow } from '../store/graph.js';
-import { findRunRow, runFromRow } from '../store/runs.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, type RunFilters } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
-import { requireTestRow } from '../store/tests.js';
+import { findTestSources, requireTestRow, selectTestRowsForRun } from '../store/tests.js';
 
 const TESTS_PER_PAGE = 2000;
 
@@ -36,9 +37,19 @@ export class TestRunService {
   ) {}
 
   async get(organizationId: string, runId: string): Promise<WorkflowTestRun> {
+    const run = await this.find(organizationId, runId);
+    if (!run) throw createError('run_not_found', runId);
+    return run;
+  }
+
+  /** The run, or null when this organization has none of that id. */
+  async find(organizationId: string, runId: string): Promise<WorkflowTestRun | null> {
     const row = await findRunRow(this.store.db, organizationId, runId);
-    if (!row) throw createError('run_not_found', runId);
-    return runFromRow(row);
+    return row ? runFromRow(row) : null;
+  }
+
+  async list(organizationId: string, filters: RunFilters, page: KeysetRequest) {
+    return listRuns(this.store.db, organizationId, filters, page);
   }
 
   /** Snapshots the draft, selects the tests in scope and writes the run with its rows in one transaction. */
@@ -98,14 +109,7 @@ export class TestRunService {
   }
 
   async cancelLiveRunsOfWorkflow(organizationId: string, workflowId: string, reason: string): Promise<void> {
-    const live = await this.store.db
-      .selectFrom('test_runs')
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('workflow_id', '=', workflowId)
-      .where('status', 'in', ['pending', 'queued', 'running'])
-      .execute();
-    for (const { id } of live) await this.cancel(organizationId, id, reason).catch(() => undefined);
+    for (const id of await listLiveRunIdsOfWorkflow(this.store.db, organizationId, workflowId)) await this.cancel(organizationId, id, reason).catch(() => undefined);
   }
 
   private async resolveScope(organizationId: string, workflowId: string, request: CreateWorkflowTestRunRequest): Promise<RunScopeFilter> {
@@ -145,7 +149,7 @@ async function inputFingerprintsOf(trx: Transaction<Database>, tests: { id: stri
     else fingerprints.set(test.id, test.handle_inputs_fingerprint);
   }
   if (missing.length > 0) {
-    for (const { id, source } of await trx.selectFrom('tests').select(['id', 'source']).where('id', 'in', missing).execute()) {
+    for (const { id, source } of await findTestSources(trx, missing)) {
       fingerprints.set(id, testSourceFingerprint(fromJson<WorkflowTestSource>(source)!));
     }
   }
@@ -166,15 +170,7 @@ async function insertResultsForScope(trx: Transaction<Database>, insert: ScopeIn
   let position = 0;
   let afterId = '';
   for (;;) {
-    let query = trx
-      .selectFrom('tests')
-      .select(['id', 'block_id', 'handle_inputs_fingerprint'])
-      .where('organization_id', '=', insert.organizationId)
-      .where('workflow_id', '=', insert.workflowId)
-      .where('id', '>', afterId);
-    if (insert.scope.blockId) query = query.where('block_id', '=', insert.scope.blockId);
-    if (insert.scope.testId) query = query.where('id', '=', insert.scope.testId);
-    const tests = await query.orderBy('id').limit(TESTS_PER_PAGE).execute();
+    const tests = await selectTestRowsForRun(trx, insert.organizationId, insert.workflowId, insert.scope, { afterId, limit: TESTS_PER_PAGE });
     if (tests.length === 0) break;
     const inputFingerprints = await inputFingerprintsOf(trx, tests);
     const rows = tests.map((test): PendingRow => {

@@ -20,7 +20,7 @@ import { createError, type ValidationIssue } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { findBlockRow, loadDraft } from '../store/graph.js';
 import type { BlocksTable, Database } from '../store/schema.js';
-import { listTestRows, requireTestRow, testsFromRows, type TestRow, type TestValidity } from '../store/tests.js';
+import { countTestsByWorkflow, listTestRows, listTestsWithLatestResult, requireTestRow, testsFromRows, type TestRow, type TestValidity } from '../store/tests.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import type { Services } from './index.js';
@@ -173,4 +173,30 @@ export async function listTests(services: Services, organizationId: string, filt
 export async function deleteTest(services: Services, organizationId: string, testId: string): Promise<void> {
   await requireTestRow(services.store.db, organizationId, testId);
   await services.store.db.deleteFrom('tests').where('id', '=', testId).where('organization_id', '=', organizationId).execute();
+}
+
+/** A test as the workflow page lists it: what it checks and how its latest run went. */
+export interface TestOverview {
+  id: string;
+  name: string | null;
+  blockId: string;
+  assertion: AssertionSpec | null;
+  latest: { resultId: string; status: string; verdict: string | null; completedAt: string | null } | null;
+}
+
+/** A workflow's tests in creation order, with their latest results. */
+export async function testsWithLatestResult(services: Services, organizationId: string, workflowId: string, limit: number): Promise<TestOverview[]> {
+  const rows = await listTestsWithLatestResult(services.store.db, organizationId, workflowId, limit);
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    blockId: row.block_id,
+    assertion: fromJson<AssertionSpec>(row.assertion),
+    latest: row.result_id && row.status ? { resultId: row.result_id, status: row.status, verdict: row.verdict, completedAt: row.completed_at } : null,
+  }));
+}
+
+/** How many tests each of the workflows has (a workflow without tests is left out). */
+export async function testCountsByWorkflow(services: Services, organizationId: string, workflowIds: string[]): Promise<Map<string, number>> {
+  return countTestsByWorkflow(services.store.db, organizationId, workflowIds);
 }

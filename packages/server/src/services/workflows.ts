@@ -1,9 +1,34 @@
 import { isoNow, type Workflow } from '@verdict/core';
 import { createError } from '../errors/index.js';
 import { toJson } from '../store/database.js';
+import { deleteRunsOfWorkflow } from '../store/runs.js';
 import { loadSnapshot, snapshotDraft } from '../store/versions.js';
-import { requireWorkflowRow, workflowFromRow } from '../store/workflows.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { findWorkflowRow, insertWorkflow, listWorkflowNames, listWorkflows, requireWorkflowRow, workflowFromRow, type WorkflowSortKey } from '../store/workflows.js';
 import type { Services } from './index.js';
+
+export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string }): Promise<Workflow> {
+  return insertWorkflow(services.store.db, organizationId, request);
+}
+
+export async function getWorkflow(services: Services, organizationId: string, workflowId: string): Promise<Workflow> {
+  return workflowFromRow(await requireWorkflowRow(services.store.db, organizationId, workflowId));
+}
+
+/** The workflow, or null when this organization has none of that id. */
+export async function findWorkflow(services: Services, organizationId: string, workflowId: string): Promise<Workflow | null> {
+  const row = await findWorkflowRow(services.store.db, organizationId, workflowId);
+  return row ? workflowFromRow(row) : null;
+}
+
+export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey }) {
+  return listWorkflows(services.store.db, organizationId, request);
+}
+
+/** Workflows by name, for filters and run headings. */
+export async function workflowNames(services: Services, organizationId: string): Promise<{ id: string; name: string }[]> {
+  return listWorkflowNames(services.store.db, organizationId);
+}
 
 export async function updateWorkflow(
   services: Services,
@@ -32,7 +57,8 @@ export async function deleteWorkflow(services: Services, organizationId: string,
   await requireWorkflowRow(services.store.db, organizationId, workflowId);
   await services.runs.cancelLiveRunsOfWorkflow(organizationId, workflowId, 'The workflow was deleted.');
   await services.store.db.transaction().execute(async (trx) => {
-    for (const table of ['test_results', 'test_runs', 'tests', 'edges', 'blocks', 'workflow_versions'] as const) {
+    await deleteRunsOfWorkflow(trx, organizationId, workflowId);
+    for (const table of ['tests', 'edges', 'blocks', 'workflow_versions'] as const) {
       await trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
     }
     await trx.deleteFrom('workflows').where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();

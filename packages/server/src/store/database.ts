@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type Migration } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type DatabaseConnection, type Driver, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
@@ -157,6 +157,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw new Error(`Could not migrate the ${store.dialect} store at ${store.location}: ${String((error as Error).message ?? error)}`);
   }
   return store;
+}
+
+/** Resolves when the store answers a query (readiness probes). */
+export async function pingStore(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
 }
 
 /** Column values that hold JSON text are written through these two, nowhere else. */

@@ -45,7 +45,7 @@ const NULL_WHEN_CUT: Record<BlockOutputColumn, ReadonlySet<string>> = {
 const ASSERTION_RESULT_KEYS = Object.keys(AssertionResultSchema.shape);
 
 /** A block-output column as a list reads it: whole within the budget, else null beside its size. */
-export function boundedColumn(column: BlockOutputColumn) {
+function boundedColumn(column: BlockOutputColumn) {
   const ref = sql.ref(`test_results.${column}`);
   return [
     sql<string | null>`case when octet_length(${ref}) <= ${sql.lit(LIST_FIELD_BUDGET_BYTES)} then ${ref} end`.as(column),
@@ -53,7 +53,7 @@ export function boundedColumn(column: BlockOutputColumn) {
   ];
 }
 
-export type BoundedRow<Columns extends BlockOutputColumn> = { id: string } & { [C in Columns]: string | null } & { [C in Columns as `${C}_bytes`]: number | null };
+type BoundedRow<Columns extends BlockOutputColumn> = { id: string } & { [C in Columns]: string | null } & { [C in Columns as `${C}_bytes`]: number | null };
 
 /**
  * The first and last `LIST_FIELD_BUDGET_BYTES` of one stored text, read without handing the rest
@@ -76,7 +76,7 @@ async function windowsOf(db: Kysely<Database>, resultId: string, column: BlockOu
  * says which fields they cut. Each such cell costs its store a read of the whole value (SQLite
  * reads it on this thread), so the cells are read one at a time, letting other requests in between.
  */
-export async function withPreviews<Columns extends BlockOutputColumn, Row extends BoundedRow<Columns>>(
+async function withPreviews<Columns extends BlockOutputColumn, Row extends BoundedRow<Columns>>(
   db: Kysely<Database>,
   rows: Row[],
   columns: readonly Columns[],
@@ -257,4 +257,93 @@ type BoundedResultRow = ResultRow & BoundedRow<BlockOutputColumn>;
 
 function boundedResults(db: Kysely<Database>) {
   return db.selectFrom('test_results').select([...SMALL_COLUMNS, ...BLOCK_OUTPUT_COLUMNS.flatMap(boundedColumn)]);
+}
+
+/** The rows an executor reads ahead of its slots: the run's next pending rows after a position, in run order. */
+export async function nextPendingRows(db: Kysely<Database>, runId: string, afterPosition: number, limit: number) {
+  return db
+    .selectFrom('test_results')
+    .select(['id', 'position', 'test_id', 'block_id', 'source', 'assertion'])
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending')
+    .where('position', '>', afterPosition)
+    .orderBy('position')
+    .limit(limit)
+    .execute();
+}
+
+/** A row as the distributed executor queues it: which queue its job goes to is decided by these. */
+const QUEUED_ROW_COLUMNS = ['id', 'block_type', 'assertion'] as const satisfies readonly (keyof ResultRow)[];
+export type QueueableRow = Pick<ResultRow, (typeof QUEUED_ROW_COLUMNS)[number]>;
+
+function queueableRowsOf(db: Kysely<Database>, runId: string) {
+  return db.selectFrom('test_results').select(QUEUED_ROW_COLUMNS).where('run_id', '=', runId);
+}
+
+/** The run's first pending rows in run order: the next page to queue. */
+export async function firstPendingRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
+  return queueableRowsOf(db, runId).where('status', '=', 'pending').orderBy('position').limit(limit).execute();
+}
+
+/** Rows a cancel ended before they started, in run order: their jobs may still wait in a queue. */
+export async function cancelledUnstartedRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
+  return queueableRowsOf(db, runId).where('status', '=', 'cancelled').where('started_at', 'is', null).orderBy('position').limit(limit).execute();
+}
+
+/** The run's queued and running rows in run order: each should have a job in a queue. */
+export async function queuedOrRunningRows(db: Kysely<Database>, runId: string, limit: number): Promise<QueueableRow[]> {
+  return queueableRowsOf(db, runId).where('status', 'in', ['queued', 'running']).orderBy('position').limit(limit).execute();
+}
+
+/** Result rows by id with their run's status and what the run's rows share: what a worker needs when jobs arrive. */
+export async function findDeliveredRows(db: Kysely<Database>, resultIds: string[]) {
+  return db
+    .selectFrom('test_results as result')
+    .innerJoin('test_runs as run', 'run.id', 'result.run_id')
+    .select([
+      'result.id',
+      'result.run_id',
+      'result.status',
+      'result.attempts',
+      'result.test_id',
+      'result.block_id',
+      'result.source',
+      'result.assertion',
+      'run.status as run_status',
+      'run.organization_id',
+      'run.workflow_id',
+      'run.version_id',
+    ])
+    .where('result.id', 'in', resultIds)
+    .execute();
+}
+
+/**
+ * Rows of a run that have left the queue (running or finished), in run order from `fromPosition`,
+ * with their test's name; assertion results and errors over the list budget as previews.
+ */
+export async function listStartedResults(db: Kysely<Database>, runId: string, fromPosition: number, limit: number) {
+  const rows = await db
+    .selectFrom('test_results')
+    .leftJoin('tests', 'tests.id', 'test_results.test_id')
+    .select([
+      'test_results.id',
+      'test_results.position',
+      'test_results.test_id',
+      'tests.name',
+      'test_results.status',
+      'test_results.verdict',
+      ...boundedColumn('assertion_result'),
+      ...boundedColumn('error'),
+      'test_results.started_at',
+      'test_results.completed_at',
+    ])
+    .where('test_results.run_id', '=', runId)
+    .where('test_results.position', '>=', fromPosition)
+    .where('test_results.status', 'in', ['running', 'completed', 'error', 'cancelled'])
+    .orderBy('test_results.position')
+    .limit(limit)
+    .execute();
+  const previewed = await withPreviews(db, rows as ((typeof rows)[number] & BoundedRow<'assertion_result' | 'error'>)[], ['assertion_result', 'error']);
+  return previewed.map(({ row }) => row);
 }

@@ -1,4 +1,4 @@
-import { millisBetween, type ErrorDetails, type Lifecycle, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { LIVE_STATUSES, millisBetween, type ErrorDetails, type Lifecycle, type LiveStatus, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
@@ -13,7 +13,7 @@ export function lifecycleOf(status: string, extra: { reason?: string | null; mes
     case 'error':
       return { status: 'error', message: extra.message ?? '(no message)', details: extra.details ?? null };
     default:
-      return { status: status as 'pending' | 'queued' | 'running' | 'completed' };
+      return { status: status as LiveStatus | 'completed' };
   }
 }
 
@@ -86,4 +86,76 @@ export async function listRuns(db: Kysely<Database>, organizationId: string, fil
     return row ? (row[filters.sortBy] ?? '') : undefined;
   });
   return { data: page.data.map(runFromRow), list_metadata: page.list_metadata };
+}
+
+/** Ids of every live run, oldest first: the runs an embedded executor must be executing. */
+export async function listLiveRunIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('test_runs').select('id').where('status', 'in', LIVE_STATUSES).orderBy('id').execute();
+  return rows.map((row) => row.id);
+}
+
+/** Ids of a workflow's live runs: those a deletion of the workflow cancels first. */
+export async function listLiveRunIdsOfWorkflow(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('test_runs')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('workflow_id', '=', workflowId)
+    .where('status', 'in', LIVE_STATUSES)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Every live run with its counts, for the distributed executor's sweep. */
+export async function listLiveRunCounts(db: Kysely<Database>) {
+  return db.selectFrom('test_runs').select(['id', 'n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error']).where('status', 'in', LIVE_STATUSES).execute();
+}
+
+/** What every row of a run shares when it executes, and whether the run is still live. */
+export async function findRunToExecute(db: Kysely<Database>, runId: string) {
+  return db.selectFrom('test_runs').select(['organization_id', 'workflow_id', 'version_id', 'status']).where('id', '=', runId).executeTakeFirst();
+}
+
+/** What the process paging a run into the queue needs: is it live, and how many of its rows wait where. */
+export async function findRunQueueState(db: Kysely<Database>, runId: string) {
+  return db.selectFrom('test_runs').select(['organization_id', 'status', 'n_pending', 'n_queued']).where('id', '=', runId).executeTakeFirst();
+}
+
+export async function findRunOrganization(db: Kysely<Database>, runId: string): Promise<string | undefined> {
+  return (await db.selectFrom('test_runs').select('organization_id').where('id', '=', runId).executeTakeFirst())?.organization_id;
+}
+
+/** Rows of the organization's live runs that wait in the queues. */
+export async function countQueuedRowsOfOrganization(db: Kysely<Database>, organizationId: string): Promise<number> {
+  const { queued } = await db
+    .selectFrom('test_runs')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n_queued'), eb.lit(0)).as('queued'))
+    .where('status', 'in', LIVE_STATUSES)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return Number(queued);
+}
+
+/** Runs per lifecycle status, across organizations, with the verdicts their rows reached (for /metrics). */
+export async function countRunsByStatus(db: Kysely<Database>): Promise<{ status: string; runs: number; passed: number; failed: number; blocked: number; error: number }[]> {
+  const rows = await db
+    .selectFrom('test_runs')
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('runs'),
+      eb.fn.sum<number>('n_passed').as('passed'),
+      eb.fn.sum<number>('n_failed').as('failed'),
+      eb.fn.sum<number>('n_blocked').as('blocked'),
+      eb.fn.sum<number>('n_error').as('error'),
+    ])
+    .groupBy('status')
+    .execute();
+  return rows.map((row) => ({ status: row.status, runs: Number(row.runs), passed: Number(row.passed ?? 0), failed: Number(row.failed ?? 0), blocked: Number(row.blocked ?? 0), error: Number(row.error ?? 0) }));
+}
+
+/** Deletes a workflow's runs and their result rows (its deletion; live runs were cancelled first). */
+export async function deleteRunsOfWorkflow(trx: Kysely<Database>, organizationId: string, workflowId: string): Promise<void> {
+  for (const table of ['test_results', 'test_runs'] as const) {
+    await trx.deleteFrom(table).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+  }
 }

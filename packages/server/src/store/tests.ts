@@ -61,10 +61,52 @@ export async function listTestRows(db: Kysely<Database>, organizationId: string,
   return keysetPage(query, sql.ref('id'), sql.ref('id'), request, async (id) => ((await findTestRow(db, organizationId, id))?.workflow_id === filter.workflowId ? id : undefined));
 }
 
-/** Tests selected by a run, in creation order (ids sort by creation time). */
-export async function selectTestRowsForRun(db: Kysely<Database>, organizationId: string, workflowId: string, filter: { blockId?: string; testId?: string }) {
-  let query = db.selectFrom('tests').selectAll().where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId);
+/** A page of the tests a run selects, after `afterId` in creation order (ids sort by creation time). */
+export async function selectTestRowsForRun(
+  db: Kysely<Database>,
+  organizationId: string,
+  workflowId: string,
+  filter: { blockId?: string; testId?: string },
+  page: { afterId: string; limit: number },
+) {
+  let query = db
+    .selectFrom('tests')
+    .select(['id', 'block_id', 'handle_inputs_fingerprint'])
+    .where('organization_id', '=', organizationId)
+    .where('workflow_id', '=', workflowId)
+    .where('id', '>', page.afterId);
   if (filter.blockId) query = query.where('block_id', '=', filter.blockId);
   if (filter.testId) query = query.where('id', '=', filter.testId);
-  return query.orderBy('id', 'asc').execute();
+  return query.orderBy('id').limit(page.limit).execute();
+}
+
+/** The stored sources of tests by id. */
+export async function findTestSources(db: Kysely<Database>, testIds: string[]) {
+  return db.selectFrom('tests').select(['id', 'source']).where('id', 'in', testIds).execute();
+}
+
+/** A workflow's tests in creation order, each with the status and verdict of its latest result. */
+export async function listTestsWithLatestResult(db: Kysely<Database>, organizationId: string, workflowId: string, limit: number) {
+  return db
+    .selectFrom('tests')
+    .leftJoin('test_results', 'test_results.id', 'tests.latest_result_id')
+    .select(['tests.id', 'tests.name', 'tests.block_id', 'tests.assertion', 'test_results.id as result_id', 'test_results.status', 'test_results.verdict', 'test_results.completed_at'])
+    .where('tests.organization_id', '=', organizationId)
+    .where('tests.workflow_id', '=', workflowId)
+    .orderBy('tests.id')
+    .limit(limit)
+    .execute();
+}
+
+/** How many tests each of the workflows has (a workflow without tests is left out). */
+export async function countTestsByWorkflow(db: Kysely<Database>, organizationId: string, workflowIds: string[]): Promise<Map<string, number>> {
+  if (workflowIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('tests')
+    .select(['workflow_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('organization_id', '=', organizationId)
+    .where('workflow_id', 'in', workflowIds)
+    .groupBy('workflow_id')
+    .execute();
+  return new Map(rows.map((row) => [row.workflow_id, Number(row.count)]));
 }

@@ -66,3 +66,10 @@ export async function listWorkflows(db: Kysely<Database>, organizationId: string
   );
   return { data: page.data.map(workflowFromRow), list_metadata: page.list_metadata };
 }
+
+const WORKFLOW_CHOICES = 500;
+
+/** Workflows by name (at most WORKFLOW_CHOICES), for filters and run headings. */
+export async function listWorkflowNames(db: Kysely<Database>, organizationId: string): Promise<{ id: string; name: string }[]> {
+  return db.selectFrom('workflows').select(['id', 'name']).where('organization_id', '=', organizationId).orderBy('name').orderBy('id').limit(WORKFLOW_CHOICES).execute();
+}

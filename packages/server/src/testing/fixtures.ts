@@ -72,16 +72,6 @@ export async function otherOrganizationKey(test: TestApp, name = 'other-org'): P
   return (await createApiKey(test.runtime.services.store, name)).key;
 }
 
-/** The invariants of docs/decisions.md §3 that every run response must satisfy. */
-export function countsProblem(run: any): string | null {
-  const lc = run.counts.lifecycle_counts;
-  const sum = lc.pending + lc.queued + lc.running + lc.completed + lc.error + lc.cancelled;
-  if (sum !== run.total_tests) return `lifecycle counts sum to ${sum}, total_tests is ${run.total_tests}`;
-  const o = run.counts.outcome;
-  if (o.passed + o.failed + o.blocked !== lc.completed) return `outcomes sum to ${o.passed + o.failed + o.blocked}, completed is ${lc.completed}`;
-  return null;
-}
-
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

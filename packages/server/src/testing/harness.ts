@@ -2,11 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { after, before } from 'node:test';
+import type { Transaction } from 'kysely';
 import pg from 'pg';
 import { configFromEnv, type ServerConfig } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { createRuntime, type Runtime } from '../services/create.js';
 import { openStore, type Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -61,6 +64,30 @@ export async function temporaryStore(kind: StoreKind, name: string): Promise<{ s
     async remove() {
       await store.close();
       await database.drop();
+    },
+  };
+}
+
+/**
+ * For a describe() block: a temporary store made before its tests and removed after them. Its
+ * `store` and `db` are there once the tests run; `transaction` runs work in one transaction on it.
+ */
+export function storeForSuite(kind: StoreKind, name: string) {
+  let temporary: Awaited<ReturnType<typeof temporaryStore>> | undefined;
+  before(async () => {
+    temporary = await temporaryStore(kind, name);
+  });
+  after(() => temporary?.remove());
+  return {
+    get store(): Store {
+      if (!temporary) throw new Error('storeForSuite: the store is made before the first test runs');
+      return temporary.store;
+    },
+    get db() {
+      return this.store.db;
+    },
+    transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return this.store.db.transaction().execute(work);
     },
   };
 }

@@ -15,7 +15,7 @@ import { passingResult } from './pending-run.js';
  */
 export function onEachStore(name: string, suite: (store: () => Store, kind: StoreKind) => void): void {
   for (const kind of testStores()) {
-    describe(`${name} (${kind})`, () => {
+    void describe(`${name} (${kind})`, () => {
       let temporary: Awaited<ReturnType<typeof temporaryStore>> | undefined;
       before(async () => {
         temporary = await temporaryStore(kind, name.replace(/\W+/g, '-'));

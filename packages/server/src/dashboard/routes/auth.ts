@@ -1,8 +1,8 @@
 import { newSecret } from '@verdict/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { perWindow } from '../../http/rate-limit.js';
+import { perWindow } from '../../services/rate-limit.js';
 import { assertCsrfToken, cookieOptions, formField, localPath, sendPage, sessionOf } from '../context.js';
-import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, tokensMatch } from '../sessions.js';
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, tokensMatch } from '../../services/sessions.js';
 import { loginView, logoutView } from '../views/login.js';
 
 const HOME = '/workflows';
@@ -30,7 +30,8 @@ function tooManyAttempts(request: FastifyRequest, reply: FastifyReply, next: str
 
 /** Sign-in with an API key, sign-out; `/` sends people where they belong. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
-  const { store, auth, limits } = app.services;
+  const { services } = app;
+  const { auth, limits } = services;
 
   app.get('/', async (request, reply) => reply.redirect(request.dashboardSession ? HOME : '/login', 303));
 
@@ -56,7 +57,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     }
     const wait = limits.countSessionCreation(principal.apiKeyId);
     if (wait > 0) return tooManyAttempts(request, reply, next, `Too many sign-ins with this API key (the limit is ${perWindow(limits.config.sessionsPerKey!, 'sessions')}).`, wait);
-    const { secret } = await createSession(store, principal);
+    const { secret } = await createSession(services, principal);
     reply.clearCookie(SIGN_IN_COOKIE, cookieOptions(request));
     reply.setCookie(SESSION_COOKIE, secret, { ...cookieOptions(request), maxAge: SESSION_TTL_MS / 1000 });
     return reply.redirect(next, 303);
@@ -70,7 +71,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post('/logout', async (request, reply) => {
     if (request.dashboardSession) assertCsrfToken(request);
     const secret = request.cookies[SESSION_COOKIE];
-    if (secret) await deleteSession(store, secret);
+    if (secret) await deleteSession(services, secret);
     reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
     return reply.redirect('/login', 303);
   });

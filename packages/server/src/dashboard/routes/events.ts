@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../../errors/index.js';
-import type { Limits } from '../../http/rate-limit.js';
-import { findRunRow } from '../../store/runs.js';
+import type { Limits } from '../../services/rate-limit.js';
 import { sessionOf } from '../context.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
-import type { Session } from '../sessions.js';
+import type { Session } from '../../services/sessions.js';
 
 const TICK_MS = 250;
 const HEARTBEAT_EVERY_TICKS = 60;
@@ -37,15 +36,15 @@ function reserveStream(limits: Limits, session: Session): () => void {
  * run, and its timer stops as soon as the client goes away or the server closes.
  */
 export async function runEvents(app: FastifyInstance): Promise<void> {
-  const { store, limits } = app.services;
+  const { services } = app;
+  const { limits, runs } = services;
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const stop of openStreams) stop();
   });
 
   async function streamRun(request: EventsRequest, reply: FastifyReply, organizationId: string): Promise<void> {
-    const row = await findRunRow(store.db, organizationId, request.params.run_id);
-    if (!row) throw createError('run_not_found', request.params.run_id);
+    const run = await runs.get(organizationId, request.params.run_id);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -55,10 +54,10 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
       'x-accel-buffering': 'no',
     });
     response.write('retry: 3000\n\n');
-    const stream = pipeRunEvents(new RunEventFeed(store.db, organizationId, row.id), response, {
+    const stream = pipeRunEvents(new RunEventFeed(services, organizationId, run.id), response, {
       tickMs: TICK_MS,
       heartbeatEveryTicks: HEARTBEAT_EVERY_TICKS,
-      onError: (error) => request.log.error({ err: error, runId: row.id }, 'run event stream failed'),
+      onError: (error) => request.log.error({ err: error, runId: run.id }, 'run event stream failed'),
     });
     openStreams.add(stream.stop);
     await stream.stopped;

@@ -1,11 +1,10 @@
 import { LIFECYCLE_STATUSES } from '@verdict/core';
 import type { FastifyInstance } from 'fastify';
-import { createError, isAnswerable } from '../../errors/index.js';
-import { findRunRow, listRuns, runFromRow } from '../../store/runs.js';
-import { findWorkflowRow } from '../../store/workflows.js';
+import { isAnswerable } from '../../errors/index.js';
+import { startedResults } from '../../services/test-results.js';
+import { findWorkflow, workflowNames } from '../../services/workflows.js';
 import { formField, sendPage, sessionOf, setFlash } from '../context.js';
 import { flashMessage, type Flash } from '../layout.js';
-import { startedResults, workflowNames } from '../queries.js';
 import { runListView, runView } from '../views/runs.js';
 
 const RUNS_PER_PAGE = 50;
@@ -19,8 +18,8 @@ function runListUrl(filters: { workflowId: string | null; status: string | null 
 }
 
 export async function runPages(app: FastifyInstance): Promise<void> {
-  const { store, runs } = app.services;
-  const db = store.db;
+  const { services } = app;
+  const { runs } = services;
 
   app.get('/runs', async (request, reply) => {
     const { organizationId } = sessionOf(request);
@@ -29,8 +28,8 @@ export async function runPages(app: FastifyInstance): Promise<void> {
     const status = (LIFECYCLE_STATUSES as readonly string[]).includes(requestedStatus) ? requestedStatus : null;
     const filters = { workflowId, status };
     const [page, workflowChoices] = await Promise.all([
-      listRuns(db, organizationId, { workflow_id: workflowId ?? undefined, status: status ?? undefined, sortBy: 'created_at' }, { limit: RUNS_PER_PAGE, order: 'desc', after: formField(request.query, 'after') || undefined }),
-      workflowNames(db, organizationId),
+      runs.list(organizationId, { workflow_id: workflowId ?? undefined, status: status ?? undefined, sortBy: 'created_at' }, { limit: RUNS_PER_PAGE, order: 'desc', after: formField(request.query, 'after') || undefined }),
+      workflowNames(services, organizationId),
     ]);
     const names = new Map(workflowChoices.map((workflow) => [workflow.id, workflow.name]));
     const nextPage = page.list_metadata.after ? runListUrl(filters, page.list_metadata.after) : null;
@@ -40,11 +39,10 @@ export async function runPages(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { run_id: string } }>('/runs/:run_id', async (request, reply) => {
     const session = sessionOf(request);
-    const row = await findRunRow(db, session.organizationId, request.params.run_id);
-    if (!row) throw createError('run_not_found', request.params.run_id);
-    const [workflow, results] = await Promise.all([findWorkflowRow(db, session.organizationId, row.workflow_id), startedResults(db, row.id, 0, RESULT_ROWS_SHOWN)]);
-    const main = runView({ run: runFromRow(row), workflowName: workflow?.name ?? row.workflow_id, results, csrfToken: session.csrfToken });
-    return sendPage(request, reply, { title: `Run ${row.id}`, section: 'runs', main, scripts: ['run-live.js'] });
+    const run = await runs.get(session.organizationId, request.params.run_id);
+    const [workflow, results] = await Promise.all([findWorkflow(services, session.organizationId, run.workflow_id), startedResults(services, run.id, 0, RESULT_ROWS_SHOWN)]);
+    const main = runView({ run, workflowName: workflow?.name ?? run.workflow_id, results, csrfToken: session.csrfToken });
+    return sendPage(request, reply, { title: `Run ${run.id}`, section: 'runs', main, scripts: ['run-live.js'] });
   });
 
   /** With htmx the answer is a message for the page (the event stream shows the new status); without, a redirect. */

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { isAnswerable } from '../../errors/index.js';
-import { blockFromRow, loadDraft } from '../../store/graph.js';
-import { listRuns } from '../../store/runs.js';
-import { listWorkflows, requireWorkflowRow, workflowFromRow } from '../../store/workflows.js';
+import { listDraftBlocks } from '../../services/graph.js';
+import { testCountsByWorkflow, testsWithLatestResult } from '../../services/tests.js';
+import { getWorkflow, listWorkflowsPage } from '../../services/workflows.js';
 import { formField, sendPage, sessionOf, setFlash } from '../context.js';
-import { testCountsByWorkflow, testsWithLatestResult } from '../queries.js';
 import { workflowListView, workflowView } from '../views/workflows.js';
 
 const WORKFLOWS_PER_PAGE = 50;
@@ -12,14 +11,14 @@ const TESTS_SHOWN = 2000;
 const RECENT_RUNS = 5;
 
 export async function workflowPages(app: FastifyInstance): Promise<void> {
-  const { store, runs } = app.services;
-  const db = store.db;
+  const { services } = app;
+  const { runs } = services;
 
   app.get('/workflows', async (request, reply) => {
     const { organizationId } = sessionOf(request);
     const after = formField(request.query, 'after') || undefined;
-    const page = await listWorkflows(db, organizationId, { limit: WORKFLOWS_PER_PAGE, order: 'desc', sortBy: 'updated_at', after });
-    const testCounts = await testCountsByWorkflow(db, organizationId, page.data.map((workflow) => workflow.id));
+    const page = await listWorkflowsPage(services, organizationId, { limit: WORKFLOWS_PER_PAGE, order: 'desc', sortBy: 'updated_at', after });
+    const testCounts = await testCountsByWorkflow(services, organizationId, page.data.map((workflow) => workflow.id));
     const nextPage = page.list_metadata.after ? `/workflows?after=${encodeURIComponent(page.list_metadata.after)}` : null;
     return sendPage(request, reply, { title: 'Workflows', section: 'workflows', main: workflowListView({ workflows: page.data, testCounts, nextPage }) });
   });
@@ -27,15 +26,15 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { workflow_id: string } }>('/workflows/:workflow_id', async (request, reply) => {
     const session = sessionOf(request);
     const workflowId = request.params.workflow_id;
-    const workflow = workflowFromRow(await requireWorkflowRow(db, session.organizationId, workflowId));
-    const [draft, tests, recent] = await Promise.all([
-      loadDraft(db, session.organizationId, workflowId),
-      testsWithLatestResult(db, session.organizationId, workflowId, TESTS_SHOWN + 1),
-      listRuns(db, session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: RECENT_RUNS, order: 'desc' }),
+    const workflow = await getWorkflow(services, session.organizationId, workflowId);
+    const [blocks, tests, recent] = await Promise.all([
+      listDraftBlocks(services, session.organizationId, workflowId),
+      testsWithLatestResult(services, session.organizationId, workflowId, TESTS_SHOWN + 1),
+      runs.list(session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: RECENT_RUNS, order: 'desc' }),
     ]);
     const main = workflowView({
       workflow,
-      blocks: draft.blocks.map(blockFromRow),
+      blocks,
       tests: tests.slice(0, TESTS_SHOWN),
       testsTruncated: tests.length > TESTS_SHOWN,
       recentRuns: recent.data,

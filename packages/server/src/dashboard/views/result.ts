@@ -2,7 +2,7 @@ import type { AssertionSpec, HandleInput, WorkflowTestResult } from '@verdict/co
 import { badge, formatDuration, formatTime, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { isStructured, jsonDiff, prettyJson } from '../json-diff.js';
-import { failureOf } from '../queries.js';
+import { failureOf } from '../../services/test-results.js';
 import { describeAssertion } from './workflows.js';
 
 function jsonBlock(value: unknown, label: string): SafeHtml {

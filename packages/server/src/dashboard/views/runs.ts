@@ -1,7 +1,7 @@
 import { isTerminal, type Trigger, type WorkflowTestRun } from '@verdict/core';
 import { badge, formatDuration, formatTime, outcomeLabel, truncate } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import type { ResultListItem } from '../queries.js';
+import type { ResultListItem } from '../../services/test-results.js';
 
 export function finishedCount(run: WorkflowTestRun): number {
   const counts = run.counts.lifecycle_counts;

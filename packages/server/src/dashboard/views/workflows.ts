@@ -1,7 +1,7 @@
 import type { AssertionSpec, Workflow, WorkflowBlock, WorkflowTestRun } from '@verdict/core';
 import { badge, formatTime, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import type { TestOverview } from '../queries.js';
+import type { TestOverview } from '../../services/tests.js';
 import { runsTable } from './runs.js';
 
 export interface WorkflowListPage {

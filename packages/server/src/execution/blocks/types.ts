@@ -1,13 +1,9 @@
-import type { AssertionResult, BlockConfig, BlockType, MaterializedDocument, Verdict } from '@verdict/core';
+import type { AssertionResult, BlockConfig, BlockType, Verdict } from '@verdict/core';
 import { VerdictError, type BlockFailureCode, type VerdictErrorOptions } from '../../errors/index.js';
+import type { ResolvedFileInput } from '../../files/index.js';
 import type { JsonText } from '../../store/transitions/index.js';
 
-/** A file handle input after normalisation: metadata plus a way to read its bytes from the blob store. */
-export interface ResolvedFileInput {
-  type: 'file';
-  document: MaterializedDocument;
-  read(): Promise<Buffer>;
-}
+export type { ResolvedFileInput };
 export interface ResolvedJsonInput {
   type: 'json';
   data: unknown;

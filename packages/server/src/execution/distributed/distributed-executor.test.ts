@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { isoNow } from '@verdict/core';
+import { countsViolation, isoNow } from '@verdict/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { renderMetrics } from '../../routes/health.js';
 import { createRuntime, type Runtime } from '../../services/create.js';
 import { startResults } from '../../store/transitions/index.js';
-import { allResults, countsProblem, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
+import { allResults, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
 import { skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
 import { FunctionBlockExecutor } from '../blocks/function.js';
 import { SandboxPool } from '../sandbox/index.js';
@@ -60,7 +60,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const run = await waitForRun(app, (await startRun(app, fixture.workflowId)).id);
       assert.equal(run.lifecycle.status, 'completed');
       assert.equal(run.counts.outcome.passed, 40);
-      assert.equal(countsProblem(run), null);
+      assert.equal(countsViolation(run.counts, run.total_tests), null);
       const rows = await rowsOf(app, run.id);
       assert.ok(rows.every((row) => row.status === 'completed' && row.verdict === 'passed' && row.attempts === 1));
 
@@ -141,7 +141,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       await startWorkerRuntime();
       const done = await waitForRun(api, run.id);
       assert.equal(done.counts.outcome.passed, 6);
-      assert.equal(countsProblem(done), null);
+      assert.equal(countsViolation(done.counts, done.total_tests), null);
       const rows = await rowsOf(api, run.id);
       assert.deepEqual(rows.map((row) => [row.status, row.verdict, row.attempts]), [
         ...orphaned.map(() => ['completed', 'passed', 2]),

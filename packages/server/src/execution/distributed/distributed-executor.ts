@@ -1,9 +1,9 @@
-import type { AssertionSpec } from '@verdict/core';
+import { isLive, type AssertionSpec } from '@verdict/core';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import type { Store } from '../../store/database.js';
 import { fromJson } from '../../store/database.js';
-import type { Database } from '../../store/schema.js';
+import { cancelledUnstartedRows, firstPendingRows, queuedOrRunningRows, type QueueableRow } from '../../store/results.js';
+import { countQueuedRowsOfOrganization, findRunOrganization, findRunQueueState, listLiveRunCounts } from '../../store/runs.js';
 import { queueResults } from '../../store/transitions/index.js';
 import type { Executor, ExecutorStats } from '../executor.js';
 import type { TestRunner } from '../test-runner.js';
@@ -30,7 +30,6 @@ const LEASE_TTL_MS = 15_000;
 const READY_TIMEOUT_MS = 1000;
 const ENQUEUE_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 2000;
-const LIVE = ['pending', 'queued', 'running'] as const;
 
 /** What /readyz and /metrics learn from an executor that has more to tell than its stats. */
 export interface ObservableExecutor {
@@ -153,8 +152,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     try {
       let renewedAt = Date.now();
       while (!this.stopped) {
-        const run = await this.store.db.selectFrom('test_runs').select(['organization_id', 'status', 'n_pending', 'n_queued']).where('id', '=', runId).executeTakeFirst();
-        if (!run || !(LIVE as readonly string[]).includes(run.status) || run.n_pending === 0) return;
+        const run = await findRunQueueState(this.store.db, runId);
+        if (!run || !isLive(run.status) || run.n_pending === 0) return;
         const room = this.options.windowPerRun - run.n_queued;
         const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, run.organization_id, Math.min(room, PAGE_SIZE)) : 0;
         if (moved === 0) await delay(this.tuning.pollIntervalMs);
@@ -178,15 +177,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    */
   private enqueuePage(runId: string, organizationId: string, limit: number): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
-      const queuedBefore = await queuedRowsOf(trx, organizationId);
-      const rows = await trx
-        .selectFrom('test_results')
-        .select(['id', 'block_type', 'assertion'])
-        .where('run_id', '=', runId)
-        .where('status', '=', 'pending')
-        .orderBy('position')
-        .limit(limit)
-        .execute();
+      const queuedBefore = await countQueuedRowsOfOrganization(trx, organizationId);
+      const rows = await firstPendingRows(trx, runId, limit);
       const moved = new Set(await queueResults(trx, runId, rows.map((row) => row.id)));
       const jobs = rows.filter((row) => moved.has(row.id)).map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index));
       await withTimeout(this.queues.add(jobs), ENQUEUE_TIMEOUT_MS, `Redis did not take the jobs within ${ENQUEUE_TIMEOUT_MS} ms`);
@@ -199,15 +191,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * never-started rows — at most a window of them; jobs already running are left to the cancel.
    */
   private async removeWaitingJobs(runId: string): Promise<void> {
-    const rows = await this.store.db
-      .selectFrom('test_results')
-      .select(['id', 'block_type', 'assertion'])
-      .where('run_id', '=', runId)
-      .where('status', '=', 'cancelled')
-      .where('started_at', 'is', null)
-      .orderBy('position')
-      .limit(this.options.windowPerRun)
-      .execute();
+    const rows = await cancelledUnstartedRows(this.store.db, runId, this.options.windowPerRun);
     await this.queues.remove(rows.map((row) => ({ resultId: row.id, queue: queueOf(row) })));
   }
 
@@ -227,11 +211,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    */
   private async sweepLiveRuns(): Promise<void> {
     if (this.stopped) return;
-    const live = await this.store.db
-      .selectFrom('test_runs')
-      .select(['id', 'n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error'])
-      .where('status', 'in', LIVE)
-      .execute();
+    const live = await listLiveRunCounts(this.store.db);
     const now = Date.now();
     const liveIds = new Set(live.map((run) => run.id));
     for (const id of this.progress.keys()) if (!liveIds.has(id)) this.progress.delete(id);
@@ -256,18 +236,11 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     const lease = await RedisLease.acquire(this.redis, this.leaseKey(runId), LEASE_TTL_MS);
     if (!lease) return;
     try {
-      const run = await this.store.db.selectFrom('test_runs').select('organization_id').where('id', '=', runId).executeTakeFirst();
-      if (!run) return;
-      const queuedBefore = await queuedRowsOf(this.store.db, run.organization_id);
-      const rows = await this.store.db
-        .selectFrom('test_results')
-        .select(['id', 'block_type', 'assertion'])
-        .where('run_id', '=', runId)
-        .where('status', 'in', ['queued', 'running'])
-        .orderBy('position')
-        .limit(this.options.windowPerRun * 2)
-        .execute();
-      const missing = await this.queues.missing(rows.map((row, index) => queuedRow(runId, run.organization_id, row, queuedBefore + index)));
+      const organizationId = await findRunOrganization(this.store.db, runId);
+      if (organizationId === undefined) return;
+      const queuedBefore = await countQueuedRowsOfOrganization(this.store.db, organizationId);
+      const rows = await queuedOrRunningRows(this.store.db, runId, this.options.windowPerRun * 2);
+      const missing = await this.queues.missing(rows.map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index)));
       if (missing.length === 0) return;
       this.log(`run ${runId} had ${missing.length} rows without a job; they are queued again`);
       await this.queues.add(missing);
@@ -281,29 +254,12 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   }
 }
 
-interface PagedRow {
-  id: string;
-  block_type: string;
-  assertion: string;
-}
-
-function queuedRow(runId: string, organizationId: string, row: PagedRow, queuedBefore: number): QueuedRow {
+function queuedRow(runId: string, organizationId: string, row: QueueableRow, queuedBefore: number): QueuedRow {
   return { runId, resultId: row.id, queue: queueOf(row), organizationId, priority: backlogPriority(queuedBefore) };
 }
 
-function queueOf(row: PagedRow): QueueName {
+function queueOf(row: QueueableRow): QueueName {
   return queueFor(row.block_type, fromJson<AssertionSpec>(row.assertion)!);
-}
-
-/** Rows of the organization's live runs that wait in the queues. */
-async function queuedRowsOf(db: Kysely<Database>, organizationId: string): Promise<number> {
-  const { queued } = await db
-    .selectFrom('test_runs')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n_queued'), eb.lit(0)).as('queued'))
-    .where('status', 'in', LIVE)
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirstOrThrow();
-  return Number(queued);
 }
 
 /** One line per outage, not one per reconnection attempt. */

@@ -1,8 +1,9 @@
+import { isLive } from '@verdict/core';
 import { DelayedError, WaitingError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
-import { infrastructureFailure, type TestJob, type TestRunner } from '../test-runner.js';
+import { infrastructureFailure, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
@@ -21,7 +22,6 @@ export interface QueueWorkerOptions extends DistributedOptions {
 
 const CANCELLED = 'The test run was cancelled.';
 const HANDED_BACK = 'The worker is shutting down; the test goes back to the queue.';
-const LIVE = new Set(['pending', 'queued', 'running']);
 const REMEMBERED_CANCELS = 10_000;
 /** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
 const MAX_STALLED_COUNT = 10;
@@ -161,7 +161,7 @@ export class QueueWorker {
   private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
-    if (!row || row.job.runId !== runId || !LIVE.has(row.runStatus) || !LIVE.has(row.status)) return 'skipped';
+    if (!row || row.job.runId !== runId || !isLive(row.runStatus) || !isLive(row.status)) return 'skipped';
     if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return this.giveUp(row);
     const { organizationId } = row.job;
     const slots = this.slots[queue];

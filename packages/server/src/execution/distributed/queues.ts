@@ -84,7 +84,7 @@ export class TestQueues {
     await Promise.all(
       QUEUE_NAMES.map((name) => {
         const jobs = rows.filter((row) => row.queue === name);
-        if (jobs.length === 0) return undefined;
+        if (jobs.length === 0) return Promise.resolve();
         return this.queues[name].addBulk(
           jobs.map(({ runId, resultId, organizationId, priority }) => ({
             name: 'test',

@@ -1,6 +1,7 @@
 import { isoNow, type AssertionSpec } from '@verdict/core';
 import type { Store } from '../../store/database.js';
 import { fromJson } from '../../store/database.js';
+import { findDeliveredRows } from '../../store/results.js';
 import { queueResults, requeueResults, startResults } from '../../store/transitions/index.js';
 import type { TestJob } from '../test-runner.js';
 
@@ -38,25 +39,7 @@ export class RowLoader {
     const waiters = this.waiting;
     this.waiting = [];
     try {
-      const rows = await this.store.db
-        .selectFrom('test_results as result')
-        .innerJoin('test_runs as run', 'run.id', 'result.run_id')
-        .select([
-          'result.id',
-          'result.run_id',
-          'result.status',
-          'result.attempts',
-          'result.test_id',
-          'result.block_id',
-          'result.source',
-          'result.assertion',
-          'run.status as run_status',
-          'run.organization_id',
-          'run.workflow_id',
-          'run.version_id',
-        ])
-        .where('result.id', 'in', waiters.map((waiter) => waiter.resultId))
-        .execute();
+      const rows = await findDeliveredRows(this.store.db, waiters.map((waiter) => waiter.resultId));
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const waiter of waiters) {
         const row = byId.get(waiter.resultId);

@@ -5,8 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { countsViolation } from '@verdict/core';
 import pg from 'pg';
-import { countsProblem, sleep } from '../../testing/fixtures.js';
+import { sleep } from '../../testing/fixtures.js';
 import { freshPostgresDatabase, skipWithoutRedisAndPostgres } from '../../testing/harness.js';
 import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
 
@@ -110,7 +111,7 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
     const run = await runUntil(runId, finished, 60_000);
     assert.equal(run.lifecycle.status, 'completed');
     assert.equal(run.counts.outcome.passed, 300);
-    assert.equal(countsProblem(run), null);
+    assert.equal(countsViolation(run.counts, run.total_tests), null);
 
     const rows = await withClient(env.VERDICT_DATABASE_URL!, async (client) => {
       return (await client.query('SELECT test_id, status, verdict, attempts FROM test_results WHERE run_id = $1', [runId])).rows;

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DEFAULT_MAX_OUTPUT_BYTES } from '../output-limits.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../../limits/output-limits.js';
 import { Backstop, DEFAULT_CHECK_TIMEOUT_MS } from './backstop.js';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
 import { JobTicket } from './job-ticket.js';

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
 import { JobSlots } from './job-slots.js';
-import { outputLimitProblem } from '../output-limits.js';
+import { outputLimitProblem } from '../../limits/output-limits.js';
 import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
 if (!parentPort) throw new Error('worker.js must run as a worker thread of SandboxPool');

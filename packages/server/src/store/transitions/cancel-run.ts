@@ -1,7 +1,7 @@
+import { LIVE_STATUSES } from '@verdict/core';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { LIVE } from './shared.js';
 
 /** What a cancel decided (not to be taken for a test's outcome, `ResultOutcome`). */
 export type CancelDecision = 'cancelled' | 'already_cancelled' | 'not_cancellable' | 'not_found';
@@ -37,7 +37,7 @@ export async function cancelRun(
     })
     .where('id', '=', runId)
     .where('organization_id', '=', organizationId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .returning('id')
     .executeTakeFirst();
   if (!cancelled) {
@@ -49,7 +49,7 @@ export async function cancelRun(
     .updateTable('test_results')
     .set({ status: 'cancelled', verdict: null, completed_at: now })
     .where('run_id', '=', runId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .execute();
   await trx
     .updateTable('tests')

@@ -1,9 +1,8 @@
-import type { ErrorDetails } from '@verdict/core';
+import { LIVE_STATUSES, type ErrorDetails } from '@verdict/core';
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { toJson } from '../database.js';
 import type { Database } from '../schema.js';
-import { LIVE } from './shared.js';
 
 /**
  * A run can only be failed if it is pending, queued or running (docs/decisions.md §3); a failed
@@ -28,7 +27,7 @@ export async function failRun(trx: Transaction<Database>, runId: string, message
       n_running: 0,
     })
     .where('id', '=', runId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .returning('id')
     .executeTakeFirst();
   if (!failed) return false;
@@ -36,7 +35,7 @@ export async function failRun(trx: Transaction<Database>, runId: string, message
     .updateTable('test_results')
     .set({ status: 'error', completed_at: now, error: toJson({ message, error_code: 'run_failed' }) })
     .where('run_id', '=', runId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .execute();
   const failedRowOfTest = (eb: ExpressionBuilder<Database, 'tests'>) =>
     eb.selectFrom('test_results').select('test_results.id').whereRef('test_results.test_id', '=', 'tests.id').where('test_results.run_id', '=', runId).limit(1);

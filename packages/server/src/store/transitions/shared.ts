@@ -1,9 +1,8 @@
+import { LIVE_STATUSES } from '@verdict/core';
 import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, TestRunsTable } from '../schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
-
-export const LIVE = ['pending', 'queued', 'running'] as const;
 
 type CountColumn = Extract<keyof TestRunsTable, `n_${string}`>;
 export type CountDeltas = Partial<Record<CountColumn, number>>;
@@ -26,7 +25,7 @@ export async function lockLiveRun(trx: Db, runId: string): Promise<{ status: str
     .updateTable('test_runs')
     .set({ status: sql`status` })
     .where('id', '=', runId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .returning(['status', 'started_at'])
     .executeTakeFirst();
 }
@@ -64,7 +63,7 @@ export async function completeRunIfDone(trx: Db, runId: string, now: string): Pr
     .updateTable('test_runs')
     .set({ status: 'completed', completed_at: now, started_at: sql`coalesce(started_at, ${now})` })
     .where('id', '=', runId)
-    .where('status', 'in', LIVE)
+    .where('status', 'in', LIVE_STATUSES)
     .where('n_pending', '=', 0)
     .where('n_queued', '=', 0)
     .where('n_running', '=', 0)

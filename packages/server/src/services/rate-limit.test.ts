@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { otherOrganizationKey } from '../testing/fixtures.js';
 import { startTestApp, type TestApp } from '../testing/harness.js';
-import { buildApp } from './app.js';
+import { buildApp } from '../http/app.js';
 import { ConcurrencyLimiter, DEFAULT_LIMITS, Limits, RateLimiter } from './rate-limit.js';
 
 /** A small window, so that a test waits a fraction of a second for a limit to come back. */

@@ -2,8 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { fastifyCookie } from '@fastify/cookie';
 import { isoNow, newSecret, sha256Hex } from '@verdict/core';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../services/auth.js';
-import type { Store } from '../store/database.js';
+import type { Principal } from './auth.js';
+import type { Services } from './index.js';
+
+/** What the session functions use of the services: the store the `sessions` table is in. */
+type SessionStore = Pick<Services, 'store'>;
 
 export const SESSION_COOKIE = 'verdict_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -18,7 +21,7 @@ export interface Session extends Principal {
 }
 
 /** Creates a session for a signed-in key; the store keeps only a hash of the secret the cookie carries. */
-export async function createSession(store: Store, principal: Principal): Promise<{ secret: string; session: Session }> {
+export async function createSession({ store }: SessionStore, principal: Principal): Promise<{ secret: string; session: Session }> {
   const secret = newSecret(43);
   const now = Date.now();
   const session: Session = { ...principal, id: sha256Hex(secret), csrfToken: newSecret(32), expiresAt: new Date(now + SESSION_TTL_MS).toISOString() };
@@ -38,7 +41,7 @@ export async function createSession(store: Store, principal: Principal): Promise
 }
 
 /** The live session of a cookie's secret; a session ends when it expires or its API key is revoked. */
-export async function findSession(store: Store, secret: string): Promise<Session | null> {
+export async function findSession({ store }: SessionStore, secret: string): Promise<Session | null> {
   const row = await store.db
     .selectFrom('sessions')
     .innerJoin('api_keys', 'api_keys.id', 'sessions.api_key_id')
@@ -50,7 +53,7 @@ export async function findSession(store: Store, secret: string): Promise<Session
   return row ? { id: row.id, organizationId: row.organization_id, apiKeyId: row.api_key_id, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
 }
 
-export async function deleteSession(store: Store, secret: string): Promise<void> {
+export async function deleteSession({ store }: SessionStore, secret: string): Promise<void> {
   await store.db.deleteFrom('sessions').where('id', '=', sha256Hex(secret)).execute();
 }
 
@@ -73,10 +76,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * For `services.sessionPrincipal`: lets the dashboard's cookie authenticate API calls made by its
  * pages. Calls that change state must also send the session's CSRF token in `X-CSRF-Token`.
  */
-export function createSessionPrincipal(store: Store): (request: FastifyRequest) => Promise<Principal | null> {
+export function createSessionPrincipal(services: SessionStore): (request: FastifyRequest) => Promise<Principal | null> {
   return async (request) => {
     const secret = sessionSecretOf(request);
-    const session = secret ? await findSession(store, secret) : null;
+    const session = secret ? await findSession(services, secret) : null;
     if (!session) return null;
     if (!SAFE_METHODS.has(request.method) && !tokensMatch(session.csrfToken, request.headers[CSRF_HEADER])) return null;
     return { organizationId: session.organizationId, apiKeyId: session.apiKeyId };
