@@ -8,9 +8,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CreateWorkflowBlockRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
+import { CreateWorkflowBlockRequest, CreateWorkflowEdgeRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
 import { configFromEnv, createRuntime } from '../../packages/server/dist/index.js';
-import { createBlock } from '../../packages/server/dist/services/graph.js';
+import { createBlock, createEdge } from '../../packages/server/dist/services/graph.js';
 import { createTest } from '../../packages/server/dist/services/tests.js';
 import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 
@@ -58,20 +58,23 @@ export async function temporaryDataDir(name) {
 /**
  * Creates a workflow with one function block and `count` tests in the SQLite store of `dataDir`,
  * before any server runs on it: the compiled services validate and write each test exactly as
- * `POST /v1/workflows/tests` does, without paying for an HTTP request per test.
+ * `POST /v1/workflows/tests` does, without paying for an HTTP request per test. With `inputSchema`,
+ * a start_json block of that `json_schema` feeds the function block (start_json → function), as
+ * Retab's workflows do; `language` and `outputSchema` go to the function block's config.
  */
-export async function seedWorkflow(dataDir, { name, code, timeoutSeconds = 60, count, testFor }) {
+export async function seedWorkflow(dataDir, { name, code, language = 'javascript', inputSchema = null, outputSchema = {}, timeoutSeconds = 60, count, testFor }) {
   const started = performance.now();
   const runtime = await createRuntime(configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: API_KEY }, { worker: false, seedDemo: false }));
   try {
     const { services } = runtime;
     const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
     const workflow = await insertWorkflow(services.store.db, organizationId, { name, description: '' });
-    const block = await createBlock(
-      services,
-      organizationId,
-      CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'function', config: { language: 'javascript', code, output_schema: {}, timeout_seconds: timeoutSeconds } }),
-    );
+    const addBlock = (type, config) => createBlock(services, organizationId, CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type, config }));
+    const block = await addBlock('function', { language, code, output_schema: outputSchema, timeout_seconds: timeoutSeconds });
+    if (inputSchema) {
+      const start = await addBlock('start_json', { json_schema: inputSchema });
+      await createEdge(services, organizationId, CreateWorkflowEdgeRequest.parse({ workflow_id: workflow.id, source_block: start.id, source_handle: 'output-json-0', target_block: block.id, target_handle: 'input-json-0' }));
+    }
     for (let n = 0; n < count; n++) {
       await createTest(services, organizationId, CreateWorkflowTestRequest.parse({ workflow_id: workflow.id, target: { type: 'block', block_id: block.id }, ...testFor(n) }));
     }

@@ -1,6 +1,7 @@
-// promptfoo on the same cases, for the side-by-side figure of bench/throughput. It is installed
-// into a cache directory outside the repository (never a project dependency) and run inside a
-// network namespace of its own when `unshare` allows, so that it cannot reach beyond loopback.
+// promptfoo on the same cases, for the side-by-side figures of bench/throughput (a JavaScript
+// provider) and bench/python (a Python provider). It is installed into a cache directory outside
+// the repository (never a project dependency) and run inside a network namespace of its own when
+// `unshare` allows, so that it cannot reach beyond loopback.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -20,18 +21,6 @@ const QUIET_ENV = {
   PROMPTFOO_DISABLE_REMOTE_GENERATION: '1',
   PROMPTFOO_DISABLE_REDTEAM_REMOTE_GENERATION: '1',
 };
-
-// The same computation as the Verdict function block, as a promptfoo file provider over the test's vars.
-const PROVIDER = `export default class LineItemTotal {
-  id() { return 'line-item-total'; }
-  async callApi(_prompt, context) {
-    const { invoice, line_items } = context.vars;
-    let total = 0;
-    for (const item of line_items) total += item.price * item.qty;
-    return { output: { invoice, total: Math.round(total * 100) / 100 } };
-  }
-}
-`;
 
 function run(command, args, options) {
   return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
@@ -56,13 +45,20 @@ function isolatedCommand() {
   return probe.status === 0 ? { command: 'unshare', prefix: ['--net'], isolated: true } : { command: NODE_BINARY, prefix: [], isolated: false };
 }
 
-async function writeConfig(workDir, cases) {
+/**
+ * What promptfoo evaluates: `fileName` holding `source` (a `file://` provider, JavaScript or
+ * Python) with its options `config`, the prompt template, each case's vars, and the `javascript`
+ * assertion every case carries.
+ * @typedef {{ description: string, fileName: string, source: string, config?: object, prompt: string, varsFor: (testCase: any) => object, assertion: string }} PromptfooWorkload
+ */
+
+async function writeConfig(workDir, workload, cases) {
   const config = {
-    description: 'Verdict bench: line-item totals',
-    prompts: ['{{invoice}}'],
-    providers: ['file://provider.mjs'],
-    defaultTest: { assert: [{ type: 'javascript', value: 'output.total === context.vars.expected' }] },
-    tests: cases.map(({ input, total }) => ({ vars: { invoice: input.invoice, line_items: input.line_items, expected: total } })),
+    description: workload.description,
+    prompts: [workload.prompt],
+    providers: [{ id: `file://${workload.fileName}`, config: workload.config ?? {} }],
+    defaultTest: { assert: [{ type: 'javascript', value: workload.assertion }] },
+    tests: cases.map((testCase) => ({ vars: workload.varsFor(testCase) })),
   };
   const path = join(workDir, `promptfooconfig-${cases.length}.yaml`);
   await writeFile(path, JSON.stringify(config)); // JSON is YAML, and far faster to write for thousands of cases
@@ -87,9 +83,10 @@ const median = (values) => percentile(values, 0.5);
 
 /**
  * promptfoo's cases per second once started: `eval` of `sizes[0]` and `sizes[1]` cases (the first
- * cases of `caseFor`), each `repeats` times; the difference of the median wall times cancels its start-up.
+ * cases of `caseFor`) through `workload`'s provider, each `repeats` times; the difference of the
+ * median wall times cancels its start-up (for a Python provider, that of its workers too).
  */
-export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor }) {
+export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, workload }) {
   const problem = await ensureInstalled();
   if (problem) return { skipped: problem };
   const version = JSON.parse(await readFile(join(INSTALL_DIR, 'node_modules/promptfoo/package.json'), 'utf8')).version;
@@ -97,10 +94,10 @@ export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor })
   const launcher = isolatedCommand();
   const workDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-promptfoo-run-'));
   try {
-    await writeFile(join(workDir, 'provider.mjs'), PROVIDER);
+    await writeFile(join(workDir, workload.fileName), workload.source);
     const seconds = {};
     for (const size of sizes) {
-      const configPath = await writeConfig(workDir, Array.from({ length: size }, (_, n) => caseFor(n)));
+      const configPath = await writeConfig(workDir, workload, Array.from({ length: size }, (_, n) => caseFor(n)));
       seconds[size] = [];
       for (let attempt = 0; attempt < repeats; attempt++) seconds[size].push(await timeEval(launcher, workDir, configPath, size, concurrency));
     }

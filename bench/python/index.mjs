@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// Python function-block tests end to end, side by side with promptfoo's Python provider (persistent
+// Python workers) on the same cases (issue 19). Build first (`node scripts/build.mjs`), then:
+//   node bench/python/index.mjs [tests per run]      default 1,000
+//   BENCH_PROMPTFOO=0 skips promptfoo, BENCH_VERDICT=0 skips Verdict;
+//   BENCH_PROMPTFOO_J=8,32 measures promptfoo at each -j and keeps the fastest (default 32).
+// Verdict: one `verdict serve` child process on a fresh SQLite store; a start_json → function
+// workflow running Retab's SDK example unchanged, and its JavaScript twin for reference. Each run
+// is timed over HTTP from the POST that creates it to the GET that sees it completed (polled every
+// 10 ms). The first Python run is reported on its own (it starts the Python runtime); the figure
+// is the median of the warm runs after it.
+import { spawnSync } from 'node:child_process';
+import {
+  isFinished,
+  machineDescription,
+  percentile,
+  residentMb,
+  sampleMemory,
+  seedWorkflow,
+  startVerdict,
+  temporaryDataDir,
+  waitForRun,
+} from '../throughput/harness.mjs';
+import { measurePromptfoo } from '../throughput/promptfoo.mjs';
+import { descendants, sampleDescendants, totalRssMb } from './processes.mjs';
+import { INPUT_SCHEMA, OUTPUT_SCHEMA, promptfooPythonWorkload, RETAB_TRANSFORM, retabCase, retabTest } from './workload.mjs';
+
+const requested = Number(process.argv[2]);
+const TESTS = Number.isInteger(requested) && requested > 0 ? requested : 1000;
+const WARM_RUNS = 5;
+/** promptfoo's rate once started: the difference of two sizes cancels its start-up, its Python workers' included. */
+const PROMPTFOO = { sizes: [200, 1000], repeats: 3 };
+const PROMPTFOO_CONCURRENCIES = (process.env.BENCH_PROMPTFOO_J ?? '32').split(',').map(Number).filter((j) => Number.isInteger(j) && j > 0);
+const GOALS = { ratio: 10, ratioFloor: 3 };
+
+/** The JavaScript twin of Retab's example: the same floating-point steps in the same order. */
+const JAVASCRIPT_TWIN = `function transform(input) {
+  let subtotal = 0;
+  for (const item of input.line_items) subtotal += item.amount;
+  const computed_total = Math.round((subtotal + subtotal * input.tax_rate) * 100) / 100;
+  return { invoice_id: input.invoice_id, subtotal, computed_total, is_valid: Math.abs(computed_total - input.stated_total) <= 0.01 };
+}`;
+
+const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const finishedCount = (run) => run.counts.outcome.passed + run.counts.outcome.failed + run.counts.outcome.blocked;
+const isPython = (entry) => /python/i.test(entry.name);
+
+/** One run of `workflowId` from the POST to completed; with `firstResult`, also when its first result was in. */
+async function timeRun(server, workflowId, { firstResult = false } = {}) {
+  const started = performance.now();
+  const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+  let firstResultMs = null;
+  if (firstResult) {
+    await waitForRun(server.call, id, { done: (run) => finishedCount(run) > 0 || isFinished(run), everyMs: 2 });
+    firstResultMs = performance.now() - started;
+  }
+  const run = await waitForRun(server.call, id, { everyMs: 10 });
+  return { run, seconds: (performance.now() - started) / 1000, firstResultMs };
+}
+
+/** Throws unless every test of `run` completed and passed; a blocked test's message says why. */
+async function expectAllPassed(server, { run }, label) {
+  if (run.lifecycle.status === 'completed' && run.counts.outcome.passed === TESTS) return;
+  const blocked = (await server.call('GET', `/v1/workflows/tests/results?run_id=${run.id}&limit=100`)).data.find((result) => result.error);
+  const why = blocked ? `; e.g. ${blocked.error.error_code ?? 'error'}: ${blocked.error.message}` : '';
+  throw new Error(`${label} run ${run.id} ended ${run.lifecycle.status}: ${JSON.stringify(run.counts.outcome)}${why}`);
+}
+
+async function warmRuns(server, workflowId, label) {
+  const runs = [];
+  for (let repeat = 0; repeat < WARM_RUNS; repeat++) {
+    const timed = await timeRun(server, workflowId);
+    await expectAllPassed(server, timed, label);
+    runs.push(timed.seconds);
+  }
+  const median = percentile(runs, 0.5);
+  return { seconds: runs, median, testsPerSecond: TESTS / median };
+}
+
+async function measureVerdict() {
+  const data = await temporaryDataDir('python');
+  try {
+    const workflow = { inputSchema: INPUT_SCHEMA, outputSchema: OUTPUT_SCHEMA, count: TESTS, testFor: retabTest };
+    const python = await seedWorkflow(data.dir, { ...workflow, name: `bench ${TESTS} Retab invoice checks (Python)`, language: 'python', code: RETAB_TRANSFORM });
+    const javascript = await seedWorkflow(data.dir, { ...workflow, name: `bench ${TESTS} Retab invoice checks (JavaScript twin)`, code: JAVASCRIPT_TWIN });
+    const server = await startVerdict(data.dir);
+    try {
+      const idleRssMb = await residentMb(server.pid);
+      const pythonAtStart = (await descendants(server.pid)).filter(isPython).length;
+
+      await expectAllPassed(server, await timeRun(server, javascript.workflowId), 'JavaScript warm-up');
+      const javascriptRuns = await warmRuns(server, javascript.workflowId, 'JavaScript');
+      const pythonAfterJavascript = (await descendants(server.pid)).filter(isPython).length;
+      const rssBeforePythonMb = await residentMb(server.pid);
+
+      const memory = sampleMemory(server.pid, 100);
+      const children = sampleDescendants(server.pid, 100);
+      const cold = await timeRun(server, python.workflowId, { firstResult: true });
+      await expectAllPassed(server, cold, 'first Python');
+      const pythonRuns = await warmRuns(server, python.workflowId, 'Python');
+      const { peakRssMb, hwmMb } = await memory.stop();
+      const processes = await children.stop();
+      const pythonProcesses = (await descendants(server.pid)).filter(isPython);
+      return {
+        idleRssMb,
+        pythonAtStart,
+        pythonAfterJavascript,
+        rssBeforePythonMb,
+        javascriptRuns,
+        cold: { seconds: cold.seconds, firstResultMs: cold.firstResultMs },
+        pythonRuns,
+        rssWithPythonMb: await residentMb(server.pid),
+        peakRssMb,
+        hwmMb,
+        zygotes: pythonProcesses.filter((entry) => entry.depth === 1),
+        processes,
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await data.remove();
+  }
+}
+
+function reportVerdict(verdict) {
+  const runs = (result) => `median of ${WARM_RUNS}: ${result.seconds.map((s) => s.toFixed(3)).join(', ')} s`;
+  console.log(`  JavaScript twin, warm: ${format(verdict.javascriptRuns.testsPerSecond)} tests/s (${runs(verdict.javascriptRuns)})`);
+  console.log(`  Python, first run after start: ${verdict.cold.seconds.toFixed(3)} s; its first result ${format(verdict.cold.firstResultMs, 1)} ms after the POST (Python runtime start included)`);
+  console.log(`  Python, warm: ${format(verdict.pythonRuns.testsPerSecond)} tests/s (${runs(verdict.pythonRuns)})`);
+  console.log(`  Python processes under the server: ${verdict.pythonAtStart} once started, ${verdict.pythonAfterJavascript} after the JavaScript runs, ${verdict.zygotes.length} after the Python runs`);
+  console.log(
+    `  server RSS: ${format(verdict.idleRssMb)} MB once started, ${format(verdict.rssBeforePythonMb)} MB after the JavaScript runs, ${format(verdict.rssWithPythonMb)} MB with Python loaded; ` +
+      `peak ${format(verdict.peakRssMb)} MB during the Python runs (sampled every 100 ms), VmHWM ${format(verdict.hwmMb)} MB`,
+  );
+  const zygoteMb = totalRssMb(verdict.zygotes);
+  console.log(
+    `  Python runtime RSS: ${verdict.zygotes.map((entry) => `${entry.name} ${format(entry.rssMb, 1)} MB`).join(', ') || 'no process'} after the runs (peak ${format(verdict.processes.directMb, 1)} MB); ` +
+      `per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
+  );
+  return { testsPerSecond: verdict.pythonRuns.testsPerSecond, seconds: verdict.pythonRuns.median, rssMb: verdict.rssWithPythonMb + zygoteMb };
+}
+
+/** The interpreter `python3` resolves to (through pyenv shims, say) and its version. */
+function hostPython() {
+  const probe = spawnSync('python3', ['-c', 'import sys, pydantic; print(sys.executable); print(sys.version.split()[0]); print(pydantic.VERSION)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: `python3 with pydantic is needed for promptfoo's provider: ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}` };
+  const [executable, version, pydanticVersion] = probe.stdout.trim().split('\n');
+  return { executable, version, pydanticVersion };
+}
+
+async function measurePromptfooPython() {
+  const python = hostPython();
+  if (python.skipped) return python;
+  let best = null;
+  for (const concurrency of PROMPTFOO_CONCURRENCIES) {
+    const measured = await measurePromptfoo({ ...PROMPTFOO, concurrency, caseFor: retabCase, workload: promptfooPythonWorkload(python.executable) });
+    if (measured.skipped) return measured;
+    const timings = PROMPTFOO.sizes.map((size) => `${format(size)} cases ${measured.median[size].toFixed(2)} s (${measured.seconds[size].map((s) => s.toFixed(2)).join(', ')})`).join('; ');
+    console.log(`  -j ${concurrency}: wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings} → ${format(measured.casesPerSecond)} cases/s once started`);
+    if (!best || measured.casesPerSecond > best.casesPerSecond) best = { ...measured, concurrency };
+  }
+  return { ...best, python };
+}
+
+function reportTable(verdict, promptfoo) {
+  const rows = [];
+  if (verdict) rows.push([`Verdict, Python (warm)`, format(verdict.testsPerSecond), `${verdict.seconds.toFixed(3)} s`, `${format(verdict.rssMb)} MB (server + zygote)`]);
+  if (promptfoo?.casesPerSecond) rows.push([`promptfoo ${promptfoo.version}, Python provider, -j ${promptfoo.concurrency}`, format(promptfoo.casesPerSecond), `${(TESTS / promptfoo.casesPerSecond).toFixed(3)} s`, '—']);
+  if (rows.length === 0) return;
+  console.log(`\n| ${TESTS} tests | tests/s | time | RSS |\n|---|---:|---:|---:|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  if (verdict && promptfoo?.casesPerSecond) {
+    const ratio = verdict.testsPerSecond / promptfoo.casesPerSecond;
+    const standing = ratio >= GOALS.ratio ? 'met' : ratio >= GOALS.ratioFloor ? 'below the goal' : `below the ${GOALS.ratioFloor}× floor: a defect`;
+    console.log(`\nVerdict / promptfoo: ${format(verdict.testsPerSecond)} / ${format(promptfoo.casesPerSecond)} = ${ratio.toFixed(2)}× (goal ${GOALS.ratio}×: ${standing})`);
+  }
+}
+
+console.log(`Work: ${format(TESTS)} tests of Retab's SDK example (from models import Input, Output; def transform(input_data: Input) -> Output) over varied invoices, each asserting \`equals\` on is_valid or computed_total; all pass.`);
+console.log(`Machine: ${machineDescription()}`);
+
+let verdict = null;
+if (process.env.BENCH_VERDICT === '0') console.log('Verdict: skipped (BENCH_VERDICT=0)');
+else {
+  console.log(`Verdict: \`verdict serve\` child process, fresh SQLite store, start_json → function workflow, concurrency ${process.env.VERDICT_CONCURRENCY ?? 'default'}; tests written before the server starts by the compiled test service:`);
+  try {
+    verdict = reportVerdict(await measureVerdict());
+  } catch (error) {
+    console.log(`  not measured: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+let promptfoo = null;
+if (process.env.BENCH_PROMPTFOO === '0') console.log('promptfoo: skipped (BENCH_PROMPTFOO=0)');
+else {
+  console.log(`promptfoo: eval --no-cache --no-table --no-write, same cases, file:// Python provider (pydantic models, Retab's transform) + javascript assertion, -j Python workers kept alive for the eval; rate = difference of ${PROMPTFOO.sizes.map(format).join(' and ')} cases, so start-up (Node, config, workers) is excluded:`);
+  promptfoo = await measurePromptfooPython();
+  if (promptfoo.skipped) console.log(`  not measured: ${promptfoo.skipped}`);
+  else console.log(`  promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, Python ${promptfoo.python.version} (${promptfoo.python.executable}), pydantic ${promptfoo.python.pydanticVersion}${promptfoo.isolated ? ', in a network namespace with no network' : ''}; best -j ${promptfoo.concurrency}`);
+}
+reportTable(verdict, promptfoo);
