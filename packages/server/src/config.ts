@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './execution/output-limits.js';
+import { DEFAULT_PYTHON, DEFAULT_PYTHON_MEMORY_MB } from './execution/python/index.js';
 import { DEFAULT_CHECK_TIMEOUT_MS } from './execution/sandbox/backstop.js';
 import { DEFAULT_LIMITS, parseRateLimit, type LimitsConfig, type RateLimit } from './http/rate-limit.js';
 import { KEY_CACHE_MS, MAX_KEY_CACHE_MS } from './services/auth.js';
@@ -27,6 +28,8 @@ export interface ServerConfig {
   maxOutputBytes: number;
   /** How long the output_schema and assertion checks of one output may run before they are stopped and the test is blocked. */
   checkTimeoutMs: number;
+  /** Python function blocks: the interpreter (`python3` on PATH, a path, or `off`), an operator package directory, the memory cap and the children at once. */
+  python: { interpreter: string; packagesDir: string | null; memoryMb: number; processes: number };
   bodyLimitBytes: number;
   logRequests: boolean;
   /** Which proxies' X-Forwarded-For / -Proto are believed (Fastify's trustProxy); false: none. */
@@ -89,6 +92,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sandboxMemoryMb: intFrom(env.VERDICT_SANDBOX_MEMORY_MB, 128),
     maxOutputBytes: intFrom(env.VERDICT_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES),
     checkTimeoutMs: intFrom(env.VERDICT_CHECK_TIMEOUT_MS, DEFAULT_CHECK_TIMEOUT_MS),
+    python: {
+      interpreter: env.VERDICT_PYTHON?.trim() || DEFAULT_PYTHON,
+      packagesDir: env.VERDICT_PYTHON_PACKAGES ? resolve(env.VERDICT_PYTHON_PACKAGES) : null,
+      memoryMb: intFrom(env.VERDICT_PYTHON_MEMORY_MB, DEFAULT_PYTHON_MEMORY_MB),
+      processes: intFrom(env.VERDICT_PYTHON_PROCESSES, cores),
+    },
     bodyLimitBytes: intFrom(env.VERDICT_BODY_LIMIT_BYTES, 10 * 1024 * 1024),
     logRequests: env.VERDICT_LOG_REQUESTS === '1',
     trustProxy: trustProxyFrom(env.VERDICT_TRUST_PROXY),
