@@ -22,7 +22,7 @@ import {
   waitForRun,
 } from '../throughput/harness.mjs';
 import { measurePromptfoo } from '../throughput/promptfoo.mjs';
-import { descendants, sampleDescendants, totalRssMb } from './processes.mjs';
+import { cpuSeconds, descendants, sampleDescendants, totalRssMb } from './processes.mjs';
 import { INPUT_SCHEMA, OUTPUT_SCHEMA, promptfooPythonWorkload, RETAB_TRANSFORM, retabCase, retabTest } from './workload.mjs';
 
 const requested = Number(process.argv[2]);
@@ -66,15 +66,25 @@ async function expectAllPassed(server, { run }, label) {
   throw new Error(`${label} run ${run.id} ended ${run.lifecycle.status}: ${JSON.stringify(run.counts.outcome)}${why}`);
 }
 
-async function warmRuns(server, workflowId, label) {
+/**
+ * WARM_RUNS timed runs, and the CPU time per test they cost the server and the Python processes
+ * (the zygote with its reaped children): a figure that moves less than wall time on a shared machine.
+ */
+async function warmRuns(server, workflowId, label, pythonPid = null) {
+  const cpuBefore = { server: (await cpuSeconds(server.pid)).own, python: pythonPid ? (await cpuSeconds(pythonPid)).withReapedChildren : 0 };
   const runs = [];
   for (let repeat = 0; repeat < WARM_RUNS; repeat++) {
     const timed = await timeRun(server, workflowId);
     await expectAllPassed(server, timed, label);
     runs.push(timed.seconds);
   }
+  const tests = TESTS * WARM_RUNS;
+  const cpuMsPerTest = {
+    server: (((await cpuSeconds(server.pid)).own - cpuBefore.server) * 1000) / tests,
+    python: pythonPid ? (((await cpuSeconds(pythonPid)).withReapedChildren - cpuBefore.python) * 1000) / tests : 0,
+  };
   const median = percentile(runs, 0.5);
-  return { seconds: runs, median, testsPerSecond: TESTS / median };
+  return { seconds: runs, median, testsPerSecond: TESTS / median, cpuMsPerTest };
 }
 
 async function measureVerdict() {
@@ -97,7 +107,8 @@ async function measureVerdict() {
       const children = sampleDescendants(server.pid, 100);
       const cold = await timeRun(server, python.workflowId, { firstResult: true });
       await expectAllPassed(server, cold, 'first Python');
-      const pythonRuns = await warmRuns(server, python.workflowId, 'Python');
+      const zygote = (await descendants(server.pid)).find((entry) => entry.depth === 1 && isPython(entry));
+      const pythonRuns = await warmRuns(server, python.workflowId, 'Python', zygote?.pid);
       const { peakRssMb, hwmMb } = await memory.stop();
       const processes = await children.stop();
       const pythonProcesses = (await descendants(server.pid)).filter(isPython);
@@ -125,9 +136,10 @@ async function measureVerdict() {
 
 function reportVerdict(verdict) {
   const runs = (result) => `median of ${WARM_RUNS}: ${result.seconds.map((s) => s.toFixed(3)).join(', ')} s`;
-  console.log(`  JavaScript twin, warm: ${format(verdict.javascriptRuns.testsPerSecond)} tests/s (${runs(verdict.javascriptRuns)})`);
+  const cpu = ({ cpuMsPerTest }) => `CPU per test: server ${format(cpuMsPerTest.server, 3)} ms${cpuMsPerTest.python ? `, Python processes ${format(cpuMsPerTest.python, 3)} ms` : ''}`;
+  console.log(`  JavaScript twin, warm: ${format(verdict.javascriptRuns.testsPerSecond)} tests/s (${runs(verdict.javascriptRuns)}); ${cpu(verdict.javascriptRuns)}`);
   console.log(`  Python, first run after start: ${verdict.cold.seconds.toFixed(3)} s; its first result ${format(verdict.cold.firstResultMs, 1)} ms after the POST (Python runtime start included)`);
-  console.log(`  Python, warm: ${format(verdict.pythonRuns.testsPerSecond)} tests/s (${runs(verdict.pythonRuns)})`);
+  console.log(`  Python, warm: ${format(verdict.pythonRuns.testsPerSecond)} tests/s (${runs(verdict.pythonRuns)}); ${cpu(verdict.pythonRuns)}`);
   console.log(`  Python processes under the server: ${verdict.pythonAtStart} once started, ${verdict.pythonAfterJavascript} after the JavaScript runs, ${verdict.zygotes.length} after the Python runs`);
   console.log(
     `  server RSS: ${format(verdict.idleRssMb)} MB once started, ${format(verdict.rssBeforePythonMb)} MB after the JavaScript runs, ${format(verdict.rssWithPythonMb)} MB with Python loaded; ` +
