@@ -12,6 +12,7 @@ import time
 import types
 
 FILENAME = '<function block>'
+_dumps = json.dumps  # bound before user code runs: a transform that patches json.dumps does not change its own answer
 MAX_DEPTH = 128
 
 
@@ -110,7 +111,7 @@ def run_test(request):
     if _depth(output, MAX_DEPTH):
         return _failure(request, 'output_too_deep', f'transform returned JSON nested more than {MAX_DEPTH} levels deep', started)
     try:
-        output_json = json.dumps(output, allow_nan=False, separators=(',', ':'), ensure_ascii=False)
+        output_json = _dumps(output, allow_nan=False, separators=(',', ':'), ensure_ascii=False)
     except (TypeError, ValueError) as error:
         return _failure(request, 'invalid_output', f'transform returned a value that is not JSON: {error}', started)
     limit = request.get('max_output_bytes') or 0
