@@ -61,3 +61,58 @@ export function childProcesses(parentPid: number, needle = ''): number[] {
 export function zygotePid(): number | undefined {
   return childProcesses(process.pid, 'zygote.py')[0];
 }
+
+/** Retab's own example of a function block (issue 19), unchanged. */
+export const RETAB_EXAMPLE = `from models import Input, Output
+
+def transform(input_data: Input) -> Output:
+    subtotal = sum(item.amount for item in input_data.line_items)
+    computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
+    return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
+                  computed_total=computed_total,
+                  is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
+`;
+
+/** The same computation in Verdict's JavaScript. */
+export const JAVASCRIPT_TWIN = `function transform(input) {
+  const subtotal = input.line_items.reduce((sum, item) => sum + item.amount, 0);
+  const computed_total = Math.round((subtotal + subtotal * input.tax_rate) * 100) / 100;
+  return { invoice_id: input.invoice_id, subtotal, computed_total, is_valid: Math.abs(computed_total - input.stated_total) <= 0.01 };
+}`;
+
+export const INVOICE_SCHEMA = {
+  type: 'object',
+  properties: {
+    invoice_id: { type: 'string' },
+    line_items: { type: 'array', items: { type: 'object', properties: { description: { type: 'string' }, amount: { type: 'number' } }, required: ['amount'] } },
+    tax_rate: { type: 'number' },
+    stated_total: { type: 'number' },
+  },
+  required: ['invoice_id', 'line_items', 'tax_rate', 'stated_total'],
+};
+
+export const CHECK_SCHEMA = {
+  type: 'object',
+  properties: { invoice_id: { type: 'string' }, subtotal: { type: 'number' }, computed_total: { type: 'number' }, is_valid: { type: 'boolean' } },
+  required: ['invoice_id', 'subtotal', 'computed_total', 'is_valid'],
+};
+
+export function invoice(n: number, stated: 'right' | 'wrong' = 'right') {
+  const line_items = [
+    { description: 'paper', amount: 10 + n },
+    { description: 'ink', amount: 4.25 },
+  ];
+  const subtotal = line_items.reduce((sum, item) => sum + item.amount, 0);
+  const total = Math.round(subtotal * 1.2 * 100) / 100;
+  return { invoice_id: `INV-${n}`, line_items, tax_rate: 0.2, stated_total: stated === 'right' ? total : total + 1 };
+}
+
+/** Passing, failing and blocked verdicts, across several condition kinds. */
+export const RETAB_SPECS: TestSpec[] = [
+  ...Array.from({ length: 6 }, (_, n): TestSpec => ({ name: `valid ${n}`, input: invoice(n), path: 'is_valid', condition: { kind: 'equals', expected: true } })),
+  { name: 'wrong total', input: invoice(7, 'wrong'), path: 'is_valid', condition: { kind: 'equals', expected: true } },
+  { name: 'computed total', input: invoice(3), path: 'computed_total', condition: { kind: 'equals', expected: 20.7 } },
+  { name: 'id pattern', input: invoice(4), path: 'invoice_id', condition: { kind: 'matches_regex', pattern: '^INV-\\d+$' } },
+  { name: 'schema', input: invoice(5), path: null, condition: { kind: 'json_schema_valid', schema: CHECK_SCHEMA } },
+  { name: 'missing line items', input: { invoice_id: 'INV-x', tax_rate: 0.2, stated_total: 1 }, path: 'is_valid', condition: { kind: 'exists' } },
+];
