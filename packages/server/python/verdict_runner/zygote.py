@@ -496,6 +496,9 @@ def main():
     if parent_pid and os.getppid() != parent_pid:
         return
     package_dirs = [path for path in options.get('packages', '').split(os.pathsep) if path]
+    # One thread per numerical library: tests run side by side in processes, and each thread's
+    # buffers would count against a child's memory cap.
+    os.environ.update({'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
     started = time.perf_counter()
     try:
         for path in package_dirs:

@@ -1,66 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { allResults, createFunctionWorkflow, createTests, startRun, type TestSpec } from '../../testing/fixtures.js';
+import { allResults, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../../testing/harness.js';
-
-/** Retab's own example of a function block (issue 19), unchanged. */
-export const RETAB_EXAMPLE = `from models import Input, Output
-
-def transform(input_data: Input) -> Output:
-    subtotal = sum(item.amount for item in input_data.line_items)
-    computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
-    return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
-                  computed_total=computed_total,
-                  is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
-`;
-
-/** The same computation in Verdict's JavaScript. */
-const JAVASCRIPT_TWIN = `function transform(input) {
-  const subtotal = input.line_items.reduce((sum, item) => sum + item.amount, 0);
-  const computed_total = Math.round((subtotal + subtotal * input.tax_rate) * 100) / 100;
-  return { invoice_id: input.invoice_id, subtotal, computed_total, is_valid: Math.abs(computed_total - input.stated_total) <= 0.01 };
-}`;
-
-export const INVOICE_SCHEMA = {
-  type: 'object',
-  properties: {
-    invoice_id: { type: 'string' },
-    line_items: { type: 'array', items: { type: 'object', properties: { description: { type: 'string' }, amount: { type: 'number' } }, required: ['amount'] } },
-    tax_rate: { type: 'number' },
-    stated_total: { type: 'number' },
-  },
-  required: ['invoice_id', 'line_items', 'tax_rate', 'stated_total'],
-};
-
-export const CHECK_SCHEMA = {
-  type: 'object',
-  properties: { invoice_id: { type: 'string' }, subtotal: { type: 'number' }, computed_total: { type: 'number' }, is_valid: { type: 'boolean' } },
-  required: ['invoice_id', 'subtotal', 'computed_total', 'is_valid'],
-};
-
-export function invoice(n: number, stated: 'right' | 'wrong' = 'right') {
-  const line_items = [
-    { description: 'paper', amount: 10 + n },
-    { description: 'ink', amount: 4.25 },
-  ];
-  const subtotal = line_items.reduce((sum, item) => sum + item.amount, 0);
-  const total = Math.round(subtotal * 1.2 * 100) / 100;
-  return { invoice_id: `INV-${n}`, line_items, tax_rate: 0.2, stated_total: stated === 'right' ? total : total + 1 };
-}
-
-/** Passing, failing and blocked verdicts, across several condition kinds. */
-const SPECS: TestSpec[] = [
-  ...Array.from({ length: 6 }, (_, n): TestSpec => ({ name: `valid ${n}`, input: invoice(n), path: 'is_valid', condition: { kind: 'equals', expected: true } })),
-  { name: 'wrong total', input: invoice(7, 'wrong'), path: 'is_valid', condition: { kind: 'equals', expected: true } },
-  { name: 'computed total', input: invoice(3), path: 'computed_total', condition: { kind: 'equals', expected: 20.7 } },
-  { name: 'id pattern', input: invoice(4), path: 'invoice_id', condition: { kind: 'matches_regex', pattern: '^INV-\\d+$' } },
-  { name: 'schema', input: invoice(5), path: null, condition: { kind: 'json_schema_valid', schema: CHECK_SCHEMA } },
-  { name: 'missing line items', input: { invoice_id: 'INV-x', tax_rate: 0.2, stated_total: 1 }, path: 'is_valid', condition: { kind: 'exists' } },
-];
+import { CHECK_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE, RETAB_SPECS, zygotePid } from './test-support.js';
 
 async function verdictsOf(app: TestApp, code: string, language: 'javascript' | 'python') {
   const fixture = await createFunctionWorkflow(app, code, { language, inputSchema: INVOICE_SCHEMA, outputSchema: CHECK_SCHEMA });
-  await createTests(app, fixture, SPECS);
+  await createTests(app, fixture, RETAB_SPECS);
   const run = await waitForRun(app, (await startRun(app, fixture.workflowId)).id, 60_000);
   const rows = await allResults(app, run.id);
   return { run, rows: rows.map((row) => ({ name: row.test_name ?? row.name, verdict: row.verdict, output: row.outputs?.['output-json-0'] ?? null, row })) };
@@ -89,3 +35,64 @@ for (const store of testStores()) {
     });
   });
 }
+
+describe('Python through the API: lazy start, cancel, and a server without Python', () => {
+  test('a JavaScript-only run starts no Python; a cancel stops a running while True within 50 ms', async () => {
+    const app = await startTestApp('sqlite');
+    try {
+      const javascript = await createFunctionWorkflow(app, JAVASCRIPT_TWIN, { inputSchema: INVOICE_SCHEMA });
+      await createTests(app, javascript, RETAB_SPECS.slice(0, 3));
+      await waitForRun(app, (await startRun(app, javascript.workflowId)).id);
+      assert.equal(zygotePid(), undefined, 'JavaScript tests started a zygote');
+
+      const spinning = await createFunctionWorkflow(app, 'def transform(input_data):\n    while True:\n        pass\n', { language: 'python', timeoutSeconds: 300 });
+      await createTests(app, spinning, [{ input: {}, condition: { kind: 'exists' } }]);
+      const run = await startRun(app, spinning.workflowId);
+      const deadline = Date.now() + 20_000;
+      let child: number | undefined;
+      while (child === undefined && Date.now() < deadline) {
+        const zygote = zygotePid();
+        child = zygote === undefined ? undefined : childProcesses(zygote)[0];
+        await sleep(5);
+      }
+      assert.ok(child, 'the Python test runs');
+      const zygote = zygotePid()!;
+      const sent = performance.now();
+      const cancel = await app.request('POST', `/v1/workflows/tests/runs/${run.id}/cancel`);
+      const answeredMs = performance.now() - sent;
+      assert.equal(cancel.status, 200);
+      while (childProcesses(zygote).includes(child) && performance.now() - sent < 5000) await sleep(1);
+      const stoppedMs = performance.now() - sent;
+      console.log(`# cancel through the API: answered in ${answeredMs.toFixed(1)} ms, the Python child gone ${stoppedMs.toFixed(1)} ms after the request`);
+      assert.ok(stoppedMs < 250, `the child ran on for ${stoppedMs} ms after the cancel`);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('VERDICT_PYTHON names a missing interpreter: Python tests are blocked saying so, JavaScript tests of the same run pass', async () => {
+    const app = await startTestApp('sqlite', {}, { VERDICT_PYTHON: '/nonexistent/bin/python3' });
+    try {
+      const workflow = (await app.request('POST', '/v1/workflows', { name: 'mixed' })).body;
+      const block = async (language: string, code: string) =>
+        (await app.request('POST', '/v1/workflows/blocks', { workflow_id: workflow.id, type: 'function', label: language, config: { language, code, output_schema: {} } })).body.id;
+      const pythonBlock = await block('python', RETAB_EXAMPLE);
+      const javascriptBlock = await block('javascript', JAVASCRIPT_TWIN);
+      await createTests(app, { workflowId: workflow.id, blockId: pythonBlock }, RETAB_SPECS.slice(0, 2));
+      await createTests(app, { workflowId: workflow.id, blockId: javascriptBlock }, RETAB_SPECS.slice(0, 2));
+      const run = await waitForRun(app, (await startRun(app, workflow.id)).id);
+      assert.equal(run.lifecycle.status, 'completed');
+      const rows = await allResults(app, run.id);
+      const byBlock = (id: string) => rows.filter((row) => (row.target?.block_id ?? row.block_id) === id);
+      assert.deepEqual(byBlock(javascriptBlock).map((row) => row.verdict), ['passed', 'passed']);
+      for (const row of byBlock(pythonBlock)) {
+        assert.equal(row.verdict, 'blocked');
+        assert.equal(row.error.context.reason, 'unavailable');
+        assert.match(row.error.message, /VERDICT_PYTHON=\/nonexistent\/bin\/python3: no such interpreter/);
+      }
+      assert.equal(byBlock(pythonBlock).length, 2);
+    } finally {
+      await app.close();
+    }
+  });
+});
