@@ -150,7 +150,8 @@ function reportVerdict(verdict) {
     `  Python runtime RSS: ${verdict.zygotes.map((entry) => `${entry.name} ${format(entry.rssMb, 1)} MB`).join(', ') || 'no process'} after the runs (peak ${format(verdict.processes.directMb, 1)} MB); ` +
       `per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
   );
-  return { testsPerSecond: verdict.pythonRuns.testsPerSecond, seconds: verdict.pythonRuns.median, rssMb: verdict.rssWithPythonMb + zygoteMb };
+  const { server, python } = verdict.pythonRuns.cpuMsPerTest;
+  return { testsPerSecond: verdict.pythonRuns.testsPerSecond, seconds: verdict.pythonRuns.median, rssMb: verdict.rssWithPythonMb + zygoteMb, cpuMsPerTest: server + python };
 }
 
 /** The interpreter `python3` resolves to (through pyenv shims, say) and its version. */
@@ -169,23 +170,28 @@ async function measurePromptfooPython() {
     const measured = await measurePromptfoo({ ...PROMPTFOO, concurrency, caseFor: retabCase, workload: promptfooPythonWorkload(python.executable) });
     if (measured.skipped) return measured;
     const timings = PROMPTFOO.sizes.map((size) => `${format(size)} cases ${measured.median[size].toFixed(2)} s (${measured.seconds[size].map((s) => s.toFixed(2)).join(', ')})`).join('; ');
-    console.log(`  -j ${concurrency}: wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings} → ${format(measured.casesPerSecond)} cases/s once started`);
+    const cpu = measured.cpuMsPerCase === null ? '' : `; CPU per case ${format(measured.cpuMsPerCase, 3)} ms (promptfoo and its Python workers)`;
+    console.log(`  -j ${concurrency}: wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings} → ${format(measured.casesPerSecond)} cases/s once started${cpu}`);
     if (!best || measured.casesPerSecond > best.casesPerSecond) best = { ...measured, concurrency };
   }
   return { ...best, python };
 }
 
 function reportTable(verdict, promptfoo) {
+  const cpu = (ms) => (ms === null ? '—' : `${format(ms, 2)} ms`);
   const rows = [];
-  if (verdict) rows.push([`Verdict, Python (warm)`, format(verdict.testsPerSecond), `${verdict.seconds.toFixed(3)} s`, `${format(verdict.rssMb)} MB (server + zygote)`]);
-  if (promptfoo?.casesPerSecond) rows.push([`promptfoo ${promptfoo.version}, Python provider, -j ${promptfoo.concurrency}`, format(promptfoo.casesPerSecond), `${(TESTS / promptfoo.casesPerSecond).toFixed(3)} s`, '—']);
+  if (verdict) rows.push(['Verdict, Python (warm)', format(verdict.testsPerSecond), `${verdict.seconds.toFixed(3)} s`, cpu(verdict.cpuMsPerTest), `${format(verdict.rssMb)} MB (server + zygote)`]);
+  if (promptfoo?.casesPerSecond) {
+    rows.push([`promptfoo ${promptfoo.version}, Python provider, -j ${promptfoo.concurrency}`, format(promptfoo.casesPerSecond), `${(TESTS / promptfoo.casesPerSecond).toFixed(3)} s`, cpu(promptfoo.cpuMsPerCase), '—']);
+  }
   if (rows.length === 0) return;
-  console.log(`\n| ${TESTS} tests | tests/s | time | RSS |\n|---|---:|---:|---:|`);
+  console.log(`\n| ${format(TESTS)} tests | tests/s | time | CPU per test | RSS |\n|---|---:|---:|---:|---:|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   if (verdict && promptfoo?.casesPerSecond) {
     const ratio = verdict.testsPerSecond / promptfoo.casesPerSecond;
     const standing = ratio >= GOALS.ratio ? 'met' : ratio >= GOALS.ratioFloor ? 'below the goal' : `below the ${GOALS.ratioFloor}× floor: a defect`;
     console.log(`\nVerdict / promptfoo: ${format(verdict.testsPerSecond)} / ${format(promptfoo.casesPerSecond)} = ${ratio.toFixed(2)}× (goal ${GOALS.ratio}×: ${standing})`);
+    if (promptfoo.cpuMsPerCase !== null) console.log(`CPU per test, promptfoo / Verdict: ${cpu(promptfoo.cpuMsPerCase)} / ${cpu(verdict.cpuMsPerTest)} = ${(promptfoo.cpuMsPerCase / verdict.cpuMsPerTest).toFixed(2)}×`);
   }
 }
 
@@ -206,7 +212,7 @@ else {
 let promptfoo = null;
 if (process.env.BENCH_PROMPTFOO === '0') console.log('promptfoo: skipped (BENCH_PROMPTFOO=0)');
 else {
-  console.log(`promptfoo: eval --no-cache --no-table --no-write, same cases, file:// Python provider (pydantic models, Retab's transform) + javascript assertion, -j Python workers kept alive for the eval; rate = difference of ${PROMPTFOO.sizes.map(format).join(' and ')} cases, so start-up (Node, config, workers) is excluded:`);
+  console.log(`promptfoo: eval --no-cache --no-table --no-write, same cases, file:// Python provider (pydantic models, Retab's transform) + javascript assertion, -j Python workers kept alive for the eval; rate = difference of ${PROMPTFOO.sizes.map((size) => format(size)).join(' and ')} cases, so start-up (Node, config, workers) is excluded:`);
   promptfoo = await measurePromptfooPython();
   if (promptfoo.skipped) console.log(`  not measured: ${promptfoo.skipped}`);
   else console.log(`  promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, Python ${promptfoo.python.version} (${promptfoo.python.executable}), pydantic ${promptfoo.python.pydanticVersion}${promptfoo.isolated ? ', in a network namespace with no network' : ''}; best -j ${promptfoo.concurrency}`);

@@ -1,40 +1,23 @@
 // The processes a Verdict server started (its Python zygote and the zygote's per-test children),
 // read from /proc: Linux only; elsewhere the lists are empty and the figures say so.
-import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { residentMb } from '../throughput/harness.mjs';
+import { parseProcStat, residentMb } from '../throughput/harness.mjs';
 
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** The fields of /proc/<pid>/stat after `comm` (field 3 on); empty when the process is gone. */
-async function statFields(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!stat) return null;
-  const close = stat.lastIndexOf(')');
-  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+async function statOf(pid) {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  return text && parseProcStat(text);
 }
 
-/**
- * CPU seconds a process has used, in user and kernel mode, with those of its children it has
- * reaped (the zygote reaps every per-test child, so its figure covers them all).
- */
+/** CPU seconds of a process (see parseProcStat); zero once it is gone. */
 export async function cpuSeconds(pid) {
-  const stat = await statFields(pid);
-  if (!stat) return { own: 0, withReapedChildren: 0 };
-  const [utime, stime, cutime, cstime] = stat.fields.slice(11, 15).map(Number);
-  return { own: (utime + stime) / CLOCK_TICKS_PER_SECOND, withReapedChildren: (utime + stime + cutime + cstime) / CLOCK_TICKS_PER_SECOND };
-}
-
-/** `pid (comm) state ppid …`: comm may hold spaces and parentheses, so fields are split after the last ')'. */
-async function parentOf(pid) {
-  const stat = await statFields(pid);
-  return stat && { pid, name: stat.name, ppid: Number(stat.fields[1]) };
+  return (await statOf(pid))?.cpuSeconds ?? { own: 0, withReapedChildren: 0 };
 }
 
 /** Every live descendant of `rootPid` with its depth (1 = child) and resident memory in MB. */
 export async function descendants(rootPid) {
   const entries = await readdir('/proc').catch(() => []);
-  const processes = (await Promise.all(entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => parentOf(Number(entry))))).filter(Boolean);
+  const pids = entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
+  const processes = (await Promise.all(pids.map(async (pid) => ({ pid, stat: await statOf(pid) })))).filter((entry) => entry.stat).map(({ pid, stat }) => ({ pid, name: stat.name, ppid: stat.ppid }));
   const childrenOf = new Map();
   for (const entry of processes) childrenOf.set(entry.ppid, [...(childrenOf.get(entry.ppid) ?? []), entry]);
   const found = [];

