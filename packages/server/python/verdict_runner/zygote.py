@@ -107,6 +107,12 @@ def resident_kb():
     return int(os.pread(_statm, 64, 0).split()[1]) * PAGE_SIZE // 1024
 
 
+def release_free_heap():
+    import ctypes  # loaded already, by confine.py
+
+    ctypes.CDLL(None).malloc_trim(0)
+
+
 # --- paths the children may read -------------------------------------------------------------------
 
 def site_packages():
@@ -176,7 +182,7 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
             write_answer(answer_fd, {'ok': False, 'reason': 'unavailable', 'message': f'Python could not be confined on this machine, so it does not run: {error}', 'details': {}})
             os._exit(0)
         try:
-            request = json.loads(body.decode('utf-8'))
+            request = json.loads(body)
             del body
             answer = run_test(request)
         except SystemExit as exit_:
@@ -524,10 +530,14 @@ def main():
         **confinement.layers(),
     })
     zygote = Zygote(confinement, os.getpid(), devnull)
-    # Children inherit every object as it is: the collector never walks these in a child (which
-    # would copy every page of the heap), and the zygote allocates little enough to need no collection.
+    # A fork copies the page tables of every dirty page and a child copies each page it writes:
+    # what compiling and loading left behind goes back to the system first. Children inherit every
+    # object as it is: the collector never walks these in a child (which would copy every page of
+    # the heap), and the zygote allocates little enough to need no collection.
+    gc.collect()
     gc.disable()
     gc.freeze()
+    release_free_heap()
     try:
         zygote.serve()
     finally:
