@@ -1,8 +1,8 @@
 """What one child of the zygote costs, step by step, on this machine (run by bench/python/index.mjs).
 
-    python3 -I -S bench/python/fork-cost.py [children]
+    python3 -I -S bench/python/fork-cost.py [children] < transform.py
 
-Builds the zygote's confinement exactly as zygote.py does, applies it to this process (which is then
+Reads the function block's code from stdin (bench/python/index.mjs sends Retab's example). Builds the zygote's confinement exactly as zygote.py does, applies it to this process (which is then
 confined like a zygote: keep its output on a pipe), then forks `children` children one after
 another. Each child enters its own confinement, runs Retab's example through run.py, writes its
 answer and exits; the parent reaps it. Prints medians, in milliseconds, as one JSON line.
@@ -25,26 +25,18 @@ sys.path.insert(0, os.path.realpath(RUNNER_ROOT))
 from verdict_runner import zygote  # noqa: E402 - loads what the zygote loads
 from verdict_runner.confine import Confinement  # noqa: E402
 
-CODE = '''from models import Input, Output
-
-def transform(input_data: Input) -> Output:
-    subtotal = sum(item.amount for item in input_data.line_items)
-    computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
-    return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
-                  computed_total=computed_total,
-                  is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
-'''
 SOURCE = {'type': 'manual', 'handle_inputs': {'input-json-0': {'type': 'json', 'data': {
     'invoice_id': 'INV-1', 'line_items': [{'description': 'paper', 'amount': 11}, {'description': 'ink', 'amount': 4.25}], 'tax_rate': 0.2, 'stated_total': 18.3}}}}
 
 
 def main():
     children = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    code = sys.stdin.read()
     sys.path[1:1] = [path for path in zygote.site_packages() if path not in sys.path]
     dirs, files = zygote.readable_paths([])
     confinement = Confinement(dirs, files)
     confinement.protect_zygote()
-    body = json.dumps({'id': 1, 'code': CODE, 'source': SOURCE, 'input_path': ['handle_inputs', 'input-json-0', 'data'], 'input_schema': None,
+    body = json.dumps({'id': 1, 'code': code, 'source': SOURCE, 'input_path': ['handle_inputs', 'input-json-0', 'data'], 'input_schema': None,
                        'output_schema': None, 'timeout_ms': 5000, 'memory_mb': 256, 'max_output_bytes': 4 << 20}).encode()
     gc.disable()
     gc.freeze()

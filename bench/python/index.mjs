@@ -7,42 +7,13 @@
 //   `while True` test, from the cancel request until its process is gone), and what one child
 //   costs step by step (bench/python/fork-cost.py).
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE } from '../../packages/server/dist/execution/python/test-support.js';
 import { machineDescription, residentMb, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
 
 const SIZE = Number(process.argv[2]) || 1000;
 const REPEATS = Number(process.env.BENCH_REPEATS) || 3;
-
-const RETAB_EXAMPLE = `from models import Input, Output
-
-def transform(input_data: Input) -> Output:
-    subtotal = sum(item.amount for item in input_data.line_items)
-    computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
-    return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
-                  computed_total=computed_total,
-                  is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
-`;
-const JAVASCRIPT_TWIN = `function transform(input) {
-  const subtotal = input.line_items.reduce((sum, item) => sum + item.amount, 0);
-  const computed_total = Math.round((subtotal + subtotal * input.tax_rate) * 100) / 100;
-  return { invoice_id: input.invoice_id, subtotal, computed_total, is_valid: Math.abs(computed_total - input.stated_total) <= 0.01 };
-}`;
-const INVOICE_SCHEMA = {
-  type: 'object',
-  properties: {
-    invoice_id: { type: 'string' },
-    line_items: { type: 'array', items: { type: 'object', properties: { description: { type: 'string' }, amount: { type: 'number' } } } },
-    tax_rate: { type: 'number' },
-    stated_total: { type: 'number' },
-  },
-};
-const OUTPUT_SCHEMA = {
-  type: 'object',
-  properties: { invoice_id: { type: 'string' }, subtotal: { type: 'number' }, computed_total: { type: 'number' }, is_valid: { type: 'boolean' } },
-  required: ['invoice_id', 'subtotal', 'computed_total', 'is_valid'],
-};
 
 function invoiceTest(n) {
   const line_items = Array.from({ length: 3 }, (_, i) => ({ description: `item ${i}`, amount: 5 + ((n + i) % 7) }));
@@ -77,20 +48,6 @@ async function timedRun(call, workflowId, expected) {
   return expected / seconds;
 }
 
-function childrenOf(pid, needle = '') {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 async function cancelLatencies(call, rounds) {
   const workflow = await call('POST', '/v1/workflows', { name: 'bench python cancel' });
   const block = await call('POST', '/v1/workflows/blocks', {
@@ -105,15 +62,15 @@ async function cancelLatencies(call, rounds) {
     let zygote;
     let child;
     while (child === undefined) {
-      [zygote] = childrenOf(server.pid, 'zygote.py');
-      child = zygote === undefined ? undefined : childrenOf(zygote)[0];
+      [zygote] = childProcesses(server.pid, 'zygote.py');
+      child = zygote === undefined ? undefined : childProcesses(zygote)[0];
       await sleep(2);
     }
     await sleep(50);
     const sent = performance.now();
     await call('POST', `/v1/workflows/tests/runs/${id}/cancel`);
     const answered = performance.now() - sent;
-    while (childrenOf(zygote).includes(child)) await sleep(0.5);
+    while (childProcesses(zygote).includes(child)) await sleep(0.5);
     figures.push({ answered, gone: performance.now() - sent });
   }
   return figures;
@@ -130,11 +87,11 @@ try {
   const idleRss = await residentMb(server.pid);
   const python = await seed(server.call, 'python', RETAB_EXAMPLE, SIZE);
   const javascript = await seed(server.call, 'javascript', JAVASCRIPT_TWIN, SIZE);
-  if (childrenOf(server.pid, 'zygote.py').length > 0) throw new Error('a zygote ran before the first Python test');
+  if (childProcesses(server.pid, 'zygote.py').length > 0) throw new Error('a zygote ran before the first Python test');
   const firstRun = await timedRun(server.call, python, SIZE);
   const pythonRates = [];
   for (let repeat = 0; repeat < REPEATS; repeat++) pythonRates.push(await timedRun(server.call, python, SIZE));
-  const [zygote] = childrenOf(server.pid, 'zygote.py');
+  const [zygote] = childProcesses(server.pid, 'zygote.py');
   const zygoteRss = await residentMb(zygote);
   const serverRss = await residentMb(server.pid);
   const javascriptRates = [];
@@ -152,5 +109,7 @@ try {
 
 const interpreter = (await promisify(execFile)('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'])).stdout.trim();
 const forkCost = fileURLToPath(new URL('./fork-cost.py', import.meta.url));
-const { stdout } = await promisify(execFile)(interpreter, ['-I', '-S', forkCost, '300'], { env: {} });
+const forkCostRun = promisify(execFile)(interpreter, ['-I', '-S', forkCost, '300'], { env: {} });
+forkCostRun.child.stdin.end(RETAB_EXAMPLE);
+const { stdout } = await forkCostRun;
 console.log(`one child, medians in ms (fork-cost.py): ${stdout.trim()}`);

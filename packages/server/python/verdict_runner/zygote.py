@@ -20,8 +20,9 @@ user's output a second time.
                   only), body (the request JSON for the child; never parsed here).
                   control: {"id", "timeout_ms", "memory_mb", "max_output_bytes"} or {"cancel": id}.
   zygote -> Node: u32 payload length, u32 id, u8 kind, payload.
-                  CHUNK: bytes the child wrote (its answer: a JSON header line, then the output JSON);
-                  DONE: the child exited cleanly after writing (JSON facts about the child);
+                  CHUNK: bytes the child wrote (its answer: a JSON header line, the output JSON, a NUL);
+                  DONE: the child wrote its whole answer (the NUL, which JSON text never holds,
+                  then end of file): sent before the child has finished exiting;
                   FAILED: the zygote's own answer {"reason", "message", "details"};
                   READY / UNAVAILABLE (id 0): the start report, once.
 
@@ -145,7 +146,7 @@ def readable_paths(package_dirs):
 # --- one child -------------------------------------------------------------------------------------
 
 class Child:
-    __slots__ = ('id', 'pid', 'pidfd', 'out', 'deadline', 'limit', 'written', 'killed', 'killed_at', 'status', 'rusage', 'eof', 'control', 'forked_at')
+    __slots__ = ('id', 'pid', 'pidfd', 'out', 'deadline', 'limit', 'written', 'last_byte', 'killed', 'killed_at', 'status', 'rusage', 'eof', 'answered', 'control', 'forked_at')
 
     def __init__(self, request_id, pid, pidfd, out, control, forked_at):
         self.id = request_id
@@ -157,6 +158,8 @@ class Child:
         self.deadline = forked_at + control['timeout_ms'] / 1000
         self.limit = control['max_output_bytes'] + ANSWER_HEADER_ALLOWANCE
         self.written = 0
+        self.last_byte = None
+        self.answered = False
         self.killed = None
         self.killed_at = None
         self.status = None
@@ -180,6 +183,7 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
                 os._exit(0)  # the zygote died before the parent-death signal was set: nobody waits for this answer
         except BaseException as error:  # noqa: BLE001 - nothing of the user's may run unconfined
             write_answer(answer_fd, {'ok': False, 'reason': 'unavailable', 'message': f'Python could not be confined on this machine, so it does not run: {error}', 'details': {}})
+            os.close(answer_fd)
             os._exit(0)
         try:
             request = json.loads(body)
@@ -190,13 +194,17 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
         except BaseException as error:  # noqa: BLE001 - the runner's own failure is this test's answer
             answer = {'ok': False, 'reason': 'crashed', 'message': f'the Python runner failed: {type(error).__name__}: {error}', 'details': {}}
         write_answer(answer_fd, answer)
+        os.close(answer_fd)  # end of file now: the zygote answers while this process is torn down
         os._exit(0)
     finally:
         os._exit(70)
 
 
 def write_answer(fd, answer):
-    """The answer as a JSON header line followed by the output JSON: the output is not escaped into a string again."""
+    """
+    The answer as a JSON header line followed by the output JSON (not escaped into a string again),
+    then a NUL: the zygote knows the answer is whole without reading it.
+    """
     answer = dict(answer)
     output = answer.pop('output_json', None)
     try:
@@ -205,7 +213,7 @@ def write_answer(fd, answer):
         answer = {'ok': False, 'reason': 'invalid_output', 'message': 'transform returned a string holding an unpaired surrogate, which JSON text cannot carry', 'details': {}}
         output_bytes = b''
     header = _dumps(answer, separators=(',', ':'), default=repr).encode('utf-8', 'backslashreplace')
-    write_all(fd, header, b'\n', output_bytes)
+    write_all(fd, header, b'\n', output_bytes, b'\0')
 
 
 # --- the server ------------------------------------------------------------------------------------
@@ -329,7 +337,7 @@ class Zygote:
 
     def cancel(self, request_id):
         child = self.children.get(request_id)
-        if child is not None:
+        if child is not None and not child.answered:
             self.kill(child, 'aborted')
 
     def kill(self, child, reason):
@@ -376,8 +384,11 @@ class Zygote:
                 self.poll.unregister(child.out)
                 del self.by_fd[child.out]
                 os.close(child.out)
+                if child.killed is None and child.last_byte == 0:
+                    self.answer(child)
                 return
             try:
+                child.last_byte = self.chunk[got - 1]
                 child.written += got
                 if child.written > child.limit:
                     self.kill(child, 'output_too_large')
@@ -386,15 +397,22 @@ class Zygote:
             finally:
                 wipe(self.chunk, got)
 
+    def answer(self, child):
+        """
+        The child wrote its whole answer and closed it: Node has it now, and the child, which is
+        exiting, is stopped in case it is not (its own code closed the answer and ran on).
+        """
+        child.answered = True
+        send_json(DONE, child.id, {'elapsed_ms': round((time.monotonic() - child.forked_at) * 1000, 3)})
+        self.kill(child, 'answered')
+
     def finish(self, child):
         del self.children[child.id]
+        if child.answered:
+            return
         status = child.status
         peak_kb = child.rusage.ru_maxrss
         elapsed_ms = round((time.monotonic() - child.forked_at) * 1000, 3)
-        clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        if clean and child.written > 0 and child.killed != 'output_too_large':
-            send_json(DONE, child.id, {'elapsed_ms': elapsed_ms, 'peak_rss_kb': peak_kb})
-            return
         send_json(FAILED, child.id, self.failure(child, status, peak_kb, elapsed_ms))
 
     def failure(self, child, status, peak_kb, elapsed_ms):
