@@ -326,7 +326,14 @@ class Zygote:
             os.close(read_end)
             child_main(body, write_end, control, self.confinement, self.devnull, self.pid, base)
         os.close(write_end)
-        pidfd = os.pidfd_open(pid)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError as error:  # out of file descriptors: this test fails, the zygote goes on
+            os.close(read_end)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            send_json(FAILED, request_id, {'reason': 'crashed', 'message': f'the Python process for this test could not be watched: {error}', 'details': {}})
+            return
         child = Child(request_id, pid, pidfd, read_end, control, forked_at)
         os.set_blocking(read_end, False)
         self.children[request_id] = child
