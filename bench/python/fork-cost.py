@@ -2,8 +2,8 @@
 
     python3 -I -S bench/python/fork-cost.py [children] < transform.py
 
-Reads the function block's code from stdin (bench/python/index.mjs sends Retab's example). Builds the zygote's confinement exactly as zygote.py does, applies it to this process (which is then
-confined like a zygote: keep its output on a pipe), then forks `children` children one after
+Reads the function block's code from stdin (bench/python/index.mjs sends Retab's example). Prepares this process exactly as zygote.py prepares itself (confinement applied: keep its output
+on a pipe; warm-up; frozen heap), then forks `children` children one after
 another. Each child enters its own confinement, runs Retab's example through run.py, writes its
 answer and exits; the parent reaps it. Prints medians, in milliseconds, as one JSON line.
 """
@@ -12,7 +12,6 @@ import sys
 
 sys.dont_write_bytecode = True
 
-import gc
 import json
 import os
 import resource
@@ -23,7 +22,6 @@ RUNNER_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..
 sys.path.insert(0, os.path.realpath(RUNNER_ROOT))
 
 from verdict_runner import zygote  # noqa: E402 - loads what the zygote loads
-from verdict_runner.confine import Confinement  # noqa: E402
 
 SOURCE = {'type': 'manual', 'handle_inputs': {'input-json-0': {'type': 'json', 'data': {
     'invoice_id': 'INV-1', 'line_items': [{'description': 'paper', 'amount': 11}, {'description': 'ink', 'amount': 4.25}], 'tax_rate': 0.2, 'stated_total': 18.3}}}}
@@ -32,14 +30,10 @@ SOURCE = {'type': 'manual', 'handle_inputs': {'input-json-0': {'type': 'json', '
 def main():
     children = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     code = sys.stdin.read()
-    sys.path[1:1] = [path for path in zygote.site_packages() if path not in sys.path]
-    dirs, files = zygote.readable_paths([])
-    confinement = Confinement(dirs, files)
-    confinement.protect_zygote()
+    confinement = zygote.confine_zygote([])
+    zygote.settle()
     body = json.dumps({'id': 1, 'code': code, 'source': SOURCE, 'input_path': ['handle_inputs', 'input-json-0', 'data'], 'input_schema': None,
                        'output_schema': None, 'timeout_ms': 5000, 'memory_mb': 256, 'max_output_bytes': 4 << 20}).encode()
-    gc.disable()
-    gc.freeze()
     steps = {'fork': [], 'confine': [], 'run': [], 'answer+exit+reap': [], 'total': [], 'page faults': []}
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     self_before = resource.getrusage(resource.RUSAGE_SELF)

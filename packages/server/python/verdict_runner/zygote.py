@@ -45,15 +45,17 @@ import signal
 import struct
 import time
 
-PRELOADED = ('json', 're', 'math', 'datetime', 'decimal', 'collections')
+PRELOADED = ('json', 're', 'math', 'datetime', 'decimal', 'collections', 'typing')
 for _name in PRELOADED:
     __import__(_name)
 
 RUNNER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, RUNNER_ROOT)
 
+from verdict_runner import run as runner  # noqa: E402
 from verdict_runner.confine import Confinement, ConfinementError, set_parent_death_signal  # noqa: E402
-from verdict_runner.run import run_test  # noqa: E402
+
+run_test = runner.run_test
 
 CHUNK, DONE, FAILED, READY, UNAVAILABLE = 1, 2, 3, 4, 5
 OUT_HEADER = struct.Struct('>IIB')
@@ -519,6 +521,43 @@ def probe_denials(zygote_pid):
     return problems
 
 
+def confine_zygote(package_dirs):
+    """
+    Everything that comes before serving: the packages on sys.path, the confinement built,
+    applied to this process, and probed. Raises ConfinementError when Python cannot be confined here.
+    """
+    for path in package_dirs:
+        if not os.path.isdir(path):
+            raise ConfinementError(f'the package directory {path} (VERDICT_PYTHON_PACKAGES) does not exist')
+    # One thread per numerical library: tests run side by side in processes, and each thread's
+    # buffers would count against a child's memory cap.
+    os.environ.update({'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
+    sys.path[1:1] = package_dirs + [path for path in site_packages() if path not in sys.path]
+    dirs, files = readable_paths(package_dirs)
+    confinement = Confinement(dirs, files)
+    confinement.protect_zygote()
+    problem = probe(confinement, os.getpid())
+    if problem:
+        raise ConfinementError(f'confinement does not hold on this machine: {problem}')
+    return confinement
+
+
+def settle():
+    """
+    The last step before the first fork. The runner's own first run (its first compile(), first
+    models) costs milliseconds every child would pay again: it happens once here, on the runner's
+    fixed sample, never on user code. A fork copies the page tables of every dirty page and a
+    child copies each page it writes: what compiling and loading left behind goes back to the
+    system. Children inherit every object as it is: the collector never walks these in a child
+    (which would copy every page of the heap), and the zygote allocates too little to need it.
+    """
+    getattr(runner, 'warm_up', lambda: None)()
+    gc.collect()
+    gc.disable()
+    gc.freeze()
+    release_free_heap()
+
+
 def main():
     options = dict(arg[2:].split('=', 1) for arg in sys.argv[1:] if arg.startswith('--') and '=' in arg)
     parent_pid = int(options.get('parent-pid', '0'))
@@ -526,26 +565,15 @@ def main():
     set_parent_death_signal()
     if parent_pid and os.getppid() != parent_pid:
         return
-    package_dirs = [path for path in options.get('packages', '').split(os.pathsep) if path]
-    # One thread per numerical library: tests run side by side in processes, and each thread's
-    # buffers would count against a child's memory cap.
-    os.environ.update({'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
     started = time.perf_counter()
+    devnull = os.open('/dev/null', os.O_RDWR)  # the children's stdin, stdout and stderr
     try:
-        for path in package_dirs:
-            if not os.path.isdir(path):
-                raise ConfinementError(f'the package directory {path} (VERDICT_PYTHON_PACKAGES) does not exist')
-        sys.path[1:1] = package_dirs + [path for path in site_packages() if path not in sys.path]
-        dirs, files = readable_paths(package_dirs)
-        confinement = Confinement(dirs, files)
-        devnull = os.open('/dev/null', os.O_RDWR)  # the children's stdin, stdout and stderr
-        confinement.protect_zygote()
-        problem = probe(confinement, os.getpid())
-        if problem:
-            raise ConfinementError(f'confinement does not hold on this machine: {problem}')
+        confinement = confine_zygote([path for path in options.get('packages', '').split(os.pathsep) if path])
     except ConfinementError as error:
         send_json(UNAVAILABLE, 0, {'message': str(error)})
         return
+    zygote = Zygote(confinement, os.getpid(), devnull)
+    settle()
     send_json(READY, 0, {
         'python': sys.version.split()[0],
         'executable': sys.executable,
@@ -554,15 +582,6 @@ def main():
         'rss_kb': resident_kb(),
         **confinement.layers(),
     })
-    zygote = Zygote(confinement, os.getpid(), devnull)
-    # A fork copies the page tables of every dirty page and a child copies each page it writes:
-    # what compiling and loading left behind goes back to the system first. Children inherit every
-    # object as it is: the collector never walks these in a child (which would copy every page of
-    # the heap), and the zygote allocates little enough to need no collection.
-    gc.collect()
-    gc.disable()
-    gc.freeze()
-    release_free_heap()
     try:
         zygote.serve()
     finally:
