@@ -3,13 +3,18 @@
 // Python workers) on the same cases (issue 19). Build first (`node scripts/build.mjs`), then:
 //   node bench/python/index.mjs [tests per run]      default 1,000
 //   BENCH_PROMPTFOO=0 skips promptfoo, BENCH_VERDICT=0 skips Verdict;
-//   BENCH_PROMPTFOO_J=8,32 measures promptfoo at each -j and keeps the fastest (default 32).
+//   BENCH_PROMPTFOO_J=8,32 measures promptfoo at each -j and keeps the fastest (default 32);
+//   BENCH_PYTHON_PROCESSES sets the server's VERDICT_PYTHON_PROCESSES.
 // Verdict: one `verdict serve` child process on a fresh SQLite store; a start_json → function
 // workflow running Retab's SDK example unchanged, and its JavaScript twin for reference. Each run
 // is timed over HTTP from the POST that creates it to the GET that sees it completed (polled every
 // 10 ms). The first Python run is reported on its own (it starts the Python runtime); the figure
-// is the median of the warm runs after it.
-import { spawnSync } from 'node:child_process';
+// is the median of the warm runs after it. Then: cancel latency of a running `while True` test,
+// and what one child of the zygote costs step by step (fork-cost.py).
+import { execFile, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE } from '../../packages/server/dist/execution/python/test-support.js';
 import {
   isFinished,
   machineDescription,
@@ -17,13 +22,14 @@ import {
   residentMb,
   sampleMemory,
   seedWorkflow,
+  sleep,
   startVerdict,
   temporaryDataDir,
   waitForRun,
 } from '../throughput/harness.mjs';
 import { measurePromptfoo } from '../throughput/promptfoo.mjs';
 import { cpuSeconds, descendants, sampleDescendants, totalRssMb } from './processes.mjs';
-import { INPUT_SCHEMA, OUTPUT_SCHEMA, promptfooPythonWorkload, RETAB_TRANSFORM, retabCase, retabTest } from './workload.mjs';
+import { promptfooPythonWorkload, retabCase, retabTest } from './workload.mjs';
 
 const requested = Number(process.argv[2]);
 const TESTS = Number.isInteger(requested) && requested > 0 ? requested : 1000;
@@ -33,13 +39,7 @@ const PROMPTFOO = { sizes: [200, 1000], repeats: 3 };
 const PROMPTFOO_CONCURRENCIES = (process.env.BENCH_PROMPTFOO_J ?? '32').split(',').map(Number).filter((j) => Number.isInteger(j) && j > 0);
 const GOALS = { ratio: 10, ratioFloor: 3 };
 
-/** The JavaScript twin of Retab's example: the same floating-point steps in the same order. */
-const JAVASCRIPT_TWIN = `function transform(input) {
-  let subtotal = 0;
-  for (const item of input.line_items) subtotal += item.amount;
-  const computed_total = Math.round((subtotal + subtotal * input.tax_rate) * 100) / 100;
-  return { invoice_id: input.invoice_id, subtotal, computed_total, is_valid: Math.abs(computed_total - input.stated_total) <= 0.01 };
-}`;
+const CANCEL_ROUNDS = 5;
 
 const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const finishedCount = (run) => run.counts.outcome.passed + run.counts.outcome.failed + run.counts.outcome.blocked;
@@ -87,13 +87,45 @@ async function warmRuns(server, workflowId, label, pythonPid = null) {
   return { seconds: runs, median, testsPerSecond: TESTS / median, cpuMsPerTest };
 }
 
+/**
+ * Cancels a run whose one test spins in `while True`, `rounds` times: how long the cancel request
+ * takes to answer, and until the test's process is gone (watched in /proc).
+ */
+async function cancelLatencies(server, rounds) {
+  const workflow = await server.call('POST', '/v1/workflows', { name: 'bench python cancel' });
+  const block = await server.call('POST', '/v1/workflows/blocks', {
+    workflow_id: workflow.id,
+    type: 'function',
+    config: { language: 'python', code: 'def transform(input_data):\n    while True:\n        pass\n', output_schema: {}, timeout_seconds: 300 },
+  });
+  await server.call('POST', '/v1/workflows/tests', { workflow_id: workflow.id, target: { type: 'block', block_id: block.id }, ...retabTest(0) });
+  const figures = [];
+  for (let round = 0; round < rounds; round++) {
+    const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflow.id });
+    let zygote;
+    let child;
+    while (child === undefined) {
+      [zygote] = childProcesses(server.pid, 'zygote.py');
+      child = zygote === undefined ? undefined : childProcesses(zygote)[0];
+      await sleep(2);
+    }
+    await sleep(50);
+    const sent = performance.now();
+    await server.call('POST', `/v1/workflows/tests/runs/${id}/cancel`);
+    const answered = performance.now() - sent;
+    while (childProcesses(zygote).includes(child)) await sleep(0.5);
+    figures.push({ answered, gone: performance.now() - sent });
+  }
+  return figures;
+}
+
 async function measureVerdict() {
   const data = await temporaryDataDir('python');
   try {
-    const workflow = { inputSchema: INPUT_SCHEMA, outputSchema: OUTPUT_SCHEMA, count: TESTS, testFor: retabTest };
-    const python = await seedWorkflow(data.dir, { ...workflow, name: `bench ${TESTS} Retab invoice checks (Python)`, language: 'python', code: RETAB_TRANSFORM });
+    const workflow = { inputSchema: INVOICE_SCHEMA, outputSchema: OUTPUT_SCHEMA, count: TESTS, testFor: retabTest };
+    const python = await seedWorkflow(data.dir, { ...workflow, name: `bench ${TESTS} Retab invoice checks (Python)`, language: 'python', code: RETAB_EXAMPLE });
     const javascript = await seedWorkflow(data.dir, { ...workflow, name: `bench ${TESTS} Retab invoice checks (JavaScript twin)`, code: JAVASCRIPT_TWIN });
-    const server = await startVerdict(data.dir);
+    const server = await startVerdict(data.dir, { env: process.env.BENCH_PYTHON_PROCESSES ? { VERDICT_PYTHON_PROCESSES: process.env.BENCH_PYTHON_PROCESSES } : {} });
     try {
       const idleRssMb = await residentMb(server.pid);
       const pythonAtStart = (await descendants(server.pid)).filter(isPython).length;
@@ -112,6 +144,7 @@ async function measureVerdict() {
       const { peakRssMb, hwmMb } = await memory.stop();
       const processes = await children.stop();
       const pythonProcesses = (await descendants(server.pid)).filter(isPython);
+      const cancels = await cancelLatencies(server, CANCEL_ROUNDS);
       return {
         idleRssMb,
         pythonAtStart,
@@ -125,6 +158,7 @@ async function measureVerdict() {
         hwmMb,
         zygotes: pythonProcesses.filter((entry) => entry.depth === 1),
         processes,
+        cancels,
       };
     } finally {
       await server.stop();
@@ -144,6 +178,11 @@ function reportVerdict(verdict) {
   console.log(
     `  server RSS: ${format(verdict.idleRssMb)} MB once started, ${format(verdict.rssBeforePythonMb)} MB after the JavaScript runs, ${format(verdict.rssWithPythonMb)} MB with Python loaded; ` +
       `peak ${format(verdict.peakRssMb)} MB during the Python runs (sampled every 100 ms), VmHWM ${format(verdict.hwmMb)} MB`,
+  );
+  const cancelMedian = (key) => format(percentile(verdict.cancels.map((cancel) => cancel[key]), 0.5), 1);
+  console.log(
+    `  cancel of a running \`while True\`: request answered in ${cancelMedian('answered')} ms, its process gone ${cancelMedian('gone')} ms after the request ` +
+      `(medians of ${verdict.cancels.length}; max ${format(Math.max(...verdict.cancels.map((cancel) => cancel.gone)), 1)} ms)`,
   );
   const zygoteMb = totalRssMb(verdict.zygotes);
   console.log(
@@ -218,3 +257,13 @@ else {
   else console.log(`  promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, Python ${promptfoo.python.version} (${promptfoo.python.executable}), pydantic ${promptfoo.python.pydanticVersion}${promptfoo.isolated ? ', in a network namespace with no network' : ''}; best -j ${promptfoo.concurrency}`);
 }
 reportTable(verdict, promptfoo);
+
+/** What one child of the zygote costs, step by step (fork, confine, run, answer and reap), as fork-cost.py measures it. */
+async function forkCost() {
+  const interpreter = (await promisify(execFile)('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'])).stdout.trim();
+  const run = promisify(execFile)(interpreter, ['-I', '-S', fileURLToPath(new URL('./fork-cost.py', import.meta.url)), '300'], { env: {} });
+  run.child.stdin.end(RETAB_EXAMPLE);
+  return (await run).stdout.trim();
+}
+
+if (process.env.BENCH_VERDICT !== '0') console.log(`\nOne child of the zygote, medians in ms (bench/python/fork-cost.py, 300 children one after another): ${await forkCost()}`);

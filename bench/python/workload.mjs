@@ -1,38 +1,7 @@
 // The workload of bench/python: Retab's SDK example of a function block (issue 19), unchanged, over
 // varied invoices; and the same computation as a promptfoo Python provider over the same cases.
-
-/** Retab's own example, word for word: what a Retab user ports. */
-export const RETAB_TRANSFORM = `from models import Input, Output
-
-def transform(input_data: Input) -> Output:
-    subtotal = sum(item.amount for item in input_data.line_items)
-    computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
-    return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
-                  computed_total=computed_total,
-                  is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
-`;
-
-/** The start block's `json_schema`: what \`Input\` is built from. */
-export const INPUT_SCHEMA = {
-  type: 'object',
-  properties: {
-    invoice_id: { type: 'string' },
-    line_items: {
-      type: 'array',
-      items: { type: 'object', properties: { description: { type: 'string' }, amount: { type: 'number' } }, required: ['amount'] },
-    },
-    tax_rate: { type: 'number' },
-    stated_total: { type: 'number' },
-  },
-  required: ['invoice_id', 'line_items', 'tax_rate', 'stated_total'],
-};
-
-/** The function block's `output_schema`: what \`Output\` is built from. */
-export const OUTPUT_SCHEMA = {
-  type: 'object',
-  properties: { invoice_id: { type: 'string' }, subtotal: { type: 'number' }, computed_total: { type: 'number' }, is_valid: { type: 'boolean' } },
-  required: ['invoice_id', 'subtotal', 'computed_total', 'is_valid'],
-};
+// The example, its JavaScript twin and their schemas are the Python tests' own (test-support.ts).
+import { RETAB_EXAMPLE } from '../../packages/server/dist/execution/python/test-support.js';
 
 /**
  * Tax rates that are multiples of 4 %: on whole cents the tax is never exactly half a cent, so
@@ -116,7 +85,7 @@ class Output(BaseModel):
     is_valid: bool
 
 
-${RETAB_TRANSFORM.replace('from models import Input, Output\n\n', '')}
+${RETAB_EXAMPLE.replace('from models import Input, Output\n\n', '')}
 
 def call_api(prompt, options, context):
     return {"output": transform(Input.model_validate(context["vars"]["invoice"])).model_dump()}

@@ -20,8 +20,9 @@ user's output a second time.
                   only), body (the request JSON for the child; never parsed here).
                   control: {"id", "timeout_ms", "memory_mb", "max_output_bytes"} or {"cancel": id}.
   zygote -> Node: u32 payload length, u32 id, u8 kind, payload.
-                  CHUNK: bytes the child wrote (its answer: a JSON header line, then the output JSON);
-                  DONE: the child exited cleanly after writing (JSON facts about the child);
+                  CHUNK: bytes the child wrote (its answer: a JSON header line, the output JSON, a NUL);
+                  DONE: the child wrote its whole answer (the NUL, which JSON text never holds,
+                  then end of file): sent before the child has finished exiting;
                   FAILED: the zygote's own answer {"reason", "message", "details"};
                   READY / UNAVAILABLE (id 0): the start report, once.
 
@@ -44,15 +45,17 @@ import signal
 import struct
 import time
 
-PRELOADED = ('json', 're', 'math', 'datetime', 'decimal', 'collections')
+PRELOADED = ('json', 're', 'math', 'datetime', 'decimal', 'collections', 'typing')
 for _name in PRELOADED:
     __import__(_name)
 
 RUNNER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, RUNNER_ROOT)
 
+from verdict_runner import run as runner  # noqa: E402
 from verdict_runner.confine import Confinement, ConfinementError, set_parent_death_signal  # noqa: E402
-from verdict_runner.run import run_test  # noqa: E402
+
+run_test = runner.run_test
 
 CHUNK, DONE, FAILED, READY, UNAVAILABLE = 1, 2, 3, 4, 5
 OUT_HEADER = struct.Struct('>IIB')
@@ -107,6 +110,12 @@ def resident_kb():
     return int(os.pread(_statm, 64, 0).split()[1]) * PAGE_SIZE // 1024
 
 
+def release_free_heap():
+    import ctypes  # loaded already, by confine.py
+
+    ctypes.CDLL(None).malloc_trim(0)
+
+
 # --- paths the children may read -------------------------------------------------------------------
 
 def site_packages():
@@ -139,7 +148,7 @@ def readable_paths(package_dirs):
 # --- one child -------------------------------------------------------------------------------------
 
 class Child:
-    __slots__ = ('id', 'pid', 'pidfd', 'out', 'deadline', 'limit', 'written', 'killed', 'killed_at', 'status', 'rusage', 'eof', 'control', 'forked_at')
+    __slots__ = ('id', 'pid', 'pidfd', 'out', 'deadline', 'limit', 'written', 'last_byte', 'killed', 'killed_at', 'status', 'rusage', 'eof', 'answered', 'control', 'forked_at')
 
     def __init__(self, request_id, pid, pidfd, out, control, forked_at):
         self.id = request_id
@@ -151,6 +160,8 @@ class Child:
         self.deadline = forked_at + control['timeout_ms'] / 1000
         self.limit = control['max_output_bytes'] + ANSWER_HEADER_ALLOWANCE
         self.written = 0
+        self.last_byte = None
+        self.answered = False
         self.killed = None
         self.killed_at = None
         self.status = None
@@ -174,9 +185,10 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
                 os._exit(0)  # the zygote died before the parent-death signal was set: nobody waits for this answer
         except BaseException as error:  # noqa: BLE001 - nothing of the user's may run unconfined
             write_answer(answer_fd, {'ok': False, 'reason': 'unavailable', 'message': f'Python could not be confined on this machine, so it does not run: {error}', 'details': {}})
+            os.close(answer_fd)
             os._exit(0)
         try:
-            request = json.loads(body.decode('utf-8'))
+            request = json.loads(body)
             del body
             answer = run_test(request)
         except SystemExit as exit_:
@@ -184,13 +196,17 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
         except BaseException as error:  # noqa: BLE001 - the runner's own failure is this test's answer
             answer = {'ok': False, 'reason': 'crashed', 'message': f'the Python runner failed: {type(error).__name__}: {error}', 'details': {}}
         write_answer(answer_fd, answer)
+        os.close(answer_fd)  # end of file now: the zygote answers while this process is torn down
         os._exit(0)
     finally:
         os._exit(70)
 
 
 def write_answer(fd, answer):
-    """The answer as a JSON header line followed by the output JSON: the output is not escaped into a string again."""
+    """
+    The answer as a JSON header line followed by the output JSON (not escaped into a string again),
+    then a NUL: the zygote knows the answer is whole without reading it.
+    """
     answer = dict(answer)
     output = answer.pop('output_json', None)
     try:
@@ -199,7 +215,7 @@ def write_answer(fd, answer):
         answer = {'ok': False, 'reason': 'invalid_output', 'message': 'transform returned a string holding an unpaired surrogate, which JSON text cannot carry', 'details': {}}
         output_bytes = b''
     header = _dumps(answer, separators=(',', ':'), default=repr).encode('utf-8', 'backslashreplace')
-    write_all(fd, header, b'\n', output_bytes)
+    write_all(fd, header, b'\n', output_bytes, b'\0')
 
 
 # --- the server ------------------------------------------------------------------------------------
@@ -312,7 +328,14 @@ class Zygote:
             os.close(read_end)
             child_main(body, write_end, control, self.confinement, self.devnull, self.pid, base)
         os.close(write_end)
-        pidfd = os.pidfd_open(pid)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError as error:  # out of file descriptors: this test fails, the zygote goes on
+            os.close(read_end)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            send_json(FAILED, request_id, {'reason': 'crashed', 'message': f'the Python process for this test could not be watched: {error}', 'details': {}})
+            return
         child = Child(request_id, pid, pidfd, read_end, control, forked_at)
         os.set_blocking(read_end, False)
         self.children[request_id] = child
@@ -323,7 +346,7 @@ class Zygote:
 
     def cancel(self, request_id):
         child = self.children.get(request_id)
-        if child is not None:
+        if child is not None and not child.answered:
             self.kill(child, 'aborted')
 
     def kill(self, child, reason):
@@ -370,8 +393,11 @@ class Zygote:
                 self.poll.unregister(child.out)
                 del self.by_fd[child.out]
                 os.close(child.out)
+                if child.killed is None and child.last_byte == 0:
+                    self.answer(child)
                 return
             try:
+                child.last_byte = self.chunk[got - 1]
                 child.written += got
                 if child.written > child.limit:
                     self.kill(child, 'output_too_large')
@@ -380,15 +406,22 @@ class Zygote:
             finally:
                 wipe(self.chunk, got)
 
+    def answer(self, child):
+        """
+        The child wrote its whole answer and closed it: Node has it now, and the child, which is
+        exiting, is stopped in case it is not (its own code closed the answer and ran on).
+        """
+        child.answered = True
+        send_json(DONE, child.id, {'elapsed_ms': round((time.monotonic() - child.forked_at) * 1000, 3)})
+        self.kill(child, 'answered')
+
     def finish(self, child):
         del self.children[child.id]
+        if child.answered:
+            return
         status = child.status
         peak_kb = child.rusage.ru_maxrss
         elapsed_ms = round((time.monotonic() - child.forked_at) * 1000, 3)
-        clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        if clean and child.written > 0 and child.killed != 'output_too_large':
-            send_json(DONE, child.id, {'elapsed_ms': elapsed_ms, 'peak_rss_kb': peak_kb})
-            return
         send_json(FAILED, child.id, self.failure(child, status, peak_kb, elapsed_ms))
 
     def failure(self, child, status, peak_kb, elapsed_ms):
@@ -488,6 +521,43 @@ def probe_denials(zygote_pid):
     return problems
 
 
+def confine_zygote(package_dirs):
+    """
+    Everything that comes before serving: the packages on sys.path, the confinement built,
+    applied to this process, and probed. Raises ConfinementError when Python cannot be confined here.
+    """
+    for path in package_dirs:
+        if not os.path.isdir(path):
+            raise ConfinementError(f'the package directory {path} (VERDICT_PYTHON_PACKAGES) does not exist')
+    # One thread per numerical library: tests run side by side in processes, and each thread's
+    # buffers would count against a child's memory cap.
+    os.environ.update({'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
+    sys.path[1:1] = package_dirs + [path for path in site_packages() if path not in sys.path]
+    dirs, files = readable_paths(package_dirs)
+    confinement = Confinement(dirs, files)
+    confinement.protect_zygote()
+    problem = probe(confinement, os.getpid())
+    if problem:
+        raise ConfinementError(f'confinement does not hold on this machine: {problem}')
+    return confinement
+
+
+def settle():
+    """
+    The last step before the first fork. The runner's own first run (its first compile(), first
+    models) costs milliseconds every child would pay again: it happens once here, on the runner's
+    fixed sample, never on user code. A fork copies the page tables of every dirty page and a
+    child copies each page it writes: what compiling and loading left behind goes back to the
+    system. Children inherit every object as it is: the collector never walks these in a child
+    (which would copy every page of the heap), and the zygote allocates too little to need it.
+    """
+    getattr(runner, 'warm_up', lambda: None)()
+    gc.collect()
+    gc.disable()
+    gc.freeze()
+    release_free_heap()
+
+
 def main():
     options = dict(arg[2:].split('=', 1) for arg in sys.argv[1:] if arg.startswith('--') and '=' in arg)
     parent_pid = int(options.get('parent-pid', '0'))
@@ -495,26 +565,15 @@ def main():
     set_parent_death_signal()
     if parent_pid and os.getppid() != parent_pid:
         return
-    package_dirs = [path for path in options.get('packages', '').split(os.pathsep) if path]
-    # One thread per numerical library: tests run side by side in processes, and each thread's
-    # buffers would count against a child's memory cap.
-    os.environ.update({'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
     started = time.perf_counter()
+    devnull = os.open('/dev/null', os.O_RDWR)  # the children's stdin, stdout and stderr
     try:
-        for path in package_dirs:
-            if not os.path.isdir(path):
-                raise ConfinementError(f'the package directory {path} (VERDICT_PYTHON_PACKAGES) does not exist')
-        sys.path[1:1] = package_dirs + [path for path in site_packages() if path not in sys.path]
-        dirs, files = readable_paths(package_dirs)
-        confinement = Confinement(dirs, files)
-        devnull = os.open('/dev/null', os.O_RDWR)  # the children's stdin, stdout and stderr
-        confinement.protect_zygote()
-        problem = probe(confinement, os.getpid())
-        if problem:
-            raise ConfinementError(f'confinement does not hold on this machine: {problem}')
+        confinement = confine_zygote([path for path in options.get('packages', '').split(os.pathsep) if path])
     except ConfinementError as error:
         send_json(UNAVAILABLE, 0, {'message': str(error)})
         return
+    zygote = Zygote(confinement, os.getpid(), devnull)
+    settle()
     send_json(READY, 0, {
         'python': sys.version.split()[0],
         'executable': sys.executable,
@@ -523,11 +582,6 @@ def main():
         'rss_kb': resident_kb(),
         **confinement.layers(),
     })
-    zygote = Zygote(confinement, os.getpid(), devnull)
-    # Children inherit every object as it is: the collector never walks these in a child (which
-    # would copy every page of the heap), and the zygote allocates little enough to need no collection.
-    gc.disable()
-    gc.freeze()
     try:
         zygote.serve()
     finally:

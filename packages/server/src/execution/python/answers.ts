@@ -3,8 +3,9 @@ import { SandboxOutput } from '../sandbox/job-ticket.js';
 import type { SandboxFailureReason, SandboxOutcome } from '../sandbox/types.js';
 
 /**
- * A child's answer is a JSON header line, then the output JSON. The child ran user code, so its
- * bytes are untrusted: anything malformed is that test's crash, and every field is checked here.
+ * A child's answer is a JSON header line, then the output JSON, then a NUL (the zygote's sign that
+ * it is whole). The child ran user code, so its bytes are untrusted: anything malformed is that
+ * test's crash, and every field is checked here.
  */
 const CHILD_REASONS: ReadonlySet<string> = new Set<SandboxFailureReason>([
   'error',
@@ -25,8 +26,9 @@ export function failure(reason: SandboxFailureReason, message: string, details?:
   return { ok: false, reason, message, durationMs, ...(details ? { details } : {}) };
 }
 
-/** The outcome of a child that exited cleanly after writing `answer`. */
-export function outcomeOfAnswer(answer: Buffer, maxOutputBytes: number): SandboxOutcome {
+/** The outcome of a child that wrote its whole `answer`. */
+export function outcomeOfAnswer(whole: Buffer, maxOutputBytes: number): SandboxOutcome {
+  const answer = whole.subarray(0, whole.length - 1);
   const newline = answer.indexOf(NEWLINE);
   const header = parseObject(answer.toString('utf8', 0, newline < 0 ? answer.length : newline));
   if (!header) return failure('crashed', 'the Python process running transform wrote an answer Verdict could not read (did transform write to its file descriptors?)');

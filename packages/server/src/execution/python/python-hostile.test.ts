@@ -329,7 +329,8 @@ def transform(input_data):
     }
     counter += 1
     sys.modules['tenant_module'] = object()
-    json.dumps = lambda *args, **kwargs: 'patched'
+    original_dumps = json.dumps  # patched for [1] only: the runner's own json.dumps of this answer still works
+    json.dumps = lambda value, *args, **kwargs: 'patched' if value == [1] else original_dumps(value, *args, **kwargs)
     math.pi = 3
     random.seed(42)
     decimal.getcontext().prec = 3

@@ -88,8 +88,9 @@ export class ZygoteProcess {
             handlers.frame(frame);
             continue;
           }
-          const report = JSON.parse(frame.payload.toString('utf8')) as ZygoteReport & { message?: string };
-          if (frame.kind !== FrameKind.ready) return fail(report.message ?? 'the Python runner is unavailable', true);
+          const report = startReport(frame.payload);
+          if (!report) return fail(`the Python runner sent an unreadable start report${zygote.#stderrSuffix()}`);
+          if (frame.kind !== FrameKind.ready) return fail(typeof report.message === 'string' ? report.message : 'the Python runner is unavailable', true);
           started = true;
           clearTimeout(timer);
           resolve({ ok: true, zygote, report });
@@ -127,6 +128,15 @@ export class ZygoteProcess {
   #stderrSuffix(): string {
     const tail = this.#stderr.trim();
     return tail === '' ? '' : `: ${tail.split('\n').slice(-5).join(' | ')}`;
+  }
+}
+
+function startReport(payload: Buffer): (ZygoteReport & { message?: unknown }) | undefined {
+  try {
+    const report: unknown = JSON.parse(payload.toString('utf8'));
+    return typeof report === 'object' && report !== null ? (report as ZygoteReport) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
