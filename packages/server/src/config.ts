@@ -34,6 +34,8 @@ export interface ServerConfig {
   maxOutputBytes: number;
   /** How long the output_schema and assertion checks of one output may run before they are stopped and the test is blocked. */
   checkTimeoutMs: number;
+  /** Python function blocks: the interpreter (`python3` on PATH, a path, or `off`), an operator package directory, the memory cap and the children at once. */
+  python: { interpreter: string; packagesDir: string | null; memoryMb: number; processes: number; /** PATH, where a bare interpreter name is looked up (the zygote itself gets no environment). */ lookupPath: string };
   bodyLimitBytes: number;
   /** Largest file in an upload or a test input. */
   maxFileBytes: number;
@@ -43,7 +45,7 @@ export interface ServerConfig {
   trustProxy: boolean | number | string;
   /** How long a process keeps believing an API key it checked; a revoked key is refused within this. */
   keyCacheMs: number;
-  /** Rate limits per address, key and session (http/rate-limit.ts). */
+  /** Rate limits per address, key and session (services/rate-limit.ts). */
   limits: LimitsConfig;
   /** Bearer token for GET /metrics on the API port; without it the API port serves no metrics. */
   metricsToken: string | null;
@@ -132,6 +134,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     sandboxMemoryMb: values.VERDICT_SANDBOX_MEMORY_MB,
     maxOutputBytes: values.VERDICT_MAX_OUTPUT_BYTES,
     checkTimeoutMs: values.VERDICT_CHECK_TIMEOUT_MS,
+    python: {
+      interpreter: values.VERDICT_PYTHON,
+      packagesDir: values.VERDICT_PYTHON_PACKAGES === null ? null : resolve(values.VERDICT_PYTHON_PACKAGES),
+      memoryMb: values.VERDICT_PYTHON_MEMORY_MB,
+      processes: values.VERDICT_PYTHON_PROCESSES ?? availableParallelism(),
+      lookupPath: env.PATH ?? '',
+    },
     bodyLimitBytes: values.VERDICT_BODY_LIMIT_BYTES,
     maxFileBytes: values.VERDICT_MAX_FILE_BYTES,
     logRequests: values.VERDICT_LOG_REQUESTS,

@@ -1,4 +1,4 @@
-import { configFromEnv, startServer } from '@verdict/server';
+import { configFromEnv, DEMO_TEST_COUNT, startServer } from '@verdict/server';
 import type { Command } from 'commander';
 
 interface ServeOptions {
@@ -32,7 +32,7 @@ export function registerServeCommand(program: Command): void {
       else console.log('  API key: use the key printed on first start, VERDICT_API_KEY, or `verdict keys create`');
       if (server.demoWorkflowId) {
         const key = server.newApiKey ?? '<your key>';
-        console.log(`  Demo workflow ${server.demoWorkflowId} seeded with 12 tests. Run them:`);
+        console.log(`  Demo workflow ${server.demoWorkflowId} seeded with ${DEMO_TEST_COUNT} tests. Run them:`);
         console.log(`    VERDICT_BASE_URL=${server.url} VERDICT_API_KEY=${key} npx verdict runs create ${server.demoWorkflowId} --wait`);
       }
       const shutdown = async (signal: string) => {

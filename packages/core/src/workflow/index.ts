@@ -4,3 +4,4 @@ export * from './merge-patch.js';
 export * from './edges.js';
 export * from './fingerprints.js';
 export * from './spec/index.js';
+export * from './upstream-schema.js';

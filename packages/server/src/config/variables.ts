@@ -86,7 +86,12 @@ export const VARIABLES = {
       "worker threads that run JavaScript function blocks, shared fairly among organizations; as many again may start for a while when one organization's long jobs hold every thread while another waits",
   }),
   VERDICT_SANDBOX_MEMORY_MB: variable(positive, 128, { meaning: 'memory cap of each sandbox thread' }),
-  // Python function blocks add VERDICT_PYTHON, VERDICT_PYTHON_PACKAGES, VERDICT_PYTHON_MEMORY_MB and VERDICT_PYTHON_PROCESSES here.
+  VERDICT_PYTHON: variable(text, 'python3', {
+    meaning: 'the Python interpreter for Python function blocks (a name on PATH or a path); `off` runs none (Python tests are blocked saying so)',
+  }),
+  VERDICT_PYTHON_PACKAGES: optional(text, { meaning: "an operator's directory of extra Python packages, readable (read-only) by Python function blocks" }),
+  VERDICT_PYTHON_MEMORY_MB: variable(positive, 256, { meaning: 'memory cap of each Python test (its process), above what the interpreter already holds' }),
+  VERDICT_PYTHON_PROCESSES: optional(positive, { defaultText: 'CPU cores', meaning: 'Python tests running at once in this process, shared fairly among organizations' }),
   VERDICT_MAX_OUTPUT_BYTES: variable(positive, DEFAULT_MAX_OUTPUT_BYTES, {
     defaultText: '`4194304` (4 MiB)',
     meaning:

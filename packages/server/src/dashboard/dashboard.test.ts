@@ -211,6 +211,23 @@ for (const store of testStores()) {
         assert.match(body, /badge-passed">passed/);
       });
 
+      test('a Python function block is shown as Python: its language named on the workflow and result pages, its code under a Python label', async () => {
+        const python = await server.request('POST', '/v1/workflows', { name: 'Python block' });
+        const code = 'from models import Input, Output\n\ndef transform(input_data: Input) -> Output:\n    return {"n": input_data.n}\n';
+        const block = await server.request('POST', '/v1/workflows/blocks', { workflow_id: python.body.id, type: 'function', label: 'Retab check', config: { language: 'python', code, output_schema: {} } });
+        await createTests(server, { workflowId: python.body.id, blockId: block.body.id }, [{ name: 'n is kept', input: { n: 1 }, path: 'n', condition: { kind: 'equals', expected: 1 } }]);
+        const run = await waitForRun(server, (await startRun(server, python.body.id)).id);
+
+        const workflowPage = (await page(`/workflows/${python.body.id}`)).body;
+        assert.match(workflowPage, /Retab check <span class="muted small">function · Python · <code>/);
+        assert.match(workflowPage, /<summary>Python code<\/summary><pre class="code"[^>]*aria-label="Python code of Retab check"><code class="language-python">from models import Input, Output\n\ndef transform\(input_data: Input\) -&gt; Output:\n {4}return \{&quot;n&quot;: input_data.n\}\n<\/code><\/pre>/);
+        assert.doesNotMatch(workflowPage, /JavaScript|language-javascript/);
+        assert.match((await page(`/workflows/${workflow.workflowId}`)).body, /function · JavaScript · <code>[\s\S]*<summary>JavaScript code<\/summary>/, 'a JavaScript block says so too');
+
+        const result = (await server.request('GET', `/v1/workflows/tests/results?run_id=${run.id}`)).body.data[0];
+        assert.match((await page(`/results/${result.id}`)).body, /on block Retab check \(function, Python\) <code>/);
+      });
+
       test('a workflow without runs shows its tests as never run', async () => {
         const fresh = await createFunctionWorkflow(server, SUMMARY_CODE);
         await createTests(server, fresh, [{ name: 'Untouched', input: { n: 1 }, condition: { kind: 'exists' } }]);

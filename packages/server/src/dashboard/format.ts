@@ -1,3 +1,4 @@
+import { functionLanguage, type FunctionLanguage, type WorkflowBlock } from '@verdict/core';
 import { html, type SafeHtml } from './html.js';
 
 const NONE = html`<span class="muted">—</span>`;
@@ -34,4 +35,13 @@ export function badge(label: string): SafeHtml {
 
 export function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+const LANGUAGE_NAMES: Record<FunctionLanguage, string> = { javascript: 'JavaScript', python: 'Python' };
+
+/** `Python` or `JavaScript` for a function block, as its config says; null for any other block. */
+export function functionLanguageName(block: Pick<WorkflowBlock, 'type' | 'config'>): string | null {
+  if (block.type !== 'function') return null;
+  const language = functionLanguage(block.config);
+  return language ? LANGUAGE_NAMES[language] : null;
 }

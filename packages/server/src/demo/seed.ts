@@ -20,6 +20,41 @@ function transform(input) {
   };
 }`;
 
+/**
+ * The same check written the Retab way: `models` is generated for the block, `Input` from the start
+ * block's json_schema and `Output` from the block's output_schema.
+ */
+const CHECK_TOTALS_PYTHON_CODE = `# Recomputes an invoice's total from its line items and flags a mismatch.
+from models import Input, Output
+
+
+def transform(input_data: Input) -> Output:
+    computed_total = round(sum(item.quantity * item.unit_price for item in input_data.line_items), 2)
+    return Output(
+        invoice_number=input_data.invoice_number,
+        computed_total=computed_total,
+        stated_total=input_data.total,
+        totals_match=abs(computed_total - input_data.total) < 0.005,
+        item_count=len(input_data.line_items),
+        currency=(input_data.currency or "EUR").upper(),
+    )
+`;
+
+/** The start block's json_schema: what the Python block's `Input` is built from. */
+const INVOICE_SCHEMA = {
+  type: 'object',
+  properties: {
+    invoice_number: { type: 'string' },
+    total: { type: 'number' },
+    currency: { type: 'string' },
+    line_items: {
+      type: 'array',
+      items: { type: 'object', properties: { quantity: { type: 'number' }, unit_price: { type: 'number' } }, required: ['quantity', 'unit_price'] },
+    },
+  },
+  required: ['invoice_number', 'total', 'line_items'],
+};
+
 const OUTPUT_SCHEMA = {
   type: 'object',
   properties: {
@@ -39,7 +74,7 @@ function invoice(number: string, total: number, items: [number, number][], curre
 
 type DemoTest = { name: string; data: unknown; path: string | null; condition: Record<string, unknown> };
 
-const DEMO_TESTS: DemoTest[] = [
+const JAVASCRIPT_TESTS: DemoTest[] = [
   { name: 'Simple invoice totals match', data: invoice('INV-001', 30, [[1, 10], [2, 10]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
   { name: 'Computed total of INV-002', data: invoice('INV-002', 123.45, [[3, 41.15]]), path: 'computed_total', condition: { kind: 'number_compare', op: 'eq', expected: 123.45 } },
   { name: 'Mismatch is flagged', data: invoice('INV-003', 99, [[1, 50]]), path: 'totals_match', condition: { kind: 'equals', expected: false } },
@@ -55,31 +90,51 @@ const DEMO_TESTS: DemoTest[] = [
   { name: 'Large invoice totals match (fails on purpose)', data: invoice('INV-012', 1000, [[7, 142.5]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
 ];
 
+const PYTHON_TESTS: DemoTest[] = [
+  { name: 'Python: simple invoice totals match', data: invoice('INV-101', 30, [[1, 10], [2, 10]]), path: 'totals_match', condition: { kind: 'equals', expected: true } },
+  { name: 'Python: computed total of INV-102', data: invoice('INV-102', 123.45, [[3, 41.15]]), path: 'computed_total', condition: { kind: 'number_compare', op: 'eq', expected: 123.45 } },
+  { name: 'Python: mismatch is flagged', data: invoice('INV-103', 99, [[1, 50]]), path: 'totals_match', condition: { kind: 'equals', expected: false } },
+  {
+    name: 'Python: currency defaults to EUR',
+    data: { invoice_number: 'INV-104', total: 8, line_items: [{ quantity: 2, unit_price: 4 }] },
+    path: null,
+    condition: { kind: 'object_contains', expected: { currency: 'EUR', item_count: 1, totals_match: true } },
+  },
+];
+
+/** How many tests the demo seeds, and how many of them fail (on purpose) when every block runs. */
+export const DEMO_TEST_COUNT = JAVASCRIPT_TESTS.length + PYTHON_TESTS.length;
+export const DEMO_FAILING_TESTS = 1;
+
 /** Seeds the demo workflow on a first start with an empty store. Returns its id, or null if the store already had workflows. */
 export async function seedDemo(services: Services, organizationId: string): Promise<string | null> {
   const db = services.store.db;
   const existing = await db.selectFrom('workflows').select('id').where('organization_id', '=', organizationId).limit(1).executeTakeFirst();
   if (existing) return null;
-  const workflow = await insertWorkflow(db, organizationId, { name: DEMO_WORKFLOW_NAME, description: 'A function block that checks invoice totals, with a dozen tests (one fails on purpose).' });
+  const workflow = await insertWorkflow(db, organizationId, {
+    name: DEMO_WORKFLOW_NAME,
+    description: `Two function blocks that check invoice totals, one in JavaScript and one in Python written the Retab way, with ${DEMO_TEST_COUNT} tests (one fails on purpose).`,
+  });
   const now = isoNow();
   const inputBlock = newId('block');
   const checkBlock = newId('block');
+  const pythonBlock = newId('block');
   await db
     .insertInto('blocks')
     .values([
-      { organization_id: organizationId, id: inputBlock, workflow_id: workflow.id, type: 'start_json', label: 'Invoice JSON', position_x: 0, position_y: 0, width: null, height: null, config: JSON.stringify({ json_schema: { type: 'object' } }), parent_id: null, created_at: now, updated_at: now },
+      { organization_id: organizationId, id: inputBlock, workflow_id: workflow.id, type: 'start_json', label: 'Invoice JSON', position_x: 0, position_y: 0, width: null, height: null, config: JSON.stringify({ json_schema: INVOICE_SCHEMA }), parent_id: null, created_at: now, updated_at: now },
       { organization_id: organizationId, id: checkBlock, workflow_id: workflow.id, type: 'function', label: 'Check totals', position_x: 320, position_y: 0, width: null, height: null, config: JSON.stringify({ language: 'javascript', code: CHECK_TOTALS_CODE, output_schema: OUTPUT_SCHEMA, timeout_seconds: 5 }), parent_id: null, created_at: now, updated_at: now },
+      { organization_id: organizationId, id: pythonBlock, workflow_id: workflow.id, type: 'function', label: 'Check totals (Python)', position_x: 320, position_y: 200, width: null, height: null, config: JSON.stringify({ language: 'python', code: CHECK_TOTALS_PYTHON_CODE, output_schema: OUTPUT_SCHEMA, timeout_seconds: 5 }), parent_id: null, created_at: now, updated_at: now },
     ])
     .execute();
-  await db
-    .insertInto('edges')
-    .values({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: inputBlock, source_handle: 'output-json-0', target_block: checkBlock, target_handle: 'input-json-0', created_at: now, updated_at: now })
-    .execute();
-  for (const test of DEMO_TESTS) {
+  const edgeTo = (targetBlock: string) => ({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: inputBlock, source_handle: 'output-json-0', target_block: targetBlock, target_handle: 'input-json-0', created_at: now, updated_at: now });
+  await db.insertInto('edges').values([edgeTo(checkBlock), edgeTo(pythonBlock)]).execute();
+  const tests = [...JAVASCRIPT_TESTS.map((test) => ({ test, blockId: checkBlock })), ...PYTHON_TESTS.map((test) => ({ test, blockId: pythonBlock }))];
+  for (const { test, blockId } of tests) {
     await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
       workflow_id: workflow.id,
       name: test.name,
-      target: { type: 'block', block_id: checkBlock },
+      target: { type: 'block', block_id: blockId },
       source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: test.data } } },
       assertion: { target: { output_handle_id: 'output-json-0', path: test.path }, condition: test.condition },
     }));

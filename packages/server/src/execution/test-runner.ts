@@ -6,6 +6,7 @@ import {
   type AssertionSpec,
   type ErrorDetails,
   type WorkflowTestSource,
+  upstreamJsonSchema,
 } from '@verdict/core';
 import { fromJson, type Store } from '../store/database.js';
 import { JsonText, type ResultOutcome } from '../store/transitions/index.js';
@@ -42,6 +43,8 @@ const SNAPSHOT_CACHE_SIZE = 64;
 export class TestRunner {
   private readonly executors = new Map<string, BlockExecutor>();
   private readonly snapshots = new Map<string, Promise<WorkflowSnapshot | null>>();
+  /** The schema arriving on each function block's input, per block of a cached snapshot. */
+  private readonly inputSchemas = new WeakMap<SnapshotBlock, Record<string, unknown> | null>();
 
   constructor(
     private readonly store: Store,
@@ -67,7 +70,8 @@ export class TestRunner {
     try {
       const inputs = { sourceJson: job.sourceJson, resolve: () => this.resolveInputs(job, signal) };
       const assertionJson = requiresModelProvider(job.assertion.condition) ? null : job.assertionJson;
-      execution = await executor.execute({ block: { id: block.id, type: block.type, label: block.label, config: block.config ?? {} }, inputs, assertionJson, signal, organizationId: job.organizationId });
+      const underTest = { id: block.id, type: block.type, label: block.label, config: block.config ?? {}, inputSchema: this.inputSchemaOf(snapshot, block) };
+      execution = await executor.execute({ block: underTest, inputs, assertionJson, signal, organizationId: job.organizationId });
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));
@@ -88,6 +92,17 @@ export class TestRunner {
       details: execution.details ?? null,
       durationMs,
     };
+  }
+
+  /** Only function blocks read it (Python's `models.Input`). */
+  private inputSchemaOf(snapshot: WorkflowSnapshot, block: SnapshotBlock): Record<string, unknown> | null {
+    if (block.type !== 'function') return null;
+    let schema = this.inputSchemas.get(block);
+    if (schema === undefined) {
+      schema = upstreamJsonSchema(snapshot, block.id);
+      this.inputSchemas.set(block, schema);
+    }
+    return schema;
   }
 
   /** An assertion the block's executor did not evaluate. */

@@ -10,6 +10,7 @@ import { fileRecords } from '../store/files.js';
 import { DistributedExecutor } from '../execution/distributed/index.js';
 import type { Executor } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local-executor.js';
+import { PythonSandbox } from '../execution/python/index.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
@@ -33,13 +34,16 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const sandbox = config.worker
     ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb, maxOutputBytes: config.maxOutputBytes, checkTimeoutMs: config.checkTimeoutMs })
     : null;
+  // Nothing starts here: the zygote starts with the first Python test. The interpreter is looked up
+  // on this process's PATH; the zygote itself gets an empty environment.
+  const python = config.worker ? new PythonSandbox({ ...config.python, maxOutputBytes: config.maxOutputBytes, env: { PATH: config.python.lookupPath } }) : null;
   const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
   const models = config.model ? new ModelClient(config.model, answerChecks) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
   const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes, records: fileRecords(store.db) };
   const files = createBlobFileService(fileStorage);
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
-  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox), ...executors] : executors, files, assertionProvider, sandbox);
+  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
@@ -60,6 +64,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     async close() {
       await executor.stop();
       await sandbox?.close();
+      await python?.close();
       await store.close();
     },
   };

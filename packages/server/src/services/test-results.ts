@@ -1,7 +1,7 @@
 import { millisBetween, type AssertionResult, type ErrorDetails, type WorkflowTestResult } from '@verdict/core';
 import { createError } from '../errors/index.js';
 import { fromJson } from '../store/database.js';
-import { findBlockRow } from '../store/graph.js';
+import { blockFromRow, findBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { findResultPreview, findResultRow, listResults, listStartedResults, resultFromRow } from '../store/results.js';
 import { findRunRow } from '../store/runs.js';
@@ -59,7 +59,7 @@ export async function describeResult(services: Services, organizationId: string,
   if (!found) throw resultNotFound(resultId);
   const { result, assertion } = found;
   const [test, block] = await Promise.all([findTestRow(db, organizationId, result.test_id), findBlockRow(db, organizationId, result.block_id, result.workflow_id)]);
-  return { result, assertion, testName: test?.name ?? null, block: block ? { label: block.label, type: block.type } : null };
+  return { result, assertion, testName: test?.name ?? null, block: block ? blockFromRow(block) : null };
 }
 
 /** Rows of a run that have left the queue (running or finished), in run order from `fromPosition`. */

@@ -6,11 +6,14 @@ export interface FunctionWorkflow {
   blockId: string;
 }
 
-/** A workflow with one JavaScript function block, created through the API as a user would. */
+/**
+ * A workflow with one function block (JavaScript unless `language` says otherwise), created through
+ * the API as a user would; with `inputSchema`, a start_json block declaring it feeds the function.
+ */
 export async function createFunctionWorkflow(
   test: TestApp,
   code: string,
-  options: { timeoutSeconds?: number; outputSchema?: Record<string, unknown> } = {},
+  options: { timeoutSeconds?: number; outputSchema?: Record<string, unknown>; language?: 'javascript' | 'python'; inputSchema?: Record<string, unknown> } = {},
 ): Promise<FunctionWorkflow> {
   const workflow = await test.request('POST', '/v1/workflows', { name: 'fixture' });
   if (workflow.status !== 201) throw new Error(`workflow: ${workflow.status} ${JSON.stringify(workflow.body)}`);
@@ -18,9 +21,14 @@ export async function createFunctionWorkflow(
     workflow_id: workflow.body.id,
     type: 'function',
     label: 'Function under test',
-    config: { language: 'javascript', code, output_schema: options.outputSchema ?? {}, timeout_seconds: options.timeoutSeconds ?? 60 },
+    config: { language: options.language ?? 'javascript', code, output_schema: options.outputSchema ?? {}, timeout_seconds: options.timeoutSeconds ?? 60 },
   });
   if (block.status !== 201) throw new Error(`block: ${block.status} ${JSON.stringify(block.body)}`);
+  if (options.inputSchema) {
+    const start = await test.request('POST', '/v1/workflows/blocks', { workflow_id: workflow.body.id, type: 'start_json', label: 'Input', config: { json_schema: options.inputSchema } });
+    const edge = await test.request('POST', '/v1/workflows/edges', { workflow_id: workflow.body.id, source_block: start.body.id, target_block: block.body.id });
+    if (start.status !== 201 || edge.status !== 201) throw new Error(`start_json: ${start.status} ${edge.status} ${JSON.stringify(edge.body)}`);
+  }
   return { workflowId: workflow.body.id, blockId: block.body.id };
 }
 

@@ -77,7 +77,8 @@ export interface ResultPage {
   testName: string | null;
   /** The assertion as the run copied it from the test. */
   assertion: AssertionSpec | null;
-  block: { label: string; type: string } | null;
+  /** `language` names a function block's language (Python, JavaScript). */
+  block: { label: string; type: string; language: string | null } | null;
 }
 
 export function resultView({ result, testName, assertion, block }: ResultPage): SafeHtml {
@@ -87,7 +88,7 @@ export function resultView({ result, testName, assertion, block }: ResultPage): 
   <div class="page-heading">
     <div>
       <h1>${title} ${badge(outcomeLabel(result.lifecycle.status, result.verdict))}</h1>
-      <p class="muted">Test <code>${result.test_id}</code> on block ${block ? html`${block.label} (${block.type}) ` : ''}<code>${result.block_id}</code></p>
+      <p class="muted">Test <code>${result.test_id}</code> on block ${block ? html`${block.label} (${block.type}${block.language ? `, ${block.language}` : ''}) ` : ''}<code>${result.block_id}</code></p>
     </div>
   </div>
   ${truncationNotice(result)}

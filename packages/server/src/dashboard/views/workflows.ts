@@ -1,5 +1,5 @@
 import type { AssertionSpec, Workflow, WorkflowBlock, WorkflowTestRun } from '@verdict/core';
-import { badge, formatTime, outcomeLabel } from '../format.js';
+import { badge, formatTime, functionLanguageName, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import type { TestOverview } from '../../services/tests.js';
 import { runsTable } from './runs.js';
@@ -66,12 +66,21 @@ function testsTable(tests: TestOverview[]): SafeHtml {
   </table></div>`;
 }
 
-function blockSection(workflowId: string, block: { id: string; label: string; type: string }, tests: TestOverview[], csrfToken: string): SafeHtml {
+/** A function block's code, collapsed, marked with its own language (Python is not shown as JavaScript). */
+function codeDetails(block: WorkflowBlock, language: string | null): SafeHtml {
+  const code = block.config?.code;
+  if (!language || typeof code !== 'string') return html``;
+  return html`<details class="block-code"><summary>${language} code</summary><pre class="code" tabindex="0" aria-label="${language} code of ${block.label || block.id}"><code class="language-${language.toLowerCase()}">${code}</code></pre></details>`;
+}
+
+function blockSection(workflowId: string, block: WorkflowBlock, tests: TestOverview[], csrfToken: string): SafeHtml {
+  const language = functionLanguageName(block);
   return html`<section class="panel block" aria-labelledby="block-${block.id}">
     <div class="section-heading">
-      <h3 id="block-${block.id}">${block.label || block.id} <span class="muted small">${block.type} · <code>${block.id}</code></span></h3>
+      <h3 id="block-${block.id}">${block.label || block.id} <span class="muted small">${block.type}${language ? ` · ${language}` : ''} · <code>${block.id}</code></span></h3>
       ${tests.length > 0 ? runButton(workflowId, csrfToken, `Run this block's tests (${tests.length})`, block.id) : ''}
     </div>
+    ${codeDetails(block, language)}
     ${testsTable(tests)}
   </section>`;
 }

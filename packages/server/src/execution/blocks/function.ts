@@ -1,7 +1,8 @@
 import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex, type JsonSchemaIssue } from '@verdict/core';
 import { JsonText } from '../../store/transitions/index.js';
+import type { PythonSandbox } from '../python/index.js';
 import type { SandboxOutcome, SandboxPool } from '../sandbox/index.js';
-import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor } from './types.js';
+import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor, type BlockUnderTest } from './types.js';
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The run was cancelled.', 'AbortError');
@@ -16,39 +17,76 @@ const INPUT_IN_SOURCE = ['handle_inputs', 'input-json-0', 'data'] as const;
 const OUTPUT_HANDLE = 'output-json-0';
 
 /**
- * `function` blocks with `language: "javascript"`: `transform(input)` in the sandbox. The sandbox
- * thread also checks the output against `output_schema` and evaluates the assertion, so the output
- * reaches the main thread as checked JSON text, which is recorded as it is.
+ * `function` blocks. JavaScript: `transform(input)` in the sandbox; the sandbox thread also checks
+ * the output against `output_schema` and evaluates the assertion, so the output reaches the main
+ * thread as checked JSON text, which is recorded as it is. Python: `transform(input_data)` in a
+ * confined child of the Python sandbox's zygote; its output (JSON text, bounded in size and depth)
+ * then gets the same checks in a sandbox thread, as a model block's answer does.
  */
 export class FunctionBlockExecutor implements BlockExecutor {
   readonly blockTypes = ['function'] as const;
   private readonly codeKeys = new Map<string, string>();
-  /** The JSON text of each output_schema (schemas live as long as their workflow snapshot). */
+  /** Each Python code as a JSON string literal, spliced into the requests of its tests. */
+  private readonly codeLiterals = new Map<string, string>();
+  /** The JSON text of each schema (schemas live as long as their workflow snapshot). */
   private readonly schemaTexts = new WeakMap<object, string>();
 
-  constructor(private readonly pool: SandboxPool) {}
+  constructor(
+    private readonly pool: SandboxPool,
+    private readonly python: PythonSandbox | null = null,
+  ) {}
 
-  async execute({ block, inputs, assertionJson, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+  async execute(request: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+    const { block, inputs, assertionJson, signal, organizationId } = request;
     const config = block.config;
-    if (functionLanguage(config) !== 'javascript') {
-      throw new BlockExecutionError(
-        `Function block \`${block.id}\` is written in ${String(config.language)}; this Verdict server runs JavaScript function blocks only (set language: "javascript").`,
-        'block_execution_failed',
-        { language: config.language },
-      );
+    const language = functionLanguage(config);
+    if (language === 'python') return this.executePython(request);
+    if (language !== 'javascript') {
+      throw new BlockExecutionError(`Function block \`${block.id}\` has language ${String(config.language)}; set language: "javascript" or "python".`, 'block_execution_failed', {
+        language: config.language,
+      });
     }
     const code = typeof config.code === 'string' ? config.code : '';
-    const timeoutSeconds = typeof config.timeout_seconds === 'number' ? config.timeout_seconds : DEFAULT_FUNCTION_TIMEOUT_SECONDS;
     const outcome = await this.pool.run({
       codeKey: this.codeKeyOf(code),
       code,
       inputIn: { json: inputs.sourceJson, path: INPUT_IN_SOURCE },
-      timeoutMs: timeoutSeconds * 1000,
+      timeoutMs: timeoutMsOf(config),
       check: { outputSchemaJson: this.schemaTextOf(config.output_schema), assertionJson, handleId: OUTPUT_HANDLE },
       signal,
       tenant: organizationId,
     });
     return checkedOutput(block.id, outcome, signal);
+  }
+
+  private async executePython({ block, inputs, assertionJson, signal, organizationId }: BlockExecutionRequest): Promise<BlockExecutionOutput> {
+    if (!this.python) throw new BlockExecutionError(`Function block \`${block.id}\` is written in Python; this process runs no Python sandbox.`, 'block_execution_failed');
+    const config = block.config;
+    const outputSchemaJson = this.schemaTextOf(config.output_schema);
+    const outcome = await this.python.run({
+      codeJson: this.codeLiteralOf(typeof config.code === 'string' ? config.code : ''),
+      sourceJson: inputs.sourceJson,
+      inputSchemaJson: this.schemaTextOf(block.inputSchema),
+      outputSchemaJson,
+      timeoutMs: timeoutMsOf(config),
+      tenant: organizationId,
+      signal,
+    });
+    if (!outcome.ok) return checkedOutput(block.id, outcome, signal);
+    // The output is a child's bytes: a check thread always parses it (an empty schema when the block
+    // has none), so text that is not JSON never reaches the store.
+    const check = { outputSchemaJson: outputSchemaJson ?? '{}', assertionJson, handleId: OUTPUT_HANDLE };
+    return checkedOutput(block.id, await this.pool.check(outcome.outputJson, check, organizationId, signal), signal, outcome.durationMs);
+  }
+
+  private codeLiteralOf(code: string): string {
+    let literal = this.codeLiterals.get(code);
+    if (literal === undefined) {
+      literal = JSON.stringify(code);
+      if (this.codeLiterals.size > 1000) this.codeLiterals.clear();
+      this.codeLiterals.set(code, literal);
+    }
+    return literal;
   }
 
   private codeKeyOf(code: string): string {
@@ -75,8 +113,15 @@ export class FunctionBlockExecutor implements BlockExecutor {
   }
 }
 
-/** The block's result from what its sandbox thread answered: a failure or an output_schema problem blocks the test. */
-function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSignal): BlockExecutionOutput {
+function timeoutMsOf(config: BlockUnderTest['config']): number {
+  return (typeof config.timeout_seconds === 'number' ? config.timeout_seconds : DEFAULT_FUNCTION_TIMEOUT_SECONDS) * 1000;
+}
+
+/**
+ * The block's result from what its sandbox thread answered: a failure or an output_schema problem
+ * blocks the test. `durationMs`: the transform's own time when it ran elsewhere than the checks.
+ */
+function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSignal, durationMs = outcome.durationMs): BlockExecutionOutput {
   if (!outcome.ok) {
     if (outcome.reason === 'aborted') throw abortError(signal);
     // A block that ran but whose assertion could not be evaluated in time is not the block's failure.
@@ -96,7 +141,7 @@ function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSi
     outputs: new JsonText(`{"${OUTPUT_HANDLE}":${outcome.outputJson}}`),
     routingDecision: null,
     warnings: [],
-    details: { duration_ms: outcome.durationMs },
+    details: { duration_ms: durationMs },
   };
   if (checked?.kind === 'evaluated') output.assertion = { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) };
   return output;

@@ -15,6 +15,8 @@ export interface BlockUnderTest {
   type: BlockType;
   label: string;
   config: BlockConfig;
+  /** The JSON Schema of what arrives on its `input-json-0` (upstreamJsonSchema); null when undeclared. Python's `models.Input` comes from it. */
+  inputSchema?: Record<string, unknown> | null;
 }
 
 /** The frozen inputs of the test being run. */

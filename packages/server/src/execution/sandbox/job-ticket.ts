@@ -92,7 +92,7 @@ export class JobTicket {
 }
 
 /** A job's output: it stays JSON text until someone reads `output`. */
-class SandboxOutput {
+export class SandboxOutput {
   readonly ok = true;
   #parsed: { value: unknown } | undefined;
 

@@ -1,12 +1,19 @@
 import type { JobTicket } from './job-ticket.js';
 
+/** What the queues need of a job: whose it is, its order, and when it was submitted (performance.now()). */
+export interface QueuedJob {
+  readonly tenant: string;
+  readonly jobId: number;
+  readonly queuedAt: number;
+}
+
 /**
  * The pool's jobs not handed to a thread yet: one FIFO per tenant, so that one tenant's backlog
  * never stands in front of another tenant's job. Tenants are kept in the order they were last
  * served (least recently served first), which breaks ties when the pool picks whom to serve next.
  */
-export class TenantQueues {
-  readonly #queues = new Map<string, JobTicket[]>();
+export class TenantQueues<Ticket extends QueuedJob = JobTicket> {
+  readonly #queues = new Map<string, Ticket[]>();
   #size = 0;
 
   get size(): number {
@@ -27,7 +34,7 @@ export class TenantQueues {
     return this.#queues.get(tenant)?.[0]?.queuedAt;
   }
 
-  push(ticket: JobTicket): void {
+  push(ticket: Ticket): void {
     const queue = this.#queues.get(ticket.tenant);
     if (queue) queue.push(ticket);
     else this.#queues.set(ticket.tenant, [ticket]);
@@ -35,8 +42,8 @@ export class TenantQueues {
   }
 
   /** Jobs taken back from threads go in front of their tenant's queue, in the order they were submitted. */
-  returnToFront(tickets: JobTicket[]): void {
-    const byTenant = new Map<string, JobTicket[]>();
+  returnToFront(tickets: Ticket[]): void {
+    const byTenant = new Map<string, Ticket[]>();
     for (const ticket of tickets) {
       const returning = byTenant.get(ticket.tenant);
       if (returning) returning.push(ticket);
@@ -52,7 +59,7 @@ export class TenantQueues {
   }
 
   /** Up to `limit` of the tenant's oldest jobs; the tenant becomes the most recently served. */
-  take(tenant: string, limit: number): JobTicket[] {
+  take(tenant: string, limit: number): Ticket[] {
     const queue = this.#queues.get(tenant);
     if (!queue) return [];
     const taken = queue.splice(0, limit);
@@ -63,7 +70,7 @@ export class TenantQueues {
   }
 
   /** False if the ticket was not queued. */
-  remove(ticket: JobTicket): boolean {
+  remove(ticket: Ticket): boolean {
     const queue = this.#queues.get(ticket.tenant);
     const index = queue?.indexOf(ticket) ?? -1;
     if (index < 0) return false;
@@ -74,7 +81,7 @@ export class TenantQueues {
   }
 
   /** Every queued job, for the pool to fail; the queues are empty after. */
-  drain(): JobTicket[] {
+  drain(): Ticket[] {
     const all = [...this.#queues.values()].flat();
     this.#queues.clear();
     this.#size = 0;

@@ -54,7 +54,8 @@ export type CheckAnswer =
   | { kind: 'evaluated'; verdict: Verdict; assertionResultJson: string }
   | { kind: 'not_evaluated' };
 
-export type SandboxFailureReason = 'error' | 'timeout' | 'memory' | 'aborted' | 'invalid_output' | 'output_too_large' | 'output_too_deep' | 'check_timeout' | 'crashed';
+/** `unavailable`: the runtime cannot run here (Python missing or unconfinable); the message says what is missing. */
+export type SandboxFailureReason = 'error' | 'timeout' | 'memory' | 'aborted' | 'invalid_output' | 'output_too_large' | 'output_too_deep' | 'check_timeout' | 'crashed' | 'unavailable';
 
 /**
  * `outputJson` is the output as the thread wrote it (at most the pool's output limit, nested at
