@@ -139,7 +139,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       packagesDir: values.VERDICT_PYTHON_PACKAGES === null ? null : resolve(values.VERDICT_PYTHON_PACKAGES),
       memoryMb: values.VERDICT_PYTHON_MEMORY_MB,
       processes: values.VERDICT_PYTHON_PROCESSES ?? availableParallelism(),
-      lookupPath: env.PATH ?? '',
+      lookupPath: env.PATH ?? hostSearchPath(),
     },
     bodyLimitBytes: values.VERDICT_BODY_LIMIT_BYTES,
     maxFileBytes: values.VERDICT_MAX_FILE_BYTES,
@@ -154,4 +154,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     distributed: distributedSettingsOf(values),
     ...overrides,
   };
+}
+
+/** Where this process finds programs by name (PATH): the Python interpreter is looked up there. */
+export function hostSearchPath(): string {
+  return process.env.PATH ?? '';
 }

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { ConfigError, configFromEnv } from '../config.js';
+import { ConfigError, configFromEnv, hostSearchPath } from '../config.js';
 import { DEFAULT_LIMITS } from '../services/rate-limit.js';
 import { spawnVerdict } from '../testing/processes.js';
 import { withConfigurationTable } from './table.js';
@@ -55,6 +55,7 @@ describe('configuration', () => {
         sandboxMemoryMb: 128,
         maxOutputBytes: 4 * 1024 * 1024,
         checkTimeoutMs: 10_000,
+        python: { interpreter: 'python3', packagesDir: null, memoryMb: 256, processes: threads, lookupPath: hostSearchPath() },
         bodyLimitBytes: 10 * 1024 * 1024,
         maxFileBytes: 20 * 1024 * 1024,
         logRequests: false,

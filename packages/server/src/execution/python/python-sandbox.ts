@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { hostSearchPath } from '../../config.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../../limits/output-limits.js';
 import { TenantQueues } from '../sandbox/tenant-queues.js';
 import type { SandboxOutcome } from '../sandbox/types.js';
@@ -106,7 +107,7 @@ export class PythonSandbox {
     this.#memoryMb = positiveInteger(options.memoryMb ?? DEFAULT_PYTHON_MEMORY_MB, 'memoryMb');
     this.#size = positiveInteger(options.processes ?? availableParallelism(), 'processes');
     this.#maxOutputBytes = positiveInteger(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes');
-    this.#env = options.env ?? process.env;
+    this.#env = options.env ?? { PATH: hostSearchPath() };
   }
 
   run(job: PythonJob): Promise<SandboxOutcome> {
