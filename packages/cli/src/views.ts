@@ -2,10 +2,10 @@
 import type { Workflow, WorkflowTest, WorkflowTestResult, WorkflowTestRun } from '@verdict/sdk';
 import { fields, formatDuration, formatTimestamp, safe, table, type Style } from './output.js';
 
-export type ResultOutcome = 'passed' | 'failed' | 'blocked' | 'error' | 'cancelled' | 'pending' | 'queued' | 'running' | 'completed';
+export type ShownStatus = 'passed' | 'failed' | 'blocked' | 'error' | 'cancelled' | 'pending' | 'queued' | 'running' | 'completed';
 
 /** The verdict once a row completed, else its lifecycle status. */
-export function resultOutcome(result: WorkflowTestResult): ResultOutcome {
+export function resultOutcome(result: WorkflowTestResult): ShownStatus {
   return result.lifecycle.status === 'completed' ? (result.verdict ?? 'completed') : result.lifecycle.status;
 }
 

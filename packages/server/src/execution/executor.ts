@@ -11,7 +11,7 @@ export interface Executor {
    * A run was cancelled (already committed): stop its in-flight work at once and drop its queued
    * work. Results that still arrive are discarded by the store's conditional updates.
    */
-  abortRun(runId: string): void;
+  stopRun(runId: string): void;
   /** Stops taking work; in-flight tests finish or are handed back. */
   stop(): Promise<void>;
   stats(): ExecutorStats;

@@ -43,7 +43,7 @@ interface RunState {
   /** Stops the run's tests: a test is only ever stopped because its run ended. */
   controller: AbortController;
   /**
-   * Its work was stopped (`abortRun`). Per-test code reads this rather than the signal: every run
+   * Its work was stopped (`stopRun`). Per-test code reads this rather than the signal: every run
    * has a new signal, whose hidden class differs from the last run's (Node's event target changes
    * shape as it is used), and code optimised for one was deoptimised and compiled again each run.
    */
@@ -119,7 +119,7 @@ export class LocalExecutor implements Executor {
     this.pump();
   }
 
-  abortRun(runId: string): void {
+  stopRun(runId: string): void {
     const state = this.runs.get(runId);
     if (!state) return;
     this.runs.delete(runId);
@@ -131,7 +131,7 @@ export class LocalExecutor implements Executor {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const runId of [...this.runs.keys()]) this.abortRun(runId);
+    for (const runId of [...this.runs.keys()]) this.stopRun(runId);
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.writer.close();
   }
@@ -288,7 +288,7 @@ export class LocalExecutor implements Executor {
     // every test's critical path. A row that is not started means its run ended meanwhile: the
     // run's work stops, and this result is discarded.
     const started = this.writer.start(runId, job.resultId, 'pending');
-    started.then((moved) => moved || this.abortRun(runId), () => undefined);
+    started.then((moved) => moved || this.stopRun(runId), () => undefined);
     const outcome = await this.runWithRetries(job, state);
     // Handed in at once: if the start has not been written yet, both go in one write.
     const finished = outcome && !state.ended ? this.writer.finish(runId, outcome) : null;
@@ -320,7 +320,7 @@ export class LocalExecutor implements Executor {
 
   private failRunSafely(runId: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.abortRun(runId);
+    this.stopRun(runId);
     void this.store.db
       .transaction()
       .execute((trx) => failRun(trx, runId, `The run could not be executed: ${message}`, { message, error_code: 'run_failed' }, isoNow()))

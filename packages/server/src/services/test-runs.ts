@@ -104,7 +104,7 @@ export class TestRunService {
     const { outcome, status } = await db.transaction().execute((trx) => cancelRun(trx, organizationId, runId, reason, isoNow()));
     if (outcome === 'not_found') throw createError('run_not_found', runId);
     if (outcome === 'not_cancellable') throw createError('run_not_cancellable', runId, status!);
-    if (outcome === 'cancelled') this.executor.abortRun(runId);
+    if (outcome === 'cancelled') this.executor.stopRun(runId);
     return this.get(organizationId, runId);
   }
 

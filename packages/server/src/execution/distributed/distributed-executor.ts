@@ -102,7 +102,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   }
 
   /** The cancel is committed: every worker aborts the run's tests, and its waiting jobs leave the queue. */
-  abortRun(runId: string): void {
+  stopRun(runId: string): void {
     this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
     this.removeWaitingJobs(runId).catch((error: unknown) => this.log(`removing the jobs of ${runId}: ${messageOf(error)}`));
   }

@@ -85,7 +85,7 @@ export class QueueWorker {
     subscriber.on('error', () => undefined); // the same outage as the main connection's, reported there
     subscriber.on('message', (_channel: string, text: string) => {
       const message = decodeCancel(text);
-      if (message) this.cancelRun(message);
+      if (message) this.stopRun(message);
     });
     await subscriber.subscribe(cancelChannel(this.options.prefix));
     this.workers = QUEUE_NAMES.map((name) => this.createWorker(name));
@@ -222,7 +222,7 @@ export class QueueWorker {
     return (await this.writer.finish(row.job.runId, infrastructureFailure(row.job, cause, row.attempts))) ? 'recorded' : 'discarded';
   }
 
-  private cancelRun({ runId, sentAt }: CancelMessage): void {
+  private stopRun({ runId, sentAt }: CancelMessage): void {
     this.cancelledRuns.add(runId);
     if (this.cancelledRuns.size > REMEMBERED_CANCELS) this.cancelledRuns.delete(this.cancelledRuns.values().next().value!);
     for (const [jobId, entry] of this.running) {

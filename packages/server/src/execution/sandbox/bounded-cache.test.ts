@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache } from '@verdict/core/assertions/lru';
 
-function cacheOf(capacity: number): { cache: BoundedCache<string>; evicted: string[] } {
+function cacheOf(capacity: number): { cache: BoundedCache<string, string>; evicted: string[] } {
   const evicted: string[] = [];
-  return { cache: new BoundedCache<string>(capacity, (value) => evicted.push(value)), evicted };
+  return { cache: new BoundedCache<string, string>(capacity, (value) => evicted.push(value)), evicted };
 }
 
 test('keeps the most recently used values and hands the least recently used one out', () => {

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { Scope, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache } from '@verdict/core/assertions/lru';
 import {
   DIAGNOSIS_HELPERS_SOURCE,
   FACTORY_COLUMN_SHIFT,
@@ -68,7 +68,7 @@ export class FrozenRealm {
   /** Handles that live as long as the realm. */
   readonly #realmScope = new Scope();
   readonly #inputPaths = new Map<string, QuickJSHandle>();
-  readonly #compiled = new BoundedCache<CompiledCode>(CODE_VERSIONS_KEPT, (compiled) => compiled.factory.dispose());
+  readonly #compiled = new BoundedCache<string, CompiledCode>(CODE_VERSIONS_KEPT, (compiled) => compiled.factory.dispose());
   readonly #helpers: JobHelpers;
   readonly #memoryLimitMb: number;
   #diagnosis: DiagnosisHelpers | undefined;
