@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { SandboxPool } from '../sandbox/index.js';
+import { RETAB_EXAMPLE } from './test-support.js';
 
 /**
  * The semantics of Python function blocks (packages/server/python/verdict_runner: models.py and
@@ -110,17 +111,6 @@ function objectSchema(properties: Record<string, unknown>, required: string[] = 
   return { type: 'object', properties, required, ...extra };
 }
 
-// Retab's SDK example, exactly as its documentation writes it.
-const RETAB_EXAMPLE = py`
-  from models import Input, Output
-
-  def transform(input_data: Input) -> Output:
-      subtotal = sum(item.amount for item in input_data.line_items)
-      computed_total = round(subtotal + subtotal * input_data.tax_rate, 2)
-      return Output(invoice_id=input_data.invoice_id, subtotal=subtotal,
-                    computed_total=computed_total,
-                    is_valid=abs(computed_total - input_data.stated_total) <= 0.01)
-`;
 /** The same computation in JavaScript, as a Verdict user would port it. */
 const RETAB_EXAMPLE_JS = `function transform(input) {
   const subtotal = input.line_items.reduce((sum, item) => sum + item.amount, 0);
