@@ -10,9 +10,9 @@ import { TransitionWriter } from './transition-writer.js';
 
 const COUNTS = ['n_pending', 'n_queued', 'n_running', 'n_completed', 'n_error', 'n_cancelled'] as const;
 
-/** The run's counts, and the same counted from its rows (one snapshot): they must always agree. */
+/** The run's counts, and the same counted from its rows, in one snapshot (PostgreSQL's READ COMMITTED reads each statement at its own time): they must always agree. */
 async function countsOf(store: Store, runId: string) {
-  const [run, rows] = await store.db.transaction().execute(async (trx) => [
+  const [run, rows] = await store.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => [
     await trx.selectFrom('test_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow(),
     await trx.selectFrom('test_results').select(['status']).where('run_id', '=', runId).execute(),
   ] as const);
