@@ -44,6 +44,15 @@ describe('Verdict client configuration', () => {
     assert.throws(() => new Verdict(), (error: unknown) => error instanceof VerdictError && error.code === 'missing_api_key');
   });
 
+  test('a base URL without its scheme is refused with the URL to write instead, not a connection error later', () => {
+    const refusal = (baseUrl: string, expected: RegExp) =>
+      assert.throws(() => new Verdict({ apiKey: 'k', baseUrl }), (error: unknown) => error instanceof VerdictError && error.code === 'invalid_base_url' && expected.test(error.message));
+    refusal('localhost:8787', /no http:\/\/ or https:\/\/ scheme: write http:\/\/localhost:8787/);
+    refusal('127.0.0.1:8787', /not a URL: .*http:\/\/127\.0\.0\.1:8787/);
+    refusal('ftp://files.example', /no http:\/\/ or https:\/\/ scheme/);
+    assert.equal(new Verdict({ apiKey: 'k', baseUrl: 'https://verdict.example/v1/' }).baseUrl, 'https://verdict.example');
+  });
+
   test('encodes ids in paths and skips unset query values', async () => {
     const server = await startFakeServer(() => ({ json: { data: [], list_metadata: { before: null, after: null } } }));
     try {

@@ -18,9 +18,22 @@ export interface VerdictOptions {
   fetch?: typeof fetch;
 }
 
-/** Paths carry `/v1` themselves: a base URL given with a version suffix is accepted without it. */
+/**
+ * Paths carry `/v1` themselves: a base URL given with a version suffix is accepted without it.
+ * A URL without its scheme (`localhost:8787`) is refused here, where the mistake is, rather than
+ * surfacing later as a connection error.
+ */
 function normalizeBaseUrl(baseUrl: string): string {
-  return baseUrl.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  const text = baseUrl.trim().replace(/\/+$/, '').replace(/\/v\d+$/, '');
+  const invalid = (why: string) => new VerdictError(`Base URL ${JSON.stringify(baseUrl)} ${why}`, { code: 'invalid_base_url' });
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid(`is not a URL: write it whole, with its scheme, e.g. http://${text || '127.0.0.1:8787'}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`has no http:// or https:// scheme: write http://${text}.`);
+  return text;
 }
 
 function environment(): Record<string, string | undefined> {

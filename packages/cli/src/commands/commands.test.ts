@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
-import type { WorkflowTestResult, WorkflowTestRun } from '@verdict/sdk';
+import { Verdict, type WorkflowTestResult, type WorkflowTestRun } from '@verdict/sdk';
 import { applyUsageExitCode } from '../output.js';
 import { failedResult, fakeTerminal, page, resultFixture, runFixture, type FakeApi, type FakeTerminal } from '../test-support.js';
 import { registerApplyCommands } from './apply.js';
@@ -179,6 +179,29 @@ describe('other commands', () => {
     });
     assert.equal(await verdict(terminal, 'workflows', 'list'), 3);
     assert.match(terminal.stderr.text, /ECONNREFUSED[\s\S]*--base-url or VERDICT_BASE_URL/);
+  });
+
+  test('a base URL without its scheme says what to write, not "is the server running?"', async () => {
+    const terminal = fakeTerminal(() => page([]));
+    assert.equal(await verdict(terminal, '--base-url', 'localhost:8787', 'workflows', 'list'), 3);
+    assert.match(terminal.stderr.text, /write http:\/\/localhost:8787\. \(from --base-url or VERDICT_BASE_URL\)/);
+    assert.doesNotMatch(terminal.stderr.text, /Is the server running/);
+  });
+
+  test('no API key: the message names the flag and the variable, not the SDK option', async () => {
+    const terminal = fakeTerminal(() => page([]));
+    const saved = { VERDICT_API_KEY: process.env.VERDICT_API_KEY, RETAB_API_KEY: process.env.RETAB_API_KEY };
+    delete process.env.VERDICT_API_KEY;
+    delete process.env.RETAB_API_KEY;
+    try {
+      terminal.context.createClient = (options) => new Verdict({ ...options, baseUrl: 'http://verdict.test' });
+      await verdict(terminal, 'workflows', 'list');
+    } finally {
+      Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([, value]) => value !== undefined)));
+    }
+    assert.equal(terminal.exitCode(), 3);
+    assert.match(terminal.stderr.text, /No API key: pass --api-key <key> or set VERDICT_API_KEY/);
+    assert.doesNotMatch(terminal.stderr.text, /`apiKey`/);
   });
 
   test('--base-url and --api-key reach the client, before or after the subcommand', async () => {

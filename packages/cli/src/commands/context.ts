@@ -143,11 +143,20 @@ function issuesOf(details: Record<string, unknown>): unknown[] {
   return Array.isArray(diagnostics?.issues) ? diagnostics.issues : [];
 }
 
+/** The SDK names its own options (`apiKey`, `baseUrl`); on the command line the user has flags. */
+function cliWording(error: VerdictError): string {
+  if (error.code === 'missing_api_key') {
+    return 'No API key: pass --api-key <key> or set VERDICT_API_KEY (the key `npm start` printed on its first start, or one from `verdict keys create --data-dir <the server\'s data dir>`).';
+  }
+  if (error.code === 'invalid_base_url') return `${error.message} (from --base-url or VERDICT_BASE_URL)`;
+  return error.message;
+}
+
 export function describeError(error: unknown, style: Style): string {
   if (error instanceof InterruptedError) return `${error.message}\n`;
   if (!(error instanceof Error)) return `${style.red('Error:')} ${safe(error)}\n`;
   // Our own messages may span lines; the server's are shown on one, stripped of control characters.
-  const message = error instanceof VerdictError ? safe(error.message) : error.message;
+  const message = error instanceof VerdictError ? safe(cliWording(error)) : error.message;
   const lines = [`${style.red('Error:')} ${message}`];
   if (error instanceof ConnectionError) {
     lines.push(style.dim('Is the server running? Point the CLI at it with --base-url or VERDICT_BASE_URL.'));

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256Hex } from '@verdict/core';
 import { buildApp, createRuntime, type Runtime } from '@verdict/server';
@@ -98,3 +101,26 @@ for (const kind of testStores()) {
     });
   });
 }
+
+describe('verdict keys, pointed at a directory with no store', () => {
+  test('refuses to create a key there (the running server would reject it) and says where to point; --new-store creates one on purpose', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'verdict-no-store-'));
+    try {
+      const refused = await verdictKeys({ VERDICT_DATA_DIR: empty }, 'create');
+      assert.equal(refused.exitCode, 3);
+      assert.match(refused.terminal.stderr.text, /No Verdict store at .*verdict\.db.*--data-dir.*--new-store/s);
+      assert.equal(refused.terminal.stdout.text, '', 'no key is printed');
+      assert.ok(!existsSync(join(empty, 'verdict.db')), 'no store was created');
+
+      const listed = await verdictKeys({ VERDICT_DATA_DIR: empty }, 'list');
+      assert.equal(listed.exitCode, 3, 'an empty list from a store that does not exist would mislead too');
+
+      const created = await verdictKeys({ VERDICT_DATA_DIR: empty }, 'create', '--new-store');
+      assert.equal(created.exitCode, 0, created.terminal.stderr.text);
+      assert.match(created.terminal.stdout.text, /vk_\S+\n$/);
+      assert.equal((await verdictKeys({ VERDICT_DATA_DIR: empty }, 'list')).exitCode, 0, 'the store exists now');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

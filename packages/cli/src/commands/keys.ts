@@ -1,14 +1,28 @@
 import { configFromEnv, createApiKey, DEFAULT_ORGANIZATION, listApiKeys, openStore, revokeApiKey, type ApiKeySummary, type Store } from '@verdict/server';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatTimestamp, json, safe, table } from '../output.js';
 import { action, defaultContext, jsonOption, UsageError, type CliContext, type Invocation } from './context.js';
 
 const DATA_DIR_OPTION = ['-d, --data-dir <dir>', 'data directory of the SQLite store (env VERDICT_DATA_DIR)'] as const;
 
-/** Keys are managed in the store itself (SQLite under the data dir, or VERDICT_DATABASE_URL), not through the API. */
+/**
+ * Keys are managed in the store itself (SQLite under the data dir, or VERDICT_DATABASE_URL), not
+ * through the API. A missing SQLite store is refused rather than created: a key written to a new,
+ * empty store is one the running server has never heard of.
+ */
 async function withStore<T>(invocation: Invocation, work: (store: Store) => Promise<T>): Promise<T> {
-  const { dataDir } = invocation.options<{ dataDir?: string }>();
+  const { dataDir, newStore } = invocation.options<{ dataDir?: string; newStore?: boolean }>();
   const config = configFromEnv({ ...invocation.io.env, ...(dataDir ? { VERDICT_DATA_DIR: dataDir } : {}) });
+  const sqliteFile = join(config.dataDir, 'verdict.db');
+  if (config.databaseUrl === null && !newStore && !existsSync(sqliteFile)) {
+    throw new UsageError(
+      `No Verdict store at ${sqliteFile}. Point at the running server's store with --data-dir <dir> (or VERDICT_DATA_DIR, ` +
+        'or VERDICT_DATABASE_URL for PostgreSQL); `npm start` keeps it in ./.verdict of the directory it ran in.' +
+        (invocation.command.name() === 'create' ? ' To start a new store here on purpose, add --new-store.' : ''),
+    );
+  }
   const store = await openStore(config);
   try {
     return await work(store);
@@ -34,6 +48,7 @@ export function registerKeysCommands(program: Command, context: CliContext = def
     .description('Create an API key for an organization (created if needed); the key is the last line printed')
     .option('--org <name>', 'organization name', DEFAULT_ORGANIZATION)
     .option(...DATA_DIR_OPTION)
+    .option('--new-store', 'create the SQLite store when the data directory has none (otherwise refused)')
     .action(
       action(context, async (invocation) => {
         const { org } = invocation.options<{ org: string }>();
