@@ -48,8 +48,14 @@ describe('formats', () => {
   test('run summary and progress lines carry the counts', () => {
     const run = runFixture('running', { passed: 1, failed: 1 }, 4);
     assert.equal(runSummary(run, plain), 'Run wftestrun_1 running: 1 passed, 1 failed, 0 blocked, 2 waiting of 4 in 1.5 s');
-    assert.equal(plainProgressLine(run, plain), 'run wftestrun_1 running: 2/4 finished, 1 passed, 1 failed, 0 blocked, 2 waiting of 4\n');
+    assert.equal(plainProgressLine(run, plain), 'run wftestrun_1 running: 2/4 ran, 1 passed, 1 failed, 0 blocked, 2 waiting of 4\n');
     assert.match(progressLine(run, plain), /^wftestrun_1 running \[█{6}█{6}░{12}\] 2\/4 {2}1 passed/);
+  });
+
+  test('a cancelled run does not read as done: cancelled tests are counted and drawn apart from those that ran', () => {
+    const run = runFixture('cancelled', { passed: 1, failed: 1 }, 4);
+    assert.equal(plainProgressLine(run, plain), 'run wftestrun_1 cancelled: 2/4 ran, 1 passed, 1 failed, 0 blocked, 2 cancelled of 4\n');
+    assert.match(progressLine(run, plain), /^wftestrun_1 cancelled \[█{6}█{6}×{12}\] 2\/4 {2}/);
   });
 
   test('results table shows test names, outcome and why a test failed', () => {

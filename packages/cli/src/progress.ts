@@ -2,6 +2,7 @@
  * Live progress of a run for `--wait`: on a terminal one line redrawn in place (a bar and the
  * passed/failed/blocked counts), elsewhere one plain line per change, which reads well in CI logs.
  */
+import { progressOf } from '@verdict/core';
 import type { WorkflowTestRun } from '@verdict/sdk';
 import { safe, visibleLength, type OutputStream, type Style } from './output.js';
 import { countsSummary } from './views.js';
@@ -17,10 +18,8 @@ export interface Progress {
 
 const BAR_WIDTH = 24;
 
-const finishedCount = (run: WorkflowTestRun) => {
-  const lifecycle = run.counts.lifecycle_counts;
-  return lifecycle.completed + lifecycle.error + lifecycle.cancelled;
-};
+/** `12/14 ran`; tests stopped by a cancel are counted apart (by countsSummary), never as done. */
+const ranCount = (run: WorkflowTestRun) => `${progressOf(run.counts).ran}/${run.total_tests}`;
 
 export function progressBar(run: WorkflowTestRun, style: Style): string {
   const { passed, failed, blocked } = run.counts.outcome;
@@ -29,16 +28,17 @@ export function progressBar(run: WorkflowTestRun, style: Style): string {
   const green = cells(passed);
   const red = Math.min(cells(failed + run.counts.lifecycle_counts.error), BAR_WIDTH - green);
   const yellow = Math.min(cells(blocked), BAR_WIDTH - green - red);
-  const rest = BAR_WIDTH - green - red - yellow;
-  return `[${style.green('█'.repeat(green))}${style.red('█'.repeat(red))}${style.yellow('█'.repeat(yellow))}${style.dim('░'.repeat(rest))}]`;
+  const cancelled = Math.min(cells(run.counts.lifecycle_counts.cancelled), BAR_WIDTH - green - red - yellow);
+  const rest = BAR_WIDTH - green - red - yellow - cancelled;
+  return `[${style.green('█'.repeat(green))}${style.red('█'.repeat(red))}${style.yellow('█'.repeat(yellow))}${style.dim('×'.repeat(cancelled))}${style.dim('░'.repeat(rest))}]`;
 }
 
 export function progressLine(run: WorkflowTestRun, style: Style): string {
-  return `${safe(run.id)} ${safe(run.lifecycle.status)} ${progressBar(run, style)} ${finishedCount(run)}/${run.total_tests}  ${countsSummary(run, style)}`;
+  return `${safe(run.id)} ${safe(run.lifecycle.status)} ${progressBar(run, style)} ${ranCount(run)}  ${countsSummary(run, style)}`;
 }
 
 export function plainProgressLine(run: WorkflowTestRun, style: Style): string {
-  return `run ${safe(run.id)} ${safe(run.lifecycle.status)}: ${finishedCount(run)}/${run.total_tests} finished, ${countsSummary(run, style)}\n`;
+  return `run ${safe(run.id)} ${safe(run.lifecycle.status)}: ${ranCount(run)} ran, ${countsSummary(run, style)}\n`;
 }
 
 /** Cuts a styled line to the terminal width so that `\r` can redraw it (a wrapped line cannot be). */

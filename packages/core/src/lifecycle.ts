@@ -49,3 +49,18 @@ export function countsViolation(counts: RunCounts, totalTests: number): string |
   if (outcomeSum !== lc.completed) return `sum(outcome)=${outcomeSum} but lifecycle_counts.completed=${lc.completed}`;
   return null;
 }
+
+export interface RunProgress {
+  /** Tests that ran to an end: a verdict, or an execution error. */
+  ran: number;
+  /** Tests stopped by a cancel before they finished: they did not run, so they are never counted as done. */
+  cancelled: number;
+  /** Tests still waiting or running. */
+  live: number;
+}
+
+/** How far a run got, with cancelled tests apart from those that ran (a cancelled run is not "14 of 14 finished"). */
+export function progressOf(counts: RunCounts): RunProgress {
+  const lc = counts.lifecycle_counts;
+  return { ran: lc.completed + lc.error, cancelled: lc.cancelled, live: lc.pending + lc.queued + lc.running };
+}

@@ -69,7 +69,7 @@ describe('verdict runs create --wait', () => {
     const junit = join(dir, 'report.xml');
     assert.equal(await verdict(terminal, 'runs', 'create', 'wf_1', '--test', 'wfnodetest_r2', '--wait', '--poll-ms', '50', '--junit', junit), 1);
     assert.deepEqual(terminal.bodies[0], { workflow_id: 'wf_1', scope: { type: 'single', test_id: 'wfnodetest_r2' } });
-    assert.match(terminal.stderr.text, /run wftestrun_1 running: 1\/3 finished, 1 passed, 0 failed, 0 blocked, 2 waiting of 3\n/);
+    assert.match(terminal.stderr.text, /run wftestrun_1 running: 1\/3 ran, 1 passed, 0 failed, 0 blocked, 2 waiting of 3\n/);
     assert.doesNotMatch(terminal.stderr.text, /\r|\x1b/);
     assert.match(terminal.stdout.text, /^Run wftestrun_1 completed: 2 passed, 1 failed, 0 blocked of 3/);
     assert.match(terminal.stdout.text, /r2 +wfnodetest_r2 +blk_extract +failed/);
@@ -138,6 +138,24 @@ describe('Ctrl-C during --wait', () => {
     const cancelIndex = terminal.requests.indexOf('POST /v1/workflows/tests/runs/wftestrun_1/cancel');
     assert.ok(cancelIndex >= 0);
     assert.deepEqual(terminal.bodies[cancelIndex], { reason: 'Cancelled from the verdict CLI' });
+  });
+
+  test('runs cancel asks on a terminal ("n" cancels nothing, exit 3; --yes skips the question); a script is not asked', async () => {
+    const asked = fakeTerminal(runApi([runFixture('running')]), { tty: true });
+    const refused = verdict(asked, 'runs', 'cancel', 'wftestrun_1');
+    await until(() => asked.stderr.text.includes('Cancel run wftestrun_1? Tests that have not finished will not run'));
+    asked.stdin.write('n\n');
+    assert.equal(await refused, 3);
+    assert.ok(!asked.requests.some((request) => request.endsWith('/cancel')), 'nothing was cancelled');
+
+    const confirmed = fakeTerminal(runApi([runFixture('running')]), { tty: true });
+    assert.equal(await verdict(confirmed, 'runs', 'cancel', 'wftestrun_1', '--yes'), 0);
+    assert.ok(confirmed.requests.includes('POST /v1/workflows/tests/runs/wftestrun_1/cancel'));
+    assert.match(confirmed.stdout.text, /cancelled/);
+
+    const script = fakeTerminal(runApi([runFixture('running')]));
+    assert.equal(await verdict(script, 'runs', 'cancel', 'wftestrun_1'), 0);
+    assert.ok(script.requests.includes('POST /v1/workflows/tests/runs/wftestrun_1/cancel'));
   });
 
   test('on a terminal: "n" keeps waiting, a second Ctrl-C at the prompt leaves without cancelling (130)', async () => {

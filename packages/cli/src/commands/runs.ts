@@ -4,7 +4,7 @@ import { LIFECYCLE_STATUSES } from '@verdict/core/lifecycle';
 import { RUN_SORT_KEYS, TRIGGER_TYPES } from '@verdict/core/schemas/runs';
 import { TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
 import { renderJUnit } from '../junit.js';
-import { exitCodeForRun, json } from '../output.js';
+import { EXIT, exitCodeForRun, json, safe } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { resultOutcome, resultsTable, runDetails, runsTable, runSummary } from '../views.js';
 import {
@@ -225,9 +225,18 @@ export function registerRunsCommands(program: Command, context: CliContext = def
 
   jsonOption(runs.command('cancel').description('Cancel a pending or running run (finished tests keep their verdicts)').argument('<run-id>'))
     .option('--reason <text>', 'why, kept on the run')
+    .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .action(
       action(context, async (invocation, runId) => {
-        const { reason } = invocation.options<{ reason?: string }>();
+        const { reason, yes } = invocation.options<{ reason?: string; yes?: boolean }>();
+        // A person at a terminal confirms; a script (no terminal) means it.
+        if (invocation.interactive && !yes) {
+          const question = `Cancel run ${safe(runId!)}? Tests that have not finished will not run; finished results are kept. [y/N] `;
+          if (!isYes(await ask(invocation.io, question))) {
+            invocation.err('Not cancelled.\n');
+            return EXIT.usage;
+          }
+        }
         printRun(invocation, await invocation.client.workflows.tests.runs.cancel(runId, reason === undefined ? undefined : { reason }));
       }),
     );

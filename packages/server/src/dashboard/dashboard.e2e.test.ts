@@ -41,6 +41,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
   let fixture: FunctionWorkflow;
   let runId: string;
   const problems: string[] = [];
+  const confirmations: string[] = [];
+  /** The confirm() dialog a step expects; any other dialog is a problem. */
+  let expectedConfirmation: RegExp | null = null;
 
   async function screenshot(name: string): Promise<void> {
     if (!takeScreenshots) return;
@@ -79,6 +82,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('dialog', (dialog) => {
+      if (dialog.type() === 'confirm' && expectedConfirmation?.test(dialog.message())) {
+        confirmations.push(dialog.message());
+        void dialog.accept();
+        return;
+      }
       problems.push(`dialog: ${dialog.message()}`);
       void dialog.dismiss();
     });
@@ -123,12 +131,16 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(await page.evaluate(documentIsMarked), true, 'the page was not reloaded');
   });
 
-  test('"Cancel run" cancels it: the page shows it without reloading, and so does the API', async () => {
+  test('"Cancel run" asks first, then cancels: the page shows it without reloading, and so does the API', async () => {
+    expectedConfirmation = /^Cancel this run\?/;
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.locator('[data-run-status="cancelled"]').waitFor();
     await page.getByText('Run cancelled.').waitFor();
     await page.locator('#cancel-form').waitFor({ state: 'detached' });
+    expectedConfirmation = null;
+    assert.equal(confirmations.length, 1, 'the button asked for confirmation once');
     assert.ok((await count('cancelled')) > 0);
+    assert.match(await page.locator('.run-status').innerText(), /\d+ of \d+ tests ran, \d+ cancelled before they ran/);
     assert.equal(await page.evaluate(documentIsMarked), true, 'the page was not reloaded');
 
     const response = await fetch(`${baseUrl}/v1/workflows/tests/runs/${runId}`, { headers: { 'Api-Key': server.apiKey } });

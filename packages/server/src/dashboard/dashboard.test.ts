@@ -176,6 +176,11 @@ for (const store of testStores()) {
         assert.equal(response.body, '<p class="flash flash-notice">Run cancelled.</p>');
         const cancelled = (await server.request('GET', `/v1/workflows/tests/runs/${run.id}`)).body;
         assert.deepEqual(cancelled.lifecycle, { status: 'cancelled', reason: 'Cancelled from the dashboard' });
+        const { lifecycle_counts: counts } = cancelled.counts;
+        const runPage = (await page(`/runs/${run.id}`)).body;
+        assert.ok(counts.cancelled > 0);
+        assert.match(runPage, new RegExp(`${counts.completed + counts.error} of 20 tests ran, ${counts.cancelled} cancelled before they ran`), 'cancelled tests are not counted as finished');
+        assert.match((await page(`/workflows/${slow.workflowId}`)).body, new RegExp(`${counts.completed + counts.error} / 20 <span class="muted">· ${counts.cancelled} cancelled</span>`));
 
         const again = await postForm(server, session, `/runs/${finishedRun.id}/cancel`, { _csrf: session.csrfToken });
         assert.equal(again.statusCode, 303, 'without htmx: back to the run page with the message');
@@ -245,7 +250,7 @@ for (const store of testStores()) {
 
       test('the run page of a finished run shows its counts and every result, with no event stream', async () => {
         const body = (await page(`/runs/${finishedRun.id}`)).body;
-        assert.match(body, /2 of 2 tests finished/);
+        assert.match(body, /2 of 2 tests ran</);
         assert.match(body, /data-count="passed">1</);
         assert.match(body, /data-count="failed">1</);
         assert.doesNotMatch(body, /data-run-events/);
@@ -324,7 +329,7 @@ for (const store of testStores()) {
         const events = parseEvents((await page(`/runs/${run.id}/events`)).body);
         const summaries = events.filter((event) => event.event === 'summary');
         assert.ok(summaries.length >= 3, `expected progress updates, got ${summaries.length}`);
-        const finished = summaries.map((event) => Number(/(\d+) of 12 tests finished/.exec(event.data.html)![1]));
+        const finished = summaries.map((event) => Number(/(\d+) of 12 tests ran/.exec(event.data.html)![1]));
         assert.deepEqual(finished, [...finished].sort((a, b) => a - b));
         assert.equal(finished.at(-1), 12);
         const rowStates = events.filter((event) => event.event === 'results').flatMap((event) => event.data.rows.map((row: any) => `${row.id}:${/badge-([a-z-]+)/.exec(row.html)![1]}`));

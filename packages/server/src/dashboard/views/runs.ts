@@ -1,11 +1,12 @@
-import { isTerminal, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { isTerminal, progressOf, type Trigger, type WorkflowTestRun } from '@verdict/core';
 import { badge, formatDuration, formatTime, outcomeLabel, truncate } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import type { ResultListItem } from '../../services/test-results.js';
 
-export function finishedCount(run: WorkflowTestRun): number {
-  const counts = run.counts.lifecycle_counts;
-  return counts.completed + counts.error + counts.cancelled;
+/** `12 / 14`, and `· 2 cancelled` when a cancel stopped some: cancelled tests did not run. */
+function ranCell(run: WorkflowTestRun): SafeHtml {
+  const { ran, cancelled } = progressOf(run.counts);
+  return cancelled ? html`${ran} / ${run.total_tests} <span class="muted">· ${cancelled} cancelled</span>` : html`${ran} / ${run.total_tests}`;
 }
 
 /** Who started a run: `dashboard` for manual triggers, `API`, or the trigger type. */
@@ -35,7 +36,7 @@ export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, st
       <td><a href="/workflows/${run.workflow_id}">${workflowNames.get(run.workflow_id) ?? run.workflow_id}</a></td>
       <td>${badge(run.lifecycle.status)}</td>
       <td>${triggerLabel(run.trigger)}</td>
-      <td class="num">${finishedCount(run)} / ${run.total_tests}</td>
+      <td class="num">${ranCell(run)}</td>
       <td class="num">${outcome.passed}</td>
       <td class="num">${outcome.failed}</td>
       <td class="num">${outcome.blocked}</td>
@@ -45,7 +46,7 @@ export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, st
   return html`<div class="table-wrap"><table>
     <thead><tr>
       <th scope="col">Run created</th><th scope="col">Workflow</th><th scope="col">Status</th><th scope="col">Trigger</th>
-      <th scope="col" class="num">Finished</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th>
+      <th scope="col" class="num">Ran</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th>
       <th scope="col" class="num">Blocked</th><th scope="col" class="num">Duration</th>
     </tr></thead>
     <tbody>${rows}</tbody>
@@ -72,15 +73,16 @@ function countItem(label: string, value: number, kind: string): SafeHtml {
 export function runSummary(run: WorkflowTestRun): SafeHtml {
   const lifecycle = run.counts.lifecycle_counts;
   const outcome = run.counts.outcome;
-  const finished = finishedCount(run);
+  const { ran, cancelled } = progressOf(run.counts);
+  const cancelledPart = cancelled ? html`, ${cancelled} cancelled before they ran` : '';
   const reason = run.lifecycle.status === 'cancelled' && run.lifecycle.reason ? html` — ${run.lifecycle.reason}` : '';
   const error = run.lifecycle.status === 'error' ? html`<p class="flash flash-error">${run.lifecycle.message}</p>` : '';
   return html`<p class="run-status">
       <span data-run-status="${run.lifecycle.status}">${badge(run.lifecycle.status)}</span>
-      <span>${finished} of ${run.total_tests} tests finished${reason}</span>
+      <span>${ran} of ${run.total_tests} tests ran${cancelledPart}${reason}</span>
     </p>
     ${error}
-    <progress max="${run.total_tests}" value="${finished}" aria-label="Tests finished">${finished} of ${run.total_tests}</progress>
+    <progress max="${run.total_tests}" value="${ran}" aria-label="Tests that ran">${ran} of ${run.total_tests}</progress>
     <dl class="counts">
       ${countItem('Passed', outcome.passed, 'passed')}
       ${countItem('Failed', outcome.failed, 'failed')}
@@ -101,7 +103,8 @@ export function runSummary(run: WorkflowTestRun): SafeHtml {
 function cancelForm(run: WorkflowTestRun, csrfToken: string): SafeHtml {
   if (isTerminal(run.lifecycle.status)) return html``;
   const action = `/runs/${run.id}/cancel`;
-  return html`<form id="cancel-form" method="post" action="${action}" hx-post="${action}" hx-target="#flash" hx-swap="innerHTML" hx-disabled-elt="find button">
+  const question = 'Cancel this run? Tests that have not finished will not run; finished results are kept.';
+  return html`<form id="cancel-form" method="post" action="${action}" hx-post="${action}" hx-target="#flash" hx-swap="innerHTML" hx-disabled-elt="find button" hx-confirm="${question}">
     <input type="hidden" name="_csrf" value="${csrfToken}">
     <button type="submit" class="button-danger">Cancel run</button>
   </form>`;
