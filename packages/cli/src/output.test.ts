@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createStyle, exitCodeForRun, exitCodeHelp, fields, formatDuration, formatTimestamp, safe, table } from './output.js';
 import { plainProgressLine, progressLine } from './progress.js';
 import { Capture, failedResult, resultFixture, runFixture } from './test-support.js';
-import { resultsTable, runSummary } from './views.js';
+import { NO_LABELS, resultsTable, runSummary } from './views.js';
 
 const plain = createStyle(new Capture(false), {});
 const coloured = createStyle(new Capture(true), {});
@@ -58,11 +58,14 @@ describe('formats', () => {
     assert.match(progressLine(run, plain), /^wftestrun_1 cancelled \[█{6}█{6}×{12}\] 2\/4 {2}/);
   });
 
-  test('results table shows test names, outcome and why a test failed', () => {
-    const text = resultsTable([resultFixture('r1'), failedResult('r2', 10, 12)], new Map([['wfnodetest_r1', 'Total is right']]), plain);
-    const [, first, second] = text.split('\n');
-    assert.match(first, /^r1 +Total is right +blk_extract +passed +250 ms$/);
-    assert.match(second, /^r2 +wfnodetest_r2 +blk_extract +failed +250 ms +condition_not_met: Values differ\.$/);
+  test('results table: failures first, names and block labels instead of ids, the check with expected and actual', () => {
+    const labels = { ...NO_LABELS, tests: new Map([['wfnodetest_r1', 'Total is right']]), checks: new Map([['wfnodetest_r2', 'equals on output-json-0.total']]), blocks: new Map([['blk_extract', 'Extract invoice']]) };
+    const text = resultsTable([resultFixture('r1'), failedResult('r2', 10, 12)], labels, plain);
+    const [header, first, second] = text.split('\n');
+    assert.match(header, /^RESULT ID +TEST +BLOCK +OUTCOME +TIME +CHECK +EXPECTED +ACTUAL +DETAIL$/);
+    assert.match(first, /^r2 +wfnodetest_r2 +Extract invoice +failed +250 ms +equals on output-json-0\.total +10 +12 +condition_not_met: Values differ\.$/);
+    assert.match(second, /^r1 +Total is right +Extract invoice +passed +250 ms +-$/);
+    assert.match(resultsTable([resultFixture('r3')], NO_LABELS, plain).split('\n')[1]!, /^r3 +wfnodetest_r3 +blk_extract +passed/, 'ids when labels are unknown');
   });
 });
 

@@ -43,7 +43,27 @@ export function compactJson(value: unknown, max = Infinity): string {
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-const testLabel = (testId: string, names: ReadonlyMap<string, string>) => safe(names.get(testId) ?? testId);
+/** What the CLI shows instead of ids, read from one workflow: test names, what each test checks, block labels. */
+export interface Labels {
+  tests: ReadonlyMap<string, string>;
+  checks: ReadonlyMap<string, string>;
+  blocks: ReadonlyMap<string, string>;
+}
+
+export const NO_LABELS: Labels = { tests: new Map(), checks: new Map(), blocks: new Map() };
+
+const testLabel = (testId: string, labels: Labels) => safe(labels.tests.get(testId) ?? testId);
+const blockLabel = (blockId: string, labels: Labels) => safe(labels.blocks.get(blockId) ?? blockId);
+
+/** Failures first (what needs reading), then what did not run, then passes. */
+const ATTENTION: Record<ShownStatus, number> = { failed: 0, blocked: 1, error: 2, cancelled: 3, running: 4, queued: 5, pending: 6, completed: 7, passed: 8 };
+
+export function byAttention(results: WorkflowTestResult[]): WorkflowTestResult[] {
+  return results
+    .map((result, index) => ({ result, index }))
+    .sort((a, b) => ATTENTION[resultOutcome(a.result)] - ATTENTION[resultOutcome(b.result)] || a.index - b.index)
+    .map(({ result }) => result);
+}
 
 export function workflowsTable(workflows: Workflow[], style: Style): string {
   return table(
@@ -67,7 +87,7 @@ export function workflowDetails(workflow: Workflow, style: Style): string {
   );
 }
 
-function assertionSummary(test: WorkflowTest): string {
+export function assertionSummary(test: WorkflowTest): string {
   if (!test.assertion) return '-';
   const { target, condition } = test.assertion;
   const path = target.path ? `.${target.path}` : '';
@@ -80,10 +100,10 @@ function lastRun(test: WorkflowTest, style: Style): string {
   return outcomeLabel(summary.outcome ?? summary.status, style);
 }
 
-export function testsTable(tests: WorkflowTest[], style: Style): string {
+export function testsTable(tests: WorkflowTest[], labels: Labels, style: Style): string {
   return table(
     ['ID', 'NAME', 'BLOCK', 'ASSERTION', 'LAST RUN'],
-    tests.map((test) => [safe(test.id), safe(test.name ?? '-'), safe(test.target.block_id), assertionSummary(test), lastRun(test, style)]),
+    tests.map((test) => [safe(test.id), safe(test.name ?? '-'), blockLabel(test.target.block_id, labels), assertionSummary(test), lastRun(test, style)]),
     style,
   );
 }
@@ -173,28 +193,37 @@ export function runsTable(runs: WorkflowTestRun[], style: Style): string {
   );
 }
 
-export function resultsTable(results: WorkflowTestResult[], testNames: ReadonlyMap<string, string>, style: Style): string {
+/**
+ * Results, failures first: what each test checks, and for a row with an assertion result what was
+ * expected and what came out, so a failure reads without a second command.
+ */
+export function resultsTable(results: WorkflowTestResult[], labels: Labels, style: Style): string {
+  const value = (result: WorkflowTestResult, key: 'expected_value' | 'actual_value') =>
+    result.assertion_result && resultOutcome(result) !== 'passed' ? truncate(safe(compactJson(result.assertion_result[key])), 40) : '';
   return table(
-    ['RESULT ID', 'TEST', 'BLOCK', 'OUTCOME', 'TIME', 'DETAIL'],
-    results.map((result) => [
+    ['RESULT ID', 'TEST', 'BLOCK', 'OUTCOME', 'TIME', 'CHECK', 'EXPECTED', 'ACTUAL', 'DETAIL'],
+    byAttention(results).map((result) => [
       safe(result.id),
-      testLabel(result.test_id, testNames),
-      safe(result.block_id),
+      testLabel(result.test_id, labels),
+      blockLabel(result.block_id, labels),
       outcomeLabel(resultOutcome(result), style),
       formatDuration(result.timing.duration_ms),
+      labels.checks.get(result.test_id) ?? safe(result.assertion_result?.condition_kind ?? '-'),
+      value(result, 'expected_value'),
+      value(result, 'actual_value'),
       truncate(safe(failureReason(result) ?? ''), 100),
     ]),
     style,
   );
 }
 
-export function resultDetails(result: WorkflowTestResult, testNames: ReadonlyMap<string, string>, style: Style): string {
+export function resultDetails(result: WorkflowTestResult, labels: Labels, style: Style): string {
   const assertion = result.assertion_result;
   const pairs: Array<[string, string]> = [
     ['Result', style.bold(safe(result.id))],
-    ['Test', `${testLabel(result.test_id, testNames)} (${safe(result.test_id)})`],
+    ['Test', `${testLabel(result.test_id, labels)} (${safe(result.test_id)})`],
     ['Run', safe(result.run_id)],
-    ['Block', `${safe(result.block_id)} (${safe(result.block_type)})`],
+    ['Block', `${blockLabel(result.block_id, labels)} (${safe(result.block_id)}, ${safe(result.block_type)})`],
     ['Outcome', outcomeLabel(resultOutcome(result), style)],
     ['Duration', formatDuration(result.timing.duration_ms)],
   ];

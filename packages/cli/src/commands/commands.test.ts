@@ -252,6 +252,19 @@ describe('other commands', () => {
     assert.deepEqual(JSON.parse(terminal.stdout.text).map((result: WorkflowTestResult) => result.id), ['r1', 'r2']);
   });
 
+  test('results list --verdict failed reads every page and keeps only failures; block labels replace ids', async () => {
+    const terminal = fakeTerminal((_, url) => {
+      if (url.pathname === '/v1/workflows/tests') return page([]);
+      if (url.pathname === '/v1/workflows/blocks') return page([{ id: 'blk_extract', label: 'Extract invoice' }]);
+      return url.searchParams.get('after') ? page([failedResult('r2', 1, 2), resultFixture('r3')]) : page([resultFixture('r1')], 'r1');
+    });
+    assert.equal(await verdict(terminal, 'results', 'list', 'wftestrun_1', '--verdict', 'failed'), 0);
+    const rows = terminal.stdout.text.trim().split('\n').slice(1);
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!, /^r2 +wfnodetest_r2 +Extract invoice +failed .* 1 +2 +condition_not_met/);
+    assert.equal(await verdict(fakeTerminal(() => page([])), 'results', 'list', 'wftestrun_1', '--verdict', 'broken'), 3, 'only passed, failed or blocked');
+  });
+
   test('tests delete asks on a terminal and needs --yes elsewhere', async () => {
     const api: FakeApi = () => ({ status: 204 });
     const offTerminal = fakeTerminal(api);

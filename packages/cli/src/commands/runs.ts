@@ -23,7 +23,7 @@ import {
   type CliContext,
   type Invocation,
 } from './context.js';
-import { allResults, testNames } from './results.js';
+import { allResults, workflowLabels } from './results.js';
 
 interface WaitFlags {
   pollMs?: number;
@@ -109,8 +109,8 @@ async function watchRun(invocation: Invocation, runId: string, progress: Progres
 
 async function writeJUnit(invocation: Invocation, run: WorkflowTestRun, file: string): Promise<void> {
   const client = invocation.client;
-  const [results, names] = await Promise.all([allResults(client, run.id), testNames(client, run.workflow_id)]);
-  await writeFile(file, renderJUnit({ run, results, testNames: names }));
+  const [results, labels] = await Promise.all([allResults(client, run.id), workflowLabels(client, run.workflow_id)]);
+  await writeFile(file, renderJUnit({ run, results, testNames: labels.tests }));
   invocation.err(`JUnit report written to ${file}\n`);
 }
 
@@ -120,7 +120,7 @@ async function reportRun(invocation: Invocation, run: WorkflowTestRun): Promise<
   invocation.out(`${runSummary(run, invocation.style)}\n`);
   const client = invocation.client;
   const notPassed = (await allResults(client, run.id)).filter((result) => resultOutcome(result) !== 'passed');
-  if (notPassed.length) invocation.out(`\n${resultsTable(notPassed, await testNames(client, run.workflow_id), invocation.style)}`);
+  if (notPassed.length) invocation.out(`\n${resultsTable(notPassed, await workflowLabels(client, run.workflow_id), invocation.style)}`);
 }
 
 async function followRun(invocation: Invocation, run: WorkflowTestRun, flags: WaitFlags): Promise<number> {

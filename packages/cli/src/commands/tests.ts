@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { CreateWorkflowTestRequest } from '@verdict/core/schemas/tests';
 import type { CreateTestParams } from '@verdict/sdk';
 import { json } from '../output.js';
-import { testDetails, testsTable } from '../views.js';
+import { NO_LABELS, testDetails, testsTable } from '../views.js';
+import { blockLabels } from './results.js';
 import {
   action,
   addListOptions,
@@ -56,7 +57,8 @@ export function registerTestsCommands(program: Command, context: CliContext = de
       action(context, async (invocation, workflowId) => {
         const { block } = invocation.options<{ block?: string }>();
         const list = invocation.client.workflows.tests.list({ workflow_id: workflowId, target_block_id: block, ...paginationOf(invocation) });
-        await printList(invocation, list, (items) => testsTable(items, invocation.style), 'tests');
+        const labels = invocation.json ? NO_LABELS : { ...NO_LABELS, blocks: await blockLabels(invocation.client, workflowId!) };
+        await printList(invocation, list, (items) => testsTable(items, labels, invocation.style), 'tests');
       }),
     );
 
