@@ -310,6 +310,17 @@ describe('other commands', () => {
       const broken = fakeTerminal(() => ({ status: 201, json: created }));
       assert.equal(await verdict(broken, 'tests', 'create', 'wf_1', '--block', 'b', '--source-file', join(dir, 'missing.json'), '--assertion-file', assertionFile), 3);
       assert.match(broken.stderr.text, /Cannot read .*missing\.json/);
+
+      const sourceFile = join(dir, 'large-invoice.json');
+      await writeFile(sourceFile, '{"type":"manual","handle_inputs":{"input-json-0":{"type":"json","data":{"a":1}}}}');
+      const unnamed = fakeTerminal(() => ({ status: 201, json: created }));
+      assert.equal(await verdict(unnamed, 'tests', 'create', 'wf_1', '--block', 'blk_1', '--source-file', sourceFile, '--assertion-file', assertionFile), 0);
+      assert.equal((unnamed.bodies[0] as { name: string }).name, 'large-invoice · exists total', 'a test created without --name is named after its case and check');
+      const fromStdin = fakeTerminal(() => ({ status: 201, json: created }));
+      const stdinExit = verdict(fromStdin, 'tests', 'create', 'wf_1', '--block', 'blk_1', '--source-file', '-', '--assertion-file', assertionFile);
+      fromStdin.stdin.end('{"type":"manual","handle_inputs":{}}');
+      assert.equal(await stdinExit, 0);
+      assert.equal((fromStdin.bodies[0] as { name: string }).name, 'blk_1 · exists total');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { basename } from 'node:path';
 import { CreateWorkflowTestRequest } from '@verdict/core/schemas/tests';
+import { derivedTestName } from '@verdict/core/workflow/test-names';
 import type { CreateTestParams } from '@verdict/sdk';
 import { json } from '../output.js';
 import { NO_LABELS, testDetails, testsTable } from '../views.js';
@@ -27,7 +29,12 @@ interface CreateFlags {
   assertionFile: string;
 }
 
-/** The create body from the JSON files, checked with the server's own schema before anything is sent. */
+/** The case a test comes from: its source file's name (`large-invoice.json` → `large-invoice`), or its block when read from stdin. */
+function caseName(flags: CreateFlags, blockId: string): string {
+  return flags.sourceFile === '-' ? blockId : basename(flags.sourceFile).replace(/\.[^.]*$/, '');
+}
+
+/** The create body from the JSON files, checked with the server's own schema before anything is sent; unnamed tests get a derived name. */
 async function createBody(io: CliIo, workflowId: string, flags: CreateFlags): Promise<CreateTestParams> {
   if ((flags.block === undefined) === (flags.targetFile === undefined)) throw new UsageError('Give the block under test with either --block <id> or --target-file <file>.');
   const files = [flags.targetFile, flags.sourceFile, flags.assertionFile];
@@ -44,6 +51,7 @@ async function createBody(io: CliIo, workflowId: string, flags: CreateFlags): Pr
     const issues = checked.error.issues.map((issue) => `  - ${issue.path.join('.') || '(body)'}: ${issue.message}`);
     throw new UsageError(`The test is not valid:\n${issues.join('\n')}`);
   }
+  body.name ??= derivedTestName(caseName(flags, checked.data.target.block_id), checked.data.assertion);
   return body as CreateTestParams;
 }
 
@@ -75,7 +83,7 @@ export function registerTestsCommands(program: Command, context: CliContext = de
       .command('create')
       .description('Create a test from JSON files (use - to read one of them from stdin)')
       .argument('<workflow-id>')
-      .option('--name <name>', 'test name')
+      .option('--name <name>', 'test name (default: "<source file name> · <condition kind> <path>")')
       .option('--block <id>', 'the block under test (instead of --target-file)')
       .option('--target-file <file>', 'JSON target, e.g. {"type":"block","block_id":"extract_1"}')
       .requiredOption('--source-file <file>', 'JSON source: {"type":"manual","handle_inputs":{…}} or {"type":"run_step","run_id":…}')

@@ -5,3 +5,4 @@ export * from './edges.js';
 export * from './fingerprints.js';
 export * from './spec/index.js';
 export * from './upstream-schema.js';
+export * from './test-names.js';
