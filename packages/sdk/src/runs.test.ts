@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { WorkflowTestRun } from '@verdict/core';
 import { Verdict } from './client.js';
-import { TimeoutError } from './errors.js';
+import { ConnectionError, TimeoutError } from './errors.js';
 import { startFakeServer } from './test-server.js';
 
 function run(status: WorkflowTestRun['lifecycle']['status'], done: { passed?: number; failed?: number; running?: number } = {}): WorkflowTestRun {
@@ -59,6 +59,39 @@ describe('runs.wait', () => {
       await assert.rejects(runs.wait('wftestrun_1', { pollMs: 10, signal: controller.signal }), { name: 'AbortError' });
     } finally {
       await server.close();
+    }
+  });
+
+  test('a server that restarts under the wait (503s, then answers) does not end it; each failed poll is reported', async () => {
+    const unavailable = { status: 503, json: { detail: { code: 'unavailable', message: 'restarting', details: {} } } };
+    const server = await startFakeServer((_, index) => (index >= 1 && index <= 3 ? unavailable : { json: index === 0 ? run('running', { running: 1 }) : run('completed', { passed: 3 }) }));
+    try {
+      const runs = new Verdict({ apiKey: 'k', baseUrl: server.baseUrl, maxRetries: 0 }).workflows.tests.runs;
+      const outages: number[] = [];
+      const final = await runs.wait('wftestrun_1', { pollMs: 5, onOutage: (error) => outages.push(error.status!) });
+      assert.equal(final.lifecycle.status, 'completed');
+      assert.deepEqual(outages, [503, 503, 503]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a server unreachable for longer than outageMs ends the wait with the connection error; a 4xx ends it at once', async () => {
+    const closed = await startFakeServer(() => ({ json: run('running') }));
+    const baseUrl = closed.baseUrl;
+    await closed.close();
+    const runs = new Verdict({ apiKey: 'k', baseUrl, maxRetries: 0 }).workflows.tests.runs;
+    let polls = 0;
+    await assert.rejects(runs.wait('wftestrun_1', { pollMs: 5, outageMs: 60, onOutage: () => polls++ }), (error: unknown) => error instanceof ConnectionError);
+    assert.ok(polls >= 2, `kept polling through the outage (${polls} polls)`);
+
+    const refusing = await startFakeServer(() => ({ status: 404, json: { detail: { code: 'run_not_found', message: 'No run.', details: {} } } }));
+    try {
+      const refused = new Verdict({ apiKey: 'k', baseUrl: refusing.baseUrl, maxRetries: 0 }).workflows.tests.runs;
+      await assert.rejects(refused.wait('wftestrun_1', { pollMs: 5, onOutage: () => assert.fail('a 404 is an answer, not an outage') }), { code: 'run_not_found' });
+      assert.equal(refusing.requests.length, 1);
+    } finally {
+      await refusing.close();
     }
   });
 });

@@ -117,6 +117,23 @@ describe('verdict runs create --wait', () => {
 describe('Ctrl-C during --wait', () => {
   const stillRunning = () => runApi([runFixture('running')]);
 
+  test('a server restart under --wait: it keeps waiting and says so; an outage past --retry-for prints the command that resumes', async () => {
+    let polls = 0;
+    const restarting = fakeTerminal((method, url, body) => {
+      if (url.pathname === '/v1/workflows/tests/runs/wftestrun_1' && ++polls <= 3) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8787') });
+      return runApi([runFixture('completed', { passed: 3 })])(method, url, body);
+    });
+    assert.equal(await verdict(restarting, 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50'), 0);
+    assert.equal(restarting.stderr.text.match(/still waiting for run wftestrun_1/g)?.length, 1, 'the outage is reported once');
+    assert.match(restarting.stderr.text, /The server answers again\./);
+
+    const down = fakeTerminal(() => {
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8787') });
+    });
+    assert.equal(await verdict(down, '--base-url', 'http://verdict.test', 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50', '--retry-for', '1'), 3);
+    assert.match(down.stderr.text, /did not answer for 1 s\. The run is kept on the server; resume with:\n {2}verdict --base-url http:\/\/verdict\.test runs wait wftestrun_1\n/);
+  });
+
   test('off a terminal: cancels the run and exits 2', async () => {
     const terminal = fakeTerminal(stillRunning());
     const exit = verdict(terminal, 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50');

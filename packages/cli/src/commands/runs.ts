@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LIFECYCLE_STATUSES } from '@verdict/core/lifecycle';
 import { RUN_SORT_KEYS, TRIGGER_TYPES } from '@verdict/core/schemas/runs';
-import { TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
+import { ConnectionError, TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
 import { renderJUnit } from '../junit.js';
 import { EXIT, exitCodeForRun, json, safe } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -28,6 +28,7 @@ import { allResults, workflowLabels } from './results.js';
 interface WaitFlags {
   pollMs?: number;
   timeout?: number;
+  retryFor?: number;
   junit?: string;
 }
 
@@ -37,7 +38,8 @@ function addWaitOptions(command: Command): Command {
   return command
     .option('--junit <file>', 'write a JUnit XML report of the finished run (implies --wait)')
     .option('--poll-ms <ms>', 'pause between two polls (default 500)', integerOption(50, 60_000))
-    .option('--timeout <seconds>', 'stop waiting after this long (the run keeps going; exit code 2)', integerOption(1, 7 * 24 * 3600));
+    .option('--timeout <seconds>', 'stop waiting after this long (the run keeps going; exit code 2)', integerOption(1, 7 * 24 * 3600))
+    .option('--retry-for <seconds>', 'keep waiting through a server outage or restart this long (default 60)', integerOption(1, 24 * 3600));
 }
 
 function scopeOf(flags: { test?: string; block?: string }): CreateRunParams['scope'] {
@@ -94,11 +96,24 @@ async function watchRun(invocation: Invocation, runId: string, progress: Progres
 
   const dispose = invocation.io.onInterrupt(() => void onInterrupt().catch(interruption.reject));
   try {
+    let reportedOutage = false;
     const finished = runs.wait(runId, {
       signal: stopped.signal,
       pollMs: flags.pollMs,
       timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
-      onProgress: (run) => progress.update(run),
+      outageMs: flags.retryFor === undefined ? undefined : flags.retryFor * 1000,
+      onProgress: (run) => {
+        if (reportedOutage) invocation.err('The server answers again.\n');
+        reportedOutage = false;
+        progress.update(run);
+      },
+      onOutage: (error) => {
+        if (reportedOutage) return;
+        reportedOutage = true;
+        progress.pause();
+        invocation.err(`The server does not answer (${safe(error.message)}); still waiting for run ${runId}…\n`);
+        progress.resume();
+      },
     });
     return await Promise.race([finished, interruption.promise]);
   } finally {
@@ -123,22 +138,33 @@ async function reportRun(invocation: Invocation, run: WorkflowTestRun): Promise<
   if (notPassed.length) invocation.out(`\n${resultsTable(notPassed, await workflowLabels(client, run.workflow_id), invocation.style)}`);
 }
 
-async function followRun(invocation: Invocation, run: WorkflowTestRun, flags: WaitFlags): Promise<number> {
+async function followRun(invocation: Invocation, runId: string, flags: WaitFlags): Promise<number> {
   const progress = createProgress(invocation.io.stderr, invocation.errorStyle);
   let final: WorkflowTestRun;
   try {
-    final = await watchRun(invocation, run.id, progress, flags);
+    final = await watchRun(invocation, runId, progress, flags);
   } catch (error) {
+    if (error instanceof ConnectionError && !(error instanceof TimeoutError && error.code === 'wait_timeout')) {
+      progress.stop();
+      invocation.err(`Stopped waiting: the server did not answer for ${flags.retryFor ?? 60} s. The run is kept on the server; resume with:\n  ${resumeCommand(invocation, runId)}\n`);
+      throw error;
+    }
     if (!(error instanceof TimeoutError && error.code === 'wait_timeout')) throw error;
     progress.stop();
-    invocation.err(`Run ${run.id} did not finish within ${flags.timeout} s; it keeps running on the server.\n`);
-    final = await invocation.client.workflows.tests.runs.get(run.id);
+    invocation.err(`Run ${runId} did not finish within ${flags.timeout} s; it keeps running on the server.\n`);
+    final = await invocation.client.workflows.tests.runs.get(runId);
   } finally {
     progress.stop();
   }
   if (flags.junit) await writeJUnit(invocation, final, flags.junit);
   await reportRun(invocation, final);
   return exitCodeForRun(final);
+}
+
+/** The command that picks the wait up again, with the connection flags this one was given (never the key). */
+function resumeCommand(invocation: Invocation, runId: string): string {
+  const { baseUrl } = invocation.command.optsWithGlobals<{ baseUrl?: string }>();
+  return ['verdict', ...(baseUrl ? ['--base-url', baseUrl] : []), 'runs', 'wait', runId].map((part) => safe(part)).join(' ');
 }
 
 function printRun(invocation: Invocation, run: WorkflowTestRun): void {
@@ -179,14 +205,13 @@ export function registerRunsCommands(program: Command, context: CliContext = def
       const run = await invocation.client.workflows.tests.runs.create({ workflow_id: workflowId, scope: scopeOf(flags) });
       if (!flags.wait && !flags.junit) return printRun(invocation, run);
       invocation.err(`Started run ${run.id} with ${run.total_tests} test${run.total_tests === 1 ? '' : 's'}.\n`);
-      return followRun(invocation, run, flags);
+      return followRun(invocation, run.id, flags);
     }),
   );
 
   addWaitOptions(jsonOption(runs.command('wait').description('Follow a run until it finishes; the exit code tells the outcome').argument('<run-id>'))).action(
     action(context, async (invocation, runId) => {
-      const run = await invocation.client.workflows.tests.runs.get(runId);
-      return followRun(invocation, run, invocation.options<WaitFlags>());
+      return followRun(invocation, runId!, invocation.options<WaitFlags>());
     }),
   );
 

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors.js';
+import { ConnectionError, TimeoutError, VerdictError } from '../errors.js';
 import type { PagePromise } from '../pagination.js';
 import { sleep } from '../retry.js';
 import type { RequestOptions, Transport } from '../transport.js';
@@ -17,6 +17,22 @@ export interface WaitOptions {
   pollMs?: number;
   /** Give up (TimeoutError, the run keeps going) when the run is not terminal after this long. */
   timeoutMs?: number;
+  /**
+   * How long the server may be unreachable (connection refused, no answer, 502/503/504) before the
+   * wait gives up with that error, in milliseconds (default 60 000): a server restarting under a
+   * wait is not the end of the run.
+   */
+  outageMs?: number;
+  /** Called on each failed poll during an outage, with the error and how long the server has been unreachable. */
+  onOutage?: (error: VerdictError, unreachableMs: number) => void;
+}
+
+const DEFAULT_OUTAGE_MS = 60_000;
+
+/** The server is down or restarting, as opposed to refusing the request. */
+function isOutage(error: unknown): error is VerdictError {
+  if (error instanceof ConnectionError) return true;
+  return error instanceof VerdictError && error.status !== null && [502, 503, 504].includes(error.status);
 }
 
 const progressKey = (run: WorkflowTestRun) => JSON.stringify([run.lifecycle.status, run.total_tests, run.counts]);
@@ -46,9 +62,22 @@ export class Runs {
   async wait(runId: string, options: WaitOptions = {}): Promise<WorkflowTestRun> {
     const { signal, deadline } = withDeadline(options.signal, options.timeoutMs);
     let lastKey: string | null = null;
+    let unreachableSince: number | null = null;
     try {
       for (;;) {
-        const run = await this.get(runId, { signal });
+        let run: WorkflowTestRun;
+        try {
+          run = await this.get(runId, { signal });
+          unreachableSince = null;
+        } catch (error) {
+          if (signal?.aborted || !isOutage(error)) throw error;
+          unreachableSince ??= Date.now();
+          const unreachableMs = Date.now() - unreachableSince;
+          if (unreachableMs >= (options.outageMs ?? DEFAULT_OUTAGE_MS)) throw error;
+          options.onOutage?.(error, unreachableMs);
+          await sleep(options.pollMs ?? 500, signal);
+          continue;
+        }
         const key = progressKey(run);
         if (key !== lastKey) options.onProgress?.(run);
         lastKey = key;
