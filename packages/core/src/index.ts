@@ -14,3 +14,4 @@ export * from './assertions/spec.js';
 export * from './assertions/provider.js';
 export * from './assertions/index.js';
 export * from './workflow/index.js';
+export * from './history.js';
