@@ -40,7 +40,7 @@ function zodIssues(error) {
 }
 
 function describe(error) {
-  if (error?.name === 'RetabError' || error?.status !== undefined) return `${error.constructor.name} HTTP ${error.status}: ${String(error.body ?? error.message).slice(0, 300)}`;
+  if (error?.status !== undefined) return `${error.constructor.name} HTTP ${error.status}: ${String(error.responseBody || error.message).slice(0, 300)}`;
   return `${error?.constructor?.name ?? 'Error'}: ${error?.message ?? error}`.slice(0, 400);
 }
 
@@ -76,13 +76,16 @@ class Scenario {
   }
 
   /** Runs one SDK call, checks its result against `model`, records it; returns the raw JSON answer. */
-  async call(name, route, model, action, { expect } = {}) {
+  async call(name, route, model, action, { expect, needs = [], verify } = {}) {
+    const missing = needs.find(([value]) => !value);
+    if (missing) return this.skip(name, route, `${missing[1]} gave no id`) ?? null;
     this.lastRaw = null;
     let ok;
     let error = null;
     try {
       const value = await action();
       error = expect ? `expected ${expect.name}, the call succeeded` : this.check(model, value);
+      if (error === null && verify && this.lastRaw) error = verify(this.lastRaw);
       ok = error === null;
     } catch (raised) {
       ok = expect !== undefined && raised instanceof expect;
@@ -135,15 +138,16 @@ async function run(sdk, baseUrl, apiKey) {
   const document = await block('Document', 'start_document', {});
   const extract = await block('Extract', 'extract', { json_schema: TOTAL_SCHEMA });
   await s.call('blocks.list', 'GET /v1/workflows/blocks', 'WorkflowBlock', () => wfs.blocks.list({ workflowId: wf }));
-  await s.call('blocks.get', 'GET /v1/workflows/blocks/{id}', 'WorkflowBlock', () => wfs.blocks.get(adder.id, { workflowId: wf }));
+  await s.call('blocks.get', 'GET /v1/workflows/blocks/{id}', 'WorkflowBlock', () => wfs.blocks.get(adder.id, { workflowId: wf }), { needs: [[adder.id, 'blocks.create (function)']] });
   await s.call('blocks.update', 'PATCH /v1/workflows/blocks/{id}', 'WorkflowBlock', () =>
     wfs.blocks.update(adder.id, 'Sum of a and b', undefined, undefined, undefined, undefined, undefined, undefined, undefined, { workflowId: wf }),
+    { needs: [[adder.id, 'blocks.create (function)']] },
   );
 
-  const edge = (await s.call('edges.create (json)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, start.id, adder.id, undefined, 'output-json-0', 'input-json-0'))) ?? {};
-  await s.call('edges.create (file)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, document.id, extract.id, undefined, 'output-file-0', 'input-file-document'));
+  const edge = (await s.call('edges.create (json)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, start.id, adder.id, undefined, 'output-json-0', 'input-json-0'), { needs: [[start.id, 'blocks.create (start_json)'], [adder.id, 'blocks.create (function)']] })) ?? {};
+  await s.call('edges.create (file)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, document.id, extract.id, undefined, 'output-file-0', 'input-file-document'), { needs: [[document.id, 'blocks.create (start_document)'], [extract.id, 'blocks.create (extract)']] });
   await s.call('edges.list', 'GET /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.list({ workflowId: wf }));
-  await s.call('edges.get', 'GET /v1/workflows/edges/{id}', 'WorkflowEdgeDoc', () => wfs.edges.get(edge.id));
+  await s.call('edges.get', 'GET /v1/workflows/edges/{id}', 'WorkflowEdgeDoc', () => wfs.edges.get(edge.id), { needs: [[edge.id, 'edges.create (json)']] });
 
   // Retab's upload flow: reserve, PUT the bytes where the answer says, complete.
   const sha = createHash('sha256').update(LETTER).digest('hex');
@@ -181,48 +185,54 @@ async function run(sdk, baseUrl, apiKey) {
     ? { id: fileId, filename: 'letter.txt', mimeType: 'text/plain' }
     : { originalId: fileId, filename: 'letter.txt', mimeType: 'text/plain', gcsUri: mime?.url ?? '', sizeBytes: LETTER.length };
 
-  const makeTest = async (label, blockId, handleInputs, condition, path = 'total') =>
-    (await s.call(`${n}.create (${label})`, `POST /v1/workflows/${n}`, M.test, () =>
-      t.create(wf, { type: 'block', blockId }, { type: 'manual', handleInputs }, { target: { outputHandleId: 'output-json-0', path }, condition }, label),
+  const makeTest = async (label, blockId, handleInputs, condition, path = 'total', needs = []) =>
+    (await s.call(
+      `${n}.create (${label})`,
+      `POST /v1/workflows/${n}`,
+      M.test,
+      () => t.create(wf, { type: 'block', blockId }, { type: 'manual', handleInputs }, { target: { outputHandleId: 'output-json-0', path }, condition }, label),
+      { needs: [[blockId, 'blocks.create'], ...needs] },
     )) ?? {};
   const passing = await makeTest('json, passes', adder.id, { 'input-json-0': { type: 'json', data: { a: 1, b: 2 } } }, { kind: 'equals', expected: 3 });
   await makeTest('json, fails', adder.id, { 'input-json-0': { type: 'json', data: { a: 1, b: 1 } } }, { kind: 'equals', expected: 3 });
   const slowTest = await makeTest('json, slow', slow.id, { 'input-json-0': { type: 'json', data: { delay_ms: 1500 } } }, { kind: 'exists' });
-  const fileTest = await makeTest('file input', extract.id, { 'input-file-document': { type: 'file', document: documentInput } }, { kind: 'exists' }, null);
+  const fileTest = await makeTest('file input', extract.id, { 'input-file-document': { type: 'file', document: documentInput } }, { kind: 'exists' }, null, [[fileId, 'files.create_upload']]);
   await s.call(`${n}.list`, `GET /v1/workflows/${n}`, M.test, () => t.list({ workflowId: wf }));
-  await s.call(`${n}.get (json)`, `GET /v1/workflows/${n}/{id}`, M.test, () => t.get(passing.id));
-  await s.call(`${n}.get (file)`, `GET /v1/workflows/${n}/{id}`, M.test, () => t.get(fileTest.id));
-  await s.call(`${n}.update`, `PATCH /v1/workflows/${n}/{id}`, M.test, () => t.update(passing.id, 'json, passes (renamed)'));
+  await s.call(`${n}.get (json)`, `GET /v1/workflows/${n}/{id}`, M.test, () => t.get(passing.id), { needs: [[passing.id, `${n}.create (json, passes)`]] });
+  await s.call(`${n}.get (file)`, `GET /v1/workflows/${n}/{id}`, M.test, () => t.get(fileTest.id), { needs: [[fileTest.id, `${n}.create (file input)`]] });
+  await s.call(`${n}.update`, `PATCH /v1/workflows/${n}/{id}`, M.test, () => t.update(passing.id, 'json, passes (renamed)'), { needs: [[passing.id, `${n}.create (json, passes)`]] });
 
   const idKey = isNew ? 'evalId' : 'testId';
   const wireIdKey = isNew ? 'eval_id' : 'test_id';
   const runsRoute = `/v1/workflows/${n}/runs`;
-  const startRun = async (label, scope) => (await s.call(`${n}.runs.create (${label})`, `POST ${runsRoute}`, M.run, () => t.runs.create(wf, scope))) ?? {};
+  const startRun = async (label, scope, needs = []) => (await s.call(`${n}.runs.create (${label})`, `POST ${runsRoute}`, M.run, () => t.runs.create(wf, scope), { needs })) ?? {};
 
-  const single = await startRun('single', { type: 'single', [idKey]: passing.id });
+  const single = await startRun('single', { type: 'single', [idKey]: passing.id }, [[passing.id, `${n}.create (json, passes)`]]);
   if (single.id) await s.wait(single.id, `GET ${runsRoute}/{id}`, M.run);
-  const blockRun = await startRun('block', { type: 'block', blockId: adder.id });
+  const blockRun = await startRun('block', { type: 'block', blockId: adder.id }, [[adder.id, 'blocks.create (function)']]);
   if (blockRun.id) await s.wait(blockRun.id, `GET ${runsRoute}/{id}`, M.run);
   const whole = await startRun('workflow', { type: 'workflow' });
   if (whole.id) await s.wait(whole.id, `GET ${runsRoute}/{id}`, M.run);
   const defaultScope = await startRun('no scope', undefined);
   if (defaultScope.id) await s.wait(defaultScope.id, `GET ${runsRoute}/{id}`, M.run);
 
-  const doomed = await startRun('single, to cancel', { type: 'single', [idKey]: slowTest.id });
+  const doomed = await startRun('single, to cancel', { type: 'single', [idKey]: slowTest.id }, [[slowTest.id, `${n}.create (json, slow)`]]);
   if (doomed.id) {
     await sleep(300);
-    await s.call(`${n}.runs.cancel (while running)`, `POST ${runsRoute}/{id}/cancel`, M.run, () => t.runs.cancel(doomed.id));
+    await s.call(`${n}.runs.cancel (while running)`, `POST ${runsRoute}/{id}/cancel`, M.run, () => t.runs.cancel(doomed.id), {
+      verify: (raw) => (raw.lifecycle?.status === 'cancelled' ? null : `the schema accepted the answer, but its lifecycle.status is '${raw.lifecycle?.status}', not 'cancelled'`),
+    });
   }
   if (single.id) {
     await s.call(`${n}.runs.cancel (finished run → RetabNotFoundError)`, `POST ${runsRoute}/{id}/cancel`, null, () => t.runs.cancel(single.id), { expect: sdk.RetabNotFoundError });
   }
-  await s.call(`${n}.runs.get`, `GET ${runsRoute}/{id}`, M.run, () => t.runs.get(whole.id));
+  await s.call(`${n}.runs.get`, `GET ${runsRoute}/{id}`, M.run, () => t.runs.get(whole.id), { needs: [[whole.id, `${n}.runs.create (workflow)`]] });
   await s.call(`${n}.runs.list`, `GET ${runsRoute}`, M.run, () => t.runs.list({ workflowId: wf }));
-  await s.call(`${n}.runs.list (by ${wireIdKey})`, `GET ${runsRoute}`, M.run, () => t.runs.list({ [idKey]: passing.id }));
+  await s.call(`${n}.runs.list (by ${wireIdKey})`, `GET ${runsRoute}`, M.run, () => t.runs.list({ [idKey]: passing.id }), { needs: [[passing.id, `${n}.create (json, passes)`]] });
 
   const resultsRoute = `/v1/workflows/${n}/results`;
-  const page = (await s.call(`${n}.results.list (workflow run)`, `GET ${resultsRoute}`, M.result, () => t.results.list({ runId: whole.id, limit: 50 }))) ?? {};
-  await s.call(`${n}.results.list (cancelled run)`, `GET ${resultsRoute}`, M.result, () => t.results.list({ runId: doomed.id }));
+  const page = (await s.call(`${n}.results.list (workflow run)`, `GET ${resultsRoute}`, M.result, () => t.results.list({ runId: whole.id, limit: 50 }), { needs: [[whole.id, `${n}.runs.create (workflow)`]] })) ?? {};
+  await s.call(`${n}.results.list (cancelled run)`, `GET ${resultsRoute}`, M.result, () => t.results.list({ runId: doomed.id }), { needs: [[doomed.id, `${n}.runs.create (single, to cancel)`]] });
   const rows = page.data ?? [];
   const fileRow = rows.find((row) => (row[wireIdKey] ?? row.test_id) === fileTest.id);
   const jsonRow = rows.find((row) => row !== fileRow);
@@ -249,12 +259,13 @@ async function run(sdk, baseUrl, apiKey) {
     await s.call('edges.list_versions', 'GET /v1/workflows/edges/versions', 'WorkflowEdgeVersion', () => wfs.edges.list_versions({ workflowId: wf }));
     await s.call('blocks.create_block_validate_config', 'POST /v1/workflows/blocks/{id}/validate-config', 'ValidateWorkflowBlockConfigResponse', () =>
       wfs.blocks.create_block_validate_config(adder.id, { language: 'javascript', code: SUM_CODE }, 'merge', { workflowId: wf }),
+      { needs: [[adder.id, 'blocks.create (function)']] },
     );
     await s.call('workflows.discard_draft', 'POST /v1/workflows/{id}/discard-draft', 'Workflow', () => wfs.discard_draft(wf));
   }
 
-  await s.call(`${n}.delete`, `DELETE /v1/workflows/${n}/{id}`, null, () => t.delete(slowTest.id));
-  await s.call(`${n}.get (deleted → RetabNotFoundError)`, `GET /v1/workflows/${n}/{id}`, null, () => t.get(slowTest.id), { expect: sdk.RetabNotFoundError });
+  await s.call(`${n}.delete`, `DELETE /v1/workflows/${n}/{id}`, null, () => t.delete(slowTest.id), { needs: [[slowTest.id, `${n}.create (json, slow)`]] });
+  await s.call(`${n}.get (deleted → RetabNotFoundError)`, `GET /v1/workflows/${n}/{id}`, null, () => t.get(slowTest.id), { expect: sdk.RetabNotFoundError, needs: [[slowTest.id, `${n}.create (json, slow)`]] });
 }
 
 const { values } = parseArgs({ options: { sdk: { type: 'string' }, 'base-url': { type: 'string' }, 'api-key': { type: 'string' } } });

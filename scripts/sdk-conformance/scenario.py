@@ -58,8 +58,15 @@ class Scenario:
 
         self.client._prepared_request = remember
 
-    def call(self, name, route, action, expect=None):
-        """Runs one SDK call and records it; returns the raw JSON answer (or None when there was none)."""
+    def call(self, name, route, action, expect=None, needs=(), verify=None):
+        """Runs one SDK call and records it; returns the raw JSON answer (or None when there was none).
+
+        `needs` holds (value, what gave it) pairs: a call whose ids an earlier call failed to give is
+        reported as not reached rather than sent with a missing id.
+        """
+        missing = next((what for value, what in needs if not value), None)
+        if missing:
+            return self.skip(name, route, f"{missing} gave no id")
         self.last_raw = None
         try:
             action()
@@ -69,6 +76,9 @@ class Scenario:
                 ok, error = True, None
             else:
                 ok, error = False, describe(raised)
+        if ok and verify is not None and self.last_raw is not None:
+            error = verify(self.last_raw)
+            ok = error is None
         print(json.dumps({"call": name, "route": route, "ok": ok, "error": error}), flush=True)
         return self.last_raw
 
@@ -114,13 +124,13 @@ def run(base_url, api_key):
     document = block("Document", "start_document", {})
     extract = block("Extract", "extract", {"json_schema": TOTAL_SCHEMA})
     s.call("blocks.list", "GET /v1/workflows/blocks", lambda: c.workflows.blocks.list(wf))
-    s.call("blocks.get", "GET /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.get(adder.get("id"), workflow_id=wf))
-    s.call("blocks.update", "PATCH /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.update(adder.get("id"), workflow_id=wf, label="Sum of a and b"))
+    s.call("blocks.get", "GET /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.get(adder.get("id"), workflow_id=wf), needs=[(adder.get("id"), "blocks.create (function)")])
+    s.call("blocks.update", "PATCH /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.update(adder.get("id"), workflow_id=wf, label="Sum of a and b"), needs=[(adder.get("id"), "blocks.create (function)")])
 
-    edge = s.call("edges.create (json)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, start.get("id"), adder.get("id"), source_handle="output-json-0", target_handle="input-json-0")) or {}
-    s.call("edges.create (file)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, document.get("id"), extract.get("id"), source_handle="output-file-0", target_handle="input-file-document"))
+    edge = s.call("edges.create (json)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, start.get("id"), adder.get("id"), source_handle="output-json-0", target_handle="input-json-0"), needs=[(start.get("id"), "blocks.create (start_json)"), (adder.get("id"), "blocks.create (function)")]) or {}
+    s.call("edges.create (file)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, document.get("id"), extract.get("id"), source_handle="output-file-0", target_handle="input-file-document"), needs=[(document.get("id"), "blocks.create (start_document)"), (extract.get("id"), "blocks.create (extract)")])
     s.call("edges.list", "GET /v1/workflows/edges", lambda: c.workflows.edges.list(wf))
-    s.call("edges.get", "GET /v1/workflows/edges/{id}", lambda: c.workflows.edges.get(edge.get("id")))
+    s.call("edges.get", "GET /v1/workflows/edges/{id}", lambda: c.workflows.edges.get(edge.get("id")), needs=[(edge.get("id"), "edges.create (json)")])
 
     # Retab's upload flow: reserve, PUT the bytes where the answer says, complete.
     sha = hashlib.sha256(LETTER).hexdigest()
@@ -150,30 +160,31 @@ def run(base_url, api_key):
     else:
         document_input = {"original_id": file_id, "filename": "letter.txt", "mime_type": "text/plain", "gcs_uri": (mime or {}).get("url") or "", "size_bytes": len(LETTER)}
 
-    def make_test(label, block_id, handle_inputs, condition, path="total"):
+    def make_test(label, block_id, handle_inputs, condition, path="total", needs=()):
         source = {"type": "manual", "handle_inputs": handle_inputs}
         assertion = {"target": {"output_handle_id": "output-json-0", "path": path}, "condition": condition}
-        return s.call(f"{n}.create ({label})", f"POST /v1/workflows/{n}", lambda: t.create(wf, {"type": "block", "block_id": block_id}, source, assertion, name=label)) or {}
+        needs = [(block_id, "blocks.create"), *needs]
+        return s.call(f"{n}.create ({label})", f"POST /v1/workflows/{n}", lambda: t.create(wf, {"type": "block", "block_id": block_id}, source, assertion, name=label), needs=needs) or {}
 
     passing = make_test("json, passes", adder.get("id"), {"input-json-0": {"type": "json", "data": {"a": 1, "b": 2}}}, {"kind": "equals", "expected": 3})
     make_test("json, fails", adder.get("id"), {"input-json-0": {"type": "json", "data": {"a": 1, "b": 1}}}, {"kind": "equals", "expected": 3})
     slow_test = make_test("json, slow", slow.get("id"), {"input-json-0": {"type": "json", "data": {"delay_ms": 1500}}}, {"kind": "exists"})
-    file_test = make_test("file input", extract.get("id"), {"input-file-document": {"type": "file", "document": document_input}}, {"kind": "exists"}, path=None)
+    file_test = make_test("file input", extract.get("id"), {"input-file-document": {"type": "file", "document": document_input}}, {"kind": "exists"}, path=None, needs=[(file_id, "files.create_upload")])
     s.call(f"{n}.list", f"GET /v1/workflows/{n}", lambda: t.list(wf))
-    s.call(f"{n}.get (json)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(passing.get("id")))
-    s.call(f"{n}.get (file)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(file_test.get("id")))
-    s.call(f"{n}.update", f"PATCH /v1/workflows/{n}/{{id}}", lambda: t.update(passing.get("id"), name="json, passes (renamed)"))
+    s.call(f"{n}.get (json)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(passing.get("id")), needs=[(passing.get("id"), f"{n}.create (json, passes)")])
+    s.call(f"{n}.get (file)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(file_test.get("id")), needs=[(file_test.get("id"), f"{n}.create (file input)")])
+    s.call(f"{n}.update", f"PATCH /v1/workflows/{n}/{{id}}", lambda: t.update(passing.get("id"), name="json, passes (renamed)"), needs=[(passing.get("id"), f"{n}.create (json, passes)")])
 
     id_key = "eval_id" if s.new else "test_id"
     runs_route = f"/v1/workflows/{n}/runs"
 
-    def start_run(label, scope):
-        return s.call(f"{n}.runs.create ({label})", f"POST {runs_route}", lambda: t.runs.create(wf, scope=scope)) or {}
+    def start_run(label, scope, needs=()):
+        return s.call(f"{n}.runs.create ({label})", f"POST {runs_route}", lambda: t.runs.create(wf, scope=scope), needs=needs) or {}
 
-    single = start_run("single", {"type": "single", id_key: passing.get("id")})
+    single = start_run("single", {"type": "single", id_key: passing.get("id")}, needs=[(passing.get("id"), f"{n}.create (json, passes)")])
     if single.get("id"):
         s.wait(single["id"], f"GET {runs_route}/{{id}}")
-    block_run = start_run("block", {"type": "block", "block_id": adder.get("id")})
+    block_run = start_run("block", {"type": "block", "block_id": adder.get("id")}, needs=[(adder.get("id"), "blocks.create (function)")])
     if block_run.get("id"):
         s.wait(block_run["id"], f"GET {runs_route}/{{id}}")
     whole = start_run("workflow", {"type": "workflow"})
@@ -183,19 +194,23 @@ def run(base_url, api_key):
     if default_scope.get("id"):
         s.wait(default_scope["id"], f"GET {runs_route}/{{id}}")
 
-    doomed = start_run("single, to cancel", {"type": "single", id_key: slow_test.get("id")})
+    def cancelled(raw):
+        status = raw.get("lifecycle", {}).get("status")
+        return None if status == "cancelled" else f"the models accepted the answer, but its lifecycle.status is {status!r}, not 'cancelled'"
+
+    doomed = start_run("single, to cancel", {"type": "single", id_key: slow_test.get("id")}, needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
     if doomed.get("id"):
         time.sleep(0.3)
-        s.call(f"{n}.runs.cancel (while running)", f"POST {runs_route}/{{id}}/cancel", lambda: t.runs.cancel(doomed["id"]))
+        s.call(f"{n}.runs.cancel (while running)", f"POST {runs_route}/{{id}}/cancel", lambda: t.runs.cancel(doomed["id"]), verify=cancelled)
     if single.get("id"):
         s.call(f"{n}.runs.cancel (finished run → NotFoundError)", f"POST {runs_route}/{{id}}/cancel", lambda: t.runs.cancel(single["id"]), expect=NotFoundError)
-    s.call(f"{n}.runs.get", f"GET {runs_route}/{{id}}", lambda: t.runs.get(whole.get("id")))
+    s.call(f"{n}.runs.get", f"GET {runs_route}/{{id}}", lambda: t.runs.get(whole.get("id")), needs=[(whole.get("id"), f"{n}.runs.create (workflow)")])
     s.call(f"{n}.runs.list", f"GET {runs_route}", lambda: t.runs.list(workflow_id=wf))
-    s.call(f"{n}.runs.list (by {id_key})", f"GET {runs_route}", lambda: t.runs.list(**{id_key: passing.get("id")}))
+    s.call(f"{n}.runs.list (by {id_key})", f"GET {runs_route}", lambda: t.runs.list(**{id_key: passing.get("id")}), needs=[(passing.get("id"), f"{n}.create (json, passes)")])
 
     results_route = f"/v1/workflows/{n}/results"
-    page = s.call(f"{n}.results.list (workflow run)", f"GET {results_route}", lambda: t.results.list(whole.get("id"), limit=50)) or {}
-    s.call(f"{n}.results.list (cancelled run)", f"GET {results_route}", lambda: t.results.list(doomed.get("id")))
+    page = s.call(f"{n}.results.list (workflow run)", f"GET {results_route}", lambda: t.results.list(whole.get("id"), limit=50), needs=[(whole.get("id"), f"{n}.runs.create (workflow)")]) or {}
+    s.call(f"{n}.results.list (cancelled run)", f"GET {results_route}", lambda: t.results.list(doomed.get("id")), needs=[(doomed.get("id"), f"{n}.runs.create (single, to cancel)")])
     rows = page.get("data") or []
     file_row = next((row for row in rows if (row.get(id_key) or row.get("test_id")) == file_test.get("id")), None)
     json_row = next((row for row in rows if row is not file_row), None)
@@ -228,11 +243,12 @@ def run(base_url, api_key):
             "blocks.create_block_validate_config",
             "POST /v1/workflows/blocks/{id}/validate-config",
             lambda: c.workflows.blocks.create_block_validate_config(adder.get("id"), config={"language": "javascript", "code": SUM_CODE}, workflow_id=wf, config_mode="merge"),
+            needs=[(adder.get("id"), "blocks.create (function)")],
         )
         s.call("workflows.discard_draft", "POST /v1/workflows/{id}/discard-draft", lambda: wfs.discard_draft(wf))
 
-    s.call(f"{n}.delete", f"DELETE /v1/workflows/{n}/{{id}}", lambda: t.delete(slow_test.get("id")))
-    s.call(f"{n}.get (deleted → NotFoundError)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(slow_test.get("id")), expect=NotFoundError)
+    s.call(f"{n}.delete", f"DELETE /v1/workflows/{n}/{{id}}", lambda: t.delete(slow_test.get("id")), needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
+    s.call(f"{n}.get (deleted → NotFoundError)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(slow_test.get("id")), expect=NotFoundError, needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
 
 
 if __name__ == "__main__":
