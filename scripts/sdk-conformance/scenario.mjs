@@ -23,14 +23,18 @@ const LETTER = Buffer.from('Dear customer, the total of invoice 42 is 1234.56 EU
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Zod's issues as path: code (message); of a union, the branch that came closest. */
+/**
+ * Zod's issues as path: code (message). Of a union, the branch that came closest: one whose
+ * literal tags matched (the variant the answer meant to be), then the one with fewest issues.
+ */
 function zodIssues(error) {
   const flat = [];
   const walk = (issues, prefix) => {
     for (const issue of issues) {
       const path = [...prefix, ...issue.path];
       if (issue.code === 'invalid_union' && issue.unionErrors?.length) {
-        const closest = [...issue.unionErrors].sort((a, b) => a.issues.length - b.issues.length)[0];
+        const mismatchedTag = (branch) => (branch.issues.some((i) => i.code === 'invalid_literal') ? 1 : 0);
+        const closest = [...issue.unionErrors].sort((a, b) => mismatchedTag(a) - mismatchedTag(b) || a.issues.length - b.issues.length)[0];
         walk(closest.issues, []);
       } else flat.push(`${path.join('.') || '(root)'}: ${issue.code} (${issue.message})`);
     }
