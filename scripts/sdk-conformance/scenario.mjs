@@ -133,6 +133,7 @@ async function run(sdk, baseUrl, apiKey) {
   const wf = workflow.id;
   await s.call('workflows.get', 'GET /v1/workflows/{id}', 'Workflow', () => wfs.get(wf));
   await s.call('workflows.list', 'GET /v1/workflows', 'Workflow', () => wfs.list({ limit: 5 }));
+  await s.call('workflows.update', 'PATCH /v1/workflows/{id}', 'Workflow', () => wfs.update(wf, undefined, 'Official SDK against Verdict'));
 
   const block = async (label, type, config) =>
     (await s.call(`blocks.create (${type})`, 'POST /v1/workflows/blocks', 'WorkflowBlock', () => wfs.blocks.create(wf, type, undefined, label, undefined, undefined, undefined, undefined, config))) ?? {};
@@ -149,7 +150,7 @@ async function run(sdk, baseUrl, apiKey) {
   );
 
   const edge = (await s.call('edges.create (json)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, start.id, adder.id, undefined, 'output-json-0', 'input-json-0'), { needs: [[start.id, 'blocks.create (start_json)'], [adder.id, 'blocks.create (function)']] })) ?? {};
-  await s.call('edges.create (file)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, document.id, extract.id, undefined, 'output-file-0', 'input-file-document'), { needs: [[document.id, 'blocks.create (start_document)'], [extract.id, 'blocks.create (extract)']] });
+  const fileEdge = (await s.call('edges.create (file)', 'POST /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.create(wf, document.id, extract.id, undefined, 'output-file-0', 'input-file-document'), { needs: [[document.id, 'blocks.create (start_document)'], [extract.id, 'blocks.create (extract)']] })) ?? {};
   await s.call('edges.list', 'GET /v1/workflows/edges', 'WorkflowEdgeDoc', () => wfs.edges.list({ workflowId: wf }));
   await s.call('edges.get', 'GET /v1/workflows/edges/{id}', 'WorkflowEdgeDoc', () => wfs.edges.get(edge.id), { needs: [[edge.id, 'edges.create (json)']] });
 
@@ -270,6 +271,10 @@ async function run(sdk, baseUrl, apiKey) {
 
   await s.call(`${n}.delete`, `DELETE /v1/workflows/${n}/{id}`, null, () => t.delete(slowTest.id), { needs: [[slowTest.id, `${n}.create (json, slow)`]] });
   await s.call(`${n}.get (deleted → RetabNotFoundError)`, `GET /v1/workflows/${n}/{id}`, null, () => t.get(slowTest.id), { expect: sdk.RetabNotFoundError, needs: [[slowTest.id, `${n}.create (json, slow)`]] });
+  await s.call('edges.delete', 'DELETE /v1/workflows/edges/{id}', null, () => wfs.edges.delete(fileEdge.id), { needs: [[fileEdge.id, 'edges.create (file)']] });
+  await s.call('blocks.delete', 'DELETE /v1/workflows/blocks/{id}', null, () => wfs.blocks.delete(slow.id, { workflowId: wf }), { needs: [[slow.id, 'blocks.create (function)']] });
+  await s.call('workflows.delete', 'DELETE /v1/workflows/{id}', null, () => wfs.delete(wf));
+  await s.call('workflows.get (deleted → RetabNotFoundError)', 'GET /v1/workflows/{id}', null, () => wfs.get(wf), { expect: sdk.RetabNotFoundError });
 }
 
 const { values } = parseArgs({ options: { sdk: { type: 'string' }, 'base-url': { type: 'string' }, 'api-key': { type: 'string' } } });

@@ -114,6 +114,7 @@ def run(base_url, api_key):
     wf = workflow["id"]
     s.call("workflows.get", "GET /v1/workflows/{id}", lambda: wfs.get(wf))
     s.call("workflows.list", "GET /v1/workflows", lambda: wfs.list(limit=5))
+    s.call("workflows.update", "PATCH /v1/workflows/{id}", lambda: wfs.update(wf, description="Official SDK against Verdict"))
 
     def block(label, type, config):
         return s.call(f"blocks.create ({type})", "POST /v1/workflows/blocks", lambda: c.workflows.blocks.create(wf, type, label=label, config=config)) or {}
@@ -128,7 +129,7 @@ def run(base_url, api_key):
     s.call("blocks.update", "PATCH /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.update(adder.get("id"), workflow_id=wf, label="Sum of a and b"), needs=[(adder.get("id"), "blocks.create (function)")])
 
     edge = s.call("edges.create (json)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, start.get("id"), adder.get("id"), source_handle="output-json-0", target_handle="input-json-0"), needs=[(start.get("id"), "blocks.create (start_json)"), (adder.get("id"), "blocks.create (function)")]) or {}
-    s.call("edges.create (file)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, document.get("id"), extract.get("id"), source_handle="output-file-0", target_handle="input-file-document"), needs=[(document.get("id"), "blocks.create (start_document)"), (extract.get("id"), "blocks.create (extract)")])
+    file_edge = s.call("edges.create (file)", "POST /v1/workflows/edges", lambda: c.workflows.edges.create(wf, document.get("id"), extract.get("id"), source_handle="output-file-0", target_handle="input-file-document"), needs=[(document.get("id"), "blocks.create (start_document)"), (extract.get("id"), "blocks.create (extract)")]) or {}
     s.call("edges.list", "GET /v1/workflows/edges", lambda: c.workflows.edges.list(wf))
     s.call("edges.get", "GET /v1/workflows/edges/{id}", lambda: c.workflows.edges.get(edge.get("id")), needs=[(edge.get("id"), "edges.create (json)")])
 
@@ -249,6 +250,10 @@ def run(base_url, api_key):
 
     s.call(f"{n}.delete", f"DELETE /v1/workflows/{n}/{{id}}", lambda: t.delete(slow_test.get("id")), needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
     s.call(f"{n}.get (deleted → NotFoundError)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(slow_test.get("id")), expect=NotFoundError, needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
+    s.call("edges.delete", "DELETE /v1/workflows/edges/{id}", lambda: c.workflows.edges.delete(file_edge.get("id")), needs=[(file_edge.get("id"), "edges.create (file)")])
+    s.call("blocks.delete", "DELETE /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.delete(slow.get("id"), workflow_id=wf), needs=[(slow.get("id"), "blocks.create (function)")])
+    s.call("workflows.delete", "DELETE /v1/workflows/{id}", lambda: wfs.delete(wf))
+    s.call("workflows.get (deleted → NotFoundError)", "GET /v1/workflows/{id}", lambda: wfs.get(wf), expect=NotFoundError)
 
 
 if __name__ == "__main__":
