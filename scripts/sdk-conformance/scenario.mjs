@@ -103,7 +103,8 @@ class Scenario {
     this.emit(name, route, false, `not reached: ${missing}`);
   }
 
-  async wait(runId, route, model) {
+  async wait(runId, route, model, startedBy) {
+    if (!runId) return this.skip('runs.get (polled until terminal)', route, `${startedBy} gave no id`);
     let firstError = null;
     let raw = null;
     for (let i = 0; i < 300; i++) {
@@ -201,6 +202,8 @@ async function run(sdk, baseUrl, apiKey) {
   const passing = await makeTest('json, passes', adder.id, { 'input-json-0': { type: 'json', data: { a: 1, b: 2 } } }, { kind: 'equals', expected: 3 });
   await makeTest('json, fails', adder.id, { 'input-json-0': { type: 'json', data: { a: 1, b: 1 } } }, { kind: 'equals', expected: 3 });
   const slowTest = await makeTest('json, slow', slow.id, { 'input-json-0': { type: 'json', data: { delay_ms: 1500 } } }, { kind: 'exists' });
+  // Written as the SDK's types write it: LlmJudgedAsCondition declares `expectedLabel`, and conditions go out verbatim.
+  await makeTest('llm_judged_as', adder.id, { 'input-json-0': { type: 'json', data: { a: 1, b: 2 } } }, { kind: 'llm_judged_as', rubric: 'Is the total right?', expectedLabel: 'yes' }, null);
   const fileTest = await makeTest('file input', extract.id, { 'input-file-document': { type: 'file', document: documentInput } }, { kind: 'exists' }, null, [[fileId, 'files.create_upload']]);
   await s.call(`${n}.list`, `GET /v1/workflows/${n}`, M.test, () => t.list({ workflowId: wf }));
   await s.call(`${n}.get (json)`, `GET /v1/workflows/${n}/{id}`, M.test, () => t.get(passing.id), { needs: [[passing.id, `${n}.create (json, passes)`]] });
@@ -212,25 +215,29 @@ async function run(sdk, baseUrl, apiKey) {
   const runsRoute = `/v1/workflows/${n}/runs`;
   const startRun = async (label, scope, needs = []) => (await s.call(`${n}.runs.create (${label})`, `POST ${runsRoute}`, M.run, () => t.runs.create(wf, scope), { needs })) ?? {};
 
+  const pollRoute = `GET ${runsRoute}/{id}`;
   const single = await startRun('single', { type: 'single', [idKey]: passing.id }, [[passing.id, `${n}.create (json, passes)`]]);
-  if (single.id) await s.wait(single.id, `GET ${runsRoute}/{id}`, M.run);
+  await s.wait(single.id, pollRoute, M.run, `${n}.runs.create (single)`);
   const blockRun = await startRun('block', { type: 'block', blockId: adder.id }, [[adder.id, 'blocks.create (function)']]);
-  if (blockRun.id) await s.wait(blockRun.id, `GET ${runsRoute}/{id}`, M.run);
+  await s.wait(blockRun.id, pollRoute, M.run, `${n}.runs.create (block)`);
   const whole = await startRun('workflow', { type: 'workflow' });
-  if (whole.id) await s.wait(whole.id, `GET ${runsRoute}/{id}`, M.run);
+  await s.wait(whole.id, pollRoute, M.run, `${n}.runs.create (workflow)`);
   const defaultScope = await startRun('no scope', undefined);
-  if (defaultScope.id) await s.wait(defaultScope.id, `GET ${runsRoute}/{id}`, M.run);
+  await s.wait(defaultScope.id, pollRoute, M.run, `${n}.runs.create (no scope)`);
 
+  const isCancelled = (raw) => (raw.lifecycle?.status === 'cancelled' ? null : `the schema accepted the answer, but its lifecycle.status is '${raw.lifecycle?.status}', not 'cancelled'`);
+  const cancelRoute = `POST ${runsRoute}/{id}/cancel`;
+  const early = await startRun('workflow, cancelled at once', { type: 'workflow' });
+  const earlyNeeds = [[early.id, `${n}.runs.create (workflow, cancelled at once)`]];
+  await s.call(`${n}.runs.cancel (right after create)`, cancelRoute, M.run, () => t.runs.cancel(early.id), { verify: isCancelled, needs: earlyNeeds });
+  await s.call(`${n}.list (after a run cancelled before its tests started)`, `GET /v1/workflows/${n}`, M.test, () => t.list({ workflowId: wf }), { needs: earlyNeeds });
   const doomed = await startRun('single, to cancel', { type: 'single', [idKey]: slowTest.id }, [[slowTest.id, `${n}.create (json, slow)`]]);
-  if (doomed.id) {
-    await sleep(300);
-    await s.call(`${n}.runs.cancel (while running)`, `POST ${runsRoute}/{id}/cancel`, M.run, () => t.runs.cancel(doomed.id), {
-      verify: (raw) => (raw.lifecycle?.status === 'cancelled' ? null : `the schema accepted the answer, but its lifecycle.status is '${raw.lifecycle?.status}', not 'cancelled'`),
-    });
-  }
-  if (single.id) {
-    await s.call(`${n}.runs.cancel (finished run → RetabNotFoundError)`, `POST ${runsRoute}/{id}/cancel`, null, () => t.runs.cancel(single.id), { expect: sdk.RetabNotFoundError });
-  }
+  await sleep(300);
+  await s.call(`${n}.runs.cancel (while running)`, cancelRoute, M.run, () => t.runs.cancel(doomed.id), { verify: isCancelled, needs: [[doomed.id, `${n}.runs.create (single, to cancel)`]] });
+  await s.call(`${n}.runs.cancel (finished run → RetabNotFoundError)`, cancelRoute, null, () => t.runs.cancel(single.id), {
+    expect: sdk.RetabNotFoundError,
+    needs: [[single.id, `${n}.runs.create (single)`]],
+  });
   await s.call(`${n}.runs.get`, `GET ${runsRoute}/{id}`, M.run, () => t.runs.get(whole.id), { needs: [[whole.id, `${n}.runs.create (workflow)`]] });
   await s.call(`${n}.runs.list`, `GET ${runsRoute}`, M.run, () => t.runs.list({ workflowId: wf }));
   await s.call(`${n}.runs.list (by ${wireIdKey})`, `GET ${runsRoute}`, M.run, () => t.runs.list({ [idKey]: passing.id }), { needs: [[passing.id, `${n}.create (json, passes)`]] });

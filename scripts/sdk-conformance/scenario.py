@@ -85,8 +85,10 @@ class Scenario:
     def skip(self, name, route, missing):
         print(json.dumps({"call": name, "route": route, "ok": False, "error": f"not reached: {missing}"}), flush=True)
 
-    def wait(self, run_id, route):
+    def wait(self, run_id, route, started_by):
         """Polls runs.get until the run is terminal; one row, failing on the first answer the models reject."""
+        if not run_id:
+            return self.skip("runs.get (polled until terminal)", route, f"{started_by} gave no id")
         runs = self.tests.runs
         first_error, raw = None, None
         for _ in range(300):
@@ -170,6 +172,8 @@ def run(base_url, api_key):
     passing = make_test("json, passes", adder.get("id"), {"input-json-0": {"type": "json", "data": {"a": 1, "b": 2}}}, {"kind": "equals", "expected": 3})
     make_test("json, fails", adder.get("id"), {"input-json-0": {"type": "json", "data": {"a": 1, "b": 1}}}, {"kind": "equals", "expected": 3})
     slow_test = make_test("json, slow", slow.get("id"), {"input-json-0": {"type": "json", "data": {"delay_ms": 1500}}}, {"kind": "exists"})
+    # Written as the SDK's types write it (Node's TypeScript types say `expectedLabel`; it goes out verbatim).
+    make_test("llm_judged_as", adder.get("id"), {"input-json-0": {"type": "json", "data": {"a": 1, "b": 2}}}, {"kind": "llm_judged_as", "rubric": "Is the total right?", "expected_label": "yes"}, path=None)
     file_test = make_test("file input", extract.get("id"), {"input-file-document": {"type": "file", "document": document_input}}, {"kind": "exists"}, path=None, needs=[(file_id, "files.create_upload")])
     s.call(f"{n}.list", f"GET /v1/workflows/{n}", lambda: t.list(wf))
     s.call(f"{n}.get (json)", f"GET /v1/workflows/{n}/{{id}}", lambda: t.get(passing.get("id")), needs=[(passing.get("id"), f"{n}.create (json, passes)")])
@@ -182,29 +186,36 @@ def run(base_url, api_key):
     def start_run(label, scope, needs=()):
         return s.call(f"{n}.runs.create ({label})", f"POST {runs_route}", lambda: t.runs.create(wf, scope=scope), needs=needs) or {}
 
+    poll_route = f"GET {runs_route}/{{id}}"
     single = start_run("single", {"type": "single", id_key: passing.get("id")}, needs=[(passing.get("id"), f"{n}.create (json, passes)")])
-    if single.get("id"):
-        s.wait(single["id"], f"GET {runs_route}/{{id}}")
+    s.wait(single.get("id"), poll_route, f"{n}.runs.create (single)")
     block_run = start_run("block", {"type": "block", "block_id": adder.get("id")}, needs=[(adder.get("id"), "blocks.create (function)")])
-    if block_run.get("id"):
-        s.wait(block_run["id"], f"GET {runs_route}/{{id}}")
+    s.wait(block_run.get("id"), poll_route, f"{n}.runs.create (block)")
     whole = start_run("workflow", {"type": "workflow"})
-    if whole.get("id"):
-        s.wait(whole["id"], f"GET {runs_route}/{{id}}")
+    s.wait(whole.get("id"), poll_route, f"{n}.runs.create (workflow)")
     default_scope = s.call(f"{n}.runs.create (no scope)", f"POST {runs_route}", lambda: t.runs.create(wf)) or {}
-    if default_scope.get("id"):
-        s.wait(default_scope["id"], f"GET {runs_route}/{{id}}")
+    s.wait(default_scope.get("id"), poll_route, f"{n}.runs.create (no scope)")
 
     def cancelled(raw):
         status = raw.get("lifecycle", {}).get("status")
         return None if status == "cancelled" else f"the models accepted the answer, but its lifecycle.status is {status!r}, not 'cancelled'"
 
+    cancel_route = f"POST {runs_route}/{{id}}/cancel"
+    early = start_run("workflow, cancelled at once", {"type": "workflow"})
+    early_needs = [(early.get("id"), f"{n}.runs.create (workflow, cancelled at once)")]
+    s.call(f"{n}.runs.cancel (right after create)", cancel_route, lambda: t.runs.cancel(early["id"]), verify=cancelled, needs=early_needs)
+    s.call(f"{n}.list (after a run cancelled before its tests started)", f"GET /v1/workflows/{n}", lambda: t.list(wf), needs=early_needs)
+
     doomed = start_run("single, to cancel", {"type": "single", id_key: slow_test.get("id")}, needs=[(slow_test.get("id"), f"{n}.create (json, slow)")])
-    if doomed.get("id"):
-        time.sleep(0.3)
-        s.call(f"{n}.runs.cancel (while running)", f"POST {runs_route}/{{id}}/cancel", lambda: t.runs.cancel(doomed["id"]), verify=cancelled)
-    if single.get("id"):
-        s.call(f"{n}.runs.cancel (finished run → NotFoundError)", f"POST {runs_route}/{{id}}/cancel", lambda: t.runs.cancel(single["id"]), expect=NotFoundError)
+    time.sleep(0.3)
+    s.call(f"{n}.runs.cancel (while running)", cancel_route, lambda: t.runs.cancel(doomed["id"]), verify=cancelled, needs=[(doomed.get("id"), f"{n}.runs.create (single, to cancel)")])
+    s.call(
+        f"{n}.runs.cancel (finished run → NotFoundError)",
+        cancel_route,
+        lambda: t.runs.cancel(single["id"]),
+        expect=NotFoundError,
+        needs=[(single.get("id"), f"{n}.runs.create (single)")],
+    )
     s.call(f"{n}.runs.get", f"GET {runs_route}/{{id}}", lambda: t.runs.get(whole.get("id")), needs=[(whole.get("id"), f"{n}.runs.create (workflow)")])
     s.call(f"{n}.runs.list", f"GET {runs_route}", lambda: t.runs.list(workflow_id=wf))
     s.call(f"{n}.runs.list (by {id_key})", f"GET {runs_route}", lambda: t.runs.list(**{id_key: passing.get("id")}), needs=[(passing.get("id"), f"{n}.create (json, passes)")])
