@@ -58,7 +58,25 @@ export const RunScope = z
 export type RunScope = z.infer<typeof RunScope>;
 
 export const CreateWorkflowTestRunRequest = z
-  .object({ workflow_id: z.string().trim().min(1), scope: RunScope.nullable().optional() })
+  .object({
+    workflow_id: z.string().trim().min(1),
+    scope: RunScope.nullable().optional(),
+    restart_of: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe("Verdict extension: re-run the tests of this finished run of the workflow, with its scope, against the current draft (trigger `restart`)."),
+    only_failed: z.boolean().optional().describe('Verdict extension, with `restart_of`: only the tests that failed, were blocked or errored in that run.'),
+  })
+  .superRefine((request, ctx) => {
+    if (request.only_failed !== undefined && request.restart_of === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['only_failed'], message: 'only_failed applies to a re-run: pass restart_of with the run whose failures to re-run.' });
+    }
+    if (request.restart_of !== undefined && request.scope) {
+      ctx.addIssue({ code: 'custom', path: ['scope'], message: 'A re-run keeps the scope of the run it restarts: omit scope when passing restart_of.' });
+    }
+  })
   .meta({ id: 'CreateWorkflowTestRunRequest' });
 export type CreateWorkflowTestRunRequest = z.infer<typeof CreateWorkflowTestRunRequest>;
 

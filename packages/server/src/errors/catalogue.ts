@@ -145,15 +145,26 @@ export const ERRORS = {
   ),
   no_tests_in_scope: define(
     422,
-    'a run of a workflow or block that has no tests',
-    (workflowId: string, blockId?: string) => {
+    'a run of a workflow or block that has no tests, or a re-run of a run none of whose tests is left to run',
+    (workflowId: string, blockId?: string, restart?: { parentRunId: string; onlyFailed: boolean }) => {
       const where = blockId ? `block \`${blockId}\` of workflow \`${workflowId}\`` : `workflow \`${workflowId}\``;
-      return {
-        message: `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`,
-        details: { workflow_id: workflowId, ...(blockId ? { block_id: blockId } : {}) },
-      };
+      const details = { workflow_id: workflowId, ...(blockId ? { block_id: blockId } : {}) };
+      if (restart) {
+        const which = restart.onlyFailed ? 'failed, blocked or errored tests' : 'tests that still exist';
+        return { message: `Run \`${restart.parentRunId}\` has no ${which} to re-run.`, details: { ...details, restart_of: restart.parentRunId } };
+      }
+      return { message: `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`, details };
     },
     ['wf_123'],
+  ),
+  run_not_finished: define(
+    409,
+    'a re-run of a run that is still pending, queued or running',
+    (runId: string, status: string) => ({
+      message: `Run \`${runId}\` is still ${status}; wait for it to finish (or cancel it) before re-running its tests.`,
+      details: { run_id: runId, status },
+    }),
+    ['wftestrun_123', 'running'],
   ),
   rate_limited: define(
     429,

@@ -7,6 +7,7 @@ import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
 import { fileRoutes } from './files.js';
+import { historyRoutes } from './history.js';
 import { unservedRoutes } from './unserved.js';
 
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
@@ -18,6 +19,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(testRoutes);
   await app.register(testRunRoutes);
   await app.register(testResultRoutes);
+  await app.register(historyRoutes);
   await app.register(fileRoutes);
   await app.register(unservedRoutes);
 };

@@ -1,6 +1,7 @@
 import {
   blockConfigFingerprint,
   executionFingerprint,
+  isLive,
   isoNow,
   newId,
   testSourceFingerprint,
@@ -21,13 +22,14 @@ import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
-import { findTestSources, requireTestRow, selectTestRowsForRun } from '../store/tests.js';
+import { findTestSources, requireTestRow, selectTestRowsForRun, type RestartFilter } from '../store/tests.js';
 
 const TESTS_PER_PAGE = 2000;
 
 export interface RunScopeFilter {
   blockId?: string;
   testId?: string;
+  restart?: RestartFilter;
 }
 
 export class TestRunService {
@@ -57,20 +59,21 @@ export class TestRunService {
     const db = this.store.db;
     const workflowId = request.workflow_id;
     await requireWorkflowRow(db, organizationId, workflowId);
-    const scope = await this.resolveScope(organizationId, workflowId, request);
+    const scope = request.restart_of ? await this.restartScope(organizationId, workflowId, request.restart_of, request.only_failed ?? false) : await this.resolveScope(organizationId, workflowId, request);
+    const runTrigger: Trigger = scope.restart ? { type: 'restart', parent_run_id: scope.restart.parentRunId } : trigger;
     const runId = newId('testRun');
     const now = isoNow();
     const run = await db.transaction().execute(async (trx) => {
       const snapshot = await snapshotDraft(trx, organizationId, workflowId);
       const total = await insertResultsForScope(trx, { organizationId, workflowId, runId, snapshot, scope, now });
-      if (total === 0) throw createError('no_tests_in_scope', workflowId, scope.blockId);
+      if (total === 0) throw createError('no_tests_in_scope', workflowId, scope.blockId, scope.restart);
       const runRow = {
         id: runId,
         organization_id: organizationId,
         workflow_id: workflowId,
         version_id: snapshot.versionId,
-        trigger: JSON.stringify(trigger),
-        trigger_type: trigger.type,
+        trigger: JSON.stringify(runTrigger),
+        trigger_type: runTrigger.type,
         status: 'pending',
         cancel_reason: null,
         error_message: null,
@@ -110,6 +113,18 @@ export class TestRunService {
 
   async cancelLiveRunsOfWorkflow(organizationId: string, workflowId: string, reason: string): Promise<void> {
     for (const id of await listLiveRunIdsOfWorkflow(this.store.db, organizationId, workflowId)) await this.cancel(organizationId, id, reason).catch(() => undefined);
+  }
+
+  /** A re-run of a finished run of this workflow: its scope, its tests (or only its failures). */
+  private async restartScope(organizationId: string, workflowId: string, parentRunId: string, onlyFailed: boolean): Promise<RunScopeFilter> {
+    const parent = await findRunRow(this.store.db, organizationId, parentRunId);
+    if (!parent) throw createError('run_not_found', parentRunId);
+    if (parent.workflow_id !== workflowId) {
+      const message = `Run \`${parentRunId}\` belongs to workflow \`${parent.workflow_id}\`, not \`${workflowId}\`.`;
+      throw createError('validation_error', message, { issues: [{ path: 'body.restart_of', message }] });
+    }
+    if (isLive(parent.status)) throw createError('run_not_finished', parentRunId, parent.status);
+    return { blockId: parent.target_block_id ?? undefined, testId: parent.test_id ?? undefined, restart: { parentRunId, onlyFailed } };
   }
 
   private async resolveScope(organizationId: string, workflowId: string, request: CreateWorkflowTestRunRequest): Promise<RunScopeFilter> {

@@ -238,7 +238,21 @@ export async function listResults(db: Kysely<Database>, runId: string, request: 
     const row = await db.selectFrom('test_results').select('position').where('id', '=', id).where('run_id', '=', runId).executeTakeFirst();
     return row?.position;
   });
-  const previewed = await withPreviews(db, page.data as unknown as BoundedResultRow[], BLOCK_OUTPUT_COLUMNS);
+  return withPreviewedPage(db, page);
+}
+
+/** One test's results across runs in creation order (its history), bounded like a run's list. */
+export async function listResultsOfTest(db: Kysely<Database>, organizationId: string, testId: string, request: KeysetRequest) {
+  const rows = boundedResults(db).where('organization_id', '=', organizationId).where('test_id', '=', testId);
+  const page = await keysetPage(rows, sql.ref('created_at'), sql.ref('id'), request, async (id) => {
+    const row = await db.selectFrom('test_results').select('created_at').where('id', '=', id).where('test_id', '=', testId).executeTakeFirst();
+    return row?.created_at;
+  });
+  return withPreviewedPage(db, page);
+}
+
+async function withPreviewedPage(db: Kysely<Database>, page: { data: unknown[]; list_metadata: { before: string | null; after: string | null } }) {
+  const previewed = await withPreviews(db, page.data as BoundedResultRow[], BLOCK_OUTPUT_COLUMNS);
   return { data: previewed.map(({ row, truncatedFields }) => resultFromRow(row, truncatedFields)), list_metadata: page.list_metadata };
 }
 

@@ -62,11 +62,17 @@ export async function listTestRows(db: Kysely<Database>, organizationId: string,
 }
 
 /** A page of the tests a run selects, after `afterId` in creation order (ids sort by creation time). */
+/** A re-run selects the tests of its parent run that still exist, or only those that failed, were blocked or errored there. */
+export interface RestartFilter {
+  parentRunId: string;
+  onlyFailed: boolean;
+}
+
 export async function selectTestRowsForRun(
   db: Kysely<Database>,
   organizationId: string,
   workflowId: string,
-  filter: { blockId?: string; testId?: string },
+  filter: { blockId?: string; testId?: string; restart?: RestartFilter },
   page: { afterId: string; limit: number },
 ) {
   let query = db
@@ -77,6 +83,13 @@ export async function selectTestRowsForRun(
     .where('id', '>', page.afterId);
   if (filter.blockId) query = query.where('block_id', '=', filter.blockId);
   if (filter.testId) query = query.where('id', '=', filter.testId);
+  const restart = filter.restart;
+  if (restart) {
+    query = query.where('id', 'in', (qb) => {
+      const rows = qb.selectFrom('test_results').select('test_id').where('run_id', '=', restart.parentRunId);
+      return restart.onlyFailed ? rows.where((eb) => eb.or([eb('verdict', 'in', ['failed', 'blocked']), eb('status', '=', 'error')])) : rows;
+    });
+  }
   return query.orderBy('id').limit(page.limit).execute();
 }
 

@@ -1,0 +1,133 @@
+/**
+ * Why did it change (issue 23): a test's history, the comparison of a run with a base run, and the
+ * stability of tests. The store reads rows; core's history rules classify them.
+ */
+import {
+  changedDependencies,
+  CHANGE_ORDER,
+  classifyChange,
+  isFlakyChange,
+  runOutcome,
+  stabilityOf,
+  summarize,
+  type ChangeKind,
+  type RunChange,
+  type RunComparison,
+  type Stability,
+} from '@verdict/core';
+import { createError } from '../errors/index.js';
+import { comparedRowsOfRun, findDefaultBaseRun, latestResultsOfTests, testNamesById, type ComparedRow } from '../store/history.js';
+import type { KeysetRequest } from '../store/keyset.js';
+import { listResultsOfTest } from '../store/results.js';
+import { findRunRow, type RunRow } from '../store/runs.js';
+import { findTestRow } from '../store/tests.js';
+import type { Services } from './index.js';
+
+/** One of the organization's tests' results across runs, newest first by default. */
+export async function testHistory(services: Services, organizationId: string, testId: string, page: KeysetRequest) {
+  const db = services.store.db;
+  if (!(await findTestRow(db, organizationId, testId))) throw createError('test_not_found', `No test \`${testId}\` in this organization.`, { test_id: testId });
+  return listResultsOfTest(db, organizationId, testId, page);
+}
+
+export interface ComparisonRequest {
+  /** The run to compare with; by default the latest earlier finished run of the workflow sharing a test. */
+  base?: string;
+  change?: ChangeKind;
+  limit: number;
+  /** The test id of the last change of the previous page. */
+  after?: string;
+}
+
+async function requireRun(services: Services, organizationId: string, runId: string): Promise<RunRow> {
+  const row = await findRunRow(services.store.db, organizationId, runId);
+  if (!row) throw createError('run_not_found', runId);
+  return row;
+}
+
+async function resolveBase(services: Services, organizationId: string, run: RunRow, base: string | undefined): Promise<string | null> {
+  if (base === undefined) return findDefaultBaseRun(services.store.db, organizationId, run);
+  const baseRun = await requireRun(services, organizationId, base);
+  const issue = (message: string) => createError('validation_error', message, { issues: [{ path: 'query.base', message }] });
+  if (baseRun.id === run.id) throw issue('A run cannot be compared with itself: pass an earlier run of the same workflow as base.');
+  if (baseRun.workflow_id !== run.workflow_id) {
+    throw issue(`Run \`${base}\` belongs to workflow \`${baseRun.workflow_id}\`, not \`${run.workflow_id}\`: compare runs of one workflow.`);
+  }
+  return baseRun.id;
+}
+
+type UnnamedChange = Omit<RunChange, 'test_name'>;
+
+function changeOf(before: ComparedRow | undefined, after: ComparedRow | undefined): UnnamedChange {
+  const beforeOutcome = before ? runOutcome(before.status, before.verdict) : null;
+  const afterOutcome = after ? runOutcome(after.status, after.verdict) : null;
+  const changed = before && after ? changedDependencies(before, after) : [];
+  return {
+    test_id: (after ?? before)!.test_id,
+    block_id: (after ?? before)!.block_id,
+    before: beforeOutcome,
+    after: afterOutcome,
+    change: classifyChange(beforeOutcome, afterOutcome),
+    changed,
+    flaky: isFlakyChange(beforeOutcome, afterOutcome, changed),
+    before_result_id: before?.id ?? null,
+    after_result_id: after?.id ?? null,
+  };
+}
+
+const byAttention = (a: UnnamedChange, b: UnnamedChange) => CHANGE_ORDER[a.change] - CHANGE_ORDER[b.change] || (a.test_id < b.test_id ? -1 : a.test_id > b.test_id ? 1 : 0);
+
+/**
+ * Every test of either run, classified, in the order that needs attention first (new failures,
+ * fixes, …, passes). The whole of both runs is read for the summary; a page of changes is cut from it.
+ */
+export async function compareRuns(services: Services, organizationId: string, runId: string, request: ComparisonRequest): Promise<RunComparison> {
+  const db = services.store.db;
+  const run = await requireRun(services, organizationId, runId);
+  const baseRunId = await resolveBase(services, organizationId, run, request.base);
+  const [mine, theirs] = await Promise.all([comparedRowsOfRun(db, run.id), baseRunId ? comparedRowsOfRun(db, baseRunId) : Promise.resolve([])]);
+  const before = new Map(theirs.map((row) => [row.test_id, row]));
+  const changes: UnnamedChange[] = mine.map((row) => changeOf(before.get(row.test_id), row));
+  const after = new Set(mine.map((row) => row.test_id));
+  for (const row of theirs) if (!after.has(row.test_id)) changes.push(changeOf(row, undefined));
+  changes.sort(byAttention);
+
+  const shown = request.change ? changes.filter((change) => change.change === request.change) : changes;
+  const start = request.after === undefined ? 0 : shown.findIndex((change) => change.test_id === request.after) + 1;
+  if (request.after !== undefined && start === 0) {
+    throw createError('validation_error', `The cursor \`${request.after}\` is not a test of this comparison; pass list_metadata.after of the previous page.`, {
+      issues: [{ path: 'query.after', message: 'unknown cursor' }],
+    });
+  }
+  const page = shown.slice(start, start + request.limit);
+  const names = await testNamesById(db, organizationId, page.map((change) => change.test_id));
+  const hasMore = start + request.limit < shown.length;
+  return {
+    run_id: run.id,
+    base_run_id: baseRunId,
+    summary: summarize(changes),
+    changes: page.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
+    list_metadata: { before: null, after: hasMore ? (page.at(-1)?.test_id ?? null) : null },
+  };
+}
+
+/**
+ * Each test's stability over its latest results that share the newest result's dependencies (a
+ * change of code, inputs or assertion starts the window again).
+ */
+export async function stabilityOfTests(services: Services, organizationId: string, testIds: string[]): Promise<Map<string, Stability>> {
+  const latest = await latestResultsOfTests(services.store.db, organizationId, testIds);
+  const stability = new Map<string, Stability>();
+  for (const testId of testIds) {
+    const rows = latest.get(testId) ?? [];
+    const newest = rows[0];
+    if (!newest) {
+      stability.set(testId, stabilityOf([]));
+      continue;
+    }
+    const differs = rows.findIndex((row) => changedDependencies(row, newest).some((kind) => kind !== 'draft'));
+    const unchanged = differs === -1 ? rows : rows.slice(0, differs);
+    stability.set(testId, stabilityOf(unchanged.map((row) => runOutcome(row.status, row.verdict))));
+  }
+  return stability;
+}
