@@ -73,9 +73,11 @@ export interface JUnitReport {
   results: WorkflowTestResult[];
   /** Test names by test id; a test without a name is reported by its id. */
   testNames: ReadonlyMap<string, string>;
+  /** The run's page on the dashboard, when known. */
+  dashboardUrl?: string;
 }
 
-export function renderJUnit({ run, results, testNames }: JUnitReport): string {
+export function renderJUnit({ run, results, testNames, dashboardUrl }: JUnitReport): string {
   const count = (...outcomes: string[]) => results.filter((result) => outcomes.includes(resultOutcome(result))).length;
   const totals = {
     tests: results.length,
@@ -89,7 +91,13 @@ export function renderJUnit({ run, results, testNames }: JUnitReport): string {
     ...totals,
     timestamp: run.timing.created_at ?? '',
   };
-  const runProperties = { run_id: run.id, workflow_id: run.workflow_id, workflow_version_id: run.workflow_version_id, run_status: run.lifecycle.status };
+  const runProperties = {
+    run_id: run.id,
+    workflow_id: run.workflow_id,
+    workflow_version_id: run.workflow_version_id,
+    run_status: run.lifecycle.status,
+    ...(dashboardUrl ? { dashboard_url: dashboardUrl } : {}),
+  };
   const properties = Object.entries(runProperties)
     .map(([name, value]) => `<property${attributes({ name, value })}/>`)
     .join('');

@@ -95,3 +95,21 @@ describe('runs.wait', () => {
     }
   });
 });
+
+describe('history and comparison (Verdict extensions)', () => {
+  test('compare asks for the run\'s comparison with its filters; history lists a test\'s results by test_id', async () => {
+    const comparison = { run_id: 'wftestrun_2', base_run_id: 'wftestrun_1', summary: {}, changes: [], list_metadata: { before: null, after: null } };
+    const server = await startFakeServer((request) => ({ json: request.path.endsWith('/comparison') ? comparison : { data: [], list_metadata: { before: null, after: null } } }));
+    try {
+      const client = new Verdict({ apiKey: 'k', baseUrl: server.baseUrl });
+      assert.deepEqual(await client.workflows.tests.runs.compare('wftestrun_2', { base: 'wftestrun_1', change: 'new_failure' }), comparison);
+      await client.workflows.tests.results.history({ test_id: 'wfnodetest_1', limit: 5 });
+      assert.deepEqual(
+        server.requests.map((request) => `${request.path}?${request.query}`),
+        ['/v1/workflows/tests/runs/wftestrun_2/comparison?base=wftestrun_1&change=new_failure', '/v1/workflows/tests/results?test_id=wfnodetest_1&limit=5'],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

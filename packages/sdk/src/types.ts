@@ -9,6 +9,12 @@ import type { z } from 'zod';
 export type {
   AssertionResult,
   AssertionSpec,
+  ChangeKind,
+  ComparisonSummary,
+  RunChange,
+  RunComparison,
+  RunOutcome,
+  Stability,
   LifecycleStatus,
   ListMetadata,
   Trigger,
@@ -81,6 +87,21 @@ export interface ListRunsParams extends PaginationParams {
 
 export interface ListResultsParams extends PaginationParams {
   run_id: string;
+}
+
+/** A test's results across runs, newest first by default (a Verdict extension). */
+export interface TestHistoryParams extends PaginationParams {
+  test_id: string;
+}
+
+export interface CompareRunsParams {
+  /** The run to compare with; by default the latest earlier finished run of the workflow that shares a test. */
+  base?: string;
+  /** Only the changes of this kind (the summary still covers all). */
+  change?: core.ChangeKind;
+  /** 1–1000 changes per page (default 100). */
+  limit?: number;
+  after?: string;
 }
 
 /** Declarative spec answers (`/v1/workflows/spec/…`), as published in Retab's OpenAPI document. */

@@ -80,6 +80,42 @@ describe('verdict runs create --wait', () => {
     assert.ok(terminal.requests.includes('GET /v1/workflows/tests/results?run_id=wftestrun_1&order=asc&limit=100'));
   });
 
+  test('--fail-on new-failures: exit 1 only for failures that are new against the base; --summary writes Markdown with new failures first', async () => {
+    const change = (testId: string, kind: string, before: string | null, after: string | null, changed: string[] = []) => ({
+      test_id: testId, test_name: testId === 'wfnodetest_r2' ? 'Total <b>is</b> | right' : testId, block_id: 'blk_extract', before, after, change: kind, changed, flaky: false, before_result_id: null, after_result_id: `res_${testId}`,
+    });
+    const comparisonWith = (newFailures: number) => ({
+      run_id: 'wftestrun_1',
+      base_run_id: 'wftestrun_0',
+      summary: { new_failures: newFailures, fixed: 0, still_failing: 1 - newFailures, still_passing: 2, added: 0, removed: 0, not_run: 0, flaky: 0 },
+      changes: [change('wfnodetest_r2', newFailures ? 'new_failure' : 'still_failing', newFailures ? 'passed' : 'failed', 'failed', newFailures ? ['block_config'] : [])],
+      list_metadata: { before: null, after: null },
+    });
+    const withComparison = (newFailures: number): FakeApi => (method, url, body) =>
+      url.pathname.endsWith('/comparison') ? { json: comparisonWith(newFailures) } : runApi([runFixture('completed', { passed: 2, failed: 1 })], [resultFixture('r1'), failedResult('r2', 10, 11)])(method, url, body);
+
+    const known = fakeTerminal(withComparison(0));
+    assert.equal(await verdict(known, 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50', '--fail-on', 'new-failures'), 0, 'a known failure does not fail the build');
+    const fresh = fakeTerminal(withComparison(1));
+    const summaryFile = join(dir, 'summary.md');
+    assert.equal(await verdict(fresh, '--base-url', 'http://verdict.test', 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50', '--fail-on', 'new-failures', '--summary', summaryFile), 1);
+    assert.match(fresh.stderr.text, /^Dashboard: http:\/\/verdict\.test\/runs\/wftestrun_1\n/);
+    const markdown = await readFile(summaryFile, 'utf8');
+    assert.match(markdown, /^## Verdict run \[wftestrun_1\]\(http:\/\/verdict\.test\/runs\/wftestrun_1\): completed\n/);
+    assert.match(markdown, /\*\*1 new failures\*\*/);
+    assert.match(markdown, /### New failures\n\n\| Test \| Before \| After \| Changed \|\n\|---\|---\|---\|---\|\n\| \[Total \\<b\\>is\\<\/b\\> \\\| right\]\(http:\/\/verdict\.test\/results\/res_wfnodetest_r2\) \| passed \| failed \| block_config \|/);
+    assert.doesNotMatch(markdown, /### Other failures/, 'the new failure is not listed twice');
+  });
+
+  test('--rerun-failed asks for a restart of only the failures; the JUnit report carries the dashboard URL', async () => {
+    const terminal = fakeTerminal(runApi([runFixture('completed', { passed: 3 })]));
+    const junit = join(dir, 'rerun.xml');
+    assert.equal(await verdict(terminal, '--base-url', 'http://verdict.test', 'runs', 'create', 'wf_1', '--rerun-failed', 'wftestrun_0', '--junit', junit, '--poll-ms', '50'), 0);
+    assert.deepEqual(terminal.bodies[0], { workflow_id: 'wf_1', restart_of: 'wftestrun_0', only_failed: true });
+    assert.match(await readFile(junit, 'utf8'), /<property name="dashboard_url" value="http:\/\/verdict\.test\/runs\/wftestrun_1"\/>/);
+    assert.equal(await verdict(fakeTerminal(runApi([])), 'runs', 'create', 'wf_1', '--rerun-failed', 'wftestrun_0', '--block', 'b'), 3);
+  });
+
   test('exit 0 when every test passed, and --json prints only the final run', async () => {
     const terminal = fakeTerminal(runApi(progressing(runFixture('completed', { passed: 3 }))));
     assert.equal(await verdict(terminal, 'runs', 'create', 'wf_1', '--block', 'blk_extract', '--wait', '--poll-ms', '50', '--json'), 0);
@@ -259,6 +295,36 @@ describe('other commands', () => {
   test('--status takes only lifecycle statuses, --limit only 1-100 (usage errors)', async () => {
     assert.equal(await verdict(fakeTerminal(() => page([])), 'runs', 'list', '--status', 'done'), 3);
     assert.equal(await verdict(fakeTerminal(() => page([])), 'tests', 'list', 'wf_1', '--limit', '500'), 3);
+  });
+
+  test('runs compare: one table per kind of change, new failures first, the changed dependencies or "flaky"; passes only counted', async () => {
+    const change = (testId: string, kind: string, before: string | null, after: string | null, changed: string[], flaky = false) => ({
+      test_id: testId, test_name: `name ${testId}`, block_id: 'blk_extract', before, after, change: kind, changed, flaky, before_result_id: null, after_result_id: null,
+    });
+    const terminal = fakeTerminal((_, url) => {
+      if (url.pathname.endsWith('/comparison')) {
+        return {
+          json: {
+            run_id: 'wftestrun_1',
+            base_run_id: 'wftestrun_0',
+            summary: { new_failures: 2, fixed: 1, still_failing: 0, still_passing: 1, added: 0, removed: 0, not_run: 0, flaky: 1 },
+            changes: [change('t1', 'new_failure', 'passed', 'failed', ['block_config']), change('t2', 'new_failure', 'passed', 'failed', [], true), change('t3', 'fixed', 'failed', 'passed', ['inputs', 'draft']), change('t4', 'still_passing', 'passed', 'passed', [])],
+            list_metadata: { before: null, after: null },
+          },
+        };
+      }
+      if (url.pathname === '/v1/workflows/tests/runs/wftestrun_1') return { json: runFixture('completed') };
+      if (url.pathname === '/v1/workflows/blocks') return page([{ id: 'blk_extract', label: 'Extract invoice' }]);
+      return page([]);
+    });
+    assert.equal(await verdict(terminal, 'runs', 'compare', 'wftestrun_1'), 0);
+    const text = terminal.stdout.text;
+    assert.match(text, /^Run wftestrun_1 against wftestrun_0: 2 new failures, 1 fixed, 0 still failing, 1 still passing, 0 added, 0 removed, 1 flaky\n/);
+    assert.match(text, /New failures \(2\)\nTEST +BLOCK +BEFORE +AFTER +CHANGED\nname t1 +Extract invoice +passed +failed +block_config\nname t2 +Extract invoice +passed +failed +nothing: flaky\n/);
+    assert.ok(text.indexOf('New failures') < text.indexOf('Fixed (1)'));
+    assert.match(text, /name t3 .* inputs, draft/);
+    assert.match(text, /Still passing: 1 \(add --all to list them\)/);
+    assert.doesNotMatch(text, /name t4/);
   });
 
   test('results list --all follows every page', async () => {

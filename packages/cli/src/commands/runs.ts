@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { LIFECYCLE_STATUSES } from '@verdict/core/lifecycle';
 import { RUN_SORT_KEYS, TRIGGER_TYPES } from '@verdict/core/schemas/runs';
-import { ConnectionError, TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type WorkflowTestRun } from '@verdict/sdk';
+import { ConnectionError, TimeoutError, VerdictError, type CreateRunParams, type ListRunsParams, type RunComparison, type WorkflowTestRun } from '@verdict/sdk';
+import { comparisonReport, fullComparison, markdownSummary } from '../comparison.js';
 import { renderJUnit } from '../junit.js';
 import { EXIT, exitCodeForRun, json, safe } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -29,6 +30,8 @@ interface WaitFlags {
   pollMs?: number;
   timeout?: number;
   retryFor?: number;
+  summary?: string;
+  failOn?: 'any-failure' | 'new-failures';
   junit?: string;
 }
 
@@ -39,7 +42,24 @@ function addWaitOptions(command: Command): Command {
     .option('--junit <file>', 'write a JUnit XML report of the finished run (implies --wait)')
     .option('--poll-ms <ms>', 'pause between two polls (default 500)', integerOption(50, 60_000))
     .option('--timeout <seconds>', 'stop waiting after this long (the run keeps going; exit code 2)', integerOption(1, 7 * 24 * 3600))
-    .option('--retry-for <seconds>', 'keep waiting through a server outage or restart this long (default 60)', integerOption(1, 24 * 3600));
+    .option('--retry-for <seconds>', 'keep waiting through a server outage or restart this long (default 60)', integerOption(1, 24 * 3600))
+    .option('--summary <file>', 'write a Markdown summary of the finished run (for CI step summaries; implies --wait)')
+    .addOption(
+      new Option('--fail-on <what>', 'exit 1 on any failure, or only on failures that are new against the base run (teams with known failures)')
+        .choices(['any-failure', 'new-failures'])
+        .default('any-failure'),
+    );
+}
+
+/** Where the dashboard shows a run (the API and the dashboard share one server). */
+export const dashboardUrl = (invocation: Invocation, runId: string) => `${invocation.client.baseUrl}/runs/${encodeURIComponent(runId)}`;
+
+function createBody(workflowId: string, flags: { test?: string; block?: string; rerun?: string; rerunFailed?: string }): CreateRunParams {
+  const parent = flags.rerunFailed ?? flags.rerun;
+  if (parent === undefined) return { workflow_id: workflowId, scope: scopeOf(flags) };
+  if (flags.rerun !== undefined && flags.rerunFailed !== undefined) throw new UsageError('Pass either --rerun or --rerun-failed, not both.');
+  if (flags.test !== undefined || flags.block !== undefined) throw new UsageError('A re-run keeps the scope of the run it restarts: drop --test and --block.');
+  return { workflow_id: workflowId, restart_of: parent, ...(flags.rerunFailed !== undefined ? { only_failed: true } : {}) };
 }
 
 function scopeOf(flags: { test?: string; block?: string }): CreateRunParams['scope'] {
@@ -125,8 +145,25 @@ async function watchRun(invocation: Invocation, runId: string, progress: Progres
 async function writeJUnit(invocation: Invocation, run: WorkflowTestRun, file: string): Promise<void> {
   const client = invocation.client;
   const [results, labels] = await Promise.all([allResults(client, run.id), workflowLabels(client, run.workflow_id)]);
-  await writeFile(file, renderJUnit({ run, results, testNames: labels.tests }));
+  await writeFile(file, renderJUnit({ run, results, testNames: labels.tests, dashboardUrl: dashboardUrl(invocation, run.id) }));
   invocation.err(`JUnit report written to ${file}\n`);
+}
+
+async function writeSummary(invocation: Invocation, run: WorkflowTestRun, file: string, compared: Awaited<ReturnType<typeof fullComparison>>): Promise<void> {
+  const client = invocation.client;
+  const [results, labels] = await Promise.all([allResults(client, run.id), workflowLabels(client, run.workflow_id)]);
+  await writeFile(file, markdownSummary({ run, results, labels, comparison: compared.comparison, changes: compared.changes, dashboardUrl: client.baseUrl }));
+  invocation.err(`Markdown summary written to ${file}\n`);
+}
+
+/**
+ * With `--fail-on new-failures`, a completed run fails (exit 1) only for failures that are new
+ * against its base; without a base every failure is new.
+ */
+function exitCode(run: WorkflowTestRun, flags: WaitFlags, comparison: RunComparison | null): number {
+  const plain = exitCodeForRun(run);
+  if (flags.failOn !== 'new-failures' || run.lifecycle.status !== 'completed' || !comparison?.base_run_id) return plain;
+  return comparison.summary.new_failures > 0 ? EXIT.testsFailed : EXIT.ok;
 }
 
 /** The finished run, and every row that did not pass. */
@@ -139,6 +176,7 @@ async function reportRun(invocation: Invocation, run: WorkflowTestRun): Promise<
 }
 
 async function followRun(invocation: Invocation, runId: string, flags: WaitFlags): Promise<number> {
+  invocation.err(`Dashboard: ${dashboardUrl(invocation, runId)}\n`);
   const progress = createProgress(invocation.io.stderr, invocation.errorStyle);
   let final: WorkflowTestRun;
   try {
@@ -156,9 +194,11 @@ async function followRun(invocation: Invocation, runId: string, flags: WaitFlags
   } finally {
     progress.stop();
   }
+  const compared = flags.summary || flags.failOn === 'new-failures' ? await fullComparison(invocation.client, runId) : null;
   if (flags.junit) await writeJUnit(invocation, final, flags.junit);
+  if (flags.summary) await writeSummary(invocation, final, flags.summary, compared!);
   await reportRun(invocation, final);
-  return exitCodeForRun(final);
+  return exitCode(final, flags, compared?.comparison ?? null);
 }
 
 /** The command that picks the wait up again, with the connection flags this one was given (never the key). */
@@ -197,13 +237,18 @@ export function registerRunsCommands(program: Command, context: CliContext = def
         .argument('<workflow-id>')
         .option('--test <id>', 'run only this test')
         .option('--block <id>', "run only this block's tests")
+        .option('--rerun <run-id>', 'run the tests of that finished run again, with its scope')
+        .option('--rerun-failed <run-id>', 'run again only the tests that failed, were blocked or errored in that run')
         .option('--wait', 'follow the run until it finishes; the exit code tells the outcome'),
     ),
   ).action(
     action(context, async (invocation, workflowId) => {
-      const flags = invocation.options<WaitFlags & { test?: string; block?: string; wait?: boolean }>();
-      const run = await invocation.client.workflows.tests.runs.create({ workflow_id: workflowId, scope: scopeOf(flags) });
-      if (!flags.wait && !flags.junit) return printRun(invocation, run);
+      const flags = invocation.options<WaitFlags & { test?: string; block?: string; rerun?: string; rerunFailed?: string; wait?: boolean }>();
+      const run = await invocation.client.workflows.tests.runs.create(createBody(workflowId!, flags));
+      if (!flags.wait && !flags.junit && !flags.summary) {
+        invocation.err(`Dashboard: ${dashboardUrl(invocation, run.id)}\n`);
+        return printRun(invocation, run);
+      }
       invocation.err(`Started run ${run.id} with ${run.total_tests} test${run.total_tests === 1 ? '' : 's'}.\n`);
       return followRun(invocation, run.id, flags);
     }),
@@ -212,6 +257,23 @@ export function registerRunsCommands(program: Command, context: CliContext = def
   addWaitOptions(jsonOption(runs.command('wait').description('Follow a run until it finishes; the exit code tells the outcome').argument('<run-id>'))).action(
     action(context, async (invocation, runId) => {
       return followRun(invocation, runId!, invocation.options<WaitFlags>());
+    }),
+  );
+
+  jsonOption(
+    runs
+      .command('compare')
+      .description('What changed against a base run: new failures, fixes and the rest, with the dependencies that changed (flaky when none did)')
+      .argument('<run-id>')
+      .option('--base <run-id>', 'the run to compare with (default: the latest earlier finished run of the workflow sharing tests)')
+      .option('--all', 'also list the tests that still pass'),
+  ).action(
+    action(context, async (invocation, runId) => {
+      const { base, all } = invocation.options<{ base?: string; all?: boolean }>();
+      const { comparison, changes } = await fullComparison(invocation.client, runId!, base);
+      if (invocation.json) return invocation.out(json({ ...comparison, changes, list_metadata: { before: null, after: null } }));
+      const run = await invocation.client.workflows.tests.runs.get(runId!);
+      invocation.out(comparisonReport(comparison, changes, await workflowLabels(invocation.client, run.workflow_id), invocation.style, all));
     }),
   );
 

@@ -1,6 +1,6 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { ListResultsParams, WorkflowTestResult } from '../types.js';
+import type { ListResultsParams, TestHistoryParams, WorkflowTestResult } from '../types.js';
 import { listPages, segment } from './list.js';
 
 /** One row per test of a run, in the order the run selected its tests (`order: 'asc'` walks it forwards). */
@@ -8,6 +8,11 @@ export class Results {
   constructor(private readonly transport: Transport) {}
 
   list(params: ListResultsParams, options?: RequestOptions): PagePromise<WorkflowTestResult> {
+    return listPages(this.transport, '/v1/workflows/tests/results', { ...params }, options);
+  }
+
+  /** One test's results across runs, newest first, each with its run, verdict and fingerprints (a Verdict extension). */
+  history(params: TestHistoryParams, options?: RequestOptions): PagePromise<WorkflowTestResult> {
     return listPages(this.transport, '/v1/workflows/tests/results', { ...params }, options);
   }
 

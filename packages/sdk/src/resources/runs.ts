@@ -2,7 +2,7 @@ import { ConnectionError, TimeoutError, VerdictError } from '../errors.js';
 import type { PagePromise } from '../pagination.js';
 import { sleep } from '../retry.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { CancelRunParams, CreateRunParams, ListRunsParams, WorkflowTestRun } from '../types.js';
+import type { CancelRunParams, CompareRunsParams, CreateRunParams, ListRunsParams, RunComparison, WorkflowTestRun } from '../types.js';
 import { listPages, segment } from './list.js';
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
@@ -56,6 +56,14 @@ export class Runs {
   /** Cancelling twice is harmless (the server answers the cancelled run again), so it is retried like a GET. */
   cancel(runId: string, body?: CancelRunParams, options?: RequestOptions): Promise<WorkflowTestRun> {
     return this.transport.request({ method: 'POST', path: `${runPath(runId)}/cancel`, body, idempotent: true }, options);
+  }
+
+  /**
+   * How this run's verdicts compare with a base run's: new failures, fixes and the rest, each with
+   * the dependencies that changed and whether the change is a flaky flip (a Verdict extension).
+   */
+  compare(runId: string, params: CompareRunsParams = {}, options?: RequestOptions): Promise<RunComparison> {
+    return this.transport.request({ method: 'GET', path: `${runPath(runId)}/comparison`, query: { ...params } }, options);
   }
 
   /** Polls the run until it is completed, errored or cancelled, and resolves with that final state. */
