@@ -20,7 +20,7 @@ export const MaterializedDocument = z
 export type MaterializedDocument = z.infer<typeof MaterializedDocument>;
 
 /** A MaterializedDocument as a request may send it: without `gcs_uri`, `original_id` alone names the file. */
-export const MaterializedDocumentInput = MaterializedDocument.extend({ gcs_uri: z.string().optional() }).meta({ id: 'MaterializedDocumentInput' });
+export const MaterializedDocumentInput = MaterializedDocument.extend({ gcs_uri: z.string().optional() }).meta({ id: 'MaterializedDocumentReference' });
 export type MaterializedDocumentInput = z.infer<typeof MaterializedDocumentInput>;
 
 export const FileRef = z.object({ id: z.string(), filename: z.string(), mime_type: z.string() }).meta({ id: 'FileRef' });
