@@ -141,7 +141,7 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/files/upload/:file_id/complete',
-    { schema: { params: FileParams, body: CompleteUploadRequest.optional(), response: { 200: MIMEData } } },
+    { schema: { params: FileParams, body: CompleteUploadRequest.nullish(), response: { 200: MIMEData } } },
     async (request) => {
       try {
         const file = await uploads.complete(request.principal.organizationId, request.params.file_id, request.body?.sha256);

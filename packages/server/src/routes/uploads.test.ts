@@ -122,6 +122,17 @@ for (const kind of testStores()) {
       assert.equal((await app.app.inject({ method: 'GET', url: local(completed.body.url) })).statusCode, 401, 'the durable URL needs the API key');
     });
 
+    test('a JSON file PUT as application/json (as Retab\'s CLI sends it) is stored as its bytes', async () => {
+      const json = Buffer.from('{"invoice": "INV-7", "total": 12.5}');
+      const reserved = await reserve(app, { filename: 'invoice.json', content_type: 'application/json', size_bytes: json.length });
+      assert.equal((await put(app, reserved.body.upload_url, json, { 'content-type': 'application/json' })).status, 200);
+      const completed = await app.request('POST', `/v1/files/upload/${reserved.body.file_id}/complete`);
+      assert.equal(completed.status, 200, JSON.stringify(completed.body));
+      assert.equal((await app.request('GET', `/v1/files/${reserved.body.file_id}`)).body.mime_type, 'application/json');
+      const content = await app.app.inject({ method: 'GET', url: local(completed.body.url), headers: { 'api-key': app.apiKey } });
+      assert.deepEqual(content.rawPayload, json);
+    });
+
     test('VERDICT_PUBLIC_URL decides the host of the URLs handed out', async () => {
       const behindProxy = await startTestApp(kind, { publicUrl: 'https://verdict.example.com/base/' });
       try {
