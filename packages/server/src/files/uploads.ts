@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { newId, type CreateUploadRequest } from '@verdict/core';
 import { createError } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
@@ -37,7 +38,7 @@ export interface UploadRecords {
   /** Unexpired reservations of the organization, and when the first of them expires. */
   pending(organizationId: string, nowIso: string): Promise<{ count: number; earliestExpiry: string | null }>;
   deleteExpiredBefore(organizationId: string, beforeIso: string): Promise<void>;
-  /** Records the received bytes' hash unless the reservation expired meanwhile; false then. */
+  /** Records the received bytes' hash unless the reservation expired or received bytes meanwhile; false then. */
   markReceived(id: string, sha256: string, nowIso: string): Promise<boolean>;
   /** Ends the reservation and records the file under its id, in one transaction; null when another call completed it first. */
   complete(reservation: UploadReservation, file: NewFile): Promise<StoredFile | null>;
@@ -132,9 +133,15 @@ export class UploadService {
         { file_id: reservation.id, expected_size_bytes: reservation.size_bytes, received_size_bytes: bytes.length },
       );
     }
+    // One reservation stores one body: a retried PUT of the same bytes succeeds without writing
+    // them again, other bytes are refused, so a leaked URL cannot fill the blob store for an hour.
+    if (reservation.received_sha256 !== null) {
+      if (createHash('sha256').update(bytes).digest('hex') === reservation.received_sha256) return;
+      throw alreadyReceived(reservation);
+    }
     const { sha256 } = await this.options.blobs.putBlob(bytes);
     if (!(await this.options.uploads.markReceived(reservation.id, sha256, iso(this.now())))) {
-      throw createError('upload_expired', reservation.id, reservation.expires_at);
+      throw this.expired(reservation) ? createError('upload_expired', reservation.id, reservation.expires_at) : alreadyReceived(reservation);
     }
   }
 
@@ -196,6 +203,10 @@ export class UploadService {
     if (file === null) throw createError('upload_not_found', fileId);
     return file;
   }
+}
+
+function alreadyReceived(reservation: UploadReservation) {
+  return createError('conflict', `The upload \`${reservation.id}\` already received other bytes; complete it, or reserve a new upload for these.`);
 }
 
 function notSigned() {

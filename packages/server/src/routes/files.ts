@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { essence, FileInputError, signedPath, storeFile, storeMimeData, SUPPORTED_TYPE_PATTERNS, type FileStoreDeps } from '../files/index.js';
 import { absoluteUrl, mimeDataOf } from '../files/public-urls.js';
-import { convertError, createError } from '../errors/index.js';
-import { findFileRow, listFileRows, type FileRow } from '../store/files.js';
+import { convertError } from '../errors/index.js';
+import { getFile, listFiles, readFile } from '../services/files.js';
 
 /** A file that cannot be stored, as the answer to the request that brought it: the file's problem is its cause. */
 export function fileRefusal(error: unknown, raw: boolean): unknown {
@@ -27,10 +27,6 @@ const ListFilesQuery = paginationQuery(10)
   .extend({ filename: z.string().min(1).optional(), mime_type: z.string().min(1).optional() })
   .superRefine(refineCursors);
 
-function fileObjectOf(row: FileRow): FileObject {
-  return { object: 'file', id: row.id, filename: row.filename, mime_type: row.mime_type, size_bytes: row.size_bytes, created_at: row.created_at, updated_at: row.created_at };
-}
-
 /** The bytes of a stored file, as a download: never rendered by a browser that opens the URL. */
 export function sendFileBytes(reply: FastifyReply, file: { filename: string; mime_type: string }, bytes: Buffer): FastifyReply {
   return reply
@@ -48,7 +44,8 @@ export function sendFileBytes(reply: FastifyReply, file: { filename: string; mim
  * and linked for download. Another organization's file is answered as if it did not exist.
  */
 export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { fileStorage: files, uploads, store } = app.services;
+  const services = app.services;
+  const { fileStorage: files, uploads } = services;
   const records = files.records;
   const bodyLimit = Math.ceil(files.maxFileBytes * 1.4) + 64 * 1024;
   const depsFor = (organizationId: string): FileStoreDeps => ({
@@ -56,11 +53,6 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
     maxFileBytes: files.maxFileBytes,
     registerFile: (file) => records.registerFile(organizationId, file),
   });
-  const requireFileRow = async (organizationId: string, fileId: string) => {
-    const row = await findFileRow(store.db, organizationId, fileId);
-    if (!row) throw createError('file_not_found', fileId);
-    return row;
-  };
 
   // Inside this plugin only: any body that is not the JSON form is a file's raw bytes (the
   // built-in text/plain parser would hand over a string); its type is checked when it is stored.
@@ -80,7 +72,7 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
           ? await storeFile({ filename: request.query.filename ?? 'upload', bytes: body, mimeType: essence(request.headers['content-type']) }, deps)
           : await storeMimeData(body, deps);
         reply.status(201);
-        return fileObjectOf(await requireFileRow(organizationId, stored.id));
+        return await getFile(services, organizationId, stored.id);
       } catch (error) {
         throw fileRefusal(error, raw);
       }
@@ -89,17 +81,16 @@ export const fileRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/files', { schema: { querystring: ListFilesQuery, response: { 200: paginated(FileObject, 'FileList') } } }, async (request) => {
     const { filename, mime_type, ...page } = request.query;
-    const rows = await listFileRows(store.db, request.principal.organizationId, { filename, mimeType: mime_type }, page);
-    return { data: rows.data.map(fileObjectOf), list_metadata: rows.list_metadata };
+    return listFiles(services, request.principal.organizationId, { filename, mimeType: mime_type }, page);
   });
 
   app.get('/files/:file_id', { schema: { params: FileParams, response: { 200: FileObject } } }, async (request) =>
-    fileObjectOf(await requireFileRow(request.principal.organizationId, request.params.file_id)),
+    getFile(services, request.principal.organizationId, request.params.file_id),
   );
 
   app.get('/files/:file_id/content', { schema: { params: FileParams } }, async (request, reply) => {
-    const row = await requireFileRow(request.principal.organizationId, request.params.file_id);
-    return sendFileBytes(reply, row, await files.blobs.readBlob(row.sha256));
+    const { file, bytes } = await readFile(services, request.principal.organizationId, request.params.file_id);
+    return sendFileBytes(reply, file, bytes);
   });
 
   app.get('/files/:file_id/download-link', { schema: { params: FileParams, response: { 200: FileLink } } }, async (request) => {

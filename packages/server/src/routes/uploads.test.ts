@@ -228,7 +228,7 @@ for (const kind of testStores()) {
       assert.deepEqual(named.body.data.map((file: any) => file.id), [ids[1]]);
     });
 
-    test('the PUT takes exactly the reserved size: larger is 413 (declared or streamed), smaller 422', async () => {
+    test('the PUT takes exactly the reserved size (larger is 413, declared or streamed; smaller 422), once', async () => {
       const reserved = await reserve(app, { filename: 'small.txt', size_bytes: 10 });
       const declaredLarger = await put(app, reserved.body.upload_url, Buffer.alloc(11, 'a'));
       assert.deepEqual([declaredLarger.status, declaredLarger.body.detail.code], [413, 'payload_too_large']);
@@ -239,7 +239,12 @@ for (const kind of testStores()) {
       const notYet = await app.request('POST', `/v1/files/upload/${reserved.body.file_id}/complete`, {});
       assert.deepEqual([notYet.status, notYet.body.detail.code], [422, 'upload_mismatch'], 'nothing was stored for the refused PUTs');
       assert.equal((await put(app, reserved.body.upload_url, Buffer.alloc(10, 'a'))).status, 200);
+      assert.equal((await put(app, reserved.body.upload_url, Buffer.alloc(10, 'a'))).status, 200, 'a retried PUT of the same bytes');
+      const otherBytes = await put(app, reserved.body.upload_url, Buffer.alloc(10, 'b'));
+      assert.deepEqual([otherBytes.status, otherBytes.body.detail.code], [409, 'conflict'], 'one reservation stores one body');
       assert.equal((await app.request('POST', `/v1/files/upload/${reserved.body.file_id}/complete`, {})).status, 200);
+      const content = await app.app.inject({ method: 'GET', url: `/v1/files/${reserved.body.file_id}/content`, headers: { 'api-key': app.apiKey } });
+      assert.deepEqual(content.rawPayload, Buffer.alloc(10, 'a'));
     });
 
     test('reservations are bounded: over the file size limit 413, a bad sha256 422, a wrong checksum at completion 422', async () => {

@@ -25,7 +25,12 @@ export function uploadRecords(db: Kysely<Database>): UploadRecords {
       await db.deleteFrom('file_uploads').where('organization_id', '=', organizationId).where('expires_at', '<=', beforeIso).execute();
     },
     async markReceived(id, sha256, nowIso) {
-      const updated = await db.updateTable('file_uploads').set({ received_sha256: sha256 }).where('id', '=', id).where('expires_at', '>', nowIso).executeTakeFirst();
+      const updated = await db
+        .updateTable('file_uploads').set({ received_sha256: sha256 })
+        .where('id', '=', id)
+        .where('expires_at', '>', nowIso)
+        .where((eb) => eb.or([eb('received_sha256', 'is', null), eb('received_sha256', '=', sha256)]))
+        .executeTakeFirst();
       return Number(updated.numUpdatedRows) === 1;
     },
     complete: (reservation, file) =>
