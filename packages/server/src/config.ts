@@ -39,6 +39,8 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** Largest file in an upload or a test input. */
   maxFileBytes: number;
+  /** The address clients reach this server at, for the absolute file URLs it hands out; null: each request's own scheme and host. */
+  publicUrl: string | null;
   logRequests: boolean;
   logLevel: string;
   /** Which proxies' X-Forwarded-For / -Proto are believed (Fastify's trustProxy); false: none. */
@@ -143,6 +145,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     },
     bodyLimitBytes: values.VERDICT_BODY_LIMIT_BYTES,
     maxFileBytes: values.VERDICT_MAX_FILE_BYTES,
+    publicUrl: values.VERDICT_PUBLIC_URL,
     logRequests: values.VERDICT_LOG_REQUESTS,
     logLevel: values.VERDICT_LOG_LEVEL,
     trustProxy: values.VERDICT_TRUST_PROXY,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AssertionResult } from '../assertions/spec.js';
 import { ErrorDetails, Lifecycle, Timing, VerdictSchema } from './common.js';
-import { WorkflowTestBlockTarget, WorkflowTestSource } from './tests.js';
+import { StoredWorkflowTestSource, WorkflowTestBlockTarget } from './tests.js';
 
 export const VerdictSummary = z
   .object({
@@ -32,7 +32,7 @@ export const WorkflowTestResult = z
     handle_inputs_fingerprint: z.string(),
     workflow_draft_fingerprint: z.string(),
     block_config_fingerprint: z.string(),
-    source: WorkflowTestSource,
+    source: StoredWorkflowTestSource,
     outputs: z.record(z.string(), z.unknown()).nullable(),
     routing_decision: z.array(z.string()).nullable(),
     routing_decisions: z.array(z.string()).nullable(),

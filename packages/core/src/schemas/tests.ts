@@ -1,37 +1,28 @@
 import { z } from 'zod';
 import { AssertionSpec, AssertionSpecInput } from '../assertions/spec.js';
 import { LifecycleStatusSchema, Timestamp, VerdictSchema } from './common.js';
+import { fileForWire, FileDocumentInput, StoredFileDocument } from './files.js';
 
 export const WorkflowTestBlockTarget = z
   .object({ type: z.literal('block').default('block'), block_id: z.string().trim().min(1, 'Give the id of the block under test.') })
   .meta({ id: 'WorkflowTestBlockTarget' });
 export type WorkflowTestBlockTarget = z.infer<typeof WorkflowTestBlockTarget>;
 
-/** A stored file as tests refer to it (Retab's 393edb37 shape; Verdict's blob store backs `gcs_uri`). */
-export const MaterializedDocument = z
-  .object({
-    original_id: z.string(),
-    filename: z.string(),
-    mime_type: z.string(),
-    gcs_uri: z.string(),
-    size_bytes: z.number().int().default(0),
-    content_fingerprint: z.string().nullable().optional(),
-  })
-  .meta({ id: 'MaterializedDocument' });
-export type MaterializedDocument = z.infer<typeof MaterializedDocument>;
-
-export const FileRef = z.object({ id: z.string(), filename: z.string(), mime_type: z.string() }).meta({ id: 'FileRef' });
-export type FileRef = z.infer<typeof FileRef>;
-export const MIMEData = z.object({ filename: z.string(), url: z.string() }).meta({ id: 'MIMEData' });
-export type MIMEData = z.infer<typeof MIMEData>;
-
 export const JsonHandleInput = z.strictObject({ type: z.literal('json'), data: z.unknown().default(null) }).meta({ id: 'JsonHandleInput' });
-/** Accepts the three file shapes of the reference notes; the server normalises them to MaterializedDocument. */
+/**
+ * Accepts the three file shapes of the reference notes; the server normalises them to
+ * MaterializedDocument. `type` may be left out (Retab's models default it to `file`).
+ */
 export const FileHandleInput = z
-  .strictObject({ type: z.literal('file'), document: z.union([MaterializedDocument, FileRef, MIMEData]) })
+  .strictObject({ type: z.literal('file').default('file'), document: FileDocumentInput })
   .meta({ id: 'FileHandleInput' });
 export const HandleInput = z.discriminatedUnion('type', [JsonHandleInput, FileHandleInput]);
 export type HandleInput = z.infer<typeof HandleInput>;
+
+/** A file handle input in a response: the stored file in the shape both SDK generations parse (fileForWire). */
+export const StoredFileHandleInput = z.object({ type: z.literal('file'), document: StoredFileDocument }).meta({ id: 'StoredFileHandleInput' });
+export const StoredHandleInput = z.discriminatedUnion('type', [JsonHandleInput, StoredFileHandleInput]);
+export type StoredHandleInput = z.infer<typeof StoredHandleInput>;
 
 export const ManualWorkflowTestSource = z
   .strictObject({ type: z.literal('manual'), handle_inputs: z.record(z.string(), HandleInput).default({}) })
@@ -41,6 +32,30 @@ export const RunStepWorkflowTestSource = z
   .meta({ id: 'RunStepWorkflowTestSource' });
 export const WorkflowTestSource = z.discriminatedUnion('type', [ManualWorkflowTestSource, RunStepWorkflowTestSource]);
 export type WorkflowTestSource = z.infer<typeof WorkflowTestSource>;
+
+/** A test's source in a response: file inputs as fileForWire renders them. */
+export const StoredManualWorkflowTestSource = z
+  .object({ type: z.literal('manual'), handle_inputs: z.record(z.string(), StoredHandleInput) })
+  .meta({ id: 'StoredManualWorkflowTestSource' });
+export const StoredWorkflowTestSource = z.discriminatedUnion('type', [StoredManualWorkflowTestSource, RunStepWorkflowTestSource]).meta({ id: 'StoredWorkflowTestSource' });
+export type StoredWorkflowTestSource = z.infer<typeof StoredWorkflowTestSource>;
+
+function storedFileForWire(document: FileDocumentInput): StoredFileDocument {
+  if (!('original_id' in document) || document.gcs_uri === undefined) throw new Error('A stored file input must have been normalised to a MaterializedDocument when it was saved.');
+  return fileForWire({ ...document, gcs_uri: document.gcs_uri });
+}
+
+/** Saved handle inputs as responses show them: each file through fileForWire, JSON as it is. */
+export function handleInputsForWire(inputs: Record<string, HandleInput>): Record<string, StoredHandleInput> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([handleId, input]) => [handleId, input.type === 'file' ? { type: 'file' as const, document: storedFileForWire(input.document) } : input]),
+  );
+}
+
+/** A saved test source as responses show it. */
+export function sourceForWire(source: WorkflowTestSource): StoredWorkflowTestSource {
+  return source.type === 'manual' ? { type: 'manual', handle_inputs: handleInputsForWire(source.handle_inputs) } : source;
+}
 
 export const LatestBlockTestRunSummary = z
   .object({
@@ -75,7 +90,7 @@ export const WorkflowTest = z
     id: z.string(),
     workflow_id: z.string(),
     target: WorkflowTestBlockTarget,
-    source: WorkflowTestSource,
+    source: StoredWorkflowTestSource,
     name: z.string().nullable(),
     assertion: AssertionSpec.nullable(),
     assertion_schema_dep: AssertionSchemaDep.nullable(),

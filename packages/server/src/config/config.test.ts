@@ -58,6 +58,7 @@ describe('configuration', () => {
         python: { interpreter: 'python3', packagesDir: null, memoryMb: 256, processes: threads, lookupPath: hostSearchPath() },
         bodyLimitBytes: 10 * 1024 * 1024,
         maxFileBytes: 20 * 1024 * 1024,
+        publicUrl: null,
         logRequests: false,
         logLevel: 'info',
         trustProxy: false,

@@ -107,7 +107,11 @@ export const VARIABLES = {
   }),
   VERDICT_MAX_FILE_BYTES: variable(positive, DEFAULT_MAX_FILE_BYTES, {
     defaultText: '`20971520` (20 MiB)',
-    meaning: 'largest file in `POST /v1/files` or a test input',
+    meaning: 'largest file in `POST /v1/files`, an upload (`POST /v1/files/upload`) or a test input',
+  }),
+  VERDICT_PUBLIC_URL: optional(url(['http', 'https'], 'https://verdict.example.com'), {
+    defaultText: "the request's own scheme and host",
+    meaning: 'the address clients reach Verdict at, for the absolute URLs it hands out (`upload_url`, `download_url`, a file\'s `mime_data.url`)',
   }),
 
   // The model server

@@ -73,6 +73,12 @@ export const ERRORS = {
     () => ({ message: 'Forms of this dashboard can only be sent from its own pages.' }),
     [],
   ),
+  signed_url_invalid: define(
+    403,
+    "a signed upload or download URL whose signature does not match (altered or made up), or a download link past its time",
+    (message: string) => ({ message }),
+    ['This URL is not signed by this server; use the upload_url or download_url exactly as the API returned it.'],
+  ),
   not_found: define(404, 'no such route (Retab routes this server does not serve included), or no such dashboard asset', sentence, ['No route GET /v1/nothing. The API is described at /openapi.json.']),
   workflow_not_found: define(
     404,
@@ -105,6 +111,30 @@ export const ERRORS = {
     'the file does not exist for this organization',
     (fileId: string) => ({ message: `No file \`${fileId}\` in this organization.`, details: { file_id: fileId } }),
     ['file_123'],
+  ),
+  upload_not_found: define(
+    404,
+    'no upload reserved under this file id for this organization (POST /v1/files/upload reserves one)',
+    (fileId: string) => ({
+      message: `No upload \`${fileId}\` in this organization; reserve one with POST /v1/files/upload and use the file_id it returns.`,
+      details: { file_id: fileId },
+    }),
+    ['file_123'],
+  ),
+  upload_expired: define(
+    410,
+    'the upload reservation (and its upload_url) expired before the upload was completed',
+    (fileId: string, expiredAt: string) => ({
+      message: `The upload \`${fileId}\` expired at ${expiredAt}; reserve a new one with POST /v1/files/upload.`,
+      details: { file_id: fileId, expired_at: expiredAt },
+    }),
+    ['file_123', '2026-12-02T10:00:00.000Z'],
+  ),
+  upload_mismatch: define(
+    422,
+    "the uploaded bytes are not the reserved size or do not have the given sha256, or none were uploaded",
+    (message: string, details: Record<string, unknown>) => ({ message, details }),
+    ['The upload `file_123` reserved 1024 bytes and received 1000; PUT exactly the reserved bytes to its upload_url.', { file_id: 'file_123', expected_size_bytes: 1024, received_size_bytes: 1000 }],
   ),
   run_not_cancellable: define(
     404,

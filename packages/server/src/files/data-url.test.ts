@@ -12,7 +12,7 @@ test('decodes base64 and percent-encoded payloads with their media type', () => 
 });
 
 test('refuses other URLs, malformed data URLs and bad payloads', () => {
-  assert.throws(() => decodeDataUrl('https://example.com/a.pdf', 'a.pdf', MAX), { code: 'unsupported_file_location', message: /does not fetch files/ });
+  assert.throws(() => decodeDataUrl('https://example.com/a.pdf', 'a.pdf', MAX), { code: 'unsupported_file_location', message: /fetches nothing from the network: upload the file \(POST \/v1\/files\/upload/ });
   assert.throws(() => decodeDataUrl('not a url', 'a', MAX), { code: 'invalid_data_url' });
   assert.throws(() => decodeDataUrl('data:text/plain;base64', 'a', MAX), { code: 'invalid_data_url' });
   assert.throws(() => decodeDataUrl('data:text/plain;base64,@@@@', 'a', MAX), { code: 'invalid_data_url', message: /base64 alphabet/ });

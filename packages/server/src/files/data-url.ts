@@ -1,4 +1,4 @@
-import { describeBytes } from './limits.js';
+import { describeBytes, HOW_TO_UPLOAD } from './limits.js';
 import { FileInputError } from './errors.js';
 
 export interface DecodedDataUrl {
@@ -19,7 +19,7 @@ export function decodeDataUrl(url: string, filename: string, maxBytes: number): 
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
     if (scheme !== undefined && scheme.toLowerCase() !== 'data:') {
       throw new FileInputError(
-        `${filename} is given as a ${scheme} URL; Verdict does not fetch files: send the bytes as a data: URL or upload them with POST /v1/files and pass the file id.`,
+        `${filename} is given as a ${scheme} URL, and Verdict fetches nothing from the network: ${HOW_TO_UPLOAD}.`,
         'unsupported_file_location',
         { filename },
       );

@@ -62,7 +62,8 @@ test('file ids are looked up within the organization only', async () => {
   const { issues } = await service.normalizeHandleInputs('org_b', {
     'input-file-document': { type: 'file', document: { id: 'file_1', filename: 'a.txt', mime_type: 'text/plain' } },
   });
-  assert.match(issues[0].message, /This organization has no file with this id/);
+  assert.match(issues[0].message, /This organization has no file `file_1`/);
+  assert.equal(issues[0].code, 'file_not_found');
 });
 
 test('at run time a missing blob is a FileInputError (blob_missing)', async () => {

@@ -1,4 +1,4 @@
-import type { FileRef, HandleInput, MaterializedDocument, MIMEData } from '@verdict/core';
+import type { FileDocumentInput, HandleInput } from '@verdict/core';
 import type { BlobStore } from './blob-store.js';
 import { FileInputError } from './errors.js';
 import { normalizeFileInput, resolvedFileInput, type FileInputDeps, type NewFile, type ResolvedFileInput, type StoredFile } from './normalize.js';
@@ -7,10 +7,12 @@ export interface InputIssue {
   /** Path below `handle_inputs`, e.g. `input-file-document.document.url`. */
   path: string;
   message: string;
+  /** The FileInputError's code (`file_not_found`, `unsupported_file_location`, …). */
+  code: string;
 }
 
 /** Any of the three file shapes a handle input accepts; stored tests hold MaterializedDocument. */
-export type FileDocument = MaterializedDocument | FileRef | MIMEData;
+export type FileDocument = FileDocumentInput;
 
 /**
  * Files in test inputs: normalised and stored when a test is saved, read back when it runs. A file
@@ -64,7 +66,7 @@ export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFile
           normalized[handleId] = { type: 'file', document: await normalizeFileInput(input.document, deps) };
         } catch (error) {
           if (!(error instanceof FileInputError)) throw error;
-          issues.push({ path: `${handleId}.document`, message: error.message });
+          issues.push({ path: `${handleId}.document`, message: error.message, code: error.code });
           normalized[handleId] = input;
         }
       }

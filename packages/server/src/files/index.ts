@@ -30,3 +30,5 @@ export {
 } from './normalize.js';
 export { documentToPages, type DocumentPage, type DocumentPages } from './pages.js';
 export { createBlobFileService, type BlobFileServiceOptions, type FileDocument, type FileRecords, type FileService, type InputIssue } from './file-service.js';
+export { contentPath, fileIdOfVerdictUrl, FileUrlSigner, signedPath, type SignedAction, type SignedUrlParams } from './file-urls.js';
+export { DOWNLOAD_LINK_TTL_MS, MAX_PENDING_UPLOADS, UPLOAD_TTL_MS, UploadService, type Reserved, type UploadRecords, type UploadReservation, type UploadServiceOptions } from './uploads.js';

@@ -52,7 +52,7 @@ test('a FileRef is looked up; an unknown id is file_not_found', async () => {
   assert.equal(document.mime_type, 'application/json');
   await assert.rejects(normalizeFileInput({ id: 'file_nope', filename: 'x', mime_type: 'text/plain' }, deps), {
     code: 'file_not_found',
-    message: /This organization has no file with this id; upload the file with POST \/v1\/files/,
+    message: /This organization has no file `file_nope`; upload the file \(POST \/v1\/files\/upload/,
   });
 });
 
@@ -76,7 +76,7 @@ test('bytes in the shared blob store that the organization never recorded are re
   assert.deepEqual(someoneElses, await errorOf(sha('never stored')));
   assert.deepEqual(someoneElses, {
     code: 'file_not_found',
-    message: 'This organization has no file with these bytes (sha256); upload the file with POST /v1/files and use the id it returns.',
+    message: 'This organization has no file with these bytes (sha256); upload the file (POST /v1/files/upload, PUT the bytes to its upload_url, POST /v1/files/upload/{file_id}/complete; or POST /v1/files) and pass {id, filename, mime_type} with its id, or send the bytes as a data: URL.',
     details: {},
   });
 });

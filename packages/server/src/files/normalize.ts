@@ -1,8 +1,10 @@
-import type { FileRef, MaterializedDocument, MIMEData } from '@verdict/core';
+import type { FileDocumentInput, FileRef, MaterializedDocument, MaterializedDocumentInput, MIMEData } from '@verdict/core';
 import { blobUri, sha256OfBlobUri, type BlobStore } from './blob-store.js';
 import { checkContent } from './content.js';
 import { decodeDataUrl, tooLarge } from './data-url.js';
 import { FileInputError } from './errors.js';
+import { fileIdOfVerdictUrl } from './file-urls.js';
+import { HOW_TO_UPLOAD } from './limits.js';
 
 /** A row of the `files` table, without its organization and timestamp. */
 export interface StoredFile {
@@ -76,51 +78,62 @@ export function materializedDocumentOf(file: StoredFile): MaterializedDocument {
 
 /**
  * A reference to a file the caller's organization never stored. "Another organization's" and
- * "nobody's" are one answer, word for word, so that a reference cannot probe other tenants.
+ * "nobody's" are one answer, word for word, so that a reference cannot probe other tenants; the
+ * message names what the caller sent (an id or a hash), nothing the server knows.
  */
-function noSuchFile(reference: 'id' | 'sha256'): FileInputError {
-  const named = reference === 'id' ? 'with this id' : 'with these bytes (sha256)';
-  return new FileInputError(`This organization has no file ${named}; upload the file with POST /v1/files and use the id it returns.`, 'file_not_found');
+function noSuchFile(reference: { id: string } | { sha256: string }): FileInputError {
+  if ('id' in reference) {
+    return new FileInputError(`This organization has no file \`${reference.id}\`; ${HOW_TO_UPLOAD}.`, 'file_not_found', { file_id: reference.id });
+  }
+  return new FileInputError(`This organization has no file with these bytes (sha256); ${HOW_TO_UPLOAD}.`, 'file_not_found');
 }
 
 async function storedFileById(id: string, deps: FileInputDeps): Promise<StoredFile> {
   const file = await deps.lookupFile(id);
-  if (file === null) throw noSuchFile('id');
+  if (file === null) throw noSuchFile({ id });
   await deps.blobs.requireBlob(file.sha256);
   return file;
 }
 
-async function normalizeMaterialized(document: MaterializedDocument, deps: FileInputDeps): Promise<MaterializedDocument> {
-  const sha256 = sha256OfBlobUri(document.gcs_uri);
+async function normalizeMaterialized(document: MaterializedDocumentInput, deps: FileInputDeps): Promise<MaterializedDocument> {
+  const sha256 = document.gcs_uri === undefined ? null : sha256OfBlobUri(document.gcs_uri);
   if (sha256 === null) {
-    // A document copied from Retab (gs://…) can still be used when its file was uploaded here under the same id.
+    // Without a Verdict blob URI the id decides: a document copied from Retab (gs://…) can still
+    // be used when its file was uploaded here under the same id.
     const file = await deps.lookupFile(document.original_id);
     if (file !== null) return materializedDocumentOf(await storedFileById(file.id, deps));
-    throw new FileInputError(
-      `${document.filename} points to ${document.gcs_uri}, which this server cannot read; upload the file with POST /v1/files and pass its id.`,
-      'unsupported_file_location',
-      { gcs_uri: document.gcs_uri },
-    );
+    if (document.gcs_uri === undefined) throw noSuchFile({ id: document.original_id });
+    throw new FileInputError(`${document.filename} points to ${document.gcs_uri}, which this server cannot read; ${HOW_TO_UPLOAD}.`, 'unsupported_file_location', {
+      gcs_uri: document.gcs_uri,
+    });
   }
   // The blob store is shared and content-addressed: bytes existing there prove nothing; the
   // organization's own file records decide, and the store is not touched before they do.
   const file = await deps.lookupFileBySha256(sha256);
-  if (file === null) throw noSuchFile('sha256');
+  if (file === null) throw noSuchFile({ sha256 });
   await deps.blobs.requireBlob(sha256);
   return { ...document, gcs_uri: blobUri(sha256), content_fingerprint: sha256 };
 }
 
+async function normalizeMimeData(input: MIMEData, deps: FileInputDeps): Promise<MaterializedDocument> {
+  // Verdict's own file URL (the `url` that completing an upload answers) names a stored file.
+  const verdictFileId = fileIdOfVerdictUrl(input.url);
+  if (verdictFileId !== null) return materializedDocumentOf(await storedFileById(verdictFileId, deps));
+  return materializedDocumentOf(await storeMimeData(input, deps));
+}
+
 /**
  * Turns any of the three file shapes a handle input accepts into the one stored form:
- * MIMEData (data: URL) is checked, stored and recorded; a FileRef is looked up; a
- * MaterializedDocument must point at bytes the organization stored. Throws FileInputError with a
- * clear message for anything unusable, so the caller can refuse the test with a 422 when it is
- * created. Run time calls it again: a stored reference that is not (or no longer) the
- * organization's is refused before its bytes are read.
+ * MIMEData (data: URL) is checked, stored and recorded, and MIMEData with Verdict's own file URL
+ * is looked up; a FileRef is looked up; a MaterializedDocument must point at bytes the
+ * organization stored (or name its file by `original_id`). Throws FileInputError with a clear
+ * message for anything unusable, so the caller can refuse the test with a 422 when it is created.
+ * Run time calls it again: a stored reference that is not (or no longer) the organization's is
+ * refused before its bytes are read.
  */
-export async function normalizeFileInput(input: MaterializedDocument | FileRef | MIMEData, deps: FileInputDeps): Promise<MaterializedDocument> {
-  if ('gcs_uri' in input) return normalizeMaterialized(input, deps);
-  if ('url' in input) return materializedDocumentOf(await storeMimeData(input, deps));
+export async function normalizeFileInput(input: FileDocumentInput | FileRef, deps: FileInputDeps): Promise<MaterializedDocument> {
+  if ('original_id' in input) return normalizeMaterialized(input, deps);
+  if ('url' in input) return normalizeMimeData(input, deps);
   return materializedDocumentOf(await storedFileById(input.id, deps));
 }
 

@@ -13,6 +13,7 @@ import { installErrorHandling, malformedUrl, MAX_PATH_SEGMENT_CHARACTERS } from 
 import { parseJsonBody, refuseUnsafeText } from './input-guards.js';
 import { apiRoutes } from '../routes/index.js';
 import { healthRoutes, type MetricsOptions } from '../routes/health.js';
+import { signedFileRoutes } from '../routes/signed-files.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,6 +101,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requireApiKey(api, options.services.auth, options.services.sessionPrincipal);
     await api.register(apiRoutes, { prefix: '/v1' });
   });
+  // Outside the API key's plugin: these URLs are authorised by their signature alone.
+  await app.register(signedFileRoutes, { prefix: '/v1' });
   for (const extension of options.extensions ?? []) await extension(app);
   return app;
 }

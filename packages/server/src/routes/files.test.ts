@@ -11,6 +11,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const randomSha256 = () => randomBytes(32).toString('hex');
 const blobDocument = (sha: string) => ({ original_id: 'file_guess', filename: 'letter.txt', mime_type: 'text/plain', gcs_uri: `verdict-blob://${sha}`, size_bytes: 0 });
 const fileRef = (id: string) => ({ id, filename: 'letter.txt', mime_type: 'text/plain' });
+const UNKNOWN_ID = 'file_0000000000000000000000';
+/** An answer with the file id it names (the caller's own words) replaced, to compare two answers' shapes. */
+const withoutId = (body: unknown, id: string) => JSON.parse(JSON.stringify(body).replaceAll(id, '<id>'));
 
 async function upload(app: TestApp, contentType: string | undefined, bytes: Buffer, query = '', key = app.apiKey) {
   const response = await app.app.inject({
@@ -81,12 +84,13 @@ for (const kind of testStores()) {
       assert.deepEqual(byHash.body.detail, {
         code: 'validation_error',
         message:
-          'Invalid test: `body.source.handle_inputs.input-file-document.document`: This organization has no file with these bytes (sha256); upload the file with POST /v1/files and use the id it returns.',
+          'Invalid test: `body.source.handle_inputs.input-file-document.document`: This organization has no file with these bytes (sha256); upload the file (POST /v1/files/upload, PUT the bytes to its upload_url, POST /v1/files/upload/{file_id}/complete; or POST /v1/files) and pass {id, filename, mime_type} with its id, or send the bytes as a data: URL.',
         details: {
           issues: [
             {
               path: 'body.source.handle_inputs.input-file-document.document',
-              message: 'This organization has no file with these bytes (sha256); upload the file with POST /v1/files and use the id it returns',
+              message: 'This organization has no file with these bytes (sha256); upload the file (POST /v1/files/upload, PUT the bytes to its upload_url, POST /v1/files/upload/{file_id}/complete; or POST /v1/files) and pass {id, filename, mime_type} with its id, or send the bytes as a data: URL',
+              code: 'file_not_found',
             },
           ],
         },
@@ -94,8 +98,8 @@ for (const kind of testStores()) {
 
       const byId = await create(fileRef(letterId));
       assert.equal(byId.status, 422);
-      assert.equal(byId.body.detail.details.issues[0].message.includes('no file with this id'), true);
-      assert.deepEqual(byId.body, (await create(fileRef('file_0000000000000000000000'))).body);
+      assert.equal(byId.body.detail.details.issues[0].message.includes(`no file \`${letterId}\``), true);
+      assert.deepEqual(withoutId(byId.body, letterId), withoutId((await create(fileRef(UNKNOWN_ID))).body, UNKNOWN_ID));
 
       const byOriginalId = await create({ ...blobDocument('x'), original_id: letterId, gcs_uri: 'gs://retab-user-files/letter.txt' });
       assert.equal(byOriginalId.status, 422);
@@ -111,7 +115,7 @@ for (const kind of testStores()) {
       const guessed = await patch(blobDocument(sha256(LETTER)));
       assert.equal(guessed.status, 422);
       assert.deepEqual(guessed.body, (await patch(blobDocument(randomSha256()))).body);
-      assert.deepEqual((await patch(fileRef(letterId))).body, (await patch(fileRef('file_0000000000000000000000'))).body);
+      assert.deepEqual(withoutId((await patch(fileRef(letterId))).body, letterId), withoutId((await patch(fileRef(UNKNOWN_ID))).body, UNKNOWN_ID));
       const unchanged = await app.request('GET', `/v1/workflows/tests/${created.body.id}`, undefined, asB);
       assert.deepEqual(unchanged.body.source, created.body.source);
       assert.equal((await patch(blobDocument(sha256('my own letter')))).status, 200, 'its own bytes, by hash, are accepted');

@@ -4,9 +4,10 @@ import { ClassifierBlockExecutor } from '../execution/blocks/classifier.js';
 import { ExtractBlockExecutor } from '../execution/blocks/extract.js';
 import { FunctionBlockExecutor } from '../execution/blocks/function.js';
 import { SplitBlockExecutor } from '../execution/blocks/split.js';
-import { BlobStore, createBlobFileService } from '../files/index.js';
+import { BlobStore, createBlobFileService, FileUrlSigner, UploadService } from '../files/index.js';
 import { ModelAssertionProvider, ModelClient } from '../model/index.js';
 import { fileRecords } from '../store/files.js';
+import { fileUrlSecret, uploadRecords } from '../store/file-uploads.js';
 import { DistributedExecutor } from '../execution/distributed/index.js';
 import type { Executor } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local-executor.js';
@@ -42,6 +43,13 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
   const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes, records: fileRecords(store.db) };
   const files = createBlobFileService(fileStorage);
+  const uploads = new UploadService({
+    ...fileStorage,
+    files: fileStorage.records,
+    uploads: uploadRecords(store.db),
+    signer: new FileUrlSigner(await fileUrlSecret(store.db)),
+    publicUrl: config.publicUrl,
+  });
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors, files, assertionProvider, sandbox);
   const executor: Executor = config.redisUrl
@@ -55,6 +63,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     executor,
     files,
     fileStorage,
+    uploads,
     assertionProvider,
     sessionPrincipal: createSessionPrincipal({ store }),
   };

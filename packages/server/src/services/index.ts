@@ -3,7 +3,7 @@ import type { Store } from '../store/database.js';
 import type { Executor } from '../execution/executor.js';
 import type { ApiKeyAuthenticator, Principal } from './auth.js';
 import type { TestRunService } from './test-runs.js';
-import type { BlobFileServiceOptions, FileService } from '../files/index.js';
+import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
 import type { Limits } from './rate-limit.js';
 
@@ -18,6 +18,8 @@ export interface Services {
   files: FileService;
   /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */
   fileStorage: BlobFileServiceOptions;
+  /** Retab's upload flow and the signed file URLs. */
+  uploads: UploadService;
   /** Judge and embeddings for model-backed assertion kinds; null when no model server is configured. */
   assertionProvider: AssertionModelProvider | null;
   /** Set by the dashboard so its session cookie also authenticates API calls made by its pages. */

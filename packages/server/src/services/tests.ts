@@ -88,7 +88,7 @@ async function sourceIssues(services: Services, organizationId: string, block: B
   if (issues.length > 0) return { issues, normalized: source };
   const normalized = await services.files.normalizeHandleInputs(organizationId, source.handle_inputs);
   // File messages are sentences; refuse() ends the summary with its own full stop.
-  const fileIssues = normalized.issues.map((issue) => ({ path: `body.source.handle_inputs.${issue.path}`, message: issue.message.replace(/\.$/, '') }));
+  const fileIssues = normalized.issues.map((issue) => ({ path: `body.source.handle_inputs.${issue.path}`, message: issue.message.replace(/\.$/, ''), code: issue.code }));
   return { issues: fileIssues, normalized: { type: 'manual', handle_inputs: normalized.inputs } };
 }
 

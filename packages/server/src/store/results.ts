@@ -1,6 +1,7 @@
 import {
   AssertionResult as AssertionResultSchema,
   millisBetween,
+  sourceForWire,
   type AssertionResult,
   type AssertionSpec,
   type ErrorDetails,
@@ -142,7 +143,7 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
     handle_inputs_fingerprint: row.handle_inputs_fingerprint,
     workflow_draft_fingerprint: row.workflow_draft_fingerprint,
     block_config_fingerprint: row.block_config_fingerprint,
-    source: fromJson<WorkflowTestSource>(row.source)!,
+    source: sourceForWire(fromJson<WorkflowTestSource>(row.source)!),
     outputs: fromJson<Record<string, unknown>>(row.outputs),
     routing_decision: routing,
     routing_decisions: routing,

@@ -153,6 +153,25 @@ export interface FilesTable {
   created_at: string;
 }
 
+/** A reserved upload (Retab's upload flow) until it is completed; `received_sha256` once its bytes arrived. */
+export interface FileUploadsTable {
+  id: string;
+  organization_id: string;
+  filename: string;
+  content_type: string | null;
+  size_bytes: number;
+  sha256: string | null;
+  received_sha256: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface UrlSigningKeysTable {
+  id: string;
+  secret: string;
+  created_at: string;
+}
+
 export interface SessionsTable {
   id: string;
   organization_id: string;
@@ -173,5 +192,7 @@ export interface Database {
   test_runs: TestRunsTable;
   test_results: TestResultsTable;
   files: FilesTable;
+  file_uploads: FileUploadsTable;
+  url_signing_keys: UrlSigningKeysTable;
   sessions: SessionsTable;
 }

@@ -1,4 +1,4 @@
-import { type AssertionSpec, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
+import { sourceForWire, type AssertionSpec, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
@@ -27,7 +27,7 @@ export async function testsFromRows(db: Kysely<Database>, rows: TestRow[], valid
       id: row.id,
       workflow_id: row.workflow_id,
       target: { type: 'block' as const, block_id: row.block_id },
-      source: fromJson<WorkflowTestSource>(row.source)!,
+      source: sourceForWire(fromJson<WorkflowTestSource>(row.source)!),
       name: row.name,
       assertion: fromJson<AssertionSpec>(row.assertion),
       assertion_schema_dep: null,
