@@ -69,6 +69,8 @@ export interface ListRunsParams extends PaginationParams {
   workflow_id?: string;
   /** Runs that included this test. */
   test_id?: string;
+  /** `test_id` under its name since 2026-06-19. */
+  eval_id?: string;
   target_block_id?: string;
   status?: core.LifecycleStatus;
   exclude_status?: core.LifecycleStatus;

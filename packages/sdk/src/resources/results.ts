@@ -2,16 +2,20 @@ import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { ListResultsParams, WorkflowTestResult } from '../types.js';
 import { listPages, segment } from './list.js';
+import type { TestsSegment } from './tests.js';
 
 /** One row per test of a run, in the order the run selected its tests (`order: 'asc'` walks it forwards). */
 export class Results {
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly segment: TestsSegment = 'evals',
+  ) {}
 
   list(params: ListResultsParams, options?: RequestOptions): PagePromise<WorkflowTestResult> {
-    return listPages(this.transport, '/v1/workflows/tests/results', { ...params }, options);
+    return listPages(this.transport, `/v1/workflows/${this.segment}/results`, { ...params }, options);
   }
 
   get(resultId: string, options?: RequestOptions): Promise<WorkflowTestResult> {
-    return this.transport.request({ method: 'GET', path: `/v1/workflows/tests/results/${segment(resultId)}` }, options);
+    return this.transport.request({ method: 'GET', path: `/v1/workflows/${this.segment}/results/${segment(resultId)}` }, options);
   }
 }
