@@ -7,7 +7,7 @@ import { action, addListOptions, defaultContext, ensureConnectionOptions, jsonOp
 /** Every result row of a run, in run order, through every page. */
 export async function allResults(client: Verdict, runId: string): Promise<WorkflowTestResult[]> {
   const results: WorkflowTestResult[] = [];
-  for await (const result of client.workflows.tests.results.list({ run_id: runId, order: 'asc', limit: 100 })) results.push(result);
+  for await (const result of client.workflows.evals.results.list({ run_id: runId, order: 'asc', limit: 100 })) results.push(result);
   return results;
 }
 
@@ -18,7 +18,7 @@ export async function allResults(client: Verdict, runId: string): Promise<Workfl
 export async function testNames(client: Verdict, workflowId: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   try {
-    for await (const test of client.workflows.tests.list({ workflow_id: workflowId, limit: 100 })) if (test.name) names.set(test.id, test.name);
+    for await (const test of client.workflows.evals.list({ workflow_id: workflowId, limit: 100 })) if (test.name) names.set(test.id, test.name);
   } catch {
     names.clear();
   }
@@ -36,7 +36,7 @@ export function registerResultsCommands(program: Command, context: CliContext = 
   addListOptions(results.command('list').description('List the results of a test run, in run order').argument('<run-id>'))
     .action(
       action(context, async (invocation, runId) => {
-        const list = invocation.client.workflows.tests.results.list({ run_id: runId, ...paginationOf(invocation) });
+        const list = invocation.client.workflows.evals.results.list({ run_id: runId, ...paginationOf(invocation) });
         let names = new Map<string, string>();
         if (!invocation.json) names = await namesFor(invocation, (await list).data);
         await printList(invocation, list, (items) => resultsTable(items, names, invocation.style), 'results');
@@ -46,7 +46,7 @@ export function registerResultsCommands(program: Command, context: CliContext = 
   jsonOption(results.command('get').description('Show one result with its assertion').argument('<result-id>'))
     .action(
       action(context, async (invocation, resultId) => {
-        const result = await invocation.client.workflows.tests.results.get(resultId);
+        const result = await invocation.client.workflows.evals.results.get(resultId);
         if (invocation.json) return invocation.out(json(result));
         invocation.out(resultDetails(result, await namesFor(invocation, [result]), invocation.style));
       }),

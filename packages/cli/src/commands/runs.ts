@@ -40,9 +40,11 @@ function addWaitOptions(command: Command): Command {
     .option('--timeout <seconds>', 'stop waiting after this long (the run keeps going; exit code 2)', integerOption(1, 7 * 24 * 3600));
 }
 
-function scopeOf(flags: { test?: string; block?: string }): CreateRunParams['scope'] {
-  if (flags.test !== undefined && flags.block !== undefined) throw new UsageError('Pass either --test or --block, not both.');
-  if (flags.test !== undefined) return { type: 'single', test_id: flags.test };
+function scopeOf(flags: { eval?: string; test?: string; block?: string }): CreateRunParams['scope'] {
+  const single = flags.eval ?? flags.test;
+  if (flags.eval !== undefined && flags.test !== undefined) throw new UsageError('--test is the old name of --eval: pass one of them.');
+  if (single !== undefined && flags.block !== undefined) throw new UsageError('Pass either --eval or --block, not both.');
+  if (single !== undefined) return { type: 'single', eval_id: single };
   if (flags.block !== undefined) return { type: 'block', block_id: flags.block };
   return undefined;
 }
@@ -63,7 +65,7 @@ function deferred<T>() {
  * Resolves with the terminal run, or rejects with the SDK's TimeoutError after --timeout.
  */
 async function watchRun(invocation: Invocation, runId: string, progress: Progress, flags: WaitFlags): Promise<WorkflowTestRun> {
-  const runs = invocation.client.workflows.tests.runs;
+  const runs = invocation.client.workflows.evals.runs;
   const stopped = new AbortController();
   const interruption = deferred<WorkflowTestRun>();
   let prompting = false;
@@ -132,7 +134,7 @@ async function followRun(invocation: Invocation, run: WorkflowTestRun, flags: Wa
     if (!(error instanceof TimeoutError && error.code === 'wait_timeout')) throw error;
     progress.stop();
     invocation.err(`Run ${run.id} did not finish within ${flags.timeout} s; it keeps running on the server.\n`);
-    final = await invocation.client.workflows.tests.runs.get(run.id);
+    final = await invocation.client.workflows.evals.runs.get(run.id);
   } finally {
     progress.stop();
   }
@@ -149,6 +151,7 @@ const statusOption = (flags: string, description: string) => new Option(flags, d
 
 interface ListFlags {
   workflow?: string;
+  eval?: string;
   test?: string;
   block?: string;
   status?: ListRunsParams['status'];
@@ -169,14 +172,15 @@ export function registerRunsCommands(program: Command, context: CliContext = def
         .command('create')
         .description("Run a workflow's tests (all of them, one block's, or one) on its current draft")
         .argument('<workflow-id>')
-        .option('--test <id>', 'run only this test')
+        .option('--eval <id>', 'run only this test (eval)')
+        .option('--test <id>', 'the old name of --eval')
         .option('--block <id>', "run only this block's tests")
         .option('--wait', 'follow the run until it finishes; the exit code tells the outcome'),
     ),
   ).action(
     action(context, async (invocation, workflowId) => {
-      const flags = invocation.options<WaitFlags & { test?: string; block?: string; wait?: boolean }>();
-      const run = await invocation.client.workflows.tests.runs.create({ workflow_id: workflowId, scope: scopeOf(flags) });
+      const flags = invocation.options<WaitFlags & { eval?: string; test?: string; block?: string; wait?: boolean }>();
+      const run = await invocation.client.workflows.evals.runs.create({ workflow_id: workflowId, scope: scopeOf(flags) });
       if (!flags.wait && !flags.junit) return printRun(invocation, run);
       invocation.err(`Started run ${run.id} with ${run.total_tests} test${run.total_tests === 1 ? '' : 's'}.\n`);
       return followRun(invocation, run, flags);
@@ -185,14 +189,15 @@ export function registerRunsCommands(program: Command, context: CliContext = def
 
   addWaitOptions(jsonOption(runs.command('wait').description('Follow a run until it finishes; the exit code tells the outcome').argument('<run-id>'))).action(
     action(context, async (invocation, runId) => {
-      const run = await invocation.client.workflows.tests.runs.get(runId);
+      const run = await invocation.client.workflows.evals.runs.get(runId);
       return followRun(invocation, run, invocation.options<WaitFlags>());
     }),
   );
 
   addListOptions(runs.command('list').description('List test runs, newest first'))
     .option('--workflow <id>', 'runs of this workflow')
-    .option('--test <id>', 'runs that included this test')
+    .option('--eval <id>', 'runs that included this test (eval)')
+    .option('--test <id>', 'the old name of --eval')
     .option('--block <id>', "runs scoped to this block's tests")
     .addOption(statusOption('--status <status>', 'only runs in this status'))
     .addOption(statusOption('--exclude-status <status>', 'no runs in this status'))
@@ -203,10 +208,10 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     .action(
       action(context, async (invocation) => {
         const flags = invocation.options<ListFlags>();
-        const list = invocation.client.workflows.tests.runs.list({
+        const list = invocation.client.workflows.evals.runs.list({
           ...paginationOf(invocation),
           workflow_id: flags.workflow,
-          test_id: flags.test,
+          eval_id: flags.eval ?? flags.test,
           target_block_id: flags.block,
           status: flags.status,
           exclude_status: flags.excludeStatus,
@@ -220,7 +225,7 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     );
 
   jsonOption(runs.command('get').description('Show a run with its counts').argument('<run-id>')).action(
-    action(context, async (invocation, runId) => printRun(invocation, await invocation.client.workflows.tests.runs.get(runId))),
+    action(context, async (invocation, runId) => printRun(invocation, await invocation.client.workflows.evals.runs.get(runId))),
   );
 
   jsonOption(runs.command('cancel').description('Cancel a pending or running run (finished tests keep their verdicts)').argument('<run-id>'))
@@ -228,7 +233,7 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     .action(
       action(context, async (invocation, runId) => {
         const { reason } = invocation.options<{ reason?: string }>();
-        printRun(invocation, await invocation.client.workflows.tests.runs.cancel(runId, reason === undefined ? undefined : { reason }));
+        printRun(invocation, await invocation.client.workflows.evals.runs.cancel(runId, reason === undefined ? undefined : { reason }));
       }),
     );
 }
