@@ -113,6 +113,17 @@ const testCommon = {
 const summaries = (summary: Shape) => ({ latest_run_summary: nullable(summary), latest_passing_run_summary: nullable(summary), latest_failing_run_summary: nullable(summary) });
 const errorDetails: Shape = { record: 'any' };
 const assertionResult: Shape = { record: 'any' };
+/** Result fields both generations read alike. */
+const resultCommon = {
+  lifecycle: nullable(lifecycle),
+  timing: nullable(timing),
+  verdict: nullable({ oneOf: OUTCOMES }),
+  execution_fingerprint: nullable('string'),
+  handle_inputs_fingerprint: nullable('string'),
+  workflow_draft_fingerprint: nullable('string'),
+  warnings: nullable({ array: 'string' }),
+  assertion_result: nullable(assertionResult),
+} satisfies Record<string, Shape>;
 const freshnessReasons = { oneOf: ['validity_changed', 'inputs_changed', 'engine_changed', 'metrics_engine_changed', 'no_baseline'] } as const;
 
 const oldTrigger: Shape = {
@@ -143,20 +154,13 @@ export const TESTS_GENERATION_MODELS = {
   result: {
     object: { id: 'string', test_id: 'string', workflow_id: 'string', target: blockTarget, source: source(oldFileInput) },
     optional: {
+      ...resultCommon,
       run_id: nullable('string'),
-      lifecycle: nullable(lifecycle),
-      timing: nullable(timing),
-      verdict: nullable({ oneOf: OUTCOMES }),
-      execution_fingerprint: nullable('string'),
-      handle_inputs_fingerprint: nullable('string'),
-      workflow_draft_fingerprint: nullable('string'),
       block_config_fingerprint: nullable('string'),
       outputs: nullable({ record: 'any' }),
       routing_decision: nullable({ array: 'string' }),
-      warnings: nullable({ array: 'string' }),
       error: nullable(errorDetails),
       skipped: nullable('boolean'),
-      assertion_result: nullable(assertionResult),
       verdict_summary: nullable({ object: { result: 'boolean' } }),
     },
   },
@@ -198,20 +202,13 @@ export const EVALS_GENERATION_MODELS = {
   result: {
     object: { id: 'string', eval_id: 'string', workflow_id: 'string', block_id: 'string', block_type: 'string' },
     optional: {
+      ...resultCommon,
       workflow_eval_run_id: nullable('string'),
-      lifecycle: nullable(lifecycle),
-      timing: nullable(timing),
-      verdict: nullable({ oneOf: OUTCOMES }),
-      execution_fingerprint: nullable('string'),
-      handle_inputs_fingerprint: nullable('string'),
-      workflow_draft_fingerprint: nullable('string'),
       block_execution_fingerprint: nullable('string'),
       artifact: nullable({ object: { operation: 'string', id: 'string' } }),
       handle_inputs: nullable(handleEnvelope),
       handle_outputs: nullable(handleEnvelope),
       routing_decisions: nullable({ array: 'string' }),
-      warnings: nullable({ array: 'string' }),
-      assertion_result: nullable(assertionResult),
       verdict_summary: nullable({ object: { passed: 'boolean' } }),
     },
   },
