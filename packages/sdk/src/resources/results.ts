@@ -1,8 +1,7 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { ListResultsParams, WorkflowTestResult } from '../types.js';
+import type { ListResultsParams, TestsSegment, WorkflowTestResult } from '../types.js';
 import { listPages, segment } from './list.js';
-import type { TestsSegment } from './tests.js';
 
 /** One row per test of a run, in the order the run selected its tests (`order: 'asc'` walks it forwards). */
 export class Results {

@@ -2,9 +2,8 @@ import { TimeoutError } from '../errors.js';
 import type { PagePromise } from '../pagination.js';
 import { sleep } from '../retry.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { CancelRunParams, CreateRunParams, ListRunsParams, WorkflowTestRun } from '../types.js';
+import type { CancelRunParams, CreateRunParams, ListRunsParams, TestsSegment, WorkflowTestRun } from '../types.js';
 import { listPages, segment } from './list.js';
-import type { TestsSegment } from './tests.js';
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
 

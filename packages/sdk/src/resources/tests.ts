@@ -1,12 +1,9 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { CreateTestParams, ListTestsParams, UpdateTestParams, WorkflowTest } from '../types.js';
+import type { CreateTestParams, ListTestsParams, TestsSegment, UpdateTestParams, WorkflowTest } from '../types.js';
 import { listPages, segment } from './list.js';
 import { Results } from './results.js';
 import { Runs } from './runs.js';
-
-/** The path segment of Retab's tests API: `evals` since 2026-06-19, `tests` before; Verdict serves both. */
-export type TestsSegment = 'tests' | 'evals';
 
 export class Tests {
   readonly runs: Runs;
