@@ -19,10 +19,10 @@ export const CHANGE_TITLES: Record<ChangeKind, string> = {
 
 /** Every change of a comparison, through every page (1,000 per request). */
 export async function fullComparison(client: Verdict, runId: string, base?: string): Promise<{ comparison: RunComparison; changes: RunChange[] }> {
-  const first = await client.workflows.tests.runs.compare(runId, { base, limit: 1000 });
+  const first = await client.workflows.evals.runs.compare(runId, { base, limit: 1000 });
   const changes = [...first.changes];
   for (let after = first.list_metadata.after; after; ) {
-    const page = await client.workflows.tests.runs.compare(runId, { base: first.base_run_id ?? undefined, limit: 1000, after });
+    const page = await client.workflows.evals.runs.compare(runId, { base: first.base_run_id ?? undefined, limit: 1000, after });
     changes.push(...page.changes);
     after = page.list_metadata.after;
   }

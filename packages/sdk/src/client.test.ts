@@ -68,6 +68,35 @@ describe('Verdict client configuration', () => {
     }
   });
 
+  test('evals speak Retab\'s current paths; tests, kept for older code, the paths before 2026-06-19', async () => {
+    const server = await startFakeServer(() => ({ json: { data: [], list_metadata: { before: null, after: null } } }));
+    try {
+      const client = new Verdict({ apiKey: 'k', baseUrl: server.baseUrl });
+      await client.workflows.evals.list({ workflow_id: 'wf_1' });
+      await client.workflows.evals.get('wfnodetest_1');
+      await client.workflows.evals.runs.list({ eval_id: 'wfnodetest_1' });
+      await client.workflows.evals.runs.create({ workflow_id: 'wf_1', scope: { type: 'single', eval_id: 'wfnodetest_1' } });
+      await client.workflows.evals.runs.cancel('wftestrun_1');
+      await client.workflows.evals.results.get('wfnodetestrun_1');
+      await client.workflows.tests.results.list({ run_id: 'wftestrun_1' });
+      assert.deepEqual(
+        server.requests.map((request) => `${request.method} ${request.path}`),
+        [
+          'GET /v1/workflows/evals',
+          'GET /v1/workflows/evals/wfnodetest_1',
+          'GET /v1/workflows/evals/runs',
+          'POST /v1/workflows/evals/runs',
+          'POST /v1/workflows/evals/runs/wftestrun_1/cancel',
+          'GET /v1/workflows/evals/results/wfnodetestrun_1',
+          'GET /v1/workflows/tests/results',
+        ],
+      );
+      assert.deepEqual([...server.requests[2]!.query], [['eval_id', 'wfnodetest_1']]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('sends a JSON body only when there is one (cancel without a reason has none)', async () => {
     const server = await startFakeServer(() => ({ json: { id: 'wftestrun_1' } }));
     try {

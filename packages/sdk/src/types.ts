@@ -34,6 +34,9 @@ export type CreateBlockParams = z.input<typeof core.CreateWorkflowBlockRequest>;
 export type UpdateBlockParams = z.input<typeof core.UpdateWorkflowBlockRequest>;
 export type CreateEdgeParams = z.input<typeof core.CreateWorkflowEdgeRequest>;
 export type SpecParams = z.input<typeof core.DeclarativeWorkflowRequest>;
+/** The path segment of Retab's tests API: `evals` since 2026-06-19, `tests` before; Verdict serves both. */
+export type TestsSegment = 'tests' | 'evals';
+
 export type CreateTestParams = z.input<typeof core.CreateWorkflowTestRequest>;
 export type UpdateTestParams = z.input<typeof core.UpdateWorkflowTestRequest>;
 export type CreateRunParams = z.input<typeof core.CreateWorkflowTestRunRequest>;
@@ -75,6 +78,8 @@ export interface ListRunsParams extends PaginationParams {
   workflow_id?: string;
   /** Runs that included this test. */
   test_id?: string;
+  /** `test_id` under its name since 2026-06-19. */
+  eval_id?: string;
   target_block_id?: string;
   status?: core.LifecycleStatus;
   exclude_status?: core.LifecycleStatus;

@@ -46,11 +46,11 @@ function runApi(states: WorkflowTestRun[], results: WorkflowTestResult[] = []): 
   let polls = 0;
   return (method, url) => {
     const path = url.pathname;
-    if (method === 'POST' && path === '/v1/workflows/tests/runs') return { status: 202, json: runFixture('pending') };
-    if (method === 'POST' && path === '/v1/workflows/tests/runs/wftestrun_1/cancel') return { json: runFixture('cancelled', { passed: 1 }) };
-    if (path === '/v1/workflows/tests/runs/wftestrun_1') return { json: states[Math.min(polls++, states.length - 1)] };
-    if (path === '/v1/workflows/tests/results') return page(results);
-    if (path === '/v1/workflows/tests') return page([{ id: 'wfnodetest_r1', name: 'Total is right' }]);
+    if (method === 'POST' && path === '/v1/workflows/evals/runs') return { status: 202, json: runFixture('pending') };
+    if (method === 'POST' && path === '/v1/workflows/evals/runs/wftestrun_1/cancel') return { json: runFixture('cancelled', { passed: 1 }) };
+    if (path === '/v1/workflows/evals/runs/wftestrun_1') return { json: states[Math.min(polls++, states.length - 1)] };
+    if (path === '/v1/workflows/evals/results') return page(results);
+    if (path === '/v1/workflows/evals') return page([{ id: 'wfnodetest_r1', name: 'Total is right' }]);
     return notFound;
   };
 }
@@ -68,7 +68,7 @@ describe('verdict runs create --wait', () => {
     const terminal = fakeTerminal(runApi(progressing(runFixture('completed', { passed: 2, failed: 1 })), [resultFixture('r1'), failedResult('r2', 10, 11)]));
     const junit = join(dir, 'report.xml');
     assert.equal(await verdict(terminal, 'runs', 'create', 'wf_1', '--test', 'wfnodetest_r2', '--wait', '--poll-ms', '50', '--junit', junit), 1);
-    assert.deepEqual(terminal.bodies[0], { workflow_id: 'wf_1', scope: { type: 'single', test_id: 'wfnodetest_r2' } });
+    assert.deepEqual(terminal.bodies[0], { workflow_id: 'wf_1', scope: { type: 'single', eval_id: 'wfnodetest_r2' } });
     assert.match(terminal.stderr.text, /run wftestrun_1 running: 1\/3 ran, 1 passed, 0 failed, 0 blocked, 2 waiting of 3\n/);
     assert.doesNotMatch(terminal.stderr.text, /\r|\x1b/);
     assert.match(terminal.stdout.text, /^Run wftestrun_1 completed: 2 passed, 1 failed, 0 blocked of 3/);
@@ -77,7 +77,7 @@ describe('verdict runs create --wait', () => {
     const xml = await readFile(junit, 'utf8');
     assert.match(xml, /<testcase name="Total is right" classname="blk_extract"/);
     assert.match(xml, /<failure message="condition_not_met: Values differ\." type="verdict">/);
-    assert.ok(terminal.requests.includes('GET /v1/workflows/tests/results?run_id=wftestrun_1&order=asc&limit=100'));
+    assert.ok(terminal.requests.includes('GET /v1/workflows/evals/results?run_id=wftestrun_1&order=asc&limit=100'));
   });
 
   test('--fail-on new-failures: exit 1 only for failures that are new against the base; --summary writes Markdown with new failures first', async () => {
@@ -145,7 +145,7 @@ describe('verdict runs create --wait', () => {
   test('--test with --block is a usage error (exit 3), nothing is sent', async () => {
     const terminal = fakeTerminal(runApi([]));
     assert.equal(await verdict(terminal, 'runs', 'create', 'wf_1', '--test', 't', '--block', 'b'), 3);
-    assert.match(terminal.stderr.text, /either --test or --block/);
+    assert.match(terminal.stderr.text, /either --eval or --block/);
     assert.deepEqual(terminal.requests, []);
   });
 });
@@ -156,7 +156,7 @@ describe('Ctrl-C during --wait', () => {
   test('a server restart under --wait: it keeps waiting and says so; an outage past --retry-for prints the command that resumes', async () => {
     let polls = 0;
     const restarting = fakeTerminal((method, url, body) => {
-      if (url.pathname === '/v1/workflows/tests/runs/wftestrun_1' && ++polls <= 3) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8787') });
+      if (url.pathname === '/v1/workflows/evals/runs/wftestrun_1' && ++polls <= 3) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8787') });
       return runApi([runFixture('completed', { passed: 3 })])(method, url, body);
     });
     assert.equal(await verdict(restarting, 'runs', 'wait', 'wftestrun_1', '--poll-ms', '50'), 0);
@@ -176,7 +176,7 @@ describe('Ctrl-C during --wait', () => {
     await until(() => terminal.requests.length >= 2);
     terminal.interrupt();
     assert.equal(await exit, 2);
-    assert.ok(terminal.requests.includes('POST /v1/workflows/tests/runs/wftestrun_1/cancel'));
+    assert.ok(terminal.requests.includes('POST /v1/workflows/evals/runs/wftestrun_1/cancel'));
     assert.match(terminal.stdout.text, /cancelled/);
   });
 
@@ -188,7 +188,7 @@ describe('Ctrl-C during --wait', () => {
     await until(() => terminal.stderr.text.includes('Cancel run wftestrun_1? [y/N] '));
     terminal.stdin.write('y\n');
     assert.equal(await exit, 2);
-    const cancelIndex = terminal.requests.indexOf('POST /v1/workflows/tests/runs/wftestrun_1/cancel');
+    const cancelIndex = terminal.requests.indexOf('POST /v1/workflows/evals/runs/wftestrun_1/cancel');
     assert.ok(cancelIndex >= 0);
     assert.deepEqual(terminal.bodies[cancelIndex], { reason: 'Cancelled from the verdict CLI' });
   });
@@ -203,12 +203,12 @@ describe('Ctrl-C during --wait', () => {
 
     const confirmed = fakeTerminal(runApi([runFixture('running')]), { tty: true });
     assert.equal(await verdict(confirmed, 'runs', 'cancel', 'wftestrun_1', '--yes'), 0);
-    assert.ok(confirmed.requests.includes('POST /v1/workflows/tests/runs/wftestrun_1/cancel'));
+    assert.ok(confirmed.requests.includes('POST /v1/workflows/evals/runs/wftestrun_1/cancel'));
     assert.match(confirmed.stdout.text, /cancelled/);
 
     const script = fakeTerminal(runApi([runFixture('running')]));
     assert.equal(await verdict(script, 'runs', 'cancel', 'wftestrun_1'), 0);
-    assert.ok(script.requests.includes('POST /v1/workflows/tests/runs/wftestrun_1/cancel'));
+    assert.ok(script.requests.includes('POST /v1/workflows/evals/runs/wftestrun_1/cancel'));
   });
 
   test('on a terminal: "n" keeps waiting, a second Ctrl-C at the prompt leaves without cancelling (130)', async () => {
@@ -284,7 +284,7 @@ describe('other commands', () => {
   test('runs list: filters become query parameters; a table, or the page as JSON', async () => {
     const terminal = fakeTerminal(() => page([runFixture('completed', { passed: 3 })], 'wftestrun_1'));
     assert.equal(await verdict(terminal, 'runs', 'list', '--workflow', 'wf_1', '--status', 'completed', '--from', '2026-05-01', '--limit', '1'), 0);
-    assert.equal(terminal.requests[0], 'GET /v1/workflows/tests/runs?limit=1&workflow_id=wf_1&status=completed&from_date=2026-05-01');
+    assert.equal(terminal.requests[0], 'GET /v1/workflows/evals/runs?limit=1&workflow_id=wf_1&status=completed&from_date=2026-05-01');
     assert.match(terminal.stdout.text, /^ID +WORKFLOW +STATUS +PASSED +FAILED +BLOCKED +TOTAL +CREATED +DURATION\nwftestrun_1 +wf_1 +completed +3 +0 +0 +3 +2026-05-29 10:00:00Z +1\.5 s\n$/);
     assert.match(terminal.stderr.text, /More runs: add --after wftestrun_1/);
     const jsonTerminal = fakeTerminal(() => page([]));
@@ -313,7 +313,7 @@ describe('other commands', () => {
           },
         };
       }
-      if (url.pathname === '/v1/workflows/tests/runs/wftestrun_1') return { json: runFixture('completed') };
+      if (url.pathname === '/v1/workflows/evals/runs/wftestrun_1') return { json: runFixture('completed') };
       if (url.pathname === '/v1/workflows/blocks') return page([{ id: 'blk_extract', label: 'Extract invoice' }]);
       return page([]);
     });
@@ -329,7 +329,7 @@ describe('other commands', () => {
 
   test('results list --all follows every page', async () => {
     const terminal = fakeTerminal((_, url) =>
-      url.pathname === '/v1/workflows/tests' ? page([]) : url.searchParams.get('after') ? page([resultFixture('r2')]) : page([resultFixture('r1')], 'r1'),
+      url.pathname === '/v1/workflows/evals' ? page([]) : url.searchParams.get('after') ? page([resultFixture('r2')]) : page([resultFixture('r1')], 'r1'),
     );
     assert.equal(await verdict(terminal, 'results', 'list', 'wftestrun_1', '--all', '--json'), 0);
     assert.deepEqual(JSON.parse(terminal.stdout.text).map((result: WorkflowTestResult) => result.id), ['r1', 'r2']);
@@ -337,7 +337,7 @@ describe('other commands', () => {
 
   test('results list --verdict failed reads every page and keeps only failures; block labels replace ids', async () => {
     const terminal = fakeTerminal((_, url) => {
-      if (url.pathname === '/v1/workflows/tests') return page([]);
+      if (url.pathname === '/v1/workflows/evals') return page([]);
       if (url.pathname === '/v1/workflows/blocks') return page([{ id: 'blk_extract', label: 'Extract invoice' }]);
       return url.searchParams.get('after') ? page([failedResult('r2', 1, 2), resultFixture('r3')]) : page([resultFixture('r1')], 'r1');
     });
@@ -348,13 +348,28 @@ describe('other commands', () => {
     assert.equal(await verdict(fakeTerminal(() => page([])), 'results', 'list', 'wftestrun_1', '--verdict', 'broken'), 3, 'only passed, failed or blocked');
   });
 
+  test('evals is the command, tests its old name; runs take --eval, and --test as its old name', async () => {
+    const terminal = fakeTerminal(() => page([]));
+    assert.equal(await verdict(terminal, 'evals', 'list', 'wf_1', '--json'), 0);
+    assert.equal(await verdict(terminal, 'tests', 'list', 'wf_1', '--json'), 0);
+    assert.equal(await verdict(terminal, 'runs', 'list', '--eval', 'wfnodetest_1', '--json'), 0);
+    assert.equal(await verdict(terminal, 'runs', 'list', '--test', 'wfnodetest_1', '--json'), 0);
+    assert.deepEqual(terminal.requests, [
+      'GET /v1/workflows/evals?workflow_id=wf_1',
+      'GET /v1/workflows/evals?workflow_id=wf_1',
+      'GET /v1/workflows/evals/runs?eval_id=wfnodetest_1',
+      'GET /v1/workflows/evals/runs?eval_id=wfnodetest_1',
+    ]);
+    assert.equal(await verdict(fakeTerminal(() => page([])), 'runs', 'create', 'wf_1', '--eval', 'a', '--test', 'b'), 3);
+  });
+
   test('tests delete asks on a terminal and needs --yes elsewhere', async () => {
     const api: FakeApi = () => ({ status: 204 });
     const offTerminal = fakeTerminal(api);
     assert.equal(await verdict(offTerminal, 'tests', 'delete', 'wfnodetest_1'), 3);
     assert.deepEqual(offTerminal.requests, []);
     assert.equal(await verdict(offTerminal, 'tests', 'delete', 'wfnodetest_1', '--yes'), 0);
-    assert.deepEqual(offTerminal.requests, ['DELETE /v1/workflows/tests/wfnodetest_1']);
+    assert.deepEqual(offTerminal.requests, ['DELETE /v1/workflows/evals/wfnodetest_1']);
 
     const declined = fakeTerminal(api, { tty: true });
     const exit = verdict(declined, 'tests', 'delete', 'wfnodetest_1');

@@ -8,7 +8,7 @@ import { action, addListOptions, defaultContext, ensureConnectionOptions, jsonOp
 /** Every result row of a run, in run order, through every page. */
 export async function allResults(client: Verdict, runId: string): Promise<WorkflowTestResult[]> {
   const results: WorkflowTestResult[] = [];
-  for await (const result of client.workflows.tests.results.list({ run_id: runId, order: 'asc', limit: 100 })) results.push(result);
+  for await (const result of client.workflows.evals.results.list({ run_id: runId, order: 'asc', limit: 100 })) results.push(result);
   return results;
 }
 
@@ -20,7 +20,7 @@ export async function workflowLabels(client: Verdict, workflowId: string): Promi
   const tests = new Map<string, string>();
   const checks = new Map<string, string>();
   try {
-    for await (const test of client.workflows.tests.list({ workflow_id: workflowId, limit: 100 })) {
+    for await (const test of client.workflows.evals.list({ workflow_id: workflowId, limit: 100 })) {
       if (test.name) tests.set(test.id, test.name);
       checks.set(test.id, assertionSummary(test));
     }
@@ -64,7 +64,7 @@ export function registerResultsCommands(program: Command, context: CliContext = 
         invocation.out(matching.length ? resultsTable(matching, await labelsFor(invocation, matching), invocation.style) : `No ${verdict} results.\n`);
         return;
       }
-      const list = invocation.client.workflows.tests.results.list({ run_id: runId, ...paginationOf(invocation) });
+      const list = invocation.client.workflows.evals.results.list({ run_id: runId, ...paginationOf(invocation) });
       const labels = invocation.json ? NO_LABELS : await labelsFor(invocation, (await list).data);
       await printList(invocation, list, (items) => resultsTable(items, labels, invocation.style), 'results');
     }),
@@ -73,7 +73,7 @@ export function registerResultsCommands(program: Command, context: CliContext = 
   jsonOption(results.command('get').description('Show one result with its assertion').argument('<result-id>'))
     .action(
       action(context, async (invocation, resultId) => {
-        const result = await invocation.client.workflows.tests.results.get(resultId);
+        const result = await invocation.client.workflows.evals.results.get(resultId);
         if (invocation.json) return invocation.out(json(result));
         invocation.out(resultDetails(result, await labelsFor(invocation, [result]), invocation.style));
       }),

@@ -54,17 +54,19 @@ function addWaitOptions(command: Command): Command {
 /** Where the dashboard shows a run (the API and the dashboard share one server). */
 export const dashboardUrl = (invocation: Invocation, runId: string) => `${invocation.client.baseUrl}/runs/${encodeURIComponent(runId)}`;
 
-function createBody(workflowId: string, flags: { test?: string; block?: string; rerun?: string; rerunFailed?: string }): CreateRunParams {
+function createBody(workflowId: string, flags: { eval?: string; test?: string; block?: string; rerun?: string; rerunFailed?: string }): CreateRunParams {
   const parent = flags.rerunFailed ?? flags.rerun;
   if (parent === undefined) return { workflow_id: workflowId, scope: scopeOf(flags) };
   if (flags.rerun !== undefined && flags.rerunFailed !== undefined) throw new UsageError('Pass either --rerun or --rerun-failed, not both.');
-  if (flags.test !== undefined || flags.block !== undefined) throw new UsageError('A re-run keeps the scope of the run it restarts: drop --test and --block.');
+  if (flags.eval !== undefined || flags.test !== undefined || flags.block !== undefined) throw new UsageError('A re-run keeps the scope of the run it restarts: drop --eval and --block.');
   return { workflow_id: workflowId, restart_of: parent, ...(flags.rerunFailed !== undefined ? { only_failed: true } : {}) };
 }
 
-function scopeOf(flags: { test?: string; block?: string }): CreateRunParams['scope'] {
-  if (flags.test !== undefined && flags.block !== undefined) throw new UsageError('Pass either --test or --block, not both.');
-  if (flags.test !== undefined) return { type: 'single', test_id: flags.test };
+function scopeOf(flags: { eval?: string; test?: string; block?: string }): CreateRunParams['scope'] {
+  const single = flags.eval ?? flags.test;
+  if (flags.eval !== undefined && flags.test !== undefined) throw new UsageError('--test is the old name of --eval: pass one of them.');
+  if (single !== undefined && flags.block !== undefined) throw new UsageError('Pass either --eval or --block, not both.');
+  if (single !== undefined) return { type: 'single', eval_id: single };
   if (flags.block !== undefined) return { type: 'block', block_id: flags.block };
   return undefined;
 }
@@ -85,7 +87,7 @@ function deferred<T>() {
  * Resolves with the terminal run, or rejects with the SDK's TimeoutError after --timeout.
  */
 async function watchRun(invocation: Invocation, runId: string, progress: Progress, flags: WaitFlags): Promise<WorkflowTestRun> {
-  const runs = invocation.client.workflows.tests.runs;
+  const runs = invocation.client.workflows.evals.runs;
   const stopped = new AbortController();
   const interruption = deferred<WorkflowTestRun>();
   let prompting = false;
@@ -190,7 +192,7 @@ async function followRun(invocation: Invocation, runId: string, flags: WaitFlags
     if (!(error instanceof TimeoutError && error.code === 'wait_timeout')) throw error;
     progress.stop();
     invocation.err(`Run ${runId} did not finish within ${flags.timeout} s; it keeps running on the server.\n`);
-    final = await invocation.client.workflows.tests.runs.get(runId);
+    final = await invocation.client.workflows.evals.runs.get(runId);
   } finally {
     progress.stop();
   }
@@ -215,6 +217,7 @@ const statusOption = (flags: string, description: string) => new Option(flags, d
 
 interface ListFlags {
   workflow?: string;
+  eval?: string;
   test?: string;
   block?: string;
   status?: ListRunsParams['status'];
@@ -235,7 +238,8 @@ export function registerRunsCommands(program: Command, context: CliContext = def
         .command('create')
         .description("Run a workflow's tests (all of them, one block's, or one) on its current draft")
         .argument('<workflow-id>')
-        .option('--test <id>', 'run only this test')
+        .option('--eval <id>', 'run only this test (eval)')
+        .option('--test <id>', 'the old name of --eval')
         .option('--block <id>', "run only this block's tests")
         .option('--rerun <run-id>', 'run the tests of that finished run again, with its scope')
         .option('--rerun-failed <run-id>', 'run again only the tests that failed, were blocked or errored in that run')
@@ -243,8 +247,8 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     ),
   ).action(
     action(context, async (invocation, workflowId) => {
-      const flags = invocation.options<WaitFlags & { test?: string; block?: string; rerun?: string; rerunFailed?: string; wait?: boolean }>();
-      const run = await invocation.client.workflows.tests.runs.create(createBody(workflowId!, flags));
+      const flags = invocation.options<WaitFlags & { eval?: string; test?: string; block?: string; rerun?: string; rerunFailed?: string; wait?: boolean }>();
+      const run = await invocation.client.workflows.evals.runs.create(createBody(workflowId!, flags));
       if (!flags.wait && !flags.junit && !flags.summary) {
         invocation.err(`Dashboard: ${dashboardUrl(invocation, run.id)}\n`);
         return printRun(invocation, run);
@@ -272,14 +276,15 @@ export function registerRunsCommands(program: Command, context: CliContext = def
       const { base, all } = invocation.options<{ base?: string; all?: boolean }>();
       const { comparison, changes } = await fullComparison(invocation.client, runId!, base);
       if (invocation.json) return invocation.out(json({ ...comparison, changes, list_metadata: { before: null, after: null } }));
-      const run = await invocation.client.workflows.tests.runs.get(runId!);
+      const run = await invocation.client.workflows.evals.runs.get(runId!);
       invocation.out(comparisonReport(comparison, changes, await workflowLabels(invocation.client, run.workflow_id), invocation.style, all));
     }),
   );
 
   addListOptions(runs.command('list').description('List test runs, newest first'))
     .option('--workflow <id>', 'runs of this workflow')
-    .option('--test <id>', 'runs that included this test')
+    .option('--eval <id>', 'runs that included this test (eval)')
+    .option('--test <id>', 'the old name of --eval')
     .option('--block <id>', "runs scoped to this block's tests")
     .addOption(statusOption('--status <status>', 'only runs in this status'))
     .addOption(statusOption('--exclude-status <status>', 'no runs in this status'))
@@ -290,10 +295,10 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     .action(
       action(context, async (invocation) => {
         const flags = invocation.options<ListFlags>();
-        const list = invocation.client.workflows.tests.runs.list({
+        const list = invocation.client.workflows.evals.runs.list({
           ...paginationOf(invocation),
           workflow_id: flags.workflow,
-          test_id: flags.test,
+          eval_id: flags.eval ?? flags.test,
           target_block_id: flags.block,
           status: flags.status,
           exclude_status: flags.excludeStatus,
@@ -307,7 +312,7 @@ export function registerRunsCommands(program: Command, context: CliContext = def
     );
 
   jsonOption(runs.command('get').description('Show a run with its counts').argument('<run-id>')).action(
-    action(context, async (invocation, runId) => printRun(invocation, await invocation.client.workflows.tests.runs.get(runId))),
+    action(context, async (invocation, runId) => printRun(invocation, await invocation.client.workflows.evals.runs.get(runId))),
   );
 
   jsonOption(runs.command('cancel').description('Cancel a pending or running run (finished tests keep their verdicts)').argument('<run-id>'))
@@ -324,7 +329,7 @@ export function registerRunsCommands(program: Command, context: CliContext = def
             return EXIT.usage;
           }
         }
-        printRun(invocation, await invocation.client.workflows.tests.runs.cancel(runId, reason === undefined ? undefined : { reason }));
+        printRun(invocation, await invocation.client.workflows.evals.runs.cancel(runId, reason === undefined ? undefined : { reason }));
       }),
     );
 }

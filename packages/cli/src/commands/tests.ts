@@ -57,14 +57,15 @@ async function createBody(io: CliIo, workflowId: string, flags: CreateFlags): Pr
 
 export function registerTestsCommands(program: Command, context: CliContext = defaultContext()): void {
   ensureConnectionOptions(program);
-  const tests = program.command('tests').description('Create, list and delete the tests of a workflow');
+  // `evals` is Retab's name for tests since 2026-06-19; `tests` stays for scripts written before.
+  const tests = program.command('evals').alias('tests').description('Create, list and delete the tests (evals) of a workflow');
 
   addListOptions(tests.command('list').description("List a workflow's tests").argument('<workflow-id>'))
     .option('--block <id>', 'only the tests of this block')
     .action(
       action(context, async (invocation, workflowId) => {
         const { block } = invocation.options<{ block?: string }>();
-        const list = invocation.client.workflows.tests.list({ workflow_id: workflowId, target_block_id: block, ...paginationOf(invocation) });
+        const list = invocation.client.workflows.evals.list({ workflow_id: workflowId, target_block_id: block, ...paginationOf(invocation) });
         const labels = invocation.json ? NO_LABELS : { ...NO_LABELS, blocks: await blockLabels(invocation.client, workflowId!) };
         await printList(invocation, list, (items) => testsTable(items, labels, invocation.style), 'tests');
       }),
@@ -73,7 +74,7 @@ export function registerTestsCommands(program: Command, context: CliContext = de
   jsonOption(tests.command('get').description('Show one test').argument('<test-id>'))
     .action(
       action(context, async (invocation, testId) => {
-        const test = await invocation.client.workflows.tests.get(testId);
+        const test = await invocation.client.workflows.evals.get(testId);
         invocation.out(invocation.json ? json(test) : testDetails(test, invocation.style));
       }),
     );
@@ -90,7 +91,7 @@ export function registerTestsCommands(program: Command, context: CliContext = de
       .requiredOption('--assertion-file <file>', 'JSON assertion: {"target":{"output_handle_id":…},"condition":{"kind":…}}'),
   ).action(
     action(context, async (invocation, workflowId) => {
-      const test = await invocation.client.workflows.tests.create(await createBody(invocation.io, workflowId, invocation.options<CreateFlags>()));
+      const test = await invocation.client.workflows.evals.create(await createBody(invocation.io, workflowId, invocation.options<CreateFlags>()));
       invocation.out(invocation.json ? json(test) : `Created test ${invocation.style.bold(test.id)}\n${testDetails(test, invocation.style)}`);
     }),
   );
@@ -112,7 +113,7 @@ export function registerTestsCommands(program: Command, context: CliContext = de
           invocation.err('Nothing deleted.\n');
           return;
         }
-        await invocation.client.workflows.tests.delete(testId);
+        await invocation.client.workflows.evals.delete(testId);
         invocation.out(`Deleted test ${testId}\n`);
       }),
     );

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AssertionResult } from '../assertions/spec.js';
 import { ErrorDetails, Lifecycle, Timing, VerdictSchema } from './common.js';
-import { StoredWorkflowTestSource, WorkflowTestBlockTarget } from './tests.js';
+import { FileRef } from './files.js';
+import { StoredHandleInput, StoredWorkflowTestSource, WorkflowTestBlockTarget } from './tests.js';
 
 export const VerdictSummary = z
   .object({
@@ -15,12 +16,23 @@ export const VerdictSummary = z
   .meta({ id: 'VerdictSummary' });
 export type VerdictSummary = z.infer<typeof VerdictSummary>;
 
+/** What a block produced on one output handle, typed as the SDKs from 2026-06-16 read `handle_outputs`. */
+export const HandleOutput = z
+  .discriminatedUnion('type', [z.object({ type: z.literal('json'), data: z.unknown() }), z.object({ type: z.literal('file'), document: FileRef })])
+  .meta({ id: 'HandleOutput' });
+export type HandleOutput = z.infer<typeof HandleOutput>;
+
+/** Retab's `StepArtifactRef`: the stored artifact a step produced. */
+export const StepArtifactRef = z.object({ operation: z.string(), id: z.string() }).meta({ id: 'StepArtifactRef' });
+
 export const WorkflowTestResult = z
   .object({
     id: z.string(),
     run_id: z.string(),
     workflow_test_run_id: z.string(),
+    workflow_eval_run_id: z.string(),
     test_id: z.string(),
+    eval_id: z.string(),
     workflow_id: z.string(),
     lifecycle: Lifecycle,
     timing: Timing,
@@ -32,8 +44,12 @@ export const WorkflowTestResult = z
     handle_inputs_fingerprint: z.string(),
     workflow_draft_fingerprint: z.string(),
     block_config_fingerprint: z.string(),
+    block_execution_fingerprint: z.string(),
+    artifact: StepArtifactRef.nullable().meta({ description: 'Always null: a test executes one block and stores no step artifact.' }),
     source: StoredWorkflowTestSource,
+    handle_inputs: z.record(z.string(), StoredHandleInput).meta({ description: 'The inputs fed to the block: those of the test source the run copied.' }),
     outputs: z.record(z.string(), z.unknown()).nullable(),
+    handle_outputs: z.record(z.string(), HandleOutput).nullable().meta({ description: '`outputs` with each handle typed: `{type: "json", data}` or `{type: "file", document}`.' }),
     routing_decision: z.array(z.string()).nullable(),
     routing_decisions: z.array(z.string()).nullable(),
     warnings: z.array(z.string()),
@@ -60,3 +76,29 @@ export const WorkflowTestResult = z
   })
   .meta({ id: 'WorkflowTestResult' });
 export type WorkflowTestResult = z.infer<typeof WorkflowTestResult>;
+
+/** Output handles that carry files are named so (`output-file-0`, `output-file-invoice`); a JSON handle's value is never read as a file. */
+const FILE_OUTPUT_HANDLE = /^output-file-/;
+
+function isFilePayload(value: unknown): value is { id: string; filename: string; mime_type: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const payload = value as Record<string, unknown>;
+  return payload.type === 'file' && typeof payload.id === 'string' && typeof payload.filename === 'string' && typeof payload.mime_type === 'string';
+}
+
+/** A result's raw `outputs` (handle id → payload) in the typed envelope of `handle_outputs`. */
+export function typedHandleOutputs(outputs: Record<string, unknown> | null): Record<string, HandleOutput> | null {
+  if (outputs === null) return null;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([handleId, value]): [string, HandleOutput] =>
+      FILE_OUTPUT_HANDLE.test(handleId) && isFilePayload(value)
+        ? [handleId, { type: 'file', document: { id: value.id, filename: value.filename, mime_type: value.mime_type } }]
+        : [handleId, { type: 'json', data: value }],
+    ),
+  );
+}
+
+/** The inputs a test source feeds its block (a source of another kind carries none here). */
+export function sourceHandleInputs(source: StoredWorkflowTestSource): Record<string, StoredHandleInput> {
+  return source.type === 'manual' ? source.handle_inputs : {};
+}

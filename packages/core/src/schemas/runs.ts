@@ -42,7 +42,9 @@ export const WorkflowTestRun = z
     timing: Timing,
     target: WorkflowTestBlockTarget.nullable(),
     test_id: z.string().nullable(),
+    eval_id: z.string().nullable().meta({ description: 'test_id under its name from 2026-06-19 (the same value).' }),
     total_tests: z.number().int(),
+    total_evals: z.number().int().meta({ description: 'total_tests under its name from 2026-06-19 (the same value).' }),
     counts: RunCountsSchema,
   })
   .meta({ id: 'WorkflowTestRun' });
@@ -50,12 +52,23 @@ export type WorkflowTestRun = z.infer<typeof WorkflowTestRun>;
 
 export const RunScope = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('single'), test_id: z.string().trim().min(1) }),
+    z
+      .object({ type: z.literal('single'), test_id: z.string().trim().min(1).optional(), eval_id: z.string().trim().min(1).optional() })
+      .refine((scope) => scope.test_id !== undefined || scope.eval_id !== undefined, { message: 'A single scope names its test: give eval_id (or test_id).', path: ['eval_id'] })
+      .refine((scope) => scope.test_id === undefined || scope.eval_id === undefined || scope.test_id === scope.eval_id, {
+        message: 'test_id and eval_id name the same thing; give one, or the same id in both.',
+        path: ['eval_id'],
+      }),
     z.object({ type: z.literal('workflow') }),
     z.object({ type: z.literal('block'), block_id: z.string().trim().min(1) }),
   ])
   .meta({ id: 'WorkflowTestRunScope' });
 export type RunScope = z.infer<typeof RunScope>;
+
+/** The test a `single` scope names, under either generation's key. */
+export function singleScopeTestId(scope: Extract<RunScope, { type: 'single' }>): string {
+  return (scope.eval_id ?? scope.test_id)!;
+}
 
 export const CreateWorkflowTestRunRequest = z
   .object({

@@ -68,6 +68,8 @@ export const LatestBlockTestRunSummary = z
     duration_ms: z.number().int().nullable(),
     workflow_draft_fingerprint: z.string(),
     block_config_fingerprint: z.string(),
+    block_execution_fingerprint: z.string().meta({ description: 'block_config_fingerprint under its name from 2026-06-23 (the same value).' }),
+    validity_fingerprint: z.string().nullable(),
     handle_inputs_fingerprint: z.string(),
     assertions_passed: z.number().int(),
     assertions_failed: z.number().int(),

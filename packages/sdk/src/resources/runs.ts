@@ -2,7 +2,7 @@ import { ConnectionError, TimeoutError, VerdictError } from '../errors.js';
 import type { PagePromise } from '../pagination.js';
 import { sleep } from '../retry.js';
 import type { RequestOptions, Transport } from '../transport.js';
-import type { CancelRunParams, CompareRunsParams, CreateRunParams, ListRunsParams, RunComparison, WorkflowTestRun } from '../types.js';
+import type { CancelRunParams, CompareRunsParams, CreateRunParams, ListRunsParams, RunComparison, TestsSegment, WorkflowTestRun } from '../types.js';
 import { listPages, segment } from './list.js';
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
@@ -38,24 +38,27 @@ function isOutage(error: unknown): error is VerdictError {
 const progressKey = (run: WorkflowTestRun) => JSON.stringify([run.lifecycle.status, run.total_tests, run.counts]);
 
 export class Runs {
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly segment: TestsSegment = 'evals',
+  ) {}
 
   list(params: ListRunsParams = {}, options?: RequestOptions): PagePromise<WorkflowTestRun> {
-    return listPages(this.transport, '/v1/workflows/tests/runs', { ...params }, options);
+    return listPages(this.transport, `/v1/workflows/${this.segment}/runs`, { ...params }, options);
   }
 
   /** Starts a run of the workflow's tests (all, one block's, or one) on a snapshot of the current draft. */
   create(body: CreateRunParams, options?: RequestOptions): Promise<WorkflowTestRun> {
-    return this.transport.request({ method: 'POST', path: '/v1/workflows/tests/runs', body }, options);
+    return this.transport.request({ method: 'POST', path: `/v1/workflows/${this.segment}/runs`, body }, options);
   }
 
   get(runId: string, options?: RequestOptions): Promise<WorkflowTestRun> {
-    return this.transport.request({ method: 'GET', path: runPath(runId) }, options);
+    return this.transport.request({ method: 'GET', path: this.runPath(runId) }, options);
   }
 
   /** Cancelling twice is harmless (the server answers the cancelled run again), so it is retried like a GET. */
   cancel(runId: string, body?: CancelRunParams, options?: RequestOptions): Promise<WorkflowTestRun> {
-    return this.transport.request({ method: 'POST', path: `${runPath(runId)}/cancel`, body, idempotent: true }, options);
+    return this.transport.request({ method: 'POST', path: `${this.runPath(runId)}/cancel`, body, idempotent: true }, options);
   }
 
   /**
@@ -63,7 +66,7 @@ export class Runs {
    * the dependencies that changed and whether the change is a flaky flip (a Verdict extension).
    */
   compare(runId: string, params: CompareRunsParams = {}, options?: RequestOptions): Promise<RunComparison> {
-    return this.transport.request({ method: 'GET', path: `${runPath(runId)}/comparison`, query: { ...params } }, options);
+    return this.transport.request({ method: 'GET', path: `${this.runPath(runId)}/comparison`, query: { ...params } }, options);
   }
 
   /** Polls the run until it is completed, errored or cancelled, and resolves with that final state. */
@@ -99,9 +102,11 @@ export class Runs {
       throw error;
     }
   }
-}
 
-const runPath = (runId: string) => `/v1/workflows/tests/runs/${segment(runId)}`;
+  private runPath(runId: string): string {
+    return `/v1/workflows/${this.segment}/runs/${segment(runId)}`;
+  }
+}
 
 function withDeadline(signal: AbortSignal | undefined, timeoutMs: number | undefined): { signal?: AbortSignal; deadline?: AbortSignal } {
   if (timeoutMs === undefined) return { signal };

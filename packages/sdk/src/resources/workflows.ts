@@ -11,13 +11,17 @@ export class Workflows {
   readonly blocks: Blocks;
   readonly edges: Edges;
   readonly spec: Spec;
+  /** Tests under Retab's current name for them (`/v1/workflows/evals…`). */
+  readonly evals: Tests;
+  /** The same tests under their name before 2026-06-19 (`/v1/workflows/tests…`), for code written against it. */
   readonly tests: Tests;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
     this.edges = new Edges(transport);
     this.spec = new Spec(transport);
-    this.tests = new Tests(transport);
+    this.evals = new Tests(transport, 'evals');
+    this.tests = new Tests(transport, 'tests');
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {

@@ -21,15 +21,25 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
     assert.equal(response.statusCode, 200, response.body);
     const document = response.json();
     assert.equal(document.openapi, '3.1.0');
-    for (const path of ['/v1/workflows', '/v1/workflows/blocks', '/v1/workflows/edges', '/v1/workflows/spec/apply', '/v1/workflows/tests', '/v1/workflows/tests/runs', '/v1/workflows/tests/runs/{run_id}/cancel', '/v1/workflows/tests/results', '/v1/files']) {
+    for (const path of ['/v1/workflows', '/v1/workflows/blocks', '/v1/workflows/edges', '/v1/workflows/spec/apply', '/v1/workflows/tests', '/v1/workflows/tests/runs', '/v1/workflows/tests/runs/{run_id}/cancel', '/v1/workflows/tests/results', '/v1/files',
+      '/v1/workflows/evals', '/v1/workflows/evals/{eval_id}', '/v1/workflows/evals/runs', '/v1/workflows/evals/runs/{run_id}', '/v1/workflows/evals/runs/{run_id}/cancel', '/v1/workflows/evals/results', '/v1/workflows/evals/results/{result_id}']) {
       assert.ok(document.paths[path], `missing ${path}`);
     }
     const cancel = document.paths['/v1/workflows/tests/runs/{run_id}/cancel'].post;
     assert.ok(cancel.responses['200'], 'the cancel route documents its answer');
     const deletes = Object.entries(document.paths).flatMap(([path, operations]: [string, any]) => (operations.delete ? [[path, Object.keys(operations.delete.responses)]] : []));
-    assert.equal(deletes.length, 4);
+    const deletePaths = deletes.map(([path]) => path);
+    for (const path of ['/v1/workflows/{workflow_id}', '/v1/workflows/blocks/{block_id}', '/v1/workflows/edges/{edge_id}', '/v1/workflows/tests/{test_id}', '/v1/workflows/evals/{eval_id}']) assert.ok(deletePaths.includes(path), `DELETE ${path} is documented`);
     for (const [path, statuses] of deletes) assert.deepEqual(statuses, ['204'], `DELETE ${path} documents what it answers`);
     assert.ok(document.components.schemas.WorkflowTestRun, 'named schemas are shared components');
+    for (const [path, name] of [['/v1/workflows/evals/{eval_id}', 'WorkflowEval'], ['/v1/workflows/evals/runs/{run_id}', 'WorkflowEvalRun'], ['/v1/workflows/evals/results/{result_id}', 'WorkflowEvalResult']]) {
+      assert.equal(document.paths[path].get.responses['200'].content['application/json'].schema.$ref, `#/components/schemas/${name}`, `${path} answers a ${name}`);
+      const schema = document.components.schemas[name];
+      const resolved = schema.$ref ? document.components.schemas[schema.$ref.split('/').at(-1)] : schema;
+      assert.ok(resolved.properties.eval_id ?? resolved.properties.latest_run_summary, `${name} documents the keys of both generations`);
+    }
+    assert.ok(document.paths['/v1/workflows/evals'].post.responses['201'], 'creating an eval documents 201');
+    assert.ok(document.paths['/v1/workflows/evals/runs'].post.responses['202'], 'creating an eval run documents what it answers');
   });
 
   test('no key, a wrong key, Api-Key and Bearer', async () => {
@@ -74,7 +84,7 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
   });
 
   test("Retab's paths this server does not serve are 404 not_found naming the path, not taken for a workflow id", async () => {
-    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['GET', '/v1/workflows/evals/runs/x'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
+    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['GET', '/v1/workflows/experiments/runs/x'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
       const answer = await app.request(method!, url!);
       assert.equal(answer.status, 404, `${method} ${url}`);
       isEnvelope(answer.body, 'not_found');

@@ -81,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'Verdict API',
         version: '0.1.0',
-        description: "Regression tests for workflow blocks. Wire-compatible with Retab's workflow-tests API (see docs/compatibility.md).",
+        description: "Regression tests for workflow blocks. Wire-compatible with Retab's workflow-tests API under both of its names, /v1/workflows/tests and /v1/workflows/evals (see docs/compatibility.md).",
       },
       components: {
         securitySchemes: {

@@ -6,6 +6,7 @@ import { specRoutes } from './spec.js';
 import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
+import { API_GENERATIONS } from './generation.js';
 import { fileRoutes } from './files.js';
 import { historyRoutes } from './history.js';
 import { unservedRoutes } from './unserved.js';
@@ -16,10 +17,13 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(blockRoutes);
   await app.register(edgeRoutes);
   await app.register(specRoutes);
-  await app.register(testRoutes);
-  await app.register(testRunRoutes);
-  await app.register(testResultRoutes);
-  await app.register(historyRoutes);
+  // The tests API under both of Retab's names for it, over one store (routes/generation.ts).
+  for (const generation of API_GENERATIONS) {
+    await app.register(testRoutes, { generation });
+    await app.register(testRunRoutes, { generation });
+    await app.register(testResultRoutes, { generation });
+    await app.register(historyRoutes, { generation });
+  }
   await app.register(fileRoutes);
   await app.register(unservedRoutes);
 };

@@ -1,8 +1,9 @@
-import { paginated, paginationQuery, refineCursors, WorkflowTestResult } from '@verdict/core';
+import { paginationQuery, refineCursors } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { testHistory } from '../services/history.js';
 import { getResult, listResultsOfRun } from '../services/test-results.js';
+import type { GenerationOptions } from './generation.js';
 
 /** `run_id`: a run's results in run order (Retab). `test_id` instead: that test's results across runs, its history (a Verdict extension). */
 const ListResultsQuery = paginationQuery(20)
@@ -18,14 +19,16 @@ const ListResultsQuery = paginationQuery(20)
     }
   });
 
-export const testResultRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/workflows/tests/results', { schema: { querystring: ListResultsQuery, response: { 200: paginated(WorkflowTestResult, 'WorkflowTestResultList') } } }, async (request) => {
+export const testResultRoutes: FastifyPluginAsyncZod<GenerationOptions> = async (app, { generation }) => {
+  const { segment, schemas } = generation;
+
+  app.get(`/workflows/${segment}/results`, { schema: { querystring: ListResultsQuery, response: { 200: schemas.resultList } } }, async (request) => {
     const { run_id, test_id, ...page } = request.query;
     const organizationId = request.principal.organizationId;
     return run_id !== undefined ? listResultsOfRun(app.services, organizationId, run_id, page) : testHistory(app.services, organizationId, test_id!, page);
   });
 
-  app.get('/workflows/tests/results/:result_id', { schema: { params: z.object({ result_id: z.string() }), response: { 200: WorkflowTestResult } } }, async (request) =>
+  app.get(`/workflows/${segment}/results/:result_id`, { schema: { params: z.object({ result_id: z.string() }), response: { 200: schemas.result } } }, async (request) =>
     getResult(app.services, request.principal.organizationId, request.params.result_id),
   );
 };

@@ -1,17 +1,7 @@
-import {
-  CancelWorkflowTestRunRequest,
-  CreateWorkflowTestRunRequest,
-  dateFilter,
-  paginated,
-  paginationQuery,
-  refineCursors,
-  RUN_SORT_KEYS,
-  RunStatusFilter,
-  TRIGGER_TYPES,
-  WorkflowTestRun,
-} from '@verdict/core';
+import { dateFilter, paginationQuery, refineCursors, RUN_SORT_KEYS, RunStatusFilter, TRIGGER_TYPES } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { GenerationOptions } from './generation.js';
 
 const RunParams = z.object({ run_id: z.string() });
 
@@ -19,10 +9,12 @@ const ListRunsQuery = paginationQuery(50)
   .extend({
     workflow_id: z.string().optional(),
     test_id: z.string().optional(),
+    eval_id: z.string().optional().meta({ description: 'test_id under its name from 2026-06-19; either is accepted on both paths.' }),
     target_block_id: z.string().optional(),
     status: RunStatusFilter.optional(),
     exclude_status: RunStatusFilter.optional(),
-    trigger_type: z.enum(TRIGGER_TYPES).optional(),
+    // Later SDKs know a `custom` trigger; this server never records one, so it matches no run.
+    trigger_type: z.enum([...TRIGGER_TYPES, 'custom']).optional(),
     from_date: dateFilter('start'),
     to_date: dateFilter('end'),
     sort_by: z
@@ -31,28 +23,38 @@ const ListRunsQuery = paginationQuery(50)
       .pipe(z.enum(RUN_SORT_KEYS, { message: `sort_by must be one of ${RUN_SORT_KEYS.join(', ')} (optionally prefixed with "timing.")` }))
       .default('created_at'),
   })
-  .superRefine(refineCursors);
+  .superRefine(refineCursors)
+  .superRefine((query, ctx) => {
+    if (query.test_id !== undefined && query.eval_id !== undefined && query.test_id !== query.eval_id) {
+      ctx.addIssue({ code: 'custom', message: 'test_id and eval_id name the same filter; give one, or the same id in both.', path: ['eval_id'] });
+    }
+  });
 
-export const testRunRoutes: FastifyPluginAsyncZod = async (app) => {
+export const testRunRoutes: FastifyPluginAsyncZod<GenerationOptions> = async (app, { generation }) => {
   const { runs } = app.services;
+  const { segment, schemas } = generation;
 
-  app.post('/workflows/tests/runs', { schema: { body: CreateWorkflowTestRunRequest, response: { 202: WorkflowTestRun } } }, async (request, reply) => {
+  app.post(`/workflows/${segment}/runs`, { schema: { body: schemas.createRun, response: { 202: schemas.run } } }, async (request, reply) => {
     reply.status(202);
     return runs.create(request.principal.organizationId, { type: 'api', api_key_id: request.principal.apiKeyId }, request.body);
   });
 
-  app.get('/workflows/tests/runs', { schema: { querystring: ListRunsQuery, response: { 200: paginated(WorkflowTestRun, 'WorkflowTestRunList') } } }, async (request) => {
-    const { limit, order, before, after, from_date, to_date, sort_by, ...filters } = request.query;
-    return runs.list(request.principal.organizationId, { ...filters, fromInstant: from_date, toInstant: to_date, sortBy: sort_by }, { limit, order, before, after });
+  app.get(`/workflows/${segment}/runs`, { schema: { querystring: ListRunsQuery, response: { 200: schemas.runList } } }, async (request) => {
+    const { limit, order, before, after, from_date, to_date, sort_by, test_id, eval_id, ...filters } = request.query;
+    return runs.list(
+      request.principal.organizationId,
+      { ...filters, test_id: eval_id ?? test_id, fromInstant: from_date, toInstant: to_date, sortBy: sort_by },
+      { limit, order, before, after },
+    );
   });
 
-  app.get('/workflows/tests/runs/:run_id', { schema: { params: RunParams, response: { 200: WorkflowTestRun } } }, async (request) =>
+  app.get(`/workflows/${segment}/runs/:run_id`, { schema: { params: RunParams, response: { 200: schemas.run } } }, async (request) =>
     runs.get(request.principal.organizationId, request.params.run_id),
   );
 
   app.post(
-    '/workflows/tests/runs/:run_id/cancel',
-    { schema: { params: RunParams, body: CancelWorkflowTestRunRequest.nullish(), response: { 200: WorkflowTestRun } } },
+    `/workflows/${segment}/runs/:run_id/cancel`,
+    { schema: { params: RunParams, body: schemas.cancelRun.nullish(), response: { 200: schemas.run } } },
     async (request) => runs.cancel(request.principal.organizationId, request.params.run_id, request.body?.reason ?? null),
   );
 };

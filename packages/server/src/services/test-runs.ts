@@ -4,6 +4,7 @@ import {
   isLive,
   isoNow,
   newId,
+  singleScopeTestId,
   testSourceFingerprint,
   type CreateWorkflowTestRunRequest,
   type Trigger,
@@ -134,11 +135,12 @@ export class TestRunService {
       await requireBlockRow(this.store.db, organizationId, scope.block_id, workflowId);
       return { blockId: scope.block_id };
     }
-    const test = await requireTestRow(this.store.db, organizationId, scope.test_id);
+    const testId = singleScopeTestId(scope);
+    const test = await requireTestRow(this.store.db, organizationId, testId);
     if (test.workflow_id !== workflowId) {
-      throw createError('test_not_found', `Test \`${scope.test_id}\` belongs to workflow \`${test.workflow_id}\`, not \`${workflowId}\`.`, { test_id: scope.test_id });
+      throw createError('test_not_found', `Test \`${testId}\` belongs to workflow \`${test.workflow_id}\`, not \`${workflowId}\`.`, { test_id: testId });
     }
-    return { testId: scope.test_id, blockId: test.block_id };
+    return { testId, blockId: test.block_id };
   }
 }
 

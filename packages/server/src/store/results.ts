@@ -2,6 +2,8 @@ import {
   AssertionResult as AssertionResultSchema,
   millisBetween,
   sourceForWire,
+  sourceHandleInputs,
+  typedHandleOutputs,
   type AssertionResult,
   type AssertionSpec,
   type ErrorDetails,
@@ -127,11 +129,16 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
   const assertion = fromJson<AssertionSpec>(row.assertion)!;
   const error = fromJson<ErrorDetails>(row.error);
   const routing = fromJson<string[]>(row.routing);
+  const source = sourceForWire(fromJson<WorkflowTestSource>(row.source)!);
+  const outputs = fromJson<Record<string, unknown>>(row.outputs);
+  // Every field both SDK generations require, under both names where they differ (docs/compatibility.md, "Evals").
   return {
     id: row.id,
     run_id: row.run_id,
     workflow_test_run_id: row.run_id,
+    workflow_eval_run_id: row.run_id,
     test_id: row.test_id,
+    eval_id: row.test_id,
     workflow_id: row.workflow_id,
     lifecycle: lifecycleOf(row.status, { message: error?.message ?? null, details: error, reason: null }),
     timing: { created_at: row.created_at, started_at: row.started_at, completed_at: row.completed_at, duration_ms: millisBetween(row.started_at, row.completed_at) },
@@ -143,8 +150,12 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
     handle_inputs_fingerprint: row.handle_inputs_fingerprint,
     workflow_draft_fingerprint: row.workflow_draft_fingerprint,
     block_config_fingerprint: row.block_config_fingerprint,
-    source: sourceForWire(fromJson<WorkflowTestSource>(row.source)!),
-    outputs: fromJson<Record<string, unknown>>(row.outputs),
+    block_execution_fingerprint: row.block_config_fingerprint,
+    artifact: null,
+    source,
+    handle_inputs: sourceHandleInputs(source),
+    outputs,
+    handle_outputs: typedHandleOutputs(outputs),
     routing_decision: routing,
     routing_decisions: routing,
     warnings: fromJson<string[]>(row.warnings) ?? [],
@@ -186,6 +197,9 @@ export function summaryFromRow(row: SummaryRow): LatestBlockTestRunSummary {
     duration_ms: millisBetween(row.started_at, row.completed_at),
     workflow_draft_fingerprint: row.workflow_draft_fingerprint,
     block_config_fingerprint: row.block_config_fingerprint,
+    block_execution_fingerprint: row.block_config_fingerprint,
+    // What a verdict's validity depends on is the freshness computation's to say; until it does, unknown.
+    validity_fingerprint: null,
     handle_inputs_fingerprint: row.handle_inputs_fingerprint,
     assertions_passed: verdict === 'passed' ? 1 : 0,
     assertions_failed: verdict === 'failed' ? 1 : 0,

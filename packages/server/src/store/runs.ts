@@ -33,7 +33,9 @@ export function runFromRow(row: RunRow): WorkflowTestRun {
     },
     target: row.target_block_id ? { type: 'block', block_id: row.target_block_id } : null,
     test_id: row.test_id,
+    eval_id: row.test_id,
     total_tests: row.total_tests,
+    total_evals: row.total_tests,
     counts: {
       lifecycle_counts: {
         pending: row.n_pending,

@@ -159,11 +159,11 @@ export async function startTestApp(store: StoreKind = 'sqlite', overrides: Parti
   };
 }
 
-/** Polls a run until it is terminal (or the deadline passes) and returns it. */
-export async function waitForRun(test: TestApp, runId: string, timeoutMs = 30_000): Promise<any> {
+/** Polls a run (under `segment`: `tests` or `evals`) until it is terminal (or the deadline passes) and returns it. */
+export async function waitForRun(test: TestApp, runId: string, timeoutMs = 30_000, segment: 'tests' | 'evals' = 'tests'): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await test.request('GET', `/v1/workflows/tests/runs/${runId}`);
+    const { body } = await test.request('GET', `/v1/workflows/${segment}/runs/${runId}`);
     if (['completed', 'error', 'cancelled'].includes(body.lifecycle.status)) return body;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${body.lifecycle.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
