@@ -50,6 +50,7 @@ for (const store of testStores()) {
         assert.equal(typeof preview, 'string', 'outputs stays a map of handle → value, as the SDK models it');
         assert.ok(preview.startsWith(`{"n":${row === long ? 2 : 3},"rows":"${letter}${letter}`) && preview.endsWith('…'), preview.slice(0, 40));
         assert.equal(preview.length, PREVIEW_CHARACTERS + 1);
+        assert.deepEqual(row.handle_outputs, { 'output-json-0': { type: 'json', data: preview } }, 'the typed outputs carry the same preview');
         assert.equal(row.assertion_result.actual_value, preview);
         assert.equal(row.assertion_result.outcome, 'failed', 'the members around the cut one are whole');
         assert.equal(row.assertion_result.failure.code, 'condition_not_met');
