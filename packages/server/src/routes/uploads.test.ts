@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { MAX_PENDING_UPLOADS } from '../files/index.js';
-import { otherOrganizationKey } from '../testing/fixtures.js';
-import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
+import { allResults, otherOrganizationKey, startRun } from '../testing/fixtures.js';
+import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 
 const LETTER = Buffer.from('Dear customer,\nyour invoice INV-7 is paid.\n');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -34,6 +35,7 @@ async function uploadAll(app: TestApp, filename: string, bytes: Buffer, key = ap
   return { fileId: reserved.body.file_id as string, mimeData: completed.body as { filename: string; url: string } };
 }
 
+/** An extract block under test; the returned function creates a test of it with one file input. */
 async function textBlockTest(app: TestApp, key = app.apiKey) {
   const headers = { 'api-key': key };
   const workflow = await app.request('POST', '/v1/workflows', { name: 'uploads' }, headers);
@@ -44,7 +46,7 @@ async function textBlockTest(app: TestApp, key = app.apiKey) {
     headers,
   );
   assert.equal(block.status, 201, JSON.stringify(block.body));
-  return (input: unknown) =>
+  const create = (input: unknown) =>
     app.request(
       'POST',
       '/v1/workflows/tests',
@@ -52,10 +54,11 @@ async function textBlockTest(app: TestApp, key = app.apiKey) {
         workflow_id: workflow.body.id,
         target: { type: 'block', block_id: block.body.id },
         source: { type: 'manual', handle_inputs: { 'input-file-document': input } },
-        assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'exists' } },
+        assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: 12.5 } },
       },
       headers,
     );
+  return Object.assign(create, { workflowId: workflow.body.id as string });
 }
 
 for (const kind of testStores()) {
@@ -315,6 +318,41 @@ for (const kind of testStores()) {
       assert.equal((await reserve(app, { filename: 'fine.txt', size_bytes: 1 })).status, 201);
       await app.runtime.services.store.db.updateTable('file_uploads').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('filename', '=', '0.txt').execute();
       assert.equal((await reserve(app, { filename: 'after-expiry.txt', size_bytes: 1 }, busy)).status, 201, 'an expired reservation frees its place');
+    });
+  });
+
+  describe(`a file uploaded through the flow is what the block reads when its test runs (${kind})`, () => {
+    let model: FakeModelServer;
+    let app: TestApp;
+    before(async () => {
+      // The model answers the total it finds in the document it was sent, so a pass proves the bytes reached it.
+      model = await startFakeModelServer({
+        chat: ({ body }) => ({ content: JSON.stringify({ total: Number(/total (\d+\.\d+)/.exec(JSON.stringify(body.messages))?.[1] ?? 0) }) }),
+      });
+      app = await startTestApp(kind, {}, { VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'fake-model' });
+    });
+    after(async () => {
+      await app.close();
+      await model.close();
+    });
+
+    test('reserve, PUT, complete, then tests naming the file by FileRef and by the completion URL both pass', async () => {
+      const { fileId, mimeData } = await uploadAll(app, 'invoice.txt', Buffer.from('Invoice INV-7, total 12.5 EUR\n'));
+      const create = await textBlockTest(app);
+      const byRef = await create({ type: 'file', document: { id: fileId, filename: 'invoice.txt', mime_type: 'text/plain' } });
+      const byUrl = await create({ document: mimeData });
+      assert.deepEqual([byRef.status, byUrl.status], [201, 201], JSON.stringify([byRef.body, byUrl.body]));
+      const run = await waitForRun(app, (await startRun(app, create.workflowId)).id, 60_000);
+      const rows = await allResults(app, run.id);
+      assert.deepEqual(
+        rows.map((row) => [row.verdict, row.error?.message ?? null]),
+        [
+          ['passed', null],
+          ['passed', null],
+        ],
+      );
+      assert.equal(rows[0].source.handle_inputs['input-file-document'].document.id, fileId, 'results show the file with both generations of keys');
+      assert.equal(rows[0].source.handle_inputs['input-file-document'].document.original_id, fileId);
     });
   });
 }
