@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIFECYCLE_STATUSES } from '../lifecycle.js';
 import { Lifecycle, Timing } from './common.js';
-import { WorkflowTestBlockTarget } from './tests.js';
+import { FRESHNESS_REASONS, FRESHNESS_STATUSES, WorkflowTestBlockTarget } from './tests.js';
 
 export const TRIGGER_TYPES = ['manual', 'api', 'schedule', 'webhook', 'email', 'restart'] as const;
 
@@ -31,6 +31,18 @@ export const RunCountsSchema = z
   })
   .meta({ id: 'BlockTestBatchExecutionCounts' });
 
+/** Retab's run-level envelope: the three fingerprint keys are required, though nullable. */
+export const EvalRunFreshness = z
+  .object({
+    status: z.enum(FRESHNESS_STATUSES),
+    reasons: z.array(z.enum(FRESHNESS_REASONS)),
+    validity_fingerprint: z.string().nullable(),
+    input_fingerprint: z.string().nullable(),
+    baseline_run_id: z.string().nullable(),
+  })
+  .meta({ id: 'EvalRunFreshness' });
+export type EvalRunFreshness = z.infer<typeof EvalRunFreshness>;
+
 export const WorkflowTestRun = z
   .object({
     id: z.string(),
@@ -44,6 +56,7 @@ export const WorkflowTestRun = z
     test_id: z.string().nullable(),
     total_tests: z.number().int(),
     counts: RunCountsSchema,
+    freshness: EvalRunFreshness,
   })
   .meta({ id: 'WorkflowTestRun' });
 export type WorkflowTestRun = z.infer<typeof WorkflowTestRun>;

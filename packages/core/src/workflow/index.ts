@@ -5,3 +5,5 @@ export * from './edges.js';
 export * from './fingerprints.js';
 export * from './spec/index.js';
 export * from './upstream-schema.js';
+export * from './schema-path.js';
+export * from './drift.js';
