@@ -107,6 +107,18 @@ function schemaPathOf(outputTarget: OutputTarget): string | null {
  * them). Null when the block declares no schema for the handle: there is nothing to depend on.
  */
 export function captureSchemaDep(block: BlockState | null, outputTarget: OutputTarget): AssertionSchemaDep | null {
+  if (!block) return null;
+  let deps = depsOfBlock.get(block);
+  if (!deps) depsOfBlock.set(block, (deps = new Map()));
+  const key = `${outputTarget.output_handle_id}\u0000${outputTarget.path ?? ''}`;
+  if (!deps.has(key)) deps.set(key, computeSchemaDep(block, outputTarget));
+  return deps.get(key)!;
+}
+
+/** Tests of one block often assert the same path (a whole-payload one hashes the whole schema): computed once per block object read. */
+const depsOfBlock = new WeakMap<BlockState, Map<string, AssertionSchemaDep | null>>();
+
+function computeSchemaDep(block: BlockState | null, outputTarget: OutputTarget): AssertionSchemaDep | null {
   const schema = block ? declaredOutputSchema(block, outputTarget.output_handle_id) : null;
   const parsed = parsePath(outputTarget.path);
   if (!schema || !parsed.ok) return null;
@@ -178,6 +190,17 @@ export function assessDrift(blockId: string, block: BlockState | null, assertion
   return driftOf('none', affected, null);
 }
 
+/** A page of tests shares a few blocks: each block object's fingerprint (its whole config, code included) is hashed once (block objects are read per request and never changed). */
+const blockFingerprints = new WeakMap<BlockState, string>();
+function fingerprintOnce(block: BlockState): string {
+  let found = blockFingerprints.get(block);
+  if (found === undefined) {
+    found = blockConfigFingerprint(block);
+    blockFingerprints.set(block, found);
+  }
+  return found;
+}
+
 /** What a verdict's validity depends on besides inputs: what the block computes and what the assertion checks. */
 export function validityFingerprint(blockFingerprint: string, assertion: AssertionSpec | null): string {
   const checked = assertion ? { output_handle_id: assertion.target.output_handle_id, path: schemaPathOf(assertion.target) ?? assertion.target.path, condition: assertion.condition } : null;
@@ -191,7 +214,7 @@ export function validityFingerprint(blockFingerprint: string, assertion: Asserti
  * (that or the assertion's target and condition), `inputs_changed`; `no_baseline` without one.
  */
 export function assessFreshness(block: BlockState | null, assertion: AssertionSpec | null, inputsFingerprint: string, baseline: VerdictBaseline | null): ArtifactFreshness {
-  const blockFingerprint = block ? blockConfigFingerprint(block) : null;
+  const blockFingerprint = block ? fingerprintOnce(block) : null;
   const validity = blockFingerprint === null ? null : validityFingerprint(blockFingerprint, assertion);
   const reasons: FreshnessReason[] = [];
   if (!baseline) reasons.push('no_baseline');
