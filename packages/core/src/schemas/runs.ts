@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIFECYCLE_STATUSES } from '../lifecycle.js';
 import { Lifecycle, Timing } from './common.js';
-import { FRESHNESS_REASONS, FRESHNESS_STATUSES, WorkflowTestBlockTarget } from './tests.js';
+import { ArtifactFreshness, WorkflowTestBlockTarget } from './tests.js';
 
 export const TRIGGER_TYPES = ['manual', 'api', 'schedule', 'webhook', 'email', 'restart'] as const;
 
@@ -31,16 +31,8 @@ export const RunCountsSchema = z
   })
   .meta({ id: 'BlockTestBatchExecutionCounts' });
 
-/** Retab's run-level envelope: the three fingerprint keys are required, though nullable. */
-export const EvalRunFreshness = z
-  .object({
-    status: z.enum(FRESHNESS_STATUSES),
-    reasons: z.array(z.enum(FRESHNESS_REASONS)),
-    validity_fingerprint: z.string().nullable(),
-    input_fingerprint: z.string().nullable(),
-    baseline_run_id: z.string().nullable(),
-  })
-  .meta({ id: 'EvalRunFreshness' });
+/** Retab's run-level envelope: the test's shape, whose three fingerprint keys are required (nullable) in both. */
+export const EvalRunFreshness = ArtifactFreshness.meta({ id: 'EvalRunFreshness' });
 export type EvalRunFreshness = z.infer<typeof EvalRunFreshness>;
 
 export const WorkflowTestRun = z
