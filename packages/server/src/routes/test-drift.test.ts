@@ -81,6 +81,8 @@ for (const store of testStores()) {
       assert.ok(body.freshness.reasons.includes('validity_changed'));
       const run = await app.request('GET', `/v1/workflows/tests/runs/${runId}`);
       assert.deepEqual([run.body.freshness.status, run.body.freshness.reasons], ['stale', ['validity_changed']]);
+      const runs = await app.request('GET', `/v1/workflows/tests/runs?workflow_id=${fixture.workflowId}`);
+      assert.deepEqual(runs.body.data.map((listed: { freshness: unknown }) => listed.freshness), [run.body.freshness]);
     });
 
     test('`total` of another type: drifted', async () => {
@@ -145,3 +147,44 @@ for (const store of testStores()) {
     });
   });
 }
+
+describe('serving a page of tests reads in batches: the same number of queries for 5 tests as for 50', () => {
+  let app: TestApp;
+  let fixture: FunctionWorkflow;
+  before(async () => {
+    app = await startTestApp('sqlite');
+    fixture = await createFunctionWorkflow(app, CODE, { outputSchema: SCHEMA });
+    await createTests(app, fixture, Array.from({ length: 50 }, (_, n) => ({ input: { total: n }, path: n % 2 ? 'total' : null, condition: { kind: 'exists' } })));
+    await waitForRun(app, (await startRun(app, fixture.workflowId)).id);
+  });
+  after(() => app.close());
+
+  test('queries per list request do not grow with the page', async () => {
+    const store = app.runtime.services.store;
+    const original = store.db;
+    let queries = 0;
+    store.db = original.withPlugin({
+      transformQuery: (args) => {
+        queries += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const count = async (limit: number) => {
+      queries = 0;
+      const list = await app.request('GET', `/v1/workflows/tests?workflow_id=${fixture.workflowId}&limit=${limit}`);
+      assert.equal(list.status, 200);
+      assert.equal(list.body.data.length, limit);
+      assert.ok(list.body.data.every((test: { freshness: { status: string } }) => test.freshness.status === 'fresh'));
+      return queries;
+    };
+    try {
+      const few = await count(5);
+      const many = await count(50);
+      assert.equal(many, few);
+      assert.ok(many <= 8, `${many} queries`);
+    } finally {
+      store.db = original;
+    }
+  });
+});
