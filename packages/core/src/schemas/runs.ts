@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIFECYCLE_STATUSES } from '../lifecycle.js';
 import { Lifecycle, Timing } from './common.js';
-import { WorkflowTestBlockTarget } from './tests.js';
+import { ArtifactFreshness, WorkflowTestBlockTarget } from './tests.js';
 
 export const TRIGGER_TYPES = ['manual', 'api', 'schedule', 'webhook', 'email', 'restart'] as const;
 
@@ -31,6 +31,10 @@ export const RunCountsSchema = z
   })
   .meta({ id: 'BlockTestBatchExecutionCounts' });
 
+/** Retab's run-level envelope: the test's shape, whose three fingerprint keys are required (nullable) in both. */
+export const EvalRunFreshness = ArtifactFreshness.meta({ id: 'EvalRunFreshness' });
+export type EvalRunFreshness = z.infer<typeof EvalRunFreshness>;
+
 export const WorkflowTestRun = z
   .object({
     id: z.string(),
@@ -46,6 +50,7 @@ export const WorkflowTestRun = z
     total_tests: z.number().int(),
     total_evals: z.number().int().meta({ description: 'total_tests under its name from 2026-06-19 (the same value).' }),
     counts: RunCountsSchema,
+    freshness: EvalRunFreshness,
   })
   .meta({ id: 'WorkflowTestRun' });
 export type WorkflowTestRun = z.infer<typeof WorkflowTestRun>;

@@ -86,6 +86,40 @@ export const AssertionSchemaDep = z
     depends_on_root: z.boolean(),
   })
   .meta({ id: 'AssertionSchemaDep' });
+export type AssertionSchemaDep = z.infer<typeof AssertionSchemaDep>;
+
+export const FRESHNESS_STATUSES = ['fresh', 'stale', 'unknown'] as const;
+/** `metrics_engine_changed` belongs to experiments: Retab's enum carries it, tests never give it. */
+export const FRESHNESS_REASONS = ['validity_changed', 'inputs_changed', 'engine_changed', 'metrics_engine_changed', 'no_baseline'] as const;
+export type FreshnessReason = (typeof FRESHNESS_REASONS)[number];
+
+export const ArtifactFreshness = z
+  .object({
+    status: z.enum(FRESHNESS_STATUSES),
+    reasons: z.array(z.enum(FRESHNESS_REASONS)),
+    validity_fingerprint: z.string().nullable(),
+    input_fingerprint: z.string().nullable(),
+    baseline_run_id: z.string().nullable(),
+  })
+  .meta({ id: 'ArtifactFreshness' });
+export type ArtifactFreshness = z.infer<typeof ArtifactFreshness>;
+
+export const ArtifactDrift = z
+  .object({
+    status: z.enum(['none', 'drifted', 'broken', 'unknown']),
+    affected_targets: z.array(z.string()),
+    detail: z.string().nullable(),
+  })
+  .meta({ id: 'ArtifactDrift' });
+export type ArtifactDrift = z.infer<typeof ArtifactDrift>;
+
+export const AssertionDriftStatus = z.enum(['valid', 'drifted', 'broken']);
+export type AssertionDriftStatus = z.infer<typeof AssertionDriftStatus>;
+export const SchemaDrift = z.enum(['none', 'partial', 'drifted', 'unknown']);
+export type SchemaDrift = z.infer<typeof SchemaDrift>;
+
+export const TestValidationIssue = z.object({ code: z.string(), message: z.string() }).meta({ id: 'TestValidationIssue' });
+export type TestValidationIssue = z.infer<typeof TestValidationIssue>;
 
 export const WorkflowTest = z
   .object({
@@ -96,11 +130,13 @@ export const WorkflowTest = z
     name: z.string().nullable(),
     assertion: AssertionSpec.nullable(),
     assertion_schema_dep: AssertionSchemaDep.nullable(),
-    assertion_drift_status: z.enum(['valid', 'drifted', 'broken']).nullable(),
-    schema_drift: z.enum(['none', 'partial', 'drifted', 'unknown']),
+    assertion_drift_status: AssertionDriftStatus.nullable(),
+    schema_drift: SchemaDrift,
     schema_drift_detail: z.string().nullable(),
-    validation_status: z.enum(['valid', 'warning', 'invalid']),
-    validation_issues: z.array(z.object({ code: z.string(), message: z.string() })),
+    freshness: ArtifactFreshness,
+    drift: ArtifactDrift,
+    validation_status: z.enum(['valid', 'warning', 'invalid']).meta({ description: 'Verdict gives valid or invalid; warning is Retab’s third value.' }),
+    validation_issues: z.array(TestValidationIssue),
     latest_run_summary: LatestBlockTestRunSummary.nullable(),
     latest_passing_run_summary: LatestBlockTestRunSummary.nullable(),
     latest_failing_run_summary: LatestBlockTestRunSummary.nullable(),

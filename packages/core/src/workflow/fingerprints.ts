@@ -76,3 +76,8 @@ export function executionFingerprint(parts: FingerprintSet): string {
 export function versionIdFor(draftFingerprint: string): string {
   return 'ver_' + draftFingerprint;
 }
+
+/** The draft fingerprint a version id was made from (versionIdFor's inverse). */
+export function draftFingerprintOfVersion(versionId: string): string {
+  return versionId.startsWith('ver_') ? versionId.slice('ver_'.length) : versionId;
+}

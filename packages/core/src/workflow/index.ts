@@ -6,3 +6,5 @@ export * from './fingerprints.js';
 export * from './spec/index.js';
 export * from './upstream-schema.js';
 export * from './test-names.js';
+export * from './schema-path.js';
+export * from './drift.js';

@@ -42,22 +42,35 @@ function schemaArriving(graph: SchemaGraph, blockId: string, handleId: string, v
   const edge = graph.edges.find((candidate) => candidate.target_block === blockId && (candidate.target_handle ?? handleId) === handleId);
   const source = edge && graph.blocks.find((block) => block.id === edge.source_block);
   if (!edge || !source) return null;
-  const config = isJsonObject(source.config) ? source.config : {};
   switch (source.type) {
-    case 'start_json':
-    case 'extract':
-      return schemaIn(config, 'json_schema');
-    case 'function':
-    case 'api_call':
-      return schemaIn(config, 'output_schema');
-    case 'parse':
-      return PARSE_OUTPUT;
-    case 'split':
-      return edge.source_handle === 'output-json-splits' ? SPLITS_OUTPUT : null;
     case 'conditional':
       return schemaArriving(graph, source.id, 'input-json-0', visited);
     case 'merge_dicts':
-      return mergedInputs(graph, source.id, config, visited);
+      return mergedInputs(graph, source.id, isJsonObject(source.config) ? source.config : {}, visited);
+    default:
+      return declaredOutputSchema(source, edge.source_handle ?? 'output-json-0');
+  }
+}
+
+/**
+ * The JSON Schema a block itself declares for what it emits on an output handle (start_json's and
+ * extract's `json_schema`, a function's or api_call's `output_schema`, the fixed shapes of parse
+ * and split's manifest); null when the block declares none there (file outputs, blocks that pass
+ * on what reaches them, a schema that is not an object).
+ */
+export function declaredOutputSchema(block: { type: BlockType; config: BlockConfig | null }, handleId: string): JsonObject | null {
+  const config = isJsonObject(block.config) ? block.config : {};
+  switch (block.type) {
+    case 'start_json':
+    case 'extract':
+      return handleId === 'output-json-0' ? schemaIn(config, 'json_schema') : null;
+    case 'function':
+    case 'api_call':
+      return handleId === 'output-json-0' ? schemaIn(config, 'output_schema') : null;
+    case 'parse':
+      return handleId === 'output-json-0' ? PARSE_OUTPUT : null;
+    case 'split':
+      return handleId === 'output-json-splits' ? SPLITS_OUTPUT : null;
     default:
       return null;
   }

@@ -18,7 +18,7 @@ import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
-import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, type RunFilters } from '../store/runs.js';
+import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runsFromRows, type RunFilters } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
@@ -48,7 +48,7 @@ export class TestRunService {
   /** The run, or null when this organization has none of that id. */
   async find(organizationId: string, runId: string): Promise<WorkflowTestRun | null> {
     const row = await findRunRow(this.store.db, organizationId, runId);
-    return row ? runFromRow(row) : null;
+    return row ? (await runsFromRows(this.store.db, organizationId, [row]))[0]! : null;
   }
 
   async list(organizationId: string, filters: RunFilters, page: KeysetRequest) {
@@ -99,7 +99,7 @@ export class TestRunService {
       return runRow;
     });
     this.executor.submitRun(runId);
-    return runFromRow(run);
+    return (await runsFromRows(db, organizationId, [run]))[0]!;
   }
 
   /** docs/decisions.md §4: one conditional update decides; in-flight work is told to stop after it commits. */

@@ -1,4 +1,5 @@
 import {
+  captureSchemaDep,
   deriveHandles,
   isoNow,
   newId,
@@ -8,8 +9,10 @@ import {
   type AssertionSpec,
   type AssertionSpecInput,
   type BlockConfig,
+  type BlockState,
   type BlockType,
   type CreateWorkflowTestRequest,
+  type SavedSchemaDep,
   type UpdateWorkflowTestRequest,
   type WorkflowTest,
   type WorkflowTestSource,
@@ -20,7 +23,7 @@ import { createError, type ValidationIssue } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { findBlockRow, loadDraft } from '../store/graph.js';
 import type { BlocksTable, Database } from '../store/schema.js';
-import { countTestsByWorkflow, listTestRows, listTestsWithLatestResult, requireTestRow, testsFromRows, type TestRow, type TestValidity } from '../store/tests.js';
+import { countTestsByWorkflow, listTestRows, listTestsWithLatestResult, requireTestRow, testsFromRows, type TestRow } from '../store/tests.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import type { Services } from './index.js';
@@ -35,23 +38,25 @@ function isTestable(type: string): boolean {
   return (TESTABLE_BLOCK_TYPES as readonly string[]).includes(type);
 }
 
-/** What makes a test unable to run against the current draft (read-time validation of §9.7). */
-function validityAgainst(blocks: Map<string, BlockRow>) {
-  return (row: TestRow): TestValidity => {
-    const block = blocks.get(row.block_id);
-    if (!block) return { status: 'invalid', issues: [{ code: 'block_missing', message: `Block \`${row.block_id}\` is no longer in the workflow draft.` }] };
-    const assertion = fromJson<AssertionSpec>(row.assertion);
-    const handle = assertion?.target.output_handle_id;
-    if (handle && !handlesOf(block).outputs.some((output) => output.id === handle)) {
-      return { status: 'invalid', issues: [{ code: 'output_handle_missing', message: `Block \`${row.block_id}\` no longer has the output handle \`${handle}\`.` }] };
-    }
-    return { status: 'valid', issues: [] };
-  };
+/** The blocks of the workflow's draft as drift and freshness read them. */
+function draftBlocks(blocks: BlockRow[]): Map<string, BlockState> {
+  return new Map(blocks.map((block) => [block.id, blockState(block)]));
 }
 
-async function withValidity(db: Kysely<Database>, organizationId: string, workflowId: string, rows: TestRow[]): Promise<WorkflowTest[]> {
+function blockState(block: BlockRow): BlockState {
+  return { type: block.type as BlockType, config: fromJson<BlockConfig>(block.config), parent_id: block.parent_id };
+}
+
+/** The one place tests are turned into what the API serves (under /tests and /evals alike). */
+async function servedTests(db: Kysely<Database>, organizationId: string, workflowId: string, rows: TestRow[]): Promise<WorkflowTest[]> {
   const { blocks } = await loadDraft(db, organizationId, workflowId);
-  return testsFromRows(db, rows, validityAgainst(new Map(blocks.map((block) => [block.id, block]))));
+  return testsFromRows(db, organizationId, workflowId, rows, draftBlocks(blocks));
+}
+
+/** What the assertion depends on in the block's output schema as it is saved now. */
+function savedDep(block: BlockRow, assertion: AssertionSpec, now: string): string {
+  const saved: SavedSchemaDep = { dep: captureSchemaDep(blockState(block), assertion.target), captured_at: now };
+  return toJson(saved);
 }
 
 function assertionIssues(block: BlockRow, assertion: AssertionSpecInput): ValidationIssue[] {
@@ -112,6 +117,7 @@ export async function createTest(services: Services, organizationId: string, req
   const issues = [...assertionIssues(block, request.assertion), ...inputIssues];
   if (issues.length > 0) refuse(issues);
   const now = isoNow();
+  const assertion = finalAssertion(request.assertion);
   const row: TestRow = {
     id: newId('test'),
     organization_id: organizationId,
@@ -120,7 +126,8 @@ export async function createTest(services: Services, organizationId: string, req
     name: request.name ?? null,
     source: toJson(normalized),
     handle_inputs_fingerprint: testSourceFingerprint(normalized),
-    assertion: toJson(finalAssertion(request.assertion)),
+    assertion: toJson(assertion),
+    assertion_schema_dep: savedDep(block, assertion, now),
     latest_result_id: null,
     latest_passing_result_id: null,
     latest_failing_result_id: null,
@@ -128,7 +135,7 @@ export async function createTest(services: Services, organizationId: string, req
     updated_at: now,
   };
   await db.insertInto('tests').values(row).execute();
-  return (await withValidity(db, organizationId, request.workflow_id, [row]))[0]!;
+  return (await servedTests(db, organizationId, request.workflow_id, [row]))[0]!;
 }
 
 export async function updateTest(services: Services, organizationId: string, testId: string, request: UpdateWorkflowTestRequest): Promise<WorkflowTest> {
@@ -136,13 +143,16 @@ export async function updateTest(services: Services, organizationId: string, tes
   const row = await requireTestRow(db, organizationId, testId);
   const block = await findBlockRow(db, organizationId, row.block_id, row.workflow_id);
   const changes: Partial<TestRow> = {};
+  const now = isoNow();
   if (request.name !== undefined) changes.name = request.name;
   if (request.assertion !== undefined || request.source !== undefined) {
     if (!block) refuse([{ path: 'body', message: `block \`${row.block_id}\` is no longer in the workflow; the test's assertion and source cannot change until it is restored` }]);
     const issues: ValidationIssue[] = [];
     if (request.assertion) {
       issues.push(...assertionIssues(block, request.assertion));
-      changes.assertion = toJson(finalAssertion(request.assertion));
+      const assertion = finalAssertion(request.assertion);
+      changes.assertion = toJson(assertion);
+      changes.assertion_schema_dep = savedDep(block, assertion, now);
     }
     if (request.source) {
       const checked = await sourceIssues(services, organizationId, block, request.source);
@@ -152,21 +162,21 @@ export async function updateTest(services: Services, organizationId: string, tes
     }
     if (issues.length > 0) refuse(issues);
   }
-  const next = { ...row, ...changes, updated_at: isoNow() };
+  const next = { ...row, ...changes, updated_at: now };
   await db.updateTable('tests').set({ ...changes, updated_at: next.updated_at }).where('id', '=', testId).execute();
-  return (await withValidity(db, organizationId, row.workflow_id, [next]))[0]!;
+  return (await servedTests(db, organizationId, row.workflow_id, [next]))[0]!;
 }
 
 export async function getTest(services: Services, organizationId: string, testId: string): Promise<WorkflowTest> {
   const row = await requireTestRow(services.store.db, organizationId, testId);
-  return (await withValidity(services.store.db, organizationId, row.workflow_id, [row]))[0]!;
+  return (await servedTests(services.store.db, organizationId, row.workflow_id, [row]))[0]!;
 }
 
 export async function listTests(services: Services, organizationId: string, filter: { workflowId: string; blockId?: string }, request: KeysetRequest) {
   const db = services.store.db;
   await requireWorkflowRow(db, organizationId, filter.workflowId);
   const page = await listTestRows(db, organizationId, filter, request);
-  return { data: await withValidity(db, organizationId, filter.workflowId, page.data), list_metadata: page.list_metadata };
+  return { data: await servedTests(db, organizationId, filter.workflowId, page.data), list_metadata: page.list_metadata };
 }
 
 /** Result rows of past runs are kept: runs are history, and their counts must keep adding up. */

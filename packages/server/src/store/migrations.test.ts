@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { testSourceFingerprint } from '@verdict/core';
+import { captureSchemaDep, testSourceFingerprint } from '@verdict/core';
 import { sql } from 'kysely';
 import { freshPostgresDatabase, temporarySqliteStore, testStores } from '../testing/harness.js';
 import { ApiKeyAuthenticator, hashApiKey, revokeApiKey } from '../services/auth.js';
@@ -65,6 +65,25 @@ for (const kind of testStores()) {
       assert.deepEqual(await new ApiKeyAuthenticator(store).authenticate(key), { organizationId: 'org_m3', apiKeyId: 'key_m3' });
       assert.ok((await revokeApiKey(store, 'key_m3'))?.revokedAt);
       assert.equal(await new ApiKeyAuthenticator(store).authenticate(key), null);
+    });
+
+    test('006: tests written before it depend on the schema their block declares, dated at their last update', async () => {
+      const migrator = migratorOf(store.db);
+      assert.equal((await migrator.migrateTo('004-files-by-sha256')).error, undefined);
+      const schema = { type: 'object', properties: { total: { type: 'number' } } };
+      const assertion = { id: 'a', target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'exists' }, label: null };
+      await sql`INSERT INTO blocks (organization_id, id, workflow_id, type, label, position_x, position_y, config, created_at, updated_at)
+        VALUES ('org_m6', 'blk_m6', 'wf_m6', 'function', 'f', 0, 0, ${JSON.stringify({ code: 'x', output_schema: schema })}, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`.execute(store.db);
+      for (const [id, block] of [['test_m6_a', 'blk_m6'], ['test_m6_b', 'blk_gone']]) {
+        await sql`INSERT INTO tests (id, organization_id, workflow_id, block_id, name, source, assertion, created_at, updated_at)
+          VALUES (${id}, 'org_m6', 'wf_m6', ${block}, NULL, '{"type":"manual","handle_inputs":{}}', ${JSON.stringify(assertion)}, '2026-01-01T00:00:00Z', '2026-01-05T00:00:00Z')`.execute(store.db);
+      }
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      const rows = await store.db.selectFrom('tests').select(['id', 'assertion_schema_dep']).where('organization_id', '=', 'org_m6').orderBy('id').execute();
+      const block = { type: 'function' as const, config: { code: 'x', output_schema: schema }, parent_id: null };
+      assert.deepEqual(JSON.parse(rows[0]!.assertion_schema_dep!), { dep: captureSchemaDep(block, assertion.target), captured_at: '2026-01-05T00:00:00Z' });
+      assert.equal(JSON.parse(rows[0]!.assertion_schema_dep!).dep.schema_path, 'total');
+      assert.deepEqual(JSON.parse(rows[1]!.assertion_schema_dep!), { dep: null, captured_at: '2026-01-05T00:00:00Z' });
     });
   });
 }

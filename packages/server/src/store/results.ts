@@ -211,10 +211,10 @@ export async function findResultRow(db: Kysely<Database>, organizationId: string
   return db.selectFrom('test_results').selectAll().where('id', '=', resultId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-/** The rows behind tests' latest-run summaries: their small columns only. */
-export async function findResultRows(db: Kysely<Database>, resultIds: string[]): Promise<Map<string, SummaryRow>> {
+/** The rows behind tests' latest-run summaries: their small columns, and the assertion a test's freshness compares. */
+export async function findResultRows(db: Kysely<Database>, resultIds: string[]): Promise<Map<string, SummaryRow & Pick<ResultRow, 'assertion'>>> {
   if (resultIds.length === 0) return new Map();
-  const rows = await db.selectFrom('test_results').select(SUMMARY_COLUMNS).where('id', 'in', resultIds).execute();
+  const rows = await db.selectFrom('test_results').select([...SUMMARY_COLUMNS, 'assertion']).where('id', 'in', resultIds).execute();
   return new Map(rows.map((row) => [row.id, row]));
 }
 

@@ -1,8 +1,9 @@
-import { LIVE_STATUSES, millisBetween, type ErrorDetails, type Lifecycle, type LiveStatus, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
+import { draftFingerprintOfVersion, LIVE_STATUSES, millisBetween, runFreshness, type ErrorDetails, type Lifecycle, type LiveStatus, type RunSortKey, type Trigger, type WorkflowTestRun } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import type { Database, TestRunsTable } from './schema.js';
+import { draftFingerprints } from './versions.js';
 
 export type RunRow = Selectable<TestRunsTable>;
 
@@ -17,7 +18,11 @@ export function lifecycleOf(status: string, extra: { reason?: string | null; mes
   }
 }
 
-export function runFromRow(row: RunRow): WorkflowTestRun {
+/**
+ * The run as the API serves it; `currentDraftFingerprint` (of its workflow's draft now, null when
+ * unread) decides its freshness envelope.
+ */
+export function runFromRow(row: RunRow, currentDraftFingerprint: string | null): WorkflowTestRun {
   return {
     id: row.id,
     workflow: { workflow_id: row.workflow_id, version_id: row.version_id },
@@ -47,7 +52,17 @@ export function runFromRow(row: RunRow): WorkflowTestRun {
       },
       outcome: { passed: row.n_passed, failed: row.n_failed, blocked: row.n_blocked },
     },
+    freshness: runFreshness(
+      { id: row.id, draftFingerprint: draftFingerprintOfVersion(row.version_id), hasVerdicts: row.n_passed + row.n_failed + row.n_blocked > 0 },
+      currentDraftFingerprint,
+    ),
   };
+}
+
+/** Runs as the API serves them, with the current drafts of their workflows read in one go. */
+export async function runsFromRows(db: Kysely<Database>, organizationId: string, rows: RunRow[]): Promise<WorkflowTestRun[]> {
+  const drafts = await draftFingerprints(db, organizationId, [...new Set(rows.map((row) => row.workflow_id))]);
+  return rows.map((row) => runFromRow(row, drafts.get(row.workflow_id) ?? null));
 }
 
 export async function findRunRow(db: Kysely<Database>, organizationId: string, runId: string): Promise<RunRow | undefined> {
@@ -87,7 +102,7 @@ export async function listRuns(db: Kysely<Database>, organizationId: string, fil
     const row = await findRunRow(db, organizationId, id);
     return row ? (row[filters.sortBy] ?? '') : undefined;
   });
-  return { data: page.data.map(runFromRow), list_metadata: page.list_metadata };
+  return { data: await runsFromRows(db, organizationId, page.data), list_metadata: page.list_metadata };
 }
 
 /** Ids of every live run, oldest first: the runs an embedded executor must be executing. */

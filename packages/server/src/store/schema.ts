@@ -78,6 +78,8 @@ export interface TestsTable {
   /** Of `source`'s handle inputs, written with it (null only before migration 002 backfilled it). */
   handle_inputs_fingerprint: string | null;
   assertion: string;
+  /** A SavedSchemaDep as JSON: the schema part the assertion depended on when saved (null before migration 006 backfilled it). */
+  assertion_schema_dep: string | null;
   latest_result_id: string | null;
   latest_passing_result_id: string | null;
   latest_failing_result_id: string | null;

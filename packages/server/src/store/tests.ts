@@ -1,41 +1,64 @@
-import { sourceForWire, type AssertionSpec, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
+import { assessTest, sourceForWire, testSourceFingerprint, versionIdFor, type AssertionSpec, type BlockState, type SavedSchemaDep, type WorkflowTest, type WorkflowTestSource } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import { findResultRows, summaryFromRow } from './results.js';
 import type { Database, TestsTable } from './schema.js';
+import { loadSnapshotBlocks } from './versions.js';
 
 export type TestRow = Selectable<TestsTable>;
+type ResultRows = Awaited<ReturnType<typeof findResultRows>>;
 
-/** What the current draft says about a test's target: filled by the caller from the workflow's blocks. */
-export interface TestValidity {
-  status: 'valid' | 'warning' | 'invalid';
-  issues: { code: string; message: string }[];
+/** The test's latest result with a verdict: of its latest, latest passing and latest failing rows, the newest that has one. */
+function verdictBaselineRow(row: TestRow, results: ResultRows) {
+  const candidates = [row.latest_result_id, row.latest_passing_result_id, row.latest_failing_result_id]
+    .map((id) => (id === null ? undefined : results.get(id)))
+    .filter((result) => result !== undefined && result.verdict !== null);
+  return candidates.sort((a, b) => (a!.created_at === b!.created_at ? b!.id.localeCompare(a!.id) : b!.created_at.localeCompare(a!.created_at)))[0];
 }
 
-export async function testsFromRows(db: Kysely<Database>, rows: TestRow[], validity: (row: TestRow) => TestValidity): Promise<WorkflowTest[]> {
+/**
+ * Tests of one workflow as the API serves them, with their read-time freshness, drift and
+ * validation (core's assessTest) against `draft`, the workflow's current blocks. Whatever the
+ * number of tests: one query for their result rows, one for the snapshots of the runs that
+ * drift is measured from.
+ */
+export async function testsFromRows(db: Kysely<Database>, organizationId: string, workflowId: string, rows: TestRow[], draft: Map<string, BlockState>): Promise<WorkflowTest[]> {
   const resultIds = rows.flatMap((row) => [row.latest_result_id, row.latest_passing_result_id, row.latest_failing_result_id]).filter((id): id is string => id !== null);
   const results = await findResultRows(db, [...new Set(resultIds)]);
+  const baselines = new Map(rows.map((row) => [row.id, verdictBaselineRow(row, results)]));
+  const versionIds = [...new Set([...baselines.values()].flatMap((result) => (result ? [versionIdFor(result.workflow_draft_fingerprint)] : [])))];
+  const snapshots = await loadSnapshotBlocks(db, organizationId, workflowId, versionIds);
   const summary = (id: string | null) => {
     const row = id === null ? undefined : results.get(id);
     return row ? summaryFromRow(row) : null;
   };
   return rows.map((row) => {
-    const checked = validity(row);
+    const source = fromJson<WorkflowTestSource>(row.source)!;
+    const assertion = fromJson<AssertionSpec>(row.assertion);
+    const baseline = baselines.get(row.id);
+    const snapshot = baseline ? snapshots.get(versionIdFor(baseline.workflow_draft_fingerprint)) : undefined;
+    const assessed = assessTest({
+      blockId: row.block_id,
+      block: draft.get(row.block_id) ?? null,
+      assertion,
+      source,
+      inputsFingerprint: row.handle_inputs_fingerprint ?? testSourceFingerprint(source),
+      savedDep: fromJson<SavedSchemaDep>(row.assertion_schema_dep),
+      lastRun: baseline && snapshot ? { started_at: baseline.created_at, block: snapshot.get(row.block_id) ?? null } : null,
+      baseline: baseline
+        ? { run_id: baseline.run_id, block_config_fingerprint: baseline.block_config_fingerprint, handle_inputs_fingerprint: baseline.handle_inputs_fingerprint, assertion: fromJson<AssertionSpec>(baseline.assertion) }
+        : null,
+    });
     return {
       id: row.id,
       workflow_id: row.workflow_id,
       target: { type: 'block' as const, block_id: row.block_id },
-      source: sourceForWire(fromJson<WorkflowTestSource>(row.source)!),
+      source: sourceForWire(source),
       name: row.name,
-      assertion: fromJson<AssertionSpec>(row.assertion),
-      assertion_schema_dep: null,
-      assertion_drift_status: checked.status === 'invalid' ? ('broken' as const) : null,
-      schema_drift: 'unknown' as const,
-      schema_drift_detail: null,
-      validation_status: checked.status,
-      validation_issues: checked.issues,
+      assertion,
+      ...assessed,
       latest_run_summary: summary(row.latest_result_id),
       latest_passing_run_summary: summary(row.latest_passing_result_id),
       latest_failing_run_summary: summary(row.latest_failing_result_id),
