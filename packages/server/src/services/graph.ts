@@ -83,7 +83,8 @@ async function writeGraph<T>(services: Services, organizationId: string, workflo
   });
 }
 
-function blockRowOf(write: GraphWrite, block: DraftBlock): BlockRow {
+/** `declarativeSourceBlockId`: the block's id in the spec being applied, null for blocks written through the block API. */
+function blockRowOf(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId: string | null = null): BlockRow {
   return {
     organization_id: write.organizationId,
     workflow_id: write.workflowId,
@@ -96,20 +97,25 @@ function blockRowOf(write: GraphWrite, block: DraftBlock): BlockRow {
     height: block.height,
     config: toJson(block.config ?? {}),
     parent_id: block.parent_id,
+    declarative_source_block_id: declarativeSourceBlockId,
     created_at: write.now,
     updated_at: write.now,
   };
 }
 
-export async function insertBlock(write: GraphWrite, block: DraftBlock): Promise<BlockRow> {
-  const row = blockRowOf(write, block);
+export async function insertBlock(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId: string | null = null): Promise<BlockRow> {
+  const row = blockRowOf(write, block, declarativeSourceBlockId);
   await write.trx.insertInto('blocks').values(row).execute();
   return row;
 }
 
-/** Writes every field of the block but its id and creation time (a spec apply may also change its type). */
-export async function replaceBlock(write: GraphWrite, block: DraftBlock): Promise<void> {
-  const { organization_id, workflow_id, id, created_at, ...fields } = blockRowOf(write, block);
+/**
+ * Writes every field of the block but its id and creation time (a spec apply may also change its
+ * type). The declarative source is written only when given: block API edits keep it.
+ */
+export async function replaceBlock(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId?: string): Promise<void> {
+  const { organization_id, workflow_id, id, created_at, declarative_source_block_id, ...kept } = blockRowOf(write, block, declarativeSourceBlockId);
+  const fields = declarativeSourceBlockId === undefined ? kept : { ...kept, declarative_source_block_id };
   await write.trx.updateTable('blocks').set(fields).where('organization_id', '=', organization_id).where('workflow_id', '=', workflow_id).where('id', '=', id).execute();
 }
 
@@ -327,7 +333,7 @@ export async function updateBlock(
     }
     if (next.parent_id !== null && next.parent_id !== current.parent_id) await requireContainer(write, next.parent_id, blockId);
     await replaceBlock(write, next);
-    return blockFromRow({ ...blockRowOf(write, next), created_at: current.created_at });
+    return blockFromRow({ ...blockRowOf(write, next, current.declarative_source_block_id), created_at: current.created_at });
   });
 }
 

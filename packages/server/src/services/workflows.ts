@@ -7,7 +7,8 @@ import type { KeysetRequest } from '../store/keyset.js';
 import { findWorkflowRow, insertWorkflow, listWorkflowNames, listWorkflows, requireWorkflowRow, workflowFromRow, type WorkflowSortKey } from '../store/workflows.js';
 import type { Services } from './index.js';
 
-export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string }): Promise<Workflow> {
+/** Without `project_id` (every SDK before 2026-06-04) the workflow joins the organization's default project. */
+export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string; project_id?: string | null }): Promise<Workflow> {
   return insertWorkflow(services.store.db, organizationId, request);
 }
 
@@ -21,7 +22,7 @@ export async function findWorkflow(services: Services, organizationId: string, w
   return row ? workflowFromRow(row) : null;
 }
 
-export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey }) {
+export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey; projectId?: string }) {
   return listWorkflows(services.store.db, organizationId, request);
 }
 

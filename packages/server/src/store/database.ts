@@ -7,6 +7,7 @@ import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
 import * as apiKeyRevocation from './migrations/003-api-key-revocation.js';
 import * as filesBySha256 from './migrations/004-files-by-sha256.js';
+import * as projectsAndDeclarativeSources from './migrations/007-projects-and-declarative-sources.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-test-source-fingerprints': testSourceFingerprints,
   '003-api-key-revocation': apiKeyRevocation,
   '004-files-by-sha256': filesBySha256,
+  '007-projects-and-declarative-sources': projectsAndDeclarativeSources,
 };
 
 function openSqlite(dataDir: string): Store {
