@@ -1,4 +1,5 @@
 import {
+  blockConfigFingerprint,
   deriveHandles,
   EdgeChecker,
   isoNow,
@@ -15,6 +16,8 @@ import {
   type EdgeProblem,
   type HandleDescriptor,
   type UpdateWorkflowBlockRequest,
+  type ValidateWorkflowBlockConfigRequest,
+  type ValidateWorkflowBlockConfigResponse,
   type WorkflowBlock,
   type WorkflowEdge,
 } from '@verdict/core';
@@ -337,6 +340,25 @@ export async function updateBlock(
   });
 }
 
+/**
+ * Checks a config as `PATCH /blocks/{id}` would (422 naming the field, 409 when edges still use a
+ * handle it removes) and writes nothing.
+ */
+export async function checkBlockConfig(
+  services: Services,
+  organizationId: string,
+  blockId: string,
+  workflowId: string | undefined,
+  request: ValidateWorkflowBlockConfigRequest,
+): Promise<ValidateWorkflowBlockConfigResponse> {
+  const db = services.store.db;
+  const row = await requireBlockRow(db, organizationId, blockId, workflowId);
+  const next = updatedDraft(row, { config: request.config, config_mode: request.config_mode ?? 'replace' });
+  requireValidConfig(next.type, next.config ?? {});
+  await requireConnectedHandlesKept({ trx: db, organizationId, workflowId: row.workflow_id, now: isoNow() }, next);
+  return { ok: true, workflow_id: row.workflow_id, block_id: blockId, block_type: next.type, config_hash: blockConfigFingerprint(next) };
+}
+
 export async function deleteBlock(services: Services, organizationId: string, blockId: string, workflowId?: string): Promise<void> {
   await writeBlock(services, organizationId, blockId, workflowId, (write) => removeBlock(write, blockId));
 }
@@ -353,14 +375,14 @@ export async function listEdgesOf(
   return listEdges(services.store.db, organizationId, filter, page);
 }
 
-async function requireEdgeRow(services: Services, organizationId: string, edgeId: string): Promise<EdgeRow> {
+async function requireEdgeRow(services: Services, organizationId: string, edgeId: string, workflowId?: string): Promise<EdgeRow> {
   const row = await findEdgeRow(services.store.db, organizationId, edgeId);
-  if (!row) throw createError('edge_not_found', edgeId);
+  if (!row || (workflowId !== undefined && row.workflow_id !== workflowId)) throw createError('edge_not_found', edgeId);
   return row;
 }
 
-export async function getEdge(services: Services, organizationId: string, edgeId: string): Promise<WorkflowEdge> {
-  return edgeFromRow(await requireEdgeRow(services, organizationId, edgeId));
+export async function getEdge(services: Services, organizationId: string, edgeId: string, workflowId?: string): Promise<WorkflowEdge> {
+  return edgeFromRow(await requireEdgeRow(services, organizationId, edgeId, workflowId));
 }
 
 /** The handles a refused edge could have used at the end the problem is about. */
