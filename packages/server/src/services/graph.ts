@@ -12,6 +12,7 @@ import {
   type CreateWorkflowBlockRequest,
   type CreateWorkflowEdgeRequest,
   type DraftBlock,
+  type DraftEdge,
   type EdgeEndpoints,
   type EdgeProblem,
   type HandleDescriptor,
@@ -359,6 +360,22 @@ export async function checkBlockConfig(
   return { ok: true, workflow_id: row.workflow_id, block_id: blockId, block_type: next.type, config_hash: blockConfigFingerprint(next) };
 }
 
+/** Puts a stored version of a block back into the draft, checked as an update (or, if it was deleted since, a creation) would be. */
+export async function restoreBlock(services: Services, organizationId: string, workflowId: string, block: DraftBlock): Promise<WorkflowBlock> {
+  requireValidConfig(block.type, block.config ?? {});
+  return writeGraph(services, organizationId, workflowId, async (write) => {
+    const current = await findBlockRow(write.trx, organizationId, block.id, workflowId);
+    if (block.parent_id !== null && block.parent_id !== current?.parent_id) await requireContainer(write, block.parent_id, current ? block.id : null);
+    if (!current) {
+      await requireFreeBlockId(write, block.id);
+      return blockFromRow(await insertBlock(write, block));
+    }
+    await requireConnectedHandlesKept(write, block);
+    await replaceBlock(write, block);
+    return blockFromRow({ ...blockRowOf(write, block, current.declarative_source_block_id), created_at: current.created_at });
+  });
+}
+
 export async function deleteBlock(services: Services, organizationId: string, blockId: string, workflowId?: string): Promise<void> {
   await writeBlock(services, organizationId, blockId, workflowId, (write) => removeBlock(write, blockId));
 }
@@ -416,17 +433,29 @@ async function requireFreeEdgeId(write: GraphWrite, edgeId: string): Promise<voi
   });
 }
 
+/** Stores the edge if the draft accepts it (endpoints, handles, a free id). */
+async function insertCheckedEdge(write: GraphWrite, edge: EdgeEndpoints & { id?: string | null }): Promise<WorkflowEdge> {
+  const draft = await loadDraft(write.trx, write.organizationId, write.workflowId);
+  const checker = new EdgeChecker(
+    draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: fromJson<BlockConfig>(row.config), parent_id: row.parent_id })),
+    draft.edges,
+  );
+  const result = checker.check(edge);
+  if (!result.ok) throw edgeRefusal(result.problem, checker, edge);
+  if (edge.id) await requireFreeEdgeId(write, edge.id);
+  return edgeFromRow(await insertEdge(write, { ...result.edge, id: edge.id }));
+}
+
 export async function createEdge(services: Services, organizationId: string, request: CreateWorkflowEdgeRequest): Promise<WorkflowEdge> {
-  return writeGraph(services, organizationId, request.workflow_id, async (write) => {
-    const draft = await loadDraft(write.trx, organizationId, request.workflow_id);
-    const checker = new EdgeChecker(
-      draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: fromJson<BlockConfig>(row.config), parent_id: row.parent_id })),
-      draft.edges,
-    );
-    const result = checker.check(request);
-    if (!result.ok) throw edgeRefusal(result.problem, checker, request);
-    if (request.id) await requireFreeEdgeId(write, request.id);
-    return edgeFromRow(await insertEdge(write, { ...result.edge, id: request.id }));
+  return writeGraph(services, organizationId, request.workflow_id, (write) => insertCheckedEdge(write, request));
+}
+
+/** Puts a stored version of an edge back into the draft: an edge of that id is replaced, and the endpoints are checked as a new edge's are. */
+export async function restoreEdge(services: Services, organizationId: string, workflowId: string, edge: DraftEdge): Promise<WorkflowEdge> {
+  return writeGraph(services, organizationId, workflowId, async (write) => {
+    const current = await findEdgeRow(write.trx, organizationId, edge.id);
+    if (current?.workflow_id === workflowId) await removeEdge(write, edge.id);
+    return insertCheckedEdge(write, edge);
   });
 }
 
