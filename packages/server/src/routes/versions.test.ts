@@ -134,6 +134,32 @@ for (const store of testStores()) {
       assert.equal((await app.request('GET', '/v1/workflows/blocks/versions/diff?from_block_version_id=blkver_x')).status, 422);
     });
 
+    test('every newer route is documented in /openapi.json', async () => {
+      const document = (await app.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const expected: Array<[string, string]> = [
+        ['get', '/v1/workflows/versions'],
+        ['get', '/v1/workflows/versions/diff'],
+        ['get', '/v1/workflows/versions/{version_id}'],
+        ['post', '/v1/workflows/versions/{version_id}/restore'],
+        ['get', '/v1/workflows/blocks/versions'],
+        ['get', '/v1/workflows/blocks/versions/diff'],
+        ['get', '/v1/workflows/blocks/versions/{version_id}'],
+        ['post', '/v1/workflows/blocks/versions/{version_id}/restore'],
+        ['get', '/v1/workflows/edges/versions'],
+        ['get', '/v1/workflows/edges/versions/diff'],
+        ['get', '/v1/workflows/edges/versions/{version_id}'],
+        ['post', '/v1/workflows/edges/versions/{version_id}/restore'],
+        ['post', '/v1/workflows/blocks/{block_id}/validate-config'],
+        ['post', '/v1/workflows/{workflow_id}/discard-draft'],
+        ['get', '/v1/workflows/{workflow_id}/spec'],
+        ['post', '/v1/workflows/{workflow_id}/spec/plan'],
+        ['post', '/v1/workflows/{workflow_id}/spec/apply'],
+      ];
+      for (const [method, path] of expected) assert.ok(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+      assert.ok(document.components.schemas.WorkflowGraphVersion.properties.block_version_ids);
+      assert.ok(document.components.schemas.Workflow.properties.project_id);
+    });
+
     test('unknown ids and other organizations get 404', async () => {
       const { workflowId, first } = published;
       const headers = { 'api-key': await otherOrganizationKey(app, `versions-${store}`) };
