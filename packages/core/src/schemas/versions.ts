@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Timestamp } from './common.js';
-import { BLOCK_TYPES, BlockConfig } from './workflows.js';
+import { BLOCK_TYPES, BlockConfig, WorkflowBlock } from './workflows.js';
 
 /** Retab's shapes of a stored workflow version (content-addressed `ver_…` ids, docs/decisions.md §3) and of its blocks and edges. */
 
@@ -64,20 +64,12 @@ export const WorkflowVersionFieldDiff = z
   .meta({ id: 'WorkflowVersionFieldDiff' });
 export type WorkflowVersionFieldDiff = z.infer<typeof WorkflowVersionFieldDiff>;
 
-export const WorkflowBlockVersion = z
-  .object({
+export const WorkflowBlockVersion = WorkflowBlock.pick({ type: true, label: true, position_x: true, position_y: true, width: true, height: true, parent_id: true, config: true })
+  .extend({
     id: z.string().meta({ description: 'Content-addressed: a hash of the workflow id and the whole block.' }),
     block_id: z.string(),
     workflow_id: z.string(),
     workflow_version_id: z.string().meta({ description: 'The earliest stored workflow version that holds this block version.' }),
-    type: z.enum(BLOCK_TYPES),
-    label: z.string(),
-    position_x: z.number(),
-    position_y: z.number(),
-    width: z.number().nullable(),
-    height: z.number().nullable(),
-    parent_id: z.string().nullable(),
-    config: BlockConfig.nullable(),
     config_hash: z.string().meta({ description: 'Hash of the executable part of the block (type, config, parent).' }),
     created_at: Timestamp,
   })
