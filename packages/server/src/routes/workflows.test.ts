@@ -51,6 +51,13 @@ for (const store of testStores()) {
       const blocks = (await app.request('GET', `/v1/workflows/blocks?workflow_id=${workflow.id}`)).body.data;
       assert.deepEqual(blocks.map((b: { id: string; label: string }) => [b.id, b.label]), [[block.body.id, 'Published label']]);
 
+      await app.request('DELETE', `/v1/workflows/blocks/${block.body.id}`);
+      const thief = (await app.request('POST', '/v1/workflows', { name: 'Takes the id' })).body.id;
+      assert.equal((await app.request('POST', '/v1/workflows/blocks', { workflow_id: thief, id: block.body.id, type: 'note' })).status, 201);
+      const blocked = await app.request('POST', `/v1/workflows/${workflow.id}/discard-draft`);
+      assert.equal(blocked.status, 409, 'a published block id another workflow took since is a conflict, not a 500');
+      assert.match(blocked.body.detail.message, new RegExp(thief));
+
       const headers = { 'api-key': await otherOrganizationKey(app, `discard-${store}`) };
       const foreign = await app.request('POST', `/v1/workflows/${workflow.id}/discard-draft`, undefined, headers);
       assert.deepEqual([foreign.status, foreign.body.detail.code], [404, 'workflow_not_found']);
