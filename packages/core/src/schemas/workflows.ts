@@ -18,12 +18,23 @@ export const WorkflowPublished = z
   .object({ version_id: z.string().nullable(), published_at: Timestamp.nullable(), description: z.string() })
   .meta({ id: 'WorkflowPublished' });
 
+/** Workflows created without a project (every call of SDKs before 2026-06-04) belong to this one. */
+export const DEFAULT_PROJECT_ID = 'proj_default';
+
+export const ProjectId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'Project ids may contain letters, digits, `_`, `-`, `.` and `:` only.')
+  .meta({ description: 'A project of the organization; any id names one (Verdict keeps no project records).' });
+
 export const Workflow = z
   .object({
     id: z.string(),
     name: z.string(),
     description: z.string(),
     published: WorkflowPublished.nullable(),
+    project_id: z.string().nullable().meta({ description: `The project of the workflow; \`${DEFAULT_PROJECT_ID}\` when it was created without one.` }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -34,6 +45,7 @@ export const CreateWorkflowRequest = z
   .object({
     name: z.string().max(200).default('Untitled Workflow'),
     description: z.string().max(4000).default(''),
+    project_id: ProjectId.nullable().optional(),
   })
   .meta({ id: 'CreateWorkflowRequest' });
 export const UpdateWorkflowRequest = z
@@ -56,6 +68,11 @@ export const WorkflowBlock = z
     height: z.number().nullable(),
     config: BlockConfig.nullable(),
     parent_id: z.string().nullable(),
+    declarative_path: z.string().nullable().meta({ description: 'The path of the block in the spec it was applied from (`spec.blocks.<id>`); null for blocks not made by a spec apply.' }),
+    declarative_source_block_id: z
+      .string()
+      .nullable()
+      .meta({ description: 'The id the spec gave the block; differs from `id` when the apply had to choose a new one. Null for blocks not made by a spec apply.' }),
     updated_at: Timestamp,
     input_handles: z.array(z.string()).meta({ description: "Verdict extension: the block's input handle ids." }),
     output_handles: z.array(z.string()).meta({ description: "Verdict extension: the block's output handle ids." }),
@@ -125,7 +142,12 @@ export const CreateWorkflowEdgeRequest = z
 export type CreateWorkflowEdgeRequest = z.infer<typeof CreateWorkflowEdgeRequest>;
 
 export const DeclarativeWorkflowRequest = z
-  .strictObject({ yaml_definition: z.string() })
+  .strictObject({
+    yaml_definition: z.string(),
+    project_id: ProjectId.nullable()
+      .optional()
+      .meta({ description: 'On `POST /v1/workflows/spec/apply` and `/plan`: create a new workflow in this project (the YAML id is only its source). Absent: apply to the workflow the YAML names.' }),
+  })
   .meta({ id: 'DeclarativeWorkflowRequest' });
 
 export const DiagnosticIssue = z.object({

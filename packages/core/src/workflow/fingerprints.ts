@@ -81,3 +81,16 @@ export function versionIdFor(draftFingerprint: string): string {
 export function draftFingerprintOfVersion(versionId: string): string {
   return versionId.startsWith('ver_') ? versionId.slice('ver_'.length) : versionId;
 }
+
+/**
+ * A block or edge as one stored workflow version holds it is named by a hash of the workflow and
+ * all of its fields: the same block in two versions has one id, and any change (label included)
+ * gives another.
+ */
+export function blockVersionIdFor(workflowId: string, block: { id: string }): string {
+  return 'blkver_' + fingerprint({ workflow_id: workflowId, block });
+}
+
+export function edgeVersionIdFor(workflowId: string, edge: { id: string }): string {
+  return 'edgver_' + fingerprint({ workflow_id: workflowId, edge });
+}

@@ -93,6 +93,9 @@ export const ERRORS = {
     (edgeId: string) => ({ message: `No edge \`${edgeId}\` in this organization.`, details: { edge_id: edgeId } }),
     ['edg_123'],
   ),
+  version_not_found: define(404, 'no stored workflow, block or edge version of that id (in this workflow) for this organization', sentence, [
+    'No version `ver_123` of workflow `wf_123`.',
+  ]),
   test_not_found: define(404, 'the test does not exist (in this workflow) for this organization', sentence, ['No test `wfnodetest_123` in this organization.']),
   run_not_found: define(
     404,

@@ -1,7 +1,17 @@
-import { NoContent, CreateWorkflowBlockRequest, paginated, paginationQuery, refineCursors, UpdateWorkflowBlockRequest, WorkflowBlock } from '@verdict/core';
+import {
+  CreateWorkflowBlockRequest,
+  NoContent,
+  paginated,
+  paginationQuery,
+  refineCursors,
+  UpdateWorkflowBlockRequest,
+  ValidateWorkflowBlockConfigRequest,
+  ValidateWorkflowBlockConfigResponse,
+  WorkflowBlock,
+} from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createBlock, deleteBlock, getBlock, listBlocksOf, updateBlock } from '../services/graph.js';
+import { checkBlockConfig, createBlock, deleteBlock, getBlock, listBlocksOf, updateBlock } from '../services/graph.js';
 
 /** Retab pages blocks and edges by up to 200 (default 100), where other lists stop at 100. */
 export function graphPageQuery() {
@@ -35,6 +45,12 @@ export const blockRoutes: FastifyPluginAsyncZod = async (app) => {
     '/workflows/blocks/:block_id',
     { schema: { params: BlockParams, querystring: BlockQuery, body: UpdateWorkflowBlockRequest, response: { 200: WorkflowBlock } } },
     async (request) => updateBlock(services, request.principal.organizationId, request.params.block_id, request.query.workflow_id, request.body),
+  );
+
+  app.post(
+    '/workflows/blocks/:block_id/validate-config',
+    { schema: { params: BlockParams, querystring: BlockQuery, body: ValidateWorkflowBlockConfigRequest, response: { 200: ValidateWorkflowBlockConfigResponse } } },
+    async (request) => checkBlockConfig(services, request.principal.organizationId, request.params.block_id, request.query.workflow_id, request.body),
   );
 
   app.delete('/workflows/blocks/:block_id', { schema: { params: BlockParams, querystring: BlockQuery, response: { 204: NoContent } } }, async (request, reply) => {

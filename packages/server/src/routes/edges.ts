@@ -5,6 +5,8 @@ import { createEdge, deleteEdge, getEdge, listEdgesOf } from '../services/graph.
 import { graphPageQuery } from './blocks.js';
 
 const EdgeParams = z.object({ edge_id: z.string() });
+/** Later Retab SDKs name the workflow too; an edge of another workflow is then not found. */
+const EdgeQuery = z.object({ workflow_id: z.string().min(1).optional() });
 const ListEdgesQuery = graphPageQuery()
   .extend({
     workflow_id: z.string({ message: 'workflow_id is required: edges are listed per workflow.' }).min(1),
@@ -26,8 +28,8 @@ export const edgeRoutes: FastifyPluginAsyncZod = async (app) => {
     return createEdge(services, request.principal.organizationId, request.body);
   });
 
-  app.get('/workflows/edges/:edge_id', { schema: { params: EdgeParams, response: { 200: WorkflowEdge } } }, async (request) =>
-    getEdge(services, request.principal.organizationId, request.params.edge_id),
+  app.get('/workflows/edges/:edge_id', { schema: { params: EdgeParams, querystring: EdgeQuery, response: { 200: WorkflowEdge } } }, async (request) =>
+    getEdge(services, request.principal.organizationId, request.params.edge_id, request.query.workflow_id),
   );
 
   app.delete('/workflows/edges/:edge_id', { schema: { params: EdgeParams, response: { 204: NoContent } } }, async (request, reply) => {

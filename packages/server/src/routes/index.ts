@@ -3,6 +3,7 @@ import { workflowRoutes } from './workflows.js';
 import { blockRoutes } from './blocks.js';
 import { edgeRoutes } from './edges.js';
 import { specRoutes } from './spec.js';
+import { versionRoutes } from './versions.js';
 import { testRoutes } from './tests.js';
 import { testRunRoutes } from './test-runs.js';
 import { testResultRoutes } from './test-results.js';
@@ -17,6 +18,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(blockRoutes);
   await app.register(edgeRoutes);
   await app.register(specRoutes);
+  await app.register(versionRoutes);
   // The tests API under both of Retab's names for it, over one store (routes/generation.ts).
   for (const generation of API_GENERATIONS) {
     await app.register(testRoutes, { generation });

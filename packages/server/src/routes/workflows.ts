@@ -3,6 +3,7 @@ import {
   NoContent,
   paginated,
   paginationQuery,
+  ProjectId,
   PublishWorkflowRequest,
   refineCursors,
   UpdateWorkflowRequest,
@@ -14,12 +15,12 @@ import { createWorkflow, deleteWorkflow, discardDraft, getWorkflow, listWorkflow
 
 const WorkflowParams = z.object({ workflow_id: z.string() });
 const ListWorkflowsQuery = paginationQuery(10)
-  .extend({ sort_by: z.enum(['updated_at', 'created_at']).default('updated_at') })
+  .extend({ sort_by: z.enum(['updated_at', 'created_at']).default('updated_at'), project_id: ProjectId.optional() })
   .superRefine(refineCursors);
 
 export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/workflows', { schema: { querystring: ListWorkflowsQuery, response: { 200: paginated(Workflow, 'WorkflowList') } } }, async (request) =>
-    listWorkflowsPage(app.services, request.principal.organizationId, { ...request.query, sortBy: request.query.sort_by }),
+    listWorkflowsPage(app.services, request.principal.organizationId, { ...request.query, sortBy: request.query.sort_by, projectId: request.query.project_id }),
   );
 
   app.post('/workflows', { schema: { body: CreateWorkflowRequest, response: { 201: Workflow } } }, async (request, reply) => {

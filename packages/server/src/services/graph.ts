@@ -1,4 +1,5 @@
 import {
+  blockConfigFingerprint,
   deriveHandles,
   EdgeChecker,
   isoNow,
@@ -11,10 +12,13 @@ import {
   type CreateWorkflowBlockRequest,
   type CreateWorkflowEdgeRequest,
   type DraftBlock,
+  type DraftEdge,
   type EdgeEndpoints,
   type EdgeProblem,
   type HandleDescriptor,
   type UpdateWorkflowBlockRequest,
+  type ValidateWorkflowBlockConfigRequest,
+  type ValidateWorkflowBlockConfigResponse,
   type WorkflowBlock,
   type WorkflowEdge,
 } from '@verdict/core';
@@ -83,7 +87,8 @@ async function writeGraph<T>(services: Services, organizationId: string, workflo
   });
 }
 
-function blockRowOf(write: GraphWrite, block: DraftBlock): BlockRow {
+/** `declarativeSourceBlockId`: the block's id in the spec being applied, null for blocks written through the block API. */
+function blockRowOf(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId: string | null = null): BlockRow {
   return {
     organization_id: write.organizationId,
     workflow_id: write.workflowId,
@@ -96,20 +101,25 @@ function blockRowOf(write: GraphWrite, block: DraftBlock): BlockRow {
     height: block.height,
     config: toJson(block.config ?? {}),
     parent_id: block.parent_id,
+    declarative_source_block_id: declarativeSourceBlockId,
     created_at: write.now,
     updated_at: write.now,
   };
 }
 
-export async function insertBlock(write: GraphWrite, block: DraftBlock): Promise<BlockRow> {
-  const row = blockRowOf(write, block);
+export async function insertBlock(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId: string | null = null): Promise<BlockRow> {
+  const row = blockRowOf(write, block, declarativeSourceBlockId);
   await write.trx.insertInto('blocks').values(row).execute();
   return row;
 }
 
-/** Writes every field of the block but its id and creation time (a spec apply may also change its type). */
-export async function replaceBlock(write: GraphWrite, block: DraftBlock): Promise<void> {
-  const { organization_id, workflow_id, id, created_at, ...fields } = blockRowOf(write, block);
+/**
+ * Writes every field of the block but its id and creation time (a spec apply may also change its
+ * type). The declarative source is written only when given: block API edits keep it.
+ */
+export async function replaceBlock(write: GraphWrite, block: DraftBlock, declarativeSourceBlockId?: string): Promise<void> {
+  const { organization_id, workflow_id, id, created_at, declarative_source_block_id, ...kept } = blockRowOf(write, block, declarativeSourceBlockId);
+  const fields = declarativeSourceBlockId === undefined ? kept : { ...kept, declarative_source_block_id };
   await write.trx.updateTable('blocks').set(fields).where('organization_id', '=', organization_id).where('workflow_id', '=', workflow_id).where('id', '=', id).execute();
 }
 
@@ -327,7 +337,42 @@ export async function updateBlock(
     }
     if (next.parent_id !== null && next.parent_id !== current.parent_id) await requireContainer(write, next.parent_id, blockId);
     await replaceBlock(write, next);
-    return blockFromRow({ ...blockRowOf(write, next), created_at: current.created_at });
+    return blockFromRow({ ...blockRowOf(write, next, current.declarative_source_block_id), created_at: current.created_at });
+  });
+}
+
+/**
+ * Checks a config as `PATCH /blocks/{id}` would (422 naming the field, 409 when edges still use a
+ * handle it removes) and writes nothing.
+ */
+export async function checkBlockConfig(
+  services: Services,
+  organizationId: string,
+  blockId: string,
+  workflowId: string | undefined,
+  request: ValidateWorkflowBlockConfigRequest,
+): Promise<ValidateWorkflowBlockConfigResponse> {
+  const db = services.store.db;
+  const row = await requireBlockRow(db, organizationId, blockId, workflowId);
+  const next = updatedDraft(row, { config: request.config, config_mode: request.config_mode ?? 'replace' });
+  requireValidConfig(next.type, next.config ?? {});
+  await requireConnectedHandlesKept({ trx: db, organizationId, workflowId: row.workflow_id, now: isoNow() }, next);
+  return { ok: true, workflow_id: row.workflow_id, block_id: blockId, block_type: next.type, config_hash: blockConfigFingerprint(next) };
+}
+
+/** Puts a stored version of a block back into the draft, checked as an update (or, if it was deleted since, a creation) would be. */
+export async function restoreBlock(services: Services, organizationId: string, workflowId: string, block: DraftBlock): Promise<WorkflowBlock> {
+  requireValidConfig(block.type, block.config ?? {});
+  return writeGraph(services, organizationId, workflowId, async (write) => {
+    const current = await findBlockRow(write.trx, organizationId, block.id, workflowId);
+    if (block.parent_id !== null && block.parent_id !== current?.parent_id) await requireContainer(write, block.parent_id, current ? block.id : null);
+    if (!current) {
+      await requireFreeBlockId(write, block.id);
+      return blockFromRow(await insertBlock(write, block));
+    }
+    await requireConnectedHandlesKept(write, block);
+    await replaceBlock(write, block);
+    return blockFromRow({ ...blockRowOf(write, block, current.declarative_source_block_id), created_at: current.created_at });
   });
 }
 
@@ -347,14 +392,14 @@ export async function listEdgesOf(
   return listEdges(services.store.db, organizationId, filter, page);
 }
 
-async function requireEdgeRow(services: Services, organizationId: string, edgeId: string): Promise<EdgeRow> {
+async function requireEdgeRow(services: Services, organizationId: string, edgeId: string, workflowId?: string): Promise<EdgeRow> {
   const row = await findEdgeRow(services.store.db, organizationId, edgeId);
-  if (!row) throw createError('edge_not_found', edgeId);
+  if (!row || (workflowId !== undefined && row.workflow_id !== workflowId)) throw createError('edge_not_found', edgeId);
   return row;
 }
 
-export async function getEdge(services: Services, organizationId: string, edgeId: string): Promise<WorkflowEdge> {
-  return edgeFromRow(await requireEdgeRow(services, organizationId, edgeId));
+export async function getEdge(services: Services, organizationId: string, edgeId: string, workflowId?: string): Promise<WorkflowEdge> {
+  return edgeFromRow(await requireEdgeRow(services, organizationId, edgeId, workflowId));
 }
 
 /** The handles a refused edge could have used at the end the problem is about. */
@@ -388,17 +433,29 @@ async function requireFreeEdgeId(write: GraphWrite, edgeId: string): Promise<voi
   });
 }
 
+/** Stores the edge if the draft accepts it (endpoints, handles, a free id). */
+async function insertCheckedEdge(write: GraphWrite, edge: EdgeEndpoints & { id?: string | null }): Promise<WorkflowEdge> {
+  const draft = await loadDraft(write.trx, write.organizationId, write.workflowId);
+  const checker = new EdgeChecker(
+    draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: fromJson<BlockConfig>(row.config), parent_id: row.parent_id })),
+    draft.edges,
+  );
+  const result = checker.check(edge);
+  if (!result.ok) throw edgeRefusal(result.problem, checker, edge);
+  if (edge.id) await requireFreeEdgeId(write, edge.id);
+  return edgeFromRow(await insertEdge(write, { ...result.edge, id: edge.id }));
+}
+
 export async function createEdge(services: Services, organizationId: string, request: CreateWorkflowEdgeRequest): Promise<WorkflowEdge> {
-  return writeGraph(services, organizationId, request.workflow_id, async (write) => {
-    const draft = await loadDraft(write.trx, organizationId, request.workflow_id);
-    const checker = new EdgeChecker(
-      draft.blocks.map((row) => ({ id: row.id, type: row.type as BlockType, config: fromJson<BlockConfig>(row.config), parent_id: row.parent_id })),
-      draft.edges,
-    );
-    const result = checker.check(request);
-    if (!result.ok) throw edgeRefusal(result.problem, checker, request);
-    if (request.id) await requireFreeEdgeId(write, request.id);
-    return edgeFromRow(await insertEdge(write, { ...result.edge, id: request.id }));
+  return writeGraph(services, organizationId, request.workflow_id, (write) => insertCheckedEdge(write, request));
+}
+
+/** Puts a stored version of an edge back into the draft: an edge of that id is replaced, and the endpoints are checked as a new edge's are. */
+export async function restoreEdge(services: Services, organizationId: string, workflowId: string, edge: DraftEdge): Promise<WorkflowEdge> {
+  return writeGraph(services, organizationId, workflowId, async (write) => {
+    const current = await findEdgeRow(write.trx, organizationId, edge.id);
+    if (current?.workflow_id === workflowId) await removeEdge(write, edge.id);
+    return insertCheckedEdge(write, edge);
   });
 }
 

@@ -1,8 +1,11 @@
 import {
   exportWorkflowSpec,
+  formatSpecPath,
   isoNow,
+  newId,
   parseWorkflowSpec,
   planWorkflowSpec,
+  retargetSpec,
   type DeclarativeApplyResponse,
   type DeclarativeExportResponse,
   type DeclarativePlanResponse,
@@ -12,6 +15,7 @@ import {
   type DraftState,
   type ParsedSpec,
   type PlanOperation,
+  type WorkflowBlock,
 } from '@verdict/core';
 import type { Kysely } from 'kysely';
 import { createError, type VerdictError } from '../errors/index.js';
@@ -24,6 +28,7 @@ import type { Services } from './index.js';
 interface CheckedSpec {
   spec: ParsedSpec;
   diagnostics: Diagnostics;
+  foreign: Foreign;
 }
 
 /** Keeps `IN (…)` lists well under the bind-parameter limits of SQLite and PostgreSQL. */
@@ -31,11 +36,6 @@ const ID_BATCH = 500;
 
 function batches<T>(items: T[]): T[][] {
   return Array.from({ length: Math.ceil(items.length / ID_BATCH) }, (_, index) => items.slice(index * ID_BATCH, (index + 1) * ID_BATCH));
-}
-
-/** The spec path of a block, written as the parser writes paths. */
-function blockPath(blockId: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(blockId) ? `spec.blocks.${blockId}` : `spec.blocks[${JSON.stringify(blockId)}]`;
 }
 
 function where(issue: DiagnosticIssue): string {
@@ -71,57 +71,122 @@ async function foreignIds(db: Kysely<Database>, table: 'blocks' | 'edges', organ
   return rows;
 }
 
-/** Block and edge ids are unique per organization: a spec cannot take ids another workflow holds, nor give two edges one id. */
-async function idIssues(db: Kysely<Database>, organizationId: string, spec: ParsedSpec): Promise<DiagnosticIssue[]> {
-  const workflowId = spec.metadata.id;
-  const edgeIds = spec.edges.flatMap((edge, index) => (edge.id ? [{ id: edge.id, index }] : []));
-  const issue = (code: string, path: string, message: string): DiagnosticIssue => ({ severity: 'error', code, message, path, line: null });
-  const issues = (await foreignIds(db, 'blocks', organizationId, workflowId, [...spec.blocks.keys()])).map((row) =>
-    issue('BLOCK_ID_CONFLICT', blockPath(row.id), `Block id "${row.id}" is already used by workflow "${row.workflow_id}"; block ids are unique per organization.`),
+/** Ids of blocks and edges that other workflows of the organization hold, among those the spec writes. */
+async function foreignSpecIds(db: Kysely<Database>, organizationId: string, workflowId: string, spec: ParsedSpec) {
+  const edgeIds = spec.edges.flatMap((edge) => (edge.id ? [edge.id] : []));
+  return {
+    blocks: new Map((await foreignIds(db, 'blocks', organizationId, workflowId, [...spec.blocks.keys()])).map((row) => [row.id, row.workflow_id])),
+    edges: new Map((await foreignIds(db, 'edges', organizationId, workflowId, edgeIds)).map((row) => [row.id, row.workflow_id])),
+  };
+}
+
+type Foreign = Awaited<ReturnType<typeof foreignSpecIds>>;
+
+function specIssue(code: string, path: string, message: string): DiagnosticIssue {
+  return { severity: 'error', code, message, path, line: null };
+}
+
+/**
+ * Block and edge ids are unique per organization: applied to the workflow its metadata names, a
+ * spec cannot take ids another workflow holds (`foreign`; null when the apply renames them
+ * instead), nor give two edges one id.
+ */
+function idIssues(spec: ParsedSpec, foreign: Foreign | null): DiagnosticIssue[] {
+  const issues = [...(foreign?.blocks ?? [])].map(([id, holder]) =>
+    specIssue('BLOCK_ID_CONFLICT', formatSpecPath(['spec', 'blocks', id]), `Block id "${id}" is already used by workflow "${holder}"; block ids are unique per organization.`),
   );
-  const foreignEdges = new Map((await foreignIds(db, 'edges', organizationId, workflowId, edgeIds.map((edge) => edge.id))).map((row) => [row.id, row.workflow_id]));
   const seen = new Set<string>();
-  for (const { id, index } of edgeIds) {
+  spec.edges.forEach(({ id }, index) => {
+    if (!id) return;
     const path = `spec.edges[${index}].id`;
-    if (foreignEdges.has(id)) issues.push(issue('EDGE_ID_CONFLICT', path, `Edge id "${id}" is already used by workflow "${foreignEdges.get(id)}"; edge ids are unique per organization.`));
-    else if (seen.has(id)) issues.push(issue('DUPLICATE_EDGE_ID', path, `Two edges have the id "${id}"; leave edge ids out or make them unique.`));
+    if (foreign?.edges.has(id)) issues.push(specIssue('EDGE_ID_CONFLICT', path, `Edge id "${id}" is already used by workflow "${foreign.edges.get(id)}"; edge ids are unique per organization.`));
+    else if (seen.has(id)) issues.push(specIssue('DUPLICATE_EDGE_ID', path, `Two edges have the id "${id}"; leave edge ids out or make them unique.`));
     seen.add(id);
-  }
+  });
   return issues;
 }
 
-/** Parses the YAML and checks it against the organization's ids; any error-level issue is a 422. */
-async function checkSpec(services: Services, organizationId: string, text: string): Promise<CheckedSpec> {
-  const { spec, diagnostics } = parseWorkflowSpec(text);
-  if (!spec) throw invalidSpec(diagnostics);
-  const conflicts = await idIssues(services.store.db, organizationId, spec);
-  if (conflicts.length > 0) throw invalidSpec({ is_valid: false, issues: [...conflicts, ...diagnostics.issues] });
-  return { spec, diagnostics };
+/**
+ * Where a spec goes. `named`: the workflow its metadata.id names, created if missing (Retab's SDKs
+ * before 2026-06-04, and later ones that send no project). `new`: a new workflow in the project.
+ * `existing`: that workflow's draft. For the last two the YAML's id is only where the spec came
+ * from, and block ids another workflow holds are replaced (the spec id stays in
+ * `declarative_source_block_id`).
+ */
+export type SpecTarget = { kind: 'named' } | { kind: 'new'; projectId: string } | { kind: 'existing'; workflowId: string };
+
+export function specTarget(workflowId: string | undefined, projectId: string | null | undefined): SpecTarget {
+  if (workflowId !== undefined) return { kind: 'existing', workflowId };
+  return projectId ? { kind: 'new', projectId } : { kind: 'named' };
 }
 
-async function loadDraftState(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<DraftState> {
+/** Parses the YAML and checks its ids for the target; any error-level issue is a 422. */
+async function checkSpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<CheckedSpec> {
+  const { spec, diagnostics } = parseWorkflowSpec(text);
+  if (!spec) throw invalidSpec(diagnostics);
+  const foreign = await foreignSpecIds(services.store.db, organizationId, targetWorkflowId(target, spec), spec);
+  const conflicts = idIssues(spec, target.kind === 'named' ? foreign : null);
+  if (conflicts.length > 0) throw invalidSpec({ is_valid: false, issues: [...conflicts, ...diagnostics.issues] });
+  return { spec, diagnostics, foreign };
+}
+
+/** The workflow whose own ids the spec may reuse: none for a workflow yet to be created. */
+function targetWorkflowId(target: SpecTarget, spec: ParsedSpec): string {
+  if (target.kind === 'existing') return target.workflowId;
+  return target.kind === 'named' ? spec.metadata.id : '';
+}
+
+async function loadDraftState(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<DraftState & { blocks: WorkflowBlock[] }> {
   const workflow = await findWorkflowRow(db, organizationId, workflowId);
   if (!workflow) return { workflow: null, blocks: [], edges: [] };
   const draft = await loadDraft(db, organizationId, workflowId);
   return { workflow, blocks: draft.blocks.map(blockFromRow), edges: draft.edges.map(edgeFromRow) };
 }
 
-export async function validateSpec(services: Services, organizationId: string, text: string): Promise<DeclarativeValidationResponse> {
-  const { spec, diagnostics } = await checkSpec(services, organizationId, text);
+export async function validateSpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<DeclarativeValidationResponse> {
+  const { spec, diagnostics } = await checkSpec(services, organizationId, text, target);
   return { workflow_id: spec.metadata.id, block_count: spec.blocks.size, edge_count: spec.edges.length, is_valid: diagnostics.is_valid, diagnostics };
 }
 
-/** The changes an apply would make to the current draft of `metadata.id`; writes nothing. */
-export async function planSpec(services: Services, organizationId: string, text: string): Promise<DeclarativePlanResponse> {
-  const { spec, diagnostics } = await checkSpec(services, organizationId, text);
-  const { operations: _operations, ...plan } = planWorkflowSpec(spec, await loadDraftState(services.store.db, organizationId, spec.metadata.id));
-  return { ...plan, diagnostics };
+/** The spec as it would be applied to `workflowId`, and the draft it would change (read in `db`). */
+async function specFor(db: Kysely<Database>, organizationId: string, checked: CheckedSpec, target: SpecTarget, workflowId: string) {
+  const current = await loadDraftState(db, organizationId, workflowId);
+  if (target.kind === 'named') return { spec: checked.spec, current, authoredIds: new Map<string, string>() };
+  const { spec, authoredIds } = retargetSpec(checked.spec, {
+    workflowId,
+    draftBlocks: current.blocks,
+    foreignBlockIds: new Set(checked.foreign.blocks.keys()),
+    foreignEdgeIds: new Set(checked.foreign.edges.keys()),
+    newBlockId: () => newId('block'),
+  });
+  return { spec, current, authoredIds };
 }
 
-async function execute(write: GraphWrite, operation: PlanOperation): Promise<unknown> {
+/**
+ * The changes an apply would make; writes nothing. For a new workflow the plan shows the spec's
+ * own ids (the apply replaces those another workflow holds).
+ */
+export async function planSpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<DeclarativePlanResponse> {
+  const checked = await checkSpec(services, organizationId, text, target);
+  if (target.kind === 'existing') await requireWorkflowRow(services.store.db, organizationId, target.workflowId);
+  const { spec, current } =
+    target.kind === 'new'
+      ? { spec: checked.spec, current: { workflow: null, blocks: [], edges: [] } }
+      : await specFor(services.store.db, organizationId, checked, target, targetWorkflowId(target, checked.spec));
+  const { operations: _operations, ...plan } = planWorkflowSpec(spec, current);
+  return { ...plan, diagnostics: checked.diagnostics };
+}
+
+interface SpecWrite extends GraphWrite {
+  projectId: string | null;
+  /** Stored block id → its id in the spec. */
+  authoredIds: Map<string, string>;
+}
+
+async function execute(write: SpecWrite, operation: PlanOperation): Promise<unknown> {
   switch (operation.op) {
     case 'create_workflow':
-      return insertWorkflow(write.trx, write.organizationId, operation.workflow);
+      return insertWorkflow(write.trx, write.organizationId, { ...operation.workflow, project_id: write.projectId });
     case 'update_workflow':
       return write.trx
         .updateTable('workflows')
@@ -132,9 +197,9 @@ async function execute(write: GraphWrite, operation: PlanOperation): Promise<unk
     case 'delete_edge':
       return removeEdge(write, operation.edge_id);
     case 'create_block':
-      return insertBlock(write, operation.block);
+      return insertBlock(write, operation.block, write.authoredIds.get(operation.block.id) ?? operation.block.id);
     case 'update_block':
-      return replaceBlock(write, operation.block);
+      return replaceBlock(write, operation.block, write.authoredIds.get(operation.block.id) ?? operation.block.id);
     case 'delete_block':
       return removeBlock(write, operation.block_id);
     case 'create_edge':
@@ -143,21 +208,22 @@ async function execute(write: GraphWrite, operation: PlanOperation): Promise<unk
 }
 
 /**
- * Makes the draft of `metadata.id` match the spec in one transaction under the workflow's lock,
- * creating the workflow if needed. The plan is made inside that transaction, so applying the same
- * spec twice gives a no-op the second time.
+ * Makes the target's draft match the spec in one transaction under the workflow's lock, creating
+ * the workflow if needed. The plan is made inside that transaction, so applying the same spec
+ * twice gives a no-op the second time.
  */
-export async function applySpec(services: Services, organizationId: string, text: string): Promise<DeclarativeApplyResponse> {
-  const { spec, diagnostics } = await checkSpec(services, organizationId, text);
-  const workflowId = spec.metadata.id;
+export async function applySpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<DeclarativeApplyResponse> {
+  const checked = await checkSpec(services, organizationId, text, target);
+  const workflowId = target.kind === 'new' ? newId('workflow') : targetWorkflowId(target, checked.spec);
   return inGraphTransaction(services, async (trx) => {
-    const write: GraphWrite = { trx, organizationId, workflowId, now: isoNow() };
-    await lockWorkflow(trx, organizationId, workflowId);
-    const current = await loadDraftState(trx, organizationId, workflowId);
+    const locked = await lockWorkflow(trx, organizationId, workflowId);
+    if (!locked && target.kind === 'existing') await requireWorkflowRow(trx, organizationId, workflowId); // throws workflow_not_found
+    const { spec, current, authoredIds } = await specFor(trx, organizationId, checked, target, workflowId);
+    const write: SpecWrite = { trx, organizationId, workflowId, now: isoNow(), projectId: target.kind === 'new' ? target.projectId : null, authoredIds };
     const { operations, ...plan } = planWorkflowSpec(spec, current);
     for (const operation of operations) await execute(write, operation);
     if (operations.length > 0) await lockWorkflow(trx, organizationId, workflowId, write.now);
-    return { ...plan, diagnostics, created: current.workflow === null };
+    return { ...plan, diagnostics: checked.diagnostics, created: current.workflow === null };
   });
 }
 

@@ -2,12 +2,15 @@ import { isoNow, type Workflow } from '@verdict/core';
 import { createError } from '../errors/index.js';
 import { toJson } from '../store/database.js';
 import { deleteRunsOfWorkflow } from '../store/runs.js';
-import { loadSnapshot, snapshotDraft } from '../store/versions.js';
+import { loadSnapshot, snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, WorkflowsTable } from '../store/schema.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { findWorkflowRow, insertWorkflow, listWorkflowNames, listWorkflows, requireWorkflowRow, workflowFromRow, type WorkflowSortKey } from '../store/workflows.js';
 import type { Services } from './index.js';
 
-export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string }): Promise<Workflow> {
+/** Without `project_id` (every SDK before 2026-06-04) the workflow joins the organization's default project. */
+export async function createWorkflow(services: Services, organizationId: string, request: { name: string; description: string; project_id?: string | null }): Promise<Workflow> {
   return insertWorkflow(services.store.db, organizationId, request);
 }
 
@@ -21,7 +24,7 @@ export async function findWorkflow(services: Services, organizationId: string, w
   return row ? workflowFromRow(row) : null;
 }
 
-export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey }) {
+export async function listWorkflowsPage(services: Services, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey; projectId?: string }) {
   return listWorkflows(services.store.db, organizationId, request);
 }
 
@@ -92,22 +95,71 @@ export async function discardDraft(services: Services, organizationId: string, w
     }
     const snapshot = await loadSnapshot(trx, organizationId, workflowId, row.published_version_id);
     if (!snapshot) throw createError('conflict', `The published version \`${row.published_version_id}\` is missing from the store.`);
-    const now = isoNow();
-    await trx.deleteFrom('edges').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
-    await trx.deleteFrom('blocks').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
-    if (snapshot.blocks.length > 0) {
-      await trx
-        .insertInto('blocks')
-        .values(snapshot.blocks.map((block) => ({ ...block, config: block.config === null ? null : toJson(block.config), organization_id: organizationId, workflow_id: workflowId, created_at: now, updated_at: now })))
-        .execute();
-    }
-    if (snapshot.edges.length > 0) {
-      await trx
-        .insertInto('edges')
-        .values(snapshot.edges.map((edge) => ({ ...edge, organization_id: organizationId, workflow_id: workflowId, created_at: now, updated_at: now })))
-        .execute();
-    }
-    await trx.updateTable('workflows').set({ updated_at: now }).where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
-    return workflowFromRow({ ...row, updated_at: now });
+    return replaceDraft(trx, row, snapshot);
   });
+}
+
+/** Keeps `IN (…)` lists well under the bind-parameter limits of SQLite and PostgreSQL. */
+const ID_BATCH = 500;
+
+/** Block and edge ids are unique per organization: an id another workflow took since the snapshot blocks its return. */
+async function requireIdsFree(trx: Kysely<Database>, organizationId: string, workflowId: string, snapshot: WorkflowSnapshot): Promise<void> {
+  for (const [table, ids] of [['blocks', snapshot.blocks.map((block) => block.id)], ['edges', snapshot.edges.map((edge) => edge.id)]] as const) {
+    for (let start = 0; start < ids.length; start += ID_BATCH) {
+      const taken = await trx
+        .selectFrom(table)
+        .select(['id', 'workflow_id'])
+        .where('organization_id', '=', organizationId)
+        .where('workflow_id', '!=', workflowId)
+        .where('id', 'in', ids.slice(start, start + ID_BATCH))
+        .executeTakeFirst();
+      if (!taken) continue;
+      const kind = table === 'blocks' ? 'block' : 'edge';
+      throw createError('conflict', `The version holds ${kind} \`${taken.id}\`, which workflow \`${taken.workflow_id}\` now uses; ids are unique per organization.`, {
+        [`${kind}_id`]: taken.id,
+        workflow_id: taken.workflow_id,
+      });
+    }
+  }
+}
+
+/**
+ * Makes the draft of `workflow` the snapshot's blocks and edges (in the caller's transaction).
+ * Blocks that stay keep the spec id they were applied from.
+ */
+export async function replaceDraft(trx: Kysely<Database>, workflow: Selectable<WorkflowsTable>, snapshot: WorkflowSnapshot): Promise<Workflow> {
+  const { organization_id: organizationId, id: workflowId } = workflow;
+  await requireIdsFree(trx, organizationId, workflowId, snapshot);
+  const now = isoNow();
+  const sources = new Map(
+    (await trx.selectFrom('blocks').select(['id', 'declarative_source_block_id']).where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute()).map(
+      (block) => [block.id, block.declarative_source_block_id],
+    ),
+  );
+  await trx.deleteFrom('edges').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+  await trx.deleteFrom('blocks').where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).execute();
+  if (snapshot.blocks.length > 0) {
+    await trx
+      .insertInto('blocks')
+      .values(
+        snapshot.blocks.map((block) => ({
+          ...block,
+          config: block.config === null ? null : toJson(block.config),
+          declarative_source_block_id: sources.get(block.id) ?? null,
+          organization_id: organizationId,
+          workflow_id: workflowId,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+  if (snapshot.edges.length > 0) {
+    await trx
+      .insertInto('edges')
+      .values(snapshot.edges.map((edge) => ({ ...edge, organization_id: organizationId, workflow_id: workflowId, created_at: now, updated_at: now })))
+      .execute();
+  }
+  await trx.updateTable('workflows').set({ updated_at: now }).where('organization_id', '=', organizationId).where('id', '=', workflowId).execute();
+  return workflowFromRow({ ...workflow, updated_at: now });
 }

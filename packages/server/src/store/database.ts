@@ -9,6 +9,7 @@ import * as apiKeyRevocation from './migrations/003-api-key-revocation.js';
 import * as filesBySha256 from './migrations/004-files-by-sha256.js';
 import * as fileUploads from './migrations/005-file-uploads.js';
 import * as assertionSchemaDeps from './migrations/006-assertion-schema-deps.js';
+import * as projectsAndDeclarativeSources from './migrations/007-projects-and-declarative-sources.js';
 import * as testHistory from './migrations/010-test-history.js';
 import type { Database } from './schema.js';
 
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-files-by-sha256': filesBySha256,
   '005-file-uploads': fileUploads,
   '006-assertion-schema-deps': assertionSchemaDeps,
+  '007-projects-and-declarative-sources': projectsAndDeclarativeSources,
   '010-test-history': testHistory,
 };
 

@@ -1,4 +1,4 @@
-import { deriveHandles, type BlockConfig, type BlockType, type WorkflowBlock, type WorkflowEdge } from '@verdict/core';
+import { deriveHandles, formatSpecPath, type BlockConfig, type BlockType, type WorkflowBlock, type WorkflowEdge } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
@@ -19,6 +19,8 @@ export function blockFromRow(row: Selectable<BlocksTable>): WorkflowBlock {
     height: row.height,
     config,
     parent_id: row.parent_id,
+    declarative_path: row.declarative_source_block_id === null ? null : formatSpecPath(['spec', 'blocks', row.declarative_source_block_id]),
+    declarative_source_block_id: row.declarative_source_block_id,
     updated_at: row.updated_at,
     input_handles: handles.inputs.map((handle) => handle.id),
     output_handles: handles.outputs.map((handle) => handle.id),

@@ -28,6 +28,7 @@ export interface WorkflowsTable {
   published_version_id: string | null;
   published_at: string | null;
   published_description: string;
+  project_id: string;
   created_at: string;
   updated_at: string;
 }
@@ -52,6 +53,8 @@ export interface BlocksTable {
   height: number | null;
   config: string | null;
   parent_id: string | null;
+  /** The block's id in the spec it was applied from, when the apply gave it another id (or kept it). */
+  declarative_source_block_id: string | null;
   created_at: string;
   updated_at: string;
 }

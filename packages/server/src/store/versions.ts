@@ -1,5 +1,6 @@
-import { isoNow, versionIdFor, workflowDraftFingerprint, type BlockConfig, type BlockType } from '@verdict/core';
-import type { Kysely } from 'kysely';
+import { isoNow, versionIdFor, workflowDraftFingerprint, type BlockConfig, type BlockType, type Page } from '@verdict/core';
+import { sql, type Kysely } from 'kysely';
+import { keysetPage, type KeysetRequest } from './keyset.js';
 import { fromJson, toJson } from './database.js';
 import { loadDraft } from './graph.js';
 import type { Database } from './schema.js';
@@ -103,4 +104,68 @@ export async function draftFingerprints(db: Kysely<Database>, organizationId: st
       ),
     ]),
   );
+}
+
+/** A stored version with its snapshot parsed. */
+export interface StoredVersion {
+  id: string;
+  workflowId: string;
+  createdAt: string;
+  snapshot: WorkflowSnapshot;
+}
+
+function storedVersionOf(row: { id: string; workflow_id: string; created_at: string; snapshot: string }): StoredVersion {
+  return { id: row.id, workflowId: row.workflow_id, createdAt: row.created_at, snapshot: fromJson<WorkflowSnapshot>(row.snapshot)! };
+}
+
+function versionsOf(db: Kysely<Database>, organizationId: string, workflowId: string) {
+  return db
+    .selectFrom('workflow_versions')
+    .select(['id', 'workflow_id', 'created_at', 'snapshot'])
+    .where('organization_id', '=', organizationId)
+    .where('workflow_id', '=', workflowId);
+}
+
+export async function findVersion(db: Kysely<Database>, organizationId: string, workflowId: string, versionId: string): Promise<StoredVersion | null> {
+  const row = await versionsOf(db, organizationId, workflowId).where('id', '=', versionId).executeTakeFirst();
+  return row ? storedVersionOf(row) : null;
+}
+
+/** One page of the workflow's versions by creation time. */
+export async function listVersions(db: Kysely<Database>, organizationId: string, workflowId: string, request: KeysetRequest): Promise<Page<StoredVersion>> {
+  const page = await keysetPage(versionsOf(db, organizationId, workflowId), sql.ref('created_at'), sql.ref('id'), request, async (id) =>
+    (await findVersion(db, organizationId, workflowId, id))?.createdAt,
+  );
+  return { data: page.data.map(storedVersionOf), list_metadata: page.list_metadata };
+}
+
+/** Every version of the workflow, oldest first. */
+export async function allVersions(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<StoredVersion[]> {
+  return (await versionsOf(db, organizationId, workflowId).orderBy('created_at').orderBy('id').execute()).map(storedVersionOf);
+}
+
+const SCAN_PAGE = 50;
+
+/**
+ * Visits the organization's versions, oldest first, a page at a time, until `visit` returns a value.
+ * (Block and edge version ids do not name their workflow, so finding one reads versions.)
+ */
+export async function findInVersions<T>(db: Kysely<Database>, organizationId: string, visit: (version: StoredVersion) => T | undefined): Promise<T | undefined> {
+  for (let offset = 0; ; offset += SCAN_PAGE) {
+    const rows = await db
+      .selectFrom('workflow_versions')
+      .select(['id', 'workflow_id', 'created_at', 'snapshot'])
+      .where('organization_id', '=', organizationId)
+      .orderBy('created_at')
+      .orderBy('workflow_id')
+      .orderBy('id')
+      .limit(SCAN_PAGE)
+      .offset(offset)
+      .execute();
+    for (const row of rows) {
+      const found = visit(storedVersionOf(row));
+      if (found !== undefined) return found;
+    }
+    if (rows.length < SCAN_PAGE) return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { isoNow, newId, type Workflow } from '@verdict/core';
+import { DEFAULT_PROJECT_ID, isoNow, newId, type Workflow } from '@verdict/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import type { Database, WorkflowsTable } from './schema.js';
@@ -12,6 +12,7 @@ export function workflowFromRow(row: Selectable<WorkflowsTable>): Workflow {
     published: row.published_version_id
       ? { version_id: row.published_version_id, published_at: row.published_at, description: row.published_description }
       : null,
+    project_id: row.project_id,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -35,7 +36,7 @@ export async function requireWorkflowRow(db: Kysely<Database>, organizationId: s
 export async function insertWorkflow(
   db: Kysely<Database>,
   organizationId: string,
-  fields: { id?: string; name: string; description: string },
+  fields: { id?: string; name: string; description: string; project_id?: string | null },
 ): Promise<Workflow> {
   const now = isoNow();
   const row = {
@@ -46,6 +47,7 @@ export async function insertWorkflow(
     published_version_id: null,
     published_at: null,
     published_description: '',
+    project_id: fields.project_id ?? DEFAULT_PROJECT_ID,
     created_at: now,
     updated_at: now,
   };
@@ -55,10 +57,12 @@ export async function insertWorkflow(
 
 export type WorkflowSortKey = 'created_at' | 'updated_at';
 
-export async function listWorkflows(db: Kysely<Database>, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey }) {
+export async function listWorkflows(db: Kysely<Database>, organizationId: string, request: KeysetRequest & { sortBy: WorkflowSortKey; projectId?: string }) {
   const sortColumn = request.sortBy === 'created_at' ? 'created_at' : 'updated_at';
+  let query = db.selectFrom('workflows').selectAll().where('organization_id', '=', organizationId);
+  if (request.projectId !== undefined) query = query.where('project_id', '=', request.projectId);
   const page = await keysetPage(
-    db.selectFrom('workflows').selectAll().where('organization_id', '=', organizationId),
+    query,
     sql.ref(sortColumn),
     sql.ref('id'),
     request,

@@ -2,6 +2,7 @@ export { parseWorkflowSpec, type SpecParseResult } from './parse.js';
 export { exportWorkflowSpec } from './export.js';
 export { planWorkflowSpec, type DraftState, type PlanOperation, type WorkflowPlan } from './plan.js';
 export { NO_CHANGES } from './render.js';
+export { retargetSpec, type RetargetContext, type RetargetedSpec } from './retarget.js';
 export {
   DEFAULT_WORKFLOW_NAME,
   formatPath as formatSpecPath,
