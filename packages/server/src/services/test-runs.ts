@@ -1,5 +1,6 @@
 import {
   blockConfigFingerprint,
+  draftFingerprintOfVersion,
   executionFingerprint,
   isLive,
   isoNow,
@@ -18,7 +19,7 @@ import type { Store } from '../store/database.js';
 import { fromJson } from '../store/database.js';
 import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
-import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runsFromRows, type RunFilters } from '../store/runs.js';
+import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { cancelRun, insertPendingResults, insertRun, type PendingRow, type PendingRowsOfRun } from '../store/transitions/index.js';
 import { snapshotDraft, type WorkflowSnapshot } from '../store/versions.js';
@@ -99,7 +100,8 @@ export class TestRunService {
       return runRow;
     });
     this.executor.submitRun(runId);
-    return (await runsFromRows(db, organizationId, [run]))[0]!;
+    // The run has just snapshotted the draft: that snapshot is the current draft, no need to read it again.
+    return runFromRow(run, draftFingerprintOfVersion(run.version_id));
   }
 
   /** docs/decisions.md §4: one conditional update decides; in-flight work is told to stop after it commits. */
