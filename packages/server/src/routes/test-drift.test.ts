@@ -58,6 +58,7 @@ for (const store of testStores()) {
       assert.deepEqual(body.freshness.reasons, []);
       assert.equal(body.freshness.status, 'fresh');
       assert.equal(body.freshness.baseline_run_id, runId);
+      assert.equal(body.latest_run_summary.validity_fingerprint, body.freshness.validity_fingerprint, "a fresh verdict's summary carries the validity it was reached with");
       assert.deepEqual(body.drift, { status: 'none', affected_targets: [], detail: null });
       assert.equal(body.assertion_drift_status, 'valid');
       assert.equal(body.validation_status, 'valid');

@@ -2,6 +2,7 @@ import {
   AssertionResult as AssertionResultSchema,
   millisBetween,
   sourceForWire,
+  validityFingerprint,
   sourceHandleInputs,
   typedHandleOutputs,
   type AssertionResult,
@@ -184,7 +185,8 @@ const SUMMARY_COLUMNS = [
 ] as const satisfies readonly (keyof ResultRow)[];
 export type SummaryRow = Pick<ResultRow, (typeof SUMMARY_COLUMNS)[number]>;
 
-export function summaryFromRow(row: SummaryRow): LatestBlockTestRunSummary {
+/** `assertion` (the run's copy) makes the summary's validity_fingerprint: the block's execution and the assertion the verdict depends on. */
+export function summaryFromRow(row: SummaryRow & Partial<Pick<ResultRow, 'assertion'>>): LatestBlockTestRunSummary {
   const verdict = row.verdict as Verdict | null;
   return {
     run_record_id: row.id,
@@ -198,8 +200,7 @@ export function summaryFromRow(row: SummaryRow): LatestBlockTestRunSummary {
     workflow_draft_fingerprint: row.workflow_draft_fingerprint,
     block_config_fingerprint: row.block_config_fingerprint,
     block_execution_fingerprint: row.block_config_fingerprint,
-    // What a verdict's validity depends on is the freshness computation's to say; until it does, unknown.
-    validity_fingerprint: null,
+    validity_fingerprint: row.assertion === undefined ? null : validityFingerprint(row.block_config_fingerprint, fromJson<AssertionSpec>(row.assertion)),
     handle_inputs_fingerprint: row.handle_inputs_fingerprint,
     assertions_passed: verdict === 'passed' ? 1 : 0,
     assertions_failed: verdict === 'failed' ? 1 : 0,
