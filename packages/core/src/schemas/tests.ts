@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Stability } from '../history.js';
 import { AssertionSpec, AssertionSpecInput } from '../assertions/spec.js';
 import { LifecycleStatusSchema, Timestamp, VerdictSchema } from './common.js';
 import { fileForWire, FileDocumentInput, StoredFileDocument } from './files.js';
@@ -140,6 +141,7 @@ export const WorkflowTest = z
     latest_run_summary: LatestBlockTestRunSummary.nullable(),
     latest_passing_run_summary: LatestBlockTestRunSummary.nullable(),
     latest_failing_run_summary: LatestBlockTestRunSummary.nullable(),
+    stability: Stability,
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -153,6 +153,18 @@ for (const store of testStores()) {
       assert.deepEqual(change.changed, []);
       assert.equal(change.flaky, true);
       assert.equal(compared.body.summary.flaky, 1);
+      const stability = (await app.request('GET', `/v1/workflows/evals/${coinTest}`)).body.stability;
+      assert.equal(stability.flaky, true);
+      assert.ok(stability.flips >= 1 && stability.runs >= 2 && stability.window === 20, JSON.stringify(stability));
+    });
+
+    test('stability: a code edit starts the window again, so a regression is not called flaky', async () => {
+      const tests = (await app.request('GET', `/v1/workflows/tests?workflow_id=${fixture.workflowId}&limit=50`)).body.data;
+      const breaks = tests.find((test: any) => test.id === ids.breaks);
+      // Its results: passed before the edit, failed (twice or more) since: only those since count.
+      assert.equal(breaks.stability.flaky, false, JSON.stringify(breaks.stability));
+      assert.equal(breaks.stability.flips, 0);
+      assert.ok(breaks.stability.runs >= 1);
     });
   });
 }

@@ -8,15 +8,13 @@ import {
   classifyChange,
   isFlakyChange,
   runOutcome,
-  stabilityOf,
   summarize,
   type ChangeKind,
   type RunChange,
   type RunComparison,
-  type Stability,
 } from '@verdict/core';
 import { createError } from '../errors/index.js';
-import { comparedRowsOfRun, findDefaultBaseRun, latestResultsOfTests, testNamesById, type ComparedRow } from '../store/history.js';
+import { comparedRowsOfRun, findDefaultBaseRun, testNamesById, type ComparedRow } from '../store/history.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { listResultsOfTest } from '../store/results.js';
 import { findRunRow, type RunRow } from '../store/runs.js';
@@ -109,25 +107,4 @@ export async function compareRuns(services: Services, organizationId: string, ru
     changes: page.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
     list_metadata: { before: null, after: hasMore ? (page.at(-1)?.test_id ?? null) : null },
   };
-}
-
-/**
- * Each test's stability over its latest results that share the newest result's dependencies (a
- * change of code, inputs or assertion starts the window again).
- */
-export async function stabilityOfTests(services: Services, organizationId: string, testIds: string[]): Promise<Map<string, Stability>> {
-  const latest = await latestResultsOfTests(services.store.db, organizationId, testIds);
-  const stability = new Map<string, Stability>();
-  for (const testId of testIds) {
-    const rows = latest.get(testId) ?? [];
-    const newest = rows[0];
-    if (!newest) {
-      stability.set(testId, stabilityOf([]));
-      continue;
-    }
-    const differs = rows.findIndex((row) => changedDependencies(row, newest).some((kind) => kind !== 'draft'));
-    const unchanged = differs === -1 ? rows : rows.slice(0, differs);
-    stability.set(testId, stabilityOf(unchanged.map((row) => runOutcome(row.status, row.verdict))));
-  }
-  return stability;
 }

@@ -4,7 +4,7 @@
  * their stability. Read-only; the rules that interpret them live in core (history.ts).
  */
 import { sql, type Kysely } from 'kysely';
-import { STABILITY_WINDOW } from '@verdict/core';
+import { changedDependencies, runOutcome, STABILITY_WINDOW, stabilityOf, type Stability } from '@verdict/core';
 import type { Database } from './schema.js';
 
 /** What a comparison needs of one result: its outcome and its dependencies, not its outputs. */
@@ -93,4 +93,22 @@ export async function latestResultsOfTests(db: Kysely<Database>, organizationId:
     byTest.set(row.test_id, list);
   }
   return byTest;
+}
+
+/**
+ * Each test's stability over its latest results that share the newest result's dependencies (a
+ * change of code, inputs or assertion starts the window again; a change elsewhere in the workflow
+ * does not). One query for all the tests.
+ */
+export async function stabilityOfTests(db: Kysely<Database>, organizationId: string, testIds: string[]): Promise<Map<string, Stability>> {
+  const latest = await latestResultsOfTests(db, organizationId, testIds);
+  const stability = new Map<string, Stability>();
+  for (const testId of testIds) {
+    const rows = latest.get(testId) ?? [];
+    const newest = rows[0];
+    const differs = newest ? rows.findIndex((row) => changedDependencies(row, newest).some((kind) => kind !== 'draft')) : -1;
+    const unchanged = differs === -1 ? rows : rows.slice(0, differs);
+    stability.set(testId, stabilityOf(unchanged.map((row) => runOutcome(row.status, row.verdict))));
+  }
+  return stability;
 }

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
+import { stabilityOfTests } from './history.js';
 import { findResultRows, summaryFromRow } from './results.js';
 import type { Database, TestsTable } from './schema.js';
 import { loadSnapshotBlocks } from './versions.js';
@@ -26,7 +27,7 @@ function verdictBaselineRow(row: TestRow, results: ResultRows) {
  */
 export async function testsFromRows(db: Kysely<Database>, organizationId: string, workflowId: string, rows: TestRow[], draft: Map<string, BlockState>): Promise<WorkflowTest[]> {
   const resultIds = rows.flatMap((row) => [row.latest_result_id, row.latest_passing_result_id, row.latest_failing_result_id]).filter((id): id is string => id !== null);
-  const results = await findResultRows(db, [...new Set(resultIds)]);
+  const [results, stability] = await Promise.all([findResultRows(db, [...new Set(resultIds)]), stabilityOfTests(db, organizationId, rows.map((row) => row.id))]);
   const baselines = new Map(rows.map((row) => [row.id, verdictBaselineRow(row, results)]));
   const versionIds = [...new Set([...baselines.values()].flatMap((result) => (result ? [versionIdFor(result.workflow_draft_fingerprint)] : [])))];
   const snapshots = await loadSnapshotBlocks(db, organizationId, workflowId, versionIds);
@@ -62,6 +63,7 @@ export async function testsFromRows(db: Kysely<Database>, organizationId: string
       latest_run_summary: summary(row.latest_result_id),
       latest_passing_run_summary: summary(row.latest_passing_result_id),
       latest_failing_run_summary: summary(row.latest_failing_result_id),
+      stability: stability.get(row.id)!,
       created_at: row.created_at,
       updated_at: row.updated_at,
     };
