@@ -14,7 +14,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE } from '../../packages/server/dist/execution/python/test-support.js';
+import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE, testProcesses } from '../../packages/server/dist/execution/python/test-support.js';
 import {
   isFinished,
   machineDescription,
@@ -102,18 +102,18 @@ async function cancelLatencies(server, rounds) {
   const figures = [];
   for (let round = 0; round < rounds; round++) {
     const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflow.id });
-    let zygote;
-    let child;
-    while (child === undefined) {
-      [zygote] = childProcesses(server.pid, 'zygote.py');
-      child = zygote === undefined ? undefined : childProcesses(zygote)[0];
+    let running;
+    while (running === undefined) {
+      const [zygote] = childProcesses(server.pid, 'zygote.py');
+      running = zygote === undefined ? undefined : testProcesses(zygote)[0];
       await sleep(2);
     }
+    const { template, child } = running;
     await sleep(50);
     const sent = performance.now();
     await server.call('POST', `/v1/workflows/tests/runs/${id}/cancel`);
     const answered = performance.now() - sent;
-    while (childProcesses(zygote).includes(child)) await sleep(0.5);
+    while (childProcesses(template).includes(child)) await sleep(0.5);
     figures.push({ answered, gone: performance.now() - sent });
   }
   return figures;
