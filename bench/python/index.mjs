@@ -262,8 +262,8 @@ reportTable(verdict, promptfoo);
 async function forkCost() {
   const interpreter = (await promisify(execFile)('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'])).stdout.trim();
   const run = promisify(execFile)(interpreter, ['-I', '-S', fileURLToPath(new URL('./fork-cost.py', import.meta.url)), '300'], { env: {} });
-  run.child.stdin.end(RETAB_EXAMPLE);
+  run.child.stdin.end(JSON.stringify({ code: RETAB_EXAMPLE, input_schema: INVOICE_SCHEMA, output_schema: OUTPUT_SCHEMA }));
   return (await run).stdout.trim();
 }
 
-if (process.env.BENCH_VERDICT !== '0') console.log(`\nOne child of the zygote, medians in ms (bench/python/fork-cost.py, 300 children one after another): ${await forkCost()}`);
+if (process.env.BENCH_VERDICT !== '0') console.log(`\nOne test's child of a template, medians in ms (bench/python/fork-cost.py, 300 children one after another): ${await forkCost()}`);

@@ -797,6 +797,7 @@ def template_main(router, definition, request_read, answer_write, memory_mb, bas
         router.holder.clear()
         gc.collect()
         gc.freeze()
+        release_free_heap()  # fewer pages for each fork to map
         Template(router.confinement, os.getpid(), router.devnull, prepared).serve()
     finally:
         os._exit(70)
