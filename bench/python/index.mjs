@@ -28,7 +28,7 @@ import {
   waitForRun,
 } from '../throughput/harness.mjs';
 import { measurePromptfoo } from '../throughput/promptfoo.mjs';
-import { cpuSeconds, descendants, sampleDescendants, totalRssMb } from './processes.mjs';
+import { cpuSeconds, descendants, pythonCpuSeconds, sampleDescendants, totalRssMb } from './processes.mjs';
 import { promptfooPythonWorkload, retabCase, retabTest } from './workload.mjs';
 
 const requested = Number(process.argv[2]);
@@ -68,10 +68,10 @@ async function expectAllPassed(server, { run }, label) {
 
 /**
  * WARM_RUNS timed runs, and the CPU time per test they cost the server and the Python processes
- * (the zygote with its reaped children): a figure that moves less than wall time on a shared machine.
+ * (the zygote, its templates and the test processes they reaped): a figure that moves less than wall time on a shared machine.
  */
 async function warmRuns(server, workflowId, label, pythonPid = null) {
-  const cpuBefore = { server: (await cpuSeconds(server.pid)).own, python: pythonPid ? (await cpuSeconds(pythonPid)).withReapedChildren : 0 };
+  const cpuBefore = { server: (await cpuSeconds(server.pid)).own, python: pythonPid ? await pythonCpuSeconds(pythonPid) : 0 };
   const runs = [];
   for (let repeat = 0; repeat < WARM_RUNS; repeat++) {
     const timed = await timeRun(server, workflowId);
@@ -81,7 +81,7 @@ async function warmRuns(server, workflowId, label, pythonPid = null) {
   const tests = TESTS * WARM_RUNS;
   const cpuMsPerTest = {
     server: (((await cpuSeconds(server.pid)).own - cpuBefore.server) * 1000) / tests,
-    python: pythonPid ? (((await cpuSeconds(pythonPid)).withReapedChildren - cpuBefore.python) * 1000) / tests : 0,
+    python: pythonPid ? (((await pythonCpuSeconds(pythonPid)) - cpuBefore.python) * 1000) / tests : 0,
   };
   const median = percentile(runs, 0.5);
   return { seconds: runs, median, testsPerSecond: TESTS / median, cpuMsPerTest };
@@ -187,7 +187,7 @@ function reportVerdict(verdict) {
   const zygoteMb = totalRssMb(verdict.zygotes);
   console.log(
     `  Python runtime RSS: ${verdict.zygotes.map((entry) => `${entry.name} ${format(entry.rssMb, 1)} MB`).join(', ') || 'no process'} after the runs (peak ${format(verdict.processes.directMb, 1)} MB); ` +
-      `per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
+      `templates and per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
   );
   const { server, python } = verdict.pythonRuns.cpuMsPerTest;
   return { testsPerSecond: verdict.pythonRuns.testsPerSecond, seconds: verdict.pythonRuns.median, rssMb: verdict.rssWithPythonMb + zygoteMb, cpuMsPerTest: server + python };
