@@ -33,6 +33,25 @@ for (const store of testStores()) {
       assert.equal(missing.verdict, 'blocked');
       assert.equal(missing.error.context.reason, 'error');
     });
+
+    test('what the code prints is in the result: execution_details.logs when it ran, error.context.logs when it failed', async () => {
+      const code = 'import sys\ndef transform(input_data):\n    print("total of", input_data["n"])\n    print("x" * 20000, file=sys.stderr)\n    if input_data["n"] < 0:\n        raise ValueError("negative")\n    return {"n": input_data["n"]}\n';
+      const fixture = await createFunctionWorkflow(app, code, { language: 'python' });
+      await createTests(app, fixture, [
+        { input: { n: 1 }, condition: { kind: 'exists' } },
+        { input: { n: -1 }, condition: { kind: 'exists' } },
+      ]);
+      const run = await waitForRun(app, (await startRun(app, fixture.workflowId)).id, 60_000);
+      const [ran, failed] = await allResults(app, run.id);
+      assert.equal(ran.verdict, 'passed');
+      for (const logs of [ran.execution_details.logs, failed.error.context.logs]) {
+        assert.match(logs, /^total of -?1\nxxx/);
+        assert.ok(logs.length < 17_000, `logs are bounded: ${logs.length} characters`);
+        assert.match(logs, /more characters not kept\]$/);
+      }
+      assert.equal(failed.verdict, 'blocked');
+      assert.match(failed.error.message, /ValueError: negative/);
+    });
   });
 }
 
