@@ -169,6 +169,14 @@ def resident_kb():
     return int(os.pread(_statm, 64, 0).split()[1]) * PAGE_SIZE // 1024
 
 
+def close_all_but(keep):
+    """Closes every file descriptor of this process but those in `keep` (ints)."""
+    keep = sorted(keep)
+    for low, high in zip(keep, keep[1:] + [1 << 20]):
+        if high > low + 1:
+            os.closerange(low + 1, high)
+
+
 def release_free_heap():
     import ctypes  # loaded already, by confine.py
 
@@ -234,10 +242,7 @@ def child_main(body, answer_fd, control, confinement, devnull, template_pid, bas
         try:
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
-            keep = sorted({0, 1, 2, answer_fd, *confinement.fds_to_keep()})  # the zygote's own files (stdin, statm …) close here
-            for low, high in zip(keep, keep[1:] + [1 << 20]):
-                if high > low + 1:
-                    os.closerange(low + 1, high)
+            close_all_but({0, 1, 2, answer_fd, *confinement.fds_to_keep()})  # the template's own files (stdin, statm …) close here
             cpu_seconds = -(-control['timeout_ms'] // 1000) + 1
             confinement.enter(control['memory_mb'], cpu_seconds, base_address_space)
             if os.getppid() != template_pid:
@@ -781,10 +786,7 @@ def template_main(router, definition, request_read, answer_write, memory_mb, bas
         os.dup2(answer_write, 1)
         os.dup2(router.devnull, 2)
         router.poll.close()
-        keep = sorted({0, 1, 2, router.devnull, _statm, *router.confinement.fds_to_keep()})
-        for low, high in zip(keep, keep[1:] + [1 << 20]):
-            if high > low + 1:
-                os.closerange(low + 1, high)
+        close_all_but({0, 1, 2, router.devnull, _statm, *router.confinement.fds_to_keep()})
         router.forget_other_tenants()
         router.confinement.enter_template(memory_mb, base_address_space)
         if os.getppid() != router.pid:
