@@ -1,11 +1,14 @@
-"""What one child of the zygote costs, step by step, on this machine (run by bench/python/index.mjs).
+"""What one test's child of a template costs, step by step, on this machine (run by bench/python/index.mjs).
 
-    python3 -I -S bench/python/fork-cost.py [children] < transform.py
+    python3 -I -S bench/python/fork-cost.py [children] < definition.json
 
-Reads the function block's code from stdin (bench/python/index.mjs sends Retab's example). Prepares this process exactly as zygote.py prepares itself (confinement applied: keep its output
-on a pipe; warm-up; frozen heap), then forks `children` children one after
-another. Each child enters its own confinement, runs Retab's example through run.py, writes its
-answer and exits; the parent reaps it. Prints medians, in milliseconds, as one JSON line.
+Reads the block's definition from stdin ({"code", "input_schema", "output_schema"}: bench/python/index.mjs
+sends Retab's example and its schemas). Prepares this process as zygote.py prepares the zygote
+(confinement applied: keep its output on a pipe; warm-up; frozen heap) and then a template (its
+own confinement, the code compiled and the models built once, frozen heap), then forks `children`
+children one after another. Each child enters its own confinement, runs the test through
+run.py's run_prepared, writes its answer and exits; the parent reaps it. Prints medians, in
+milliseconds, as one JSON line.
 """
 
 import sys
@@ -29,11 +32,14 @@ SOURCE = {'type': 'manual', 'handle_inputs': {'input-json-0': {'type': 'json', '
 
 def main():
     children = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    code = sys.stdin.read()
+    definition = json.loads(sys.stdin.read())
     confinement = zygote.confine_zygote([])
     zygote.settle()
-    body = json.dumps({'id': 1, 'code': code, 'source': SOURCE, 'input_path': ['handle_inputs', 'input-json-0', 'data'], 'input_schema': None,
-                       'output_schema': None, 'timeout_ms': 5000, 'memory_mb': 256, 'max_output_bytes': 4 << 20}).encode()
+    confinement.enter_template(256, zygote.address_space_bytes())
+    prepared = zygote.runner.prepare(definition, build_everything=True)
+    zygote.gc.collect()
+    zygote.gc.freeze()
+    body = json.dumps({'id': 1, 'source': SOURCE, 'input_path': ['handle_inputs', 'input-json-0', 'data'], 'timeout_ms': 5000, 'memory_mb': 256, 'max_output_bytes': 4 << 20}).encode()
     steps = {'fork': [], 'confine': [], 'run': [], 'answer+exit+reap': [], 'total': [], 'page faults': []}
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     self_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -47,7 +53,7 @@ def main():
                 marks = [forked, time.perf_counter()]
                 confinement.enter(256, 6, base)
                 marks.append(time.perf_counter())
-                answer = zygote.run_test(json.loads(body.decode()))
+                answer = zygote.runner.run_prepared(prepared, json.loads(body.decode()))
                 marks.append(time.perf_counter())
                 zygote.write_answer(write_end, answer)
                 os.write(write_end, b'\n' + json.dumps(marks + [resource.getrusage(resource.RUSAGE_SELF).ru_minflt]).encode())
@@ -78,7 +84,7 @@ def main():
     report = {name: round(statistics.median(values) * 1000, 3) for name, values in steps.items()}
     report['cpu ms per child (zygote + child)'] = round(cpu_ms, 3)
     report['children'] = children
-    report['zygote rss mb'] = round(zygote.resident_kb() / 1024, 1)
+    report['template rss mb'] = round(zygote.resident_kb() / 1024, 1)
     print(json.dumps(report), flush=True)
 
 

@@ -14,7 +14,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE } from '../../packages/server/dist/execution/python/test-support.js';
+import { CHECK_SCHEMA as OUTPUT_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE, testProcesses } from '../../packages/server/dist/execution/python/test-support.js';
 import {
   isFinished,
   machineDescription,
@@ -28,7 +28,7 @@ import {
   waitForRun,
 } from '../throughput/harness.mjs';
 import { measurePromptfoo } from '../throughput/promptfoo.mjs';
-import { cpuSeconds, descendants, sampleDescendants, totalRssMb } from './processes.mjs';
+import { cpuSeconds, descendants, pythonCpuSeconds, sampleDescendants, totalRssMb } from './processes.mjs';
 import { promptfooPythonWorkload, retabCase, retabTest } from './workload.mjs';
 
 const requested = Number(process.argv[2]);
@@ -68,10 +68,10 @@ async function expectAllPassed(server, { run }, label) {
 
 /**
  * WARM_RUNS timed runs, and the CPU time per test they cost the server and the Python processes
- * (the zygote with its reaped children): a figure that moves less than wall time on a shared machine.
+ * (the zygote, its templates and the test processes they reaped): a figure that moves less than wall time on a shared machine.
  */
 async function warmRuns(server, workflowId, label, pythonPid = null) {
-  const cpuBefore = { server: (await cpuSeconds(server.pid)).own, python: pythonPid ? (await cpuSeconds(pythonPid)).withReapedChildren : 0 };
+  const cpuBefore = { server: (await cpuSeconds(server.pid)).own, python: pythonPid ? await pythonCpuSeconds(pythonPid) : 0 };
   const runs = [];
   for (let repeat = 0; repeat < WARM_RUNS; repeat++) {
     const timed = await timeRun(server, workflowId);
@@ -81,7 +81,7 @@ async function warmRuns(server, workflowId, label, pythonPid = null) {
   const tests = TESTS * WARM_RUNS;
   const cpuMsPerTest = {
     server: (((await cpuSeconds(server.pid)).own - cpuBefore.server) * 1000) / tests,
-    python: pythonPid ? (((await cpuSeconds(pythonPid)).withReapedChildren - cpuBefore.python) * 1000) / tests : 0,
+    python: pythonPid ? (((await pythonCpuSeconds(pythonPid)) - cpuBefore.python) * 1000) / tests : 0,
   };
   const median = percentile(runs, 0.5);
   return { seconds: runs, median, testsPerSecond: TESTS / median, cpuMsPerTest };
@@ -102,18 +102,18 @@ async function cancelLatencies(server, rounds) {
   const figures = [];
   for (let round = 0; round < rounds; round++) {
     const { id } = await server.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflow.id });
-    let zygote;
-    let child;
-    while (child === undefined) {
-      [zygote] = childProcesses(server.pid, 'zygote.py');
-      child = zygote === undefined ? undefined : childProcesses(zygote)[0];
+    let running;
+    while (running === undefined) {
+      const [zygote] = childProcesses(server.pid, 'zygote.py');
+      running = zygote === undefined ? undefined : testProcesses(zygote)[0];
       await sleep(2);
     }
+    const { template, child } = running;
     await sleep(50);
     const sent = performance.now();
     await server.call('POST', `/v1/workflows/tests/runs/${id}/cancel`);
     const answered = performance.now() - sent;
-    while (childProcesses(zygote).includes(child)) await sleep(0.5);
+    while (childProcesses(template).includes(child)) await sleep(0.5);
     figures.push({ answered, gone: performance.now() - sent });
   }
   return figures;
@@ -187,7 +187,7 @@ function reportVerdict(verdict) {
   const zygoteMb = totalRssMb(verdict.zygotes);
   console.log(
     `  Python runtime RSS: ${verdict.zygotes.map((entry) => `${entry.name} ${format(entry.rssMb, 1)} MB`).join(', ') || 'no process'} after the runs (peak ${format(verdict.processes.directMb, 1)} MB); ` +
-      `per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
+      `templates and per-test children seen at one 100 ms sample: up to ${verdict.processes.grandchildren}, ${format(verdict.processes.grandchildrenMb, 1)} MB RSS summed (pages shared with the zygote counted in each)`,
   );
   const { server, python } = verdict.pythonRuns.cpuMsPerTest;
   return { testsPerSecond: verdict.pythonRuns.testsPerSecond, seconds: verdict.pythonRuns.median, rssMb: verdict.rssWithPythonMb + zygoteMb, cpuMsPerTest: server + python };
@@ -262,8 +262,8 @@ reportTable(verdict, promptfoo);
 async function forkCost() {
   const interpreter = (await promisify(execFile)('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'])).stdout.trim();
   const run = promisify(execFile)(interpreter, ['-I', '-S', fileURLToPath(new URL('./fork-cost.py', import.meta.url)), '300'], { env: {} });
-  run.child.stdin.end(RETAB_EXAMPLE);
+  run.child.stdin.end(JSON.stringify({ code: RETAB_EXAMPLE, input_schema: INVOICE_SCHEMA, output_schema: OUTPUT_SCHEMA }));
   return (await run).stdout.trim();
 }
 
-if (process.env.BENCH_VERDICT !== '0') console.log(`\nOne child of the zygote, medians in ms (bench/python/fork-cost.py, 300 children one after another): ${await forkCost()}`);
+if (process.env.BENCH_VERDICT !== '0') console.log(`\nOne test's child of a template, medians in ms (bench/python/fork-cost.py, 300 children one after another): ${await forkCost()}`);

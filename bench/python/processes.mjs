@@ -1,4 +1,4 @@
-// The processes a Verdict server started (its Python zygote and the zygote's per-test children),
+// The processes a Verdict server started (its Python zygote, the zygote's templates and their per-test children),
 // read from /proc: Linux only; elsewhere the lists are empty and the figures say so.
 import { readdir, readFile } from 'node:fs/promises';
 import { parseProcStat, residentMb } from '../throughput/harness.mjs';
@@ -11,6 +11,16 @@ async function statOf(pid) {
 /** CPU seconds of a process (see parseProcStat); zero once it is gone. */
 export async function cpuSeconds(pid) {
   return (await statOf(pid))?.cpuSeconds ?? { own: 0, withReapedChildren: 0 };
+}
+
+/**
+ * CPU seconds of the Python runtime under `zygotePid`: the zygote with the templates it reaped,
+ * and each live template with the test processes it reaped.
+ */
+export async function pythonCpuSeconds(zygotePid) {
+  const templates = (await descendants(zygotePid)).filter((entry) => entry.depth === 1);
+  const parts = await Promise.all([zygotePid, ...templates.map((entry) => entry.pid)].map(async (pid) => (await cpuSeconds(pid)).withReapedChildren));
+  return parts.reduce((sum, seconds) => sum + seconds, 0);
 }
 
 /** Every live descendant of `rootPid` with its depth (1 = child) and resident memory in MB. */

@@ -78,6 +78,9 @@ LINUX_CAPABILITY_VERSION_3 = 0x20080522
 MB = 1024 * 1024
 # Enough for the interpreter, a few imports, asyncio's self-pipe and threads' files; a file-descriptor flood stops here.
 MAX_OPEN_FILES = 64
+# A template's cap is its own start plus a test's memory cap plus this (its code, its models, its
+# children's pipes): its children start from its address space and each is capped below it.
+TEMPLATE_MEMORY_HEADROOM_MB = 64
 
 
 def _errno_text():
@@ -417,18 +420,39 @@ class Confinement:
             'read_only': self.read_dirs + self.read_files,
         }
 
+    def _enter_scopes(self):
+        if self.scope_ruleset_fd is not None and _libc.syscall(*self._scope_args) != 0:
+            raise ConfinementError(f'the Landlock scopes could not be entered: {_errno_text()}')
+
     def fds_to_keep(self):
         return () if self.scope_ruleset_fd is None else (self.scope_ruleset_fd,)
+
+    def enter_template(self, memory_mb, base_address_space_bytes):
+        """
+        A template's own part (a process that compiles one block's code and forks a child per test;
+        zygote.py), before it reads anything of the tenant's: a Landlock domain of its own (it
+        cannot signal the zygote or another template; its children, in domains below it, cannot
+        signal it), a memory cap with room for its children's (each child lowers it to its own),
+        and death with the zygote. It keeps the zygote's seccomp filter: it forks, and it never runs
+        the user's code (its children do, under the child filter).
+        """
+        set_parent_death_signal()
+        cap = base_address_space_bytes + (memory_mb + TEMPLATE_MEMORY_HEADROOM_MB) * MB
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        self._enter_scopes()
 
     def enter(self, memory_mb, cpu_seconds, base_address_space_bytes):
         """A child's own part, before anything of the user's: limits, its own Landlock domain, its seccomp filter."""
         set_parent_death_signal()
-        resource.setrlimit(resource.RLIMIT_AS, (base_address_space_bytes + memory_mb * MB,) * 2)
+        _, inherited_cap = resource.getrlimit(resource.RLIMIT_AS)
+        cap = base_address_space_bytes + memory_mb * MB
+        if inherited_cap != resource.RLIM_INFINITY:
+            cap = min(cap, inherited_cap)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
+        self._enter_scopes()
         if self.scope_ruleset_fd is not None:
-            if _libc.syscall(*self._scope_args) != 0:
-                raise ConfinementError(f'the Landlock scopes could not be entered: {_errno_text()}')
             os.close(self.scope_ruleset_fd)
         for offset in self.child_program.pid_offsets:
             struct.pack_into('=I', self.child_filter.buffer, offset, os.getpid())

@@ -1190,15 +1190,31 @@ class Models:
         setattr(self.module, name, found)
         return found
 
-    def _compile_everything(self) -> None:
+    def _compile_everything(self) -> list:
+        """Every shape the two schemas reach (each once, cycles through $ref included)."""
         seen: set = set()
+        reached = []
         pending = [self.input_shape, self.output_shape]
         while pending:
             shape = pending.pop()
             if id(shape) in seen:
                 continue
             seen.add(id(shape))
+            reached.append(shape)
             pending.extend(shape.children())
+        return reached
+
+    def build_everything(self) -> None:
+        """
+        For a process that forks one child per test (a template): every shape and model class made
+        now, once, so no child builds them again. Each child still gets classes of its own (its
+        copy of this process's memory): what one test changes on a class no other test sees.
+        """
+        for shape in self._compile_everything():
+            if isinstance(shape, ModelShape):
+                shape.model_class()
+        for name in ("Input", "Output"):
+            self._module_attribute(name)
 
 
 def build_models(input_schema: object, output_schema: object) -> types.ModuleType:

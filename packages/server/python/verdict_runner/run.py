@@ -1,9 +1,11 @@
 """
 `run_test(request) -> answer`: one function-block test, start to end, in this process: the
 `models` module, the user's code in a fresh module, `transform(input)`, its output as JSON text.
-No confinement here: the zygote (zygote.py, confine.py) forks a confined child for each test and
-calls this in it. Everything the user's code gets is made anew by each call, so two calls
-in one process do not see each other's modules or classes.
+It is `run_prepared(prepare(request), request)`: a template process (zygote.py) calls `prepare`
+once for its code and schemas (compiling the code, building `models`; never running the code)
+and forks a child per test that calls `run_prepared`. No confinement here (confine.py). Everything
+the user's code gets is made anew by each `run_test`; a child of a template gets its own copy of
+what `prepare` made, so two tests do not see each other's modules or classes.
 """
 
 import json
@@ -34,6 +36,40 @@ class _Stop(Exception):
         self.answer = answer
 
 
+class Prepared:
+    """What a test needs of its code and schemas, made without running anything the user wrote; or why it cannot run."""
+
+    __slots__ = ("models", "compiled", "source_lines", "failure")
+
+    def __init__(self, models: "Models | None", compiled: "types.CodeType | None", source_lines: list, failure: "dict | None") -> None:
+        self.models = models
+        self.compiled = compiled
+        self.source_lines = source_lines
+        self.failure = failure
+
+
+def prepare(definition: dict, build_everything: bool = False) -> Prepared:
+    """
+    `definition`: {code, input_schema, output_schema}. A syntax error or a schema the runner cannot
+    read is kept as the answer of every test. `build_everything`: make every model class now (a
+    template, whose children would each make them again).
+    """
+    code = definition.get("code")
+    source_lines = code.splitlines() if isinstance(code, str) else []
+    try:
+        models = Models(definition.get("input_schema"), definition.get("output_schema"))
+        if build_everything:
+            models.build_everything()
+        compiled = _compiled(code)
+    except _Stop as stop:
+        return Prepared(None, None, source_lines, stop.answer)
+    except MemoryError:
+        return Prepared(None, None, source_lines, _memory_answer(definition, []))
+    except Exception as error:  # a fault of this runner, not of the user's code
+        return Prepared(None, None, source_lines, _runner_failure(error))
+    return Prepared(models, compiled, source_lines, None)
+
+
 def run_test(request: dict) -> dict:
     """
     The answer to one request: `{id, ok: true, output_json, duration_ms}`, or `{id, ok: false,
@@ -41,16 +77,24 @@ def run_test(request: dict) -> dict:
     output_too_large or output_too_deep; `logs` too when the code printed something.
     """
     started = time.perf_counter()
+    return run_prepared(prepare(request), request, started)
+
+
+def run_prepared(prepared: Prepared, request: dict, started: "float | None" = None) -> dict:
+    """run_test's answer for a test (`{id, source, input_path, memory_mb, max_output_bytes}`) of prepared code."""
+    started = time.perf_counter() if started is None else started
     logs = _CapturedOutput(LOG_CHARS)
     try:
-        body = _run(request, logs)
+        if prepared.failure is not None:
+            raise _Stop(prepared.failure)
+        body = _run(prepared, request, logs)
     except _Stop as stop:
         body = stop.answer
     except MemoryError:
         sys.modules.pop(USER_MODULE_NAME, None)  # lets go of the user's globals
         body = _memory_answer(request, [])
     except Exception as error:  # a fault of this runner, not of the user's code
-        body = _failure("error", f"The Python runner failed: {type(error).__name__}: {_text_of(error)}", {"exception_type": type(error).__name__, "line": None, "traceback": ""})
+        body = _runner_failure(error)
     answer = {"id": request.get("id"), **body}
     if logs.text():
         answer["logs"] = logs.text()
@@ -58,14 +102,15 @@ def run_test(request: dict) -> dict:
     return answer
 
 
-def _run(request: dict, logs: "_CapturedOutput") -> dict:
-    models = Models(request.get("input_schema"), request.get("output_schema"))
-    code = request.get("code")
-    source_lines = code.splitlines() if isinstance(code, str) else []
-    compiled = _compiled(code)
-    namespace = _fresh_namespace(models.module)
+def _runner_failure(error: Exception) -> dict:
+    return _failure("error", f"The Python runner failed: {type(error).__name__}: {_text_of(error)}", {"exception_type": type(error).__name__, "line": None, "traceback": ""})
+
+
+def _run(prepared: Prepared, request: dict, logs: "_CapturedOutput") -> dict:
+    models, source_lines = prepared.models, prepared.source_lines
+    namespace = _fresh_namespace(models.module)  # type: ignore[union-attr]
     with logs:
-        transform = _defined_transform(compiled, namespace, source_lines, request)
+        transform = _defined_transform(prepared.compiled, namespace, source_lines, request)
         argument = _input_argument(models, _value_at(request.get("source"), request.get("input_path")))
         returned = _called(transform, argument, namespace, source_lines, request)
         output_json = _output_json(models, returned, _max_output_bytes(request))

@@ -3,34 +3,44 @@
     python3 -I -S zygote.py --parent-pid=<node pid> [--packages=<dir>[:<dir>…]]
 
 Started with an empty environment in an empty directory. It loads the interpreter and a few cheap
-modules once, then forks one child per test; the child confines itself (confine.py) and runs the
-test (run.py), and its answer comes back through a pipe of its own. A child sees nothing a test
-before it did: each one starts from this process's memory, which never holds user data when it
-forks (see "Nothing of another test at fork time" below).
+modules once. For each block it is asked to run (one organization, one code version: Node numbers
+them) it forks a *template* (template_main, Template): a process that confines itself, compiles the
+block's code and builds its `models` once, and then forks one child per test of that block; the
+child confines itself further (confine.py), runs the one test (run.py), answers through a pipe of
+its own and exits. A test sees nothing a test before it did: each child starts from its template's
+memory, in which no test has run (the template never runs the user's code, only compiles it).
 
 This process never compiles, runs or parses anything a user wrote: it reads integers that Node
-wrote, copies bytes, counts them, watches clocks and reaps children. Whatever a child does, it
-only ever answers for that child.
+wrote, copies bytes, counts them and relays frames. A template only ever answers for its own
+children, the zygote for its templates.
 
 Framing (both ways length-prefixed, big-endian): a request carries JSON text that Node assembles
 from stored text without serialising it again, so it may hold any byte, newlines included; a
 length prefix lets each side read exactly one frame, with no scanning and no escaping of the
 user's output a second time.
   Node -> zygote: u32 control length, u32 body length, control JSON (written by Node: integers
-                  only), body (the request JSON for the child; never parsed here).
-                  control: {"id", "timeout_ms", "memory_mb", "max_output_bytes"} or {"cancel": id}.
-  zygote -> Node: u32 payload length, u32 id, u8 kind, payload.
+                  only), body (never parsed here).
+                  control: {"id", "template", "template_bytes", "timeout_ms", "memory_mb",
+                  "max_output_bytes"}: the body's first template_bytes bytes are the block's
+                  definition ({"code", "input_schema", "output_schema"}; read only by a new
+                  template), the rest the test ({"id", "source", "input_path", …});
+                  or {"cancel": id}, or {"retire": template}.
+  zygote -> template: the same frames, without the definition.
+  template -> zygote -> Node: u32 payload length, u32 id, u8 kind, payload.
                   CHUNK: bytes the child wrote (its answer: a JSON header line, the output JSON, a NUL);
                   DONE: the child wrote its whole answer (the NUL, which JSON text never holds,
                   then end of file): sent before the child has finished exiting;
-                  FAILED: the zygote's own answer {"reason", "message", "details"};
-                  READY / UNAVAILABLE (id 0): the start report, once.
+                  FAILED: the template's (or the zygote's) own answer {"reason", "message", "details"};
+                  READY / UNAVAILABLE (id 0): the zygote's start report, once.
+  Frames for Node are gathered while one round of events is handled and written together
+  (Outbox): several answers per message.
 
-Nothing of another test at fork time: a request's body is read straight into a buffer of its own
-and the child is forked as soon as the frame is complete (no other request's bytes have been read
-yet); in this process the buffer is then zeroed. Answers are forwarded to Node as they arrive, from
-one buffer that is zeroed after each forward. So a child that reads its own memory (ctypes, gc)
-finds no other tenant's code, input or output there.
+Nothing of another tenant at fork time: a template's children are forked from a process that holds
+only its own block's definition; a template is forked from the zygote with every buffer of other
+templates' requests and answers zeroed in it first (forget_other_tenants). In a template, a test's
+request is read straight into a buffer of its own and the child is forked as soon as the frame is
+complete; the buffer is then zeroed, as is each buffer answers pass through. So a child that reads
+its own memory (ctypes, gc) finds no other tenant's code, input or output, and no other test's.
 """
 
 import sys
@@ -54,8 +64,6 @@ sys.path.insert(0, RUNNER_ROOT)
 
 from verdict_runner import run as runner  # noqa: E402
 from verdict_runner.confine import Confinement, ConfinementError, set_parent_death_signal  # noqa: E402
-
-run_test = runner.run_test
 
 CHUNK, DONE, FAILED, READY, UNAVAILABLE = 1, 2, 3, 4, 5
 OUT_HEADER = struct.Struct('>IIB')
@@ -89,8 +97,59 @@ def write_all(fd, *parts):
             view = view[os.write(fd, view):]
 
 
+class Outbox:
+    """
+    Frames for Node (the zygote's stdout, a template's pipe to the zygote), gathered while one
+    round of events is handled and written with one write at its end: several answers travel in
+    one message. A buffer of fixed size, zeroed after each write, so no answer stays in memory.
+    """
+
+    SIZE = 4 * READ_SIZE
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = bytearray(self.SIZE)
+        self.used = 0
+
+    def send(self, kind, request_id, payload=b''):
+        size = OUT_HEADER.size + len(payload)
+        if self.used + size > self.SIZE:
+            self.flush()
+        if size > self.SIZE:
+            write_all(self.fd, OUT_HEADER.pack(len(payload), request_id, kind), payload)
+            return
+        OUT_HEADER.pack_into(self.buffer, self.used, len(payload), request_id, kind)
+        self.buffer[self.used + OUT_HEADER.size:self.used + size] = payload
+        self.used += size
+
+    def send_frame(self, frame):
+        """A whole frame as a template wrote it (header included), passed on as it is."""
+        if self.used + len(frame) > self.SIZE:
+            self.flush()
+        if len(frame) > self.SIZE:
+            write_all(self.fd, frame)
+            return
+        self.buffer[self.used:self.used + len(frame)] = frame
+        self.used += len(frame)
+
+    def flush(self):
+        if self.used:
+            used, self.used = self.used, 0
+            try:
+                write_all(self.fd, memoryview(self.buffer)[:used])
+            finally:
+                wipe(self.buffer, used)
+
+    def forget(self):
+        wipe(self.buffer)
+        self.used = 0
+
+
+OUTBOX = Outbox(1)
+
+
 def send(kind, request_id, payload=b''):
-    write_all(1, OUT_HEADER.pack(len(payload), request_id, kind), payload)
+    OUTBOX.send(kind, request_id, payload)
 
 
 def send_json(kind, request_id, value):
@@ -108,6 +167,14 @@ def address_space_bytes():
 
 def resident_kb():
     return int(os.pread(_statm, 64, 0).split()[1]) * PAGE_SIZE // 1024
+
+
+def close_all_but(keep):
+    """Closes every file descriptor of this process but those in `keep` (ints)."""
+    keep = sorted(keep)
+    for low, high in zip(keep, keep[1:] + [1 << 20]):
+        if high > low + 1:
+            os.closerange(low + 1, high)
 
 
 def release_free_heap():
@@ -169,20 +236,17 @@ class Child:
         self.eof = False
 
 
-def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_address_space):
-    """Runs in the forked child and never returns: it ends with os._exit, whatever happens."""
+def child_main(body, answer_fd, control, confinement, devnull, template_pid, base_address_space, prepared):
+    """Runs in the forked child of a template and never returns: it ends with os._exit, whatever happens."""
     try:
         try:
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
-            keep = sorted({0, 1, 2, answer_fd, *confinement.fds_to_keep()})  # the zygote's own files (stdin, statm …) close here
-            for low, high in zip(keep, keep[1:] + [1 << 20]):
-                if high > low + 1:
-                    os.closerange(low + 1, high)
+            close_all_but({0, 1, 2, answer_fd, *confinement.fds_to_keep()})  # the template's own files (stdin, statm …) close here
             cpu_seconds = -(-control['timeout_ms'] // 1000) + 1
             confinement.enter(control['memory_mb'], cpu_seconds, base_address_space)
-            if os.getppid() != zygote_pid:
-                os._exit(0)  # the zygote died before the parent-death signal was set: nobody waits for this answer
+            if os.getppid() != template_pid:
+                os._exit(0)  # the template died before the parent-death signal was set: nobody waits for this answer
         except BaseException as error:  # noqa: BLE001 - nothing of the user's may run unconfined
             write_answer(answer_fd, {'ok': False, 'reason': 'unavailable', 'message': f'Python could not be confined on this machine, so it does not run: {error}', 'details': {}})
             os.close(answer_fd)
@@ -190,7 +254,7 @@ def child_main(body, answer_fd, control, confinement, devnull, zygote_pid, base_
         try:
             request = json.loads(body)
             del body
-            answer = run_test(request)
+            answer = runner.run_prepared(prepared, request)
         except SystemExit as exit_:
             answer = {'ok': False, 'reason': 'error', 'message': f'transform called exit({exit_.code!r}); return a value instead', 'details': {'exception_type': 'SystemExit'}}
         except BaseException as error:  # noqa: BLE001 - the runner's own failure is this test's answer
@@ -220,15 +284,11 @@ def write_answer(fd, answer):
 
 # --- the server ------------------------------------------------------------------------------------
 
-class Zygote:
-    def __init__(self, confinement, zygote_pid, devnull):
-        self.confinement = confinement
-        self.pid = zygote_pid
-        self.devnull = devnull
+class RequestReader:
+    """Reads request frames from fd 0 (Node's for the zygote, the zygote's for a template) and hands each whole one to `on_request`."""
+
+    def __init__(self):
         self.poll = select.epoll()
-        self.children = {}  # request id -> Child
-        self.by_fd = {}  # pipe or pidfd -> Child
-        self.chunk = bytearray(READ_SIZE)
         self.head = bytearray(IN_HEADER.size)
         self.head_got = 0
         self.control = None
@@ -236,25 +296,6 @@ class Zygote:
         self.body_got = 0
         os.set_blocking(0, False)
         self.poll.register(0, select.EPOLLIN)
-
-    def serve(self):
-        while True:
-            events = self.poll.poll(self.wait_seconds())
-            for fd, _ in events:
-                if fd == 0:
-                    if not self.read_requests():
-                        return
-                else:
-                    child = self.by_fd.get(fd)
-                    if child is not None:
-                        self.on_child_event(child, fd)
-            self.expire()
-
-    def wait_seconds(self):
-        pending = [child.deadline for child in self.children.values() if child.killed is None]
-        return max(0.0, min(pending) - time.monotonic()) if pending else -1
-
-    # requests
 
     def read_requests(self):
         """Reads whatever Node has written, never past the end of the frame being read; False at end of input."""
@@ -301,6 +342,43 @@ class Zygote:
                 raise EOFError('end of input inside a frame')
             view = view[got:]
 
+
+class Template(RequestReader):
+    """
+    The process that holds one block's prepared code (one organization, one code version): it
+    reads that block's tests from the zygote and forks one child per test (child_main), which runs
+    the test and exits, so no test sees another's state. It enforces each test's timeout and output
+    size and answers for each child, as the zygote relays.
+    """
+
+    def __init__(self, confinement, template_pid, devnull, prepared):
+        super().__init__()
+        self.confinement = confinement
+        self.pid = template_pid
+        self.devnull = devnull
+        self.prepared = prepared
+        self.children = {}  # request id -> Child
+        self.by_fd = {}  # pipe or pidfd -> Child
+        self.chunk = bytearray(READ_SIZE)
+
+    def serve(self):
+        while True:
+            events = self.poll.poll(self.wait_seconds())
+            for fd, _ in events:
+                if fd == 0:
+                    if not self.read_requests():
+                        return
+                else:
+                    child = self.by_fd.get(fd)
+                    if child is not None:
+                        self.on_child_event(child, fd)
+            self.expire()
+            OUTBOX.flush()
+
+    def wait_seconds(self):
+        pending = [child.deadline for child in self.children.values() if child.killed is None]
+        return max(0.0, min(pending) - time.monotonic()) if pending else -1
+
     def on_request(self, control, body):
         try:
             if 'cancel' in control:
@@ -326,7 +404,7 @@ class Zygote:
             return
         if pid == 0:
             os.close(read_end)
-            child_main(body, write_end, control, self.confinement, self.devnull, self.pid, base)
+            child_main(body, write_end, control, self.confinement, self.devnull, self.pid, base, self.prepared)
         os.close(write_end)
         try:
             pidfd = os.pidfd_open(pid)
@@ -453,6 +531,280 @@ class Zygote:
             self.kill(child, 'aborted')
 
 
+# --- the zygote: templates, and the requests it routes to them ---------------------------------------
+
+TEMPLATE_FAILURE = "the Python process holding this block's compiled code stopped ({how}) while this test was in it; it is started again for the next test"
+# The largest frame a template writes: a CHUNK of one read of a child's answer; its failures are far smaller.
+MAX_TEMPLATE_FRAME = OUT_HEADER.size + READ_SIZE + MAX_CONTROL_BYTES
+
+
+class TemplateProcess:
+    """The zygote's side of one template: its pipes, the requests it holds, what it wrote that is not yet relayed."""
+
+    __slots__ = ('number', 'pid', 'pidfd', 'requests', 'answers', 'outbox', 'writing', 'frames', 'filled', 'in_flight', 'status')
+
+    def __init__(self, number, pid, pidfd, requests, answers):
+        self.number = number
+        self.pid = pid
+        self.pidfd = pidfd
+        self.requests = requests  # write end of the template's fd 0
+        self.answers = answers  # read end of the template's fd 1 (None after end of file)
+        self.outbox = []  # request frames not yet written in full (bytearrays, zeroed once written)
+        self.writing = False  # the requests pipe was full: waiting for room (EPOLLOUT)
+        self.frames = bytearray(2 * MAX_TEMPLATE_FRAME)  # what the template wrote, up to the last whole frame
+        self.filled = 0
+        self.in_flight = set()  # request ids sent and not yet answered
+        self.status = None
+
+
+class Router(RequestReader):
+    """
+    The zygote's loop. Node sends each test with its block's definition (code and schemas) and the
+    number Node gave that (organization, code version): the first test of a number forks a template
+    from this process (template_main), which confines itself before it reads the definition; every
+    test goes to its template without the definition (read here and zeroed, never parsed). What a
+    template writes is passed to Node frame by frame; a template that dies fails the tests it held
+    and is forked again by the next test of its number. Node retires templates (`{"retire": n}`):
+    its least recently used idle ones past a bound, or idle ones after a while.
+    """
+
+    def __init__(self, confinement, zygote_pid, devnull):
+        super().__init__()
+        self.confinement = confinement
+        self.pid = zygote_pid
+        self.devnull = devnull
+        self.templates = {}  # number -> TemplateProcess
+        self.by_fd = {}  # answers pipe, requests pipe or pidfd -> TemplateProcess
+        self.holder = {}  # request id -> TemplateProcess
+
+    def serve(self):
+        while True:
+            for fd, events in self.poll.poll():
+                if fd == 0:
+                    if not self.read_requests():
+                        return
+                    continue
+                template = self.by_fd.get(fd)
+                if template is None:
+                    continue
+                if fd == template.pidfd:
+                    self.on_template_exit(template)
+                elif fd == template.answers:
+                    self.relay(template)
+                elif fd == template.requests:
+                    self.write_requests(template)
+            OUTBOX.flush()
+
+    def on_request(self, control, body):
+        try:
+            if 'cancel' in control:
+                template = self.holder.get(control['cancel'])
+                if template is not None:
+                    self.queue(template, request_frame(control, b''))
+            elif 'retire' in control:
+                template = self.templates.get(control['retire'])
+                if template is not None and template.status is None:
+                    signal.pidfd_send_signal(template.pidfd, signal.SIGKILL)
+            else:
+                self.route(control, body)
+        finally:
+            wipe(body)
+
+    def route(self, control, body):
+        request_id = control['id']
+        split = control['template_bytes']
+        template = self.templates.get(control['template'])
+        if template is None:
+            try:
+                template = self.fork_template(control, memoryview(body)[:split])
+            except OSError as error:
+                send_json(FAILED, request_id, {'reason': 'crashed', 'message': f'no Python process could be started for this block: {error}', 'details': {}})
+                return
+        test_control = {key: control[key] for key in ('id', 'timeout_ms', 'memory_mb', 'max_output_bytes')}
+        template.in_flight.add(request_id)
+        self.holder[request_id] = template
+        self.queue(template, request_frame(test_control, memoryview(body)[split:]))
+
+    def fork_template(self, control, definition):
+        request_read, request_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        base = address_space_bytes()
+        pid = os.fork()
+        if pid == 0:
+            template_main(self, definition, request_read, answer_write, control['memory_mb'], base)
+        for fd in (request_read, answer_write):
+            os.close(fd)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            for fd in (request_write, answer_read):
+                os.close(fd)
+            raise
+        template = TemplateProcess(control['template'], pid, pidfd, request_write, answer_read)
+        for fd in (request_write, answer_read):
+            os.set_blocking(fd, False)
+        self.templates[template.number] = template
+        for fd in (pidfd, answer_read):
+            self.by_fd[fd] = template
+            self.poll.register(fd, select.EPOLLIN)
+        self.by_fd[request_write] = template
+        return template
+
+    def forget_other_tenants(self):
+        """In a template just forked from here: what this process held of other templates' tests and answers, zeroed."""
+        for template in self.templates.values():
+            for frame in template.outbox:
+                wipe(frame)
+            wipe(template.frames)
+        OUTBOX.forget()
+
+    # requests to a template: never blocking the zygote (a template busy compiling reads later)
+
+    def queue(self, template, frame):
+        if template.status is not None:
+            wipe(frame)
+            return
+        template.outbox.append(frame)
+        if not template.writing:
+            self.write_requests(template)
+
+    def write_requests(self, template):
+        while template.outbox:
+            frame = template.outbox[0]
+            try:
+                written = os.write(template.requests, frame)
+            except BlockingIOError:
+                written = 0
+            except OSError:  # the template is gone: its exit fails what it held
+                for pending in template.outbox:
+                    wipe(pending)
+                template.outbox.clear()
+                break
+            if written < len(frame):
+                wipe(frame, written)
+                del frame[:written]
+                if not template.writing:
+                    template.writing = True
+                    self.poll.register(template.requests, select.EPOLLOUT)
+                return
+            wipe(frame)
+            template.outbox.pop(0)
+        if template.writing:
+            template.writing = False
+            self.poll.unregister(template.requests)
+
+    # what a template writes
+
+    def relay(self, template):
+        """Passes on each whole frame the template wrote; notes the tests it answered (DONE, FAILED)."""
+        buffer = template.frames
+        while template.answers is not None:
+            try:
+                got = os.readv(template.answers, [memoryview(buffer)[template.filled:]])
+            except BlockingIOError:
+                return
+            if got == 0:
+                self.poll.unregister(template.answers)
+                del self.by_fd[template.answers]
+                os.close(template.answers)
+                template.answers = None
+                return
+            template.filled += got
+            start = 0
+            while template.filled - start >= OUT_HEADER.size:
+                length, request_id, kind = OUT_HEADER.unpack_from(buffer, start)
+                end = start + OUT_HEADER.size + length
+                if end - start > MAX_TEMPLATE_FRAME:
+                    signal.pidfd_send_signal(template.pidfd, signal.SIGKILL)  # not a frame a template writes
+                    template.filled = start
+                    break
+                if end > template.filled:
+                    break
+                if kind in (DONE, FAILED) and request_id in template.in_flight:
+                    template.in_flight.discard(request_id)
+                    self.holder.pop(request_id, None)
+                OUTBOX.send_frame(memoryview(buffer)[start:end])
+                start = end
+            rest = template.filled - start
+            buffer[:rest] = buffer[start:template.filled]
+            wipe(memoryview(buffer)[rest:], template.filled - rest)
+            template.filled = rest
+
+    def on_template_exit(self, template):
+        _, status = os.waitpid(template.pid, os.WNOHANG)
+        template.status = status
+        if template.answers is not None:
+            self.relay(template)  # what it wrote before it died
+        how = f'killed by {SIGNAL_NAMES.get(os.WTERMSIG(status), os.WTERMSIG(status))}' if os.WIFSIGNALED(status) else f'exit status {os.WEXITSTATUS(status)}'
+        for request_id in sorted(template.in_flight):
+            self.holder.pop(request_id, None)
+            send_json(FAILED, request_id, {'reason': 'crashed', 'message': TEMPLATE_FAILURE.format(how=how), 'details': {}})
+        for fd in (template.pidfd, template.answers):
+            if fd is not None:
+                self.poll.unregister(fd)
+                self.by_fd.pop(fd, None)
+                os.close(fd)
+        if template.writing:
+            self.poll.unregister(template.requests)
+        self.by_fd.pop(template.requests, None)
+        os.close(template.requests)
+        for frame in template.outbox:
+            wipe(frame)
+        wipe(template.frames)
+        if self.templates.get(template.number) is template:
+            del self.templates[template.number]
+
+    def stop_children(self):
+        for template in self.templates.values():
+            if template.status is None:
+                try:
+                    signal.pidfd_send_signal(template.pidfd, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def request_frame(control, body):
+    """A request frame as Node writes them, for a template: one bytearray, zeroed once written."""
+    control_bytes = _dumps(control, separators=(',', ':')).encode()
+    frame = bytearray(IN_HEADER.size + len(control_bytes) + len(body))
+    IN_HEADER.pack_into(frame, 0, len(control_bytes), len(body))
+    frame[IN_HEADER.size:IN_HEADER.size + len(control_bytes)] = control_bytes
+    frame[IN_HEADER.size + len(control_bytes):] = body
+    return frame
+
+
+def template_main(router, definition, request_read, answer_write, memory_mb, base_address_space):
+    """
+    Runs in a template just forked from the zygote and never returns. Confined (its own Landlock
+    domain, a memory cap, the zygote's seccomp filter) before it parses the definition, which it
+    then only compiles and turns into models: the user's code runs in its children, never here.
+    """
+    try:
+        os.dup2(request_read, 0)
+        os.dup2(answer_write, 1)
+        os.dup2(router.devnull, 2)
+        router.poll.close()
+        close_all_but({0, 1, 2, router.devnull, _statm, *router.confinement.fds_to_keep()})
+        router.forget_other_tenants()
+        router.confinement.enter_template(memory_mb, base_address_space)
+        if os.getppid() != router.pid:
+            os._exit(0)
+        text = bytes(definition)
+        wipe(definition.obj)  # the first test's request, its source included: no later test's child finds it
+        prepared = runner.prepare(json.loads(text), build_everything=True)
+        del text, definition
+        router.templates.clear()
+        router.holder.clear()
+        gc.collect()
+        gc.freeze()
+        release_free_heap()  # fewer pages for each fork to map
+        Template(router.confinement, os.getpid(), router.devnull, prepared).serve()
+    finally:
+        os._exit(70)
+
+
 # --- start -------------------------------------------------------------------------------------------
 
 def probe(confinement, zygote_pid):
@@ -571,8 +923,9 @@ def main():
         confinement = confine_zygote([path for path in options.get('packages', '').split(os.pathsep) if path])
     except ConfinementError as error:
         send_json(UNAVAILABLE, 0, {'message': str(error)})
+        OUTBOX.flush()
         return
-    zygote = Zygote(confinement, os.getpid(), devnull)
+    zygote = Router(confinement, os.getpid(), devnull)
     settle()
     send_json(READY, 0, {
         'python': sys.version.split()[0],
@@ -582,6 +935,7 @@ def main():
         'rss_kb': resident_kb(),
         **confinement.layers(),
     })
+    OUTBOX.flush()
     try:
         zygote.serve()
     finally:

@@ -1,6 +1,6 @@
 import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex, type JsonSchemaIssue } from '@verdict/core';
 import { JsonText } from '../../store/transitions/index.js';
-import type { PythonSandbox } from '../python/index.js';
+import { PythonOutput, type PythonSandbox } from '../python/index.js';
 import type { SandboxOutcome, SandboxPool } from '../sandbox/index.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor, type BlockUnderTest } from './types.js';
 
@@ -76,7 +76,8 @@ export class FunctionBlockExecutor implements BlockExecutor {
     // The output is a child's bytes: a check thread always parses it (an empty schema when the block
     // has none), so text that is not JSON never reaches the store.
     const check = { outputSchemaJson: outputSchemaJson ?? '{}', assertionJson, handleId: OUTPUT_HANDLE };
-    return checkedOutput(block.id, await this.pool.check(outcome.outputJson, check, organizationId, signal), signal, outcome.durationMs);
+    const logs = outcome instanceof PythonOutput ? outcome.logs : undefined;
+    return checkedOutput(block.id, await this.pool.check(outcome.outputJson, check, organizationId, signal), signal, outcome.durationMs, logs);
   }
 
   private codeLiteralOf(code: string): string {
@@ -119,9 +120,10 @@ function timeoutMsOf(config: BlockUnderTest['config']): number {
 
 /**
  * The block's result from what its sandbox thread answered: a failure or an output_schema problem
- * blocks the test. `durationMs`: the transform's own time when it ran elsewhere than the checks.
+ * blocks the test. `durationMs`: the transform's own time when it ran elsewhere than the checks;
+ * `logs`: what Python code printed (a failed Python test carries them in its failure's details).
  */
-function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSignal, durationMs = outcome.durationMs): BlockExecutionOutput {
+function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSignal, durationMs = outcome.durationMs, logs?: string): BlockExecutionOutput {
   if (!outcome.ok) {
     if (outcome.reason === 'aborted') throw abortError(signal);
     // A block that ran but whose assertion could not be evaluated in time is not the block's failure.
@@ -135,13 +137,14 @@ function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSi
   if (checked?.kind === 'output_schema_mismatch') {
     throw new BlockExecutionError(`transform() returned a value that does not match output_schema: ${describeIssues(checked.issues)}`, 'block_execution_failed', {
       validation_errors: checked.issues,
+      ...(logs === undefined ? {} : { logs }),
     });
   }
   const output: BlockExecutionOutput = {
     outputs: new JsonText(`{"${OUTPUT_HANDLE}":${outcome.outputJson}}`),
     routingDecision: null,
     warnings: [],
-    details: { duration_ms: durationMs },
+    details: logs === undefined ? { duration_ms: durationMs } : { duration_ms: durationMs, logs },
   };
   if (checked?.kind === 'evaluated') output.assertion = { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) };
   return output;

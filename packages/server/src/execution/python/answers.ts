@@ -20,7 +20,20 @@ const CHILD_REASONS: ReadonlySet<string> = new Set<SandboxFailureReason>([
 /** The zygote's own failures (it never relays a child's words in them). */
 const ZYGOTE_REASONS: ReadonlySet<string> = new Set<SandboxFailureReason>(['timeout', 'memory', 'output_too_large', 'crashed', 'aborted']);
 const MAX_MESSAGE_CHARS = 4000;
+/** What the code printed, as results show it: run.py keeps 16 Ki characters (and says how many more there were); this bounds what a child could claim. */
+export const MAX_LOG_CHARS = 16 * 1024 + 200;
 const NEWLINE = 0x0a;
+
+/** A Python test's output, with what its code printed (stdout and stderr), if anything. */
+export class PythonOutput extends SandboxOutput {
+  constructor(
+    outputJson: string,
+    durationMs: number,
+    readonly logs: string | undefined,
+  ) {
+    super(outputJson, undefined, durationMs);
+  }
+}
 
 export function failure(reason: SandboxFailureReason, message: string, details?: Record<string, unknown>, durationMs = 0): SandboxOutcome {
   return { ok: false, reason, message, durationMs, ...(details ? { details } : {}) };
@@ -33,15 +46,17 @@ export function outcomeOfAnswer(whole: Buffer, maxOutputBytes: number): SandboxO
   const header = parseObject(answer.toString('utf8', 0, newline < 0 ? answer.length : newline));
   if (!header) return failure('crashed', 'the Python process running transform wrote an answer Verdict could not read (did transform write to its file descriptors?)');
   const durationMs = typeof header.duration_ms === 'number' && Number.isFinite(header.duration_ms) ? header.duration_ms : 0;
+  const logs = boundedLogs(header.logs);
   if (header.ok !== true) {
     const reason = typeof header.reason === 'string' && CHILD_REASONS.has(header.reason) ? (header.reason as SandboxFailureReason) : 'crashed';
-    return failure(reason, boundedMessage(header.message), plainObject(header.details), durationMs);
+    const details = plainObject(header.details);
+    return failure(reason, boundedMessage(header.message), logs === undefined ? details : { ...details, logs }, durationMs);
   }
   const outputJson = newline < 0 ? '' : answer.toString('utf8', newline + 1);
   if (outputJson === '') return failure('crashed', 'the Python process running transform answered without an output');
   const refused = outputLimitProblem(outputJson, maxOutputBytes, 'transform returned');
   if (refused) return failure(refused.reason, refused.message, refused.details, durationMs);
-  return new SandboxOutput(outputJson, undefined, durationMs);
+  return new PythonOutput(outputJson, durationMs, logs);
 }
 
 /** The zygote's answer for a child it stopped, or that died without answering. */
@@ -63,6 +78,11 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 
 function plainObject(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function boundedLogs(logs: unknown): string | undefined {
+  if (typeof logs !== 'string' || logs === '') return undefined;
+  return logs.length > MAX_LOG_CHARS ? `${logs.slice(0, MAX_LOG_CHARS)}…` : logs;
 }
 
 function boundedMessage(message: unknown): string {

@@ -1,7 +1,8 @@
 /**
  * The framing between Node and the zygote (packages/server/python/verdict_runner/zygote.py says
  * why it is length-prefixed). Node → zygote: u32 control length, u32 body length, control JSON,
- * body. Zygote → Node: u32 payload length, u32 request id, u8 kind, payload.
+ * body (the block's definition, then the test). Zygote → Node: u32 payload length, u32 request
+ * id, u8 kind, payload.
  */
 
 export const FrameKind = { chunk: 1, done: 2, failed: 3, ready: 4, unavailable: 5 } as const;
@@ -18,26 +19,38 @@ const OUT_HEADER_BYTES = 9;
 /** What the zygote itself needs of a request: integers only (it never reads the body). */
 export interface RequestControl {
   id: number;
+  /** The template (one organization's block) that runs it; `definition` below is that block's. */
+  template: number;
   timeout_ms: number;
   memory_mb: number;
   max_output_bytes: number;
 }
 
-/** One request: `body` is the child's request JSON, assembled from stored text by the caller. */
-export function requestFrame(control: RequestControl, body: string): Buffer[] {
-  return frame(JSON.stringify(control), Buffer.from(body, 'utf8'));
+/**
+ * One request: `definition` is the block's `{code, input_schema, output_schema}` JSON (read only
+ * by a template that is not running yet), `test` the test's request JSON; both assembled from
+ * stored text by the caller.
+ */
+export function requestFrame(control: RequestControl, definition: Buffer, test: string): Buffer[] {
+  const testBytes = Buffer.from(test, 'utf8');
+  return frame(JSON.stringify({ ...control, template_bytes: definition.length }), [definition, testBytes], definition.length + testBytes.length);
 }
 
 export function cancelFrame(id: number): Buffer[] {
-  return frame(JSON.stringify({ cancel: id }), Buffer.alloc(0));
+  return frame(JSON.stringify({ cancel: id }), [], 0);
 }
 
-function frame(controlJson: string, body: Buffer): Buffer[] {
+/** Stops a template (its tests have all finished). */
+export function retireFrame(template: number): Buffer[] {
+  return frame(JSON.stringify({ retire: template }), [], 0);
+}
+
+function frame(controlJson: string, body: Buffer[], bodyBytes: number): Buffer[] {
   const control = Buffer.from(controlJson, 'utf8');
   const header = Buffer.allocUnsafe(8);
   header.writeUInt32BE(control.length, 0);
-  header.writeUInt32BE(body.length, 4);
-  return [header, control, body];
+  header.writeUInt32BE(bodyBytes, 4);
+  return [header, control, ...body];
 }
 
 /** Splits the zygote's output stream into frames, whatever the size of the pieces it arrives in. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { allResults, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../../testing/harness.js';
-import { CHECK_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE, RETAB_SPECS, zygotePid } from './test-support.js';
+import { CHECK_SCHEMA, childProcesses, INVOICE_SCHEMA, JAVASCRIPT_TWIN, RETAB_EXAMPLE, RETAB_SPECS, testProcesses, zygotePid } from './test-support.js';
 
 async function verdictsOf(app: TestApp, code: string, language: 'javascript' | 'python') {
   const fixture = await createFunctionWorkflow(app, code, { language, inputSchema: INVOICE_SCHEMA, outputSchema: CHECK_SCHEMA });
@@ -33,6 +33,25 @@ for (const store of testStores()) {
       assert.equal(missing.verdict, 'blocked');
       assert.equal(missing.error.context.reason, 'error');
     });
+
+    test('what the code prints is in the result: execution_details.logs when it ran, error.context.logs when it failed', async () => {
+      const code = 'import sys\ndef transform(input_data):\n    print("total of", input_data["n"])\n    print("x" * 20000, file=sys.stderr)\n    if input_data["n"] < 0:\n        raise ValueError("negative")\n    return {"n": input_data["n"]}\n';
+      const fixture = await createFunctionWorkflow(app, code, { language: 'python' });
+      await createTests(app, fixture, [
+        { input: { n: 1 }, condition: { kind: 'exists' } },
+        { input: { n: -1 }, condition: { kind: 'exists' } },
+      ]);
+      const run = await waitForRun(app, (await startRun(app, fixture.workflowId)).id, 60_000);
+      const [ran, failed] = await allResults(app, run.id);
+      assert.equal(ran.verdict, 'passed');
+      for (const logs of [ran.execution_details.logs, failed.error.context.logs]) {
+        assert.match(logs, /^total of -?1\nxxx/);
+        assert.ok(logs.length < 17_000, `logs are bounded: ${logs.length} characters`);
+        assert.match(logs, /more characters not kept\]$/);
+      }
+      assert.equal(failed.verdict, 'blocked');
+      assert.match(failed.error.message, /ValueError: negative/);
+    });
   });
 }
 
@@ -49,19 +68,19 @@ describe('Python through the API: lazy start, cancel, and a server without Pytho
       await createTests(app, spinning, [{ input: {}, condition: { kind: 'exists' } }]);
       const run = await startRun(app, spinning.workflowId);
       const deadline = Date.now() + 20_000;
-      let child: number | undefined;
-      while (child === undefined && Date.now() < deadline) {
+      let running: { template: number; child: number } | undefined;
+      while (running === undefined && Date.now() < deadline) {
         const zygote = zygotePid();
-        child = zygote === undefined ? undefined : childProcesses(zygote)[0];
+        running = zygote === undefined ? undefined : testProcesses(zygote)[0];
         await sleep(5);
       }
-      assert.ok(child, 'the Python test runs');
-      const zygote = zygotePid()!;
+      assert.ok(running, 'the Python test runs');
+      const { template, child } = running;
       const sent = performance.now();
       const cancel = await app.request('POST', `/v1/workflows/tests/runs/${run.id}/cancel`);
       const answeredMs = performance.now() - sent;
       assert.equal(cancel.status, 200);
-      while (childProcesses(zygote).includes(child) && performance.now() - sent < 5000) await sleep(1);
+      while (childProcesses(template).includes(child) && performance.now() - sent < 5000) await sleep(1);
       const stoppedMs = performance.now() - sent;
       console.log(`# cancel through the API: answered in ${answeredMs.toFixed(1)} ms, the Python child gone ${stoppedMs.toFixed(1)} ms after the request`);
       assert.ok(stoppedMs < 250, `the child ran on for ${stoppedMs} ms after the cancel`);

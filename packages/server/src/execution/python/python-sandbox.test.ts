@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { sleep } from '../../testing/fixtures.js';
 import type { SandboxOutcome } from '../sandbox/types.js';
 import { PythonSandbox, type PythonJob } from './python-sandbox.js';
-import { childProcesses, zygotePid } from './test-support.js';
+import { childProcesses, testProcesses, zygotePid } from './test-support.js';
 
 const SPIN = 'def transform(input_data):\n    while True:\n        pass\n';
 const ECHO = 'def transform(input_data):\n    return {"n": input_data.n}\n';
@@ -28,13 +28,19 @@ function outputOf(outcome: SandboxOutcome): unknown {
   return JSON.parse(outcome.outputJson);
 }
 
-/** Children of this process's zygotes (tests running), with their zygote. */
-function runningChildren(): Array<{ zygote: number; child: number }> {
-  return childProcesses(process.pid, 'zygote.py').flatMap((zygote) => childProcesses(zygote).map((child) => ({ zygote, child })));
+interface TestProcess {
+  zygote: number;
+  template: number;
+  child: number;
+}
+
+/** The processes of this process's zygotes running tests (children of templates), with their zygote and template. */
+function runningChildren(): TestProcess[] {
+  return childProcesses(process.pid, 'zygote.py').flatMap((zygote) => testProcesses(zygote).map((running) => ({ zygote, ...running })));
 }
 
 /** Waits until `count` tests run in children. */
-async function childrenRunning(count: number, timeoutMs = 10_000): Promise<Array<{ zygote: number; child: number }>> {
+async function childrenRunning(count: number, timeoutMs = 10_000): Promise<TestProcess[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const running = runningChildren();
@@ -76,7 +82,7 @@ describe('PythonSandbox', () => {
     for (let round = 0; round < 5; round++) {
       const controller = new AbortController();
       const running = python.run(job(SPIN, {}, { signal: controller.signal }));
-      const [{ zygote, child }] = await childrenRunning(1);
+      const [{ template, child }] = await childrenRunning(1);
       await sleep(20);
       const abortedAt = performance.now();
       controller.abort();
@@ -84,7 +90,7 @@ describe('PythonSandbox', () => {
       const answeredMs = performance.now() - abortedAt;
       assert.equal(outcome.ok, false);
       assert.equal(!outcome.ok && outcome.reason, 'aborted');
-      assert.equal(childProcesses(zygote).includes(child), false, 'the child was reaped');
+      assert.equal(childProcesses(template).includes(child), false, 'the child was reaped');
       figures.push(answeredMs);
       zygoteFigures.push(Number(!outcome.ok && outcome.details?.stopped_in_ms));
     }

@@ -4,8 +4,9 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from '../../limits/output-limits.js';
 import { TenantQueues } from '../sandbox/tenant-queues.js';
 import type { SandboxOutcome } from '../sandbox/types.js';
 import { failure, outcomeOfAnswer, outcomeOfZygoteFailure } from './answers.js';
-import { cancelFrame, FrameKind, requestFrame, type ZygoteFrame } from './frames.js';
+import { cancelFrame, FrameKind, requestFrame, retireFrame, type ZygoteFrame } from './frames.js';
 import { DEFAULT_PYTHON, resolveInterpreter } from './interpreter.js';
+import { TemplateRegistry, type TemplateBounds, type TemplateEntry } from './templates.js';
 import { ZygoteProcess, type ZygoteReport } from './zygote-process.js';
 
 /** VERDICT_PYTHON_MEMORY_MB by default: numpy and pandas import within it, with room for data. */
@@ -19,6 +20,11 @@ const RETRY_START_AFTER_MS = 2000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The path of a function block's input in its test's source (docs/decisions.md §7: `input-json-0`). */
 const INPUT_PATH_JSON = '["handle_inputs","input-json-0","data"]';
+/**
+ * Templates (one per organization and block code, each holding its compiled code and models):
+ * at most this many in all, this many per organization, and none idle longer than this.
+ */
+export const DEFAULT_TEMPLATE_BOUNDS: TemplateBounds = { total: 32, perTenant: 8, idleMs: 60_000 };
 
 export interface PythonSandboxOptions {
   /** `python3` (on PATH), an interpreter's path, or `off`. */
@@ -31,6 +37,7 @@ export interface PythonSandboxOptions {
   maxOutputBytes?: number;
   /** The environment the interpreter is looked up in (PATH); the zygote itself gets none of it. */
   env?: NodeJS.ProcessEnv;
+  templates?: Partial<TemplateBounds>;
 }
 
 /** One Python function test. Every field that holds a tenant's text is JSON text already, spliced into the request as it is. */
@@ -54,6 +61,7 @@ class PythonTicket {
   readonly chunks: Buffer[] = [];
   answerBytes = 0;
   sentAt = 0;
+  template: TemplateEntry | undefined;
   abortedAt: number | undefined;
   backstop: NodeJS.Timeout | undefined;
   detachAbort: () => void = () => {};
@@ -96,6 +104,8 @@ export class PythonSandbox {
   readonly #queue = new TenantQueues<PythonTicket>();
   readonly #running = new Map<number, PythonTicket>();
   readonly #runningPerTenant = new Map<string, number>();
+  readonly #templates: TemplateRegistry;
+  readonly #sweeper: NodeJS.Timeout;
   #runtime: Runtime | undefined;
   #nextJobId = 1;
   #starts = 0;
@@ -108,6 +118,10 @@ export class PythonSandbox {
     this.#size = positiveInteger(options.processes ?? availableParallelism(), 'processes');
     this.#maxOutputBytes = positiveInteger(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes');
     this.#env = options.env ?? { PATH: hostSearchPath() };
+    const bounds = { ...DEFAULT_TEMPLATE_BOUNDS, ...options.templates };
+    this.#templates = new TemplateRegistry(bounds, (number) => this.#retire(number));
+    this.#sweeper = setInterval(() => this.#templates.sweep(), Math.max(10, Math.min(bounds.idleMs / 2, 10_000)));
+    this.#sweeper.unref();
   }
 
   run(job: PythonJob): Promise<SandboxOutcome> {
@@ -130,9 +144,10 @@ export class PythonSandbox {
    * `starts`: zygotes started so far; `report`: what the running one said of itself (its RSS,
    * its confinement); `unavailable`: why Python does not run here, once that is known.
    */
-  stats(): { size: number; running: number; queued: number; starts: number; report: ZygoteReport | null; unavailable: string | null } {
+  stats(): { size: number; running: number; queued: number; starts: number; templates: ReturnType<TemplateRegistry['stats']>; report: ZygoteReport | null; unavailable: string | null } {
     const runtime = this.#runtime;
     return {
+      templates: this.#templates.stats(),
       size: this.#size,
       running: this.#running.size,
       queued: this.#queue.size,
@@ -145,6 +160,7 @@ export class PythonSandbox {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#sweeper);
     for (const ticket of [...this.#queue.drain(), ...this.#running.values()]) ticket.settle(failure('aborted', 'the Python sandbox was closed'));
     this.#running.clear();
     const runtime = this.#runtime;
@@ -162,9 +178,15 @@ export class PythonSandbox {
       for (const ticket of this.#queue.drain()) ticket.settle(failure('unavailable', runtime.message));
       return;
     }
-    for (let tenant = this.#nextTenant(); tenant !== undefined; tenant = this.#nextTenant()) {
-      const [ticket] = this.#queue.take(tenant, 1);
-      this.#send(runtime.zygote, ticket);
+    // Every test started in this turn goes to the zygote in one write.
+    runtime.zygote.cork();
+    try {
+      for (let tenant = this.#nextTenant(); tenant !== undefined; tenant = this.#nextTenant()) {
+        const [ticket] = this.#queue.take(tenant, 1);
+        this.#send(runtime.zygote, ticket);
+      }
+    } finally {
+      runtime.zygote.uncork();
     }
   }
 
@@ -219,13 +241,19 @@ export class PythonSandbox {
     this.#runningPerTenant.set(ticket.tenant, (this.#runningPerTenant.get(ticket.tenant) ?? 0) + 1);
     ticket.sentAt = performance.now();
     ticket.backstop = setTimeout(() => this.#onOverdue(ticket), job.timeoutMs + BACKSTOP_GRACE_MS);
-    const control = { id: jobId, timeout_ms: job.timeoutMs, memory_mb: this.#memoryMb, max_output_bytes: this.#maxOutputBytes };
+    const template = this.#templates.acquire(ticket.tenant, definitionJson(job), () => Buffer.from(definitionJson(job), 'utf8'));
+    ticket.template = template;
+    const control = { id: jobId, template: template.number, timeout_ms: job.timeoutMs, memory_mb: this.#memoryMb, max_output_bytes: this.#maxOutputBytes };
     // Concatenated, never re-serialised: the stored source and schemas go to the child as they are.
-    const body =
+    const test =
       `{"id":${jobId},"timeout_ms":${job.timeoutMs},"memory_mb":${this.#memoryMb},"max_output_bytes":${this.#maxOutputBytes},` +
-      `"input_path":${INPUT_PATH_JSON},"input_schema":${job.inputSchemaJson ?? 'null'},"output_schema":${job.outputSchemaJson ?? 'null'},` +
-      `"code":${job.codeJson},"source":${job.sourceJson}}`;
-    zygote.send(requestFrame(control, body));
+      `"input_path":${INPUT_PATH_JSON},"source":${job.sourceJson}}`;
+    zygote.send(requestFrame(control, template.definition, test));
+  }
+
+  #retire(number: number): void {
+    const runtime = this.#runtime;
+    if (runtime?.state === 'ready') runtime.zygote.send(retireFrame(number));
   }
 
   #onFrame({ id, kind, payload }: ZygoteFrame): void {
@@ -246,6 +274,7 @@ export class PythonSandbox {
   }
 
   #finish(ticket: PythonTicket, outcome: SandboxOutcome): void {
+    if (ticket.template) this.#templates.release(ticket.template);
     if (this.#running.delete(ticket.jobId)) {
       const holding = (this.#runningPerTenant.get(ticket.tenant) ?? 1) - 1;
       if (holding > 0) this.#runningPerTenant.set(ticket.tenant, holding);
@@ -273,6 +302,7 @@ export class PythonSandbox {
 
   #onZygoteExit(description: string): void {
     this.#runtime = undefined;
+    this.#templates.forgetAll();
     const inFlight = [...this.#running.values()];
     this.#running.clear();
     this.#runningPerTenant.clear();
@@ -281,6 +311,11 @@ export class PythonSandbox {
     }
     this.#dispatch();
   }
+}
+
+/** What makes a template: the block's code and schemas (the organization is the other half of its key). */
+function definitionJson(job: PythonJob): string {
+  return `{"input_schema":${job.inputSchemaJson ?? 'null'},"output_schema":${job.outputSchemaJson ?? 'null'},"code":${job.codeJson}}`;
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -57,6 +57,11 @@ export function childProcesses(parentPid: number, needle = ''): number[] {
   return found;
 }
 
+/** The processes running tests under `zygote`: the children of its templates (zygote.py), each with its template. */
+export function testProcesses(zygote: number): Array<{ template: number; child: number }> {
+  return childProcesses(zygote).flatMap((template) => childProcesses(template).map((child) => ({ template, child })));
+}
+
 /** The zygote of this Node process, if one runs. */
 export function zygotePid(): number | undefined {
   return childProcesses(process.pid, 'zygote.py')[0];

@@ -103,6 +103,15 @@ export class ZygoteProcess {
     return this.#child.pid;
   }
 
+  /** Until `uncork`, frames sent are held and then written together (one write for several tests). */
+  cork(): void {
+    this.#child.stdin!.cork();
+  }
+
+  uncork(): void {
+    this.#child.stdin!.uncork();
+  }
+
   send(buffers: Buffer[]): void {
     const stdin = this.#child.stdin!;
     stdin.cork();
