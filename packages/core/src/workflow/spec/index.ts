@@ -10,8 +10,14 @@ export {
   SPEC_KIND,
   type DraftBlock,
   type DraftEdge,
+  type DraftTest,
+  type FileIdentity,
+  type SpecTest,
+  type SpecTestInput,
   type DraftWorkflow,
   type ParsedSpec,
   type SpecBlock,
   type SpecEdge,
 } from './model.js';
+export { MAX_SPEC_TESTS } from './tests.js';
+export { closestName } from './suggest.js';
