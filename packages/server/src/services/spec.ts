@@ -20,6 +20,7 @@ import type { Database } from '../store/schema.js';
 import { findWorkflowRow, insertWorkflow, requireWorkflowRow } from '../store/workflows.js';
 import { inGraphTransaction, insertBlock, insertEdge, lockWorkflow, removeBlock, removeEdge, replaceBlock, type GraphWrite } from './graph.js';
 import type { Services } from './index.js';
+import { executeTestOperation, identifySpecFiles, loadDraftTests, storeSpecFiles } from './spec-tests.js';
 
 interface CheckedSpec {
   spec: ParsedSpec;
@@ -90,20 +91,23 @@ async function idIssues(db: Kysely<Database>, organizationId: string, spec: Pars
   return issues;
 }
 
-/** Parses the YAML and checks it against the organization's ids; any error-level issue is a 422. */
+/** Parses the YAML and checks it against the organization's ids and files; any error-level issue is a 422. */
 async function checkSpec(services: Services, organizationId: string, text: string): Promise<CheckedSpec> {
   const { spec, diagnostics } = parseWorkflowSpec(text);
   if (!spec) throw invalidSpec(diagnostics);
-  const conflicts = await idIssues(services.store.db, organizationId, spec);
+  const conflicts = [...(await idIssues(services.store.db, organizationId, spec)), ...(await identifySpecFiles(services, organizationId, spec))];
   if (conflicts.length > 0) throw invalidSpec({ is_valid: false, issues: [...conflicts, ...diagnostics.issues] });
   return { spec, diagnostics };
 }
 
-async function loadDraftState(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<DraftState> {
+/** The stored tests are loaded only when the spec manages them (has `tests:`). */
+async function loadDraftState(db: Kysely<Database>, organizationId: string, spec: ParsedSpec): Promise<DraftState> {
+  const workflowId = spec.metadata.id;
   const workflow = await findWorkflowRow(db, organizationId, workflowId);
-  if (!workflow) return { workflow: null, blocks: [], edges: [] };
+  if (!workflow) return { workflow: null, blocks: [], edges: [], tests: [] };
   const draft = await loadDraft(db, organizationId, workflowId);
-  return { workflow, blocks: draft.blocks.map(blockFromRow), edges: draft.edges.map(edgeFromRow) };
+  const tests = spec.tests === null ? [] : await loadDraftTests(db, organizationId, workflowId);
+  return { workflow, blocks: draft.blocks.map(blockFromRow), edges: draft.edges.map(edgeFromRow), tests };
 }
 
 export async function validateSpec(services: Services, organizationId: string, text: string): Promise<DeclarativeValidationResponse> {
@@ -114,7 +118,7 @@ export async function validateSpec(services: Services, organizationId: string, t
 /** The changes an apply would make to the current draft of `metadata.id`; writes nothing. */
 export async function planSpec(services: Services, organizationId: string, text: string): Promise<DeclarativePlanResponse> {
   const { spec, diagnostics } = await checkSpec(services, organizationId, text);
-  const { operations: _operations, ...plan } = planWorkflowSpec(spec, await loadDraftState(services.store.db, organizationId, spec.metadata.id));
+  const { operations: _operations, ...plan } = planWorkflowSpec(spec, await loadDraftState(services.store.db, organizationId, spec));
   return { ...plan, diagnostics };
 }
 
@@ -139,21 +143,28 @@ async function execute(write: GraphWrite, operation: PlanOperation): Promise<unk
       return removeBlock(write, operation.block_id);
     case 'create_edge':
       return insertEdge(write, operation.edge);
+    case 'create_test':
+    case 'update_test':
+    case 'delete_test':
+      return executeTestOperation(write, operation);
   }
 }
 
 /**
- * Makes the draft of `metadata.id` match the spec in one transaction under the workflow's lock,
- * creating the workflow if needed. The plan is made inside that transaction, so applying the same
- * spec twice gives a no-op the second time.
+ * Makes the draft of `metadata.id` and its tests match the spec in one transaction under the
+ * workflow's lock, creating the workflow if needed. The plan is made inside that transaction, so
+ * applying the same spec twice gives a no-op the second time. Test files are stored first: a file
+ * the store refuses stops the apply before anything is written.
  */
 export async function applySpec(services: Services, organizationId: string, text: string): Promise<DeclarativeApplyResponse> {
   const { spec, diagnostics } = await checkSpec(services, organizationId, text);
+  const fileIssues = await storeSpecFiles(services, organizationId, spec);
+  if (fileIssues.length > 0) throw invalidSpec({ is_valid: false, issues: [...fileIssues, ...diagnostics.issues] });
   const workflowId = spec.metadata.id;
   return inGraphTransaction(services, async (trx) => {
     const write: GraphWrite = { trx, organizationId, workflowId, now: isoNow() };
     await lockWorkflow(trx, organizationId, workflowId);
-    const current = await loadDraftState(trx, organizationId, workflowId);
+    const current = await loadDraftState(trx, organizationId, spec);
     const { operations, ...plan } = planWorkflowSpec(spec, current);
     for (const operation of operations) await execute(write, operation);
     if (operations.length > 0) await lockWorkflow(trx, organizationId, workflowId, write.now);
@@ -161,10 +172,12 @@ export async function applySpec(services: Services, organizationId: string, text
   });
 }
 
-/** The draft as canonical YAML. */
+/** The draft as canonical YAML, with the workflow's tests as `spec.tests` cases when it has any. */
 export async function exportSpec(services: Services, organizationId: string, workflowId: string): Promise<DeclarativeExportResponse> {
   const db = services.store.db;
   const workflow = await requireWorkflowRow(db, organizationId, workflowId);
   const draft = await loadDraft(db, organizationId, workflowId);
-  return { workflow_id: workflowId, yaml_definition: exportWorkflowSpec(workflow, draft.blocks.map(blockFromRow), draft.edges.map(edgeFromRow)) };
+  const tests = await loadDraftTests(db, organizationId, workflowId);
+  const yaml = exportWorkflowSpec(workflow, draft.blocks.map(blockFromRow), draft.edges.map(edgeFromRow), tests.length > 0 ? tests : undefined);
+  return { workflow_id: workflowId, yaml_definition: yaml };
 }
