@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { starterSpec } from '@verdict/core';
+import { startRun } from '../testing/fixtures.js';
+import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 
 const NOTE = Buffer.from('Invoice INV-4: total 120').toString('base64');
 
@@ -147,6 +149,15 @@ for (const store of testStores()) {
       const cleared = await post('apply', `${withoutTests}  tests: []\n`);
       assert.equal(cleared.summary.destroy, 4);
       assert.deepEqual(await testsOf('wf_keep'), []);
+    });
+
+    test('the starter YAML of verdict init applies, and its three tests pass', async () => {
+      const applied = await post('apply', starterSpec('t1'));
+      assert.equal(applied.summary.add, 1 + 2 + 1 + 3);
+      const run = await waitForRun(app, (await startRun(app, 'wf_invoices_t1')).id);
+      assert.equal(run.lifecycle.status, 'completed');
+      assert.deepEqual(run.counts.outcome, { passed: 3, failed: 0, blocked: 0 });
+      assert.equal((await post('apply', starterSpec('t2'))).created, true, 'a second starter does not collide with the first');
     });
   });
 }

@@ -21,3 +21,5 @@ export {
 } from './model.js';
 export { MAX_SPEC_TESTS } from './tests.js';
 export { closestName } from './suggest.js';
+export { starterSpec } from './starter.js';
+export { replaceFileReferences, specFileReferences, type SpecFileReference } from './file-references.js';
