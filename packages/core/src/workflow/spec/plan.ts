@@ -20,7 +20,6 @@ import {
   type SpecBlock,
   type SpecEdge,
   type SpecTest,
-  type SpecTestInput,
 } from './model.js';
 import { renderPlan } from './render.js';
 

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { exportWorkflowSpec } from './export.js';
 import type { DraftTest } from './model.js';
 import { parseWorkflowSpec } from './parse.js';
@@ -247,5 +248,46 @@ spec:
     assert.equal(closestName('lable', ['type', 'label', 'position']), 'label');
     assert.equal(closestName('xyz', ['type', 'label']), null);
     assert.equal(closestName('Labl', ['label']), 'label');
+  });
+
+  test('any suite applied, exported and planned again is a no-op, and its export is a fixed point', () => {
+    const word = fc.constantFrom('total', 'items[0].amount', 'is valid', 'a.b', 'x · y', '');
+    const assertion = fc.record({
+      path: fc.option(word, { nil: undefined }),
+      condition: fc.oneof(
+        fc.record({ kind: fc.constant('equals'), expected: fc.jsonValue({ maxDepth: 2 }) }),
+        fc.record({ kind: fc.constant('between'), lower: fc.integer({ max: 0 }), upper: fc.integer({ min: 0 }), inclusive: fc.boolean() }),
+        fc.record({ kind: fc.constant('exists') }),
+        fc.record({ kind: fc.constant('all_items_match'), condition: fc.record({ kind: fc.constant('matches_regex'), pattern: fc.constantFrom('^a', 'b+') }) }),
+      ),
+      name: fc.option(fc.constantFrom('custom', 'x · equals total', 'other'), { nil: undefined }),
+      label: fc.option(fc.constantFrom('why', 'it: matters'), { nil: undefined }),
+    });
+    const kase = fc.record({
+      name: fc.constantFrom('a', 'big case', 'x · y', 'case: colon'),
+      input: fc.jsonValue({ maxDepth: 3 }),
+      assert: fc.array(assertion, { minLength: 1, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(kase, { maxLength: 5 }), (cases) => {
+        const tests = cases.map((c) => ({
+          name: c.name,
+          block: 'validate_total',
+          inputs: { 'input-json-0': c.input },
+          assert: c.assert.map((a) => ({ ...(a.name && { name: a.name }), ...(a.path !== undefined && { path: a.path }), ...a.condition, ...(a.label && { label: a.label }) })),
+        }));
+        const result = parseWorkflowSpec(`${HEAD}  tests: ${JSON.stringify(tests)}\n`);
+        fc.pre(result.spec !== null); // duplicate names are refused, as tested above
+        const state = applied(EMPTY, planWorkflowSpec(result.spec!, EMPTY).operations);
+        const exported = exportWorkflowSpec(state.workflow!, state.blocks, state.edges, state.tests);
+        const again = parseWorkflowSpec(exported);
+        assert.deepEqual(again.diagnostics.issues, [], exported);
+        const plan = planWorkflowSpec(again.spec!, state);
+        assert.equal(plan.action, 'noop', plan.rendered_plan);
+        const reapplied = applied(state, plan.operations);
+        assert.equal(exportWorkflowSpec(reapplied.workflow!, reapplied.blocks, reapplied.edges, reapplied.tests), exported);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
