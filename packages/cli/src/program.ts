@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApplyCommands } from './commands/apply.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerResultsCommands } from './commands/results.js';
 import { registerRunsCommands } from './commands/runs.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerWorkerCommand(program);
   registerKeysCommands(program);
+  registerInitCommand(program);
   for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands]) register(program);
   program.addHelpText('after', exitCodeHelp());
   program.configureHelp({ showGlobalOptions: true });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { SpecPlan } from '@verdict/sdk';
 import { json, safe, safeLines, type Style } from '../output.js';
+import { withFilesInlined } from '../spec-files.js';
 import { action, ask, defaultContext, ensureConnectionOptions, isYes, jsonOption, readInput, UsageError, type CliContext, type Invocation } from './context.js';
 
 function planCounts({ summary }: SpecPlan, style: Style): string {
@@ -37,13 +38,13 @@ export function registerApplyCommands(program: Command, context: CliContext = de
   jsonOption(
     program
       .command('apply')
-      .description("Create or update a workflow's draft from a YAML spec: plan, show, confirm, apply (- reads stdin)")
+      .description("Create or update a workflow's draft and its tests from a YAML spec: plan, show, confirm, apply (- reads stdin; {file: path} test inputs are read relative to the YAML)")
       .argument('<file>')
       .option('-y, --yes', 'apply without asking (needed off a terminal when the plan destroys something)'),
   ).action(
     action(context, async (invocation, file) => {
       const spec = invocation.client.workflows.spec;
-      const yamlDefinition = await readInput(invocation.io, file);
+      const yamlDefinition = await withFilesInlined(await readInput(invocation.io, file!), file!);
       const plan = await spec.plan({ yaml_definition: yamlDefinition });
       if (!plan.summary.has_changes) {
         if (invocation.json) return invocation.out(json(plan));

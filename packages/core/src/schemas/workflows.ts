@@ -209,10 +209,10 @@ export type DeclarativePlanChange = z.infer<typeof DeclarativePlanChange>;
 export const DeclarativePlanResourceChange = z
   .object({
     address: z.string(),
-    target: z.enum(['workflow', 'block', 'edge']),
+    target: z.enum(['workflow', 'block', 'edge', 'test']).meta({ description: '`test` is a Verdict extension: a test of `spec.tests`.' }),
     target_id: z.string(),
     name: z.string(),
-    type: z.enum(['workflow', 'edge', ...BLOCK_TYPES]),
+    type: z.enum(['workflow', 'edge', 'test', ...BLOCK_TYPES]),
     actions: z.array(PlanAction),
     summary: z.string(),
     change: DeclarativePlanChange,

@@ -8,11 +8,12 @@ export interface NamedCheck {
   condition: { kind: string };
 }
 
-const DEFAULT_OUTPUT = 'output-json-0';
+/** The output an assertion reads when it names none. */
+export const DEFAULT_OUTPUT_HANDLE = 'output-json-0';
 
 export function derivedTestName(caseName: string, assertion: NamedCheck): string {
   const { target, condition } = assertion;
-  const handle = target.output_handle_id === DEFAULT_OUTPUT ? '' : target.output_handle_id;
+  const handle = target.output_handle_id === DEFAULT_OUTPUT_HANDLE ? '' : target.output_handle_id;
   const where = [handle, target.path ?? ''].filter(Boolean).join('.');
   return `${caseName} · ${condition.kind}${where ? ` ${where}` : ''}`;
 }

@@ -259,11 +259,11 @@ for (const store of testStores()) {
       }
     });
 
-    test('warnings keep the spec valid and are returned', async () => {
-      const response = await post('validate', SPEC.replace('kind: Workflow\n', 'kind: Workflow\nowner: me\n'));
-      assert.equal(response.status, 200);
-      assert.equal(response.body.is_valid, true);
-      assert.deepEqual(response.body.diagnostics.issues.map((i: { severity: string; code: string; path: string }) => [i.severity, i.code, i.path]), [['warning', 'UNKNOWN_FIELD', 'owner']]);
+    test('an unknown field is refused with its path and a "did you mean"', async () => {
+      const response = await post('validate', SPEC.replace('kind: Workflow\n', 'kind: Workflow\nkinds: me\n'));
+      assert.equal(response.status, 422);
+      assert.deepEqual(response.body.detail.details.issues.map((i: { code: string; path: string }) => [i.code, i.path]), [['UNKNOWN_FIELD', 'kinds']]);
+      assert.match(response.body.detail.message, /did you mean "kind"\?/);
     });
 
     test('ids belong to one organization: another workflow holding a block id is refused, another organization is separate', async () => {

@@ -24,6 +24,7 @@ import type { Database } from '../store/schema.js';
 import { findWorkflowRow, insertWorkflow, requireWorkflowRow } from '../store/workflows.js';
 import { inGraphTransaction, insertBlock, insertEdge, lockWorkflow, removeBlock, removeEdge, replaceBlock, type GraphWrite } from './graph.js';
 import type { Services } from './index.js';
+import { executeTestOperation, identifySpecFiles, loadDraftTests, storeSpecFiles } from './spec-tests.js';
 
 interface CheckedSpec {
   spec: ParsedSpec;
@@ -125,7 +126,7 @@ async function checkSpec(services: Services, organizationId: string, text: strin
   const { spec, diagnostics } = parseWorkflowSpec(text);
   if (!spec) throw invalidSpec(diagnostics);
   const foreign = await foreignSpecIds(services.store.db, organizationId, targetWorkflowId(target, spec), spec);
-  const conflicts = idIssues(spec, target.kind === 'named' ? foreign : null);
+  const conflicts = [...idIssues(spec, target.kind === 'named' ? foreign : null), ...(await identifySpecFiles(services, organizationId, spec))];
   if (conflicts.length > 0) throw invalidSpec({ is_valid: false, issues: [...conflicts, ...diagnostics.issues] });
   return { spec, diagnostics, foreign };
 }
@@ -136,11 +137,13 @@ function targetWorkflowId(target: SpecTarget, spec: ParsedSpec): string {
   return target.kind === 'named' ? spec.metadata.id : '';
 }
 
-async function loadDraftState(db: Kysely<Database>, organizationId: string, workflowId: string): Promise<DraftState & { blocks: WorkflowBlock[] }> {
+/** The stored tests are loaded only when the spec manages them (has `tests:`). */
+async function loadDraftState(db: Kysely<Database>, organizationId: string, workflowId: string, spec: ParsedSpec): Promise<DraftState & { blocks: WorkflowBlock[] }> {
   const workflow = await findWorkflowRow(db, organizationId, workflowId);
-  if (!workflow) return { workflow: null, blocks: [], edges: [] };
+  if (!workflow) return { workflow: null, blocks: [], edges: [], tests: [] };
   const draft = await loadDraft(db, organizationId, workflowId);
-  return { workflow, blocks: draft.blocks.map(blockFromRow), edges: draft.edges.map(edgeFromRow) };
+  const tests = spec.tests === null ? [] : await loadDraftTests(db, organizationId, workflowId);
+  return { workflow, blocks: draft.blocks.map(blockFromRow), edges: draft.edges.map(edgeFromRow), tests };
 }
 
 export async function validateSpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<DeclarativeValidationResponse> {
@@ -150,7 +153,7 @@ export async function validateSpec(services: Services, organizationId: string, t
 
 /** The spec as it would be applied to `workflowId`, and the draft it would change (read in `db`). */
 async function specFor(db: Kysely<Database>, organizationId: string, checked: CheckedSpec, target: SpecTarget, workflowId: string) {
-  const current = await loadDraftState(db, organizationId, workflowId);
+  const current = await loadDraftState(db, organizationId, workflowId, checked.spec);
   if (target.kind === 'named') return { spec: checked.spec, current, authoredIds: new Map<string, string>() };
   const { spec, authoredIds } = retargetSpec(checked.spec, {
     workflowId,
@@ -171,7 +174,7 @@ export async function planSpec(services: Services, organizationId: string, text:
   if (target.kind === 'existing') await requireWorkflowRow(services.store.db, organizationId, target.workflowId);
   const { spec, current } =
     target.kind === 'new'
-      ? { spec: checked.spec, current: { workflow: null, blocks: [], edges: [] } }
+      ? { spec: checked.spec, current: { workflow: null, blocks: [], edges: [], tests: [] } }
       : await specFor(services.store.db, organizationId, checked, target, targetWorkflowId(target, checked.spec));
   const { operations: _operations, ...plan } = planWorkflowSpec(spec, current);
   return { ...plan, diagnostics: checked.diagnostics };
@@ -204,6 +207,10 @@ async function execute(write: SpecWrite, operation: PlanOperation): Promise<unkn
       return removeBlock(write, operation.block_id);
     case 'create_edge':
       return insertEdge(write, operation.edge);
+    case 'create_test':
+    case 'update_test':
+    case 'delete_test':
+      return executeTestOperation(write, operation);
   }
 }
 
@@ -214,6 +221,9 @@ async function execute(write: SpecWrite, operation: PlanOperation): Promise<unkn
  */
 export async function applySpec(services: Services, organizationId: string, text: string, target: SpecTarget): Promise<DeclarativeApplyResponse> {
   const checked = await checkSpec(services, organizationId, text, target);
+  // Test files are stored first: a file the store refuses stops the apply before anything is written.
+  const fileIssues = await storeSpecFiles(services, organizationId, checked.spec);
+  if (fileIssues.length > 0) throw invalidSpec({ is_valid: false, issues: [...fileIssues, ...checked.diagnostics.issues] });
   const workflowId = target.kind === 'new' ? newId('workflow') : targetWorkflowId(target, checked.spec);
   return inGraphTransaction(services, async (trx) => {
     const locked = await lockWorkflow(trx, organizationId, workflowId);
@@ -227,10 +237,12 @@ export async function applySpec(services: Services, organizationId: string, text
   });
 }
 
-/** The draft as canonical YAML. */
+/** The draft as canonical YAML, with the workflow's tests as `spec.tests` cases when it has any. */
 export async function exportSpec(services: Services, organizationId: string, workflowId: string): Promise<DeclarativeExportResponse> {
   const db = services.store.db;
   const workflow = await requireWorkflowRow(db, organizationId, workflowId);
   const draft = await loadDraft(db, organizationId, workflowId);
-  return { workflow_id: workflowId, yaml_definition: exportWorkflowSpec(workflow, draft.blocks.map(blockFromRow), draft.edges.map(edgeFromRow)) };
+  const tests = await loadDraftTests(db, organizationId, workflowId);
+  const yaml = exportWorkflowSpec(workflow, draft.blocks.map(blockFromRow), draft.edges.map(edgeFromRow), tests.length > 0 ? tests : undefined);
+  return { workflow_id: workflowId, yaml_definition: yaml };
 }

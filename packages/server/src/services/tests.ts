@@ -54,7 +54,8 @@ async function servedTests(db: Kysely<Database>, organizationId: string, workflo
 }
 
 /** What the assertion depends on in the block's output schema as it is saved now. */
-function savedDep(block: BlockRow, assertion: AssertionSpec, now: string): string {
+/** What a test's assertion depends on in its block's output schema as saved now (drift is measured from it). */
+export function savedDep(block: BlockRow, assertion: AssertionSpec, now: string): string {
   const saved: SavedSchemaDep = { dep: captureSchemaDep(blockState(block), assertion.target), captured_at: now };
   return toJson(saved);
 }

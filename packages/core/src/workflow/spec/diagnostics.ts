@@ -1,6 +1,8 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { DiagnosticIssue, Diagnostics } from '../../schemas/workflows.js';
 import { formatPath } from './model.js';
+import { unknownFieldMessage } from './suggest.js';
+import type { JsonObject } from '../values.js';
 
 export type SpecPath = Array<string | number>;
 
@@ -105,4 +107,24 @@ export class SpecReport {
       this.unreportedErrors ||= severity === 'error';
     }
   }
+}
+
+/** A misspelt field would otherwise be dropped silently (a `lable:` blanked a label), so any unknown field stops the spec. */
+export function refuseUnknownKeys(report: SpecReport, value: JsonObject, known: readonly string[], path: SpecPath): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) report.error('UNKNOWN_FIELD', [...path, key], unknownFieldMessage(key, known));
+  }
+}
+
+/** Where a value YAML can write but JSON cannot hold (.nan, .inf) sits, if anywhere. */
+export function nonFinitePath(value: unknown): SpecPath | null {
+  const pending: Array<[unknown, SpecPath]> = [[value, []]];
+  while (pending.length > 0) {
+    const [node, path] = pending.pop()!;
+    if (typeof node === 'number' && !Number.isFinite(node)) return path;
+    if (typeof node === 'object' && node !== null) {
+      for (const [key, child] of Object.entries(node)) pending.push([child, [...path, Array.isArray(node) ? Number(key) : key]]);
+    }
+  }
+  return null;
 }

@@ -11,8 +11,16 @@ export {
   SPEC_KIND,
   type DraftBlock,
   type DraftEdge,
+  type DraftTest,
+  type FileIdentity,
+  type SpecTest,
+  type SpecTestInput,
   type DraftWorkflow,
   type ParsedSpec,
   type SpecBlock,
   type SpecEdge,
 } from './model.js';
+export { MAX_SPEC_TESTS } from './tests.js';
+export { closestName } from './suggest.js';
+export { starterSpec } from './starter.js';
+export { replaceFileReferences, specFileReferences, type SpecFileReference } from './file-references.js';

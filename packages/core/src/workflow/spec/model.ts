@@ -1,3 +1,6 @@
+import type { Condition } from '../../assertions/conditions.js';
+import type { AssertionSpec } from '../../assertions/spec.js';
+import type { FileDocumentInput } from '../../schemas/files.js';
 import type { BlockConfig, BlockType } from '../../schemas/workflows.js';
 import { EdgeChecker, type ResolvedEdge } from '../edges.js';
 
@@ -46,11 +49,48 @@ export interface SpecBlock {
 export interface SpecEdge extends ResolvedEdge {
   id: string | null;
 }
+/** What makes two files the same input: the bytes and the name the block sees, not where they are stored. */
+export interface FileIdentity {
+  filename: string;
+  sha256: string;
+}
+/** A test's input on one handle; the server fills `identity` of file inputs before planning. */
+export type SpecTestInput =
+  | { type: 'json'; data: unknown }
+  | { type: 'file'; document: FileDocumentInput; identity?: FileIdentity };
+
+export interface SpecAssertion {
+  target: { output_handle_id: string; path: string | null };
+  condition: Condition;
+  label: string | null;
+}
+/** One assertion of a `spec.tests` case: one stored test, identified by its name. */
+export interface SpecTest {
+  name: string;
+  case_name: string;
+  /** Whether the name was written (`name:`) rather than derived from the case and the assertion. */
+  named: boolean;
+  block_id: string;
+  handle_inputs: Record<string, SpecTestInput>;
+  assertion: SpecAssertion;
+  /** Where the assertion is written, e.g. spec.tests[2].assert[1]. */
+  path: Array<string | number>;
+}
+/** A stored test as the plan compares it. */
+export interface DraftTest {
+  id: string;
+  name: string | null;
+  block_id: string;
+  handle_inputs: Record<string, SpecTestInput>;
+  assertion: AssertionSpec;
+}
 export interface ParsedSpec {
   /** `name` and `description` are absent when the spec leaves them to the stored workflow. */
   metadata: { id: string; name?: string; description?: string };
   blocks: Map<string, SpecBlock>;
   edges: SpecEdge[];
+  /** Null when the spec has no `tests:` key: the workflow's tests are then left as they are. */
+  tests: SpecTest[] | null;
 }
 
 export function specBlockOf(block: DraftBlock): SpecBlock {

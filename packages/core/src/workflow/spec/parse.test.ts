@@ -160,11 +160,12 @@ describe('parseWorkflowSpec: diagnostics name the code, path and line', () => {
     assert.deepEqual(diagnostics.issues[100], { severity: 'error', code: 'TOO_MANY_ISSUES', message: '50 more issues are not listed; fix the ones above and validate again.', path: null, line: null });
   });
 
-  test('unknown fields are warnings that keep the spec valid', () => {
+  test('an unknown field stops the spec with its path, line and a "did you mean"', () => {
     const { spec, diagnostics } = parseWorkflowSpec(variant('      label: Receipt', '      lable: Receipt'));
-    assert.ok(spec);
-    assert.equal(diagnostics.is_valid, true);
-    assert.deepEqual(diagnostics.issues.map((i) => [i.severity, i.code, i.path, i.line]), [['warning', 'UNKNOWN_FIELD', 'spec.blocks.doc_in.lable', 10]]);
+    assert.equal(spec, null);
+    assert.equal(diagnostics.is_valid, false);
+    assert.deepEqual(diagnostics.issues.map((i) => [i.severity, i.code, i.path, i.line]), [['error', 'UNKNOWN_FIELD', 'spec.blocks.doc_in.lable', 10]]);
+    assert.match(diagnostics.issues[0]!.message, /did you mean "label"\?/);
   });
 
   test('edges touching a block whose type was refused are not reported again', () => {

@@ -5,7 +5,8 @@ import { CREATABLE_BLOCK_TYPES, type BlockConfig, type BlockType, type Diagnosti
 import { validateBlockConfig } from '../block-config.js';
 import { EdgeChecker, findCycle, CYCLE_HINT, type EdgeEndpoints, type EdgeProblem } from '../edges.js';
 import { replaceConfig } from '../merge-patch.js';
-import { duplicateKeys, lineLocator, SpecReport, type SpecPath } from './diagnostics.js';
+import { duplicateKeys, lineLocator, nonFinitePath, refuseUnknownKeys, SpecReport, type SpecPath } from './diagnostics.js';
+import { readTests } from './tests.js';
 import { containerDepths, SPEC_API_VERSION, SPEC_KIND, type ParsedSpec, type SpecBlock, type SpecEdge } from './model.js';
 import { isJsonObject, isSet, preview, type JsonObject } from '../values.js';
 
@@ -21,30 +22,12 @@ const CONTAINER_TYPES: ReadonlySet<BlockType> = new Set(['while_loop', 'for_each
 const KEYS = {
   root: ['apiVersion', 'kind', 'metadata', 'spec'],
   metadata: ['id', 'name', 'description'],
-  spec: ['blocks', 'edges'],
+  spec: ['blocks', 'edges', 'tests'],
+  position: ['x', 'y'],
   block: ['type', 'label', 'position', 'width', 'height', 'parent_id', 'config'],
   edge: ['id', 'from', 'to'],
   endpoint: ['block', 'handle'],
 };
-
-function warnUnknownKeys(report: SpecReport, value: JsonObject, known: string[], path: SpecPath): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) report.warning('UNKNOWN_FIELD', [...path, key], `Unknown field "${key}" is ignored; known fields are ${known.join(', ')}.`);
-  }
-}
-
-/** Where a value YAML can write but JSON cannot hold (.nan, .inf) sits, if anywhere. */
-function nonFinitePath(value: unknown): SpecPath | null {
-  const pending: Array<[unknown, SpecPath]> = [[value, []]];
-  while (pending.length > 0) {
-    const [node, path] = pending.pop()!;
-    if (typeof node === 'number' && !Number.isFinite(node)) return path;
-    if (typeof node === 'object' && node !== null) {
-      for (const [key, child] of Object.entries(node)) pending.push([child, [...path, Array.isArray(node) ? Number(key) : key]]);
-    }
-  }
-  return null;
-}
 
 function readString(report: SpecReport, value: unknown, path: SpecPath, maxLength: number): string | undefined {
   if (!isSet(value)) return undefined;
@@ -61,7 +44,7 @@ function readNumber(report: SpecReport, value: unknown, path: SpecPath): number 
 }
 
 function readHeader(root: JsonObject, report: SpecReport): void {
-  warnUnknownKeys(report, root, KEYS.root, []);
+  refuseUnknownKeys(report, root, KEYS.root, []);
   if (root.apiVersion !== SPEC_API_VERSION) {
     report.error('INVALID_API_VERSION', ['apiVersion'], `apiVersion must be "${SPEC_API_VERSION}"; got ${preview(root.apiVersion)}.`);
   }
@@ -73,7 +56,7 @@ function readMetadata(value: unknown, report: SpecReport): ParsedSpec['metadata'
     report.error('MISSING_FIELD', ['metadata'], 'metadata is required: a mapping with the workflow id, e.g. {id: wf_invoices, name: Invoices}.');
     return null;
   }
-  warnUnknownKeys(report, value, KEYS.metadata, ['metadata']);
+  refuseUnknownKeys(report, value, KEYS.metadata, ['metadata']);
   const name = readString(report, value.name, ['metadata', 'name'], 200);
   const description = readString(report, value.description, ['metadata', 'description'], 4000);
   if (!isSet(value.id)) {
@@ -100,6 +83,7 @@ function readPosition(value: unknown, path: SpecPath, report: SpecReport): SpecB
     report.error('INVALID_FIELD', path, `position must be {x: <number>, y: <number>}; got ${preview(value)}.`);
     return { x: 0, y: 0 };
   }
+  refuseUnknownKeys(report, value, KEYS.position, path);
   return { x: readNumber(report, value.x, [...path, 'x']) ?? 0, y: readNumber(report, value.y, [...path, 'y']) ?? 0 };
 }
 
@@ -121,7 +105,7 @@ function readBlock(id: string, value: unknown, path: SpecPath, report: SpecRepor
     report.error('INVALID_FIELD', path, `Block "${id}" must be a mapping with at least a type, e.g. {type: extract}.`);
     return null;
   }
-  warnUnknownKeys(report, value, KEYS.block, path);
+  refuseUnknownKeys(report, value, KEYS.block, path);
   const type = readType(value.type, path, report);
   if (!type) return null;
   const parentId = readString(report, value.parent_id, [...path, 'parent_id'], 200);
@@ -189,7 +173,7 @@ function readEndpoint(value: unknown, path: SpecPath, ctx: EdgeContext): { block
     ctx.report.error('INVALID_EDGE_ENDPOINT', path, `${path.at(-1)} must be {block: <block id>, handle: <handle id>}; got ${preview(value)}.`);
     return null;
   }
-  warnUnknownKeys(ctx.report, value, KEYS.endpoint, path);
+  refuseUnknownKeys(ctx.report, value, KEYS.endpoint, path);
   if (!ctx.declared.has(value.block)) {
     ctx.report.error('UNKNOWN_BLOCK_REFERENCE', [...path, 'block'], `Block "${value.block}" is not defined under spec.blocks.`);
     return null;
@@ -206,7 +190,7 @@ function readEdge(value: unknown, path: SpecPath, ctx: EdgeContext): SpecEdge | 
     ctx.report.error('INVALID_FIELD', path, 'Each edge must be {from: {block, handle}, to: {block, handle}}.');
     return null;
   }
-  warnUnknownKeys(ctx.report, value, KEYS.edge, path);
+  refuseUnknownKeys(ctx.report, value, KEYS.edge, path);
   const id = readString(ctx.report, value.id, [...path, 'id'], 200);
   const from = readEndpoint(value.from, [...path, 'from'], ctx);
   const to = readEndpoint(value.to, [...path, 'to'], ctx);
@@ -259,10 +243,11 @@ function readSpec(root: unknown, report: SpecReport): ParsedSpec | null {
     report.error('MISSING_FIELD', ['spec'], 'spec is required: a mapping with blocks (keyed by block id) and edges.');
     return null;
   }
-  warnUnknownKeys(report, root.spec, KEYS.spec, ['spec']);
+  refuseUnknownKeys(report, root.spec, KEYS.spec, ['spec']);
   const { blocks, declared } = readBlocks(root.spec.blocks, report);
   const edges = readEdges(root.spec.edges, blocks, declared, report);
-  return metadata && { metadata, blocks, edges };
+  const tests = readTests(root.spec.tests, { blocks, declared, report });
+  return metadata && { metadata, blocks, edges, tests };
 }
 
 /** The yaml package's messages end their first line with ":" before a source excerpt. */

@@ -14,10 +14,12 @@ import {
   specBlockOf,
   type DraftBlock,
   type DraftEdge,
+  type DraftTest,
   type DraftWorkflow,
   type ParsedSpec,
   type SpecBlock,
   type SpecEdge,
+  type SpecTest,
 } from './model.js';
 import { renderPlan } from './render.js';
 
@@ -30,12 +32,18 @@ export type PlanOperation =
   /** Also used when the type changes (a "replace"): the block keeps its id, and the edges it keeps are valid for the new type. */
   | { op: 'update_block'; block: DraftBlock }
   | { op: 'delete_block'; block_id: string }
-  | { op: 'create_edge'; edge: ResolvedEdge & { id: string | null } };
+  | { op: 'create_edge'; edge: ResolvedEdge & { id: string | null } }
+  | { op: 'delete_test'; test_id: string }
+  | { op: 'create_test'; test: SpecTest }
+  /** Keeps the test's id, history and assertion id; everything else takes the spec's values. */
+  | { op: 'update_test'; test_id: string; assertion_id: string; test: SpecTest };
 
 export interface DraftState {
   workflow: DraftWorkflow | null;
   blocks: DraftBlock[];
   edges: DraftEdge[];
+  /** The workflow's stored tests, in creation order; only compared when the spec has `tests:`. */
+  tests?: DraftTest[];
 }
 
 export type WorkflowPlan = Omit<DeclarativePlanResponse, 'diagnostics'> & { operations: PlanOperation[] };
@@ -55,6 +63,9 @@ const PHASES: Record<PlanOperation['op'], number> = {
   update_block: 3,
   delete_block: 4,
   create_edge: 5,
+  delete_test: 6,
+  create_test: 7,
+  update_test: 7,
 };
 const UNCHANGED: Planned = { resource: null, operation: null, depth: 0 };
 
@@ -204,6 +215,64 @@ function planEdges(desired: ParsedSpec, current: DraftState): Planned[] {
   return [...deletions, ...creations];
 }
 
+/** What a test checks and on what: files compare by the identity the server gave them (bytes and name), not by where they are stored. */
+function testView(test: SpecTest | DraftTest) {
+  const inputs = Object.fromEntries(
+    Object.entries(test.handle_inputs).map(([handle, input]) => [handle, input.type === 'json' ? { json: input.data } : { file: input.identity ?? input.document }]),
+  );
+  const { target, condition, label } = test.assertion;
+  return { block: test.block_id, inputs, output: target.output_handle_id, path: target.path ?? null, condition, label: label ?? null };
+}
+
+function testResource(workflowId: string, name: string, action: 'create' | 'update' | 'delete', before: unknown, after: SpecTest | null): DeclarativePlanResourceChange {
+  const verb = { create: 'Create', update: 'Update', delete: 'Delete' }[action];
+  return resourceChange({
+    address: `workflow.${workflowId}.test.${name}`,
+    target: 'test',
+    target_id: name,
+    name,
+    type: 'test',
+    actions: [action],
+    summary: (changed) => `${verb} test "${name}"${action === 'update' ? `: ${changed}` : ''}`,
+    before,
+    after: after && testView(after),
+    path: after && formatPath(after.path),
+  });
+}
+
+/**
+ * Tests are identified by name (spec names are unique; derived ones are `<case> · <kind> <path>`):
+ * the first stored test of a name is compared with the spec's, and stored tests the spec does not
+ * name are deleted. A spec without `tests:` leaves the stored tests alone.
+ */
+function planTests(desired: ParsedSpec, current: DraftTest[]): Planned[] {
+  if (desired.tests === null) return [];
+  const workflowId = desired.metadata.id;
+  const byName = new Map<string, DraftTest>();
+  for (const test of current) if (test.name !== null && !byName.has(test.name)) byName.set(test.name, test);
+  const kept = new Set<string>();
+  const planned = desired.tests.map((test): Planned => {
+    const stored = byName.get(test.name);
+    if (!stored) return { resource: testResource(workflowId, test.name, 'create', null, test), operation: { op: 'create_test', test }, depth: 0 };
+    kept.add(stored.id);
+    const before = testView(stored);
+    if (canonicalJson(before) === canonicalJson(testView(test))) return UNCHANGED;
+    return {
+      resource: testResource(workflowId, test.name, 'update', before, test),
+      operation: { op: 'update_test', test_id: stored.id, assertion_id: stored.assertion.id, test },
+      depth: 0,
+    };
+  });
+  const deletions = current
+    .filter((test) => !kept.has(test.id))
+    .map((test): Planned => ({
+      resource: testResource(workflowId, test.name ?? test.id, 'delete', testView(test), null),
+      operation: { op: 'delete_test', test_id: test.id },
+      depth: 0,
+    }));
+  return [...planned, ...deletions];
+}
+
 function summarize(planned: Planned[]): DeclarativePlanSummary {
   const count = (wanted: string) => planned.filter((p) => p.resource?.actions.join(',') === wanted).length;
   const summary = { add: count('create'), change: count('update'), destroy: count('delete'), replace: count('delete,create') };
@@ -222,7 +291,12 @@ function operationOrder(a: Planned, b: Planned): number {
  * Applying the operations and planning again gives a no-op.
  */
 export function planWorkflowSpec(desired: ParsedSpec, current: DraftState): WorkflowPlan {
-  const planned = [planWorkflow(desired.metadata, current.workflow), ...planBlocks(desired, current.blocks), ...planEdges(desired, current)];
+  const planned = [
+    planWorkflow(desired.metadata, current.workflow),
+    ...planBlocks(desired, current.blocks),
+    ...planEdges(desired, current),
+    ...planTests(desired, current.tests ?? []),
+  ];
   const summary = summarize(planned);
   const resource_changes = planned.flatMap((p) => (p.resource ? [p.resource] : []));
   return {

@@ -22,8 +22,13 @@ function fieldLines(field: DeclarativePlanFieldChange): string[] {
 
 function resourceLines(resource: DeclarativePlanResourceChange): string[] {
   const actions = resource.actions.join(',');
-  const heading =
-    resource.target === 'edge' ? `edge ${resource.name}` : resource.target === 'workflow' ? `workflow "${resource.target_id}"` : `block "${resource.target_id}" (${resource.type})`;
+  const headings: Record<DeclarativePlanResourceChange['target'], string> = {
+    edge: `edge ${resource.name}`,
+    workflow: `workflow "${resource.target_id}"`,
+    block: `block "${resource.target_id}" (${resource.type})`,
+    test: `test "${resource.target_id}"`,
+  };
+  const heading = headings[resource.target];
   const fields = resource.target === 'edge' ? [] : resource.change.field_changes.flatMap(fieldLines);
   return [`  # ${resource.address} ${VERBS[actions]}`, `  ${SYMBOLS[actions]} ${heading}`, ...fields, ''];
 }

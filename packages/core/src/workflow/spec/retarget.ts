@@ -55,5 +55,5 @@ export function retargetSpec(spec: ParsedSpec, context: RetargetContext): Retarg
     target_block: idOf(edge.target_block),
   }));
   const authoredIds = new Map([...stored].map(([authored, id]) => [id, authored]));
-  return { spec: { metadata: { ...spec.metadata, id: context.workflowId }, blocks, edges }, authoredIds };
+  return { spec: { metadata: { ...spec.metadata, id: context.workflowId }, blocks, edges, tests: spec.tests?.map((test) => ({ ...test, block_id: idOf(test.block_id) })) ?? null }, authoredIds };
 }
