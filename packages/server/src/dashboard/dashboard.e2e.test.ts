@@ -127,7 +127,6 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.waitForFunction(passedAtLeast, passedBefore + 1);
     assert.ok((await page.locator('#result-rows tr').count()) > rowsBefore, 'result rows are added as tests finish');
     assert.ok(Number(await page.locator('progress').getAttribute('value')) > 0);
-    await screenshot('run-in-progress');
     assert.equal(await page.evaluate(documentIsMarked), true, 'the page was not reloaded');
   });
 

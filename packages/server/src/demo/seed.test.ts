@@ -23,7 +23,8 @@ for (const store of testStores()) {
       ({ organization_id: organizationId } = await db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow());
       workflowId = (await seedDemo(server.runtime.services, organizationId))!;
       blocks = (await server.request('GET', `/v1/workflows/blocks?workflow_id=${workflowId}`)).body.data;
-      run = await waitForRun(server, (await server.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId })).body.id);
+      // The batch tests do seconds of work each, many times that on a loaded machine.
+      run = await waitForRun(server, (await server.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId })).body.id, 180_000);
       results = (await server.request('GET', `/v1/workflows/tests/results?run_id=${run.id}&limit=100`)).body.data;
     });
     after(() => server.close());
