@@ -172,6 +172,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await screenshot('workflow');
   });
 
+  test("a test's page shows a hostile test name as plain text", async () => {
+    await page.getByRole('link', { name: XSS, exact: true }).click();
+    await page.waitForURL(/\/tests\/wfnodetest_/);
+    await page.getByRole('heading', { name: 'Recent results' }).waitFor();
+    assert.ok((await page.getByRole('heading', { level: 1 }).innerText()).startsWith(XSS), 'the heading shows the name as text');
+    assert.equal(await page.locator('img').count(), 0);
+  });
+
   test('nothing went wrong in the browser: no console errors, page errors or dialogs', () => {
     assert.deepEqual(problems, []);
   });

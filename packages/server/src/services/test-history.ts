@@ -12,6 +12,7 @@ export interface TestHistoryItem {
   status: string;
   verdict: string | null;
   createdAt: string;
+  completedAt: string | null;
   durationMs: number | null;
 }
 
@@ -38,6 +39,7 @@ export async function describeTest(services: Services, organizationId: string, t
     status: row.status,
     verdict: row.verdict,
     createdAt: row.created_at,
+    completedAt: row.completed_at,
     durationMs: millisBetween(row.started_at, row.completed_at),
   }));
   return { test, workflow, block: blockRow ? blockFromRow(blockRow) : null, recentResults };

@@ -17,7 +17,7 @@ function historyTable(results: TestHistoryItem[]): SafeHtml {
   if (results.length === 0) return html`<p class="empty">This test has not run yet.</p>`;
   const rows = results.map(
     (item) => html`<tr>
-      <td class="nowrap cell-primary"><a href="/results/${item.resultId}">${formatTime(item.createdAt)}</a></td>
+      <td class="nowrap cell-primary"><a href="/results/${item.resultId}">${formatTime(item.completedAt ?? item.createdAt)}</a></td>
       <td class="cell-status">${badge(outcomeLabel(item.status, item.verdict))}</td>
       <td data-label="Run"><a href="/runs/${item.runId}"><code>${item.runId}</code></a></td>
       <td class="num" data-label="Time">${formatDuration(item.durationMs)}</td>
