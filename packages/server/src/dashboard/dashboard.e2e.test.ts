@@ -1,16 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, type FunctionWorkflow } from '../testing/fixtures.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-support.js';
 import { startDashboardApp } from './test-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const SCREENSHOTS_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
-const takeScreenshots = process.env.VERDICT_SCREENSHOTS === '1';
 const SCREENSHOT_MAX_HEIGHT = 1400;
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -31,9 +27,7 @@ const markDocument = () => {
 const documentIsMarked = () => (globalThis as unknown as PageGlobals).sameDocument === true;
 const passedAtLeast = (n: number) => Number((globalThis as unknown as PageGlobals).document.querySelector('[data-count="passed"]')?.textContent) >= n;
 
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`;
-
-describe('dashboard in headless Chromium', { skip }, () => {
+describe('dashboard in headless Chromium', { skip: chromiumMissing }, () => {
   let server: TestApp;
   let baseUrl: string;
   let browser: Browser;
@@ -57,9 +51,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   before(async () => {
     server = await startDashboardApp('sqlite', { concurrency: 2 });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    baseUrl = await listenOnLoopback(server);
 
     fixture = await createFunctionWorkflow(server, BUSY_50MS);
     await server.request('PATCH', `/v1/workflows/${fixture.workflowId}`, { name: 'Invoice checks', description: 'Totals and currency of parsed invoices.' });
@@ -75,20 +67,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
       })),
     ]);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('dialog', (dialog) => {
-      if (dialog.type() === 'confirm' && expectedConfirmation?.test(dialog.message())) {
-        confirmations.push(dialog.message());
-        void dialog.accept();
-        return;
-      }
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
+    watchForProblems(page, problems, (message) => {
+      const expected = expectedConfirmation?.test(message) ?? false;
+      if (expected) confirmations.push(message);
+      return expected;
     });
   });
 

@@ -1,16 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_FAILING_TESTS, DEMO_SLOW_TESTS, DEMO_TEST_COUNT, seedDemo } from '../demo/seed.js';
 import type { TestApp } from '../testing/harness.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-support.js';
 import { signIn, startDashboardApp } from './test-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const SCREENSHOTS_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
-const takeScreenshots = process.env.VERDICT_SCREENSHOTS === '1';
 const PHONE = { width: 390, height: 844 };
 /** The batch tests do seconds of work each, many times that on a loaded machine. */
 const RUN_TIMEOUT_MS = 180_000;
@@ -19,7 +15,6 @@ const MIN_CHARACTERS_PER_LINE = 4;
 
 // Functions run in the page (this file is compiled without the DOM library, hence `any`).
 // Not strings: the pages' Content-Security-Policy rightly refuses to eval them.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** What makes a page unreadable on a phone: sideways scrolling, words wrapped letter by letter, a status out of sight. */
 const layoutProblems = (minCharactersPerLine: number): string[] => {
@@ -52,9 +47,7 @@ const focusedDescription = (): string => {
   return active ? `${active.tagName.toLowerCase()}${active.id ? `#${active.id}` : ''} ${active.textContent.trim().slice(0, 30)}` : 'nothing';
 };
 
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`;
-
-describe('the demo workflow in headless Chromium', { skip }, () => {
+describe('the demo workflow in headless Chromium', { skip: chromiumMissing }, () => {
   let server: TestApp;
   let baseUrl: string;
   let browser: Browser;
@@ -76,30 +69,18 @@ describe('the demo workflow in headless Chromium', { skip }, () => {
 
   before(async () => {
     server = await startDashboardApp('sqlite');
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    baseUrl = await listenOnLoopback(server);
     const db = server.runtime.services.store.db;
     const { organization_id: organizationId } = await db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
     demoWorkflowId = (await seedDemo(server.runtime.services, organizationId))!;
 
     const session = await signIn(server);
     const [name, value] = session.cookie.split('=') as [string, string];
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addCookies([{ name, value, url: baseUrl }]);
     page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('dialog', (dialog) => {
-      if (dialog.type() === 'confirm' && /^Cancel this run\?/.test(dialog.message())) void dialog.accept();
-      else {
-        problems.push(`dialog: ${dialog.message()}`);
-        void dialog.dismiss();
-      }
-    });
+    watchForProblems(page, problems, (message) => /^Cancel this run\?/.test(message));
   });
 
   after(async () => {
