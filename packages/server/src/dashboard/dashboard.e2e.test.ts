@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, type FunctionWorkflow } from '../testing/fixtures.js';
-import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-support.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-test-support.js';
 import { startDashboardApp } from './test-support.js';
 
 const SCREENSHOT_MAX_HEIGHT = 1400;

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_FAILING_TESTS, DEMO_SLOW_TESTS, DEMO_TEST_COUNT, seedDemo } from '../demo/seed.js';
 import type { TestApp } from '../testing/harness.js';
-import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-support.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-test-support.js';
 import { signIn, startDashboardApp } from './test-support.js';
 
 const PHONE = { width: 390, height: 844 };
