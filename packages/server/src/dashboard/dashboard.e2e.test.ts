@@ -1,16 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, type FunctionWorkflow } from '../testing/fixtures.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-test-support.js';
 import { startDashboardApp } from './test-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const SCREENSHOTS_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
-const takeScreenshots = process.env.VERDICT_SCREENSHOTS === '1';
 const SCREENSHOT_MAX_HEIGHT = 1400;
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -31,9 +27,7 @@ const markDocument = () => {
 const documentIsMarked = () => (globalThis as unknown as PageGlobals).sameDocument === true;
 const passedAtLeast = (n: number) => Number((globalThis as unknown as PageGlobals).document.querySelector('[data-count="passed"]')?.textContent) >= n;
 
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does it)`;
-
-describe('dashboard in headless Chromium', { skip }, () => {
+describe('dashboard in headless Chromium', { skip: chromiumMissing }, () => {
   let server: TestApp;
   let baseUrl: string;
   let browser: Browser;
@@ -57,9 +51,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   before(async () => {
     server = await startDashboardApp('sqlite', { concurrency: 2 });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    baseUrl = await listenOnLoopback(server);
 
     fixture = await createFunctionWorkflow(server, BUSY_50MS);
     await server.request('PATCH', `/v1/workflows/${fixture.workflowId}`, { name: 'Invoice checks', description: 'Totals and currency of parsed invoices.' });
@@ -75,20 +67,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
       })),
     ]);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('dialog', (dialog) => {
-      if (dialog.type() === 'confirm' && expectedConfirmation?.test(dialog.message())) {
-        confirmations.push(dialog.message());
-        void dialog.accept();
-        return;
-      }
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
+    watchForProblems(page, problems, (message) => {
+      const expected = expectedConfirmation?.test(message) ?? false;
+      if (expected) confirmations.push(message);
+      return expected;
     });
   });
 
@@ -127,7 +111,6 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.waitForFunction(passedAtLeast, passedBefore + 1);
     assert.ok((await page.locator('#result-rows tr').count()) > rowsBefore, 'result rows are added as tests finish');
     assert.ok(Number(await page.locator('progress').getAttribute('value')) > 0);
-    await screenshot('run-in-progress');
     assert.equal(await page.evaluate(documentIsMarked), true, 'the page was not reloaded');
   });
 
@@ -171,6 +154,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.equal(await page.locator('tr', { hasText: 'Invoice 2 summary (fails)' }).locator('.badge-failed').count(), 1);
     await assertVisibleText(page, XSS);
     await screenshot('workflow');
+  });
+
+  test("a test's page shows a hostile test name as plain text", async () => {
+    await page.getByRole('link', { name: XSS, exact: true }).click();
+    await page.waitForURL(/\/tests\/wfnodetest_/);
+    await page.getByRole('heading', { name: 'Recent results' }).waitFor();
+    assert.ok((await page.getByRole('heading', { level: 1 }).innerText()).startsWith(XSS), 'the heading shows the name as text');
+    assert.equal(await page.locator('img').count(), 0);
   });
 
   test('nothing went wrong in the browser: no console errors, page errors or dialogs', () => {

@@ -197,10 +197,16 @@ for (const store of testStores()) {
           label: XSS,
           config: { language: 'javascript', code: SUMMARY_CODE, output_schema: {} },
         });
-        await createTests(server, { workflowId: hostile.body.id, blockId: block.body.id }, [{ name: XSS, input: { n: XSS }, condition: { kind: 'equals', expected: XSS } }]);
+        await server.request('POST', '/v1/workflows/blocks', {
+          workflow_id: hostile.body.id,
+          type: 'start_json',
+          label: XSS,
+          config: { json_schema: { type: 'object', properties: { [XSS]: { type: 'string' } } } },
+        });
+        const [testId] = await createTests(server, { workflowId: hostile.body.id, blockId: block.body.id }, [{ name: XSS, input: { n: XSS }, condition: { kind: 'equals', expected: XSS } }]);
         const run = await waitForRun(server, (await startRun(server, hostile.body.id)).id);
         const result = (await server.request('GET', `/v1/workflows/tests/results?run_id=${run.id}`)).body.data[0];
-        for (const url of ['/workflows', `/workflows/${hostile.body.id}`, '/runs', `/runs/${run.id}`, `/results/${result.id}`]) {
+        for (const url of ['/workflows', `/workflows/${hostile.body.id}`, '/runs', `/runs/${run.id}`, `/results/${result.id}`, `/tests/${testId}`]) {
           const body = (await page(url)).body;
           assert.ok(!body.includes('<img src=x'), `${url} contains raw markup`);
           assert.ok(body.includes(ESCAPED_XSS), `${url} does not show the name as text`);
@@ -212,8 +218,69 @@ for (const store of testStores()) {
         assert.match(body, /Function under test/);
         assert.match(body, /Run all tests/);
         assert.match(body, /Run this block&#39;s tests \(2\)/);
-        assert.match(body, /Summary object \(fails\)<\/td>\s*<td><code>equals<\/code> on <code>output-json-0<\/code><\/td>\s*<td><span class="badge badge-failed">failed/);
+        assert.match(body, /Summary object \(fails\)<\/a><\/td>\s*<td data-label="Checks"><code>equals<\/code> on <code>output-json-0<\/code><\/td>\s*<td class="cell-status"><span class="badge badge-failed">failed/);
         assert.match(body, /badge-passed">passed/);
+      });
+
+      test('the workflow page links each test to its page, shows the block\'s code, and its runs without repeating the workflow', async () => {
+        const body = (await page(`/workflows/${workflow.workflowId}`)).body;
+        const tests = (await server.request('GET', `/v1/workflows/tests?workflow_id=${workflow.workflowId}`)).body.data;
+        for (const test of tests) assert.ok(body.includes(`<a href="/tests/${test.id}">`), `no link to ${test.name}`);
+        assert.match(body, /<details class="block-code" open><summary>JavaScript code<\/summary><pre class="code"[^>]*><code class="language-javascript">function transform\(input\) \{ return \{ n: input.n, label: &quot;item &quot; \+ input.n \}; \}<\/code><\/pre>/);
+        const recentRuns = body.slice(body.indexOf('id="recent-runs"'), body.indexOf('id="blocks-heading"'));
+        assert.ok(recentRuns.includes(`href="/runs/${finishedRun.id}"`));
+        assert.doesNotMatch(recentRuns, /Workflow<\/th>|href="\/workflows\//, 'no column names the workflow the page is about');
+        assert.match((await page('/runs')).body, /<th scope="col">Workflow<\/th>/, 'the runs list still names each run\'s workflow');
+      });
+
+      test('blocks that are not code show a summary of their configuration', async () => {
+        const fresh = await server.request('POST', '/v1/workflows', { name: 'Config summary' });
+        await server.request('POST', '/v1/workflows/blocks', {
+          workflow_id: fresh.body.id,
+          type: 'start_json',
+          label: 'Order JSON',
+          config: { json_schema: { type: 'object', properties: { order_id: { type: 'string' }, amount: { type: 'number' } } } },
+        });
+        const body = (await page(`/workflows/${fresh.body.id}`)).body;
+        assert.match(body, /<dl class="config-summary" aria-label="Configuration of Order JSON">\s*<div><dt><code>json_schema<\/code><\/dt><dd>a schema with fields order_id, amount<\/dd><\/div>/);
+        assert.doesNotMatch(body, /block-code/);
+      });
+
+      test('a test\'s page shows its block, inputs, assertion, latest verdicts and recent results, with links', async () => {
+        const tests = (await server.request('GET', `/v1/workflows/tests?workflow_id=${workflow.workflowId}`)).body.data;
+        const failing = tests.find((test: any) => test.name === 'Summary object (fails)');
+        const results = (await server.request('GET', `/v1/workflows/tests/results?run_id=${finishedRun.id}`)).body.data;
+        const result = results.find((item: any) => item.test_id === failing.id);
+        const latestFailure = failing.latest_failing_run_summary.run_record_id;
+        const response = await page(`/tests/${failing.id}`);
+        assert.equal(response.statusCode, 200);
+        const body = response.body;
+        assert.match(body, /<h1>Summary object \(fails\) <span class="badge badge-failed">failed<\/span><\/h1>/);
+        assert.match(body, new RegExp(`<a href="/workflows/${workflow.workflowId}#block-${workflow.blockId}">Function under test</a>`));
+        assert.match(body, /<code class="language-javascript">function transform/, 'the block\'s code');
+        assert.match(body, /<h2 id="inputs-heading">Inputs<\/h2><div class="input"><h3><code>input-json-0<\/code><\/h3><pre class="json"[^>]*>\{\n  &quot;n&quot;: 2\n\}<\/pre>/);
+        assert.match(body, /<code>equals<\/code> on <code>output-json-0<\/code>/);
+        assert.match(body, /&quot;label&quot;: &quot;item two&quot;/, 'the condition, expected value included');
+        assert.match(body, new RegExp(`<dt>Latest failure</dt><dd><span class="badge badge-failed">failed</span> <a href="/results/${latestFailure}">`));
+        assert.match(body, /<dt>Latest pass<\/dt><dd><span class="muted">none yet<\/span>/);
+        const history = body.slice(body.indexOf('id="results-heading"'));
+        assert.ok(history.includes(`<a href="/results/${result.id}">`) && history.includes(`<a href="/runs/${finishedRun.id}">`), 'each recent result links to itself and its run');
+        assert.match((await page(`/results/${result.id}`)).body, new RegExp(`Test <a href="/tests/${failing.id}">`), 'the result page links back to its test');
+      });
+
+      test('a test\'s page lists its newest results first and still opens once its block is gone', async () => {
+        const fresh = await createFunctionWorkflow(server, SUMMARY_CODE);
+        const [testId] = await createTests(server, fresh, [{ name: 'Twice run', input: { n: 1 }, path: 'n', condition: { kind: 'equals', expected: 1 } }]);
+        const first = await waitForRun(server, (await startRun(server, fresh.workflowId)).id);
+        const second = await waitForRun(server, (await startRun(server, fresh.workflowId)).id);
+        const body = (await page(`/tests/${testId}`)).body;
+        const history = body.slice(body.indexOf('id="results-heading"'));
+        assert.ok(history.indexOf(second.id) >= 0 && history.indexOf(second.id) < history.indexOf(first.id), 'newest run first');
+        assert.equal((await server.request('DELETE', `/v1/workflows/blocks/${fresh.blockId}`)).status, 204);
+        const orphan = await page(`/tests/${testId}`);
+        assert.equal(orphan.statusCode, 200);
+        assert.match(orphan.body, /This test cannot run against the current draft:<\/p><ul><li><code>block_missing<\/code>/);
+        assert.match(orphan.body, new RegExp(`Block <code>${fresh.blockId}</code> was removed from the workflow's draft`));
       });
 
       test('a Python function block is shown as Python: its language named on the workflow and result pages, its code under a Python label', async () => {
@@ -273,12 +340,13 @@ for (const store of testStores()) {
 
       test('ids that do not exist, or belong to another organization, give a 404 page', async () => {
         const otherSession = await signIn(server, await otherOrganizationKey(server));
-        for (const url of ['/workflows/wf_missing', '/runs/wftestrun_missing', '/results/wfnodetestrun_missing']) {
+        for (const url of ['/workflows/wf_missing', '/runs/wftestrun_missing', '/results/wfnodetestrun_missing', '/tests/wftest_missing']) {
           const response = await page(url);
           assert.equal(response.statusCode, 404, url);
           assert.match(response.headers['content-type'] as string, /text\/html/);
         }
-        for (const url of [`/workflows/${workflow.workflowId}`, `/runs/${finishedRun.id}`, `/runs/${finishedRun.id}/events`]) {
+        const testId = (await server.request('GET', `/v1/workflows/tests?workflow_id=${workflow.workflowId}`)).body.data[0].id;
+        for (const url of [`/workflows/${workflow.workflowId}`, `/runs/${finishedRun.id}`, `/runs/${finishedRun.id}/events`, `/tests/${testId}`]) {
           assert.equal((await page(url, otherSession.cookie)).statusCode, 404, url);
         }
       });

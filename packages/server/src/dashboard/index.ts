@@ -9,6 +9,7 @@ import { authRoutes } from './routes/auth.js';
 import { runEvents } from './routes/events.js';
 import { resultPages } from './routes/results.js';
 import { runPages } from './routes/runs.js';
+import { testPages } from './routes/tests.js';
 import { workflowPages } from './routes/workflows.js';
 import { findSession, SESSION_COOKIE } from '../services/sessions.js';
 import { errorView } from './views/login.js';
@@ -56,6 +57,7 @@ async function signedInPages(app: FastifyInstance): Promise<void> {
   await app.register(workflowPages);
   await app.register(runPages);
   await app.register(resultPages);
+  await app.register(testPages);
   await app.register(runEvents);
 }
 

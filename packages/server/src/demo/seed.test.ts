@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import { DEMO_FAILING_TESTS, DEMO_TEST_COUNT, seedDemo } from './seed.js';
+import { DEMO_FAILING_TESTS, DEMO_SLOW_TESTS, DEMO_TEST_COUNT, seedDemo } from './seed.js';
 
 const README = new URL('../../../../README.md', import.meta.url);
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -23,18 +23,19 @@ for (const store of testStores()) {
       ({ organization_id: organizationId } = await db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow());
       workflowId = (await seedDemo(server.runtime.services, organizationId))!;
       blocks = (await server.request('GET', `/v1/workflows/blocks?workflow_id=${workflowId}`)).body.data;
-      run = await waitForRun(server, (await server.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId })).body.id);
+      // The batch tests do seconds of work each, many times that on a loaded machine.
+      run = await waitForRun(server, (await server.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId })).body.id, 180_000);
       results = (await server.request('GET', `/v1/workflows/tests/results?run_id=${run.id}&limit=100`)).body.data;
     });
     after(() => server.close());
 
-    test('has a JavaScript block and a Python block written the Retab way, fed by one start_json block', async () => {
-      const languages = blocks.filter((block) => block.type === 'function').map((block) => block.config.language);
-      assert.deepEqual(languages.sort(), ['javascript', 'python']);
+    test('has a JavaScript block and a Python block written the Retab way, fed by one start_json block, and a slow batch block', async () => {
+      const functions = blocks.filter((block) => block.type === 'function').map((block) => `${block.label}: ${block.config.language}`);
+      assert.deepEqual(functions.sort(), ['Check totals (Python): python', 'Check totals: javascript', 'Reconcile a batch: javascript']);
       const python = blocks.find((block) => block.config?.language === 'python');
       assert.match(python.config.code, /^from models import Input, Output$/m);
       assert.match(python.config.code, /^def transform\(input_data: Input\) -> Output:$/m);
-      const start = blocks.find((block) => block.type === 'start_json');
+      const start = blocks.find((block) => block.label === 'Invoice JSON');
       assert.equal(start.config.json_schema.properties.line_items.type, 'array', 'Input is built from a real schema');
     });
 
@@ -53,10 +54,23 @@ for (const store of testStores()) {
       assert.deepEqual(run.counts.outcome, { passed: DEMO_TEST_COUNT - DEMO_FAILING_TESTS, failed: DEMO_FAILING_TESTS, blocked: 0 }, JSON.stringify(results.filter((result) => result.verdict !== 'passed').map((result) => result.error ?? result.assertion_result?.failure)));
     });
 
+    test(`its ${DEMO_SLOW_TESTS} batch tests pass after doing real work for a while each, so the run page stays live long enough to watch and cancel`, () => {
+      const batchBlock = blocks.find((block) => block.label === 'Reconcile a batch');
+      const slow = results.filter((result) => result.block_id === batchBlock.id);
+      assert.equal(slow.length, DEMO_SLOW_TESTS);
+      for (const result of slow) {
+        assert.equal(result.verdict, 'passed', JSON.stringify(result.assertion_result?.failure ?? result.error));
+        // A lower bound only: a slower machine makes them longer, never shorter.
+        assert.ok(result.duration_ms >= 500, `a batch test ran for ${result.duration_ms} ms`);
+      }
+      assert.ok(run.timing.duration_ms >= 1000, `the run lasted ${run.timing.duration_ms} ms`);
+    });
+
     test('README states the counts the demo gives', async () => {
       const readme = await readFile(README, 'utf8');
       assert.match(readme, new RegExp(`seeds a demo workflow with ${DEMO_TEST_COUNT} tests`));
-      assert.match(readme, new RegExp(`${DEMO_TEST_COUNT - DEMO_FAILING_TESTS} of its\\s+${DEMO_TEST_COUNT} tests pass`));
+      assert.match(readme, new RegExp(`${DEMO_TEST_COUNT - DEMO_FAILING_TESTS} of the demo's\\s+${DEMO_TEST_COUNT} tests\\s+pass`));
+      assert.match(readme, new RegExp(`its ${['no', 'one', 'two', 'three', 'four', 'five'][DEMO_SLOW_TESTS]} tests take a second or two each`));
     });
 
     test('is seeded only into an empty store', async () => {

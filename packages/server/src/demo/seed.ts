@@ -40,6 +40,56 @@ def transform(input_data: Input) -> Output:
     )
 `;
 
+/**
+ * Slow on purpose, by doing real work: a demo whose run ends in 10 ms shows nobody the live run
+ * page or its Cancel button. The batch is generated from a seed, so a test's input stays a few
+ * numbers while the block recomputes hundreds of thousands of line items (a second or two in the
+ * JavaScript sandbox; the sandbox has no timers to sleep with).
+ */
+const RECONCILE_BATCH_CODE = `// Reconciles a batch of generated invoices: recomputes every total from its line items and
+// counts the invoices whose stated total disagrees (every error_every-th one counts a line twice).
+function transform(input) {
+  const invoices = Math.min(input.invoice_count, 100000);
+  const lines = Math.min(input.lines_per_invoice, 100);
+  let state = input.seed >>> 0;
+  const random = (below) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % below;
+  };
+  let mismatched = 0;
+  let grandTotalCents = 0;
+  for (let invoice = 1; invoice <= invoices; invoice++) {
+    let totalCents = 0;
+    let lastLineCents = 0;
+    for (let line = 0; line < lines; line++) {
+      lastLineCents = (1 + random(5)) * (100 + random(9900));
+      totalCents += lastLineCents;
+    }
+    const statedCents = invoice % input.error_every === 0 ? totalCents + lastLineCents : totalCents;
+    if (statedCents !== totalCents) mismatched++;
+    grandTotalCents += totalCents;
+  }
+  return { batch: input.batch, invoices_checked: invoices, mismatched, grand_total: grandTotalCents / 100 };
+}`;
+
+const BATCH_SCHEMA = {
+  type: 'object',
+  properties: {
+    batch: { type: 'string' },
+    seed: { type: 'integer' },
+    invoice_count: { type: 'integer', maximum: 100000 },
+    lines_per_invoice: { type: 'integer', maximum: 100 },
+    error_every: { type: 'integer', minimum: 1 },
+  },
+  required: ['batch', 'seed', 'invoice_count', 'lines_per_invoice', 'error_every'],
+};
+
+const BATCH_OUTPUT_SCHEMA = {
+  type: 'object',
+  properties: { batch: { type: 'string' }, invoices_checked: { type: 'integer' }, mismatched: { type: 'integer' }, grand_total: { type: 'number' } },
+  required: ['batch', 'invoices_checked', 'mismatched', 'grand_total'],
+};
+
 /** The start block's json_schema: what the Python block's `Input` is built from. */
 const INVOICE_SCHEMA = {
   type: 'object',
@@ -102,8 +152,21 @@ const PYTHON_TESTS: DemoTest[] = [
   },
 ];
 
+function batch(name: string, seed: number) {
+  return { batch: name, seed, invoice_count: 20000, lines_per_invoice: 40, error_every: 500 };
+}
+
+/** Each takes a second or two: long enough to watch the run page fill in, or to cancel the run. */
+const SLOW_TESTS: DemoTest[] = [
+  { name: 'Batch B-1: every invoice is checked (slow)', data: batch('B-1', 11), path: 'invoices_checked', condition: { kind: 'equals', expected: 20000 } },
+  { name: 'Batch B-2: every 500th invoice is flagged (slow)', data: batch('B-2', 12), path: 'mismatched', condition: { kind: 'equals', expected: 40 } },
+  { name: 'Batch B-3: grand total in the expected range (slow)', data: batch('B-3', 13), path: 'grand_total', condition: { kind: 'between', lower: 115_000_000, upper: 127_000_000 } },
+  { name: 'Batch B-4: output matches its schema (slow)', data: batch('B-4', 14), path: null, condition: { kind: 'json_schema_valid', schema: BATCH_OUTPUT_SCHEMA } },
+];
+
 /** How many tests the demo seeds, and how many of them fail (on purpose) when every block runs. */
-export const DEMO_TEST_COUNT = JAVASCRIPT_TESTS.length + PYTHON_TESTS.length;
+export const DEMO_TEST_COUNT = JAVASCRIPT_TESTS.length + PYTHON_TESTS.length + SLOW_TESTS.length;
+export const DEMO_SLOW_TESTS = SLOW_TESTS.length;
 export const DEMO_FAILING_TESTS = 1;
 
 /** Seeds the demo workflow on a first start with an empty store. Returns its id, or null if the store already had workflows. */
@@ -113,23 +176,31 @@ export async function seedDemo(services: Services, organizationId: string): Prom
   if (existing) return null;
   const workflow = await insertWorkflow(db, organizationId, {
     name: DEMO_WORKFLOW_NAME,
-    description: `Two function blocks that check invoice totals, one in JavaScript and one in Python written the Retab way, with ${DEMO_TEST_COUNT} tests (one fails on purpose).`,
+    description: `Function blocks that check invoice totals, one in JavaScript and one in Python written the Retab way, and one that reconciles a generated batch (its ${SLOW_TESTS.length} tests take a second or two each), with ${DEMO_TEST_COUNT} tests (one fails on purpose).`,
   });
   const now = isoNow();
   const inputBlock = newId('block');
   const checkBlock = newId('block');
   const pythonBlock = newId('block');
+  const batchInputBlock = newId('block');
+  const batchBlock = newId('block');
   await db
     .insertInto('blocks')
     .values([
       { organization_id: organizationId, id: inputBlock, workflow_id: workflow.id, type: 'start_json', label: 'Invoice JSON', position_x: 0, position_y: 0, width: null, height: null, config: JSON.stringify({ json_schema: INVOICE_SCHEMA }), parent_id: null, created_at: now, updated_at: now },
       { organization_id: organizationId, id: checkBlock, workflow_id: workflow.id, type: 'function', label: 'Check totals', position_x: 320, position_y: 0, width: null, height: null, config: JSON.stringify({ language: 'javascript', code: CHECK_TOTALS_CODE, output_schema: OUTPUT_SCHEMA, timeout_seconds: 5 }), parent_id: null, created_at: now, updated_at: now },
       { organization_id: organizationId, id: pythonBlock, workflow_id: workflow.id, type: 'function', label: 'Check totals (Python)', position_x: 320, position_y: 200, width: null, height: null, config: JSON.stringify({ language: 'python', code: CHECK_TOTALS_PYTHON_CODE, output_schema: OUTPUT_SCHEMA, timeout_seconds: 5 }), parent_id: null, created_at: now, updated_at: now },
+      { organization_id: organizationId, id: batchInputBlock, workflow_id: workflow.id, type: 'start_json', label: 'Batch JSON', position_x: 0, position_y: 400, width: null, height: null, config: JSON.stringify({ json_schema: BATCH_SCHEMA }), parent_id: null, created_at: now, updated_at: now },
+      { organization_id: organizationId, id: batchBlock, workflow_id: workflow.id, type: 'function', label: 'Reconcile a batch', position_x: 320, position_y: 400, width: null, height: null, config: JSON.stringify({ language: 'javascript', code: RECONCILE_BATCH_CODE, output_schema: BATCH_OUTPUT_SCHEMA, timeout_seconds: 30 }), parent_id: null, created_at: now, updated_at: now },
     ])
     .execute();
-  const edgeTo = (targetBlock: string) => ({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: inputBlock, source_handle: 'output-json-0', target_block: targetBlock, target_handle: 'input-json-0', created_at: now, updated_at: now });
-  await db.insertInto('edges').values([edgeTo(checkBlock), edgeTo(pythonBlock)]).execute();
-  const tests = [...JAVASCRIPT_TESTS.map((test) => ({ test, blockId: checkBlock })), ...PYTHON_TESTS.map((test) => ({ test, blockId: pythonBlock }))];
+  const edge = (sourceBlock: string, targetBlock: string) => ({ organization_id: organizationId, id: newId('edge'), workflow_id: workflow.id, source_block: sourceBlock, source_handle: 'output-json-0', target_block: targetBlock, target_handle: 'input-json-0', created_at: now, updated_at: now });
+  await db.insertInto('edges').values([edge(inputBlock, checkBlock), edge(inputBlock, pythonBlock), edge(batchInputBlock, batchBlock)]).execute();
+  const tests = [
+    ...JAVASCRIPT_TESTS.map((test) => ({ test, blockId: checkBlock })),
+    ...PYTHON_TESTS.map((test) => ({ test, blockId: pythonBlock })),
+    ...SLOW_TESTS.map((test) => ({ test, blockId: batchBlock })),
+  ];
   for (const { test, blockId } of tests) {
     await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
       workflow_id: workflow.id,

@@ -9,6 +9,36 @@
   var rows = document.getElementById('result-rows');
   var source = new EventSource(summary.getAttribute('data-run-events'));
 
+  // A live update replaces markup; when the replaced part held keyboard focus, the same element
+  // (by id) or link (by href) in the new markup takes it back instead of leaving it on <body>.
+  function focusKeyWithin(container) {
+    var focused = document.activeElement;
+    if (!focused || focused === document.body || !container.contains(focused)) return null;
+    if (focused.id) return '#' + CSS.escape(focused.id);
+    var href = focused.getAttribute('href');
+    return href ? 'a[href="' + CSS.escape(href) + '"]' : null;
+  }
+
+  function restoreFocus(container, key) {
+    if (!key || container.contains(document.activeElement)) return;
+    var target = container.querySelector(key);
+    if (target) target.focus({ preventScroll: true });
+  }
+
+  // htmx disables the Cancel button while its request is out, and a disabled button loses focus.
+  var cancelHadFocus = false;
+  var cancelForm = document.getElementById('cancel-form');
+  if (cancelForm) {
+    cancelForm.addEventListener('htmx:beforeRequest', function () {
+      cancelHadFocus = cancelForm.contains(document.activeElement);
+    });
+    cancelForm.addEventListener('htmx:afterRequest', function () {
+      var button = cancelForm.querySelector('button');
+      if (cancelHadFocus && document.activeElement === document.body && document.contains(button)) button.focus();
+      cancelHadFocus = false;
+    });
+  }
+
   function rowFromHtml(markup) {
     var template = document.createElement('template');
     template.innerHTML = markup.trim();
@@ -19,7 +49,9 @@
   function placeRow(row, position) {
     var existing = document.getElementById(row.id);
     if (existing) {
+      var focusKey = focusKeyWithin(existing);
       existing.replaceWith(row);
+      restoreFocus(row, focusKey);
       return;
     }
     var last = rows.lastElementChild;
@@ -39,11 +71,13 @@
 
   source.addEventListener('summary', function (event) {
     var data = JSON.parse(event.data);
+    var focusKey = focusKeyWithin(summary);
     summary.innerHTML = data.html;
+    restoreFocus(summary, focusKey);
     if (data.terminal) {
       var cancel = document.getElementById('cancel-form');
       if (cancel) {
-        var hadFocus = cancel.contains(document.activeElement);
+        var hadFocus = cancelHadFocus || cancel.contains(document.activeElement);
         cancel.remove();
         if (hadFocus) summary.focus();
       }

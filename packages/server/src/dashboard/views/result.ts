@@ -1,11 +1,11 @@
-import type { AssertionSpec, HandleInput, WorkflowTestResult } from '@verdict/core';
+import type { AssertionSpec, HandleInput, WorkflowTestResult, WorkflowTestSource } from '@verdict/core';
 import { badge, formatDuration, formatTime, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { isStructured, jsonDiff, prettyJson } from '../json-diff.js';
 import { failureOf } from '../../services/test-results.js';
 import { describeAssertion } from './workflows.js';
 
-function jsonBlock(value: unknown, label: string): SafeHtml {
+export function jsonBlock(value: unknown, label: string): SafeHtml {
   return html`<pre class="json" tabindex="0" aria-label="${label}">${prettyJson(value)}</pre>`;
 }
 
@@ -63,13 +63,13 @@ function truncationNotice(result: WorkflowTestResult): SafeHtml {
     <code>GET /v1/workflows/tests/results/${result.id}</code> returns the whole values.</p>`;
 }
 
-function inputsSection(result: WorkflowTestResult): SafeHtml {
-  const source = result.source;
+/** The inputs a test gives its block (`heading`: what the page calls them). */
+export function inputsSection(source: WorkflowTestSource, heading: string): SafeHtml {
   const body =
     source.type === 'manual'
       ? Object.entries(source.handle_inputs).map(([name, input]) => handleInput(name, input))
       : html`<p>Copied from step <code>${source.step_id ?? '(first)'}</code> of workflow run <code>${source.run_id}</code>.</p>`;
-  return html`<section class="panel" aria-labelledby="inputs-heading"><h2 id="inputs-heading">Inputs used</h2>${body}</section>`;
+  return html`<section class="panel" aria-labelledby="inputs-heading"><h2 id="inputs-heading">${heading}</h2>${body}</section>`;
 }
 
 export interface ResultPage {
@@ -88,7 +88,7 @@ export function resultView({ result, testName, assertion, block }: ResultPage): 
   <div class="page-heading">
     <div>
       <h1>${title} ${badge(outcomeLabel(result.lifecycle.status, result.verdict))}</h1>
-      <p class="muted">Test <code>${result.test_id}</code> on block ${block ? html`${block.label} (${block.type}${block.language ? `, ${block.language}` : ''}) ` : ''}<code>${result.block_id}</code></p>
+      <p class="muted">Test <a href="/tests/${result.test_id}"><code>${result.test_id}</code></a> on block ${block ? html`${block.label} (${block.type}${block.language ? `, ${block.language}` : ''}) ` : ''}<code>${result.block_id}</code></p>
     </div>
   </div>
   ${truncationNotice(result)}
@@ -99,7 +99,7 @@ export function resultView({ result, testName, assertion, block }: ResultPage): 
     ${assertion ? html`<details><summary>Condition</summary>${jsonBlock(assertion.condition, 'Condition')}</details>` : ''}
     ${comparison(result)}
   </section>
-  ${inputsSection(result)}
+  ${inputsSection(result.source, 'Inputs used')}
   <section class="panel" aria-labelledby="timing-heading">
     <h2 id="timing-heading">Timing</h2>
     <dl class="facts">

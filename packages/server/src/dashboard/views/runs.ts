@@ -27,25 +27,25 @@ function describeScope(run: WorkflowTestRun): SafeHtml {
   return html`all tests of the workflow`;
 }
 
-export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, string>): SafeHtml {
+function runsTableOf(runs: WorkflowTestRun[], workflowCell: ((run: WorkflowTestRun) => SafeHtml) | null): SafeHtml {
   if (runs.length === 0) return html`<p class="empty">No runs yet.</p>`;
   const rows = runs.map((run) => {
     const outcome = run.counts.outcome;
     return html`<tr>
-      <td class="nowrap"><a href="/runs/${run.id}" title="${run.id}">${formatTime(run.timing.created_at)}</a></td>
-      <td><a href="/workflows/${run.workflow_id}">${workflowNames.get(run.workflow_id) ?? run.workflow_id}</a></td>
-      <td>${badge(run.lifecycle.status)}</td>
-      <td>${triggerLabel(run.trigger)}</td>
-      <td class="num">${ranCell(run)}</td>
-      <td class="num">${outcome.passed}</td>
-      <td class="num">${outcome.failed}</td>
-      <td class="num">${outcome.blocked}</td>
-      <td class="num">${formatDuration(run.timing.duration_ms)}</td>
+      <td class="nowrap cell-primary"><a href="/runs/${run.id}" title="${run.id}">${formatTime(run.timing.created_at)}</a></td>
+      ${workflowCell ? html`<td data-label="Workflow">${workflowCell(run)}</td>` : ''}
+      <td class="cell-status">${badge(run.lifecycle.status)}</td>
+      <td data-label="Trigger">${triggerLabel(run.trigger)}</td>
+      <td class="num" data-label="Ran">${ranCell(run)}</td>
+      <td class="num" data-label="Passed">${outcome.passed}</td>
+      <td class="num" data-label="Failed">${outcome.failed}</td>
+      <td class="num" data-label="Blocked">${outcome.blocked}</td>
+      <td class="num" data-label="Duration">${formatDuration(run.timing.duration_ms)}</td>
     </tr>`;
   });
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap"><table class="stack">
     <thead><tr>
-      <th scope="col">Run created</th><th scope="col">Workflow</th><th scope="col">Status</th><th scope="col">Trigger</th>
+      <th scope="col">Run created</th>${workflowCell ? html`<th scope="col">Workflow</th>` : ''}<th scope="col">Status</th><th scope="col">Trigger</th>
       <th scope="col" class="num">Ran</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th>
       <th scope="col" class="num">Blocked</th><th scope="col" class="num">Duration</th>
     </tr></thead>
@@ -53,15 +53,25 @@ export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, st
   </table></div>`;
 }
 
+/** Runs of any workflows, each row naming its workflow. */
+export function runsTable(runs: WorkflowTestRun[], workflowNames: Map<string, string>): SafeHtml {
+  return runsTableOf(runs, (run) => html`<a href="/workflows/${run.workflow_id}">${workflowNames.get(run.workflow_id) ?? run.workflow_id}</a>`);
+}
+
+/** Runs of the one workflow whose page shows them: no column repeats its name. */
+export function runsOfWorkflowTable(runs: WorkflowTestRun[]): SafeHtml {
+  return runsTableOf(runs, null);
+}
+
 /** One row of a run's result table; also sent over the event stream, so the page and the stream render alike. */
 export function resultRow(item: ResultListItem): SafeHtml {
   const failure = item.failure ? html`<code>${item.failure.code}</code> ${truncate(item.failure.message, 160)}` : '';
   return html`<tr id="result-${item.id}" data-position="${item.position}">
-    <td class="num">${item.position + 1}</td>
-    <td><a href="/results/${item.id}">${item.testName ?? item.testId}</a></td>
-    <td>${badge(outcomeLabel(item.status, item.verdict))}</td>
+    <td class="num cell-secondary">${item.position + 1}</td>
+    <td class="cell-primary"><a href="/results/${item.id}">${item.testName ?? item.testId}</a></td>
+    <td class="cell-status">${badge(outcomeLabel(item.status, item.verdict))}</td>
     <td class="failure">${failure}</td>
-    <td class="num">${formatDuration(item.durationMs)}</td>
+    <td class="num" data-label="Time">${formatDuration(item.durationMs)}</td>
   </tr>`;
 }
 
@@ -131,7 +141,7 @@ export function runView({ run, workflowName, results, csrfToken }: RunPage): Saf
   <section aria-labelledby="results-heading">
     <h2 id="results-heading">Results</h2>
     <p class="muted">${live ? 'Tests appear here as they start and finish.' : 'Every test that started, in run order.'}</p>
-    <div class="table-wrap"><table class="results">
+    <div class="table-wrap"><table class="results stack">
       <thead><tr><th scope="col" class="num">#</th><th scope="col">Test</th><th scope="col">Result</th><th scope="col">Failure</th><th scope="col" class="num">Time</th></tr></thead>
       <tbody id="result-rows">${results.map(resultRow)}</tbody>
     </table></div>

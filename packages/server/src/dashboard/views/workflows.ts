@@ -1,8 +1,9 @@
 import type { AssertionSpec, Workflow, WorkflowBlock, WorkflowTestRun } from '@verdict/core';
 import { badge, formatTime, functionLanguageName, outcomeLabel } from '../format.js';
+import { blockBehaviour } from './block-config.js';
 import { html, type SafeHtml } from '../html.js';
 import type { TestOverview } from '../../services/tests.js';
-import { runsTable } from './runs.js';
+import { runsOfWorkflowTable } from './runs.js';
 
 export interface WorkflowListPage {
   workflows: Workflow[];
@@ -16,14 +17,14 @@ export function workflowListView(page: WorkflowListPage): SafeHtml {
   }
   const rows = page.workflows.map(
     (workflow) => html`<tr>
-      <td><a href="/workflows/${workflow.id}">${workflow.name}</a><div class="muted small">${workflow.description}</div></td>
-      <td><code>${workflow.id}</code></td>
-      <td class="num">${page.testCounts.get(workflow.id) ?? 0}</td>
-      <td>${formatTime(workflow.updated_at)}</td>
+      <td class="cell-primary"><a href="/workflows/${workflow.id}">${workflow.name}</a><div class="muted small">${workflow.description}</div></td>
+      <td data-label="Id"><code>${workflow.id}</code></td>
+      <td class="num" data-label="Tests">${page.testCounts.get(workflow.id) ?? 0}</td>
+      <td data-label="Updated">${formatTime(workflow.updated_at)}</td>
     </tr>`,
   );
   return html`<h1>Workflows</h1>
-  <div class="table-wrap"><table>
+  <div class="table-wrap"><table class="stack">
     <thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col" class="num">Tests</th><th scope="col">Updated</th></tr></thead>
     <tbody>${rows}</tbody>
   </table></div>
@@ -50,27 +51,20 @@ function testRows(tests: TestOverview[]): SafeHtml {
     const latest = test.latest;
     const lastRun = latest ? html`<a href="/results/${latest.resultId}">${formatTime(latest.completedAt)}</a>` : html`<span class="muted">never</span>`;
     return html`<tr id="test-${test.id}">
-      <td>${test.name ?? html`<code>${test.id}</code>`}</td>
-      <td>${describeAssertion(test.assertion)}</td>
-      <td>${badge(outcomeLabel(latest?.status ?? null, latest?.verdict ?? null))}</td>
-      <td>${lastRun}</td>
+      <td class="cell-primary"><a href="/tests/${test.id}">${test.name ?? html`<code>${test.id}</code>`}</a></td>
+      <td data-label="Checks">${describeAssertion(test.assertion)}</td>
+      <td class="cell-status">${badge(outcomeLabel(latest?.status ?? null, latest?.verdict ?? null))}</td>
+      <td data-label="Last run">${lastRun}</td>
     </tr>`;
   })}`;
 }
 
 function testsTable(tests: TestOverview[]): SafeHtml {
   if (tests.length === 0) return html`<p class="empty">No tests for this block.</p>`;
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap"><table class="stack">
     <thead><tr><th scope="col">Test</th><th scope="col">Checks</th><th scope="col">Latest verdict</th><th scope="col">Last run</th></tr></thead>
     <tbody>${testRows(tests)}</tbody>
   </table></div>`;
-}
-
-/** A function block's code, collapsed, marked with its own language (Python is not shown as JavaScript). */
-function codeDetails(block: WorkflowBlock, language: string | null): SafeHtml {
-  const code = block.config?.code;
-  if (!language || typeof code !== 'string') return html``;
-  return html`<details class="block-code"><summary>${language} code</summary><pre class="code" tabindex="0" aria-label="${language} code of ${block.label || block.id}"><code class="language-${language.toLowerCase()}">${code}</code></pre></details>`;
 }
 
 function blockSection(workflowId: string, block: WorkflowBlock, tests: TestOverview[], csrfToken: string): SafeHtml {
@@ -80,7 +74,7 @@ function blockSection(workflowId: string, block: WorkflowBlock, tests: TestOverv
       <h3 id="block-${block.id}">${block.label || block.id} <span class="muted small">${block.type}${language ? ` · ${language}` : ''} · <code>${block.id}</code></span></h3>
       ${tests.length > 0 ? runButton(workflowId, csrfToken, `Run this block's tests (${tests.length})`, block.id) : ''}
     </div>
-    ${codeDetails(block, language)}
+    ${blockBehaviour(block)}
     ${testsTable(tests)}
   </section>`;
 }
@@ -110,7 +104,6 @@ export function workflowView(page: WorkflowPage): SafeHtml {
   const byBlock = groupByBlock(page.tests);
   const known = new Set(page.blocks.map((block) => block.id));
   const orphans = page.tests.filter((test) => !known.has(test.blockId));
-  const names = new Map([[workflow.id, workflow.name]]);
   return html`<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/workflows">Workflows</a> / ${workflow.name}</nav>
   <div class="page-heading">
     <div>
@@ -124,7 +117,7 @@ export function workflowView(page: WorkflowPage): SafeHtml {
       <h2 id="recent-runs">Recent runs</h2>
       <a href="/runs?workflow_id=${encodeURIComponent(workflow.id)}">All runs of this workflow</a>
     </div>
-    ${runsTable(page.recentRuns, names)}
+    ${runsOfWorkflowTable(page.recentRuns)}
   </section>
   <section aria-labelledby="blocks-heading">
     <h2 id="blocks-heading">Blocks and tests</h2>
