@@ -276,6 +276,12 @@ for (const store of testStores()) {
         const body = (await page(`/tests/${testId}`)).body;
         const history = body.slice(body.indexOf('id="results-heading"'));
         assert.ok(history.indexOf(second.id) >= 0 && history.indexOf(second.id) < history.indexOf(first.id), 'newest run first');
+        assert.doesNotMatch(history, /block_config/, 'nothing changed between the two runs');
+        assert.equal((await server.request('PATCH', `/v1/workflows/blocks/${fresh.blockId}`, { label: 'Renamed', config: { code: SUMMARY_CODE + '\n// edited' } })).status, 200);
+        const third = await waitForRun(server, (await startRun(server, fresh.workflowId)).id);
+        const edited = (await page(`/tests/${testId}`)).body;
+        const thirdRow = edited.slice(edited.indexOf(third.id), edited.indexOf('</tr>', edited.indexOf(third.id)));
+        assert.match(thirdRow, /data-label="Changed" class="small">block_config</, 'the result after the code edit names what changed');
         assert.equal((await server.request('DELETE', `/v1/workflows/blocks/${fresh.blockId}`)).status, 204);
         const orphan = await page(`/tests/${testId}`);
         assert.equal(orphan.statusCode, 200);

@@ -4,6 +4,11 @@
  */
 import {
   changedDependencies,
+  millisBetween,
+  type FingerprintKind,
+  type Workflow,
+  type WorkflowBlock,
+  type WorkflowTest,
   CHANGE_ORDER,
   classifyChange,
   isFlakyChange,
@@ -14,12 +19,15 @@ import {
   type RunComparison,
 } from '@verdict/core';
 import { createError } from '../errors/index.js';
-import { comparedRowsOfRun, findDefaultBaseRun, testNamesById, type ComparedRow } from '../store/history.js';
+import { blockFromRow, findBlockRow } from '../store/graph.js';
+import { comparedRowsOfRun, findDefaultBaseRun, listLatestResultsOfTest, testNamesById, type ComparedRow } from '../store/history.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { listResultsOfTest } from '../store/results.js';
 import { findRunRow, type RunRow } from '../store/runs.js';
 import { findTestRow } from '../store/tests.js';
 import type { Services } from './index.js';
+import { getTest } from './tests.js';
+import { findWorkflow } from './workflows.js';
 
 /** One of the organization's tests' results across runs, newest first by default. */
 export async function testHistory(services: Services, organizationId: string, testId: string, page: KeysetRequest) {
@@ -107,4 +115,47 @@ export async function compareRuns(services: Services, organizationId: string, ru
     changes: page.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
     list_metadata: { before: null, after: hasMore ? (page.at(-1)?.test_id ?? null) : null },
   };
+}
+
+/** One past result of a test, as its page lists them. */
+export interface TestHistoryItem {
+  resultId: string;
+  runId: string;
+  /** What this result depended on that differs from the result before it (empty for the oldest listed). */
+  changed: FingerprintKind[];
+  status: string;
+  verdict: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface TestDescription {
+  test: WorkflowTest;
+  workflow: Workflow | null;
+  /** Null when the block was removed from the draft since the test was written. */
+  block: WorkflowBlock | null;
+  recentResults: TestHistoryItem[];
+}
+
+/** A test with its workflow, its block as the draft has it now, and its latest results: for the test's page. */
+export async function describeTest(services: Services, organizationId: string, testId: string, resultLimit: number): Promise<TestDescription> {
+  const db = services.store.db;
+  const test = await getTest(services, organizationId, testId);
+  const [workflow, blockRow, rows] = await Promise.all([
+    findWorkflow(services, organizationId, test.workflow_id),
+    findBlockRow(db, organizationId, test.target.block_id, test.workflow_id),
+    listLatestResultsOfTest(db, organizationId, testId, resultLimit),
+  ]);
+  const recentResults = rows.map((row, index) => ({
+    resultId: row.id,
+    changed: rows[index + 1] ? changedDependencies(rows[index + 1]!, row) : [],
+    runId: row.run_id,
+    status: row.status,
+    verdict: row.verdict,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+    durationMs: millisBetween(row.started_at, row.completed_at),
+  }));
+  return { test, workflow, block: blockRow ? blockFromRow(blockRow) : null, recentResults };
 }

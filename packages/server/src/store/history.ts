@@ -112,3 +112,16 @@ export async function stabilityOfTests(db: Kysely<Database>, organizationId: str
   }
   return stability;
 }
+
+/** A test's latest results for its page, newest first (the history index serves order and limit), with what each depended on. */
+export async function listLatestResultsOfTest(db: Kysely<Database>, organizationId: string, testId: string, limit: number) {
+  return db
+    .selectFrom('test_results')
+    .select([...COMPARED_COLUMNS, 'run_id', 'created_at', 'started_at', 'completed_at'])
+    .where('test_id', '=', testId)
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

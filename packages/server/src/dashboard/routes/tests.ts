@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { describeTest } from '../../services/test-history.js';
+import { describeTest } from '../../services/history.js';
 import { sendPage, sessionOf } from '../context.js';
 import { testView } from '../views/test.js';
 

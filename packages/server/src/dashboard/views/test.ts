@@ -1,7 +1,7 @@
 import type { LatestBlockTestRunSummary } from '@verdict/core';
 import { badge, formatDuration, formatTime, functionLanguageName, outcomeLabel } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import type { TestDescription, TestHistoryItem } from '../../services/test-history.js';
+import type { TestDescription, TestHistoryItem } from '../../services/history.js';
 import { blockBehaviour } from './block-config.js';
 import { inputsSection, jsonBlock } from './result.js';
 import { describeAssertion } from './workflows.js';
@@ -21,12 +21,20 @@ function historyTable(results: TestHistoryItem[]): SafeHtml {
       <td class="cell-status">${badge(outcomeLabel(item.status, item.verdict))}</td>
       <td data-label="Run"><a href="/runs/${item.runId}"><code>${item.runId}</code></a></td>
       <td class="num" data-label="Time">${formatDuration(item.durationMs)}</td>
+      <td data-label="Changed" class="small">${item.changed.length > 0 ? item.changed.join(', ') : html`<span class="muted">—</span>`}</td>
     </tr>`,
   );
   return html`<div class="table-wrap"><table class="stack">
-    <thead><tr><th scope="col">Result</th><th scope="col">Verdict</th><th scope="col">Run</th><th scope="col" class="num">Time</th></tr></thead>
+    <thead><tr><th scope="col">Result</th><th scope="col">Verdict</th><th scope="col">Run</th><th scope="col" class="num">Time</th><th scope="col" title="What this result depended on that differs from the result before it">Changed since the previous</th></tr></thead>
     <tbody>${rows}</tbody>
   </table></div>`;
+}
+
+/** Flaky: the verdict flipped while nothing the test depends on changed (stability over its latest results). */
+function flakyBadge(test: TestDescription['test']): SafeHtml | string {
+  const { stability } = test;
+  if (!stability.flaky) return '';
+  return html` <span class="badge badge-flaky" title="${`The verdict changed ${stability.flips} times over its last ${stability.runs} results, while its inputs, block and assertion did not`}">flaky</span>`;
 }
 
 function blockPanel({ test, block }: TestDescription): SafeHtml {
@@ -55,7 +63,7 @@ export function testView(page: TestPage): SafeHtml {
   return html`<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/workflows">Workflows</a> / <a href="/workflows/${test.workflow_id}">${workflowName}</a> / test</nav>
   <div class="page-heading">
     <div>
-      <h1>${title} ${badge(outcomeLabel(latest?.status ?? null, latest?.outcome ?? null))}</h1>
+      <h1>${title} ${badge(outcomeLabel(latest?.status ?? null, latest?.outcome ?? null))}${flakyBadge(test)}</h1>
       <p class="muted">Test <code>${test.id}</code> of <a href="/workflows/${test.workflow_id}">${workflowName}</a></p>
     </div>
   </div>
