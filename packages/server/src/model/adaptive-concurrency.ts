@@ -199,21 +199,23 @@ export class AdaptiveConcurrency {
     }
     if (this.shared === null) return this.grantAll();
     this.pumping = true;
-    void this.pumpShared().finally(() => (this.pumping = false));
+    void this.pumpShared();
   }
 
+  /** Reads the others' news before each batch of grants; `pumping` is cleared in the same turn as the last check of `pumpAgain`. */
   private async pumpShared(): Promise<void> {
     do {
       this.pumpAgain = false;
-      if (this.waiting === 0 || this.inFlight >= this.limit) return;
+      if (this.waiting === 0 || this.inFlight >= this.limit) continue;
       const news = await this.shared!.read().catch(() => null); // the shared store down: go on with this process's view
       if (news !== null) {
         const now = this.now();
         if (news.pauseRemainingMs > 0) this.pauseUntil(now + news.pauseRemainingMs);
-        if (news.othersThrottled && this.now() - this.lastDecreaseAt > this.recentLatencyMs) this.decrease(now);
+        if (news.othersThrottled && now - this.lastDecreaseAt > this.recentLatencyMs) this.decrease(now);
       }
       this.grantAll();
     } while (this.pumpAgain);
+    this.pumping = false;
   }
 
   private grantAll(): void {
