@@ -137,13 +137,14 @@ export class AdaptiveConcurrency {
       if (limiting && !queueing) this.value = Math.min(this.ceiling, this.value + (this.slowStart ? 1 : 1 / this.value));
     } else if (outcome.kind === 'throttled') {
       this.pauseUntil(now + outcome.pauseMs);
-      if (epoch === this.epoch) this.decrease(now);
+      // Once per round trip: the calls refused together (as a pause ends) are one signal, not many.
+      if (epoch === this.epoch && now - this.lastDecreaseAt >= this.recentLatencyMs) this.decrease(now);
       void this.shared?.report(outcome.pauseMs).catch(() => undefined);
     }
   }
 
   /**
-   * Multiplicative decrease, and never above what the last second's answers sustained (Little's
+   * Multiplicative decrease, kept between what the last second's answers sustained and 1.1× that (Little's
    * law: answers per second × latency): a rate limit refuses only once its window is spent, so the
    * limit may have doubled several times (slow start) before the first refusal.
    */
@@ -153,7 +154,9 @@ export class AdaptiveConcurrency {
     this.lastDecreaseAt = now;
     this.forgetAnswersBefore(now - 1000);
     const sustained = (this.answeredAt.length * this.recentLatencyMs) / 1000;
-    this.value = Math.max(1, Math.min(this.value * DECREASE_FACTOR, sustained > 0 ? sustained * 1.1 : Number.POSITIVE_INFINITY));
+    const decreased = this.value * DECREASE_FACTOR;
+    // Below what the provider just sustained would only leave its capacity unused.
+    this.value = Math.max(1, sustained > 0 ? Math.max(sustained, Math.min(decreased, sustained * 1.1)) : decreased);
   }
 
   private forgetAnswersBefore(time: number): void {
