@@ -3,6 +3,7 @@
 // `retry-after-ms` and `Retry-After` beyond), Verdict with default settings, then the same tests
 // replayed from the model cache, then promptfoo against the same server.
 //   node bench/models/index.mjs [repeats=3] [consensus=1,3,5]
+// BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the replaying server (node --cpu-prof).
 // Build first (`node scripts/build.mjs`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,6 +17,7 @@ import { createBlock } from '../../packages/server/dist/services/graph.js';
 import { createTest } from '../../packages/server/dist/services/tests.js';
 import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 import { rateLimitedProvider, startFakeModelServer } from '../../packages/server/dist/testing/fake-model-server.js';
+import { printCpuProfiles } from '../throughput/cpu-profile.mjs';
 import { API_KEY, machineDescription, percentile, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
 
 const TESTS = 400;
@@ -26,7 +28,8 @@ const consensusCounts = (process.argv[3] ?? '1,3,5').split(',').map(Number);
 const ANSWER = { vendor: 'Acme Tools', total: 1234.5 };
 const SCHEMA = { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'] };
 const median = (values) => percentile(values, 0.5);
-const invoiceOf = (n) => ({ invoice: `INV-${n}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${n}`, amount: 1234.5 }] });
+/** Invoice i of the workflow with n_consensus n: the inputs differ per workflow, so no workflow replays another's recorded answers. */
+const invoiceOf = (i, n = 1) => ({ invoice: `INV-${n}-${i}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${i}`, amount: 1234.5 }] });
 
 /** One extract block per consensus count, each with TESTS tests, written before the server starts. */
 async function seed(dataDir) {
@@ -43,7 +46,7 @@ async function seed(dataDir) {
         await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
           workflow_id: workflow.id,
           target: { type: 'block', block_id: block.id },
-          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i) } } },
+          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i, n) } } },
           assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: ANSWER.total } },
         }));
       }
@@ -56,12 +59,14 @@ async function seed(dataDir) {
 }
 
 /** One run of a workflow's tests: seconds from the POST to the GET that sees it completed, and its counts. */
-async function timeRun(verdict, workflowId) {
+async function timeRun(verdict, workflowId, provider = null) {
   const started = performance.now();
   const run = await verdict.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
   const done = await waitForRun(verdict.call, run.id, { everyMs: 50 });
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, counts: done.counts, status: done.lifecycle.status };
+  const calls = provider?.log.admitted ?? [];
+  const span = calls.length ? { first: (calls[0].at - started) / 1000, last: (calls.at(-1).at - started) / 1000 } : null;
+  return { seconds, counts: done.counts, status: done.lifecycle.status, span };
 }
 
 function describeCounts(counts) {
@@ -77,9 +82,9 @@ async function benchVerdict(model, dataDir, workflows) {
       const provider = rateLimitedProvider(ANSWER, { perSecond: PER_SECOND, latencyMs: LATENCY_MS });
       model.setChatHandler(provider);
       await sleep(1100);
-      const result = await timeRun(verdict, workflows[n]);
+      const result = await timeRun(verdict, workflows[n], provider);
       const ideal = (TESTS * n) / PER_SECOND;
-      console.log(`  Verdict n_consensus=${n}: ${result.seconds.toFixed(2)} s (ideal ${ideal} s, ${(result.seconds / ideal).toFixed(3)}×), ${describeCounts(result.counts)}; calls admitted ${provider.log.admitted.length}, refused ${provider.log.refused.length}`);
+      console.log(`  Verdict n_consensus=${n}: ${result.seconds.toFixed(2)} s (ideal ${ideal} s, ${(result.seconds / ideal).toFixed(3)}×), ${describeCounts(result.counts)}; calls admitted ${provider.log.admitted.length}, refused ${provider.log.refused.length}; first call admitted ${result.span?.first.toFixed(2)} s after the POST, last ${result.span?.last.toFixed(2)} s`);
       rows.push({ n, seconds: result.seconds });
     }
   } finally {
@@ -89,7 +94,9 @@ async function benchVerdict(model, dataDir, workflows) {
 }
 
 async function benchReplay(dataDir, workflowId) {
-  const verdict = await startVerdict(dataDir, { env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
+  const profileDir = process.env.BENCH_CPU_PROF === '1' ? await mkdtemp(join(os.tmpdir(), 'verdict-bench-models-cpuprof-')) : null;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const verdict = await startVerdict(dataDir, { nodeArgs, env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
   try {
     const seconds = [];
     for (let attempt = 0; attempt < repeats + 2; attempt++) {
@@ -101,6 +108,10 @@ async function benchReplay(dataDir, workflowId) {
     return median(seconds.slice(2)); // the first two warm the server up
   } finally {
     await verdict.stop();
+    if (profileDir) {
+      await printCpuProfiles(profileDir);
+      await rm(profileDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -116,7 +127,7 @@ async function benchPromptfoo(model, n, concurrency) {
     const config = {
       prompts: ['Extract the vendor and total of this invoice as JSON: {{invoice}}'],
       providers: [{ id: 'openai:chat:bench-model', config: { apiBaseUrl: model.baseURL, apiKey: 'not-needed', response_format: { type: 'json_schema', json_schema: { name: 'extraction', schema: SCHEMA } } } }],
-      defaultTest: { assert: [{ type: 'javascript', value: `JSON.parse(output).total === ${ANSWER.total}` }] },
+      defaultTest: { assert: [{ type: 'javascript', value: `(typeof output === 'string' ? JSON.parse(output) : output).total === ${ANSWER.total}` }] },
       tests: Array.from({ length: TESTS }, (_, i) => ({ vars: { invoice: JSON.stringify(invoiceOf(i)) } })),
     };
     await writeFile(join(workDir, 'promptfooconfig.yaml'), JSON.stringify(config));
@@ -158,7 +169,7 @@ try {
     } finally {
       await remove();
     }
-    for (const n of consensusCounts) {
+    for (const n of process.env.BENCH_PROMPTFOO === '0' ? [] : consensusCounts) {
       const pf = await benchPromptfoo(model, n, 10);
       if (pf.skipped) console.log(`  promptfoo: skipped (${pf.skipped})`);
       else console.log(`  promptfoo -j 10 --repeat ${n}: ${pf.seconds.toFixed(2)} s (ideal ${(TESTS * n) / PER_SECOND} s), passed ${pf.passed}, failed ${pf.failed}, errors ${pf.errors}; calls admitted ${pf.admitted}, refused ${pf.refused}${pf.tail ? `\n${pf.tail}` : ''}`);
