@@ -121,7 +121,9 @@ export const VARIABLES = {
   VERDICT_MODEL_API_KEY: optional(text, { meaning: 'its key' }),
   VERDICT_MODEL: optional(text, { meaning: "the model for Retab's aliases `retab-micro`, `retab-small`, `retab-large`, and for blocks that name no model" }),
   VERDICT_EMBEDDING_MODEL: optional(text, { meaning: 'the model for `similarity_gte` with `method: embeddings`' }),
-  VERDICT_MODEL_CONCURRENCY: variable(positive, DEFAULT_MODEL_CONCURRENCY, { meaning: 'model calls in flight at once per process' }),
+  VERDICT_MODEL_CONCURRENCY: variable(positive, DEFAULT_MODEL_CONCURRENCY, {
+    meaning: "the most model calls in flight at once per process; below it the limit is found by itself (from 8: grows while answers come back, shrinks on 429 and pauses for `Retry-After`, shared by all workers through Redis)",
+  }),
   VERDICT_MODEL_TIMEOUT_MS: variable(positive, DEFAULT_MODEL_TIMEOUT_MS, { meaning: 'timeout of one model call' }),
   VERDICT_MODEL_MAX_RETRIES: variable(integer(0), DEFAULT_MODEL_MAX_RETRIES, { meaning: 'retries on 429 (honours `Retry-After`), 5xx and network errors, with backoff' }),
   VERDICT_MODEL_STRUCTURED_OUTPUT: variable(oneOf<StructuredOutputMode>(['auto', 'json_schema', 'json_object', 'prompt']), 'auto', {
@@ -130,7 +132,7 @@ export const VARIABLES = {
   VERDICT_MODEL_CACHE: variable(oneOf<ModelCacheMode>(['off', 'readwrite', 'replay']), 'off', {
     meaning: '`readwrite` records model answers under the data dir; `replay` answers only from that record, so a suite runs without a model server',
   }),
-  VERDICT_MODEL_RATE_LIMIT: optional(positiveNumber, { meaning: 'model-backed tests started per second across all workers (distributed execution)' }),
+  VERDICT_MODEL_RATE_LIMIT: optional(positiveNumber, { meaning: 'the most model-backed tests started per second across all workers (distributed execution); unset, the model server\'s 429s set the pace' }),
 
   // Access and limits
   VERDICT_METRICS_TOKEN: optional(text, { meaning: 'bearer token for `GET /metrics` on the API port; without one the API port answers `/metrics` with 401' }),

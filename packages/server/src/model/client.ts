@@ -4,8 +4,9 @@ import { ModelResponseCache } from './cache.js';
 import { resolveChatModel, type ModelConfig, type StructuredOutputMode } from './config.js';
 import { ModelError } from './errors.js';
 import { parseJsonAnswer, readJsonAnswer, type AnswerSchemaCheck, type JsonAnswer } from './json-answer.js';
-import { Semaphore } from './limiter.js';
-import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
+import { AdaptiveConcurrency, type CallOutcome } from './adaptive-concurrency.js';
+import { DEFAULT_RETRY_POLICY, isThrottled, retryDelayMs, withRetries, type RetryPolicy } from './retry.js';
+import type { SharedThrottle } from './shared-throttle.js';
 
 export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 export interface ChatMessage {
@@ -40,6 +41,8 @@ export interface ChatJsonResult {
 export interface EmbedRequest {
   model: string;
   texts: string[];
+  /** Whose call it is: waiting calls are served round-robin across organizations. */
+  organizationId?: string;
   signal: AbortSignal;
 }
 
@@ -56,6 +59,8 @@ export interface ModelClientOptions {
   maxAnswerBytes?: number;
   /** Where answers are checked against their JSON Schema; by default on the calling thread. */
   checkSchema?: AnswerSchemaCheck;
+  /** The other processes' refusals (Redis, in a distributed deployment): they all keep to one limit. */
+  shared?: SharedThrottle | null;
 }
 
 interface Answer {
@@ -69,12 +74,13 @@ const AUTO_FORMATS: readonly ResponseFormatMode[] = ['json_schema', 'json_object
 
 /**
  * One OpenAI-compatible model provider: the `openai` client with its own retries turned off, a
- * signal-aware retry loop, a limit on concurrent requests and the optional response cache.
- * Create one per process and share it: the concurrency limit is per instance.
+ * signal-aware retry loop, a concurrency limit that finds the provider's (AdaptiveConcurrency)
+ * and the optional response cache. Create one per process and share it: the limit is per
+ * instance, shared with other processes only through `options.shared`.
  */
 export class ModelClient {
   private readonly openai: OpenAI | null;
-  private readonly limiter: Semaphore;
+  private readonly limiter: AdaptiveConcurrency;
   private readonly cache: ModelResponseCache;
   private readonly retryPolicy: RetryPolicy;
   private readonly maxAnswerBytes: number | undefined;
@@ -88,7 +94,7 @@ export class ModelClient {
   ) {
     this.openai =
       config.baseURL === null ? null : new OpenAI({ baseURL: config.baseURL, apiKey: config.apiKey, maxRetries: 0, timeout: config.timeoutMs });
-    this.limiter = new Semaphore(config.concurrency);
+    this.limiter = new AdaptiveConcurrency({ ceiling: config.concurrency, shared: options.shared ?? null });
     this.cache = new ModelResponseCache(config.cacheMode, config.cacheDir);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: config.maxRetries };
     this.maxAnswerBytes = options.maxAnswerBytes;
@@ -102,6 +108,11 @@ export class ModelClient {
       throw new ModelError('This block names no model (or a retab-* alias) and VERDICT_MODEL is not set; set VERDICT_MODEL or the block\'s model.', 'provider_not_configured');
     }
     return model;
+  }
+
+  /** Model calls allowed in flight right now (found by the controller, at most VERDICT_MODEL_CONCURRENCY). */
+  get concurrencyLimit(): number {
+    return this.limiter.limit;
   }
 
   embeddingModel(): string {
@@ -122,13 +133,14 @@ export class ModelClient {
     return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts };
   }
 
-  async embed({ model, texts, signal }: EmbedRequest): Promise<EmbedResult> {
+  async embed({ model, texts, organizationId, signal }: EmbedRequest): Promise<EmbedResult> {
     if (texts.length === 0) return { vectors: [], cached: false, attempts: 0 };
     const { value, cached } = await this.cache.through(model, { kind: 'embeddings', texts }, async () => {
       const openai = this.requireServer();
       const { value: response, attempts } = await this.request(
         (signal) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal }),
         signal,
+        organizationId,
       );
       return { vectors: embeddingVectors(response, texts.length), attempts };
     });
@@ -199,13 +211,39 @@ export class ModelClient {
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
       ...responseFormat(format, request),
     };
-    const { value: completion, attempts } = await this.request((signal) => openai.chat.completions.create(body, { signal }), request.signal);
+    const { value: completion, attempts } = await this.request((signal) => openai.chat.completions.create(body, { signal }), request.signal, request.organizationId);
     return { text: completion.choices[0]?.message?.content ?? '', attempts };
   }
 
-  /** One HTTP request under the concurrency limit, retried; the limit is held only while a request is in flight. */
-  private request<T>(send: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<{ value: T; attempts: number }> {
-    return withRetries(() => this.limiter.run(() => send(signal), signal), this.retryPolicy, signal);
+  /**
+   * One HTTP request under the concurrency limit, retried; the limit is held only while a request
+   * is in flight. A refusal for rate (429) is not a failure of the call: it waits for the pause the
+   * server asked for and tries again, without spending a retry, until VERDICT_MODEL_TIMEOUT_MS has
+   * passed in refusals (then it counts as one failed attempt).
+   */
+  private async request<T>(send: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, organizationId = ''): Promise<{ value: T; attempts: number }> {
+    let refused = 0;
+    const throttledUntil = Date.now() + this.config.timeoutMs;
+    const attempt = async (): Promise<T> => {
+      for (;;) {
+        const permit = await this.limiter.acquire(organizationId, signal);
+        let outcome: CallOutcome = { kind: 'failed' };
+        try {
+          const value = await send(signal);
+          outcome = { kind: 'answered' };
+          return value;
+        } catch (error) {
+          if (signal.aborted || !isThrottled(error)) throw error;
+          outcome = { kind: 'throttled', pauseMs: retryDelayMs(error, refused, this.retryPolicy) ?? 0 };
+          if (Date.now() >= throttledUntil) throw error;
+          refused++;
+        } finally {
+          permit.release(outcome);
+        }
+      }
+    };
+    const { value, attempts } = await withRetries(attempt, this.retryPolicy, signal);
+    return { value, attempts: attempts + refused };
   }
 
   private requireServer(): OpenAI {

@@ -14,7 +14,7 @@ test('defaults', () => {
     apiKey: 'not-needed',
     defaultModel: null,
     embeddingModel: null,
-    concurrency: 8,
+    concurrency: 256,
     timeoutMs: 120_000,
     maxRetries: 4,
     cacheMode: 'off',

@@ -13,6 +13,7 @@ export interface ModelConfig {
   /** Used when a block names no model or one of Retab's aliases; null when `VERDICT_MODEL` is unset. */
   defaultModel: string | null;
   embeddingModel: string | null;
+  /** The most model calls in flight at once in this process; the limit actually used is found below it. */
   concurrency: number;
   timeoutMs: number;
   maxRetries: number;
@@ -21,7 +22,8 @@ export interface ModelConfig {
   structuredOutput: StructuredOutputMode;
 }
 
-export const DEFAULT_MODEL_CONCURRENCY = 8;
+/** A ceiling, not a setting: below it the limit is found from the provider's answers (AdaptiveConcurrency). */
+export const DEFAULT_MODEL_CONCURRENCY = 256;
 export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
 export const DEFAULT_MODEL_MAX_RETRIES = 4;
 

@@ -1,3 +1,4 @@
+export { AdaptiveConcurrency, INITIAL_MODEL_CONCURRENCY, type CallOutcome, type Permit } from './adaptive-concurrency.js';
 export { ModelAssertionProvider } from './assertion-provider.js';
 export { ModelResponseCache } from './cache.js';
 export {
@@ -23,3 +24,4 @@ export {
 export { reconcile, type Consensus, type Likelihoods } from './consensus.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export type { RetryPolicy } from './retry.js';
+export { connectSharedThrottle, RedisSharedThrottle, type SharedThrottle, type ThrottleNews } from './shared-throttle.js';

@@ -29,6 +29,11 @@ function isRetryable(error: unknown): boolean {
   return RETRYABLE_STATUSES.has(error.status) || error.status >= 500;
 }
 
+/** A refusal for rate: the call was not served and may be sent again after the pause the server asks for. */
+export function isThrottled(error: unknown): boolean {
+  return error instanceof APIError && error.status === 429;
+}
+
 /** The pause a server asked for, in ms: `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date. */
 export function requestedRetryDelayMs(headers: Headers | undefined, now = Date.now()): number | null {
   const milliseconds = Number(headers?.get('retry-after-ms') ?? Number.NaN);

@@ -5,7 +5,7 @@ import { ExtractBlockExecutor } from '../execution/blocks/extract.js';
 import { FunctionBlockExecutor } from '../execution/blocks/function.js';
 import { SplitBlockExecutor } from '../execution/blocks/split.js';
 import { BlobStore, createBlobFileService, FileUrlSigner, UploadService } from '../files/index.js';
-import { ModelAssertionProvider, ModelClient } from '../model/index.js';
+import { connectSharedThrottle, ModelAssertionProvider, ModelClient } from '../model/index.js';
 import { fileRecords } from '../store/files.js';
 import { fileUrlSecret, uploadRecords } from '../store/file-uploads.js';
 import { DistributedExecutor } from '../execution/distributed/index.js';
@@ -39,7 +39,9 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   // on this process's PATH; the zygote itself gets an empty environment.
   const python = config.worker ? new PythonSandbox({ ...config.python, maxOutputBytes: config.maxOutputBytes, env: { PATH: config.python.lookupPath } }) : null;
   const answerChecks = { maxAnswerBytes: config.maxOutputBytes, ...(sandbox ? { checkSchema: answerSchemaCheckIn(sandbox) } : {}) };
-  const models = config.model ? new ModelClient(config.model, answerChecks) : null;
+  // Every worker of a distributed deployment keeps to one model limit, through Redis.
+  const sharedThrottle = config.model && config.redisUrl && config.worker ? connectSharedThrottle(config.redisUrl, config.distributed.prefix) : null;
+  const models = config.model ? new ModelClient(config.model, { ...answerChecks, shared: sharedThrottle?.throttle ?? null }) : null;
   const assertionProvider = models ? new ModelAssertionProvider(models) : null;
   const fileStorage = { blobs: new BlobStore(config.dataDir), maxFileBytes: config.maxFileBytes, records: fileRecords(store.db) };
   const files = createBlobFileService(fileStorage);
@@ -74,6 +76,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
       await executor.stop();
       await sandbox?.close();
       await python?.close();
+      await sharedThrottle?.close();
       await store.close();
     },
   };

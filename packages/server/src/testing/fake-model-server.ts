@@ -200,6 +200,41 @@ export function rateLimitedThen(value: unknown, times: number, retryAfterSeconds
   return sequence(...Array<ChatHandler>(times).fill(limited), answerJson(value));
 }
 
+/** What a provider with a rate limit saw: every request's arrival (ms, performance.now()), admitted or refused. */
+export interface RateLimitLog {
+  admitted: Array<{ at: number; model: string }>;
+  refused: Array<{ at: number; model: string; retryAfterMs: number }>;
+}
+
+/**
+ * A provider's rate limit: at most `perSecond` requests admitted in any second (a sliding window;
+ * refused ones do not count), each answered `value` after `latencyMs`; beyond, an immediate 429
+ * with `retry-after-ms` (as OpenAI sends it) and `Retry-After` in whole seconds, both saying when
+ * the window will admit a request again. `log` records every arrival.
+ */
+export function rateLimitedProvider(value: unknown, { perSecond, latencyMs }: { perSecond: number; latencyMs: number }): ChatHandler & { log: RateLimitLog } {
+  const log: RateLimitLog = { admitted: [], refused: [] };
+  const window: number[] = [];
+  const handler: ChatHandler = (request) => {
+    const now = performance.now();
+    const model = String(request.body?.model ?? '');
+    while (window.length > 0 && window[0] <= now - 1000) window.shift();
+    if (window.length >= perSecond) {
+      const retryAfterMs = Math.ceil(window[0] + 1000 - now);
+      log.refused.push({ at: now, model, retryAfterMs });
+      return {
+        status: 429,
+        headers: { 'retry-after-ms': String(retryAfterMs), 'retry-after': String(Math.ceil(retryAfterMs / 1000)) },
+        body: { error: { message: 'Rate limit reached', type: 'rate_limit_error' } },
+      };
+    }
+    window.push(now);
+    log.admitted.push({ at: now, model });
+    return { content: JSON.stringify(value), delayMs: latencyMs };
+  };
+  return Object.assign(handler, { log });
+}
+
 /** Answers `status` (a 5xx) once, then `value`. */
 export function failOnceThen(value: unknown, status = 500): ChatHandler {
   return sequence(() => ({ status, body: { error: { message: 'The server had an error' } } }), answerJson(value));
