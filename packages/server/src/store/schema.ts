@@ -2,6 +2,8 @@
  * Table shapes as Kysely sees them. Timestamps are ISO-8601 strings (they sort as time on both
  * SQLite and PostgreSQL); JSON columns hold text. One shape serves both dialects.
  */
+import type { UploadReservation } from '../files/index.js';
+
 export interface OrganizationsTable {
   id: string;
   name: string;
@@ -158,18 +160,8 @@ export interface FilesTable {
   created_at: string;
 }
 
-/** A reserved upload (Retab's upload flow) until it is completed; `received_sha256` once its bytes arrived. */
-export interface FileUploadsTable {
-  id: string;
-  organization_id: string;
-  filename: string;
-  content_type: string | null;
-  size_bytes: number;
-  sha256: string | null;
-  received_sha256: string | null;
-  created_at: string;
-  expires_at: string;
-}
+/** A reserved upload (Retab's upload flow) until it is completed: the row is files/'s UploadReservation. */
+export type FileUploadsTable = UploadReservation;
 
 export interface UrlSigningKeysTable {
   id: string;
