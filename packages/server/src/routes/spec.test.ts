@@ -274,6 +274,8 @@ for (const store of testStores()) {
       const codes = refused.body.detail.details.issues.map((i: { code: string; path: string }) => `${i.code} ${i.path}`).sort();
       assert.deepEqual(codes, ['BLOCK_ID_CONFLICT spec.blocks.check_total', 'BLOCK_ID_CONFLICT spec.blocks.doc_in', 'BLOCK_ID_CONFLICT spec.blocks.read_receipt']);
       assert.match(refused.body.detail.message, /wf_spec_applied/);
+      const conflict = refused.body.detail.details.issues.find((i: { code: string }) => i.code === 'BLOCK_ID_CONFLICT').message;
+      assert.match(conflict, /unique per organization \(as in Retab\), so two workflows cannot share one\. Rename the block key .* or apply it with POST \/v1\/workflows\/\{workflow_id\}\/spec\/apply or with project_id/, 'the message says why, and the two ways out');
       assert.equal((await app.request('GET', '/v1/workflows/wf_spec_thief')).status, 404);
 
       const headers = { 'api-key': await otherOrganizationKey(app, `spec-${store}`) };

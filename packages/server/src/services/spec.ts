@@ -94,7 +94,9 @@ function specIssue(code: string, path: string, message: string): DiagnosticIssue
  */
 function idIssues(spec: ParsedSpec, foreign: Foreign | null): DiagnosticIssue[] {
   const issues = [...(foreign?.blocks ?? [])].map(([id, holder]) =>
-    specIssue('BLOCK_ID_CONFLICT', formatSpecPath(['spec', 'blocks', id]), `Block id "${id}" is already used by workflow "${holder}"; block ids are unique per organization.`),
+    specIssue('BLOCK_ID_CONFLICT', formatSpecPath(['spec', 'blocks', id]), `Block id "${id}" is already used by workflow "${holder}"; block ids are unique per organization (as in Retab), so two workflows cannot share one. ` +
+        'Rename the block key in this spec (prefix it with the workflow, e.g. "invoices_check"), or apply it with POST /v1/workflows/{workflow_id}/spec/apply or with project_id, which give taken ids new ones.',
+    ),
   );
   const seen = new Set<string>();
   spec.edges.forEach(({ id }, index) => {
