@@ -138,11 +138,12 @@ const SUMMARY_KEY: Record<ChangeKind, keyof ComparisonSummary> = {
   not_run: 'not_run',
 };
 
-export function summarize(changes: readonly Pick<RunChange, 'change' | 'flaky'>[]): ComparisonSummary {
+/** Counts changes by kind and the flaky ones; an entry may stand for `count` tests alike (a group the database counted). */
+export function summarize(changes: readonly (Pick<RunChange, 'change' | 'flaky'> & { count?: number })[]): ComparisonSummary {
   const summary: ComparisonSummary = { new_failures: 0, fixed: 0, still_failing: 0, still_passing: 0, added: 0, removed: 0, not_run: 0, flaky: 0 };
-  for (const { change, flaky } of changes) {
-    summary[SUMMARY_KEY[change]]++;
-    if (flaky) summary.flaky++;
+  for (const { change, flaky, count = 1 } of changes) {
+    summary[SUMMARY_KEY[change]] += count;
+    if (flaky) summary.flaky += count;
   }
   return summary;
 }

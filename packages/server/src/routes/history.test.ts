@@ -63,6 +63,21 @@ for (const store of testStores()) {
       assert.deepEqual(reversed.body.summary, { new_failures: 1, fixed: 1, still_failing: 1, still_passing: 1, added: 0, removed: 1, not_run: 0, flaky: 0 });
     });
 
+    test('the first run of a workflow has nothing to compare with: every test is added, paged like the rest', async () => {
+      const fresh = await createFunctionWorkflow(app, IDENTITY);
+      await createTests(app, fresh, [equalsV('one', 1, 1), equalsV('two', 2, 2), equalsV('three', 3, 0)]);
+      const only = await waitForRun(app, (await startRun(app, fresh.workflowId)).id);
+      const first = await app.request('GET', `/v1/workflows/evals/runs/${only.id}/comparison?limit=2`);
+      assert.equal(first.body.base_run_id, null);
+      assert.deepEqual(first.body.summary, { new_failures: 0, fixed: 0, still_failing: 0, still_passing: 0, added: 3, removed: 0, not_run: 0, flaky: 0 });
+      const next = await app.request('GET', `/v1/workflows/evals/runs/${only.id}/comparison?limit=2&after=${encodeURIComponent(first.body.list_metadata.after)}`);
+      assert.equal(next.body.list_metadata.after, null);
+      const changes = [...first.body.changes, ...next.body.changes];
+      assert.deepEqual(changes.map((change: any) => change.change), ['added', 'added', 'added']);
+      assert.deepEqual(changes.map((change: any) => change.before), [null, null, null]);
+      assert.equal(new Set(changes.map((change: any) => change.test_id)).size, 3);
+    });
+
     test('the comparison pages through its changes and filters by change', async () => {
       const seen: string[] = [];
       let cursor: string | null = null;

@@ -4,7 +4,9 @@
  */
 import {
   changedDependencies,
+  CHANGE_KINDS,
   millisBetween,
+  type ComparisonSummary,
   type FingerprintKind,
   type Workflow,
   type WorkflowBlock,
@@ -20,7 +22,7 @@ import {
 } from '@verdict/core';
 import { createError } from '../errors/index.js';
 import { blockFromRow, findBlockRow } from '../store/graph.js';
-import { comparedRowsOfRun, findDefaultBaseRun, listLatestResultsOfTest, testNamesById, type ComparedRow } from '../store/history.js';
+import { comparedRowsIn, comparedRowsOfRun, comparisonGroups, findDefaultBaseRun, listLatestResultsOfTest, testNamesById, type ComparedRow, type ComparisonGroup } from '../store/history.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { listResultsOfTest } from '../store/results.js';
 import { findRunRow, type RunRow } from '../store/runs.js';
@@ -64,7 +66,7 @@ async function resolveBase(services: Services, organizationId: string, run: RunR
 
 type UnnamedChange = Omit<RunChange, 'test_name'>;
 
-function changeOf(before: ComparedRow | undefined, after: ComparedRow | undefined): UnnamedChange {
+function changeOf(before: ComparedRow | null, after: ComparedRow | null): UnnamedChange {
   const beforeOutcome = before ? runOutcome(before.status, before.verdict) : null;
   const afterOutcome = after ? runOutcome(after.status, after.verdict) : null;
   const changed = before && after ? changedDependencies(before, after) : [];
@@ -81,39 +83,81 @@ function changeOf(before: ComparedRow | undefined, after: ComparedRow | undefine
   };
 }
 
-const byAttention = (a: UnnamedChange, b: UnnamedChange) => CHANGE_ORDER[a.change] - CHANGE_ORDER[b.change] || (a.test_id < b.test_id ? -1 : a.test_id > b.test_id ? 1 : 0);
+/** A group the database counted, classified by core's rules: its dependencies stand in as "equal" or "different" values. */
+function classifyGroup(group: ComparisonGroup) {
+  const side = (status: string | null, verdict: string | null) => (status === null ? null : runOutcome(status, verdict));
+  const before = side(group.b_status, group.b_verdict);
+  const after = side(group.a_status, group.a_verdict);
+  const dependencies = (differs: (same: boolean) => string) => ({
+    handle_inputs_fingerprint: differs(group.same_inputs),
+    block_config_fingerprint: differs(group.same_block),
+    assertion: differs(group.same_assertion),
+    workflow_draft_fingerprint: differs(group.same_draft),
+  });
+  const changed = before !== null && after !== null ? changedDependencies(dependencies(() => 'x'), dependencies((same) => (same ? 'x' : 'y'))) : [];
+  const change = classifyChange(before, after);
+  return {
+    change,
+    flaky: isFlakyChange(before, after, changed),
+    count: group.count,
+    states: { run: { status: group.a_status, verdict: group.a_verdict }, base: { status: group.b_status, verdict: group.b_verdict } },
+  };
+}
+
+/** `list_metadata.after` of a comparison: the kind and test id of the page's last change. */
+function parseCursor(after: string | undefined): { kind: ChangeKind; testId: string } | null {
+  if (after === undefined) return null;
+  const separator = after.indexOf(':');
+  const kind = after.slice(0, separator) as ChangeKind;
+  if (separator < 0 || !CHANGE_KINDS.includes(kind)) {
+    throw createError('validation_error', `The cursor \`${after}\` is not a test of this comparison; pass list_metadata.after of the previous page.`, {
+      issues: [{ path: 'query.after', message: 'unknown cursor' }],
+    });
+  }
+  return { kind, testId: after.slice(separator + 1) };
+}
 
 /**
  * Every test of either run, classified, in the order that needs attention first (new failures,
- * fixes, …, passes). The whole of both runs is read for the summary; a page of changes is cut from it.
+ * fixes, …, passes). The database counts the joined rows by what decides their change (a few
+ * dozen groups) for the summary, and reads only one page of rows, kind by kind, by test id.
  */
 export async function compareRuns(services: Services, organizationId: string, runId: string, request: ComparisonRequest): Promise<RunComparison> {
   const db = services.store.db;
   const run = await requireRun(services, organizationId, runId);
   const baseRunId = await resolveBase(services, organizationId, run, request.base);
-  const [mine, theirs] = await Promise.all([comparedRowsOfRun(db, run.id), baseRunId ? comparedRowsOfRun(db, baseRunId) : Promise.resolve([])]);
-  const before = new Map(theirs.map((row) => [row.test_id, row]));
-  const changes: UnnamedChange[] = mine.map((row) => changeOf(before.get(row.test_id), row));
-  const after = new Set(mine.map((row) => row.test_id));
-  for (const row of theirs) if (!after.has(row.test_id)) changes.push(changeOf(row, undefined));
-  changes.sort(byAttention);
+  const cursor = parseCursor(request.after);
+  const kinds = [...CHANGE_KINDS]
+    .sort((a, b) => CHANGE_ORDER[a] - CHANGE_ORDER[b])
+    .filter((kind) => (request.change === undefined || kind === request.change) && (cursor === null || CHANGE_ORDER[kind] >= CHANGE_ORDER[cursor.kind]));
+  const afterIn = (kind: ChangeKind) => (cursor?.kind === kind ? cursor.testId : '');
 
-  const shown = request.change ? changes.filter((change) => change.change === request.change) : changes;
-  const start = request.after === undefined ? 0 : shown.findIndex((change) => change.test_id === request.after) + 1;
-  if (request.after !== undefined && start === 0) {
-    throw createError('validation_error', `The cursor \`${request.after}\` is not a test of this comparison; pass list_metadata.after of the previous page.`, {
-      issues: [{ path: 'query.after', message: 'unknown cursor' }],
-    });
+  let summary: ComparisonSummary;
+  const collected: UnnamedChange[] = [];
+  if (baseRunId === null) {
+    // Nothing to compare with: every test of the run is added.
+    summary = summarize([{ change: 'added', flaky: false, count: run.total_tests }]);
+    if (kinds.includes('added')) collected.push(...(await comparedRowsOfRun(db, run.id, afterIn('added'), request.limit + 1)).map((row) => changeOf(null, row)));
+  } else {
+    const groups = (await comparisonGroups(db, run.id, baseRunId)).map(classifyGroup);
+    summary = summarize(groups);
+    for (const kind of kinds) {
+      const wanted = request.limit + 1 - collected.length;
+      if (wanted <= 0) break;
+      const states = groups.filter((group) => group.change === kind).map((group) => group.states);
+      const rows = await comparedRowsIn(db, run.id, baseRunId, states, afterIn(kind), wanted);
+      collected.push(...rows.map(({ run: mine, base }) => changeOf(base, mine)));
+    }
   }
-  const page = shown.slice(start, start + request.limit);
+  const page = collected.slice(0, request.limit);
   const names = await testNamesById(db, organizationId, page.map((change) => change.test_id));
-  const hasMore = start + request.limit < shown.length;
+  const last = page.at(-1);
   return {
     run_id: run.id,
     base_run_id: baseRunId,
-    summary: summarize(changes),
+    summary,
     changes: page.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
-    list_metadata: { before: null, after: hasMore ? (page.at(-1)?.test_id ?? null) : null },
+    list_metadata: { before: null, after: collected.length > request.limit && last ? `${last.change}:${last.test_id}` : null },
   };
 }
 

@@ -22,9 +22,112 @@ export interface ComparedRow {
 
 const COMPARED_COLUMNS = ['id', 'test_id', 'block_id', 'status', 'verdict', 'handle_inputs_fingerprint', 'block_config_fingerprint', 'workflow_draft_fingerprint', 'assertion'] as const;
 
-/** Every row of a run, reduced to what a comparison reads. */
-export async function comparedRowsOfRun(db: Kysely<Database>, runId: string): Promise<ComparedRow[]> {
-  return db.selectFrom('test_results').select(COMPARED_COLUMNS).where('run_id', '=', runId).execute();
+/**
+ * The two runs' rows side by side, one per test of either run: `a` the run's, `b` the base's
+ * (null where the test was not in that run).
+ */
+function joinedRows(runId: string, baseRunId: string) {
+  const side = (runOf: string) =>
+    sql`(select id, test_id, block_id, status, verdict, handle_inputs_fingerprint, block_config_fingerprint, workflow_draft_fingerprint, assertion from test_results where run_id = ${runOf})`;
+  return sql`${side(runId)} a full outer join ${side(baseRunId)} b on a.test_id = b.test_id`;
+}
+
+/** What decides a test's change: each side's status and verdict (or absence), and which dependencies are equal. */
+export interface ComparisonGroup {
+  a_status: string | null;
+  a_verdict: string | null;
+  b_status: string | null;
+  b_verdict: string | null;
+  same_inputs: boolean;
+  same_block: boolean;
+  same_assertion: boolean;
+  same_draft: boolean;
+  count: number;
+}
+
+const truthy = (value: unknown) => value === true || value === 1 || value === '1';
+
+/**
+ * The joined rows counted by what decides their change: a few dozen groups however many tests,
+ * computed in the database (the rules that classify a group are core's).
+ */
+export async function comparisonGroups(db: Kysely<Database>, runId: string, baseRunId: string): Promise<ComparisonGroup[]> {
+  const { rows } = await sql<Record<string, unknown>>`
+    select a.status as a_status, a.verdict as a_verdict, b.status as b_status, b.verdict as b_verdict,
+      case when a.handle_inputs_fingerprint = b.handle_inputs_fingerprint then 1 else 0 end as same_inputs,
+      case when a.block_config_fingerprint = b.block_config_fingerprint then 1 else 0 end as same_block,
+      case when a.assertion = b.assertion then 1 else 0 end as same_assertion,
+      case when a.workflow_draft_fingerprint = b.workflow_draft_fingerprint then 1 else 0 end as same_draft,
+      count(*) as count
+    from ${joinedRows(runId, baseRunId)}
+    group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db);
+  return rows.map((row) => ({
+    a_status: (row.a_status as string | null) ?? null,
+    a_verdict: (row.a_verdict as string | null) ?? null,
+    b_status: (row.b_status as string | null) ?? null,
+    b_verdict: (row.b_verdict as string | null) ?? null,
+    same_inputs: truthy(row.same_inputs),
+    same_block: truthy(row.same_block),
+    same_assertion: truthy(row.same_assertion),
+    same_draft: truthy(row.same_draft),
+    count: Number(row.count),
+  }));
+}
+
+/** A side's state as a comparison group names it: its status and verdict, or null when absent. */
+export interface SideState {
+  status: string | null;
+  verdict: string | null;
+}
+
+/**
+ * The joined rows whose two sides are in one of `states` (pairs of run side, base side), by test
+ * id after `afterTestId`: one page of one kind of change.
+ */
+export async function comparedRowsIn(
+  db: Kysely<Database>,
+  runId: string,
+  baseRunId: string,
+  states: Array<{ run: SideState; base: SideState }>,
+  afterTestId: string,
+  limit: number,
+): Promise<Array<{ run: ComparedRow | null; base: ComparedRow | null }>> {
+  if (states.length === 0 || limit <= 0) return [];
+  const same = (column: string, value: string | null) => (value === null ? sql`${sql.ref(column)} is null` : sql`${sql.ref(column)} = ${value}`);
+  const matches = states.map(
+    ({ run, base }) => sql`(${same('a.status', run.status)} and ${same('a.verdict', run.verdict)} and ${same('b.status', base.status)} and ${same('b.verdict', base.verdict)})`,
+  );
+  const { rows } = await sql<Record<string, string | null>>`
+    select a.id as a_id, a.test_id as a_test_id, a.block_id as a_block_id, a.status as a_status, a.verdict as a_verdict,
+      a.handle_inputs_fingerprint as a_inputs, a.block_config_fingerprint as a_block, a.workflow_draft_fingerprint as a_draft, a.assertion as a_assertion,
+      b.id as b_id, b.test_id as b_test_id, b.block_id as b_block_id, b.status as b_status, b.verdict as b_verdict,
+      b.handle_inputs_fingerprint as b_inputs, b.block_config_fingerprint as b_block, b.workflow_draft_fingerprint as b_draft, b.assertion as b_assertion
+    from ${joinedRows(runId, baseRunId)}
+    where (${sql.join(matches, sql` or `)}) and coalesce(a.test_id, b.test_id) > ${afterTestId}
+    order by coalesce(a.test_id, b.test_id)
+    limit ${limit}`.execute(db);
+  const side = (row: Record<string, string | null>, prefix: 'a' | 'b'): ComparedRow | null =>
+    row[`${prefix}_id`] === null
+      ? null
+      : {
+          id: row[`${prefix}_id`]!,
+          test_id: row[`${prefix}_test_id`]!,
+          block_id: row[`${prefix}_block_id`]!,
+          status: row[`${prefix}_status`]!,
+          verdict: row[`${prefix}_verdict`] ?? null,
+          handle_inputs_fingerprint: row[`${prefix}_inputs`]!,
+          block_config_fingerprint: row[`${prefix}_block`]!,
+          workflow_draft_fingerprint: row[`${prefix}_draft`]!,
+          assertion: row[`${prefix}_assertion`]!,
+        };
+  return rows.map((row) => ({ run: side(row, 'a'), base: side(row, 'b') }));
+}
+
+/** Every row of a run, reduced to what a comparison reads (a comparison without a base). */
+export async function comparedRowsOfRun(db: Kysely<Database>, runId: string, afterTestId = '', limit?: number): Promise<ComparedRow[]> {
+  let query = db.selectFrom('test_results').select(COMPARED_COLUMNS).where('run_id', '=', runId).where('test_id', '>', afterTestId).orderBy('test_id');
+  if (limit !== undefined) query = query.limit(limit);
+  return query.execute();
 }
 
 /** Current names of tests by id (a deleted test has none). */
