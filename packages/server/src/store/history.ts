@@ -27,11 +27,21 @@ const COMPARED_COLUMNS = ['id', 'test_id', 'block_id', 'status', 'verdict', 'han
  * (null where the test was not in that run).
  */
 function joinedRows(runId: string, baseRunId: string) {
-  const side = (runOf: string) =>
-    sql`(select id, test_id, block_id, status, verdict, handle_inputs_fingerprint, block_config_fingerprint, workflow_draft_fingerprint, assertion from test_results where run_id = ${runOf})`;
-  return sql`${side(runId)} a full outer join ${side(baseRunId)} b on a.test_id = b.test_id`;
+  const columns = (side: 'a' | 'b') => sql.raw(COMPARED_COLUMNS.map((column) => `${side}.${column} as ${side}_${column}`).join(', '));
+  const absent = (side: 'a' | 'b') => sql.raw(COMPARED_COLUMNS.map((column) => `null as ${side}_${column}`).join(', '));
+  // A full outer join, written as a left join plus the base's rows with no match: each half looks
+  // the other run's row up by (test_id, run_id) in an index, where a join of two derived tables could not.
+  return sql`(
+    select ${columns('a')}, ${columns('b')}
+      from test_results a left join test_results b on b.test_id = a.test_id and b.run_id = ${baseRunId}
+      where a.run_id = ${runId}
+    union all
+    select ${absent('a')}, ${columns('b')}
+      from test_results b
+      where b.run_id = ${baseRunId}
+        and not exists (select 1 from test_results a where a.test_id = b.test_id and a.run_id = ${runId})
+  ) joined`;
 }
-
 /** What decides a test's change: each side's status and verdict (or absence), and which dependencies are equal. */
 export interface ComparisonGroup {
   a_status: string | null;
@@ -53,11 +63,11 @@ const truthy = (value: unknown) => value === true || value === 1 || value === '1
  */
 export async function comparisonGroups(db: Kysely<Database>, runId: string, baseRunId: string): Promise<ComparisonGroup[]> {
   const { rows } = await sql<Record<string, unknown>>`
-    select a.status as a_status, a.verdict as a_verdict, b.status as b_status, b.verdict as b_verdict,
-      case when a.handle_inputs_fingerprint = b.handle_inputs_fingerprint then 1 else 0 end as same_inputs,
-      case when a.block_config_fingerprint = b.block_config_fingerprint then 1 else 0 end as same_block,
-      case when a.assertion = b.assertion then 1 else 0 end as same_assertion,
-      case when a.workflow_draft_fingerprint = b.workflow_draft_fingerprint then 1 else 0 end as same_draft,
+    select a_status, a_verdict, b_status, b_verdict,
+      case when a_handle_inputs_fingerprint = b_handle_inputs_fingerprint then 1 else 0 end as same_inputs,
+      case when a_block_config_fingerprint = b_block_config_fingerprint then 1 else 0 end as same_block,
+      case when a_assertion = b_assertion then 1 else 0 end as same_assertion,
+      case when a_workflow_draft_fingerprint = b_workflow_draft_fingerprint then 1 else 0 end as same_draft,
       count(*) as count
     from ${joinedRows(runId, baseRunId)}
     group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db);
@@ -95,16 +105,13 @@ export async function comparedRowsIn(
   if (states.length === 0 || limit <= 0) return [];
   const same = (column: string, value: string | null) => (value === null ? sql`${sql.ref(column)} is null` : sql`${sql.ref(column)} = ${value}`);
   const matches = states.map(
-    ({ run, base }) => sql`(${same('a.status', run.status)} and ${same('a.verdict', run.verdict)} and ${same('b.status', base.status)} and ${same('b.verdict', base.verdict)})`,
+    ({ run, base }) => sql`(${same('a_status', run.status)} and ${same('a_verdict', run.verdict)} and ${same('b_status', base.status)} and ${same('b_verdict', base.verdict)})`,
   );
   const { rows } = await sql<Record<string, string | null>>`
-    select a.id as a_id, a.test_id as a_test_id, a.block_id as a_block_id, a.status as a_status, a.verdict as a_verdict,
-      a.handle_inputs_fingerprint as a_inputs, a.block_config_fingerprint as a_block, a.workflow_draft_fingerprint as a_draft, a.assertion as a_assertion,
-      b.id as b_id, b.test_id as b_test_id, b.block_id as b_block_id, b.status as b_status, b.verdict as b_verdict,
-      b.handle_inputs_fingerprint as b_inputs, b.block_config_fingerprint as b_block, b.workflow_draft_fingerprint as b_draft, b.assertion as b_assertion
+    select *
     from ${joinedRows(runId, baseRunId)}
-    where (${sql.join(matches, sql` or `)}) and coalesce(a.test_id, b.test_id) > ${afterTestId}
-    order by coalesce(a.test_id, b.test_id)
+    where (${sql.join(matches, sql` or `)}) and coalesce(a_test_id, b_test_id) > ${afterTestId}
+    order by coalesce(a_test_id, b_test_id)
     limit ${limit}`.execute(db);
   const side = (row: Record<string, string | null>, prefix: 'a' | 'b'): ComparedRow | null =>
     row[`${prefix}_id`] === null
@@ -115,9 +122,9 @@ export async function comparedRowsIn(
           block_id: row[`${prefix}_block_id`]!,
           status: row[`${prefix}_status`]!,
           verdict: row[`${prefix}_verdict`] ?? null,
-          handle_inputs_fingerprint: row[`${prefix}_inputs`]!,
-          block_config_fingerprint: row[`${prefix}_block`]!,
-          workflow_draft_fingerprint: row[`${prefix}_draft`]!,
+          handle_inputs_fingerprint: row[`${prefix}_handle_inputs_fingerprint`]!,
+          block_config_fingerprint: row[`${prefix}_block_config_fingerprint`]!,
+          workflow_draft_fingerprint: row[`${prefix}_workflow_draft_fingerprint`]!,
           assertion: row[`${prefix}_assertion`]!,
         };
   return rows.map((row) => ({ run: side(row, 'a'), base: side(row, 'b') }));
