@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sleep } from '../../testing/fixtures.js';
 import type { SandboxOutcome } from '../sandbox/types.js';
-import { PythonSandbox, type PythonJob } from './python-sandbox.js';
-import { childProcesses, testProcesses, zygotePid } from './test-support.js';
+import type { PythonJob } from './python-sandbox.js';
+import { childProcesses, testProcesses, zygotePid, suiteSandboxes } from './test-support.js';
 
 const SPIN = 'def transform(input_data):\n    while True:\n        pass\n';
 const ECHO = 'def transform(input_data):\n    return {"n": input_data.n}\n';
@@ -51,15 +51,7 @@ async function childrenRunning(count: number, timeoutMs = 10_000): Promise<TestP
 }
 
 describe('PythonSandbox', () => {
-  const sandboxes: PythonSandbox[] = [];
-  const sandbox = (options: ConstructorParameters<typeof PythonSandbox>[0] = {}) => {
-    const created = new PythonSandbox(options);
-    sandboxes.push(created);
-    return created;
-  };
-  after(async () => {
-    for (const created of sandboxes) await created.close();
-  });
+  const sandbox = suiteSandboxes();
 
   test('nothing starts before the first Python test; the zygote reports its confinement and RSS', async () => {
     const python = sandbox();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sleep } from '../../testing/fixtures.js';
 import type { SandboxOutcome } from '../sandbox/types.js';
 import { PythonOutput } from './answers.js';
-import { PythonSandbox, type PythonJob } from './python-sandbox.js';
-import { testProcesses, zygotePid } from './test-support.js';
+import type { PythonJob } from './python-sandbox.js';
+import { testProcesses, zygotePid, suiteSandboxes } from './test-support.js';
 
 /**
  * Tests of one block share a template process (compiled once, forked per test): these check that
@@ -66,15 +66,7 @@ async function gone(pid: unknown, timeoutMs = 5000): Promise<boolean> {
 }
 
 describe('Python templates', () => {
-  const sandboxes: PythonSandbox[] = [];
-  const sandbox = (options: ConstructorParameters<typeof PythonSandbox>[0] = {}) => {
-    const created = new PythonSandbox(options);
-    sandboxes.push(created);
-    return created;
-  };
-  after(async () => {
-    for (const created of sandboxes) await created.close();
-  });
+  const sandbox = suiteSandboxes();
 
   test('tests sharing a template start fresh: a global, a stdlib monkey-patch, a sys.modules addition and a models class patch of one test are gone in the next', async () => {
     const python = sandbox();

@@ -1,6 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { after } from 'node:test';
 import { allResults, createFunctionWorkflow, createTests, startRun, type TestSpec } from '../../testing/fixtures.js';
 import { waitForRun, type TestApp } from '../../testing/harness.js';
+import { PythonSandbox } from './python-sandbox.js';
+
+/** Makes PythonSandboxes for one suite (call it inside the suite's describe): each is closed after the suite. */
+export function suiteSandboxes(): (options?: ConstructorParameters<typeof PythonSandbox>[0]) => PythonSandbox {
+  const made: PythonSandbox[] = [];
+  after(async () => {
+    for (const sandbox of made) await sandbox.close();
+  });
+  return (options = {}) => {
+    const sandbox = new PythonSandbox(options);
+    made.push(sandbox);
+    return sandbox;
+  };
+}
 
 export interface PythonRun {
   run: any;
