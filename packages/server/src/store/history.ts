@@ -180,28 +180,24 @@ export async function findDefaultBaseRun(db: Kysely<Database>, organizationId: s
   return found?.id ?? null;
 }
 
-/** Per test, its latest results (newest first, at most STABILITY_WINDOW × 2 to allow for rows that did not run). */
+/**
+ * Per test, its latest results, newest first: at most STABILITY_WINDOW × 2 (room for rows that did
+ * not run). One statement of one index-bounded read per test (the history index, newest first),
+ * so the cost follows the page of tests, not how many times a tenant ran them.
+ */
 export async function latestResultsOfTests(db: Kysely<Database>, organizationId: string, testIds: string[]): Promise<Map<string, Array<ComparedRow & { created_at: string }>>> {
   const byTest = new Map<string, Array<ComparedRow & { created_at: string }>>();
   if (testIds.length === 0) return byTest;
-  const ranked = db
-    .selectFrom('test_results')
-    .select([...COMPARED_COLUMNS, 'created_at', sql<number>`row_number() over (partition by test_id order by created_at desc, id desc)`.as('recency')])
-    .where('organization_id', '=', organizationId)
-    .where('test_id', 'in', testIds)
-    .as('ranked');
-  const rows = await db
-    .selectFrom(ranked)
-    .selectAll()
-    .where('recency', '<=', STABILITY_WINDOW * 2)
-    .orderBy('test_id')
-    .orderBy('recency')
-    .execute();
-  for (const { recency: _recency, ...row } of rows) {
+  const columns = sql.raw([...COMPARED_COLUMNS, 'created_at'].join(', '));
+  const latestOf = (testId: string) =>
+    sql`select * from (select ${columns} from test_results where test_id = ${testId} and organization_id = ${organizationId} order by created_at desc, id desc limit ${STABILITY_WINDOW * 2}) latest`;
+  const { rows } = await sql<ComparedRow & { created_at: string }>`${sql.join(testIds.map(latestOf), sql` union all `)}`.execute(db);
+  for (const row of rows) {
     const list = byTest.get(row.test_id) ?? [];
     list.push(row);
     byTest.set(row.test_id, list);
   }
+  for (const list of byTest.values()) list.sort((a, b) => (a.created_at === b.created_at ? b.id.localeCompare(a.id) : b.created_at.localeCompare(a.created_at)));
   return byTest;
 }
 
