@@ -26,7 +26,7 @@ import { comparedRowsIn, comparedRowsOfRun, comparisonGroups, findDefaultBaseRun
 import type { KeysetRequest } from '../store/keyset.js';
 import { listResultsOfTest } from '../store/results.js';
 import { findRunRow, type RunRow } from '../store/runs.js';
-import { findTestRow } from '../store/tests.js';
+import { requireTestRow } from '../store/tests.js';
 import type { Services } from './index.js';
 import { getTest } from './tests.js';
 import { findWorkflow } from './workflows.js';
@@ -34,7 +34,7 @@ import { findWorkflow } from './workflows.js';
 /** One of the organization's tests' results across runs, newest first by default. */
 export async function testHistory(services: Services, organizationId: string, testId: string, page: KeysetRequest) {
   const db = services.store.db;
-  if (!(await findTestRow(db, organizationId, testId))) throw createError('test_not_found', `No test \`${testId}\` in this organization.`, { test_id: testId });
+  await requireTestRow(db, organizationId, testId);
   return listResultsOfTest(db, organizationId, testId, page);
 }
 
@@ -43,7 +43,7 @@ export interface ComparisonRequest {
   base?: string;
   change?: ChangeKind;
   limit: number;
-  /** The test id of the last change of the previous page. */
+  /** `list_metadata.after` of the previous page: the kind and test id of its last change (`kind:test_id`). */
   after?: string;
 }
 
