@@ -1,4 +1,5 @@
 import { VerdictError } from './errors.js';
+import { Files } from './resources/files.js';
 import { Workflows } from './resources/workflows.js';
 import { Transport } from './transport.js';
 
@@ -44,6 +45,7 @@ const firstSet = (...values: Array<string | undefined>): string | undefined => v
 
 export class Verdict {
   readonly workflows: Workflows;
+  readonly files: Files;
   readonly baseUrl: string;
 
   constructor(options: VerdictOptions = {}) {
@@ -61,5 +63,6 @@ export class Verdict {
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
     });
     this.workflows = new Workflows(transport);
+    this.files = new Files(transport);
   }
 }

@@ -34,6 +34,8 @@ interface RawResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** The body as bytes, for a request that asked for them (it then has no `text`). */
+  bytes?: Uint8Array;
 }
 
 type Outcome = { response: RawResponse } | { error: unknown };
@@ -55,15 +57,26 @@ export class Transport {
   constructor(private readonly config: TransportConfig) {}
 
   async request<T>(request: ApiRequest, options: RequestOptions = {}): Promise<T> {
+    return this.settle<T>(await this.send(request, options, false));
+  }
+
+  /** A request whose successful answer is a file's bytes rather than JSON. */
+  async requestBytes(request: ApiRequest, options: RequestOptions = {}): Promise<Uint8Array> {
+    const outcome = await this.send(request, options, true);
+    if ('response' in outcome && outcome.response.bytes !== undefined) return outcome.response.bytes;
+    return this.settle<never>(outcome);
+  }
+
+  private async send(request: ApiRequest, options: RequestOptions, asBytes: boolean): Promise<Outcome> {
     const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'DELETE');
     const maxRetries = idempotent ? (options.maxRetries ?? this.config.maxRetries) : 0;
     for (let attempt = 0; ; attempt += 1) {
-      const outcome: Outcome = await this.attempt(request, options).then(
+      const outcome: Outcome = await this.attempt(request, options, asBytes).then(
         (response) => ({ response }),
         (error: unknown) => ({ error }),
       );
       const retryDelay = this.retryDelay(outcome, attempt, maxRetries);
-      if (retryDelay === null) return this.settle<T>(outcome);
+      if (retryDelay === null) return outcome;
       await sleep(retryDelay, options.signal);
     }
   }
@@ -91,13 +104,15 @@ export class Transport {
     }
   }
 
-  private async attempt(request: ApiRequest, options: RequestOptions): Promise<RawResponse> {
+  private async attempt(request: ApiRequest, options: RequestOptions, asBytes: boolean): Promise<RawResponse> {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const url = `${this.config.baseUrl}${request.path}${encodeQuery(request.query)}`;
     try {
       const response = await this.config.fetch(url, { method: request.method, headers: this.headers(request), body: jsonBody(request), signal });
+      const succeeded = response.status >= 200 && response.status < 300;
+      if (asBytes && succeeded) return { status: response.status, headers: response.headers, text: '', bytes: new Uint8Array(await response.arrayBuffer()) };
       return { status: response.status, headers: response.headers, text: await response.text() };
     } catch (cause) {
       if (options.signal?.aborted) throw options.signal.reason;

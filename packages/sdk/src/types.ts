@@ -19,9 +19,18 @@ export type {
   ListMetadata,
   Trigger,
   Verdict as TestVerdict,
+  FileLink,
+  FileObject,
+  MIMEData,
   Workflow,
   WorkflowBlock,
+  WorkflowBlockVersion,
+  WorkflowBlockVersionDiff,
   WorkflowEdge,
+  WorkflowEdgeVersion,
+  WorkflowEdgeVersionDiff,
+  WorkflowGraphVersion,
+  WorkflowGraphVersionDiff,
   WorkflowTest,
   WorkflowTestResult,
   WorkflowTestRun,
@@ -52,6 +61,27 @@ export interface PaginationParams {
 
 export interface ListWorkflowsParams extends PaginationParams {
   sort_by?: 'updated_at' | 'created_at';
+  /** Only the workflows of this project. */
+  project_id?: string;
+}
+
+export interface ListFilesParams extends PaginationParams {
+  filename?: string;
+  mime_type?: string;
+}
+
+export interface ListWorkflowVersionsParams extends PaginationParams {
+  workflow_id: string;
+}
+
+export interface ListBlockVersionsParams extends ListWorkflowVersionsParams {
+  block_id?: string;
+  workflow_version_id?: string;
+}
+
+export interface ListEdgeVersionsParams extends ListWorkflowVersionsParams {
+  edge_id?: string;
+  workflow_version_id?: string;
 }
 
 export interface ListBlocksParams extends Omit<PaginationParams, 'order'> {

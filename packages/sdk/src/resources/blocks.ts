@@ -2,9 +2,14 @@ import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { BlockLocator, CreateBlockParams, ListBlocksParams, UpdateBlockParams, WorkflowBlock } from '../types.js';
 import { listPages, segment } from './list.js';
+import { BlockVersions } from './versions.js';
 
 export class Blocks {
-  constructor(private readonly transport: Transport) {}
+  readonly versions: BlockVersions;
+
+  constructor(private readonly transport: Transport) {
+    this.versions = new BlockVersions(transport);
+  }
 
   list(params: ListBlocksParams, options?: RequestOptions): PagePromise<WorkflowBlock> {
     return listPages(this.transport, '/v1/workflows/blocks', { ...params }, options);

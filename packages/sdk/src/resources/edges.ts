@@ -2,9 +2,14 @@ import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { CreateEdgeParams, ListEdgesParams, WorkflowEdge } from '../types.js';
 import { listPages, segment } from './list.js';
+import { EdgeVersions } from './versions.js';
 
 export class Edges {
-  constructor(private readonly transport: Transport) {}
+  readonly versions: EdgeVersions;
+
+  constructor(private readonly transport: Transport) {
+    this.versions = new EdgeVersions(transport);
+  }
 
   list(params: ListEdgesParams, options?: RequestOptions): PagePromise<WorkflowEdge> {
     return listPages(this.transport, '/v1/workflows/edges', { ...params }, options);

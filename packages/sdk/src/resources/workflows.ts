@@ -6,6 +6,7 @@ import { Edges } from './edges.js';
 import { listPages, segment } from './list.js';
 import { Spec } from './spec.js';
 import { Tests } from './tests.js';
+import { WorkflowVersions } from './versions.js';
 
 export class Workflows {
   readonly blocks: Blocks;
@@ -15,6 +16,8 @@ export class Workflows {
   readonly evals: Tests;
   /** The same tests under their name before 2026-06-19 (`/v1/workflows/tests…`), for code written against it. */
   readonly tests: Tests;
+  /** Stored versions of the workflow's graph; blocks and edges have their own (`blocks.versions`, `edges.versions`). */
+  readonly versions: WorkflowVersions;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
@@ -22,6 +25,7 @@ export class Workflows {
     this.spec = new Spec(transport);
     this.evals = new Tests(transport, 'evals');
     this.tests = new Tests(transport, 'tests');
+    this.versions = new WorkflowVersions(transport);
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {
