@@ -7,7 +7,7 @@ import { sessionOf } from '../context.js';
 import { parseResultFilter, storeFilter } from '../result-filter.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
 import { rerunForms } from '../views/runs.js';
-import { comparisonOfFinishedRun } from './runs.js';
+import { comparisonOfFinishedRun } from '../run-comparison.js';
 import type { Session } from '../../services/sessions.js';
 
 const TICK_MS = 250;
@@ -51,10 +51,11 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
   async function streamRun(request: EventsRequest, reply: FastifyReply, session: Session): Promise<void> {
     const { organizationId } = session;
     const run = await runs.get(organizationId, request.params.run_id);
-    const filter = storeFilter(parseResultFilter(request.query), await defaultBaseRunId(services, organizationId, run.id));
+    const baseRunId = await defaultBaseRunId(services, organizationId, run.id);
+    const filter = storeFilter(parseResultFilter(request.query), baseRunId);
     const finishedParts = async (finished: WorkflowTestRun) => ({
       'run-actions': rerunForms(finished, session.csrfToken).text,
-      'run-comparison': (await comparisonOfFinishedRun(services, organizationId, finished)).text,
+      'run-comparison': (await comparisonOfFinishedRun(services, organizationId, finished, baseRunId)).text,
     });
     reply.hijack();
     const response = reply.raw;

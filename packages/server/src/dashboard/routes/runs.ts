@@ -1,33 +1,19 @@
-import { isTerminal, LIFECYCLE_STATUSES, type WorkflowTestRun } from '@verdict/core';
+import { LIFECYCLE_STATUSES } from '@verdict/core';
 import type { FastifyInstance } from 'fastify';
 import { isAnswerable } from '../../errors/index.js';
-import type { Services } from '../../services/index.js';
-import { compareRuns, defaultBaseRunId } from '../../services/history.js';
+import { defaultBaseRunId } from '../../services/history.js';
 import { startedResults } from '../../services/test-results.js';
 import { findWorkflow, workflowNames } from '../../services/workflows.js';
 import { formField, sendPage, sessionOf, setFlash } from '../context.js';
-import { html, type SafeHtml } from '../html.js';
 import { flashMessage, type Flash } from '../layout.js';
-import { filterQuery, parseResultFilter, storeFilter } from '../result-filter.js';
-import { comparisonPanel } from '../views/comparison.js';
+import { parseResultFilter, storeFilter } from '../result-filter.js';
+import { comparisonOfFinishedRun } from '../run-comparison.js';
 import { runListView, runView } from '../views/runs.js';
 
 const RUNS_PER_PAGE = 50;
 /** Rows rendered with the page; the event stream sends the rest as they change. */
 const RESULT_ROWS_SHOWN = 1000;
 const CANCEL_REASON = 'Cancelled from the dashboard';
-/** New failures and fixes listed under "N new failures, M fixed since …"; the filter shows the rest. */
-const CHANGES_LISTED = 50;
-
-/** "N new failures, M fixed since <base>" of a finished run; nothing without a base. */
-export async function comparisonOfFinishedRun(services: Services, organizationId: string, run: WorkflowTestRun): Promise<SafeHtml> {
-  if (!isTerminal(run.lifecycle.status)) return html``;
-  const comparison = await compareRuns(services, organizationId, run.id, { limit: CHANGES_LISTED });
-  const base = comparison.base_run_id ? await services.runs.find(organizationId, comparison.base_run_id) : null;
-  const newFailuresUrl = `/runs/${encodeURIComponent(run.id)}${filterQuery({ show: 'new_failures', search: '' })}`;
-  return comparisonPanel({ comparison, baseCreatedAt: base?.timing.created_at ?? null, newFailuresUrl });
-}
-
 function runListUrl(filters: { workflowId: string | null; status: string | null }, after: string): string {
   const query = new URLSearchParams({ ...(filters.workflowId ? { workflow_id: filters.workflowId } : {}), ...(filters.status ? { status: filters.status } : {}), after });
   return `/runs?${query}`;
@@ -61,7 +47,7 @@ export async function runPages(app: FastifyInstance): Promise<void> {
     const [workflow, results, comparison] = await Promise.all([
       findWorkflow(services, session.organizationId, run.workflow_id),
       startedResults(services, run.id, 0, RESULT_ROWS_SHOWN, storeFilter(filter, baseRunId)),
-      comparisonOfFinishedRun(services, session.organizationId, run),
+      comparisonOfFinishedRun(services, session.organizationId, run, baseRunId),
     ]);
     const main = runView({ run, workflowName: workflow?.name ?? run.workflow_id, results, csrfToken: session.csrfToken, filter, hasBase: baseRunId !== null, comparison });
     return sendPage(request, reply, { title: `Run ${run.id}`, section: 'runs', main, scripts: ['run-live.js'] });
