@@ -1,4 +1,4 @@
-import type { StartedResultFilter } from '../store/results.js';
+import type { StartedResultFilter } from '../services/test-results.js';
 import { formField } from './context.js';
 
 /** What the run page's filter shows: `show` (which results) and `q` (a part of the test name, plain text). */

@@ -1,7 +1,6 @@
 import { isTerminal, type LifecycleStatus, type WorkflowTestRun } from '@verdict/core';
 import type { Services } from '../services/index.js';
-import { startedResults, type ResultListItem } from '../services/test-results.js';
-import type { StartedResultFilter } from '../store/results.js';
+import { startedResults, type ResultListItem, type StartedResultFilter } from '../services/test-results.js';
 import { resultRow, runSummary } from './views/runs.js';
 
 const ROWS_PER_SCAN = 500;

@@ -20,6 +20,8 @@ export function failureOf(assertionResult: AssertionResult | null, error: ErrorD
   return null;
 }
 
+export type { StartedResultFilter };
+
 /** A result as a list of a run's rows shows it (the dashboard's run page). */
 export interface ResultListItem {
   id: string;
