@@ -141,7 +141,7 @@ export function rerunForms(run: WorkflowTestRun, csrfToken: string): SafeHtml {
   return html`${failures > 0 ? rerunForm(run, csrfToken, true, `Re-run failed (${failures})`) : ''}${rerunForm(run, csrfToken, false, 'Re-run all')}`;
 }
 
-const VIEW_LABELS: Record<ResultView, string> = { all: 'All results', failed: 'Failed', blocked: 'Blocked', new_failures: 'New failures' };
+const VIEW_LABELS: Record<ResultView, string> = { all: 'All results', failed: 'Failed or errored', blocked: 'Blocked', new_failures: 'New failures' };
 
 function filterForm(run: WorkflowTestRun, filter: ResultFilter, hasBase: boolean): SafeHtml {
   const views = (Object.keys(VIEW_LABELS) as ResultView[]).filter((view) => view !== 'new_failures' || hasBase || filter.show === view);
