@@ -50,7 +50,9 @@ async function timeQuery(server, path) {
     if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
     times.push(performance.now() - started);
   }
-  return { body, p50: percentile(times, 0.5), max: Math.max(...times) };
+  // The server keeps comparisons of finished runs: the first request computes, the rest are served from memory.
+  const [first, ...repeated] = times;
+  return { body, first, p50: percentile(repeated, 0.5), max: Math.max(...repeated) };
 }
 
 console.log(`Work: two completed runs of ${format(TESTS)} function-block tests (the code edited in between: every verdict flips); GET the comparison, ${SAMPLES} sequential requests per query, over loopback, embedded SQLite.`);
@@ -65,15 +67,15 @@ try {
     await server.call('PATCH', `/v1/workflows/blocks/${workload.blockId}`, { config: { code: codeThatFailsEvery10th(true) } });
     const current = await completedRun(server, workload.workflowId);
     const baseline = await timeQuery(server, `/v1/workflows/tests/runs/${current}`);
-    console.log(`  for scale, GET the run itself: median ${baseline.p50.toFixed(0)} ms, max ${baseline.max.toFixed(0)} ms`);
+    console.log(`  for scale, GET the run itself: median ${baseline.p50.toFixed(0)} ms, max ${baseline.max.toFixed(0)} ms (after the first)`);
     const first = await timeQuery(server, `/v1/workflows/tests/runs/${current}/comparison?limit=100`);
     const summary = first.body.summary;
     if (first.body.base_run_id !== base || summary.new_failures + summary.fixed !== TESTS) throw new Error(`unexpected comparison: ${JSON.stringify(summary)}`);
     console.log(`  summary: ${format(summary.new_failures)} new failures, ${format(summary.fixed)} fixed (every test changed verdict, by block_config)`);
     const verdict = (ms) => (ms < GOAL_MS ? `under the ${GOAL_MS} ms goal` : `OVER the ${GOAL_MS} ms goal`);
-    console.log(`  first page (100 changes, default base): median ${first.p50.toFixed(0)} ms, max ${first.max.toFixed(0)} ms → ${verdict(first.p50)}`);
+    console.log(`  first page (100 changes, default base): first request ${first.first.toFixed(0)} ms → ${verdict(first.first)}; repeated: median ${first.p50.toFixed(0)} ms, max ${first.max.toFixed(0)} ms`);
     const filtered = await timeQuery(server, `/v1/workflows/tests/runs/${current}/comparison?base=${base}&change=fixed&limit=100`);
-    console.log(`  fixed only, explicit base: median ${filtered.p50.toFixed(0)} ms, max ${filtered.max.toFixed(0)} ms → ${verdict(filtered.p50)}`);
+    console.log(`  fixed only, explicit base: first request ${filtered.first.toFixed(0)} ms → ${verdict(filtered.first)}; repeated: median ${filtered.p50.toFixed(0)} ms, max ${filtered.max.toFixed(0)} ms`);
   } finally {
     await server.stop();
   }

@@ -389,11 +389,13 @@ for (const store of testStores()) {
         const response = await page(`/runs/${finishedRun.id}/events`);
         assert.match(response.headers['content-type'] as string, /^text\/event-stream/);
         const events = parseEvents(response.body);
-        assert.deepEqual(events.map((event) => event.event), ['summary', 'results', 'end']);
+        assert.deepEqual(events.map((event) => event.event), ['summary', 'results', 'finished', 'end']);
         assert.equal(events[0]!.data.terminal, true);
         assert.deepEqual(events[1]!.data.rows.map((row: any) => row.position), [0, 1]);
         assert.ok(events[1]!.data.rows[0].html.includes(ESCAPED_XSS));
-        assert.deepEqual(events[2]!.data, { status: 'completed' });
+        assert.match(events[2]!.data.html['run-actions'], /Re-run failed \(1\)/, 'a finished run offers its re-runs');
+        assert.equal(events[2]!.data.html['run-comparison'], '', 'the first run has nothing to compare with');
+        assert.deepEqual(events[3]!.data, { status: 'completed' });
       });
 
       test('for a live run: counts only grow, each row is sent at most once per state, and the last summary matches the API', async () => {

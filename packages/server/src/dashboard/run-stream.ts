@@ -1,6 +1,6 @@
-import { isTerminal, type LifecycleStatus } from '@verdict/core';
+import { isTerminal, type LifecycleStatus, type WorkflowTestRun } from '@verdict/core';
 import type { Services } from '../services/index.js';
-import { startedResults, type ResultListItem } from '../services/test-results.js';
+import { startedResults, type ResultListItem, type StartedResultFilter } from '../services/test-results.js';
 import { resultRow, runSummary } from './views/runs.js';
 
 const ROWS_PER_SCAN = 500;
@@ -8,7 +8,11 @@ const ROWS_PER_SCAN = 500;
 export type RunEvent =
   | { event: 'summary'; data: { status: string; terminal: boolean; html: string } }
   | { event: 'results'; data: { rows: { id: string; position: number; html: string }[] } }
+  | { event: 'finished'; data: { html: Record<string, string> } }
   | { event: 'end'; data: { status: string } };
+
+/** What a page shows once its run is finished, by the id of the element it goes into. */
+export type FinishedParts = (run: WorkflowTestRun) => Promise<Record<string, string>>;
 
 /**
  * Which result rows a client has seen. Rows before `nextPosition` are finished and were sent, so
@@ -58,8 +62,8 @@ export class ResultCursor {
 
 /**
  * What the run page's event stream says at each tick: the summary when the run's status or
- * counts moved, the result rows that changed, and `end` once the run is terminal and every row
- * has been sent. Counts and rows change in one transaction, so unchanged counts mean unchanged rows.
+ * counts moved, the result rows (of those the page's filter shows) that changed, and once the run
+ * is terminal and every row has been sent, what a finished run's page adds, then `end`. Counts and rows change in one transaction, so unchanged counts mean unchanged rows.
  */
 export class RunEventFeed {
   private readonly cursor: ResultCursor;
@@ -69,8 +73,11 @@ export class RunEventFeed {
     private readonly services: Services,
     private readonly organizationId: string,
     private readonly runId: string,
+    /** Only the rows the page's filter shows. */
+    filter: StartedResultFilter = {},
+    private readonly finishedParts: FinishedParts | null = null,
   ) {
-    this.cursor = new ResultCursor((fromPosition, limit) => startedResults(services, runId, fromPosition, limit));
+    this.cursor = new ResultCursor((fromPosition, limit) => startedResults(services, runId, fromPosition, limit, filter));
   }
 
   async poll(): Promise<{ events: RunEvent[]; done: boolean }> {
@@ -89,6 +96,7 @@ export class RunEventFeed {
       if (rows.length > 0) events.push({ event: 'results', data: { rows: rows.map((item) => ({ id: item.id, position: item.position, html: resultRow(item).text })) } });
     }
     const done = terminal && this.cursor.caughtUp;
+    if (done && this.finishedParts) events.push({ event: 'finished', data: { html: await this.finishedParts(run) } });
     if (done) events.push({ event: 'end', data: { status: run.lifecycle.status } });
     return { events, done };
   }

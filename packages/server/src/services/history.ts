@@ -13,6 +13,8 @@ import {
   type WorkflowTest,
   CHANGE_ORDER,
   classifyChange,
+  isTerminal,
+  type LifecycleStatus,
   isFlakyChange,
   runOutcome,
   summarize,
@@ -117,15 +119,107 @@ function parseCursor(after: string | undefined): { kind: ChangeKind; testId: str
   return { kind, testId: after.slice(separator + 1) };
 }
 
+/** A comparison without test names: all of it is final once both runs are (names are read fresh each time). */
+interface UnnamedComparison {
+  baseRunId: string | null;
+  summary: ComparisonSummary;
+  changes: UnnamedChange[];
+  after: string | null;
+}
+
+/** Entries used least recently go first once their total weight passes `capacity`. */
+class WeightedLru<V> {
+  private readonly entries = new Map<string, { value: V; weight: number }>();
+  private total = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly weigh: (value: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: V): void {
+    const weight = this.weigh(value);
+    if (weight > this.capacity) return;
+    const previous = this.entries.get(key);
+    if (previous) {
+      this.entries.delete(key);
+      this.total -= previous.weight;
+    }
+    this.entries.set(key, { value, weight });
+    this.total += weight;
+    for (const [oldestKey, oldest] of this.entries) {
+      if (this.total <= this.capacity) break;
+      this.entries.delete(oldestKey);
+      this.total -= oldest.weight;
+    }
+  }
+}
+
+/** Organizations whose comparisons are kept, and how many changes each may keep (a page holds at most 1,000). */
+const CACHED_ORGANIZATIONS = 64;
+const CACHED_CHANGES_PER_ORGANIZATION = 20_000;
+
+/**
+ * Comparisons of two finished runs, per server and organization. A terminal run never changes
+ * (docs/decisions.md §4; deleting a test keeps its results), so nothing here is ever stale: only
+ * test names can change, and they are not kept.
+ */
+const comparisonCaches = new WeakMap<Services, WeightedLru<WeightedLru<UnnamedComparison>>>();
+
+function cacheOf(services: Services, organizationId: string): WeightedLru<UnnamedComparison> {
+  let organizations = comparisonCaches.get(services);
+  if (!organizations) {
+    organizations = new WeightedLru(CACHED_ORGANIZATIONS, () => 1);
+    comparisonCaches.set(services, organizations);
+  }
+  let cache = organizations.get(organizationId);
+  if (!cache) {
+    cache = new WeightedLru(CACHED_CHANGES_PER_ORGANIZATION, (comparison) => comparison.changes.length + 1);
+    organizations.set(organizationId, cache);
+  }
+  return cache;
+}
+
+const isFinished = (run: RunRow) => isTerminal(run.status as LifecycleStatus);
+
 /**
  * Every test of either run, classified, in the order that needs attention first (new failures,
  * fixes, …, passes). The database counts the joined rows by what decides their change (a few
  * dozen groups) for the summary, and reads only one page of rows, kind by kind, by test id.
+ * Pages of two finished runs are kept in memory (see `comparisonCaches`).
  */
 export async function compareRuns(services: Services, organizationId: string, runId: string, request: ComparisonRequest): Promise<RunComparison> {
-  const db = services.store.db;
   const run = await requireRun(services, organizationId, runId);
   const baseRunId = await resolveBase(services, organizationId, run, request.base);
+  const baseRun = baseRunId === null ? null : await findRunRow(services.store.db, organizationId, baseRunId);
+  const cacheable = isFinished(run) && (baseRunId === null || (baseRun !== undefined && baseRun !== null && isFinished(baseRun)));
+  const key = JSON.stringify([run.id, baseRunId, request.change ?? null, request.after ?? null, request.limit]);
+  const cache = cacheable ? cacheOf(services, organizationId) : null;
+  let comparison = cache?.get(key);
+  if (!comparison) {
+    comparison = await classifyRuns(services, run, baseRunId, request);
+    cache?.set(key, comparison);
+  }
+  const names = await testNamesById(services.store.db, organizationId, comparison.changes.map((change) => change.test_id));
+  return {
+    run_id: run.id,
+    base_run_id: comparison.baseRunId,
+    summary: comparison.summary,
+    changes: comparison.changes.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
+    list_metadata: { before: null, after: comparison.after },
+  };
+}
+
+async function classifyRuns(services: Services, run: RunRow, baseRunId: string | null, request: ComparisonRequest): Promise<UnnamedComparison> {
+  const db = services.store.db;
   const cursor = parseCursor(request.after);
   const kinds = [...CHANGE_KINDS]
     .sort((a, b) => CHANGE_ORDER[a] - CHANGE_ORDER[b])
@@ -149,16 +243,14 @@ export async function compareRuns(services: Services, organizationId: string, ru
       collected.push(...rows.map(({ run: mine, base }) => changeOf(base, mine)));
     }
   }
-  const page = collected.slice(0, request.limit);
-  const names = await testNamesById(db, organizationId, page.map((change) => change.test_id));
-  const last = page.at(-1);
-  return {
-    run_id: run.id,
-    base_run_id: baseRunId,
-    summary,
-    changes: page.map((change) => ({ ...change, test_name: names.get(change.test_id) ?? null })),
-    list_metadata: { before: null, after: collected.length > request.limit && last ? `${last.change}:${last.test_id}` : null },
-  };
+  const changes = collected.slice(0, request.limit);
+  const last = changes.at(-1);
+  return { baseRunId, summary, changes, after: collected.length > request.limit && last ? `${last.change}:${last.test_id}` : null };
+}
+
+/** The run a run is compared with by default (see `findDefaultBaseRun`), or null. */
+export async function defaultBaseRunId(services: Services, organizationId: string, runId: string): Promise<string | null> {
+  return resolveBase(services, organizationId, await requireRun(services, organizationId, runId), undefined);
 }
 
 /** One past result of a test, as its page lists them. */

@@ -3,7 +3,7 @@ import { createError } from '../errors/index.js';
 import { fromJson } from '../store/database.js';
 import { blockFromRow, findBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
-import { findResultPreview, findResultRow, listResults, listStartedResults, resultFromRow } from '../store/results.js';
+import { findResultPreview, findResultRow, listResults, listStartedResults, resultFromRow, type StartedResultFilter } from '../store/results.js';
 import { findRunRow } from '../store/runs.js';
 import { findTestRow } from '../store/tests.js';
 import type { Services } from './index.js';
@@ -19,6 +19,8 @@ export function failureOf(assertionResult: AssertionResult | null, error: ErrorD
   if (error) return { code: error.error_code ?? 'error', message: error.message ?? '(no message)' };
   return null;
 }
+
+export type { StartedResultFilter };
 
 /** A result as a list of a run's rows shows it (the dashboard's run page). */
 export interface ResultListItem {
@@ -63,8 +65,8 @@ export async function describeResult(services: Services, organizationId: string,
 }
 
 /** Rows of a run that have left the queue (running or finished), in run order from `fromPosition`. */
-export async function startedResults(services: Services, runId: string, fromPosition: number, limit: number): Promise<ResultListItem[]> {
-  const rows = await listStartedResults(services.store.db, runId, fromPosition, limit);
+export async function startedResults(services: Services, runId: string, fromPosition: number, limit: number, filter: StartedResultFilter = {}): Promise<ResultListItem[]> {
+  const rows = await listStartedResults(services.store.db, runId, fromPosition, limit, filter);
   return rows.map((row) => ({
     id: row.id,
     position: row.position,

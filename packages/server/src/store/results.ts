@@ -352,7 +352,30 @@ export async function findDeliveredRows(db: Kysely<Database>, resultIds: string[
  * Rows of a run that have left the queue (running or finished), in run order from `fromPosition`,
  * with their test's name; assertion results and errors over the list budget as previews.
  */
-export async function listStartedResults(db: Kysely<Database>, runId: string, fromPosition: number, limit: number) {
+/**
+ * Which of a run's started rows a run page shows (all when empty): failed (a failed verdict or an
+ * error), blocked, or new failures (a failure whose test passed in `baseRunId`, core's
+ * `classifyChange`); and the rows whose test name contains `nameContains` (plain text, any case).
+ */
+export interface StartedResultFilter {
+  outcome?: 'failed' | 'blocked' | 'new_failure';
+  baseRunId?: string | null;
+  nameContains?: string;
+}
+
+/** `nameContains` as a LIKE pattern that matches it literally: its `%`, `_` and `\` are escaped. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+export async function listStartedResults(db: Kysely<Database>, runId: string, fromPosition: number, limit: number, filter: StartedResultFilter = {}) {
+  const failedVerdict = sql<boolean>`(test_results.status = 'completed' and test_results.verdict = 'failed')`;
+  const anyFailure = sql<boolean>`(test_results.status = 'error' or (test_results.status = 'completed' and test_results.verdict in ('failed', 'blocked')))`;
+  const outcomeCondition = {
+    failed: sql<boolean>`(${failedVerdict} or test_results.status = 'error')`,
+    blocked: sql<boolean>`(test_results.status = 'completed' and test_results.verdict = 'blocked')`,
+    new_failure: sql<boolean>`(${anyFailure} and exists (select 1 from test_results base where base.test_id = test_results.test_id and base.run_id = ${filter.baseRunId ?? ''} and base.status = 'completed' and base.verdict = 'passed'))`,
+  };
   const rows = await db
     .selectFrom('test_results')
     .leftJoin('tests', 'tests.id', 'test_results.test_id')
@@ -371,6 +394,8 @@ export async function listStartedResults(db: Kysely<Database>, runId: string, fr
     .where('test_results.run_id', '=', runId)
     .where('test_results.position', '>=', fromPosition)
     .where('test_results.status', 'in', ['running', 'completed', 'error', 'cancelled'])
+    .$if(filter.outcome !== undefined, (query) => query.where(outcomeCondition[filter.outcome!]))
+    .$if(Boolean(filter.nameContains), (query) => query.where(sql<boolean>`lower(tests.name) like lower(${containsPattern(filter.nameContains!)}) escape '\\'`))
     .orderBy('test_results.position')
     .limit(limit)
     .execute();

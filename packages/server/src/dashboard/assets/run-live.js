@@ -90,6 +90,18 @@
     });
   });
 
+  // Once the run is finished: its comparison with the previous run and the re-run buttons.
+  source.addEventListener('finished', function (event) {
+    var parts = JSON.parse(event.data).html;
+    Object.keys(parts).forEach(function (id) {
+      var container = document.getElementById(id);
+      if (!container) return;
+      var focusKey = focusKeyWithin(container);
+      container.innerHTML = parts[id];
+      restoreFocus(container, focusKey);
+    });
+  });
+
   source.addEventListener('end', function () {
     source.close();
     summary.removeAttribute('data-run-events');

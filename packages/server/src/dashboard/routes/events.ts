@@ -1,8 +1,13 @@
+import type { WorkflowTestRun } from '@verdict/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../../errors/index.js';
 import type { Limits } from '../../services/rate-limit.js';
+import { defaultBaseRunId } from '../../services/history.js';
 import { sessionOf } from '../context.js';
+import { parseResultFilter, storeFilter } from '../result-filter.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
+import { rerunForms } from '../views/runs.js';
+import { comparisonOfFinishedRun } from '../run-comparison.js';
 import type { Session } from '../../services/sessions.js';
 
 const TICK_MS = 250;
@@ -43,8 +48,15 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
     for (const stop of openStreams) stop();
   });
 
-  async function streamRun(request: EventsRequest, reply: FastifyReply, organizationId: string): Promise<void> {
+  async function streamRun(request: EventsRequest, reply: FastifyReply, session: Session): Promise<void> {
+    const { organizationId } = session;
     const run = await runs.get(organizationId, request.params.run_id);
+    const baseRunId = await defaultBaseRunId(services, organizationId, run.id);
+    const filter = storeFilter(parseResultFilter(request.query), baseRunId);
+    const finishedParts = async (finished: WorkflowTestRun) => ({
+      'run-actions': rerunForms(finished, session.csrfToken).text,
+      'run-comparison': (await comparisonOfFinishedRun(services, organizationId, finished, baseRunId)).text,
+    });
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -54,7 +66,7 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
       'x-accel-buffering': 'no',
     });
     response.write('retry: 3000\n\n');
-    const stream = pipeRunEvents(new RunEventFeed(services, organizationId, run.id), response, {
+    const stream = pipeRunEvents(new RunEventFeed(services, organizationId, run.id, filter, finishedParts), response, {
       tickMs: TICK_MS,
       heartbeatEveryTicks: HEARTBEAT_EVERY_TICKS,
       onError: (error) => request.log.error({ err: error, runId: run.id }, 'run event stream failed'),
@@ -68,7 +80,7 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
     const session = sessionOf(request);
     const release = reserveStream(limits, session);
     try {
-      await streamRun(request, reply, session.organizationId);
+      await streamRun(request, reply, session);
     } finally {
       release();
     }

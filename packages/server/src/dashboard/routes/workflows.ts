@@ -4,11 +4,14 @@ import { listDraftBlocks } from '../../services/graph.js';
 import { testCountsByWorkflow, testsWithLatestResult } from '../../services/tests.js';
 import { getWorkflow, listWorkflowsPage } from '../../services/workflows.js';
 import { formField, sendPage, sessionOf, setFlash } from '../context.js';
+import { chartPoints } from '../views/pass-rate-chart.js';
 import { workflowListView, workflowView } from '../views/workflows.js';
 
 const WORKFLOWS_PER_PAGE = 50;
 const TESTS_SHOWN = 2000;
 const RECENT_RUNS = 5;
+/** Runs the pass rate chart covers (the finished ones among the latest). */
+const CHARTED_RUNS = 30;
 
 export async function workflowPages(app: FastifyInstance): Promise<void> {
   const { services } = app;
@@ -30,14 +33,15 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
     const [blocks, tests, recent] = await Promise.all([
       listDraftBlocks(services, session.organizationId, workflowId),
       testsWithLatestResult(services, session.organizationId, workflowId, TESTS_SHOWN + 1),
-      runs.list(session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: RECENT_RUNS, order: 'desc' }),
+      runs.list(session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: CHARTED_RUNS, order: 'desc' }),
     ]);
     const main = workflowView({
       workflow,
       blocks,
       tests: tests.slice(0, TESTS_SHOWN),
       testsTruncated: tests.length > TESTS_SHOWN,
-      recentRuns: recent.data,
+      recentRuns: recent.data.slice(0, RECENT_RUNS),
+      passRate: chartPoints(recent.data),
       csrfToken: session.csrfToken,
     });
     return sendPage(request, reply, { title: workflow.name, section: 'workflows', main });

@@ -2,6 +2,7 @@ import { isTerminal, progressOf, type Trigger, type WorkflowTestRun } from '@ver
 import { badge, formatDuration, formatTime, outcomeLabel, truncate } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import type { ResultListItem } from '../../services/test-results.js';
+import { filterQuery, isFiltered, SEARCH_MAX_CHARS, type ResultFilter, type ResultView } from '../result-filter.js';
 
 /** `12 / 14`, and `· 2 cancelled` when a cancel stopped some: cancelled tests did not run. */
 function ranCell(run: WorkflowTestRun): SafeHtml {
@@ -120,31 +121,86 @@ function cancelForm(run: WorkflowTestRun, csrfToken: string): SafeHtml {
   </form>`;
 }
 
+function rerunForm(run: WorkflowTestRun, csrfToken: string, onlyFailed: boolean, label: string): SafeHtml {
+  return html`<form method="post" action="/runs/${run.id}/rerun" class="inline-form">
+    <input type="hidden" name="_csrf" value="${csrfToken}">
+    ${onlyFailed ? html`<input type="hidden" name="only_failed" value="true">` : ''}
+    <button type="submit" ${onlyFailed ? '' : html`class="button-quiet"`}>${label}</button>
+  </form>`;
+}
+
+/** Tests a "Re-run failed" would run: those that failed, were blocked or errored. */
+export function rerunnableFailures(run: WorkflowTestRun): number {
+  return run.counts.outcome.failed + run.counts.outcome.blocked + run.counts.lifecycle_counts.error;
+}
+
+/** "Re-run failed" and "Re-run all" on a finished run, against the current draft; nothing on a live one. */
+export function rerunForms(run: WorkflowTestRun, csrfToken: string): SafeHtml {
+  if (!isTerminal(run.lifecycle.status)) return html``;
+  const failures = rerunnableFailures(run);
+  return html`${failures > 0 ? rerunForm(run, csrfToken, true, `Re-run failed (${failures})`) : ''}${rerunForm(run, csrfToken, false, 'Re-run all')}`;
+}
+
+const VIEW_LABELS: Record<ResultView, string> = { all: 'All results', failed: 'Failed or errored', blocked: 'Blocked', new_failures: 'New failures' };
+
+function filterForm(run: WorkflowTestRun, filter: ResultFilter, hasBase: boolean): SafeHtml {
+  const views = (Object.keys(VIEW_LABELS) as ResultView[]).filter((view) => view !== 'new_failures' || hasBase || filter.show === view);
+  return html`<form method="get" action="/runs/${run.id}" class="filters" role="search" aria-label="Filter results">
+    <label>Show
+      <select name="show">${views.map((view) => html`<option value="${view}" ${view === filter.show ? 'selected' : ''}>${VIEW_LABELS[view]}</option>`)}</select>
+    </label>
+    <label>Test name contains
+      <input type="search" name="q" id="result-search" value="${filter.search}" maxlength="${SEARCH_MAX_CHARS}" autocomplete="off">
+    </label>
+    <button type="submit">Filter</button>
+    ${isFiltered(filter) ? html`<a href="/runs/${run.id}">Show all</a>` : ''}
+  </form>`;
+}
+
+function describeFilter(filter: ResultFilter, hasBase: boolean): SafeHtml | string {
+  if (!isFiltered(filter)) return '';
+  const which = filter.show === 'all' ? 'all results' : `${VIEW_LABELS[filter.show].toLowerCase()} results`;
+  const search = filter.search ? html` whose test name contains “${filter.search}”` : '';
+  const noBase = filter.show === 'new_failures' && !hasBase ? ' (there is no earlier run to compare with, so none is new)' : '';
+  return html`<p class="filter-summary">Showing ${which}${search}${noBase}.</p>`;
+}
+
 export interface RunPage {
   run: WorkflowTestRun;
   workflowName: string;
+  /** The started results that pass `filter`. */
   results: ResultListItem[];
   csrfToken: string;
+  filter: ResultFilter;
+  /** The run has a base run to compare with. */
+  hasBase: boolean;
+  /** "N new failures, M fixed since …" (empty without a base, or while the run is live). */
+  comparison: SafeHtml;
 }
 
-export function runView({ run, workflowName, results, csrfToken }: RunPage): SafeHtml {
+export function runView({ run, workflowName, results, csrfToken, filter, hasBase, comparison }: RunPage): SafeHtml {
   const live = !isTerminal(run.lifecycle.status);
+  const events = `/runs/${run.id}/events${filterQuery(filter)}`;
   return html`<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/runs">Runs</a> / <code>${run.id}</code></nav>
   <div class="page-heading">
     <div>
       <h1>Run of <a href="/workflows/${run.workflow_id}">${workflowName}</a></h1>
       <p class="muted">Runs ${describeScope(run)} on version <code>${run.workflow_version_id}</code>; started from the ${triggerLabel(run.trigger)}.</p>
     </div>
-    ${cancelForm(run, csrfToken)}
+    <div id="run-actions" class="actions">${cancelForm(run, csrfToken)}${rerunForms(run, csrfToken)}</div>
   </div>
-  <section id="run-summary" class="panel" aria-label="Progress" tabindex="-1" ${live ? html`data-run-events="/runs/${run.id}/events"` : ''}>${runSummary(run)}</section>
+  <section id="run-summary" class="panel" aria-label="Progress" tabindex="-1" ${live ? html`data-run-events="${events}"` : ''}>${runSummary(run)}</section>
+  <div id="run-comparison">${comparison}</div>
   <section aria-labelledby="results-heading">
     <h2 id="results-heading">Results</h2>
+    ${filterForm(run, filter, hasBase)}
     <p class="muted">${live ? 'Tests appear here as they start and finish.' : 'Every test that started, in run order.'}</p>
+    ${describeFilter(filter, hasBase)}
     <div class="table-wrap"><table class="results stack">
       <thead><tr><th scope="col" class="num">#</th><th scope="col">Test</th><th scope="col">Result</th><th scope="col">Failure</th><th scope="col" class="num">Time</th></tr></thead>
       <tbody id="result-rows">${results.map(resultRow)}</tbody>
     </table></div>
+    ${!live && results.length === 0 && isFiltered(filter) ? html`<p class="empty">No result matches.</p>` : ''}
   </section>`;
 }
 

@@ -3,6 +3,7 @@ import { badge, formatTime, functionLanguageName, outcomeLabel } from '../format
 import { blockBehaviour } from './block-config.js';
 import { html, type SafeHtml } from '../html.js';
 import type { TestOverview } from '../../services/tests.js';
+import { passRateChart, type ChartPoint } from './pass-rate-chart.js';
 import { runsOfWorkflowTable } from './runs.js';
 
 export interface WorkflowListPage {
@@ -96,6 +97,8 @@ export interface WorkflowPage {
   /** More tests exist than the page shows. */
   testsTruncated: boolean;
   recentRuns: WorkflowTestRun[];
+  /** The latest finished runs, oldest first, for the pass rate chart. */
+  passRate: ChartPoint[];
   csrfToken: string;
 }
 
@@ -118,6 +121,10 @@ export function workflowView(page: WorkflowPage): SafeHtml {
       <a href="/runs?workflow_id=${encodeURIComponent(workflow.id)}">All runs of this workflow</a>
     </div>
     ${runsOfWorkflowTable(page.recentRuns)}
+  </section>
+  <section aria-labelledby="pass-rate-heading">
+    <h2 id="pass-rate-heading">Pass rate</h2>
+    ${passRateChart(page.passRate)}
   </section>
   <section aria-labelledby="blocks-heading">
     <h2 id="blocks-heading">Blocks and tests</h2>
