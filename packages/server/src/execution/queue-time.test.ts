@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { formatDuration } from '../dashboard/format.js';
+import { resultRow } from '../dashboard/views/runs.js';
+import { startedResults } from '../services/test-results.js';
 import { allResults, createFunctionWorkflow, createTests, startRun } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 
@@ -39,6 +42,13 @@ for (const store of testStores()) {
         longestWait.queued_ms > 2 * longestWait.duration_ms,
         `the last test to get the thread waited (${longestWait.queued_ms} ms) longer than twice its execution (${longestWait.duration_ms} ms)`,
       );
+      // The dashboard's run page: the time cell shows the execution, and the wait apart.
+      const listed = await startedResults(app.runtime.services, run.id, 0, TESTS);
+      const row = String(resultRow(listed.find((item) => item.id === longestWait.id)!));
+      const timeCell = /<td class="num" data-label="Time">(.*?)<\/td>/.exec(row)![1]!;
+      assert.ok(timeCell.startsWith(String(formatDuration(longestWait.duration_ms))), timeCell);
+      assert.ok(timeCell.includes(`queued ${formatDuration(longestWait.queued_ms)}`), timeCell);
+
       // Queue and execution account for the test's time from the run's start to its end (recording aside).
       const total = Date.parse(longestWait.timing.completed_at) - Date.parse(longestWait.timing.created_at);
       assert.ok(longestWait.queued_ms + longestWait.duration_ms <= total + 5, `queued + execution (${longestWait.queued_ms + longestWait.duration_ms} ms) fit in ${total} ms`);
