@@ -37,6 +37,10 @@ for (const store of testStores()) {
         assert.ok(result.duration_ms < runMs / 2, `execution ${result.duration_ms} ms is the block's own, well under the run's ${runMs} ms`);
         assert.ok(result.duration_ms >= 250, `execution ${result.duration_ms} ms covers the block's spin`);
       }
+      const openapi = (await app.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const documented = openapi.components.schemas.WorkflowTestResult.properties;
+      assert.match(documented.queued_ms.description, /Verdict extension/, 'queued_ms is in the OpenAPI document, as an extension');
+
       const longestWait = results.reduce((most, result) => (result.queued_ms > most.queued_ms ? result : most));
       assert.ok(
         longestWait.queued_ms > 2 * longestWait.duration_ms,
