@@ -197,7 +197,7 @@ export function runsTable(runs: WorkflowTestRun[], style: Style): string {
  * The block's execution time (Verdict's `duration_ms`); from a server that does not report it,
  * the row's start to end, which includes any wait for a thread.
  */
-function executionMs(result: WorkflowTestResult): number | null {
+export function executionMs(result: WorkflowTestResult): number | null {
   return typeof result.duration_ms === 'number' ? result.duration_ms : result.timing.duration_ms;
 }
 
