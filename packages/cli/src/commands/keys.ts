@@ -1,5 +1,4 @@
 import type { ApiKeySummary, Store } from '@verdict/server';
-import { DEFAULT_ORGANIZATION } from '@verdict/server/services/auth';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -49,13 +48,16 @@ export function registerKeysCommands(program: Command, context: CliContext = def
   keys
     .command('create')
     .description('Create an API key for an organization (created if needed); the key is the last line printed')
-    .option('--org <name>', 'organization name', DEFAULT_ORGANIZATION)
+    .option('--org <name>', 'organization name (default: the server\'s default organization, "default")')
     .option(...DATA_DIR_OPTION)
     .option('--new-store', 'create the SQLite store when the data directory has none (otherwise refused)')
     .action(
       action(context, async (invocation) => {
-        const { org } = invocation.options<{ org: string }>();
-        const { key, organizationId } = await withStore(invocation, (store, server) => server.createApiKey(store, org));
+        const { org: named } = invocation.options<{ org?: string }>();
+        const { key, organizationId, org } = await withStore(invocation, async (store, server) => {
+          const org = named ?? server.DEFAULT_ORGANIZATION;
+          return { ...(await server.createApiKey(store, org)), org };
+        });
         invocation.out(`Created a key for organization "${safe(org)}" (${organizationId}):\n${key}\n`);
       }),
     );
