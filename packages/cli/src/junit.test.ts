@@ -32,6 +32,12 @@ describe('renderJUnit', () => {
     assert.match(xml, /<property name="run_status" value="completed"\/>/);
   });
 
+  test("a testcase's time is the block's execution, not its wait in the queue (issue 24 item 10)", () => {
+    const waited = resultFixture('r6', { duration_ms: 3000, queued_ms: 7500 });
+    waited.timing = { ...waited.timing, duration_ms: 10_500 };
+    assert.match(renderJUnit({ run, results: [waited], testNames: names }), /<testcase name="wfnodetest_r6" classname="blk_extract" time="3.000">/);
+  });
+
   test('failed: <failure type="verdict"> with expected and actual, escaped', () => {
     const failure = /<testcase name="wfnodetest_r2"[\s\S]*?<failure message="condition_not_met: Values differ\." type="verdict">([\s\S]*?)<\/failure>/.exec(xml);
     assert.ok(failure, xml);

@@ -4,7 +4,7 @@
  * never-run rows → <skipped>.
  */
 import type { WorkflowTestResult, WorkflowTestRun } from '@verdict/sdk';
-import { compactJson, failureReason, resultOutcome } from './views.js';
+import { compactJson, executionMs, failureReason, resultOutcome } from './views.js';
 
 /** Characters XML 1.0 cannot carry at all (even escaped) are dropped. */
 const NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -63,7 +63,7 @@ function outcomeElement(result: WorkflowTestResult): string {
 }
 
 function testcase(result: WorkflowTestResult, testNames: ReadonlyMap<string, string>): string {
-  const head = `    <testcase${attributes({ name: testNames.get(result.test_id) ?? result.test_id, classname: result.block_id, time: seconds(result.timing.duration_ms) })}>`;
+  const head = `    <testcase${attributes({ name: testNames.get(result.test_id) ?? result.test_id, classname: result.block_id, time: seconds(executionMs(result)) })}>`;
   const properties = `\n      <properties><property${attributes({ name: 'test_id', value: result.test_id })}/><property${attributes({ name: 'result_id', value: result.id })}/></properties>`;
   return `${head}${properties}${outcomeElement(result)}\n    </testcase>`;
 }

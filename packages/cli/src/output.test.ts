@@ -60,11 +60,14 @@ describe('formats', () => {
 
   test('results table: failures first, names and block labels instead of ids, the check with expected and actual', () => {
     const labels = { ...NO_LABELS, tests: new Map([['wfnodetest_r1', 'Total is right']]), checks: new Map([['wfnodetest_r2', 'equals on output-json-0.total']]), blocks: new Map([['blk_extract', 'Extract invoice']]) };
-    const text = resultsTable([resultFixture('r1'), failedResult('r2', 10, 12)], labels, plain);
+    // A 3 s test that waited 7.5 s for a sandbox thread (issue 24 item 10): its row's span is 10.5 s.
+    const waited = { ...failedResult('r2', 10, 12), duration_ms: 3000, queued_ms: 7500 };
+    waited.timing = { ...waited.timing, duration_ms: 10_500 };
+    const text = resultsTable([resultFixture('r1'), waited], labels, plain);
     const [header, first, second] = text.split('\n');
-    assert.match(header, /^RESULT ID +TEST +BLOCK +OUTCOME +TIME +CHECK +EXPECTED +ACTUAL +DETAIL$/);
-    assert.match(first, /^r2 +wfnodetest_r2 +Extract invoice +failed +250 ms +equals on output-json-0\.total +10 +12 +condition_not_met: Values differ\.$/);
-    assert.match(second, /^r1 +Total is right +Extract invoice +passed +250 ms +-$/);
+    assert.match(header, /^RESULT ID +TEST +BLOCK +OUTCOME +TIME +QUEUED +CHECK +EXPECTED +ACTUAL +DETAIL$/);
+    assert.match(first, /^r2 +wfnodetest_r2 +Extract invoice +failed +3\.0 s +7\.5 s +equals on output-json-0\.total +10 +12 +condition_not_met: Values differ\.$/);
+    assert.match(second, /^r1 +Total is right +Extract invoice +passed +250 ms +- +-$/);
     assert.match(resultsTable([resultFixture('r3')], NO_LABELS, plain).split('\n')[1]!, /^r3 +wfnodetest_r3 +blk_extract +passed/, 'ids when labels are unknown');
   });
 });

@@ -194,6 +194,14 @@ export function runsTable(runs: WorkflowTestRun[], style: Style): string {
 }
 
 /**
+ * The block's execution time (Verdict's `duration_ms`); from a server that does not report it,
+ * the row's start to end, which includes any wait for a thread.
+ */
+export function executionMs(result: WorkflowTestResult): number | null {
+  return typeof result.duration_ms === 'number' ? result.duration_ms : result.timing.duration_ms;
+}
+
+/**
  * Results, failures first: what each test checks, and for a row with an assertion result what was
  * expected and what came out, so a failure reads without a second command.
  */
@@ -201,13 +209,14 @@ export function resultsTable(results: WorkflowTestResult[], labels: Labels, styl
   const value = (result: WorkflowTestResult, key: 'expected_value' | 'actual_value') =>
     result.assertion_result && resultOutcome(result) !== 'passed' ? truncate(safe(compactJson(result.assertion_result[key])), 40) : '';
   return table(
-    ['RESULT ID', 'TEST', 'BLOCK', 'OUTCOME', 'TIME', 'CHECK', 'EXPECTED', 'ACTUAL', 'DETAIL'],
+    ['RESULT ID', 'TEST', 'BLOCK', 'OUTCOME', 'TIME', 'QUEUED', 'CHECK', 'EXPECTED', 'ACTUAL', 'DETAIL'],
     byAttention(results).map((result) => [
       safe(result.id),
       testLabel(result.test_id, labels),
       blockLabel(result.block_id, labels),
       outcomeLabel(resultOutcome(result), style),
-      formatDuration(result.timing.duration_ms),
+      formatDuration(executionMs(result)),
+      formatDuration(result.queued_ms),
       labels.checks.get(result.test_id) ?? safe(result.assertion_result?.condition_kind ?? '-'),
       value(result, 'expected_value'),
       value(result, 'actual_value'),
@@ -225,7 +234,8 @@ export function resultDetails(result: WorkflowTestResult, labels: Labels, style:
     ['Run', safe(result.run_id)],
     ['Block', `${blockLabel(result.block_id, labels)} (${safe(result.block_id)}, ${safe(result.block_type)})`],
     ['Outcome', outcomeLabel(resultOutcome(result), style)],
-    ['Duration', formatDuration(result.timing.duration_ms)],
+    ['Duration', formatDuration(executionMs(result))],
+    ['Queued', formatDuration(result.queued_ms)],
   ];
   const reason = failureReason(result);
   if (reason) pairs.push(['Reason', safe(reason)]);

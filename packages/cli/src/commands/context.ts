@@ -28,6 +28,14 @@ export interface CliContext {
   createClient(options: VerdictOptions): Verdict;
 }
 
+/**
+ * The server package, loaded by the commands that run it or open its store (serve, worker, keys)
+ * when they run: loading it costs every other command (all API clients) a second or more of start-up.
+ */
+export function loadServer(): Promise<typeof import('@verdict/server')> {
+  return import('@verdict/server');
+}
+
 export function defaultContext(): CliContext {
   return {
     io: {

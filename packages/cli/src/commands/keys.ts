@@ -1,9 +1,9 @@
-import { configFromEnv, createApiKey, DEFAULT_ORGANIZATION, listApiKeys, openStore, revokeApiKey, type ApiKeySummary, type Store } from '@verdict/server';
+import type { ApiKeySummary, Store } from '@verdict/server';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatTimestamp, json, safe, table } from '../output.js';
-import { action, defaultContext, jsonOption, UsageError, type CliContext, type Invocation } from './context.js';
+import { action, defaultContext, jsonOption, loadServer, UsageError, type CliContext, type Invocation } from './context.js';
 
 const DATA_DIR_OPTION = ['-d, --data-dir <dir>', 'data directory of the SQLite store (env VERDICT_DATA_DIR)'] as const;
 
@@ -12,8 +12,10 @@ const DATA_DIR_OPTION = ['-d, --data-dir <dir>', 'data directory of the SQLite s
  * through the API. A missing SQLite store is refused rather than created: a key written to a new,
  * empty store is one the running server has never heard of.
  */
-async function withStore<T>(invocation: Invocation, work: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(invocation: Invocation, work: (store: Store, server: typeof import('@verdict/server')) => Promise<T>): Promise<T> {
   const { dataDir, newStore } = invocation.options<{ dataDir?: string; newStore?: boolean }>();
+  const server = await loadServer();
+  const { configFromEnv, openStore } = server;
   const config = configFromEnv({ ...invocation.io.env, ...(dataDir ? { VERDICT_DATA_DIR: dataDir } : {}) });
   const sqliteFile = join(config.dataDir, 'verdict.db');
   if (config.databaseUrl === null && !newStore && !existsSync(sqliteFile)) {
@@ -25,7 +27,7 @@ async function withStore<T>(invocation: Invocation, work: (store: Store) => Prom
   }
   const store = await openStore(config);
   try {
-    return await work(store);
+    return await work(store, server);
   } finally {
     await store.close();
   }
@@ -46,13 +48,16 @@ export function registerKeysCommands(program: Command, context: CliContext = def
   keys
     .command('create')
     .description('Create an API key for an organization (created if needed); the key is the last line printed')
-    .option('--org <name>', 'organization name', DEFAULT_ORGANIZATION)
+    .option('--org <name>', 'organization name (default: the server\'s default organization, "default")')
     .option(...DATA_DIR_OPTION)
     .option('--new-store', 'create the SQLite store when the data directory has none (otherwise refused)')
     .action(
       action(context, async (invocation) => {
-        const { org } = invocation.options<{ org: string }>();
-        const { key, organizationId } = await withStore(invocation, (store) => createApiKey(store, org));
+        const { org: named } = invocation.options<{ org?: string }>();
+        const { key, organizationId, org } = await withStore(invocation, async (store, server) => {
+          const org = named ?? server.DEFAULT_ORGANIZATION;
+          return { ...(await server.createApiKey(store, org)), org };
+        });
         invocation.out(`Created a key for organization "${safe(org)}" (${organizationId}):\n${key}\n`);
       }),
     );
@@ -66,7 +71,7 @@ export function registerKeysCommands(program: Command, context: CliContext = def
   ).action(
     action(context, async (invocation) => {
       const { org } = invocation.options<{ org?: string }>();
-      const found = await withStore(invocation, (store) => listApiKeys(store, org));
+      const found = await withStore(invocation, (store, server) => server.listApiKeys(store, org));
       if (invocation.json) return invocation.out(json(found));
       invocation.out(found.length ? keysTable(found, invocation) : 'No API keys.\n');
     }),
@@ -79,7 +84,7 @@ export function registerKeysCommands(program: Command, context: CliContext = def
     .option(...DATA_DIR_OPTION)
     .action(
       action(context, async (invocation, keyOrId) => {
-        const revoked = await withStore(invocation, (store) => revokeApiKey(store, keyOrId!));
+        const revoked = await withStore(invocation, (store, server) => server.revokeApiKey(store, keyOrId!));
         // The argument may be a key: it is never echoed back.
         if (!revoked) throw new UsageError('No API key has that id or value. `verdict keys list` shows the ids.');
         invocation.out(`Revoked key ${revoked.id} of organization "${safe(revoked.organizationName)}" at ${formatTimestamp(revoked.revokedAt)}; servers refuse it within 5 s.\n`);

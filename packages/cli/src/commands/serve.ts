@@ -1,5 +1,5 @@
-import { configFromEnv, DEMO_TEST_COUNT, startServer } from '@verdict/server';
 import type { Command } from 'commander';
+import { loadServer } from './context.js';
 
 interface ServeOptions {
   port?: string;
@@ -23,6 +23,7 @@ export function registerServeCommand(program: Command): void {
       if (options.port) env.PORT = options.port;
       if (options.host) env.HOST = options.host;
       if (options.dataDir) env.VERDICT_DATA_DIR = options.dataDir;
+      const { configFromEnv, DEMO_TEST_COUNT, startServer } = await loadServer();
       const config = configFromEnv(env, { worker: options.worker, seedDemo: options.demo });
       const server = await startServer(config);
       const where = config.databaseUrl ? `PostgreSQL (${server.runtime.services.store.location})` : `SQLite (${server.runtime.services.store.location})`;

@@ -1,5 +1,5 @@
-import { configFromEnv, createRuntime } from '@verdict/server';
 import { InvalidArgumentError, type Command } from 'commander';
+import { loadServer } from './context.js';
 
 // Each job waits on Redis and the store around a sub-millisecond execution: a worker holds many at
 // once to keep its sandbox threads busy (measured in bench/scale; 8 gave a third of the throughput).
@@ -26,6 +26,7 @@ export function registerWorkerCommand(program: Command): void {
       const env = { ...process.env };
       if (options.dataDir) env.VERDICT_DATA_DIR = options.dataDir;
       const flags = { worker: true, seedDemo: false, ...(options.concurrency ? { concurrency: options.concurrency } : {}) };
+      const { configFromEnv, createRuntime } = await loadServer();
       const config = configFromEnv(env, flags, { concurrency: DEFAULT_CONCURRENCY });
       if (!config.redisUrl) {
         console.error('verdict worker: set VERDICT_REDIS_URL (redis://host:port) to the Redis shared with the API processes, and VERDICT_DATABASE_URL to their PostgreSQL.');

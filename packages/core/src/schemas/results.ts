@@ -57,7 +57,17 @@ export const WorkflowTestResult = z
     skipped: z.boolean(),
     assertion_result: AssertionResult.nullable(),
     verdict_summary: VerdictSummary.nullable(),
-    duration_ms: z.number().int().nullable().meta({ description: 'Verdict extension: block execution time.' }),
+    duration_ms: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Verdict extension: the block's execution time, measured where it ran, without the wait for a sandbox thread or process; null when it did not run." }),
+    queued_ms: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .meta({ description: 'Verdict extension: how long the test waited before its block began executing, from the run\'s start (the result\'s creation); null when it did not run.' }),
     execution_details: z
       .record(z.string(), z.unknown())
       .nullable()

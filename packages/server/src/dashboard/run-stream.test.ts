@@ -16,6 +16,7 @@ function fakeRun(size: number) {
     verdict: null,
     failure: null,
     durationMs: null,
+    queuedMs: null,
   }));
   const reads: number[] = [];
   return {

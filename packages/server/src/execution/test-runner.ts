@@ -74,10 +74,10 @@ export class TestRunner {
       execution = await executor.execute({ block: underTest, inputs, assertionJson, signal, organizationId: job.organizationId });
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, Math.round(performance.now() - started));
+      if (error instanceof BlockExecutionError) return this.blocked(job, block, error.message, error.code, error.details, executionTimes(started, error.executionMs));
       throw error;
     }
-    const durationMs = Math.round(performance.now() - started);
+    const times = executionTimes(started, execution.executionMs);
     const assertion = execution.assertion ?? (await this.evaluate(job, execution.outputs, signal));
     return {
       resultId: job.resultId,
@@ -90,7 +90,7 @@ export class TestRunner {
       error: null,
       assertionResult: assertion.result,
       details: execution.details ?? null,
-      durationMs,
+      ...times,
     };
   }
 
@@ -160,7 +160,7 @@ export class TestRunner {
     message: string,
     code = 'block_execution_failed',
     details: Record<string, unknown> = {},
-    durationMs: number | null = null,
+    times: ExecutionTimes = { durationMs: null, executionStartedAt: null },
   ): ResultOutcome {
     const failureCode = code === 'provider_not_configured' || code === 'provider_error' || code === 'execution_error' ? code : 'block_execution_failed';
     const error: ErrorDetails = { message, block_id: job.blockId, block_name: block?.label || null, error_code: code, context: details };
@@ -175,7 +175,7 @@ export class TestRunner {
       error,
       assertionResult: blockedResult(job.assertion, failureCode, message, details),
       details: null,
-      durationMs,
+      ...times,
     };
   }
 
@@ -190,6 +190,20 @@ export class TestRunner {
     }
     return snapshot;
   }
+}
+
+type ExecutionTimes = Pick<ResultOutcome, 'durationMs' | 'executionStartedAt'>;
+
+/**
+ * How long the block executed and when it began, from when the executor was called (`started`,
+ * performance.now()) and the time it reports as its own. An executor that waited for a thread or a
+ * process reports its own time, so the wait is left out: it counts as the test's queue time, from
+ * the result's creation to `executionStartedAt` (taken as the end less the block's own time).
+ */
+function executionTimes(started: number, reportedMs: number | undefined): ExecutionTimes {
+  const elapsed = performance.now() - started;
+  const durationMs = Math.round(Math.min(elapsed, reportedMs ?? elapsed));
+  return { durationMs, executionStartedAt: new Date(Date.now() - durationMs).toISOString() };
 }
 
 /** The outcome of a test that could not be executed for reasons other than its block (store, files), after retries. */
@@ -207,5 +221,6 @@ export function infrastructureFailure(job: TestJob, error: unknown, attempts: nu
     assertionResult: null,
     details: null,
     durationMs: null,
+    executionStartedAt: null,
   };
 }

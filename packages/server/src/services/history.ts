@@ -5,7 +5,6 @@
 import {
   changedDependencies,
   CHANGE_KINDS,
-  millisBetween,
   type ComparisonSummary,
   type FingerprintKind,
   type Workflow,
@@ -263,6 +262,7 @@ export interface TestHistoryItem {
   verdict: string | null;
   createdAt: string;
   completedAt: string | null;
+  /** The block's execution time, without the queue (issue 24 item 10). */
   durationMs: number | null;
 }
 
@@ -291,7 +291,7 @@ export async function describeTest(services: Services, organizationId: string, t
     verdict: row.verdict,
     createdAt: row.created_at,
     completedAt: row.completed_at,
-    durationMs: millisBetween(row.started_at, row.completed_at),
+    durationMs: row.duration_ms,
   }));
   return { test, workflow, block: blockRow ? blockFromRow(blockRow) : null, recentResults };
 }

@@ -31,7 +31,10 @@ export interface ResultListItem {
   status: string;
   verdict: string | null;
   failure: Failure | null;
+  /** The block's execution time, without the queue. */
   durationMs: number | null;
+  /** From the run's start to the block's execution start. */
+  queuedMs: number | null;
 }
 
 /** Results of one of the organization's runs, in run order. */
@@ -75,6 +78,7 @@ export async function startedResults(services: Services, runId: string, fromPosi
     status: row.status,
     verdict: row.verdict,
     failure: failureOf(fromJson<AssertionResult>(row.assertion_result), fromJson<ErrorDetails>(row.error)),
-    durationMs: millisBetween(row.started_at, row.completed_at),
+    durationMs: row.duration_ms,
+    queuedMs: millisBetween(row.created_at, row.execution_started_at),
   }));
 }

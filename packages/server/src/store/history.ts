@@ -223,7 +223,7 @@ export async function stabilityOfTests(db: Kysely<Database>, organizationId: str
 export async function listLatestResultsOfTest(db: Kysely<Database>, organizationId: string, testId: string, limit: number) {
   return db
     .selectFrom('test_results')
-    .select([...COMPARED_COLUMNS, 'run_id', 'created_at', 'started_at', 'completed_at'])
+    .select([...COMPARED_COLUMNS, 'run_id', 'created_at', 'completed_at', 'duration_ms'])
     .where('test_id', '=', testId)
     .where('organization_id', '=', organizationId)
     .orderBy('created_at', 'desc')

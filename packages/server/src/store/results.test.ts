@@ -95,7 +95,13 @@ for (const kind of testStores()) {
       await transaction((trx) => queueResults(trx, 'started', [rows[0]!, rows[1]!]));
       await transaction((trx) => startResults(trx, 'started', [rows[1]!], NOW));
       const longFailure = encodeOutcome(
-        { ...passingResult('started', rows[2]!), verdict: 'failed', assertionResult: { passed: false, failure: { code: 'condition_not_met', message: 'x'.repeat(LIST_FIELD_BUDGET_BYTES) } } },
+        {
+          ...passingResult('started', rows[2]!),
+          verdict: 'failed',
+          assertionResult: { passed: false, failure: { code: 'condition_not_met', message: 'x'.repeat(LIST_FIELD_BUDGET_BYTES) } },
+          durationMs: 500,
+          executionStartedAt: '2026-11-29T00:00:02.500Z',
+        },
         { startedAt: '2026-11-29T00:00:01.000Z', completedAt: '2026-11-29T00:00:03.000Z' },
       );
       await transaction((trx) => moveResults(trx, 'started', { finish: [{ from: 'pending', outcomes: [passedOutcome('started', rows[3]!), longFailure] }] }, NOW));
@@ -109,7 +115,8 @@ for (const kind of testStores()) {
       const failure = JSON.parse(listed[1]!.assertion_result!);
       assert.equal(failure.failure, null, 'an object member cut for its size reads null');
       assert.ok(listed[1]!.assertion_result!.length < LIST_FIELD_BUDGET_BYTES, 'the long value is not listed whole');
-      assert.deepEqual([listed[1]!.started_at, listed[1]!.completed_at], ['2026-11-29T00:00:01.000Z', '2026-11-29T00:00:03.000Z']);
+      // The block's own time and when it began (its queue time runs from created_at to there), not the row's start and end.
+      assert.deepEqual([listed[1]!.duration_ms, listed[1]!.execution_started_at], [500, '2026-11-29T00:00:02.500Z']);
 
       assert.deepEqual(ids(await listStartedResults(suite.db, 'started', 2, 1)), [rows[2]]);
       assert.deepEqual(ids(await listStartedResults(suite.db, 'started', 4, 10)), []);

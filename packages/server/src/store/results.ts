@@ -165,6 +165,7 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
     assertion_result: fromJson<AssertionResult>(row.assertion_result),
     verdict_summary: verdictSummary(verdict, assertion.id),
     duration_ms: row.duration_ms,
+    queued_ms: millisBetween(row.created_at, row.execution_started_at),
     execution_details: fromJson<Record<string, unknown>>(row.execution_details),
     outputs_truncated: truncatedFields.some((field) => field === 'outputs' || field.startsWith('outputs.')),
     truncated_fields: truncatedFields,
@@ -243,6 +244,7 @@ const SMALL_COLUMNS = [
   'created_at',
   'started_at',
   'completed_at',
+  'execution_started_at',
 ] as const satisfies readonly Exclude<keyof ResultRow, BlockOutputColumn>[];
 
 /**
@@ -388,8 +390,9 @@ export async function listStartedResults(db: Kysely<Database>, runId: string, fr
       'test_results.verdict',
       ...boundedColumn('assertion_result'),
       ...boundedColumn('error'),
-      'test_results.started_at',
-      'test_results.completed_at',
+      'test_results.duration_ms',
+      'test_results.created_at',
+      'test_results.execution_started_at',
     ])
     .where('test_results.run_id', '=', runId)
     .where('test_results.position', '>=', fromPosition)

@@ -148,6 +148,8 @@ export interface TestResultsTable {
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
+  /** When the block began executing (migration 013); the result's queue time runs from created_at to it. */
+  execution_started_at: string | null;
 }
 
 export interface FilesTable {

@@ -64,6 +64,14 @@ export function runsOfWorkflowTable(runs: WorkflowTestRun[]): SafeHtml {
   return runsTableOf(runs, null);
 }
 
+/** Below this, a test's wait for a thread is not worth a line. */
+const NOTABLE_QUEUE_MS = 100;
+
+/** The time cell shows execution time; a notable wait before it is shown apart. */
+function queuedNote(queuedMs: number | null): SafeHtml {
+  return queuedMs !== null && queuedMs >= NOTABLE_QUEUE_MS ? html`<br><span class="cell-secondary">queued ${formatDuration(queuedMs)}</span>` : html``;
+}
+
 /** One row of a run's result table; also sent over the event stream, so the page and the stream render alike. */
 export function resultRow(item: ResultListItem): SafeHtml {
   const failure = item.failure ? html`<code>${item.failure.code}</code> ${truncate(item.failure.message, 160)}` : '';
@@ -72,7 +80,7 @@ export function resultRow(item: ResultListItem): SafeHtml {
     <td class="cell-primary"><a href="/results/${item.id}">${item.testName ?? item.testId}</a></td>
     <td class="cell-status">${badge(outcomeLabel(item.status, item.verdict))}</td>
     <td class="failure">${failure}</td>
-    <td class="num" data-label="Time">${formatDuration(item.durationMs)}</td>
+    <td class="num" data-label="Time">${formatDuration(item.durationMs)}${queuedNote(item.queuedMs)}</td>
   </tr>`;
 }
 

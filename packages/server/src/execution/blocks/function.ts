@@ -128,26 +128,36 @@ function checkedOutput(blockId: string, outcome: SandboxOutcome, signal: AbortSi
     if (outcome.reason === 'aborted') throw abortError(signal);
     // A block that ran but whose assertion could not be evaluated in time is not the block's failure.
     const code = outcome.reason === 'check_timeout' && outcome.details?.check === 'assertion' ? 'execution_error' : 'block_execution_failed';
-    throw new BlockExecutionError(outcome.message, code, { reason: outcome.reason, ...(outcome.details ?? {}) });
+    throw ranFor(durationMs, new BlockExecutionError(outcome.message, code, { reason: outcome.reason, ...(outcome.details ?? {}) }));
   }
   const checked = outcome.checked;
   if (checked?.kind === 'output_schema_invalid') {
-    throw new BlockExecutionError(`The output_schema of block \`${blockId}\` is not a valid JSON Schema: ${checked.message}`, 'block_execution_failed');
+    throw ranFor(durationMs, new BlockExecutionError(`The output_schema of block \`${blockId}\` is not a valid JSON Schema: ${checked.message}`, 'block_execution_failed'));
   }
   if (checked?.kind === 'output_schema_mismatch') {
-    throw new BlockExecutionError(`transform() returned a value that does not match output_schema: ${describeIssues(checked.issues)}`, 'block_execution_failed', {
-      validation_errors: checked.issues,
-      ...(logs === undefined ? {} : { logs }),
-    });
+    throw ranFor(
+      durationMs,
+      new BlockExecutionError(`transform() returned a value that does not match output_schema: ${describeIssues(checked.issues)}`, 'block_execution_failed', {
+        validation_errors: checked.issues,
+        ...(logs === undefined ? {} : { logs }),
+      }),
+    );
   }
   const output: BlockExecutionOutput = {
     outputs: new JsonText(`{"${OUTPUT_HANDLE}":${outcome.outputJson}}`),
     routingDecision: null,
     warnings: [],
     details: logs === undefined ? { duration_ms: durationMs } : { duration_ms: durationMs, logs },
+    executionMs: durationMs,
   };
   if (checked?.kind === 'evaluated') output.assertion = { verdict: checked.verdict, result: new JsonText(checked.assertionResultJson) };
   return output;
+}
+
+/** A failure of a block that ran: its own time goes with it. */
+function ranFor(executionMs: number, error: BlockExecutionError): BlockExecutionError {
+  error.executionMs = executionMs;
+  return error;
 }
 
 function describeIssues(issues: JsonSchemaIssue[]): string {

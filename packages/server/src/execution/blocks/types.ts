@@ -57,11 +57,18 @@ export interface BlockExecutionOutput {
   details?: Record<string, unknown>;
   /** The request's assertion, when the executor evaluated it. */
   assertion?: EvaluatedAssertion;
+  /**
+   * The block's own time, measured where it ran (a sandbox thread, a Python process), without the
+   * wait for a thread or process; absent, the runner counts from the call to the executor.
+   */
+  executionMs?: number;
 }
 
 /** The block ran and failed (user code threw, timed out, produced invalid output, model error after retries): its test is blocked. */
 export class BlockExecutionError extends VerdictError {
   declare readonly code: BlockFailureCode;
+  /** As `BlockExecutionOutput.executionMs`, for a block that ran and failed. */
+  executionMs?: number;
 
   constructor(message: string, code: BlockFailureCode, details: Record<string, unknown> = {}, options?: VerdictErrorOptions) {
     super(message, code, details, options);

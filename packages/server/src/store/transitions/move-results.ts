@@ -163,6 +163,7 @@ const FINISH_ROW = finishedRow.update('test_results', {
     assertion_result: finishedRow.text((o) => o.assertionResult),
     execution_details: finishedRow.text((o) => o.executionDetails),
     duration_ms: finishedRow.integer((o) => o.durationMs),
+    execution_started_at: finishedRow.text((o) => o.executionStartedAt),
     started_at: expression`coalesce(started_at, ${finishedRow.text((o) => o.startedAt ?? o.completedAt)})`,
     completed_at: finishedRow.text((o) => o.completedAt),
     attempts: expression`attempts + ${finishedRow.shared('attempt')}`,

@@ -26,8 +26,10 @@ export interface ResultOutcome {
   assertionResult: unknown;
   /** What the block reported beyond its outputs (model reasoning, likelihoods, cache hits). */
   details: Record<string, unknown> | null;
-  /** Time the block itself took, when it ran. */
+  /** Time the block itself took, when it ran (not the wait for a sandbox thread or process). */
   durationMs: number | null;
+  /** When the block began executing (ISO), when it ran: the result's queue time ends there. */
+  executionStartedAt?: string | null;
 }
 
 /**
@@ -48,6 +50,7 @@ export interface EncodedOutcome extends OutcomeTimes {
   assertionResult: string | null;
   executionDetails: string | null;
   durationMs: number | null;
+  executionStartedAt: string | null;
 }
 
 /**
@@ -88,6 +91,7 @@ function encodeValues(o: ResultOutcome, { startedAt, completedAt }: OutcomeTimes
     assertionResult: jsonOrNull(o.assertionResult),
     executionDetails: jsonOrNull(o.details),
     durationMs: o.durationMs,
+    executionStartedAt: o.executionStartedAt ?? null,
     startedAt,
     completedAt,
   };
