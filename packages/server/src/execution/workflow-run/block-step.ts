@@ -1,9 +1,10 @@
+import { typedHandleOutputs } from '@verdict/core';
 import type { FileDocument, FileService } from '../../files/index.js';
 import { JsonText } from '../../store/transitions/index.js';
 import type { SnapshotBlock } from '../../store/versions.js';
 import type { BlockExecutor } from '../blocks/types.js';
 import { artifactOfBlockStep, type StepArtifact } from './artifacts.js';
-import { manualSourceJson, payloadOfOutput, resolvePayloads, type HandlePayload } from './payloads.js';
+import { manualSourceJson, resolvePayloads, type HandlePayload } from './payloads.js';
 
 /** What one executed block produced: its output payloads (the handles it routed to only) and its artifact. */
 export interface BlockStepOutput {
@@ -37,12 +38,9 @@ export async function executeBlockStep(executor: BlockExecutor, block: SnapshotB
   });
   const raw = (execution.outputs instanceof JsonText ? execution.outputs.value() : execution.outputs) as Record<string, unknown>;
   const routed = execution.routingDecision ? new Set(execution.routingDecision) : null;
-  const outputs: Record<string, HandlePayload> = {};
-  for (const [handleId, value] of Object.entries(raw)) {
-    // A router's JSON manifest (split's `output-json-splits`) always flows; of its file handles only the chosen ones.
-    if (routed && !routed.has(handleId) && handleId.startsWith('output-file-')) continue;
-    outputs[handleId] = payloadOfOutput(value);
-  }
+  // A router's JSON manifest (split's `output-json-splits`) always flows; of its file handles only the chosen ones.
+  const delivered = Object.fromEntries(Object.entries(raw).filter(([handleId]) => !routed || routed.has(handleId) || !handleId.startsWith('output-file-')));
+  const outputs = typedHandleOutputs(delivered)!;
   const details = execution.details ?? {};
   const artifact = artifactOfBlockStep(block, inputs, raw, execution, Math.round(performance.now() - started));
   return { outputs, artifact, model: typeof details.model === 'string' ? details.model : null };
