@@ -65,7 +65,7 @@ for (const store of testStores()) {
       assert.deepEqual(byBlock.get(ids.approve!).handle_outputs, { 'output-json-0': { type: 'json', data: { decision: 'review', total: 120 } } });
       const skipped = byBlock.get(ids.auto!);
       assert.equal(skipped.lifecycle.status, 'skipped');
-      assert.match(skipped.lifecycle.reason, /branch not taken/);
+      assert.match(skipped.lifecycle.reason, /did not route to output-json-else/);
 
       const evaluation = await app.request('GET', `/v1/workflows/artifacts/${byBlock.get(ids.route!).artifact.id}`);
       assert.equal(evaluation.status, 200, JSON.stringify(evaluation.body));
@@ -115,7 +115,7 @@ for (const store of testStores()) {
       assert.deepEqual((await app.request('GET', `/v1/workflows/steps?run_id=${run.id}`)).body.data, []);
     });
 
-    test('a failing block errors the run, naming its step; the blocks below it do not run', async () => {
+    test('a failing block errors the run, naming its step; the blocks below it do not run and say why', async () => {
       const { workflowId, ids } = await createWorkflowGraph(
         app,
         [
@@ -140,8 +140,10 @@ for (const store of testStores()) {
         [
           [ids.start, 'completed'],
           [ids.boom, 'error'],
+          [ids.after, 'cancelled'],
         ],
       );
+      assert.match(steps[2].lifecycle.reason, new RegExp(`step "${ids.boom}" failed`));
     });
 
     test('bad input is a 4xx naming what is wrong', async () => {
@@ -154,7 +156,8 @@ for (const store of testStores()) {
 
       const notStart = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: {}, [ids.total!]: {} } });
       assert.equal(notStart.status, 422);
-      assert.match(notStart.body.detail.message, new RegExp(`${ids.total}.*not a start_json block`));
+      assert.match(notStart.body.detail.message, new RegExp(`json_inputs\\["${ids.total}"\\] names no start_json block`));
+      assert.equal(notStart.body.detail.details.issues[0].path, `body.json_inputs.${ids.total}`);
 
       const unknown = await app.request('POST', '/v1/workflows/runs', { workflow_id: 'wf_nope', json_inputs: {} });
       assert.equal(unknown.status, 404);
@@ -166,7 +169,7 @@ for (const store of testStores()) {
       const { workflowId: withParse, ids: parseIds } = await createWorkflowGraph(app, [{ key: 'doc', type: 'start_document' }, { key: 'parse', type: 'parse', label: 'Parse it' }], [{ from: 'doc', to: 'parse' }]);
       const refused = await app.request('POST', '/v1/workflows/runs', { workflow_id: withParse, documents: { [parseIds.doc!]: { filename: 'a.txt', url: 'data:text/plain;base64,aGk=' } } });
       assert.equal(refused.status, 422);
-      assert.match(refused.body.detail.message, new RegExp(`${parseIds.parse}.*parse`));
+      assert.match(refused.body.detail.message, new RegExp(`parse block "${parseIds.parse}" \\(Parse it\\) cannot run`));
       assert.equal(refused.body.detail.details.issues[0].path, `workflow.blocks.${parseIds.parse}`);
 
       assert.equal((await app.request('GET', '/v1/workflows/runs/run_nope')).status, 404);

@@ -1,7 +1,7 @@
 import { artifactListItem, isoNow, newId, type Trigger, type WorkflowRunExportRequest } from '@verdict/core';
 import { createError, type ValidationIssue } from '../../errors/index.js';
 import type { WorkflowRunEngine } from '../../execution/workflow-run/engine.js';
-import { runnableBlocks } from '../../execution/workflow-run/graph.js';
+import { planOfSnapshot } from '../../execution/workflow-run/index.js';
 import type { FileService } from '../../files/index.js';
 import type { Store } from '../../store/database.js';
 import { toJson } from '../../store/database.js';
@@ -44,8 +44,6 @@ export interface CreateWorkflowRunInput {
   metadata?: Record<string, string> | null;
 }
 
-const START_INPUT_FIELDS = { start_json: 'json_inputs', start_document: 'documents' } as const;
-
 export class WorkflowRunService {
   constructor(
     private readonly store: Store,
@@ -67,8 +65,7 @@ export class WorkflowRunService {
     const db = this.store.db;
     const workflow = await requireWorkflowRow(db, organizationId, request.workflow_id);
     const snapshot = await this.snapshotFor(organizationId, request.workflow_id, request.version, workflow.published_version_id);
-    this.refuseUnrunnableBlocks(snapshot);
-    const documents = await this.checkStartInputs(organizationId, snapshot, request);
+    const documents = await this.checkPlan(organizationId, snapshot, request);
     const now = isoNow();
     const row = {
       id: newId('workflowRun'),
@@ -101,36 +98,27 @@ export class WorkflowRunService {
     return snapshot;
   }
 
-  private refuseUnrunnableBlocks(snapshot: WorkflowSnapshot): void {
-    const executable = this.engine.executableTypes();
-    const refused = runnableBlocks(snapshot).filter((block) => !executable.has(block.type));
-    if (refused.length === 0) return;
-    const issues: ValidationIssue[] = refused.map((block) => ({
-      path: `workflow.blocks.${block.id}`,
-      message: `block \`${block.id}\` (${block.label}) is a ${block.type} block, which this server does not execute`,
-    }));
-    const names = refused.map((block) => `\`${block.id}\` (${block.type})`).join(', ');
-    throw createError('validation_error', `This workflow cannot run here: block ${names} is of a type this server does not execute; it runs ${[...executable].sort().join(', ')}.`, { issues });
-  }
-
-  /** Every start block has its input, and nothing else is given one; documents are stored as files of the caller. */
-  private async checkStartInputs(organizationId: string, snapshot: WorkflowSnapshot, request: CreateWorkflowRunInput): Promise<Record<string, FileRefInput>> {
-    const starts = new Map(snapshot.blocks.filter((block) => block.type in START_INPUT_FIELDS).map((block) => [block.id, block]));
-    const missing = [...starts.values()].filter((block) => {
-      const field = START_INPUT_FIELDS[block.type as keyof typeof START_INPUT_FIELDS];
-      return !Object.hasOwn(field === 'json_inputs' ? request.json_inputs : request.documents, block.id);
-    });
-    if (missing.length > 0) {
-      const described = missing.map((block) => `\`${block.id}\` (${block.label}): give it in ${START_INPUT_FIELDS[block.type as keyof typeof START_INPUT_FIELDS]}.${block.id}`);
-      throw createError('missing_run_inputs', `Start block ${described.join('; ')}.`, missing.map((block) => block.id));
-    }
-    const issues: ValidationIssue[] = [];
-    for (const [field, type] of [['json_inputs', 'start_json'], ['documents', 'start_document']] as const) {
-      for (const blockId of Object.keys(request[field])) {
-        if (starts.get(blockId)?.type !== type) issues.push({ path: `body.${field}.${blockId}`, message: `\`${blockId}\` is not a ${type} block of this workflow` });
+  /**
+   * The run plan's problems (core planRun), each naming its block: a start block without its input
+   * is 400 `missing_run_inputs`; anything else that keeps the workflow from running (a type this
+   * server does not execute, a broken config or edge, an input for a block that is not a start
+   * block) is 422. Documents are then stored as files of the caller.
+   */
+  private async checkPlan(organizationId: string, snapshot: WorkflowSnapshot, request: CreateWorkflowRunInput): Promise<Record<string, FileRefInput>> {
+    const planned = planOfSnapshot(snapshot, { documents: Object.keys(request.documents), json_inputs: Object.keys(request.json_inputs) });
+    if (!planned.ok) {
+      const missing = planned.problems.filter((problem) => problem.code === 'missing_start_input');
+      const others = planned.problems.filter((problem) => problem.code !== 'missing_start_input');
+      if (others.length > 0) {
+        const issues: ValidationIssue[] = others.map((problem) => ({
+          path: problem.field ? `body.${problem.field}` : problem.block_id ? `workflow.blocks.${problem.block_id}` : 'workflow',
+          message: problem.message,
+          code: problem.code,
+        }));
+        throw createError('validation_error', `This workflow cannot run: ${others.map((problem) => problem.message).join(' ')}`, { issues });
       }
+      throw createError('missing_run_inputs', missing.map((problem) => problem.message).join(' '), missing.map((problem) => problem.block_id!));
     }
-    if (issues.length > 0) throw createError('validation_error', `Invalid run inputs: ${issues.map((issue) => issue.message).join('; ')}.`, { issues });
     const given = Object.fromEntries(Object.entries(request.documents).map(([blockId, document]) => [blockId, { type: 'file' as const, document }]));
     const normalized = await this.files.normalizeHandleInputs(organizationId, given);
     if (normalized.issues.length > 0) {
