@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { otherOrganizationKey, sleep } from '../testing/fixtures.js';
 import { createWorkflowGraph, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
@@ -113,6 +113,68 @@ for (const store of testStores()) {
       assert.equal(deleted.status, 204);
       assert.equal((await app.request('GET', `/v1/workflows/runs/${run.id}`)).status, 404);
       assert.deepEqual((await app.request('GET', `/v1/workflows/steps?run_id=${run.id}`)).body.data, []);
+    });
+
+    test('a for_each over line items: one step per iteration with its loop_containers, the reduced array flows on', async () => {
+      const { workflowId, ids } = await createWorkflowGraph(
+        app,
+        [
+          { key: 'start', type: 'start_json' },
+          { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
+          { key: 'amount', type: 'function', parent: 'loop', config: fn('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
+          { key: 'sum', type: 'function', config: fn('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0), lines: amounts.length }; }') },
+        ],
+        [
+          { from: 'start', to: 'loop' },
+          { from: 'loop', to: 'amount' },
+          { from: 'loop', to: 'sum' },
+        ],
+      );
+      const items = [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }, { sku: 'c', qty: 3, price: 1 }];
+      const created = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: items } } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const run = await waitForWorkflowRun(app, created.body.id);
+      assert.equal(run.lifecycle.status, 'completed', JSON.stringify(run.lifecycle));
+      const steps = await stepsOfRun(app, run.id);
+      const iterations = steps.filter((step) => step.block_id === ids.amount).sort((a, b) => a.loop_containers[0].iteration - b.loop_containers[0].iteration);
+      assert.equal(iterations.length, 3);
+      assert.equal(new Set(iterations.map((step) => step.step_id)).size, 3, 'each iteration its own step id');
+      for (const [index, step] of iterations.entries()) {
+        assert.deepEqual(step.loop_containers, [{ container_id: ids.loop, iteration: index, is_parallel: true, parallel_item_index: index }]);
+        assert.deepEqual(step.handle_inputs, { 'input-json-0': { type: 'json', data: items[index] } });
+      }
+      const loop = steps.find((step) => step.block_id === ids.loop);
+      assert.deepEqual(loop.handle_outputs['output-json-0'].data, [
+        { sku: 'a', amount: 10 },
+        { sku: 'b', amount: 7 },
+        { sku: 'c', amount: 3 },
+      ]);
+      assert.deepEqual(steps.find((step) => step.block_id === ids.sum).handle_outputs['output-json-0'].data, { total: 20, lines: 3 });
+      const oneIteration = await app.request('GET', `/v1/workflows/steps?run_id=${run.id}&step_id=${encodeURIComponent(iterations[1].step_id)}`);
+      assert.deepEqual(oneIteration.body.data, [iterations[1]]);
+
+      // A test of the loop body must say which iteration it copies.
+      const body = {
+        workflow_id: workflowId,
+        target: { type: 'block', block_id: ids.amount },
+        assertion: { target: { output_handle_id: 'output-json-0', path: 'amount' }, condition: { kind: 'equals', expected: 7 } },
+      };
+      const ambiguous = await app.request('POST', '/v1/workflows/tests', { ...body, source: { type: 'run_step', run_id: run.id } });
+      assert.equal(ambiguous.status, 422);
+      assert.equal(ambiguous.body.detail.details.issues[0].path, 'body.source.step_id');
+      assert.deepEqual(ambiguous.body.detail.details.available_iterations.sort(), iterations.map((step) => step.step_id).sort());
+      const chosen = await app.request('POST', '/v1/workflows/tests', { ...body, source: { type: 'run_step', run_id: run.id, step_id: iterations[1].step_id } });
+      assert.equal(chosen.status, 201, JSON.stringify(chosen.body));
+      assert.deepEqual(chosen.body.source, { type: 'run_step', run_id: run.id, step_id: iterations[1].step_id });
+      const testRun = await app.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+      const finished = await waitForRun(app, testRun.body.id);
+      assert.deepEqual(finished.counts.outcome, { passed: 1, failed: 0, blocked: 0 });
+
+      const tooMany = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: Array.from({ length: 101 }, () => items[0]) } } });
+      const failed = await waitForWorkflowRun(app, tooMany.body.id);
+      assert.equal(failed.lifecycle.status, 'error');
+      assert.equal(failed.lifecycle.failing_step_id, ids.loop);
+      assert.match(failed.lifecycle.message, /max_iterations/);
     });
 
     test('a failing block errors the run, naming its step; the blocks below it do not run and say why', async () => {
