@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { otherOrganizationKey } from '../testing/fixtures.js';
-import { createWorkflowGraph, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
+import { createWorkflowGraph, functionConfig, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
-const fn = (code: string) => ({ language: 'javascript', code, output_schema: {}, timeout_seconds: 10 });
 
 for (const store of testStores()) {
   describe(`tests captured from workflow run steps (${store})`, () => {
@@ -19,8 +18,8 @@ for (const store of testStores()) {
         app,
         [
           { key: 'start', type: 'start_json' },
-          { key: 'lines', type: 'function', config: fn('function transform(input) { return { lines: input.items.map((item) => item.qty * item.price) }; }') },
-          { key: 'total', type: 'function', config: fn('function transform(input) { return { total: input.lines.reduce((a, b) => a + b, 0) }; }') },
+          { key: 'lines', type: 'function', config: functionConfig('function transform(input) { return { lines: input.items.map((item) => item.qty * item.price) }; }') },
+          { key: 'total', type: 'function', config: functionConfig('function transform(input) { return { total: input.lines.reduce((a, b) => a + b, 0) }; }') },
         ],
         [
           { from: 'start', to: 'lines' },
@@ -62,8 +61,8 @@ for (const store of testStores()) {
         [
           { key: 'start', type: 'start_json' },
           { key: 'route', type: 'conditional', config: { conditions: [{ branch_name: 'yes', sub_conditions: [{ path: 'data.ok', operator: 'is_true' }] }], has_else: false } },
-          { key: 'taken', type: 'function', config: fn('function transform(input) { return input; }') },
-          { key: 'other', type: 'function', config: fn('function transform(input) { return input; }') },
+          { key: 'taken', type: 'function', config: functionConfig('function transform(input) { return input; }') },
+          { key: 'other', type: 'function', config: functionConfig('function transform(input) { return input; }') },
         ],
         [
           { from: 'start', to: 'route' },

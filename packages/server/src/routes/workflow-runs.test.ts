@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { otherOrganizationKey, sleep } from '../testing/fixtures.js';
-import { createWorkflowGraph, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
+import { createWorkflowGraph, functionConfig, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
-const fn = (code: string) => ({ language: 'javascript', code, output_schema: {}, timeout_seconds: 10 });
 
 /** start_json → function (total) → conditional (big / else) → one function per branch. */
 async function routingWorkflow(app: TestApp) {
@@ -12,14 +11,14 @@ async function routingWorkflow(app: TestApp) {
     app,
     [
       { key: 'start', type: 'start_json', config: { json_schema: { type: 'object' } } },
-      { key: 'total', type: 'function', config: fn('function transform(input) { return { total: input.items.reduce((sum, item) => sum + item.price, 0) }; }') },
+      { key: 'total', type: 'function', config: functionConfig('function transform(input) { return { total: input.items.reduce((sum, item) => sum + item.price, 0) }; }') },
       {
         key: 'route',
         type: 'conditional',
         config: { conditions: [{ branch_name: 'big', sub_conditions: [{ path: 'data.total', operator: 'is_greater_than', value: 100 }], logical_operator: 'and' }], has_else: true },
       },
-      { key: 'approve', type: 'function', config: fn('function transform(input) { return { decision: "review", total: input.total }; }') },
-      { key: 'auto', type: 'function', config: fn('function transform(input) { return { decision: "auto", total: input.total }; }') },
+      { key: 'approve', type: 'function', config: functionConfig('function transform(input) { return { decision: "review", total: input.total }; }') },
+      { key: 'auto', type: 'function', config: functionConfig('function transform(input) { return { decision: "auto", total: input.total }; }') },
       { key: 'note', type: 'note', config: {} },
     ],
     [
@@ -121,8 +120,8 @@ for (const store of testStores()) {
         [
           { key: 'start', type: 'start_json' },
           { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
-          { key: 'amount', type: 'function', parent: 'loop', config: fn('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
-          { key: 'sum', type: 'function', config: fn('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0), lines: amounts.length }; }') },
+          { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
+          { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0), lines: amounts.length }; }') },
         ],
         [
           { from: 'start', to: 'loop' },
@@ -182,8 +181,8 @@ for (const store of testStores()) {
         app,
         [
           { key: 'start', type: 'start_json' },
-          { key: 'boom', type: 'function', config: fn('function transform(input) { throw new Error("no total"); }') },
-          { key: 'after', type: 'function', config: fn('function transform(input) { return input; }') },
+          { key: 'boom', type: 'function', config: functionConfig('function transform(input) { throw new Error("no total"); }') },
+          { key: 'after', type: 'function', config: functionConfig('function transform(input) { return input; }') },
         ],
         [
           { from: 'start', to: 'boom' },
@@ -245,9 +244,9 @@ for (const store of testStores()) {
         app,
         [
           { key: 'start', type: 'start_json' },
-          { key: 'quick', type: 'function', config: fn('function transform(input) { return { n: 1 }; }') },
-          { key: 'spin', type: 'function', config: fn('function transform(input) { while (true) {} }') },
-          { key: 'after', type: 'function', config: fn('function transform(input) { return input; }') },
+          { key: 'quick', type: 'function', config: functionConfig('function transform(input) { return { n: 1 }; }') },
+          { key: 'spin', type: 'function', config: functionConfig('function transform(input) { while (true) {} }') },
+          { key: 'after', type: 'function', config: functionConfig('function transform(input) { return input; }') },
         ],
         [
           { from: 'start', to: 'quick' },

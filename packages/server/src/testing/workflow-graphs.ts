@@ -1,5 +1,10 @@
 import type { TestApp } from './harness.js';
 
+/** The config of a JavaScript function block. */
+export function functionConfig(code: string) {
+  return { language: 'javascript', code, output_schema: {}, timeout_seconds: 30 };
+}
+
 export interface BlockSpec {
   key: string;
   type: string;

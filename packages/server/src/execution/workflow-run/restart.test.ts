@@ -6,9 +6,9 @@ import { describe, test } from 'node:test';
 import { sleep } from '../../testing/fixtures.js';
 import { freshPostgresDatabase, testStores } from '../../testing/harness.js';
 import { freePort, jsonClient, spawnVerdict } from '../../testing/processes.js';
+import { functionConfig } from '../../testing/workflow-graphs.js';
 
 const API_KEY = 'vk_wfrun_restart_0123456789abcdef';
-const fn = (code: string) => ({ language: 'javascript', code, output_schema: {}, timeout_seconds: 30 });
 
 /**
  * A server killed with SIGKILL in the middle of a workflow run: the next server on the same store
@@ -30,8 +30,8 @@ for (const kind of testStores()) {
         const workflow = await call('POST', '/v1/workflows', { name: 'resume' });
         const block = async (type: string, config: object) => (await call('POST', '/v1/workflows/blocks', { workflow_id: workflow.id, type, config })).id as string;
         const start = await block('start_json', {});
-        const stamp = await block('function', fn('function transform(input) { return { stamped: Date.now() }; }'));
-        const slow = await block('function', fn('function transform(input) { const end = Date.now() + 1500; while (Date.now() < end) {} return { seen: input.stamped }; }'));
+        const stamp = await block('function', functionConfig('function transform(input) { return { stamped: Date.now() }; }'));
+        const slow = await block('function', functionConfig('function transform(input) { const end = Date.now() + 1500; while (Date.now() < end) {} return { seen: input.stamped }; }'));
         for (const [source, target] of [[start, stamp], [stamp, slow]]) await call('POST', '/v1/workflows/edges', { workflow_id: workflow.id, source_block: source, target_block: target });
 
         const run = await call('POST', '/v1/workflows/runs', { workflow_id: workflow.id, json_inputs: { [start]: {} } });

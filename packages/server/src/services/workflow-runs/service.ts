@@ -9,7 +9,6 @@ import type { KeysetRequest } from '../../store/keyset.js';
 import { loadSnapshot, snapshotDraft, type WorkflowSnapshot } from '../../store/versions.js';
 import {
   findWorkflowArtifactRow,
-  findStepsOfBlock,
   findStepsOfBlockInRuns,
   selectWorkflowRunsForExport,
   findWorkflowRunRow,
@@ -196,7 +195,7 @@ export class WorkflowRunService {
       if (!step || step.block_id !== blockId) throw createError('step_not_found', `No step \`${stepId}\` of block \`${blockId}\` in workflow run \`${runId}\`.`, { run_id: runId, step_id: stepId });
       return step;
     }
-    const steps = await findStepsOfBlock(db, organizationId, runId, blockId);
+    const steps = await findStepsOfBlockInRuns(db, organizationId, [runId], blockId);
     if (steps.length === 0) throw createError('step_not_found', `Block \`${blockId}\` has no step in workflow run \`${runId}\`.`, { run_id: runId, block_id: blockId });
     if (steps.length > 1) {
       const iterations = steps.map((step) => step.step_id);

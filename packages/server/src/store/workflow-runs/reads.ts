@@ -154,20 +154,7 @@ export async function findWorkflowStepRow(db: Kysely<Database>, organizationId: 
   return db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', runId).where('step_id', '=', stepId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-/** The steps of one block in one run (several when it ran in a loop), in step order. */
-export async function findStepsOfBlock(db: Kysely<Database>, organizationId: string, runId: string, blockId: string): Promise<WorkflowStepRow[]> {
-  return db
-    .selectFrom('workflow_run_steps')
-    .selectAll()
-    .where('run_id', '=', runId)
-    .where('block_id', '=', blockId)
-    .where('organization_id', '=', organizationId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
-/** The steps of one block across several runs (the CSV export). */
+/** The steps of one block in some runs (several per run when it ran in a loop), in the order they were recorded. */
 export async function findStepsOfBlockInRuns(db: Kysely<Database>, organizationId: string, runIds: string[], blockId: string): Promise<WorkflowStepRow[]> {
   if (runIds.length === 0) return [];
   return db
