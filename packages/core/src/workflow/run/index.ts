@@ -6,3 +6,4 @@ export * from './for-each.js';
 export * from './plan.js';
 export * from './scheduler.js';
 export * from './upstream-fingerprint.js';
+export * from './resume.js';

@@ -112,6 +112,11 @@ export class RunScheduler {
     return this.flush();
   }
 
+  /** A step's status now, or null for a step the run has not created. */
+  statusOf(stepId: string): SchedulerStepStatus | null {
+    return this.steps.get(stepId)?.status ?? null;
+  }
+
   outcome(): WorkflowRunOutcome {
     return this.ended ?? (this.openSteps === 0 ? { status: 'completed' } : { status: 'running' });
   }
