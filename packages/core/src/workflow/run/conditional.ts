@@ -3,7 +3,7 @@ import { compileRegex } from '../../assertions/regex.js';
 import { routeHandleKey } from '../handles.js';
 import { isJsonObject } from '../values.js';
 import { applyOperator, CONDITION_OPERATORS, UNARY_OPERATORS, type ConditionOperator } from './conditional-operators.js';
-import { expandPath } from './json-path.js';
+import { expandPath, firstConfigIssue, rootedAtData } from './json-path.js';
 import { RUN_LIMITS } from './schemas/limits.js';
 import type { ConditionEvaluationPerItem, ConditionEvaluationResult, ConditionEvaluationSubCondition, LogicalOperator } from './schemas/artifacts.js';
 
@@ -63,10 +63,7 @@ export type ParsedConditional = { ok: true; config: ConditionalConfig } | { ok: 
  */
 export function parseConditionalConfig(config: unknown): ParsedConditional {
   const parsed = ConditionalConfigSchema.safeParse(isJsonObject(config) ? config : {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, message: `config.${issue.path.join('.')}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, message: firstConfigIssue(parsed.error) };
   const branches: ConditionalBranch[] = [];
   for (const [index, condition] of (parsed.data.conditions ?? []).entries()) {
     const branchId = condition.condition_id ?? condition.id ?? `condition-${index}`;
@@ -93,13 +90,6 @@ export function parseConditionalConfig(config: unknown): ParsedConditional {
   return { ok: true, config: { branches, elseHandleId: parsed.data.has_else === false ? null : ELSE_HANDLE_ID } };
 }
 
-/** Paths address the incoming JSON under a `data` root (`data.total`); a path without it is read from inside `data`. */
-function rootedPath(path: string): string {
-  const trimmed = path.trim();
-  if (trimmed === '' || trimmed === 'data') return 'data';
-  return trimmed.startsWith('data.') || trimmed.startsWith('data[') ? trimmed : `data.${trimmed}`;
-}
-
 /** The JSON form of a value a path reached: a missing value is recorded as null. */
 const recorded = (value: unknown) => (value === undefined ? null : value);
 
@@ -110,7 +100,7 @@ interface Budget {
 type SubOutcome = { ok: true; evaluation: ConditionEvaluationSubCondition } | { ok: false; message: string };
 
 function evaluateSubCondition(sub: ConditionalSubCondition, input: unknown, budget: Budget): SubOutcome {
-  const expansion = expandPath({ data: input }, rootedPath(sub.path), budget.itemsLeft);
+  const expansion = expandPath({ data: input }, rootedAtData(sub.path), budget.itemsLeft);
   if (!expansion.ok) return { ok: false, message: expansion.message };
   budget.itemsLeft -= expansion.items.length;
   const base = { sub_condition_id: sub.id, path: sub.path, operator: sub.operator, expected: sub.value };

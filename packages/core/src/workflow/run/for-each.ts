@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isJsonObject } from '../values.js';
-import { expandPath } from './json-path.js';
+import { expandPath, firstConfigIssue, rootedAtData } from './json-path.js';
 import { RUN_LIMITS } from './schemas/limits.js';
 import type { LoopContainer } from './schemas/steps.js';
 
@@ -38,10 +38,7 @@ export type ParsedForEach = { ok: true; config: ForEachConfig } | { ok: false; m
 
 export function parseForEachConfig(config: unknown): ParsedForEach {
   const parsed = ForEachConfigSchema.safeParse(isJsonObject(config) ? config : {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, message: `config.${issue.path.join('.')}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, message: firstConfigIssue(parsed.error) };
   const sourcePath = (parsed.data.map_source_path ?? '').trim();
   const checked = expandPath(null, sourcePath, 0);
   if (!checked.ok) return { ok: false, message: `config.map_source_path: ${checked.message}` };
@@ -60,18 +57,13 @@ export function parseForEachConfig(config: unknown): ParsedForEach {
 
 export type IterationPlan = { ok: true; items: unknown[] } | { ok: false; message: string };
 
-function rooted(path: string): string {
-  if (path === '' || path === 'data') return 'data';
-  return path.startsWith('data.') || path.startsWith('data[') ? path : `data.${path}`;
-}
-
 /**
  * The items a for_each iterates over: the array at its source path. An input that holds no array
  * there, or an array longer than `max_iterations`, fails the loop with a message: dropping items
  * silently would make a run look complete when it is not.
  */
 export function planIterations(config: ForEachConfig, input: unknown): IterationPlan {
-  const reached = expandPath({ data: input }, rooted(config.sourcePath), 1);
+  const reached = expandPath({ data: input }, rootedAtData(config.sourcePath), 1);
   const where = config.sourcePath === '' ? 'the input' : `map_source_path \`${config.sourcePath}\``;
   if (!reached.ok) return { ok: false, message: reached.message };
   const [item] = reached.items;

@@ -52,3 +52,16 @@ export function expandPath(root: unknown, path: string, maxItems: number): PathE
   }
   return { ok: true, wildcard, items };
 }
+
+/** Run-time paths (conditions, for_each sources) address the incoming JSON under a `data` root; a path without it is read inside `data`. */
+export function rootedAtData(path: string): string {
+  const trimmed = path.trim();
+  if (trimmed === '' || trimmed === 'data') return 'data';
+  return trimmed.startsWith('data.') || trimmed.startsWith('data[') ? trimmed : `data.${trimmed}`;
+}
+
+/** The first problem zod found in a block config, as `config.<path>: <message>`. */
+export function firstConfigIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0]!;
+  return `config.${issue.path.map(String).join('.')}: ${issue.message}`;
+}

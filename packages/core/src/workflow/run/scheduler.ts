@@ -40,7 +40,7 @@ export type SchedulerEvent =
   | { kind: 'failed'; step: ScheduledStep; message: string }
   | { kind: 'cancelled'; step: ScheduledStep; reason: string };
 
-export type RunOutcome =
+export type WorkflowRunOutcome =
   | { status: 'running' }
   | { status: 'completed' }
   | { status: 'error'; failingStepId: string; message: string }
@@ -48,7 +48,7 @@ export type RunOutcome =
 
 export interface SchedulerUpdate {
   events: SchedulerEvent[];
-  outcome: RunOutcome;
+  outcome: WorkflowRunOutcome;
 }
 
 interface StepState extends ScheduledStep {
@@ -73,7 +73,7 @@ export class RunScheduler {
   private readonly stepsOfBlock = new Map<string, string[]>();
   private readonly order: Map<string, number>;
   private events: SchedulerEvent[] = [];
-  private ended: RunOutcome | null = null;
+  private ended: WorkflowRunOutcome | null = null;
   private openSteps = 0;
 
   constructor(private readonly plan: RunPlan) {
@@ -112,7 +112,12 @@ export class RunScheduler {
     return this.flush();
   }
 
-  outcome(): RunOutcome {
+  /** A step's status now, or null for a step the run has not created. */
+  statusOf(stepId: string): SchedulerStepStatus | null {
+    return this.steps.get(stepId)?.status ?? null;
+  }
+
+  outcome(): WorkflowRunOutcome {
     return this.ended ?? (this.openSteps === 0 ? { status: 'completed' } : { status: 'running' });
   }
 

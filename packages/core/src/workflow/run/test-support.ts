@@ -3,7 +3,7 @@ import type { GraphEdge } from '../edges.js';
 import { evaluateConditional } from './conditional.js';
 import { mergeDicts } from './merge-dicts.js';
 import { planRun, type RunGraph, type RunGraphBlock, type RunInputNames, type RunPlan } from './plan.js';
-import { RunScheduler, type HandlePayloads, type RunOutcome, type ScheduledStep, type SchedulerUpdate } from './scheduler.js';
+import { RunScheduler, type HandlePayloads, type WorkflowRunOutcome, type ScheduledStep, type SchedulerUpdate } from './scheduler.js';
 
 export function block(id: string, type: BlockType, config: Record<string, unknown> | null = null, parentId: string | null = null): RunGraphBlock {
   return { id, type, label: '', config, parent_id: parentId };
@@ -61,7 +61,7 @@ export function defaultBehaviour(plan: RunPlan, jsonInputs: Record<string, unkno
  * Drives a scheduler to the end like an engine would: executes ready steps one at a time in the
  * order they were handed out (`pick` may choose another order) and records every step's fate.
  */
-export function drive(plan: RunPlan, behaviour: FakeBlock, pick: (ready: string[]) => number = () => 0): { steps: Map<string, StepRecord>; outcome: RunOutcome; updates: SchedulerUpdate[] } {
+export function drive(plan: RunPlan, behaviour: FakeBlock, pick: (ready: string[]) => number = () => 0): { steps: Map<string, StepRecord>; outcome: WorkflowRunOutcome; updates: SchedulerUpdate[] } {
   const scheduler = new RunScheduler(plan);
   const steps = new Map<string, StepRecord>();
   const updates: SchedulerUpdate[] = [];

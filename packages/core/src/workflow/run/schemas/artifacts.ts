@@ -48,15 +48,20 @@ export type ConditionEvaluationPerItem = z.infer<typeof ConditionEvaluationPerIt
 /** Per-item breakdowns under both names: `per_item` until 2026-05-29, `items` after. */
 const perItem = { items: z.array(ConditionEvaluationPerItem).nullable(), per_item: z.array(ConditionEvaluationPerItem).nullable() };
 
+/** What every evaluated (sub-)condition records; a branch's result has it at the top and again under `details`. */
+const evaluatedFields = {
+  path: z.string(),
+  operator: z.string(),
+  expected: z.unknown(),
+  actual: z.unknown(),
+  matched: z.boolean(),
+  ...perItem,
+};
+
 export const ConditionEvaluationSubCondition = z
   .object({
     sub_condition_id: z.string(),
-    path: z.string(),
-    operator: z.string(),
-    expected: z.unknown(),
-    actual: z.unknown(),
-    matched: z.boolean(),
-    ...perItem,
+    ...evaluatedFields,
   })
   .meta({ id: 'ConditionEvaluationSubCondition' });
 export type ConditionEvaluationSubCondition = z.infer<typeof ConditionEvaluationSubCondition>;
@@ -66,12 +71,7 @@ export type LogicalOperator = (typeof LOGICAL_OPERATORS)[number];
 
 export const ConditionEvaluationDetails = z
   .object({
-    path: z.string(),
-    operator: z.string(),
-    expected: z.unknown(),
-    actual: z.unknown(),
-    matched: z.boolean(),
-    ...perItem,
+    ...evaluatedFields,
     sub_conditions: z.array(ConditionEvaluationSubCondition).nullable(),
     logical_operator: z.enum(LOGICAL_OPERATORS).nullable(),
   })
@@ -81,14 +81,9 @@ export const ConditionEvaluationDetails = z
 export const ConditionEvaluationResult = z
   .object({
     condition_id: z.string(),
-    path: z.string(),
-    operator: z.string(),
-    expected: z.unknown(),
-    actual: z.unknown(),
-    matched: z.boolean(),
+    ...evaluatedFields,
     branch_name: z.string(),
     logical_operator: z.enum(LOGICAL_OPERATORS).nullable(),
-    ...perItem,
     sub_evaluations: z.array(ConditionEvaluationSubCondition).nullable(),
     details: ConditionEvaluationDetails,
   })

@@ -17,19 +17,20 @@ export const LIVE_WORKFLOW_RUN_STATUSES = ['pending', 'running'] as const satisf
 /** Every status Retab's list filters accept; the ones Verdict never records match no run. */
 export const WORKFLOW_RUN_FILTER_STATUSES = ['pending', 'queued', 'running', 'completed', 'error', 'failed', 'awaiting_review', 'cancelled'] as const;
 
+/** What an error lifecycle carries on a run and on a step. */
+export const lifecycleErrorFields = {
+  message: z.string(),
+  stage: z.enum(RUN_ERROR_STAGES).nullable(),
+  category: z.enum(RUN_ERROR_CATEGORIES).nullable(),
+  details: ErrorDetails.nullable(),
+};
+
 export const WorkflowRunLifecycle = z
   .discriminatedUnion('status', [
     z.object({ status: z.literal('pending') }),
     z.object({ status: z.literal('running') }),
     z.object({ status: z.literal('completed') }),
-    z.object({
-      status: z.literal('error'),
-      message: z.string(),
-      stage: z.enum(RUN_ERROR_STAGES).nullable(),
-      category: z.enum(RUN_ERROR_CATEGORIES).nullable(),
-      details: ErrorDetails.nullable(),
-      failing_step_id: z.string().nullable(),
-    }),
+    z.object({ status: z.literal('error'), ...lifecycleErrorFields, failing_step_id: z.string().nullable() }),
     z.object({ status: z.literal('cancelled'), reason: z.string().nullable() }),
   ])
   .meta({ id: 'WorkflowRunLifecycle' });

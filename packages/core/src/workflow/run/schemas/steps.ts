@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ErrorDetails, NullableTimestamp, paginationQuery, refineCursors } from '../../../schemas/common.js';
+import { NullableTimestamp, paginationQuery, refineCursors } from '../../../schemas/common.js';
 import { HandleOutput, StepArtifactRef } from '../../../schemas/results.js';
 import { BLOCK_TYPES } from '../../../schemas/workflows.js';
-import { RUN_ERROR_CATEGORIES, RUN_ERROR_STAGES } from './runs.js';
+import { lifecycleErrorFields } from './runs.js';
 
 export const STEP_STATUSES = ['pending', 'queued', 'running', 'completed', 'error', 'skipped', 'cancelled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -15,13 +15,7 @@ export const WorkflowRunStepLifecycle = z
     z.object({ status: z.literal('queued') }),
     z.object({ status: z.literal('running') }),
     z.object({ status: z.literal('completed') }),
-    z.object({
-      status: z.literal('error'),
-      message: z.string(),
-      stage: z.enum(RUN_ERROR_STAGES).nullable(),
-      category: z.enum(RUN_ERROR_CATEGORIES).nullable(),
-      details: ErrorDetails.nullable(),
-    }),
+    z.object({ status: z.literal('error'), ...lifecycleErrorFields }),
     z.object({ status: z.literal('skipped'), reason: z.string() }),
     z.object({ status: z.literal('cancelled'), reason: z.string() }),
   ])
