@@ -67,7 +67,9 @@ export function handleInputsForWire(inputs: Record<string, HandleInput>): Record
 /** A saved test source as responses show it. */
 export function sourceForWire(source: WorkflowTestSource): StoredWorkflowTestSource {
   if (source.type === 'manual') return { type: 'manual', handle_inputs: handleInputsForWire(source.handle_inputs) };
-  return { type: 'run_step', run_id: source.run_id, step_id: source.step_id ?? null };
+  // A captured source answers as the reference it was created with; the inputs it keeps are its own.
+  const { handle_inputs: _captured, ...reference } = source as CapturedRunStepSource;
+  return reference;
 }
 
 export const LatestBlockTestRunSummary = z
