@@ -3,34 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
 import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
-import { fakeTerminal, type FakeTerminal } from '../test-support.js';
+import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
 import { registerWorkflowRunCommands } from './workflow-runs.js';
 
-async function verdict(terminal: FakeTerminal, ...args: string[]): Promise<number | undefined> {
-  const root = new Command('verdict')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => terminal.stdout.write(text), writeErr: (text) => terminal.stderr.write(text) });
-  registerWorkflowRunCommands(root, terminal.context);
-  try {
-    await root.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return 3;
-    throw error;
-  }
-  return terminal.exitCode();
-}
+const verdict = (terminal: FakeTerminal, ...args: string[]) => runVerdict(terminal, [registerWorkflowRunCommands], ...args);
 
 describe('verdict run and verdict steps list against a server', () => {
   let app: TestApp;
   let dir: string;
-  const terminal = () => fakeTerminal(async (method, url, body) => {
-    const response = await app.request(method, `${url.pathname}${url.search}`, body);
-    return { status: response.status, json: response.body };
-  });
+  const terminal = () => fakeTerminal(serverApi(app));
   before(async () => {
     app = await startTestApp('sqlite', { sandboxThreads: 1, concurrency: 2 });
     dir = await mkdtemp(join(tmpdir(), 'verdict-run-'));
