@@ -218,6 +218,15 @@ export const ERRORS = {
     },
     ['wf_123'],
   ),
+  upstream_changed: define(
+    409,
+    'a block execution whose upstream blocks (or the edges into them) changed since the run recorded its inputs; `check_eligibility: false` executes it anyway',
+    (blockId: string, runId: string, details: Record<string, unknown>) => ({
+      message: `The blocks above \`${blockId}\` changed since run \`${runId}\` recorded its inputs; run the workflow again, or pass check_eligibility: false to execute on the recorded inputs anyway.`,
+      details: { ...details, block_id: blockId, run_id: runId },
+    }),
+    ['blk_1', 'run_1', { reason: 'upstream_changed' }],
+  ),
   run_not_finished: define(
     409,
     'a re-run of a run that is still pending, queued or running',

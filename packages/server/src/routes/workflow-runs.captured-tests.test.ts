@@ -55,6 +55,51 @@ for (const store of testStores()) {
       }
     });
 
+    test("a block execution replays a step's recorded inputs through the block's current draft; 409 when the blocks above it changed", async () => {
+      const { workflowId, ids } = await createWorkflowGraph(
+        app,
+        [
+          { key: 'start', type: 'start_json' },
+          { key: 'double', type: 'function', config: functionConfig('function transform(input) { return { n: input.n * 2 }; }') },
+          { key: 'label', type: 'function', config: functionConfig('function transform(input) { return { text: "n=" + input.n }; }') },
+        ],
+        [
+          { from: 'start', to: 'double' },
+          { from: 'double', to: 'label' },
+        ],
+      );
+      const created = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { n: 4 } } });
+      const run = await waitForWorkflowRun(app, created.body.id);
+      assert.equal(run.lifecycle.status, 'completed');
+      const changed = await app.request('PATCH', `/v1/workflows/blocks/${ids.label}`, { config: functionConfig('function transform(input) { return { text: "N is " + input.n }; }') });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+
+      const execution = await app.request('POST', '/v1/workflows/blocks/executions', { run_id: run.id, block_id: ids.label });
+      assert.equal(execution.status, 201, JSON.stringify(execution.body));
+      assert.deepEqual(execution.body.lifecycle, { status: 'completed' });
+      assert.deepEqual(execution.body.handle_inputs, { 'input-json-0': { type: 'json', data: { n: 8 } } });
+      assert.deepEqual(execution.body.handle_outputs, { 'output-json-0': { type: 'json', data: { text: 'N is 8' } } });
+      assert.equal(execution.body.source_run_id, run.id);
+      assert.equal(execution.body.source_step_id, ids.label);
+      const stepAfter = (await stepsOfRun(app, run.id)).find((step) => step.block_id === ids.label)!;
+      assert.deepEqual(stepAfter.handle_outputs['output-json-0'].data, { text: 'n=8' }, 'the run is untouched');
+
+      await app.request('PATCH', `/v1/workflows/blocks/${ids.double}`, { config: functionConfig('function transform(input) { return { n: input.n * 3 }; }') });
+      const stale = await app.request('POST', '/v1/workflows/blocks/executions', { run_id: run.id, block_id: ids.label });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.body.detail.code, 'upstream_changed');
+      assert.equal(stale.body.detail.details.reason, 'upstream_changed');
+      const anyway = await app.request('POST', '/v1/workflows/blocks/executions', { run_id: run.id, block_id: ids.label, check_eligibility: false });
+      assert.equal(anyway.status, 201);
+
+      const list = await app.request('GET', `/v1/workflows/blocks/executions?run_id=${run.id}&block_id=${ids.label}`);
+      assert.deepEqual(list.body.data.map((item: any) => item.id), [anyway.body.id, execution.body.id]);
+      const start = await app.request('POST', '/v1/workflows/blocks/executions', { run_id: run.id, block_id: ids.start });
+      assert.equal(start.status, 422);
+      assert.equal((await app.request('POST', '/v1/workflows/blocks/executions', { run_id: 'run_nope', block_id: ids.label })).status, 404);
+      assert.equal((await app.request('POST', '/v1/workflows/blocks/executions', { run_id: run.id, block_id: ids.label, n_consensus: 4 })).status, 422);
+    });
+
     test('a run_step source that names no usable step is refused with 422 saying why', async () => {
       const { workflowId, ids } = await createWorkflowGraph(
         app,

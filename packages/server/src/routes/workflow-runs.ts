@@ -1,5 +1,8 @@
 import {
   CancelWorkflowRunRequest,
+  CreateBlockExecutionRequest,
+  ListBlockExecutionsQuery,
+  StoredBlockExecution,
   CancelWorkflowRunResponse,
   CreateWorkflowRunRequest,
   GetWorkflowStepQuery,
@@ -22,10 +25,11 @@ const RunParams = z.object({ run_id: z.string() });
 const WorkflowRunList = paginated(WorkflowRun, 'WorkflowRunList');
 const WorkflowRunStepList = paginated(WorkflowRunStep, 'WorkflowRunStepList');
 const WorkflowArtifactList = paginated(WorkflowArtifactListItem, 'WorkflowArtifactList');
+const BlockExecutionList = paginated(StoredBlockExecution, 'BlockExecutionList');
 
-/** Retab's workflow runs, their steps and artifacts (retab-api-delta §5.1–§5.3). */
+/** Retab's workflow runs, their steps and artifacts, and block executions on a step's inputs (retab-api-delta §5.1–§5.4). */
 export const workflowRunRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { workflowRuns } = app.services;
+  const { workflowRuns, blockExecutions } = app.services;
 
   app.post('/workflows/runs', { schema: { body: CreateWorkflowRunRequest, response: { 202: WorkflowRun } } }, async (request, reply) => {
     reply.status(202);
@@ -73,4 +77,15 @@ export const workflowRunRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/workflows/artifacts/:artifact_id', { schema: { params: z.object({ artifact_id: z.string() }), response: { 200: WorkflowArtifactRecord } } }, async (request) =>
     workflowRuns.getArtifact(request.principal.organizationId, request.params.artifact_id),
   );
+
+  app.post('/workflows/blocks/executions', { schema: { body: CreateBlockExecutionRequest, response: { 201: StoredBlockExecution } } }, async (request, reply) => {
+    const execution = await blockExecutions.create(request.principal.organizationId, request.body);
+    reply.status(201);
+    return execution;
+  });
+
+  app.get('/workflows/blocks/executions', { schema: { querystring: ListBlockExecutionsQuery, response: { 200: BlockExecutionList } } }, async (request) => {
+    const { run_id, block_id, ...page } = request.query;
+    return blockExecutions.list(request.principal.organizationId, run_id, block_id, page);
+  });
 };

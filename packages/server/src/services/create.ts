@@ -21,6 +21,7 @@ import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
 import { WorkflowRunService } from './workflow-runs/service.js';
+import { BlockExecutionService } from './workflow-runs/block-executions.js';
 import { createWorkflowRunEngine } from '../execution/workflow-run/index.js';
 
 export interface Runtime {
@@ -58,6 +59,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const blockExecutors = sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors;
   const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
   const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files);
+  const workflowRuns = new WorkflowRunService(store, workflowRunEngine, files);
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
@@ -66,7 +68,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
     limits: new Limits(config.limits),
     runs: new TestRunService(store, executor),
-    workflowRuns: new WorkflowRunService(store, workflowRunEngine, files),
+    workflowRuns,
+    blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns),
     executor,
     files,
     fileStorage,

@@ -235,6 +235,16 @@ export interface WorkflowArtifactsTable {
   created_at: string;
 }
 
+export interface BlockExecutionsTable {
+  id: string;
+  organization_id: string;
+  run_id: string;
+  block_id: string;
+  /** The StoredBlockExecution as answered. */
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -252,4 +262,5 @@ export interface Database {
   workflow_runs: WorkflowRunsTable;
   workflow_run_steps: WorkflowRunStepsTable;
   workflow_artifacts: WorkflowArtifactsTable;
+  block_executions: BlockExecutionsTable;
 }

@@ -1,5 +1,4 @@
-// wfcore22's conditional evaluation (not yet exported from the package root).
-import { evaluateConditional, parseConditionalConfig } from '@verdict/core/workflow/run/conditional';
+import { evaluateConditional, parseConditionalConfig } from '@verdict/core';
 import { BlockExecutionError } from '../blocks/types.js';
 import type { ControlBlockRunner } from './engine.js';
 import type { HandlePayload } from './payloads.js';

@@ -1,7 +1,22 @@
-import { ARTIFACT_ID_KINDS, isoNow, newId, upstreamJsonSchema, type ErrorDetails, type ProducedArtifactOperation } from '@verdict/core';
-// wfcore22's run plan and scheduler (not yet exported from the package root).
-import { planRun, type PlanResult, type RunGraph } from '@verdict/core/workflow/run/plan';
-import { RunScheduler, type ScheduledStep, type SchedulerEvent, type SchedulerUpdate } from '@verdict/core/workflow/run/scheduler';
+import {
+  ARTIFACT_ID_KINDS,
+  isoNow,
+  newId,
+  planRun,
+  resumeRun,
+  RunScheduler,
+  upstreamJsonSchema,
+  type ErrorDetails,
+  type PlanResult,
+  type ProducedArtifactOperation,
+  type RecordedStep,
+  type RunGraph,
+  type RunPlan,
+  type ScheduledStep,
+  type SchedulerEvent,
+  type SchedulerStepStatus,
+  type SchedulerUpdate,
+} from '@verdict/core';
 import type { FileService } from '../../files/index.js';
 import type { Store } from '../../store/database.js';
 import { fromJson, toJson } from '../../store/database.js';
@@ -107,9 +122,9 @@ export class WorkflowRunEngine {
     const planned = planOfSnapshot(snapshot, { documents: Object.keys(inputs.documents), json_inputs: Object.keys(inputs.json_data) });
     if (!planned.ok) return this.finishWithError(runId, 'registry_lookup', planned.problems.map((problem) => problem.message).join(' '), null);
     if (!(await startWorkflowRun(db, runId, isoNow()))) return;
-    const recorded = new Map((await listStepsOfRun(db, runId)).map((step) => [step.step_id, step]));
+    const { scheduler, update } = schedulerOf(planned.plan, await listStepsOfRun(db, runId));
     const run: RunContext = { runId, organizationId: row.organization_id, workflowId: row.workflow_id, snapshot, inputs, signal };
-    const outcome = await new RunExecution(this, run, new RunScheduler(planned.plan), recorded, this.options.concurrencyPerRun).drive();
+    const outcome = await new RunExecution(this, run, scheduler, this.options.concurrencyPerRun).drive(update);
     if (signal.aborted) return;
     if (outcome.status === 'completed') await finishWorkflowRun(db, runId, { status: 'completed' }, isoNow());
     else if (outcome.status === 'error') await this.finishWithError(runId, 'execution', outcome.message, outcome.failingStepId);
@@ -193,19 +208,19 @@ class RunExecution {
     private readonly engine: WorkflowRunEngine,
     private readonly run: RunContext,
     private readonly scheduler: RunScheduler,
-    private readonly recorded: ReadonlyMap<string, WorkflowStepRow>,
     private readonly concurrency: number,
   ) {
     this.blocks = new Map(run.snapshot.blocks.map((block) => [block.id, block]));
   }
 
-  async drive(): Promise<SchedulerUpdate['outcome']> {
+  /** Handles `first` (the scheduler's start, or what a resumed run still lacks), then every step's outcome until the run ends. */
+  async drive(first: SchedulerUpdate): Promise<SchedulerUpdate['outcome']> {
     const onAbort = () => {
       for (const controller of this.executing.values()) controller.abort(this.run.signal.reason);
     };
     this.run.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.apply(() => this.scheduler.start());
+      await this.apply(() => first);
       while (this.tasks.size > 0) await Promise.race(this.tasks);
       await this.applying;
       return this.outcome;
@@ -274,11 +289,8 @@ class RunExecution {
     }
   }
 
-  /** Executes one step (or replays the outcome it recorded before a restart), records it, and reports it to the scheduler. */
+  /** Executes one step, records it, and reports it to the scheduler. */
   private async executeStep(step: ScheduledStep, inputs: Record<string, HandlePayload>, signal: AbortSignal): Promise<void> {
-    const earlier = this.recorded.get(step.stepId);
-    if (earlier?.status === 'completed') return this.apply(() => this.scheduler.complete(step.stepId, fromJson<Record<string, HandlePayload>>(earlier.handle_outputs)!));
-    if (earlier?.status === 'error') return this.apply(() => this.scheduler.fail(step.stepId, fromJson<{ message: string }>(earlier.lifecycle)!.message));
     const block = this.blocks.get(step.blockId)!;
     const startedAt = isoNow();
     let output: BlockStepOutput;
@@ -296,6 +308,21 @@ class RunExecution {
     await this.engine.record(this.run, step, { lifecycle: { status: 'completed' }, inputs, outputs: output.outputs, startedAt, artifact: output.artifact, model: output.model });
     return this.apply(() => this.scheduler.complete(step.stepId, output.outputs));
   }
+}
+
+/** A new run's scheduler, or an interrupted run's rebuilt from the steps it recorded (core resumeRun). */
+function schedulerOf(plan: RunPlan, recordedRows: WorkflowStepRow[]): { scheduler: RunScheduler; update: SchedulerUpdate } {
+  if (recordedRows.length === 0) {
+    const scheduler = new RunScheduler(plan);
+    return { scheduler, update: scheduler.start() };
+  }
+  const recorded: RecordedStep[] = recordedRows.map((row) => ({
+    stepId: row.step_id,
+    status: row.status as SchedulerStepStatus,
+    handleOutputs: fromJson<Record<string, HandlePayload>>(row.handle_outputs)!,
+    message: fromJson<{ message?: string }>(row.lifecycle)!.message ?? null,
+  }));
+  return resumeRun(plan, recorded);
 }
 
 function stepError(step: ScheduledStep, message: string, code: string, context: Record<string, unknown>): StepLifecycle {

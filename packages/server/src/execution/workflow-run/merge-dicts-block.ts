@@ -1,5 +1,4 @@
-// wfcore22's merge (not yet exported from the package root).
-import { mergeDicts } from '@verdict/core/workflow/run/merge-dicts';
+import { mergeDicts } from '@verdict/core';
 import type { ControlBlockRunner } from './engine.js';
 
 /** merge_dicts: one object mapping each configured input name to the JSON that arrived on it (null for none). */

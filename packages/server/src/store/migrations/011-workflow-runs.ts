@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Workflow runs (issue 22): a run of a whole workflow, one row per step it executed (each loop
- * iteration its own step), and the artifacts the steps produced. Lists are read per organization,
+ * iteration its own step), the artifacts the steps produced, and blocks re-executed on a step's inputs. Lists are read per organization,
  * newest first, by keyset on (created_at, id): each filter a list takes has its own index so that
  * a page costs the same wherever it is.
  */
@@ -72,8 +72,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('workflow_artifacts_of_run').on('workflow_artifacts').columns(['run_id', 'created_at', 'id']).execute();
   await db.schema.createIndex('workflow_artifacts_by_created').on('workflow_artifacts').columns(['organization_id', 'created_at', 'id']).execute();
+
+  // A block re-executed on the inputs a step recorded (POST /v1/workflows/blocks/executions), kept whole as answered.
+  await db.schema
+    .createTable('block_executions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('organization_id', 'text', (c) => c.notNull())
+    .addColumn('run_id', 'text', (c) => c.notNull())
+    .addColumn('block_id', 'text', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('block_executions_of_block').on('block_executions').columns(['organization_id', 'run_id', 'block_id', 'created_at', 'id']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['workflow_artifacts', 'workflow_run_steps', 'workflow_runs']) await db.schema.dropTable(table).execute();
+  for (const table of ['block_executions', 'workflow_artifacts', 'workflow_run_steps', 'workflow_runs']) await db.schema.dropTable(table).execute();
 }
