@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
 import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
-import { Verdict, type WorkflowRunStep } from '@verdict/sdk';
+import { ConflictError, Verdict, type WorkflowRunStep } from '@verdict/sdk';
 
 /** The SDK's fetch, answered by the real server in process (fastify.inject). */
 function injectFetch(app: TestApp): typeof fetch {
@@ -89,6 +89,40 @@ describe('SDK workflow runs against the server', () => {
 
     await client.workflows.runs.delete(run.id);
     await assert.rejects(client.workflows.runs.get(run.id), { name: 'NotFoundError' });
+  });
+
+  test('blocks.executions replays a step with the draft config; 409 upstream_changed is a ConflictError until forced', async () => {
+    const { workflowId, ids } = await createWorkflowGraph(
+      app,
+      [
+        { key: 'start', type: 'start_json' },
+        { key: 'double', type: 'function', config: functionConfig('function transform(input) { return { n: input.n * 2 }; }') },
+        { key: 'label', type: 'function', config: functionConfig('function transform(input) { return { text: "n=" + input.n }; }') },
+      ],
+      [
+        { from: 'start', to: 'double' },
+        { from: 'double', to: 'label' },
+      ],
+    );
+    const created = await client.workflows.runs.create({ workflow_id: workflowId, json_inputs: { [ids.start!]: { n: 4 } }, version: 'draft' });
+    const run = await client.workflows.runs.wait(created.id, { pollMs: 20, timeoutMs: 30_000 });
+    assert.equal(run.lifecycle.status, 'completed');
+
+    await client.workflows.blocks.update(ids.label!, { config: functionConfig('function transform(input) { return { text: "N is " + input.n }; }') });
+    const execution = await client.workflows.blocks.executions.create({ run_id: run.id, block_id: ids.label! });
+    assert.deepEqual(execution.lifecycle, { status: 'completed' });
+    assert.deepEqual(execution.handle_outputs, { 'output-json-0': { type: 'json', data: { text: 'N is 8' } } });
+    assert.equal(execution.run_id, run.id);
+    assert.equal(execution.source_run_id, run.id);
+
+    await client.workflows.blocks.update(ids.double!, { config: functionConfig('function transform(input) { return { n: input.n * 3 }; }') });
+    await assert.rejects(client.workflows.blocks.executions.create({ run_id: run.id, block_id: ids.label! }), (error: unknown) => error instanceof ConflictError && error.code === 'upstream_changed');
+    const forced = await client.workflows.blocks.executions.create({ run_id: run.id, block_id: ids.label!, check_eligibility: false });
+    assert.equal(forced.lifecycle.status, 'completed');
+
+    const listed: string[] = [];
+    for await (const item of client.workflows.blocks.executions.list({ run_id: run.id, block_id: ids.label!, limit: 1 })) listed.push(item.id);
+    assert.deepEqual(listed, [forced.id, execution.id], 'newest first, one per page');
   });
 
   test('a missing start input is refused with a message naming the block', async () => {
