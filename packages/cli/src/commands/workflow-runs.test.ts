@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
 import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
 import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
+import { registerTestsCommands } from './tests.js';
 import { registerWorkflowRunCommands } from './workflow-runs.js';
 
-const verdict = (terminal: FakeTerminal, ...args: string[]) => runVerdict(terminal, [registerWorkflowRunCommands], ...args);
+const verdict = (terminal: FakeTerminal, ...args: string[]) => runVerdict(terminal, [registerWorkflowRunCommands, registerTestsCommands], ...args);
 
 describe('verdict run and verdict steps list against a server', () => {
   let app: TestApp;
@@ -52,6 +53,20 @@ describe('verdict run and verdict steps list against a server', () => {
     const steps = terminal();
     assert.equal(await verdict(steps, 'steps', 'list', runId, '--json'), 0, steps.stderr.text);
     assert.deepEqual(JSON.parse(steps.stdout.text).data.map((step: { block_id: string }) => step.block_id).sort(), [ids.big, ids.route, ids.small, ids.start].sort());
+
+    const assertion = join(dir, 'assertion.json');
+    await writeFile(assertion, JSON.stringify({ target: { output_handle_id: 'output-json-0', path: 'size' }, condition: { kind: 'equals', expected: 'big' } }));
+    const captured = terminal();
+    const created = await verdict(captured, 'tests', 'create', workflowId, '--block', ids.big!, '--from-step', runId, '--assertion-file', assertion, '--json');
+    assert.equal(created, 0, captured.stderr.text);
+    const test = JSON.parse(captured.stdout.text);
+    assert.equal(test.source.type, 'run_step');
+    assert.equal(test.source.run_id, runId);
+    assert.equal(test.name.startsWith(runId), true, 'named after the run it was captured from');
+
+    const both = terminal();
+    assert.equal(await verdict(both, 'tests', 'create', workflowId, '--block', ids.big!, '--from-step', runId, '--source-file', assertion, '--assertion-file', assertion), 3);
+    assert.match(both.stderr.text, /either --source-file <file> or --from-step <run-id>/);
   });
 
   test('a missing start input, and a malformed --input, exit 3 with a message', async () => {
