@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
+import { makeTextPdf } from '@verdict/server/testing/pdf-fixture';
 import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
 import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
 import { registerTestsCommands } from './tests.js';
@@ -67,6 +68,20 @@ describe('verdict run and verdict steps list against a server', () => {
     const both = terminal();
     assert.equal(await verdict(both, 'tests', 'create', workflowId, '--block', ids.big!, '--from-step', runId, '--source-file', assertion, '--assertion-file', assertion), 3);
     assert.match(both.stderr.text, /either --source-file <file> or --from-step <run-id>/);
+  });
+
+  test('--document sends the file as a data URL and the run records it as a stored file', async () => {
+    const { workflowId, ids } = await createWorkflowGraph(app, [{ key: 'doc', type: 'start_document' }], []);
+    const pdf = join(dir, 'invoice.pdf');
+    await writeFile(pdf, makeTextPdf(['Invoice 42']));
+    const run = terminal();
+    assert.equal(await verdict(run, 'run', workflowId, '--document', `${ids.doc}=${pdf}`, '--workflow-version', 'draft', '--wait', '--poll-ms', '50', '--json'), 0, run.stderr.text);
+    const sent = run.bodies[0] as { documents: Record<string, { filename: string; url: string }> };
+    assert.equal(sent.documents[ids.doc!]!.filename, 'invoice.pdf');
+    assert.match(sent.documents[ids.doc!]!.url, /^data:application\/pdf;base64,JVBER/);
+    const { run: finished } = JSON.parse(run.stdout.text);
+    assert.equal(finished.lifecycle.status, 'completed');
+    assert.equal(finished.inputs.documents[ids.doc!].filename, 'invoice.pdf');
   });
 
   test('a missing start input, and a malformed --input, exit 3 with a message', async () => {
