@@ -1,10 +1,15 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { BlockLocator, CreateBlockParams, ListBlocksParams, UpdateBlockParams, WorkflowBlock } from '../types.js';
+import { BlockExecutions } from './block-executions.js';
 import { listPages, segment } from './list.js';
 
 export class Blocks {
-  constructor(private readonly transport: Transport) {}
+  readonly executions: BlockExecutions;
+
+  constructor(private readonly transport: Transport) {
+    this.executions = new BlockExecutions(transport);
+  }
 
   list(params: ListBlocksParams, options?: RequestOptions): PagePromise<WorkflowBlock> {
     return listPages(this.transport, '/v1/workflows/blocks', { ...params }, options);

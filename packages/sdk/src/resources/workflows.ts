@@ -1,11 +1,14 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { CreateWorkflowParams, ListWorkflowsParams, PublishWorkflowParams, UpdateWorkflowParams, Workflow } from '../types.js';
+import { Artifacts } from './artifacts.js';
 import { Blocks } from './blocks.js';
 import { Edges } from './edges.js';
 import { listPages, segment } from './list.js';
 import { Spec } from './spec.js';
+import { Steps } from './steps.js';
 import { Tests } from './tests.js';
+import { WorkflowRuns } from './workflow-runs.js';
 
 export class Workflows {
   readonly blocks: Blocks;
@@ -15,6 +18,10 @@ export class Workflows {
   readonly evals: Tests;
   /** The same tests under their name before 2026-06-19 (`/v1/workflows/tests…`), for code written against it. */
   readonly tests: Tests;
+  /** Whole-workflow runs, their steps and what the steps produced. */
+  readonly runs: WorkflowRuns;
+  readonly steps: Steps;
+  readonly artifacts: Artifacts;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
@@ -22,6 +29,9 @@ export class Workflows {
     this.spec = new Spec(transport);
     this.evals = new Tests(transport, 'evals');
     this.tests = new Tests(transport, 'tests');
+    this.runs = new WorkflowRuns(transport);
+    this.steps = new Steps(transport);
+    this.artifacts = new Artifacts(transport);
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {
