@@ -8,6 +8,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerTestsCommands } from './commands/tests.js';
 import { registerWorkflowsCommands } from './commands/workflows.js';
+import { registerWorkflowRunCommands } from './commands/workflow-runs.js';
 import { applyUsageExitCode, exitCodeHelp } from './output.js';
 
 export function buildProgram(): Command {
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerKeysCommands(program);
   registerInitCommand(program);
-  for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands]) register(program);
+  for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands, registerWorkflowRunCommands]) register(program);
   program.addHelpText('after', exitCodeHelp());
   program.configureHelp({ showGlobalOptions: true });
   applyUsageExitCode(program);

@@ -1,5 +1,7 @@
 /** Fixtures and a fake terminal for the CLI's tests. */
 import { PassThrough } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import type { TestApp } from '@verdict/server/testing/harness';
 import { Verdict, type WorkflowTestResult, type WorkflowTestRun } from '@verdict/sdk';
 import type { CliContext, CliIo } from './commands/context.js';
 
@@ -164,3 +166,29 @@ export function fakeTerminal(api: FakeApi, options: { tty?: boolean; env?: Recor
 }
 
 export const page = <T>(data: T[], after: string | null = null) => ({ json: { data, list_metadata: { before: null, after } } });
+
+/** The CLI's client talks to a real server (in process, through fastify.inject). */
+export function serverApi(app: TestApp): FakeApi {
+  return async (method, url, body) => {
+    const response = await app.request(method, `${url.pathname}${url.search}`, body);
+    return { status: response.status, json: response.body };
+  };
+}
+
+export type RegisterCommands = (program: Command, context: CliContext) => void;
+
+/** Runs `verdict <args>` with these command groups on the fake terminal; a usage error is exit code 3. */
+export async function runVerdict(terminal: FakeTerminal, registers: RegisterCommands[], ...args: string[]): Promise<number | undefined> {
+  const root = new Command('verdict')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => terminal.stdout.write(text), writeErr: (text) => terminal.stderr.write(text) });
+  for (const register of registers) register(root, terminal.context);
+  try {
+    await root.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return 3;
+    throw error;
+  }
+  return terminal.exitCode();
+}

@@ -14,5 +14,6 @@ export {
 } from './errors.js';
 export { Page, PagePromise, type PageBody } from './pagination.js';
 export { isTerminalRun, type WaitOptions } from './resources/runs.js';
+export { isTerminalWorkflowRun, type WorkflowRunWaitOptions } from './resources/workflow-runs.js';
 export type { RequestOptions } from './transport.js';
 export type * from './types.js';

@@ -205,3 +205,60 @@ export interface SpecExport {
   workflow_id: string;
   yaml_definition: string;
 }
+
+export type {
+  AvailableIteration,
+  CancelWorkflowRunResponse,
+  LoopContainer,
+  StoredBlockExecution,
+  WorkflowArtifactListItem,
+  WorkflowArtifactRecord,
+  WorkflowRun,
+  WorkflowRunExportResponse,
+  WorkflowRunStep,
+} from '@verdict/core';
+
+export type CreateWorkflowRunParams = z.input<typeof core.CreateWorkflowRunRequest>;
+export type CancelWorkflowRunParams = z.input<typeof core.CancelWorkflowRunRequest>;
+export type ExportWorkflowRunsParams = z.input<typeof core.WorkflowRunExportRequest>;
+export type CreateBlockExecutionParams = z.input<typeof core.CreateBlockExecutionRequest>;
+
+type WorkflowRunFilterStatus = (typeof core.WORKFLOW_RUN_FILTER_STATUSES)[number];
+
+export interface ListWorkflowRunsParams extends PaginationParams {
+  workflow_id?: string;
+  status?: WorkflowRunFilterStatus;
+  exclude_status?: WorkflowRunFilterStatus;
+  trigger_type?: core.Trigger['type'] | 'custom';
+  /** Inclusive, on `timing.created_at`: a `YYYY-MM-DD` date, an ISO datetime or a Date. */
+  from_date?: string | Date;
+  to_date?: string | Date;
+  min_duration_ms?: number;
+  max_duration_ms?: number;
+  search?: string;
+  /** Runs carrying every one of these pairs (sent as the JSON object Retab's API takes). */
+  metadata?: Record<string, string>;
+  sort_by?: (typeof core.WORKFLOW_RUN_SORT_KEYS)[number] | `timing.${(typeof core.WORKFLOW_RUN_SORT_KEYS)[number]}`;
+}
+
+export interface ListWorkflowStepsParams extends PaginationParams {
+  run_id?: string;
+  workflow_id?: string;
+  block_id?: string;
+  step_id?: string;
+  block_type?: core.BlockType | core.BlockType[];
+  status?: core.StepStatus | core.StepStatus[];
+}
+
+export interface ListWorkflowArtifactsParams extends Omit<PaginationParams, 'order'> {
+  /** Give run_id (every artifact of a run) or step_id (the artifact of one step). */
+  run_id?: string;
+  step_id?: string;
+  block_id?: string;
+  operation?: core.ArtifactOperation;
+}
+
+export interface ListBlockExecutionsParams extends PaginationParams {
+  run_id: string;
+  block_id: string;
+}

@@ -27,7 +27,10 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     const organization = await services.store.db.selectFrom('organizations').select('id').where('name', '=', DEFAULT_ORGANIZATION).executeTakeFirst();
     if (organization) demoWorkflowId = await seedDemo(services, organization.id);
   }
-  if (config.worker) await services.executor.start();
+  if (config.worker) {
+    await services.executor.start();
+    await services.workflowRuns.start();
+  }
   const metrics = { token: config.metricsToken };
   const app = await buildApp({
     services,

@@ -3,35 +3,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
-import { fakeTerminal, type FakeApi, type FakeTerminal } from '../test-support.js';
+import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
 import { registerApplyCommands } from './apply.js';
 import { registerInitCommand } from './init.js';
 import { registerRunsCommands } from './runs.js';
 import { registerWorkflowsCommands } from './workflows.js';
 
-/** The CLI's client talks to a real server (in process, through fastify.inject). */
-function serverApi(app: TestApp): FakeApi {
-  return async (method, url, body) => {
-    const response = await app.request(method, `${url.pathname}${url.search}`, body);
-    return { status: response.status, json: response.body };
-  };
-}
-
-async function verdict(terminal: FakeTerminal, ...args: string[]): Promise<number | undefined> {
-  const root = new Command('verdict')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => terminal.stdout.write(text), writeErr: (text) => terminal.stderr.write(text) });
-  for (const register of [registerInitCommand, registerWorkflowsCommands, registerRunsCommands, registerApplyCommands]) register(root, terminal.context);
-  try {
-    await root.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return 3;
-    throw error;
-  }
-  return terminal.exitCode();
-}
+const verdict = (terminal: FakeTerminal, ...args: string[]) =>
+  runVerdict(terminal, [registerInitCommand, registerWorkflowsCommands, registerRunsCommands, registerApplyCommands], ...args);
 
 describe('verdict init, apply and workflows export against a server', () => {
   let app: TestApp;

@@ -25,13 +25,24 @@ interface CreateFlags {
   name?: string;
   block?: string;
   targetFile?: string;
-  sourceFile: string;
+  sourceFile?: string;
+  fromStep?: string;
+  step?: string;
   assertionFile: string;
 }
 
-/** The case a test comes from: its source file's name (`large-invoice.json` → `large-invoice`), or its block when read from stdin. */
+/** The case a test comes from: its source file's name (`large-invoice.json` → `large-invoice`), the run it was captured from, or its block when read from stdin. */
 function caseName(flags: CreateFlags, blockId: string): string {
+  if (flags.sourceFile === undefined) return flags.fromStep ?? blockId;
   return flags.sourceFile === '-' ? blockId : basename(flags.sourceFile).replace(/\.[^.]*$/, '');
+}
+
+/** The test's source: a JSON file, or the inputs a step of a workflow run recorded (`--from-step <run-id>`, `--step` for a loop iteration). */
+async function sourceOf(io: CliIo, flags: CreateFlags): Promise<unknown> {
+  if ((flags.sourceFile === undefined) === (flags.fromStep === undefined)) throw new UsageError('Give the test inputs with either --source-file <file> or --from-step <run-id>.');
+  if (flags.step !== undefined && flags.fromStep === undefined) throw new UsageError('--step names a step of the run given with --from-step.');
+  if (flags.fromStep !== undefined) return { type: 'run_step', run_id: flags.fromStep, ...(flags.step !== undefined ? { step_id: flags.step } : {}) };
+  return readJsonInput(io, flags.sourceFile!);
 }
 
 /** The create body from the JSON files, checked with the server's own schema before anything is sent; unnamed tests get a derived name. */
@@ -43,7 +54,7 @@ async function createBody(io: CliIo, workflowId: string, flags: CreateFlags): Pr
     workflow_id: workflowId,
     name: flags.name,
     target: flags.targetFile === undefined ? { type: 'block', block_id: flags.block } : await readJsonInput(io, flags.targetFile),
-    source: await readJsonInput(io, flags.sourceFile),
+    source: await sourceOf(io, flags),
     assertion: await readJsonInput(io, flags.assertionFile),
   };
   const checked = CreateWorkflowTestRequest.safeParse(body);
@@ -87,7 +98,9 @@ export function registerTestsCommands(program: Command, context: CliContext = de
       .option('--name <name>', 'test name (default: "<source file name> · <condition kind> <path>")')
       .option('--block <id>', 'the block under test (instead of --target-file)')
       .option('--target-file <file>', 'JSON target, e.g. {"type":"block","block_id":"extract_1"}')
-      .requiredOption('--source-file <file>', 'JSON source: {"type":"manual","handle_inputs":{…}} or {"type":"run_step","run_id":…}')
+      .option('--source-file <file>', 'JSON source: {"type":"manual","handle_inputs":{…}} or {"type":"run_step","run_id":…}')
+      .option('--from-step <run-id>', "capture the inputs the block's step recorded in this workflow run (instead of --source-file)")
+      .option('--step <step-id>', 'with --from-step: the step to capture, for a block that ran in a loop (one step per iteration)')
       .requiredOption('--assertion-file <file>', 'JSON assertion: {"target":{"output_handle_id":…},"condition":{"kind":…}}'),
   ).action(
     action(context, async (invocation, workflowId) => {

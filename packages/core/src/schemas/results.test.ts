@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sourceHandleInputs, typedHandleOutputs } from './results.js';
+import { typedHandleOutputs } from './results.js';
+import { replayedHandleInputs } from './tests.js';
 import { RunScope, singleScopeTestId } from './runs.js';
 
 describe('result and run shapes of both API generations', () => {
@@ -16,10 +17,11 @@ describe('result and run shapes of both API generations', () => {
     assert.equal(typedHandleOutputs(null), null);
   });
 
-  test('handle_inputs are those of a manual source; a run_step source gives none', () => {
+  test('handle_inputs are those of a manual source, or those a run_step source captured from its step', () => {
     const inputs = { 'input-json-0': { type: 'json' as const, data: { n: 1 } } };
-    assert.deepEqual(sourceHandleInputs({ type: 'manual', handle_inputs: inputs }), inputs);
-    assert.deepEqual(sourceHandleInputs({ type: 'run_step', run_id: 'run_1' }), {});
+    assert.deepEqual(replayedHandleInputs({ type: 'manual', handle_inputs: inputs }), inputs);
+    assert.deepEqual(replayedHandleInputs({ type: 'run_step', run_id: 'run_1', handle_inputs: inputs } as never), inputs);
+    assert.deepEqual(replayedHandleInputs({ type: 'run_step', run_id: 'run_1' }), {});
   });
 
   test('a single scope names its test as eval_id or test_id, not two different ones', () => {

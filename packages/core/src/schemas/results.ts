@@ -107,8 +107,3 @@ export function typedHandleOutputs(outputs: Record<string, unknown> | null): Rec
     ),
   );
 }
-
-/** The inputs a test source feeds its block (a source of another kind carries none here). */
-export function sourceHandleInputs(source: StoredWorkflowTestSource): Record<string, StoredHandleInput> {
-  return source.type === 'manual' ? source.handle_inputs : {};
-}

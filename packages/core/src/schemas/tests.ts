@@ -34,6 +34,17 @@ export const RunStepWorkflowTestSource = z
 export const WorkflowTestSource = z.discriminatedUnion('type', [ManualWorkflowTestSource, RunStepWorkflowTestSource]);
 export type WorkflowTestSource = z.infer<typeof WorkflowTestSource>;
 
+/**
+ * A run_step source as a test keeps it: the step's handle inputs captured when the test was created
+ * (retab-workflow-model §7.4), beside the `{run_id, step_id}` it came from, kept for provenance.
+ */
+export type CapturedRunStepSource = z.infer<typeof RunStepWorkflowTestSource> & { handle_inputs?: Record<string, HandleInput> };
+
+/** The inputs a test replays: a manual source's, or those a run_step source captured. */
+export function replayedHandleInputs(source: WorkflowTestSource): Record<string, HandleInput> {
+  return source.type === 'manual' ? source.handle_inputs : ((source as CapturedRunStepSource).handle_inputs ?? {});
+}
+
 /** A test's source in a response: file inputs as fileForWire renders them. */
 export const StoredManualWorkflowTestSource = z
   .object({ type: z.literal('manual'), handle_inputs: z.record(z.string(), StoredHandleInput) })
@@ -55,7 +66,10 @@ export function handleInputsForWire(inputs: Record<string, HandleInput>): Record
 
 /** A saved test source as responses show it. */
 export function sourceForWire(source: WorkflowTestSource): StoredWorkflowTestSource {
-  return source.type === 'manual' ? { type: 'manual', handle_inputs: handleInputsForWire(source.handle_inputs) } : source;
+  if (source.type === 'manual') return { type: 'manual', handle_inputs: handleInputsForWire(source.handle_inputs) };
+  // A captured source answers as the reference it was created with; the inputs it keeps are its own.
+  const { handle_inputs: _captured, ...reference } = source as CapturedRunStepSource;
+  return reference;
 }
 
 export const LatestBlockTestRunSummary = z

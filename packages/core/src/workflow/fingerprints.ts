@@ -1,6 +1,6 @@
 import { canonicalJson, fingerprint } from '../canonical.js';
 import type { BlockConfig, BlockType } from '../schemas/workflows.js';
-import type { HandleInput, WorkflowTestSource } from '../schemas/tests.js';
+import { replayedHandleInputs, type HandleInput, type WorkflowTestSource } from '../schemas/tests.js';
 import type { EdgeEndpoints } from './edges.js';
 import { sortedBy } from './sort.js';
 
@@ -56,9 +56,9 @@ export function handleInputsFingerprint(inputs: Record<string, HandleInput>): st
   return fingerprint(reduced);
 }
 
-/** The handle-inputs fingerprint of a test's source (a source of another kind carries no inputs). */
+/** The handle-inputs fingerprint of a test's source: of the inputs it replays. */
 export function testSourceFingerprint(source: WorkflowTestSource): string {
-  return handleInputsFingerprint(source.type === 'manual' ? source.handle_inputs : {});
+  return handleInputsFingerprint(replayedHandleInputs(source));
 }
 
 export interface FingerprintSet {

@@ -8,3 +8,4 @@ export * from './upstream-schema.js';
 export * from './test-names.js';
 export * from './schema-path.js';
 export * from './drift.js';
+export * from './run/index.js';

@@ -1,14 +1,17 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { BlockLocator, CreateBlockParams, ListBlocksParams, UpdateBlockParams, WorkflowBlock } from '../types.js';
+import { BlockExecutions } from './block-executions.js';
 import { listPages, segment } from './list.js';
 import { BlockVersions } from './versions.js';
 
 export class Blocks {
   readonly versions: BlockVersions;
+  readonly executions: BlockExecutions;
 
   constructor(private readonly transport: Transport) {
     this.versions = new BlockVersions(transport);
+    this.executions = new BlockExecutions(transport);
   }
 
   list(params: ListBlocksParams, options?: RequestOptions): PagePromise<WorkflowBlock> {

@@ -1,12 +1,15 @@
 import type { PagePromise } from '../pagination.js';
 import type { RequestOptions, Transport } from '../transport.js';
 import type { CreateWorkflowParams, ListWorkflowsParams, PublishWorkflowParams, UpdateWorkflowParams, Workflow } from '../types.js';
+import { Artifacts } from './artifacts.js';
 import { Blocks } from './blocks.js';
 import { Edges } from './edges.js';
 import { listPages, segment } from './list.js';
 import { Spec } from './spec.js';
+import { Steps } from './steps.js';
 import { Tests } from './tests.js';
 import { WorkflowVersions } from './versions.js';
+import { WorkflowRuns } from './workflow-runs.js';
 
 export class Workflows {
   readonly blocks: Blocks;
@@ -18,6 +21,10 @@ export class Workflows {
   readonly tests: Tests;
   /** Stored versions of the workflow's graph; blocks and edges have their own (`blocks.versions`, `edges.versions`). */
   readonly versions: WorkflowVersions;
+  /** Whole-workflow runs, their steps and what the steps produced. */
+  readonly runs: WorkflowRuns;
+  readonly steps: Steps;
+  readonly artifacts: Artifacts;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
@@ -26,6 +33,9 @@ export class Workflows {
     this.evals = new Tests(transport, 'evals');
     this.tests = new Tests(transport, 'tests');
     this.versions = new WorkflowVersions(transport);
+    this.runs = new WorkflowRuns(transport);
+    this.steps = new Steps(transport);
+    this.artifacts = new Artifacts(transport);
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {

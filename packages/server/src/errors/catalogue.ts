@@ -103,6 +103,25 @@ export const ERRORS = {
     (runId: string) => ({ message: `No test run \`${runId}\` in this organization.`, details: { run_id: runId } }),
     ['wftestrun_123'],
   ),
+  workflow_run_not_found: define(
+    404,
+    'the workflow run does not exist for this organization',
+    (runId: string) => ({ message: `No workflow run \`${runId}\` in this organization.`, details: { run_id: runId } }),
+    ['run_123'],
+  ),
+  step_not_found: define(404, 'no step of that id (in that run) for this organization', sentence, ['No step `blk_123` in workflow run `run_123`.']),
+  artifact_not_found: define(
+    404,
+    'the workflow artifact does not exist for this organization',
+    (artifactId: string) => ({ message: `No workflow artifact \`${artifactId}\` in this organization.`, details: { artifact_id: artifactId } }),
+    ['fninv_123'],
+  ),
+  missing_run_inputs: define(
+    400,
+    'a workflow run created without the input of one of its start blocks; `details.block_ids` names them',
+    (message: string, blockIds: string[]) => ({ message, details: { block_ids: blockIds } }),
+    ['Start block `blk_1` (Invoice) has no input: give it in json_inputs.blk_1.', ['blk_1']],
+  ),
   result_not_found: define(
     404,
     'the test result does not exist for this organization',
@@ -138,6 +157,15 @@ export const ERRORS = {
     "the uploaded bytes are not the reserved size or do not have the given sha256, or none were uploaded",
     (message: string, details: Record<string, unknown>) => ({ message, details }),
     ['The upload `file_123` reserved 1024 bytes and received 1000; PUT exactly the reserved bytes to its upload_url.', { file_id: 'file_123', expected_size_bytes: 1024, received_size_bytes: 1000 }],
+  ),
+  workflow_run_not_cancellable: define(
+    404,
+    'a cancel of a workflow run that already completed or failed (docs/decisions.md §4)',
+    (runId: string, status: string) => ({
+      message: `Workflow run \`${runId}\` is already ${status}; only pending or running runs can be cancelled.`,
+      details: { run_id: runId, status },
+    }),
+    ['run_123', 'completed'],
   ),
   run_not_cancellable: define(
     404,
@@ -189,6 +217,15 @@ export const ERRORS = {
       return { message: `There are no tests for ${where}; create one with POST /v1/workflows/tests first.`, details };
     },
     ['wf_123'],
+  ),
+  upstream_changed: define(
+    409,
+    'a block execution whose upstream blocks (or the edges into them) changed since the run recorded its inputs; `check_eligibility: false` executes it anyway',
+    (blockId: string, runId: string, details: Record<string, unknown>) => ({
+      message: `The blocks above \`${blockId}\` changed since run \`${runId}\` recorded its inputs; run the workflow again, or pass check_eligibility: false to execute on the recorded inputs anyway.`,
+      details: { ...details, block_id: blockId, run_id: runId },
+    }),
+    ['blk_1', 'run_1', { reason: 'upstream_changed' }],
   ),
   run_not_finished: define(
     409,

@@ -7,6 +7,7 @@ import {
   type ErrorDetails,
   type WorkflowTestSource,
   upstreamJsonSchema,
+  replayedHandleInputs,
 } from '@verdict/core';
 import { fromJson, type Store } from '../store/database.js';
 import { JsonText, type ResultOutcome } from '../store/transitions/index.js';
@@ -136,9 +137,9 @@ export class TestRunner {
 
   private async resolveInputs(job: TestJob, signal: AbortSignal): Promise<Record<string, ResolvedHandleInput>> {
     const source = fromJson<WorkflowTestSource>(job.sourceJson);
-    if (source?.type !== 'manual') return {};
+    if (!source) return {};
     const resolved: Record<string, ResolvedHandleInput> = {};
-    for (const [handleId, input] of Object.entries(source.handle_inputs)) {
+    for (const [handleId, input] of Object.entries(replayedHandleInputs(source))) {
       resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : await this.resolveFile(job.organizationId, input.document, signal);
     }
     return resolved;

@@ -84,7 +84,7 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
   });
 
   test("Retab's paths this server does not serve are 404 not_found naming the path, not taken for a workflow id", async () => {
-    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['GET', '/v1/workflows/experiments/runs/x'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
+    for (const [method, url] of [['GET', '/v1/workflows/experiments'], ['POST', '/v1/workflows/experiments/runs'], ['GET', '/v1/workflows/experiments/runs/x']]) {
       const answer = await app.request(method!, url!);
       assert.equal(answer.status, 404, `${method} ${url}`);
       isEnvelope(answer.body, 'not_found');

@@ -11,6 +11,7 @@ import { API_GENERATIONS } from './generation.js';
 import { fileRoutes } from './files.js';
 import { historyRoutes } from './history.js';
 import { unservedRoutes } from './unserved.js';
+import { workflowRunRoutes } from './workflow-runs.js';
 
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -27,5 +28,6 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
     await app.register(historyRoutes, { generation });
   }
   await app.register(fileRoutes);
+  await app.register(workflowRunRoutes);
   await app.register(unservedRoutes);
 };

@@ -20,6 +20,9 @@ import { Limits } from './rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
+import { WorkflowRunService } from './workflow-runs/service.js';
+import { BlockExecutionService } from './workflow-runs/block-executions.js';
+import { createWorkflowRunEngine } from '../execution/workflow-run/index.js';
 
 export interface Runtime {
   services: Services;
@@ -53,7 +56,10 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     publicUrl: config.publicUrl,
   });
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
-  const runner = new TestRunner(store, sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors, files, assertionProvider, sandbox);
+  const blockExecutors = sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors;
+  const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
+  const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files);
+  const workflowRuns = new WorkflowRunService(store, workflowRunEngine, files);
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
@@ -62,6 +68,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
     limits: new Limits(config.limits),
     runs: new TestRunService(store, executor),
+    workflowRuns,
+    blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns),
     executor,
     files,
     fileStorage,
@@ -74,6 +82,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     newApiKey: newKey,
     async close() {
       await executor.stop();
+      await workflowRunEngine.close();
       await sandbox?.close();
       await python?.close();
       await sharedThrottle?.close();

@@ -3,6 +3,8 @@ import type { Store } from '../store/database.js';
 import type { Executor } from '../execution/executor.js';
 import type { ApiKeyAuthenticator, Principal } from './auth.js';
 import type { TestRunService } from './test-runs.js';
+import type { WorkflowRunService } from './workflow-runs/service.js';
+import type { BlockExecutionService } from './workflow-runs/block-executions.js';
 import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
 import type { Limits } from './rate-limit.js';
@@ -14,6 +16,10 @@ export interface Services {
   /** Rate limits of this process, shared by the API and the dashboard. */
   limits: Limits;
   runs: TestRunService;
+  /** Workflow runs: whole workflows executed in this process, step by step. */
+  workflowRuns: WorkflowRunService;
+  /** One block re-executed on the inputs a run's step recorded. */
+  blockExecutions: BlockExecutionService;
   executor: Executor;
   files: FileService;
   /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */

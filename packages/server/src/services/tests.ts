@@ -16,10 +16,12 @@ import {
   type UpdateWorkflowTestRequest,
   type WorkflowTest,
   type WorkflowTestSource,
+  type CapturedRunStepSource,
+  type HandleInput,
   TESTABLE_BLOCK_TYPES,
 } from '@verdict/core';
 import type { Kysely, Selectable } from 'kysely';
-import { createError, type ValidationIssue } from '../errors/index.js';
+import { createError, VerdictError, type ValidationIssue } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { findBlockRow, loadDraft } from '../store/graph.js';
 import type { BlocksTable, Database } from '../store/schema.js';
@@ -77,12 +79,37 @@ function assertionIssues(block: BlockRow, assertion: AssertionSpecInput): Valida
   return issues;
 }
 
+/**
+ * The inputs a run_step source names (retab-workflow-model §7.4): the handle inputs its step
+ * recorded, of a run of this block's workflow. The step is `step_id`, or the block's only step in
+ * the run; a block that ran in a loop needs `step_id` (the answer lists its iterations).
+ */
+async function captureRunStep(services: Services, organizationId: string, block: BlockRow, source: { run_id: string; step_id?: string | null }) {
+  const run = await services.workflowRuns.get(organizationId, source.run_id).catch(() => null);
+  if (!run || run.workflow_id !== block.workflow_id) {
+    const message = run ? `run \`${source.run_id}\` is a run of workflow \`${run.workflow_id}\`, not of this test's workflow \`${block.workflow_id}\`` : `no workflow run \`${source.run_id}\` in this organization`;
+    throw createError('validation_error', `Invalid source: ${message}.`, { issues: [{ path: 'body.source.run_id', message }] });
+  }
+  const step = await services.workflowRuns.stepOfBlock(organizationId, source.run_id, block.id, source.step_id ?? null, 'body.source.step_id').catch((error: unknown) => {
+    if (error instanceof VerdictError && error.code === 'step_not_found') {
+      throw createError('validation_error', `Invalid source: ${error.message}`, { issues: [{ path: source.step_id ? 'body.source.step_id' : 'body.source.run_id', message: error.message }] });
+    }
+    throw error;
+  });
+  if (step.status !== 'completed' && step.status !== 'error') {
+    const message = `step \`${step.step_id}\` of run \`${source.run_id}\` was ${step.status}: it recorded no inputs to test`;
+    throw createError('validation_error', `Invalid source: ${message}.`, { issues: [{ path: 'body.source', message }] });
+  }
+  return { step_id: step.step_id, handle_inputs: JSON.parse(step.handle_inputs) as Record<string, HandleInput> };
+}
+
 async function sourceIssues(services: Services, organizationId: string, block: BlockRow, source: WorkflowTestSource): Promise<{ issues: ValidationIssue[]; normalized: WorkflowTestSource }> {
   if (source.type === 'run_step') {
-    return {
-      issues: [{ path: 'body.source.type', message: 'run_step sources copy inputs from a workflow run, and this server does not execute workflow runs yet; give the inputs with a manual source' }],
-      normalized: source,
-    };
+    const captured = await captureRunStep(services, organizationId, block, source);
+    const checked = await sourceIssues(services, organizationId, block, { type: 'manual', handle_inputs: captured.handle_inputs });
+    const handleInputs = checked.normalized.type === 'manual' ? checked.normalized.handle_inputs : {};
+    const normalized: CapturedRunStepSource = { type: 'run_step', run_id: source.run_id, step_id: captured.step_id, handle_inputs: handleInputs };
+    return { issues: checked.issues, normalized };
   }
   const inputs = new Map(handlesOf(block).inputs.map((handle) => [handle.id, handle.kind]));
   const issues: ValidationIssue[] = [];

@@ -11,6 +11,7 @@ import * as fileUploads from './migrations/005-file-uploads.js';
 import * as assertionSchemaDeps from './migrations/006-assertion-schema-deps.js';
 import * as projectsAndDeclarativeSources from './migrations/007-projects-and-declarative-sources.js';
 import * as testHistory from './migrations/010-test-history.js';
+import * as workflowRuns from './migrations/011-workflow-runs.js';
 import * as executionStart from './migrations/013-execution-start.js';
 import type { Database } from './schema.js';
 
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-assertion-schema-deps': assertionSchemaDeps,
   '007-projects-and-declarative-sources': projectsAndDeclarativeSources,
   '010-test-history': testHistory,
+  '011-workflow-runs': workflowRuns,
   '013-execution-start': executionStart,
 };
 

@@ -3,7 +3,8 @@ import {
   millisBetween,
   sourceForWire,
   validityFingerprint,
-  sourceHandleInputs,
+  handleInputsForWire,
+  replayedHandleInputs,
   typedHandleOutputs,
   type AssertionResult,
   type AssertionSpec,
@@ -130,7 +131,8 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
   const assertion = fromJson<AssertionSpec>(row.assertion)!;
   const error = fromJson<ErrorDetails>(row.error);
   const routing = fromJson<string[]>(row.routing);
-  const source = sourceForWire(fromJson<WorkflowTestSource>(row.source)!);
+  const storedSource = fromJson<WorkflowTestSource>(row.source)!;
+  const source = sourceForWire(storedSource);
   const outputs = fromJson<Record<string, unknown>>(row.outputs);
   // Every field both SDK generations require, under both names where they differ (docs/compatibility.md, "Evals").
   return {
@@ -154,7 +156,7 @@ export function resultFromRow(row: ResultRow, truncatedFields: string[] = []): W
     block_execution_fingerprint: row.block_config_fingerprint,
     artifact: null,
     source,
-    handle_inputs: sourceHandleInputs(source),
+    handle_inputs: handleInputsForWire(replayedHandleInputs(storedSource)),
     outputs,
     handle_outputs: typedHandleOutputs(outputs),
     routing_decision: routing,

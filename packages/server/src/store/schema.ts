@@ -180,6 +180,73 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface WorkflowRunsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  version_id: string;
+  trigger: string;
+  trigger_type: string;
+  status: string;
+  /** `{documents, json_data}` as the run was asked (files as FileRefs). */
+  inputs: string;
+  metadata: string | null;
+  cancel_reason: string | null;
+  /** The `command_id` of the cancel that decided, so that its retry answers the same. */
+  cancel_command_id: string | null;
+  /** `{message, stage, category, details, failing_step_id}` of an errored run. */
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface WorkflowRunStepsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  run_id: string;
+  step_id: string;
+  block_id: string;
+  block_type: string;
+  block_label: string;
+  status: string;
+  /** The step's whole lifecycle object (its reason or message with it). */
+  lifecycle: string;
+  loop_containers: string;
+  handle_inputs: string;
+  handle_outputs: string;
+  artifact_operation: string | null;
+  artifact_id: string | null;
+  model: string | null;
+  retry_count: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface WorkflowArtifactsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  run_id: string;
+  step_id: string;
+  block_id: string;
+  operation: string;
+  body: string;
+  created_at: string;
+}
+
+export interface BlockExecutionsTable {
+  id: string;
+  organization_id: string;
+  run_id: string;
+  block_id: string;
+  /** The StoredBlockExecution as answered. */
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -194,4 +261,8 @@ export interface Database {
   file_uploads: FileUploadsTable;
   url_signing_keys: UrlSigningKeysTable;
   sessions: SessionsTable;
+  workflow_runs: WorkflowRunsTable;
+  workflow_run_steps: WorkflowRunStepsTable;
+  workflow_artifacts: WorkflowArtifactsTable;
+  block_executions: BlockExecutionsTable;
 }

@@ -133,6 +133,7 @@ export async function startTestApp(store: StoreKind = 'sqlite', overrides: Parti
   const config = configFromEnv(env, { dataDir, databaseUrl: database?.url ?? null, apiKey: TEST_KEY, sandboxThreads: 2, concurrency: 8, seedDemo: false, ...overrides });
   const runtime = await createRuntime(config);
   await runtime.services.executor.start();
+  await runtime.services.workflowRuns.start();
   const app = await buildApp({ services: runtime.services, bodyLimitBytes: config.bodyLimitBytes });
   await app.ready();
   return {
