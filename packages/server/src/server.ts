@@ -28,6 +28,8 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     if (organization) demoWorkflowId = await seedDemo(services, organization.id);
   }
   if (config.worker) await services.executor.start();
+  // Experiment runs execute in the serving process (docs/experiments.md §8): it alone resumes them.
+  await services.experimentExecutor.start();
   const metrics = { token: config.metricsToken };
   const app = await buildApp({
     services,

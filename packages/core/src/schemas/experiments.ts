@@ -90,6 +90,7 @@ export const WorkflowExperiment = z
     rerunnable_document_count: z.number().int(),
     schema_drift: z.enum(['none', 'partial', 'drifted', 'unknown']),
     schema_drift_detail: z.string().nullable(),
+    plan_token: z.string().meta({ description: 'The plan a run would execute now; give it as `plan_token` when creating a run to refuse a run of a plan that changed since (409).' }),
   })
   .meta({ id: 'WorkflowExperiment' });
 export type WorkflowExperiment = z.infer<typeof WorkflowExperiment>;
@@ -148,6 +149,7 @@ export const ExperimentResult = z
     artifact: StepArtifactRef.nullable(),
     attempt: z.number().int(),
     is_placeholder: z.boolean(),
+    votes: z.array(z.unknown()).nullable().meta({ description: "Every voter's answer, in voter order: what the metrics are computed from (null until the document completes)." }),
   })
   .meta({ id: 'ExperimentResult' });
 export type ExperimentResult = z.infer<typeof ExperimentResult>;

@@ -6,7 +6,7 @@ import { createError } from '../errors/index.js';
  * would be taken for a workflow id ("No workflow `runs`") and a POST there would be a 405: each
  * answers 404 `not_found` naming the path instead, as any other unknown route.
  */
-const UNSERVED = ['runs', 'steps', 'artifacts', 'experiments', 'blocks/executions'] as const;
+const UNSERVED = ['runs', 'steps', 'artifacts', 'blocks/executions'] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export const unservedRoutes: FastifyPluginAsync = async (app) => {

@@ -20,6 +20,9 @@ import { Limits } from './rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
 import type { Services } from './index.js';
 import { TestRunService } from './test-runs.js';
+import { ExperimentService } from './experiments.js';
+import { ExperimentMetricsService } from './experiment-metrics.js';
+import { ExperimentExecutor } from '../execution/experiment-executor.js';
 
 export interface Runtime {
   services: Services;
@@ -57,12 +60,17 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
+  const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
+  const experiments = new ExperimentService({ store, files, executor: experimentExecutor });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
     limits: new Limits(config.limits),
     runs: new TestRunService(store, executor),
     executor,
+    experiments,
+    experimentMetrics: new ExperimentMetricsService(store, experiments),
+    experimentExecutor,
     files,
     fileStorage,
     uploads,
@@ -74,6 +82,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     newApiKey: newKey,
     async close() {
       await executor.stop();
+      await experimentExecutor.stop();
       await sandbox?.close();
       await python?.close();
       await sharedThrottle?.close();

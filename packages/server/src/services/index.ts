@@ -3,6 +3,9 @@ import type { Store } from '../store/database.js';
 import type { Executor } from '../execution/executor.js';
 import type { ApiKeyAuthenticator, Principal } from './auth.js';
 import type { TestRunService } from './test-runs.js';
+import type { ExperimentService } from './experiments.js';
+import type { ExperimentMetricsService } from './experiment-metrics.js';
+import type { ExperimentExecutor } from '../execution/experiment-executor.js';
 import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
 import type { Limits } from './rate-limit.js';
@@ -15,6 +18,10 @@ export interface Services {
   limits: Limits;
   runs: TestRunService;
   executor: Executor;
+  experiments: ExperimentService;
+  experimentMetrics: ExperimentMetricsService;
+  /** Executes experiment runs in this process (docs/experiments.md §8). */
+  experimentExecutor: ExperimentExecutor;
   files: FileService;
   /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */
   fileStorage: BlobFileServiceOptions;

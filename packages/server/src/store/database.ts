@@ -11,6 +11,7 @@ import * as fileUploads from './migrations/005-file-uploads.js';
 import * as assertionSchemaDeps from './migrations/006-assertion-schema-deps.js';
 import * as projectsAndDeclarativeSources from './migrations/007-projects-and-declarative-sources.js';
 import * as testHistory from './migrations/010-test-history.js';
+import * as experiments from './migrations/012-experiments.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-assertion-schema-deps': assertionSchemaDeps,
   '007-projects-and-declarative-sources': projectsAndDeclarativeSources,
   '010-test-history': testHistory,
+  '012-experiments': experiments,
 };
 
 function openSqlite(dataDir: string): Store {
