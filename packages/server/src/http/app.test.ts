@@ -84,7 +84,7 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
   });
 
   test("Retab's paths this server does not serve are 404 not_found naming the path, not taken for a workflow id", async () => {
-    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['GET', '/v1/workflows/experiments/runs/x'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
+    for (const [method, url] of [['GET', '/v1/workflows/runs'], ['POST', '/v1/workflows/runs'], ['POST', '/v1/workflows/blocks/executions'], ['DELETE', '/v1/workflows/steps/step_1']]) {
       const answer = await app.request(method!, url!);
       assert.equal(answer.status, 404, `${method} ${url}`);
       isEnvelope(answer.body, 'not_found');
@@ -92,5 +92,7 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
     }
     const workflow = await app.request('POST', '/v1/workflows', { name: 'still reachable' });
     assert.equal((await app.request('GET', `/v1/workflows/${workflow.body.id}`)).status, 200);
+    const experimentRun = await app.request('GET', '/v1/workflows/experiments/runs/x');
+    assert.equal(experimentRun.body.detail.code, 'experiment_run_not_found', 'experiments are served now');
   });
 });
