@@ -12,7 +12,7 @@ import {
   paginated,
   paginationQuery,
   refineCursors,
-  RUN_SORT_KEYS,
+  RunSortBy,
   UpdateExperimentRequest,
   WorkflowExperiment,
 } from '@verdict/core';
@@ -35,11 +35,7 @@ const ListRunsQuery = paginationQuery(20)
     trigger_type: z.string().optional(),
     from_date: dateFilter('start'),
     to_date: dateFilter('end'),
-    sort_by: z
-      .string()
-      .transform((value) => value.replace(/^timing\./, ''))
-      .pipe(z.enum(RUN_SORT_KEYS, { message: `sort_by must be one of ${RUN_SORT_KEYS.join(', ')} (optionally prefixed with "timing.")` }))
-      .default('created_at'),
+    sort_by: RunSortBy,
   })
   .superRefine(refineCursors);
 
