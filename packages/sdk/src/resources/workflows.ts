@@ -3,6 +3,7 @@ import type { RequestOptions, Transport } from '../transport.js';
 import type { CreateWorkflowParams, ListWorkflowsParams, PublishWorkflowParams, UpdateWorkflowParams, Workflow } from '../types.js';
 import { Blocks } from './blocks.js';
 import { Edges } from './edges.js';
+import { Experiments } from './experiments.js';
 import { listPages, segment } from './list.js';
 import { Spec } from './spec.js';
 import { Tests } from './tests.js';
@@ -15,6 +16,8 @@ export class Workflows {
   readonly evals: Tests;
   /** The same tests under their name before 2026-06-19 (`/v1/workflows/tests…`), for code written against it. */
   readonly tests: Tests;
+  /** How consistent a model block is across documents (`/v1/workflows/experiments…`). */
+  readonly experiments: Experiments;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
@@ -22,6 +25,7 @@ export class Workflows {
     this.spec = new Spec(transport);
     this.evals = new Tests(transport, 'evals');
     this.tests = new Tests(transport, 'tests');
+    this.experiments = new Experiments(transport);
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {
