@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { aggregateOf, byDocument, byTarget, scoreRun, votes } from './metrics.js';
 import { blockExecutionFingerprint, staleReasons } from './staleness.js';
-import { consensusOf, leaves, normalizedKey, UNASSIGNED_LABEL } from './votes.js';
+import { consensusOf, leaves, MAX_SCORED_PATHS, normalizedKey, UNASSIGNED_LABEL } from './votes.js';
 
 /** The worked examples of docs/experiments.md, computed by hand there and checked here. */
 
@@ -38,6 +38,13 @@ describe('reconciling votes', () => {
     assert.deepEqual(consensusOf(['b', 'A', 'a', 'b']), { consensus: 'b', agreeing: 2 });
     assert.deepEqual(consensusOf([null, 1, null]), { consensus: null, agreeing: 2 });
     assert.deepEqual(consensusOf(['acme ', 'Acme']), { consensus: 'acme ', agreeing: 2 });
+  });
+
+  test('a document is scored on at most MAX_SCORED_PATHS leaf paths, the first seen', () => {
+    const wide = Object.fromEntries(Array.from({ length: MAX_SCORED_PATHS + 10 }, (_, i) => [`f${i}`, i]));
+    const [document] = scoreRun('extract', [{ id: 'd', filename: 'd', votes: [wide, wide, wide] }]).documents;
+    assert.equal(document.items.length, MAX_SCORED_PATHS);
+    assert.equal(document.items.at(-1)!.path, `f${MAX_SCORED_PATHS - 1}`);
   });
 
   test('leaves are dotted paths, array items by index, an empty container a leaf', () => {

@@ -85,9 +85,15 @@ function item(path: string, votes: unknown[], target: (consensus: unknown) => st
   return { path, target: target(consensus), votes: votes.map((vote) => vote ?? null), consensus, score: agreeing / votes.length, present };
 }
 
+/**
+ * The most leaf paths scored per document: votes are bounded in bytes by the model client, not in
+ * leaves, and the metrics are computed on request. Paths past it (in first-seen order) are not scored.
+ */
+export const MAX_SCORED_PATHS = 2000;
+
 function extractItems(votes: unknown[]): VotedItem[] {
   const perVoter = votes.map((vote) => leaves(vote));
-  const paths = [...new Set(perVoter.flatMap((paths) => [...paths.keys()]))];
+  const paths = [...new Set(perVoter.flatMap((paths) => [...paths.keys()]))].slice(0, MAX_SCORED_PATHS);
   return paths.map((path) => item(path, perVoter.map((paths) => paths.get(path) ?? null), () => path));
 }
 
