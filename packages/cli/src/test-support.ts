@@ -1,5 +1,6 @@
 /** Fixtures and a fake terminal for the CLI's tests. */
 import { PassThrough } from 'node:stream';
+import { Command, CommanderError } from 'commander';
 import { Verdict, type WorkflowTestResult, type WorkflowTestRun } from '@verdict/sdk';
 import type { CliContext, CliIo } from './commands/context.js';
 
@@ -164,3 +165,16 @@ export function fakeTerminal(api: FakeApi, options: { tty?: boolean; env?: Recor
 }
 
 export const page = <T>(data: T[], after: string | null = null) => ({ json: { data, list_metadata: { before: null, after } } });
+
+/** Runs `verdict …args` with the given command groups on `terminal`; answers its exit code (3 for commander's own usage errors). */
+export async function runCommands(terminal: FakeTerminal, groups: Array<(program: Command, context: CliContext) => void>, args: string[]): Promise<number | undefined> {
+  const root = new Command('verdict').exitOverride().configureOutput({ writeOut: (text) => terminal.stdout.write(text), writeErr: (text) => terminal.stderr.write(text) });
+  for (const register of groups) register(root, terminal.context);
+  try {
+    await root.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return 3;
+    throw error;
+  }
+  return terminal.exitCode();
+}

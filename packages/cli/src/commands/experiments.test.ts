@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
-import { fakeTerminal, type FakeApi, type FakeTerminal } from '../test-support.js';
+import { fakeTerminal, runCommands, type FakeApi, type FakeTerminal } from '../test-support.js';
 import { registerExperimentsCommands } from './experiments.js';
 
-async function verdict(terminal: FakeTerminal, ...args: string[]): Promise<number | undefined> {
-  const root = new Command('verdict').exitOverride().configureOutput({ writeOut: (text) => terminal.stdout.write(text), writeErr: (text) => terminal.stderr.write(text) });
-  registerExperimentsCommands(root, terminal.context);
-  try {
-    await root.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return 3;
-    throw error;
-  }
-  return terminal.exitCode();
-}
+const verdict = (terminal: FakeTerminal, ...args: string[]) => runCommands(terminal, [registerExperimentsCommands], args);
 
 const RUN = { id: 'exprun_1', lifecycle: { status: 'completed' } };
 const SUMMARY = {
