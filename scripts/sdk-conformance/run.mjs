@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CACHE, DEFAULT_COMMITS, sdkPaths } from './setup.mjs';
+import { startFakeModelServer } from '../../packages/server/dist/testing/fake-model-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '../..');
@@ -30,12 +31,21 @@ function freePort() {
   });
 }
 
+/**
+ * The model behind extract blocks: voters that disagree (every third answer differs), so that an
+ * experiment's metrics have something to measure; slow enough that a run can be cancelled while live.
+ */
+function disagreeingModel() {
+  return startFakeModelServer({ chat: (request) => ({ content: JSON.stringify({ total: request.index % 3 === 2 ? 1200 : 1234.56 }), delayMs: 150 }) });
+}
+
 async function startVerdict() {
+  const model = await disagreeingModel();
   const dataDir = mkdtempSync(join(tmpdir(), 'verdict-sdk-conformance-'));
   const port = await freePort();
   const apiKey = `vk_conformance_${randomBytes(12).toString('hex')}`;
   const server = spawn(process.execPath, [join(projectRoot, 'packages/cli/bin/verdict.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'], {
-    env: { ...process.env, VERDICT_API_KEY: apiKey, VERDICT_RATE_LIMIT_KEY_REQUESTS: 'off', VERDICT_LOG_REQUESTS: '0' },
+    env: { ...process.env, VERDICT_API_KEY: apiKey, VERDICT_RATE_LIMIT_KEY_REQUESTS: 'off', VERDICT_LOG_REQUESTS: '0', VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'fake-model' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -57,6 +67,7 @@ async function startVerdict() {
       await new Promise((done) => server.once('exit', done));
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await model.close();
   };
   return { baseUrl, apiKey, stop, log: () => log };
 }

@@ -103,14 +103,14 @@ class Scenario {
     this.emit(name, route, false, `not reached: ${missing}`);
   }
 
-  async wait(runId, route, model, startedBy) {
+  async wait(runId, route, model, startedBy, runs = this.tests.runs) {
     if (!runId) return this.skip('runs.get (polled until terminal)', route, `${startedBy} gave no id`);
     let firstError = null;
     let raw = null;
     for (let i = 0; i < 300; i++) {
       this.lastRaw = null;
       try {
-        firstError ??= this.check(model, await this.tests.runs.get(runId));
+        firstError ??= this.check(model, await runs.get(runId));
       } catch (raised) {
         firstError ??= describe(raised);
       }
@@ -121,6 +121,48 @@ class Scenario {
     this.emit('runs.get (polled until terminal)', route, firstError === null, firstError);
     return raw;
   }
+}
+
+/** The 12 experiment routes: a consistency experiment of the extract block over two documents (n_consensus 3). */
+async function experiments(s, wf, blockId, handleInputs, fileId) {
+  const { client: c, sdk } = s;
+  const ex = c.workflows.experiments;
+  const route = '/v1/workflows/experiments';
+  const experiment = (await s.call('experiments.create', `POST ${route}`, 'WorkflowExperiment', () => ex.create(wf, blockId, undefined, [{ handleInputs }, { handleInputs }], 3, 'consistency'), { needs: [[blockId, 'blocks.create (extract)'], [fileId, 'files.create_upload']] })) ?? {};
+  const needs = [[experiment.id, 'experiments.create']];
+  await s.call('experiments.get', `GET ${route}/{id}`, 'WorkflowExperiment', () => ex.get(experiment.id), { needs });
+  await s.call('experiments.list', `GET ${route}`, 'WorkflowExperiment', () => ex.list({ workflowId: wf }));
+  await s.call('experiments.update', `PATCH ${route}/{id}`, 'WorkflowExperiment', () => ex.update(experiment.id, undefined, undefined, undefined, 'consistency (renamed)'), { needs });
+  const copy = (await s.call('experiments.create (duplicate)', `POST ${route}`, 'WorkflowExperiment', () => ex.create(wf, undefined, undefined, undefined, undefined, undefined, experiment.id), { needs })) ?? {};
+  const run = (await s.call('experiments.runs.create', `POST ${route}/runs`, 'ExperimentRun', () => ex.runs.create(experiment.id), { needs })) ?? {};
+  await s.wait(run.id, `GET ${route}/runs/{id}`, 'ExperimentRun', 'experiments.runs.create', ex.runs);
+  const runNeeds = [[run.id, 'experiments.runs.create']];
+  await s.call('experiments.runs.get', `GET ${route}/runs/{id}`, 'ExperimentRun', () => ex.runs.get(run.id), { needs: runNeeds });
+  await s.call('experiments.runs.list', `GET ${route}/runs`, 'ExperimentRun', () => ex.runs.list({ experimentId: experiment.id, status: 'completed' }), { needs });
+  const page = (await s.call('experiments.results.list', `GET ${route}/results`, 'ExperimentResult', () => ex.results.list({ runId: run.id }), { needs: runNeeds })) ?? {};
+  const [row] = page.data ?? [];
+  await s.call('experiments.results.get', `GET ${route}/results/{id}`, 'ExperimentResult', () => ex.results.get(row.id), { needs: [[row?.id, 'experiments.results.list']] });
+
+  const kindIs = (expected) => (raw) => (raw.kind === expected ? null : `the schema accepted the answer, but its kind is ${JSON.stringify(raw.kind)}, not ${expected}`);
+  const metricsRoute = `GET ${route}/metrics`;
+  const docNeeds = [...runNeeds, [row?.document_id, 'experiments.results.list']];
+  await s.call('experiments.metrics.get (summary)', metricsRoute, 'ExperimentSummaryMetricsResponse', () => ex.metrics.get({ runId: run.id }), { needs: runNeeds, verify: kindIs('summary') });
+  await s.call('experiments.metrics.get (by_document)', metricsRoute, 'ExperimentByDocumentMetricsResponse', () => ex.metrics.get({ runId: run.id, view: 'by_document', documentId: row.document_id }), { needs: docNeeds, verify: kindIs('by_document') });
+  await s.call('experiments.metrics.get (by_target)', metricsRoute, 'ExperimentByTargetMetricsResponse', () => ex.metrics.get({ runId: run.id, view: 'by_target', targetPath: 'total' }), { needs: runNeeds, verify: kindIs('by_target') });
+  await s.call('experiments.metrics.get (votes)', metricsRoute, 'ExperimentVotesMetricsResponse', () => ex.metrics.get({ runId: run.id, view: 'votes', documentId: row.document_id, targetPath: 'total', includePrior: false }), { needs: docNeeds, verify: kindIs('votes') });
+  // The block's schema changes (through the client's own request: the SDK call is not what is checked here).
+  const changed = { json_schema: { type: 'object', properties: { total: { type: 'number' }, currency: { type: 'string' } }, required: ['total'] } };
+  await s.call('PATCH block config (for stale metrics)', 'PATCH /v1/workflows/blocks/{id}', null, () => c.request({ method: 'PATCH', path: `/v1/workflows/blocks/${blockId}`, query: { workflow_id: wf }, body: { config: changed } }), { needs: runNeeds });
+  await s.call('experiments.metrics.get (stale_metrics)', metricsRoute, 'ExperimentMetricsStaleError', () => ex.metrics.get({ runId: run.id }), { needs: runNeeds, verify: kindIs('stale_metrics') });
+
+  const cancelled = (raw) => (raw.lifecycle?.status === 'cancelled' ? null : `the lifecycle.status is ${JSON.stringify(raw.lifecycle?.status)}, not cancelled`);
+  const doomed = (await s.call('experiments.runs.create (duplicate, to cancel)', `POST ${route}/runs`, 'ExperimentRun', () => ex.runs.create(copy.id, wf), { needs: [[copy.id, 'experiments.create (duplicate)']] })) ?? {};
+  const doomedNeeds = [[doomed.id, 'experiments.runs.create (duplicate, to cancel)']];
+  await s.call('experiments.runs.cancel', `POST ${route}/runs/{id}/cancel`, 'CancelWorkflowExperimentRunResponse', () => ex.runs.cancel(doomed.id), { needs: doomedNeeds, verify: cancelled });
+  await s.call('experiments.metrics.get (no_metrics)', metricsRoute, 'ExperimentMetricsMissingError', () => ex.metrics.get({ runId: doomed.id }), { needs: doomedNeeds, verify: kindIs('no_metrics') });
+  await s.call('experiments.runs.cancel (finished run → RetabNotFoundError)', `POST ${route}/runs/{id}/cancel`, null, () => ex.runs.cancel(run.id), { expect: sdk.RetabNotFoundError, needs: runNeeds });
+  await s.call('experiments.delete', `DELETE ${route}/{id}`, null, () => ex.delete(copy.id), { needs: [[copy.id, 'experiments.create (duplicate)']] });
+  await s.call('experiments.get (deleted → RetabNotFoundError)', `GET ${route}/{id}`, null, () => ex.get(copy.id), { expect: sdk.RetabNotFoundError, needs: [[copy.id, 'experiments.create (duplicate)']] });
 }
 
 async function run(sdk, baseUrl, apiKey) {
@@ -252,6 +294,8 @@ async function run(sdk, baseUrl, apiKey) {
   else s.skip(`${n}.results.get (json input)`, `GET ${resultsRoute}/{id}`, 'no result row listed');
   if (fileRow) await s.call(`${n}.results.get (file input)`, `GET ${resultsRoute}/{id}`, M.result, () => t.results.get(fileRow.id));
   else s.skip(`${n}.results.get (file input)`, `GET ${resultsRoute}/{id}`, 'no result row of the file test listed');
+
+  await experiments(s, wf, extract.id, { 'input-file-document': { type: 'file', document: documentInput } }, fileId);
 
   const exported = (await s.call('spec.get (export)', isNew ? 'GET /v1/workflows/{id}/spec' : 'GET /v1/workflows/spec/{id}', 'DeclarativeExportResponse', () => wfs.spec.get(wf))) ?? {};
   const yaml = exported.yaml_definition ?? '';

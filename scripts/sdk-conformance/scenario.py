@@ -85,11 +85,11 @@ class Scenario:
     def skip(self, name, route, missing):
         print(json.dumps({"call": name, "route": route, "ok": False, "error": f"not reached: {missing}"}), flush=True)
 
-    def wait(self, run_id, route, started_by):
-        """Polls runs.get until the run is terminal; one row, failing on the first answer the models reject."""
+    def wait(self, run_id, route, started_by, runs=None):
+        """Polls runs.get (of the tests' runs unless told) until the run is terminal; one row, failing on the first answer the models reject."""
         if not run_id:
             return self.skip("runs.get (polled until terminal)", route, f"{started_by} gave no id")
-        runs = self.tests.runs
+        runs = runs or self.tests.runs
         first_error, raw = None, None
         for _ in range(300):
             self.last_raw = None
@@ -235,6 +235,8 @@ def run(base_url, api_key):
     else:
         s.skip(f"{n}.results.get (file input)", f"GET {results_route}/{{id}}", "no result row of the file test listed")
 
+    experiments(s, wf, extract.get("id"), {"input-file-document": {"type": "file", "document": document_input}}, file_id)
+
     spec_route = "GET /v1/workflows/{id}/spec" if s.new else "GET /v1/workflows/spec/{id}"
     exported = s.call("spec.get (export)", spec_route, lambda: c.workflows.spec.get(wf)) or {}
     yaml_definition = exported.get("yaml_definition") or ""
@@ -265,6 +267,53 @@ def run(base_url, api_key):
     s.call("blocks.delete", "DELETE /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.delete(slow.get("id"), workflow_id=wf), needs=[(slow.get("id"), "blocks.create (function)")])
     s.call("workflows.delete", "DELETE /v1/workflows/{id}", lambda: wfs.delete(wf))
     s.call("workflows.get (deleted → NotFoundError)", "GET /v1/workflows/{id}", lambda: wfs.get(wf), expect=NotFoundError)
+
+
+def experiments(s, wf, block_id, handle_inputs, file_id):
+    """The 12 experiment routes: a consistency experiment of the extract block over two documents (n_consensus 3)."""
+    c, ex = s.client, s.client.workflows.experiments
+    route = "/v1/workflows/experiments"
+    experiment = s.call("experiments.create", f"POST {route}", lambda: ex.create(wf, block_id=block_id, name="consistency", n_consensus=3, documents=[{"handle_inputs": handle_inputs}] * 2), needs=[(block_id, "blocks.create (extract)"), (file_id, "files.create_upload")]) or {}
+    exp_id = experiment.get("id")
+    needs = [(exp_id, "experiments.create")]
+    s.call("experiments.get", f"GET {route}/{{id}}", lambda: ex.get(exp_id), needs=needs)
+    s.call("experiments.list", f"GET {route}", lambda: ex.list(wf))
+    s.call("experiments.update", f"PATCH {route}/{{id}}", lambda: ex.update(exp_id, name="consistency (renamed)"), needs=needs)
+    copy = s.call("experiments.create (duplicate)", f"POST {route}", lambda: ex.create(wf, source_experiment_id=exp_id), needs=needs) or {}
+    run = s.call("experiments.runs.create", f"POST {route}/runs", lambda: ex.runs.create(exp_id), needs=needs) or {}
+    run_id = run.get("id")
+    s.wait(run_id, f"GET {route}/runs/{{id}}", "experiments.runs.create", runs=ex.runs)
+    run_needs = [(run_id, "experiments.runs.create")]
+    s.call("experiments.runs.get", f"GET {route}/runs/{{id}}", lambda: ex.runs.get(run_id), needs=run_needs)
+    s.call("experiments.runs.list", f"GET {route}/runs", lambda: ex.runs.list(experiment_id=exp_id, status="completed"), needs=needs)
+    page = s.call("experiments.results.list", f"GET {route}/results", lambda: ex.results.list(run_id), needs=run_needs) or {}
+    rows = page.get("data") or []
+    document_id = rows[0]["document_id"] if rows else None
+    s.call("experiments.results.get", f"GET {route}/results/{{id}}", lambda: ex.results.get(rows[0]["id"]), needs=[(rows and rows[0].get("id"), "experiments.results.list")])
+
+    def kind_is(expected):
+        return lambda raw: None if raw.get("kind") == expected else f"the models accepted the answer, but its kind is {raw.get('kind')!r}, not {expected!r}"
+
+    metrics_route = f"GET {route}/metrics"
+    s.call("experiments.metrics.get (summary)", metrics_route, lambda: ex.metrics.get(run_id), needs=run_needs, verify=kind_is("summary"))
+    doc_needs = [*run_needs, (document_id, "experiments.results.list")]
+    s.call("experiments.metrics.get (by_document)", metrics_route, lambda: ex.metrics.get(run_id, view="by_document", document_id=document_id), needs=doc_needs, verify=kind_is("by_document"))
+    s.call("experiments.metrics.get (by_target)", metrics_route, lambda: ex.metrics.get(run_id, view="by_target", target_path="total"), needs=run_needs, verify=kind_is("by_target"))
+    s.call("experiments.metrics.get (votes)", metrics_route, lambda: ex.metrics.get(run_id, view="votes", document_id=document_id, target_path="total", include_prior=False), needs=doc_needs, verify=kind_is("votes"))
+    s.call("blocks.update (extract schema, for stale metrics)", "PATCH /v1/workflows/blocks/{id}", lambda: c.workflows.blocks.update(block_id, workflow_id=wf, config={"json_schema": {**TOTAL_SCHEMA, "properties": {"total": {"type": "number"}, "currency": {"type": "string"}}}}), needs=run_needs)
+    s.call("experiments.metrics.get (stale_metrics)", metrics_route, lambda: ex.metrics.get(run_id), needs=run_needs, verify=kind_is("stale_metrics"))
+
+    def cancelled(raw):
+        status = raw.get("lifecycle", {}).get("status")
+        return None if status == "cancelled" else f"the models accepted the answer, but its lifecycle.status is {status!r}, not 'cancelled'"
+
+    doomed = s.call("experiments.runs.create (duplicate, to cancel)", f"POST {route}/runs", lambda: ex.runs.create(copy["id"], workflow_id=wf), needs=[(copy.get("id"), "experiments.create (duplicate)")]) or {}
+    doomed_needs = [(doomed.get("id"), "experiments.runs.create (duplicate, to cancel)")]
+    s.call("experiments.runs.cancel", f"POST {route}/runs/{{id}}/cancel", lambda: ex.runs.cancel(doomed["id"]), verify=cancelled, needs=doomed_needs)
+    s.call("experiments.metrics.get (no_metrics)", metrics_route, lambda: ex.metrics.get(doomed["id"]), needs=doomed_needs, verify=kind_is("no_metrics"))
+    s.call("experiments.runs.cancel (finished run → NotFoundError)", f"POST {route}/runs/{{id}}/cancel", lambda: ex.runs.cancel(run_id), expect=NotFoundError, needs=run_needs)
+    s.call("experiments.delete", f"DELETE {route}/{{id}}", lambda: ex.delete(copy["id"]), needs=[(copy.get("id"), "experiments.create (duplicate)")])
+    s.call("experiments.get (deleted → NotFoundError)", f"GET {route}/{{id}}", lambda: ex.get(copy["id"]), expect=NotFoundError, needs=[(copy.get("id"), "experiments.create (duplicate)")])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApplyCommands } from './commands/apply.js';
+import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerResultsCommands } from './commands/results.js';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerKeysCommands(program);
   registerInitCommand(program);
-  for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands, registerWorkflowRunCommands]) register(program);
+  for (const register of [registerWorkflowsCommands, registerTestsCommands, registerRunsCommands, registerResultsCommands, registerApplyCommands, registerWorkflowRunCommands, registerExperimentsCommands]) register(program);
   program.addHelpText('after', exitCodeHelp());
   program.configureHelp({ showGlobalOptions: true });
   applyUsageExitCode(program);

@@ -24,6 +24,10 @@ export const ID_PREFIXES = {
   apiKey: 'key_',
   organization: 'org_',
   session: 'sess_',
+  experiment: 'exp_',
+  experimentRun: 'exprun_',
+  experimentDocument: 'expdoc_',
+  experimentResult: 'expres_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

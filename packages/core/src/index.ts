@@ -11,6 +11,8 @@ export * from './schemas/versions.js';
 export * from './schemas/tests.js';
 export * from './schemas/runs.js';
 export * from './schemas/results.js';
+export * from './schemas/experiments.js';
+export * from './experiments/index.js';
 export * from './assertions/conditions.js';
 export * from './assertions/spec.js';
 export * from './assertions/provider.js';

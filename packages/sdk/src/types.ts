@@ -262,3 +262,40 @@ export interface ListBlockExecutionsParams extends PaginationParams {
   run_id: string;
   block_id: string;
 }
+
+export type {
+  CancelExperimentRunResponse,
+  ExperimentMetricsResponse,
+  ExperimentResult,
+  ExperimentRun,
+  MetricView,
+  WorkflowExperiment,
+} from '@verdict/core';
+export type CreateExperimentParams = z.input<typeof core.CreateExperimentRequest>;
+export type UpdateExperimentParams = z.input<typeof core.UpdateExperimentRequest>;
+export type CreateExperimentRunParams = z.input<typeof core.CreateExperimentRunRequest>;
+
+export interface ListExperimentsParams extends PaginationParams {
+  workflow_id: string;
+  block_id?: string;
+}
+
+export interface ListExperimentRunsParams extends PaginationParams {
+  workflow_id?: string;
+  experiment_id?: string;
+  block_id?: string;
+  status?: core.LifecycleStatus;
+  exclude_status?: core.LifecycleStatus;
+  from_date?: string;
+  to_date?: string;
+  sort_by?: 'created_at' | 'started_at' | 'completed_at';
+}
+
+export interface ExperimentMetricsParams {
+  run_id: string;
+  view?: core.MetricView;
+  document_id?: string;
+  target_path?: string;
+  include_prior?: boolean;
+  prior_run_id?: string;
+}

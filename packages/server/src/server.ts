@@ -31,6 +31,8 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     await services.executor.start();
     await services.workflowRuns.start();
   }
+  // Experiment runs execute in the serving process (docs/experiments.md §8): it alone resumes them.
+  await services.experimentExecutor.start();
   const metrics = { token: config.metricsToken };
   const app = await buildApp({
     services,

@@ -105,3 +105,10 @@ export const CancelWorkflowTestRunRequest = z
 export const RunStatusFilter = z.enum(LIFECYCLE_STATUSES);
 export const RUN_SORT_KEYS = ['created_at', 'started_at', 'completed_at'] as const;
 export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
+
+/** A run list's `sort_by`: one of RUN_SORT_KEYS, optionally prefixed with `timing.` as Retab's SDKs send it. */
+export const RunSortBy = z
+  .string()
+  .transform((value) => value.replace(/^timing\./, ''))
+  .pipe(z.enum(RUN_SORT_KEYS, { message: `sort_by must be one of ${RUN_SORT_KEYS.join(', ')} (optionally prefixed with "timing.")` }))
+  .default('created_at');

@@ -4,6 +4,7 @@ import type { CreateWorkflowParams, ListWorkflowsParams, PublishWorkflowParams, 
 import { Artifacts } from './artifacts.js';
 import { Blocks } from './blocks.js';
 import { Edges } from './edges.js';
+import { Experiments } from './experiments.js';
 import { listPages, segment } from './list.js';
 import { Spec } from './spec.js';
 import { Steps } from './steps.js';
@@ -25,6 +26,8 @@ export class Workflows {
   readonly runs: WorkflowRuns;
   readonly steps: Steps;
   readonly artifacts: Artifacts;
+  /** How consistent a model block is across documents (`/v1/workflows/experiments…`). */
+  readonly experiments: Experiments;
 
   constructor(private readonly transport: Transport) {
     this.blocks = new Blocks(transport);
@@ -36,6 +39,7 @@ export class Workflows {
     this.runs = new WorkflowRuns(transport);
     this.steps = new Steps(transport);
     this.artifacts = new Artifacts(transport);
+    this.experiments = new Experiments(transport);
   }
 
   list(params: ListWorkflowsParams = {}, options?: RequestOptions): PagePromise<Workflow> {

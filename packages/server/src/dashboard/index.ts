@@ -5,6 +5,7 @@ import { logServerError } from '../http/error-handler.js';
 import { createError, isAnswerable } from '../errors/index.js';
 import { assertCsrfToken, sendPage } from './context.js';
 import { assetRoutes } from './routes/assets.js';
+import { experimentPages } from './routes/experiments.js';
 import { authRoutes } from './routes/auth.js';
 import { runEvents } from './routes/events.js';
 import { resultPages } from './routes/results.js';
@@ -58,6 +59,7 @@ async function signedInPages(app: FastifyInstance): Promise<void> {
   await app.register(runPages);
   await app.register(resultPages);
   await app.register(testPages);
+  await app.register(experimentPages);
   await app.register(runEvents);
 }
 

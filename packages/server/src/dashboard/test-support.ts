@@ -8,8 +8,8 @@ import { dashboardPlugin } from './index.js';
  * The test harness's server with the dashboard registered, wired as server.ts wires it. API calls
  * (`request`, and so the API fixtures) go to the harness's own app, which shares every service.
  */
-export async function startDashboardApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
-  const base = await startTestApp(store, overrides);
+export async function startDashboardApp(store: StoreKind = 'sqlite', overrides: Partial<ServerConfig> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const base = await startTestApp(store, overrides, env);
   base.runtime.services.sessionPrincipal = createSessionPrincipal(base.runtime.services);
   const app = await buildApp({ services: base.runtime.services, extensions: [dashboardPlugin] });
   await app.ready();

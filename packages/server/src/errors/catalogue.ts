@@ -128,6 +128,24 @@ export const ERRORS = {
     (resultId: string) => ({ message: `No test result \`${resultId}\` in this organization.`, details: { result_id: resultId } }),
     ['wfnodetestrun_123'],
   ),
+  experiment_not_found: define(
+    404,
+    'the experiment does not exist (in this workflow) for this organization',
+    (experimentId: string) => ({ message: `No experiment \`${experimentId}\` in this organization.`, details: { experiment_id: experimentId } }),
+    ['exp_123'],
+  ),
+  experiment_run_not_found: define(
+    404,
+    'the experiment run does not exist (in this experiment) for this organization',
+    (runId: string) => ({ message: `No experiment run \`${runId}\` in this organization.`, details: { run_id: runId } }),
+    ['exprun_123'],
+  ),
+  experiment_result_not_found: define(
+    404,
+    'the experiment result does not exist for this organization',
+    (resultId: string) => ({ message: `No experiment result \`${resultId}\` in this organization.`, details: { result_id: resultId } }),
+    ['expres_123'],
+  ),
   file_not_found: define(
     404,
     'the file does not exist for this organization',
@@ -226,6 +244,21 @@ export const ERRORS = {
       details: { ...details, block_id: blockId, run_id: runId },
     }),
     ['blk_1', 'run_1', { reason: 'upstream_changed' }],
+  ),
+  experiment_plan_changed: define(
+    409,
+    "an experiment run created with a `plan_token` that no longer matches the experiment's block config and documents",
+    (experimentId: string, planToken: string) => ({
+      message: `The plan of experiment \`${experimentId}\` changed since \`plan_token\` was issued (its block config or documents changed); read the experiment again and run with its current plan_token, or without one.`,
+      details: { experiment_id: experimentId, current_plan_token: planToken },
+    }),
+    ['exp_123', '0123456789abcdef'],
+  ),
+  experiment_not_runnable: define(
+    422,
+    'an experiment that cannot run: no documents, a block of a type without an executor, a deleted block, or documents to capture from workflow runs',
+    sentence,
+    ['Experiment `exp_123` has no documents; add some with PATCH /v1/workflows/experiments/exp_123.'],
   ),
   run_not_finished: define(
     409,

@@ -83,12 +83,16 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
     assert.equal(response.json().name, 'empty body');
   });
 
-  test("Retab's paths this server does not serve are 404 not_found naming the path, not taken for a workflow id", async () => {
-    for (const [method, url] of [['GET', '/v1/workflows/experiments'], ['POST', '/v1/workflows/experiments/runs'], ['GET', '/v1/workflows/experiments/runs/x']]) {
-      const answer = await app.request(method!, url!);
-      assert.equal(answer.status, 404, `${method} ${url}`);
-      isEnvelope(answer.body, 'not_found');
-      assert.match(answer.body.detail.message, new RegExp(`^No route ${method} ${url!.replace(/[/]/g, '\\/')}`));
+  test("Retab's collections under /v1/workflows are routes of their own, never taken for a workflow id", async () => {
+    for (const url of ['/v1/workflows/runs', '/v1/workflows/experiments', '/v1/workflows/steps', '/v1/workflows/evals']) {
+      const answer = await app.request('GET', url);
+      assert.equal(answer.status, 200, `GET ${url}: ${JSON.stringify(answer.body)}`);
+      assert.ok(Array.isArray(answer.body.data), `GET ${url} lists`);
+    }
+    for (const [url, code] of [['/v1/workflows/runs/run_x', 'workflow_run_not_found'], ['/v1/workflows/experiments/runs/x', 'experiment_run_not_found']]) {
+      const answer = await app.request('GET', url!);
+      assert.equal(answer.status, 404, url);
+      isEnvelope(answer.body, code!);
     }
     const workflow = await app.request('POST', '/v1/workflows', { name: 'still reachable' });
     assert.equal((await app.request('GET', `/v1/workflows/${workflow.body.id}`)).status, 200);

@@ -10,8 +10,8 @@ import { testResultRoutes } from './test-results.js';
 import { API_GENERATIONS } from './generation.js';
 import { fileRoutes } from './files.js';
 import { historyRoutes } from './history.js';
-import { unservedRoutes } from './unserved.js';
 import { workflowRunRoutes } from './workflow-runs.js';
+import { experimentRoutes } from './experiments.js';
 
 /** Every /v1 resource is its own plugin; each registers only what it owns. */
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -27,7 +27,7 @@ export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
     await app.register(testResultRoutes, { generation });
     await app.register(historyRoutes, { generation });
   }
+  await app.register(experimentRoutes);
   await app.register(fileRoutes);
   await app.register(workflowRunRoutes);
-  await app.register(unservedRoutes);
 };

@@ -1,4 +1,4 @@
-import { dateFilter, paginationQuery, refineCursors, RUN_SORT_KEYS, RunStatusFilter, TRIGGER_TYPES } from '@verdict/core';
+import { dateFilter, paginationQuery, refineCursors, RunSortBy, RunStatusFilter, TRIGGER_TYPES } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GenerationOptions } from './generation.js';
@@ -17,11 +17,7 @@ const ListRunsQuery = paginationQuery(50)
     trigger_type: z.enum([...TRIGGER_TYPES, 'custom']).optional(),
     from_date: dateFilter('start'),
     to_date: dateFilter('end'),
-    sort_by: z
-      .string()
-      .transform((value) => value.replace(/^timing\./, ''))
-      .pipe(z.enum(RUN_SORT_KEYS, { message: `sort_by must be one of ${RUN_SORT_KEYS.join(', ')} (optionally prefixed with "timing.")` }))
-      .default('created_at'),
+    sort_by: RunSortBy,
   })
   .superRefine(refineCursors)
   .superRefine((query, ctx) => {

@@ -23,6 +23,9 @@ import { TestRunService } from './test-runs.js';
 import { WorkflowRunService } from './workflow-runs/service.js';
 import { BlockExecutionService } from './workflow-runs/block-executions.js';
 import { createWorkflowRunEngine } from '../execution/workflow-run/index.js';
+import { ExperimentService } from './experiments.js';
+import { ExperimentMetricsService } from './experiment-metrics.js';
+import { ExperimentExecutor } from '../execution/experiment-executor.js';
 
 export interface Runtime {
   services: Services;
@@ -63,6 +66,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const executor: Executor = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
+  const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
+  const experiments = new ExperimentService({ store, files, executor: experimentExecutor });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
@@ -71,6 +76,9 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     workflowRuns,
     blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns),
     executor,
+    experiments,
+    experimentMetrics: new ExperimentMetricsService(store, experiments),
+    experimentExecutor,
     files,
     fileStorage,
     uploads,
@@ -83,6 +91,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     async close() {
       await executor.stop();
       await workflowRunEngine.close();
+      await experimentExecutor.stop();
       await sandbox?.close();
       await python?.close();
       await sharedThrottle?.close();

@@ -5,6 +5,9 @@ import type { ApiKeyAuthenticator, Principal } from './auth.js';
 import type { TestRunService } from './test-runs.js';
 import type { WorkflowRunService } from './workflow-runs/service.js';
 import type { BlockExecutionService } from './workflow-runs/block-executions.js';
+import type { ExperimentService } from './experiments.js';
+import type { ExperimentMetricsService } from './experiment-metrics.js';
+import type { ExperimentExecutor } from '../execution/experiment-executor.js';
 import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
 import type { Limits } from './rate-limit.js';
@@ -21,6 +24,10 @@ export interface Services {
   /** One block re-executed on the inputs a run's step recorded. */
   blockExecutions: BlockExecutionService;
   executor: Executor;
+  experiments: ExperimentService;
+  experimentMetrics: ExperimentMetricsService;
+  /** Executes experiment runs in this process (docs/experiments.md §8). */
+  experimentExecutor: ExperimentExecutor;
   files: FileService;
   /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */
   fileStorage: BlobFileServiceOptions;

@@ -225,6 +225,59 @@ export interface WorkflowRunStepsTable {
   completed_at: string | null;
 }
 
+export interface ExperimentsTable {
+  organization_id: string;
+  id: string;
+  workflow_id: string;
+  block_id: string;
+  block_type: string;
+  name: string;
+  n_consensus: number;
+  document_count: number;
+  documents_fingerprint: string;
+  last_run_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ExperimentDocumentsTable {
+  organization_id: string;
+  id: string;
+  experiment_id: string;
+  position: number;
+  filename: string;
+  /** The document's handle inputs as saved (files normalised), JSON. */
+  handle_inputs: string;
+  provenance: string | null;
+}
+
+export interface ExperimentRunsTable {
+  organization_id: string;
+  id: string;
+  experiment_id: string;
+  workflow_id: string;
+  workflow_version_id: string;
+  block_id: string;
+  block_type: string;
+  /** The block as the run executes it (SnapshotBlock JSON): later edits of the draft do not reach a live run. */
+  block: string;
+  n_consensus: number;
+  block_config_fingerprint: string;
+  block_execution_fingerprint: string;
+  documents_fingerprint: string;
+  trigger_type: string;
+  status: string;
+  error_message: string | null;
+  cancel_reason: string | null;
+  score: number | null;
+  total_document_count: number;
+  completed_document_count: number;
+  error_count: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
 export interface WorkflowArtifactsTable {
   id: string;
   organization_id: string;
@@ -247,6 +300,30 @@ export interface BlockExecutionsTable {
   created_at: string;
 }
 
+export interface ExperimentResultsTable {
+  organization_id: string;
+  id: string;
+  run_id: string;
+  experiment_id: string;
+  document_id: string;
+  filename: string;
+  position: number;
+  status: string;
+  handle_inputs: string;
+  handle_outputs: string | null;
+  /** Every vote of the document, in voter order (JSON array): what the metrics are computed from. */
+  votes: string | null;
+  page_count: number | null;
+  details: string | null;
+  error_message: string | null;
+  error_details: string | null;
+  attempt: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  duration_ms: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -265,4 +342,8 @@ export interface Database {
   workflow_run_steps: WorkflowRunStepsTable;
   workflow_artifacts: WorkflowArtifactsTable;
   block_executions: BlockExecutionsTable;
+  experiments: ExperimentsTable;
+  experiment_documents: ExperimentDocumentsTable;
+  experiment_runs: ExperimentRunsTable;
+  experiment_results: ExperimentResultsTable;
 }

@@ -8,6 +8,7 @@
 export type Shape =
   | 'string'
   | 'integer'
+  | 'number'
   | 'boolean'
   | 'datetime'
   | 'any'
@@ -15,8 +16,10 @@ export type Shape =
   | { object: Record<string, Shape>; optional?: Record<string, Shape> }
   | { array: Shape }
   | { record: Shape }
-  | { oneOf: readonly string[] }
-  | { union: Shape[] };
+  | { oneOf: readonly (string | number)[] }
+  | { union: Shape[] }
+  /** Every shape at once: a response that both SDK generations must parse. */
+  | { allOf: Shape[] };
 
 const nullable = (shape: Shape): Shape => ({ nullable: shape });
 
@@ -30,6 +33,8 @@ export function violations(value: unknown, shape: Shape, path = '$'): string[] {
         return typeof value === 'string' ? [] : [`${path}: expected a string, got ${JSON.stringify(value)}`];
       case 'integer':
         return Number.isInteger(value) ? [] : [`${path}: expected an integer, got ${JSON.stringify(value)}`];
+      case 'number':
+        return typeof value === 'number' && Number.isFinite(value) ? [] : [`${path}: expected a number, got ${JSON.stringify(value)}`];
       case 'boolean':
         return typeof value === 'boolean' ? [] : [`${path}: expected a boolean, got ${JSON.stringify(value)}`];
       case 'datetime':
@@ -37,7 +42,8 @@ export function violations(value: unknown, shape: Shape, path = '$'): string[] {
     }
   }
   if ('nullable' in shape) return value === null ? [] : violations(value, shape.nullable, path);
-  if ('oneOf' in shape) return shape.oneOf.includes(value as string) ? [] : [`${path}: expected one of ${shape.oneOf.join(', ')}, got ${JSON.stringify(value)}`];
+  if ('allOf' in shape) return shape.allOf.flatMap((part) => violations(value, part, path));
+  if ('oneOf' in shape) return shape.oneOf.includes(value as string | number) ? [] : [`${path}: expected one of ${shape.oneOf.join(', ')}, got ${JSON.stringify(value)}`];
   if ('union' in shape) {
     const attempts = shape.union.map((option) => violations(value, option, path));
     return attempts.some((problems) => problems.length === 0) ? [] : [`${path}: matches no variant (${attempts.map((problems) => problems[0]).join('; ')})`];
@@ -215,3 +221,135 @@ export const EVALS_GENERATION_MODELS = {
 } satisfies Record<string, Shape>;
 
 export type ModelName = keyof typeof TESTS_GENERATION_MODELS;
+
+/*
+ * Experiments (types/workflows/experiments/*.py at both commits, retab-api-delta §4): one shape per
+ * response, the old generation's model and the new one's together (allOf), as one server answers both.
+ */
+const BLOCK_TYPES = ['extract', 'classifier', 'split', 'for_each'] as const;
+const N_CONSENSUS = [3, 5, 7] as const;
+const bothGenerations = (old: Shape, current: Shape): Shape => ({ allOf: [old, current] });
+const experimentCommon = {
+  document_count: nullable('integer'),
+  last_run_id: nullable('string'),
+  created_at: nullable('datetime'),
+  updated_at: nullable('datetime'),
+  status: nullable({ oneOf: ['draft', 'processing', 'completed', 'failed', 'cancelled'] }),
+  score: nullable('number'),
+  is_stale: nullable('boolean'),
+  schema_drift: nullable({ oneOf: ['none', 'partial', 'drifted', 'unknown'] }),
+  schema_drift_detail: nullable('string'),
+} satisfies Record<string, Shape>;
+const experimentRequired = { id: 'string', workflow_id: 'string', block_id: 'string', n_consensus: { oneOf: N_CONSENSUS }, name: 'string', block_type: { oneOf: BLOCK_TYPES } } satisfies Record<string, Shape>;
+const runRequired = {
+  id: 'string',
+  trigger: { object: {}, optional: { type: nullable('string') } },
+  experiment_id: 'string',
+  block_id: 'string',
+  block_type: { oneOf: BLOCK_TYPES },
+  n_consensus: { oneOf: N_CONSENSUS },
+  lifecycle,
+  timing,
+  documents_fingerprint: 'string',
+} satisfies Record<string, Shape>;
+const runOptional = {
+  parent_run_id: nullable('string'),
+  score: nullable('number'),
+  total_document_count: nullable('integer'),
+  completed_document_count: nullable('integer'),
+  document_count: nullable('integer'),
+  error_count: nullable('integer'),
+} satisfies Record<string, Shape>;
+const resultRequired = { id: 'string', experiment_id: 'string', document_id: 'string', lifecycle, timing, block_type: { oneOf: BLOCK_TYPES } } satisfies Record<string, Shape>;
+const scores = { score: nullable('number'), prior_score: nullable('number') } satisfies Record<string, Shape>;
+const documentRef: Shape = { object: { id: 'string', filename: 'string' } };
+const flows: Shape = { array: { object: { source: 'string', target: 'string', score: 'number' } } };
+const confusionSummary: Shape = { object: {}, optional: { diag: nullable({ record: 'number' }), flows: nullable(flows) } };
+const summary = (fingerprint: string): Shape => ({
+  object: { experiment_id: 'string', run_id: 'string', block_type: { oneOf: BLOCK_TYPES } },
+  optional: {
+    kind: { oneOf: ['summary'] },
+    view: { oneOf: ['summary'] },
+    [fingerprint]: nullable('string'),
+    ...scores,
+    documents: nullable({ array: { object: { id: 'string', filename: 'string' }, optional: scores } }),
+    aggregate: nullable({ union: [{ object: {}, optional: { likelihoods: nullable({ record: 'number' }) } }, confusionSummary] }),
+    prior_run_id: nullable('string'),
+  },
+});
+const stale = (fingerprint: string, current: string): Shape => ({
+  object: {
+    experiment_id: 'string',
+    message: 'string',
+    last_run: { object: { run_id: 'string' }, optional: { [fingerprint]: nullable('string'), score: nullable('number'), created_at: nullable('datetime') } },
+  },
+  optional: { kind: { oneOf: ['stale_metrics'] }, error: { oneOf: ['stale_metrics'] }, stale_reasons: nullable({ array: 'string' }), [current]: nullable('string') },
+});
+
+export const EXPERIMENT_MODELS = {
+  experiment: bothGenerations(
+    { object: experimentRequired, optional: experimentCommon },
+    {
+      object: experimentRequired,
+      optional: {
+        ...experimentCommon,
+        freshness_state: nullable({ oneOf: ['fresh', 'stale', 'unknown'] }),
+        freshness_reasons: nullable({ array: 'string' }),
+        run_plan_mode: nullable({ oneOf: ['run', 'noop', 'conflict', 'unknown'] }),
+        rerunnable_document_count: nullable('integer'),
+      },
+    },
+  ),
+  run: bothGenerations(
+    { object: { ...runRequired, workflow: { object: { workflow_id: 'string', version_id: 'string' } }, definition_fingerprint: 'string' }, optional: runOptional },
+    {
+      object: { ...runRequired, workflow_id: 'string', workflow_version_id: 'string', block_execution_fingerprint: 'string' },
+      optional: { ...runOptional, block_version_id: nullable('string'), metrics_validity_fingerprint: nullable('string'), metrics_validity_fingerprint_version: nullable('integer') },
+    },
+  ),
+  cancel: { object: { id: 'string', lifecycle } },
+  result: bothGenerations(
+    { object: { ...resultRequired, run_id: 'string' }, optional: { handle_inputs: nullable(handleInputs(oldFileInput)), artifact: nullable({ object: { operation: 'string', id: 'string' } }), attempt: nullable('integer'), is_placeholder: nullable('boolean') } },
+    {
+      object: { ...resultRequired, experiment_run_id: 'string' },
+      optional: { handle_inputs: nullable(handleInputs(newFileInput)), handle_outputs: nullable(handleEnvelope), artifact: nullable({ object: { operation: 'string', id: 'string' } }), attempt: nullable('integer') },
+    },
+  ),
+  summaryMetrics: bothGenerations(summary('definition_fingerprint'), summary('block_execution_fingerprint')),
+  byDocumentMetrics: {
+    object: { run_id: 'string', document: documentRef },
+    optional: {
+      kind: { oneOf: ['by_document'] },
+      view: { oneOf: ['by_document'] },
+      ...scores,
+      confusion: nullable(confusionSummary),
+      targets: nullable({ array: { object: { path: 'string' }, optional: { ...scores, value: 'any' } } }),
+    },
+  },
+  byTargetMetrics: {
+    object: { run_id: 'string', target: 'string' },
+    optional: {
+      kind: { oneOf: ['by_target'] },
+      view: { oneOf: ['by_target'] },
+      ...scores,
+      confusion: nullable({ object: {}, optional: { self: nullable('number'), flow_from: nullable({ record: 'number' }), flow_to: nullable({ record: 'number' }) } }),
+      documents: nullable({ array: { object: { id: 'string', filename: 'string' }, optional: { ...scores, value: 'any' } } }),
+    },
+  },
+  votesMetrics: {
+    object: { run_id: 'string', document: documentRef, target: 'string' },
+    optional: {
+      kind: { oneOf: ['votes'] },
+      view: { oneOf: ['votes'] },
+      ...scores,
+      rows: nullable({
+        array: {
+          object: {},
+          optional: { consensus: 'any', votes: nullable({ array: 'any' }), score: nullable('number'), row_presence_score: nullable('number'), present_voter_count: nullable('integer'), total_voter_count: nullable('integer') },
+        },
+      }),
+    },
+  },
+  missingMetrics: { object: { experiment_id: 'string', message: 'string' }, optional: { kind: { oneOf: ['no_metrics'] }, error: { oneOf: ['no_metrics'] } } },
+  staleMetrics: bothGenerations(stale('definition_fingerprint', 'current_config_fingerprint'), stale('block_execution_fingerprint', 'current_block_execution_fingerprint')),
+} satisfies Record<string, Shape>;

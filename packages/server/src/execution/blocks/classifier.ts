@@ -108,7 +108,7 @@ export class ClassifierBlockExecutor implements BlockExecutor {
           category: chosen.name,
           reasoning: answers.find((answer) => answer.category === chosen.name)!.reasoning,
           n_consensus: n,
-          ...(n > 1 ? { likelihoods: categoryShares(categories, answers) } : {}),
+          ...(n > 1 ? { likelihoods: categoryShares(categories, answers), votes: answers.map((answer) => answer.category) } : {}),
         },
       };
     });

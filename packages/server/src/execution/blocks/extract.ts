@@ -52,16 +52,17 @@ async function inputParts(config: BlockConfig, handleInputs: Record<string, Reso
  */
 function reconciled(results: ChatJsonResult[], schema: object): { value: unknown; extra: Record<string, unknown>; warnings: string[] } {
   if (results.length === 1) return { value: results[0].value, extra: {}, warnings: [] };
-  const consensus = reconcile(results.map((result) => result.value));
+  const votes = results.map((result) => result.value);
+  const consensus = reconcile(votes);
   const compiled = compileJsonSchema(schema);
   if (compiled.ok && compiled.validate(consensus.value).length > 0) {
     return {
       value: results[0].value,
-      extra: { likelihoods: consensus.likelihoods },
+      extra: { likelihoods: consensus.likelihoods, votes },
       warnings: ['The field-by-field majority of the consensus samples does not match json_schema; the first sample is the output.'],
     };
   }
-  return { value: consensus.value, extra: { likelihoods: consensus.likelihoods }, warnings: [] };
+  return { value: consensus.value, extra: { likelihoods: consensus.likelihoods, votes }, warnings: [] };
 }
 
 /** `extract` blocks: the model reads the inputs and answers JSON matching `json_schema` on `output-json-0`. */

@@ -136,7 +136,7 @@ export class SplitBlockExecutor implements BlockExecutor {
         outputs,
         routingDecision,
         warnings: [],
-        details: { ...callDetails(model, results), page_count: input.pages.length, n_consensus: n, ...(consensus ? { likelihoods: consensus.likelihoods } : {}) },
+        details: { ...callDetails(model, results), page_count: input.pages.length, n_consensus: n, ...(consensus ? { likelihoods: consensus.likelihoods, votes: samples } : {}) },
       };
     });
   }

@@ -1,0 +1,3 @@
+export * from './votes.js';
+export * from './metrics.js';
+export * from './staleness.js';
