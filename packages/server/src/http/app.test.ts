@@ -84,10 +84,15 @@ describe('HTTP layer: OpenAPI, auth and the error envelope', () => {
   });
 
   test("Retab's collections under /v1/workflows are routes of their own, never taken for a workflow id", async () => {
-    for (const url of ['/v1/workflows/runs', '/v1/workflows/experiments', '/v1/workflows/steps', '/v1/workflows/evals']) {
+    for (const url of ['/v1/workflows/runs', '/v1/workflows/steps']) {
       const answer = await app.request('GET', url);
       assert.equal(answer.status, 200, `GET ${url}: ${JSON.stringify(answer.body)}`);
       assert.ok(Array.isArray(answer.body.data), `GET ${url} lists`);
+    }
+    for (const url of ['/v1/workflows/experiments', '/v1/workflows/evals']) {
+      const perWorkflow = await app.request('GET', url);
+      assert.equal(perWorkflow.status, 422, `${url} is listed per workflow`);
+      assert.match(perWorkflow.body.detail.message, /^Invalid request: `querystring\.workflow_id`: .*[^.]\.$/);
     }
     for (const [url, code] of [['/v1/workflows/runs/run_x', 'workflow_run_not_found'], ['/v1/workflows/experiments/runs/x', 'experiment_run_not_found']]) {
       const answer = await app.request('GET', url!);
