@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
 import type { TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
@@ -21,8 +22,8 @@ interface Waiter {
 /**
  * Applies transition flushes to a SQLite store on a thread of their own, over its own connection:
  * SQLite runs synchronously, and the writes of a busy run were most of the main thread's time —
- * time the API and the executor now keep. Transactions of both connections take the write lock
- * when they begin, so they queue behind each other. A thread that stops is started again on the
+ * time the API and the executor now keep. Its flushes and the server's transactions take turns at
+ * the write lock (`WriteTurns`), so none waits in SQLite's busy handler. A thread that stops is started again on the
  * next flush; the flushes it held fail (the executor treats them as any failed write).
  *
  * While it runs, the thread also does the store's WAL checkpoints (copying committed pages into
@@ -34,23 +35,31 @@ export class TransitionThread {
   #thread: Worker | null = null;
   readonly #waiters = new Map<number, Waiter>();
   #nextId = 1;
+  readonly #turns: WriteTurns;
 
   /** `db`: the server's connection to the store at `sqlitePath`. */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlitePath: string,
   ) {
+    this.#turns = writeTurnsOf(sqlitePath);
     this.#running();
   }
 
-  apply(flush: TransitionFlush): Promise<UnmovedRows> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { resolve, reject });
-      const thread = this.#running();
-      thread.ref();
-      thread.postMessage({ id, flush } satisfies FlushRequest);
-    });
+  /** Applies the flush in its turn at the store's write lock (`WriteTurns`), which it holds until the thread answers. */
+  async apply(flush: TransitionFlush): Promise<UnmovedRows> {
+    const endTurn = await this.#turns.take();
+    try {
+      return await new Promise<UnmovedRows>((resolve, reject) => {
+        const id = this.#nextId++;
+        this.#waiters.set(id, { resolve, reject });
+        const thread = this.#running();
+        thread.ref();
+        thread.postMessage({ id, flush } satisfies FlushRequest);
+      });
+    } finally {
+      endTurn();
+    }
   }
 
   /** Stops the thread; call once no flush is pending. */
