@@ -2,20 +2,17 @@ import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
-import type { TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
+import type { NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
-/** Main thread → transition thread. */
-export interface FlushRequest {
-  id: number;
-  flush: TransitionFlush;
-}
+/** Main thread → transition thread: a flush to apply, or a run to create. */
+export type TransitionRequest = { id: number; flush: TransitionFlush } | { id: number; creation: RunCreation };
 
-/** Transition thread → main thread: the rows flush `id` did not move, or why its transaction failed. */
-export type FlushReply = { id: number; unmoved: UnmovedRows } | { id: number; error: string };
+/** Transition thread → main thread: what request `id` answered (see `TransitionThread`'s methods), or why its transaction failed. */
+export type TransitionReply = { id: number; answer: unknown } | { id: number; error: string };
 
 interface Waiter {
-  resolve: (unmoved: UnmovedRows) => void;
+  resolve: (answer: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -46,16 +43,26 @@ export class TransitionThread {
     this.#running();
   }
 
-  /** Applies the flush in its turn at the store's write lock (`WriteTurns`), which it holds until the thread answers. */
-  async apply(flush: TransitionFlush): Promise<UnmovedRows> {
+  /** Applies the flush (`applyFlush`); the rows it did not move. */
+  apply(flush: TransitionFlush): Promise<UnmovedRows> {
+    return this.#request((id) => ({ id, flush })) as Promise<UnmovedRows>;
+  }
+
+  /** Creates the run (`createRun`): its row, or null when its scope holds no test. */
+  createRun(creation: RunCreation): Promise<NewRun | null> {
+    return this.#request((id) => ({ id, creation })) as Promise<NewRun | null>;
+  }
+
+  /** Sends a request in its turn at the store's write lock (`WriteTurns`), which it holds until the thread answers. */
+  async #request(request: (id: number) => TransitionRequest): Promise<unknown> {
     const endTurn = await this.#turns.take();
     try {
-      return await new Promise<UnmovedRows>((resolve, reject) => {
+      return await new Promise<unknown>((resolve, reject) => {
         const id = this.#nextId++;
         this.#waiters.set(id, { resolve, reject });
         const thread = this.#running();
         thread.ref();
-        thread.postMessage({ id, flush } satisfies FlushRequest);
+        thread.postMessage(request(id));
       });
     } finally {
       endTurn();
@@ -88,11 +95,11 @@ export class TransitionThread {
     });
     thread.unref();
     void this.#checkpointsAtServerCommits(false);
-    thread.on('message', (reply: FlushReply) => {
+    thread.on('message', (reply: TransitionReply) => {
       const waiter = this.#waiters.get(reply.id);
       this.#waiters.delete(reply.id);
       if ('error' in reply) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.unmoved);
+      else waiter?.resolve(reply.answer);
       // An idle thread does not keep the process alive.
       if (this.#waiters.size === 0) thread.unref();
     });

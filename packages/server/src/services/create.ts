@@ -74,6 +74,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     newApiKey: newKey,
     async close() {
       await executor.stop();
+      await services.runs.close();
       await sandbox?.close();
       await python?.close();
       await sharedThrottle?.close();
