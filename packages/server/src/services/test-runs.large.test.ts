@@ -58,7 +58,7 @@ for (const kind of testStores()) {
       const run = await creation;
       app.runtime.services.executor.stopRun(run.id);
       assert.ok(seenDuringCreation.includes('none'), 'requests were answered while the run was being created');
-      assert.deepEqual(new Set(seenDuringCreation.filter((seen) => seen !== 'none')), new Set(seenDuringCreation.includes(`[${TESTS}]`) ? [`[${TESTS}]`] : []), 'no request saw part of the run');
+      assert.ok(seenDuringCreation.every((seen) => seen === 'none' || seen === `[${TESTS}]`), `no request saw part of the run: ${[...new Set(seenDuringCreation)]}`);
       assert.deepEqual((await runsOf(workflow.workflowId)).map((listed) => [listed.id, listed.total_tests]), [[run.id, TESTS]]);
       const rows = await app.runtime.services.store.db.selectFrom('test_results').select((eb) => eb.fn.countAll<number>().as('count')).where('run_id', '=', run.id).executeTakeFirstOrThrow();
       assert.equal(Number(rows.count), TESTS);
