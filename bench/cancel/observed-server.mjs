@@ -11,11 +11,11 @@ const { values } = parseArgs({ options: { port: { type: 'string' }, 'data-dir': 
 const server = await startServer(configFromEnv({ ...process.env, PORT: values.port, VERDICT_DATA_DIR: values['data-dir'] }, { seedDemo: false }));
 const executor = server.runtime.services.executor;
 
-const abortRun = executor.abortRun.bind(executor);
-executor.abortRun = (runId) => {
+const stopRun = executor.stopRun.bind(executor);
+executor.stopRun = (runId) => {
   const abortedAt = process.hrtime.bigint();
   const inFlightAtAbort = executor.stats().inFlight;
-  abortRun(runId);
+  stopRun(runId);
   const watch = setInterval(() => {
     if (executor.stats().inFlight > 0) return;
     clearInterval(watch);

@@ -1,13 +1,13 @@
 /**
- * Transition thread entry: applies each flush in one transaction of its own SQLite connection, and
+ * Transition thread entry: applies each flush, or creates each run, in one transaction of its own SQLite connection, and
  * checkpoints the store's WAL (no commit does): once the store has been quiet for a moment, or
  * after a few seconds of continuous writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { connectSqlite } from '../store/database.js';
-import { applyFlush } from '../store/transitions/index.js';
-import type { FlushReply, FlushRequest } from './transition-thread.js';
+import { applyFlush, createRun } from '../store/transitions/index.js';
+import type { TransitionReply, TransitionRequest } from './transition-thread.js';
 
 if (!parentPort) throw new Error('transition-thread-worker.js must run as the worker thread of a TransitionThread');
 const port = parentPort;
@@ -35,12 +35,13 @@ async function checkpointIfDue(): Promise<void> {
   await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(db);
 }
 
-port.on('message', ({ id, flush }: FlushRequest) => {
-  db.transaction()
-    .execute((trx) => applyFlush(trx, flush))
+port.on('message', (request: TransitionRequest) => {
+  const { id } = request;
+  const work: Promise<unknown> = 'flush' in request ? db.transaction().execute((trx) => applyFlush(trx, request.flush)) : createRun(db, request.creation);
+  work
     .then(
-      (unmoved) => port.postMessage({ id, unmoved } satisfies FlushReply),
-      (error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies FlushReply),
+      (answer) => port.postMessage({ id, answer } satisfies TransitionReply),
+      (error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies TransitionReply),
     )
     .finally(() => {
       lastWriteAt = performance.now();

@@ -1,28 +1,26 @@
 import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
+import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
+import type { NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
-/** Main thread → transition thread. */
-export interface FlushRequest {
-  id: number;
-  flush: TransitionFlush;
-}
+/** Main thread → transition thread: a flush to apply, or a run to create. */
+export type TransitionRequest = { id: number; flush: TransitionFlush } | { id: number; creation: RunCreation };
 
-/** Transition thread → main thread: the rows flush `id` did not move, or why its transaction failed. */
-export type FlushReply = { id: number; unmoved: UnmovedRows } | { id: number; error: string };
+/** Transition thread → main thread: what request `id` answered (see `TransitionThread`'s methods), or why its transaction failed. */
+export type TransitionReply = { id: number; answer: unknown } | { id: number; error: string };
 
 interface Waiter {
-  resolve: (unmoved: UnmovedRows) => void;
+  resolve: (answer: unknown) => void;
   reject: (error: Error) => void;
 }
 
 /**
  * Applies transition flushes to a SQLite store on a thread of their own, over its own connection:
  * SQLite runs synchronously, and the writes of a busy run were most of the main thread's time —
- * time the API and the executor now keep. Transactions of both connections take the write lock
- * when they begin, so they queue behind each other. A thread that stops is started again on the
+ * time the API and the executor now keep. Its flushes and the server's transactions take turns at
+ * the write lock (`WriteTurns`), so none waits in SQLite's busy handler. A thread that stops is started again on the
  * next flush; the flushes it held fail (the executor treats them as any failed write).
  *
  * While it runs, the thread also does the store's WAL checkpoints (copying committed pages into
@@ -34,23 +32,41 @@ export class TransitionThread {
   #thread: Worker | null = null;
   readonly #waiters = new Map<number, Waiter>();
   #nextId = 1;
+  readonly #turns: WriteTurns;
 
   /** `db`: the server's connection to the store at `sqlitePath`. */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sqlitePath: string,
   ) {
+    this.#turns = writeTurnsOf(sqlitePath);
     this.#running();
   }
 
+  /** Applies the flush (`applyFlush`); the rows it did not move. */
   apply(flush: TransitionFlush): Promise<UnmovedRows> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { resolve, reject });
-      const thread = this.#running();
-      thread.ref();
-      thread.postMessage({ id, flush } satisfies FlushRequest);
-    });
+    return this.#request((id) => ({ id, flush })) as Promise<UnmovedRows>;
+  }
+
+  /** Creates the run (`createRun`): its row, or null when its scope holds no test. */
+  createRun(creation: RunCreation): Promise<NewRun | null> {
+    return this.#request((id) => ({ id, creation })) as Promise<NewRun | null>;
+  }
+
+  /** Sends a request in its turn at the store's write lock (`WriteTurns`), which it holds until the thread answers. */
+  async #request(request: (id: number) => TransitionRequest): Promise<unknown> {
+    const endTurn = await this.#turns.take();
+    try {
+      return await new Promise<unknown>((resolve, reject) => {
+        const id = this.#nextId++;
+        this.#waiters.set(id, { resolve, reject });
+        const thread = this.#running();
+        thread.ref();
+        thread.postMessage(request(id));
+      });
+    } finally {
+      endTurn();
+    }
   }
 
   /** Stops the thread; call once no flush is pending. */
@@ -79,11 +95,11 @@ export class TransitionThread {
     });
     thread.unref();
     void this.#checkpointsAtServerCommits(false);
-    thread.on('message', (reply: FlushReply) => {
+    thread.on('message', (reply: TransitionReply) => {
       const waiter = this.#waiters.get(reply.id);
       this.#waiters.delete(reply.id);
       if ('error' in reply) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.unmoved);
+      else waiter?.resolve(reply.answer);
       // An idle thread does not keep the process alive.
       if (this.#waiters.size === 0) thread.unref();
     });

@@ -92,6 +92,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
       await executor.stop();
       await workflowRunEngine.close();
       await experimentExecutor.stop();
+      await services.runs.close();
       await sandbox?.close();
       await python?.close();
       await sharedThrottle?.close();

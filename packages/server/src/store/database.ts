@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type DatabaseConnection, type Driver, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as testSourceFingerprints from './migrations/002-test-source-fingerprints.js';
@@ -15,6 +15,9 @@ import * as workflowRuns from './migrations/011-workflow-runs.js';
 import * as executionStart from './migrations/013-execution-start.js';
 import * as experiments from './migrations/012-experiments.js';
 import type { Database } from './schema.js';
+import { SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
+
+export { eachRowQuery } from './sqlite-connections.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -59,66 +62,22 @@ function openSqlite(dataDir: string): Store {
   return { db, dialect: 'sqlite', location: path, sqlitePath: path, close: () => db.destroy() };
 }
 
-/** One connection to a SQLite store; the server's own and the transition thread's are opened alike. */
+/**
+ * A SQLite store as this process uses it: a writing and a reading connection (`SqliteStoreDialect`),
+ * taking turns at the write lock with everything else of this process that writes to `path`. The
+ * transition thread opens its own alike.
+ */
 export function connectSqlite(path: string): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteStoreDialect(openConnection(path), openConnection(path), writeTurnsOf(path)) });
+}
+
+function openConnection(path: string): SQLite.Database {
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new ImmediateTransactionsSqliteDialect(withStatementCache(database)) });
-}
-
-/**
- * Transactions take SQLite's write lock when they begin. Two connections write to the store (the
- * server's and the transition thread's); a transaction that read first and then wrote could not
- * upgrade its lock after the other connection committed, and would fail at once with SQLITE_BUSY
- * instead of waiting its turn. The connection also runs `eachRowQuery` statements.
- */
-class ImmediateTransactionsSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
-    super({ database });
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    driver.beginTransaction = async (connection: DatabaseConnection) => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    };
-    const acquire = driver.acquireConnection.bind(driver);
-    driver.acquireConnection = async () => runningEachRowQueries(await acquire(), this.database);
-    return driver;
-  }
-}
-
-/** The parameter lists of an `eachRowQuery`, travelling as its one parameter. */
-class ParameterLists {
-  constructor(readonly lists: unknown[][]) {}
-}
-
-/**
- * One SQLite statement run once per parameter list, in one call through the query layer; its rows
- * are `{ changes }`, one per list. For hot updates of many rows: a bound statement per row costs
- * SQLite half of extracting the same values from a JSON array, and going through Kysely once per
- * row would cost more than that.
- */
-export function eachRowQuery(sqlText: string, lists: unknown[][]): CompiledQuery<{ changes: number }> {
-  return CompiledQuery.raw(sqlText, [new ParameterLists(lists)]) as CompiledQuery<{ changes: number }>;
-}
-
-const eachRowConnections = new WeakSet<DatabaseConnection>();
-
-function runningEachRowQueries(connection: DatabaseConnection, database: SQLite.Database): DatabaseConnection {
-  if (eachRowConnections.has(connection)) return connection;
-  const executeQuery = connection.executeQuery.bind(connection);
-  connection.executeQuery = (<R>(query: CompiledQuery) => {
-    const [first] = query.parameters;
-    if (!(first instanceof ParameterLists)) return executeQuery<R>(query);
-    const statement = database.prepare(query.sql);
-    return Promise.resolve({ rows: first.lists.map((parameters) => ({ changes: statement.run(parameters).changes })) });
-  }) as DatabaseConnection['executeQuery'];
-  eachRowConnections.add(connection);
-  return connection;
+  return withStatementCache(database);
 }
 
 const STATEMENT_CACHE_SIZE = 500;

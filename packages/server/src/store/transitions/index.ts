@@ -6,3 +6,4 @@ export { cancelRun, type CancelDecision } from './cancel-run.js';
 export { failRun } from './fail-run.js';
 export { requeueResults } from './requeue-results.js';
 export { insertRun, insertPendingResults, type NewRun, type PendingRow, type PendingRowsOfRun } from './insert-run.js';
+export { createRun, type RunCreation, type RunScopeFilter } from './create-run.js';
