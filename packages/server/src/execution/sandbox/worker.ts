@@ -16,8 +16,14 @@ if (!parentPort) throw new Error('worker.js must run as a worker thread of Sandb
 const port = parentPort;
 const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerStart;
 const slots = new JobSlots(slotMemory);
-/** The checks load while the thread starts and after it reports ready: only a job's checks wait for them, not its transform. */
-const checks = import('./output-checks.js');
+/**
+ * The checks load, and warm up, while the thread starts and after it reports ready: only a job's
+ * checks wait for them, not its transform, and a check's deadline starts after they are ready.
+ */
+const checks = import('./output-checks.js').then(async (module) => {
+  await module.warmUp().catch(() => undefined);
+  return module;
+});
 checks.catch(() => undefined); // a failed load fails each job's checks (checkedResult), not the thread
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
