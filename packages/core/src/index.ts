@@ -7,6 +7,7 @@ export * from './lifecycle.js';
 export * from './schemas/common.js';
 export * from './schemas/workflows.js';
 export * from './schemas/files.js';
+export * from './mime-types.js';
 export * from './schemas/versions.js';
 export * from './schemas/tests.js';
 export * from './schemas/runs.js';

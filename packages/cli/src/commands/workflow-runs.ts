@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { mimeTypeFromFilename } from '@verdict/server/files/content';
+import { mimeTypeFromFilename } from '@verdict/core';
 import type { CreateWorkflowRunParams, WorkflowRun, WorkflowRunStep } from '@verdict/sdk';
 import { EXIT, formatDuration, json, safe, table, type Style } from '../output.js';
 import { action, addListOptions, defaultContext, ensureConnectionOptions, integerOption, jsonOption, paginationOf, printList, readJsonInput, UsageError, type CliContext, type CliIo, type Invocation } from './context.js';

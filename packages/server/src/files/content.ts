@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { mimeTypeFromFilename } from '@verdict/core';
 import { FileInputError } from './errors.js';
 import { openPdf } from './pdf.js';
 
@@ -14,26 +14,6 @@ export const SUPPORTED_IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpe
 const TEXT_APPLICATION_TYPES = new Set(['application/json', 'application/xml', 'application/csv', 'application/x-ndjson', 'application/yaml']);
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
 
-const EXTENSION_TYPES: Record<string, string> = {
-  '.txt': 'text/plain',
-  '.text': 'text/plain',
-  '.md': 'text/markdown',
-  '.markdown': 'text/markdown',
-  '.csv': 'text/csv',
-  '.tsv': 'text/tab-separated-values',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.html': 'text/html',
-  '.htm': 'text/html',
-  '.yaml': 'application/yaml',
-  '.yml': 'application/yaml',
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-};
 
 /** Every type a file may be declared with, as patterns a client can read (error details list them). */
 export const SUPPORTED_TYPE_PATTERNS: readonly string[] = [
@@ -50,10 +30,6 @@ const SUPPORTED_LIST = 'text (plain, Markdown, CSV, JSON, XML, HTML, YAML), PDF 
 /** `Image/PNG; charset=x` → `image/png`. */
 export function essence(mimeType: string | null | undefined): string {
   return (mimeType ?? '').split(';')[0].trim().toLowerCase();
-}
-
-export function mimeTypeFromFilename(filename: string): string | null {
-  return EXTENSION_TYPES[extname(filename).toLowerCase()] ?? null;
 }
 
 function startsWith(bytes: Buffer, signature: number[], offset = 0): boolean {

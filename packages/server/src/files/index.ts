@@ -3,7 +3,6 @@ export {
   checkContent,
   contentKind,
   essence,
-  mimeTypeFromFilename,
   sniffMimeType,
   SUPPORTED_IMAGE_TYPES,
   SUPPORTED_TYPE_PATTERNS,
