@@ -170,11 +170,14 @@ describe('timeouts and cancellation', () => {
   });
 
   test('an aborted signal stops the call at once with an AbortError and no retry', async () => {
+    const controller = new AbortController();
     await withServer(
-      () => ({ delayMs: 1000, json: RUN }),
+      () => {
+        // Aborted once the server has the request (a fixed delay from the call raced it on a loaded machine).
+        setTimeout(() => controller.abort(), 10);
+        return { delayMs: 1000, json: RUN };
+      },
       async (client, requestCount) => {
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), 30);
         await assert.rejects(client.workflows.tests.runs.get('wftestrun_1', { signal: controller.signal }), { name: 'AbortError' });
         assert.equal(requestCount(), 1);
         await assert.rejects(client.workflows.tests.runs.get('wftestrun_1', { signal: AbortSignal.abort() }), { name: 'AbortError' });
