@@ -227,9 +227,10 @@ for (const store of testStores()) {
 
       const capture = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, document_captures: [{ run_id: 'run_1' }] });
       assert.equal(capture.status, 422);
-      assert.match(capture.body.detail.message, /capturing from workflow runs is not available yet/);
+      assert.equal(capture.body.detail.details.issues[0].path, 'body.document_captures.0.run_id');
+      assert.match(capture.body.detail.message, /no workflow run `run_1` in this organization/);
       const oldCapture = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, document_captures: [{ workflow_run_id: 'run_1' }] });
-      assert.equal(oldCapture.status, 422, '393edb37 names the run workflow_run_id');
+      assert.deepEqual(oldCapture.body, capture.body, '393edb37 names the run workflow_run_id');
 
       const wrongHandle = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, documents: [{ handle_inputs: { 'input-json-x': { type: 'json', data: 1 } } }] });
       assert.equal(wrongHandle.status, 422);
