@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { answerJson, startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
 import { otherOrganizationKey } from '../testing/fixtures.js';
 import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { waitForExperimentRun } from '../testing/experiment-runs.js';
 import { createWorkflowGraph, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
 /**
@@ -16,16 +17,6 @@ const ANSWER = { vendor: 'Acme', total: 12 };
 const dataUrl = (text: string) => `data:text/plain;base64,${Buffer.from(text).toString('base64')}`;
 /** An extract block that reads one JSON input, `input-json-item`. */
 const jsonExtract = { json_schema: INVOICE_SCHEMA, inputs: [{ name: 'item', type: 'json' }] };
-
-async function waitForExperimentRun(app: TestApp, runId: string): Promise<any> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { body } = await app.request('GET', `/v1/workflows/experiments/runs/${runId}`);
-    if (['completed', 'error', 'cancelled'].includes(body.lifecycle.status)) return body;
-    if (Date.now() > deadline) throw new Error(`experiment run ${runId} still ${body.lifecycle.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Runs the experiment to completion and returns its results in document order. */
 async function resultsOfRun(app: TestApp, experimentId: string): Promise<any[]> {
