@@ -157,6 +157,28 @@ for (const store of testStores()) {
       assert.deepEqual(results[0].handle_inputs, { 'input-json-item': { type: 'json', data: items[chosen[0].loop_containers[0].iteration] } }, 'the item of the iteration chosen');
     });
 
+    test('a step whose block failed recorded the inputs it failed on: they are captured, to replay the documents the block fails on', async () => {
+      const { workflowId, ids } = await createWorkflowGraph(
+        app,
+        [
+          { key: 'start', type: 'start_json' },
+          { key: 'line', type: 'extract', config: jsonExtract },
+        ],
+        [{ from: 'start', to: 'line', targetHandle: 'input-json-item' }],
+      );
+      model.setChatHandler(() => ({ status: 400, body: { error: { message: 'this input is refused', type: 'invalid_request_error' } } }));
+      const created = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { sku: 'broken' } } });
+      const run = await waitForWorkflowRun(app, created.body.id).finally(() => model.setChatHandler(answerJson(ANSWER)));
+      assert.equal(run.lifecycle.status, 'error', JSON.stringify(run.lifecycle));
+      const step = (await stepsOfRun(app, run.id)).find((candidate) => candidate.block_id === ids.line);
+      assert.equal(step.lifecycle.status, 'error');
+      const experiment = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: ids.line, document_captures: [{ run_id: run.id }] });
+      assert.equal(experiment.status, 201, JSON.stringify(experiment.body));
+      const [result] = await resultsOfRun(app, experiment.body.id);
+      assert.deepEqual(result.handle_inputs, { 'input-json-item': { type: 'json', data: { sku: 'broken' } } });
+      assert.deepEqual(result.provenance, provenance(run.id, step.step_id));
+    });
+
     test('a capture that names no usable step refuses the whole request with 422 saying what to fix, and writes nothing', async () => {
       const { workflowId, ids } = await createWorkflowGraph(
         app,
