@@ -61,7 +61,7 @@ import { lifecycleOf } from '../store/runs.js';
 import type { BlocksTable } from '../store/schema.js';
 import { snapshotDraft } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
-import { captureStep, checkedHandleInputs } from './step-capture.js';
+import { captureStep, checkedHandleInputs, handleInputIssues } from './step-capture.js';
 import type { WorkflowRunService } from './workflow-runs/service.js';
 
 const DEFAULT_N_CONSENSUS = 3;
@@ -248,7 +248,9 @@ export class ExperimentService {
       saved.push({ handleInputs: captured.inputs, provenance: { run_id: runId, step_id: captured.stepId } });
     }
     for (const [position, document] of (request.documents ?? []).entries()) {
-      const checked = await checkedHandleInputs(this.deps.files, organizationId, block, document.handle_inputs, `body.documents.${position}.handle_inputs`);
+      const path = `body.documents.${position}.handle_inputs`;
+      // Normalising stores the files given inline: once the set is refused, the rest are only checked.
+      const checked = issues.length > 0 ? { inputs: document.handle_inputs, issues: handleInputIssues(block, document.handle_inputs, path) } : await checkedHandleInputs(this.deps.files, organizationId, block, document.handle_inputs, path);
       issues.push(...checked.issues);
       saved.push({ handleInputs: checked.inputs, provenance: document.provenance ?? null });
     }

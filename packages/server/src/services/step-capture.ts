@@ -8,6 +8,18 @@ import type { WorkflowRunService } from './workflow-runs/service.js';
 
 type BlockRow = Selectable<BlocksTable>;
 
+/** What is wrong with handle inputs for the block: handles it does not have, or of the other kind. `path` is where the inputs are in the request. */
+export function handleInputIssues(block: BlockRow, handleInputs: Record<string, HandleInput>, path: string): ValidationIssue[] {
+  const kinds = new Map(deriveHandles(block.type as BlockType, fromJson<BlockConfig>(block.config)).inputs.map((handle) => [handle.id, handle.kind]));
+  const issues: ValidationIssue[] = [];
+  for (const [handleId, input] of Object.entries(handleInputs)) {
+    const kind = kinds.get(handleId);
+    if (!kind) issues.push({ path: `${path}.${handleId}`, message: `\`${handleId}\` is not an input handle of block \`${block.id}\`; its input handles are ${[...kinds.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}` });
+    else if (kind !== input.type) issues.push({ path: `${path}.${handleId}.type`, message: `\`${handleId}\` takes ${kind} input, not ${input.type}` });
+  }
+  return issues;
+}
+
 /**
  * Handle inputs checked against the block's input handles, their files normalised into the
  * caller's own file store: what a test source or an experiment document saves. `path` is where the
@@ -20,13 +32,7 @@ export async function checkedHandleInputs(
   handleInputs: Record<string, HandleInput>,
   path: string,
 ): Promise<{ inputs: Record<string, HandleInput>; issues: ValidationIssue[] }> {
-  const kinds = new Map(deriveHandles(block.type as BlockType, fromJson<BlockConfig>(block.config)).inputs.map((handle) => [handle.id, handle.kind]));
-  const issues: ValidationIssue[] = [];
-  for (const [handleId, input] of Object.entries(handleInputs)) {
-    const kind = kinds.get(handleId);
-    if (!kind) issues.push({ path: `${path}.${handleId}`, message: `\`${handleId}\` is not an input handle of block \`${block.id}\`; its input handles are ${[...kinds.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}` });
-    else if (kind !== input.type) issues.push({ path: `${path}.${handleId}.type`, message: `\`${handleId}\` takes ${kind} input, not ${input.type}` });
-  }
+  const issues = handleInputIssues(block, handleInputs, path);
   if (issues.length > 0) return { inputs: handleInputs, issues };
   const normalized = await files.normalizeHandleInputs(organizationId, handleInputs);
   // File messages are sentences; the refusal that lists them ends its summary with its own full stop.
