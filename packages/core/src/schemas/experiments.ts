@@ -29,6 +29,9 @@ export const ExperimentDocumentCaptureRequest = z
     step_id: z.string().nullable().optional(),
   })
   .refine((capture) => capture.run_id !== undefined || capture.workflow_run_id !== undefined, { message: 'Give the workflow run to capture from as `run_id`.' })
+  .refine((capture) => capture.run_id === undefined || capture.workflow_run_id === undefined || capture.run_id === capture.workflow_run_id, {
+    message: '`run_id` and `workflow_run_id` name the same run under its two names; give one of them.',
+  })
   .meta({ id: 'ExperimentDocumentCaptureRequest' });
 export type ExperimentDocumentCaptureRequest = z.infer<typeof ExperimentDocumentCaptureRequest>;
 
@@ -44,12 +47,30 @@ export const ExplicitExperimentDocumentRequest = z
   .meta({ id: 'ExplicitExperimentDocumentRequest' });
 export type ExplicitExperimentDocumentRequest = z.infer<typeof ExplicitExperimentDocumentRequest>;
 
+/** The run a capture names, under either generation's key. */
+export function capturedRunId(capture: ExperimentDocumentCaptureRequest): string {
+  return (capture.run_id ?? capture.workflow_run_id)!;
+}
+
 const documentSet = {
   document_captures: z.array(ExperimentDocumentCaptureRequest).max(MAX_EXPERIMENT_DOCUMENTS).nullable().optional(),
   documents: z.array(ExplicitExperimentDocumentRequest).max(MAX_EXPERIMENT_DOCUMENTS).nullable().optional(),
   n_consensus: NConsensus.nullable().optional(),
   name: z.string().trim().min(1).max(200).nullable().optional(),
 };
+
+/** Captures and explicit documents make one document set, bounded as each list is. */
+function refineDocumentCount(request: { document_captures?: unknown[] | null; documents?: unknown[] | null }, ctx: z.RefinementCtx): void {
+  const captures = request.document_captures?.length ?? 0;
+  const documents = request.documents?.length ?? 0;
+  if (captures + documents > MAX_EXPERIMENT_DOCUMENTS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['document_captures'],
+      message: `An experiment has at most ${MAX_EXPERIMENT_DOCUMENTS} documents; ${captures} captures and ${documents} documents make ${captures + documents}. Split them across experiments.`,
+    });
+  }
+}
 
 export const CreateExperimentRequest = z
   .object({ workflow_id: z.string().trim().min(1), block_id: z.string().trim().min(1).nullable().optional(), ...documentSet, source_experiment_id: z.string().nullable().optional() })
@@ -62,11 +83,12 @@ export const CreateExperimentRequest = z
     } else if (!given('block_id')) {
       ctx.addIssue({ code: 'custom', path: ['block_id'], message: 'Give the block to experiment on (block_id), or source_experiment_id to duplicate an experiment.' });
     }
+    refineDocumentCount(request, ctx);
   })
   .meta({ id: 'CreateExperimentRequest' });
 export type CreateExperimentRequest = z.infer<typeof CreateExperimentRequest>;
 
-export const UpdateExperimentRequest = z.object(documentSet).meta({ id: 'UpdateExperimentRequest' });
+export const UpdateExperimentRequest = z.object(documentSet).superRefine(refineDocumentCount).meta({ id: 'UpdateExperimentRequest' });
 export type UpdateExperimentRequest = z.infer<typeof UpdateExperimentRequest>;
 
 export const WorkflowExperiment = z
@@ -150,6 +172,9 @@ export const ExperimentResult = z
     attempt: z.number().int(),
     is_placeholder: z.boolean(),
     votes: z.array(z.unknown()).nullable().meta({ description: "Every voter's answer, in voter order: what the metrics are computed from (null until the document completes)." }),
+    provenance: ExperimentDocumentProvenance.nullable().meta({
+      description: 'Verdict extension: the workflow run step the document was captured from (`run_id` and its 393edb37 name `workflow_run_id`, `step_id`), or the provenance given with an explicit document; null when none.',
+    }),
   })
   .meta({ id: 'ExperimentResult' });
 export type ExperimentResult = z.infer<typeof ExperimentResult>;

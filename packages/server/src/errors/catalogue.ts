@@ -256,7 +256,7 @@ export const ERRORS = {
   ),
   experiment_not_runnable: define(
     422,
-    'an experiment that cannot run: no documents, a block of a type without an executor, a deleted block, or documents to capture from workflow runs',
+    'an experiment that cannot run: no documents, a block of a type without an executor, or a deleted block',
     sentence,
     ['Experiment `exp_123` has no documents; add some with PATCH /v1/workflows/experiments/exp_123.'],
   ),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../testing/fake-model-server.js';
 import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { waitForExperimentRun } from '../testing/experiment-runs.js';
 import { EXPERIMENT_MODELS, violations } from '../testing/sdk-models.js';
 
 /**
@@ -57,16 +58,6 @@ function scriptedModel(): (request: RecordedRequest) => { content: string } {
 function assertShape(body: unknown, model: keyof typeof EXPERIMENT_MODELS) {
   const problems = violations(body, EXPERIMENT_MODELS[model]);
   assert.deepEqual(problems, [], `${model}: ${problems.join('\n')}`);
-}
-
-async function waitForExperimentRun(app: TestApp, runId: string): Promise<any> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { body } = await app.request('GET', `/v1/workflows/experiments/runs/${runId}`);
-    if (['completed', 'error', 'cancelled'].includes(body.lifecycle.status)) return body;
-    if (Date.now() > deadline) throw new Error(`experiment run ${runId} still ${body.lifecycle.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 for (const store of testStores()) {
@@ -227,9 +218,10 @@ for (const store of testStores()) {
 
       const capture = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, document_captures: [{ run_id: 'run_1' }] });
       assert.equal(capture.status, 422);
-      assert.match(capture.body.detail.message, /capturing from workflow runs is not available yet/);
+      assert.equal(capture.body.detail.details.issues[0].path, 'body.document_captures.0.run_id');
+      assert.match(capture.body.detail.message, /no workflow run `run_1` in this organization/);
       const oldCapture = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, document_captures: [{ workflow_run_id: 'run_1' }] });
-      assert.equal(oldCapture.status, 422, '393edb37 names the run workflow_run_id');
+      assert.deepEqual(oldCapture.body, capture.body, '393edb37 names the run workflow_run_id');
 
       const wrongHandle = await app.request('POST', '/v1/workflows/experiments', { workflow_id: workflowId, block_id: extractId, documents: [{ handle_inputs: { 'input-json-x': { type: 'json', data: 1 } } }] });
       assert.equal(wrongHandle.status, 422);

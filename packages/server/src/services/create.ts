@@ -67,7 +67,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
     : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
-  const experiments = new ExperimentService({ store, files, executor: experimentExecutor });
+  const experiments = new ExperimentService({ store, files, executor: experimentExecutor, workflowRuns });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),

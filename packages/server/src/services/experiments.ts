@@ -1,7 +1,7 @@
 import {
   blockConfigFingerprint,
   blockExecutionFingerprint,
-  deriveHandles,
+  capturedRunId,
   documentsFingerprint,
   fingerprint,
   handleInputsForWire,
@@ -19,6 +19,8 @@ import {
   type CreateExperimentRunRequest,
   type ErrorDetails,
   type ExperimentBlockType,
+  type ExperimentDocumentCaptureRequest,
+  type ExperimentDocumentProvenance,
   type ExperimentDefinition,
   type ExperimentResult,
   type ExperimentRun,
@@ -59,15 +61,22 @@ import { lifecycleOf } from '../store/runs.js';
 import type { BlocksTable } from '../store/schema.js';
 import { snapshotDraft } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
+import { captureStep, checkedHandleInputs, handleInputIssues } from './step-capture.js';
+import type { WorkflowRunService } from './workflow-runs/service.js';
 
 const DEFAULT_N_CONSENSUS = 3;
 type BlockRow = Selectable<BlocksTable>;
 
-export const CAPTURE_NOT_AVAILABLE =
-  'capturing from workflow runs is not available yet: this server does not execute workflow runs; give the documents explicitly with `documents: [{handle_inputs}]`';
+function refuse(issues: ValidationIssue[], details: Record<string, unknown> = {}): never {
+  throw createError('validation_error', `Invalid experiment: \`${issues[0]!.path}\`: ${issues[0]!.message}.`, { issues, ...details });
+}
 
-function refuse(issues: ValidationIssue[]): never {
-  throw createError('validation_error', `Invalid experiment: \`${issues[0]!.path}\`: ${issues[0]!.message}.`, { issues });
+/** Provenance as responses show it: the run under both generations' names. */
+function provenanceForWire(saved: string | null): ExperimentDocumentProvenance | null {
+  const provenance = fromJson<ExperimentDocumentProvenance>(saved);
+  if (!provenance) return null;
+  const runId = provenance.run_id ?? provenance.workflow_run_id ?? null;
+  return { run_id: runId, workflow_run_id: runId, step_id: provenance.step_id ?? null };
 }
 
 const PUBLIC_STATUS: Record<LifecycleStatus, ExperimentStatus> = {
@@ -147,6 +156,7 @@ function experimentResultFromRow(row: ExperimentResultRow, blockType: Experiment
     attempt: row.attempt,
     is_placeholder: false,
     votes: fromJson<unknown[]>(row.votes),
+    provenance: provenanceForWire(row.provenance),
   };
 }
 
@@ -154,6 +164,7 @@ export interface ExperimentServiceDeps {
   store: Store;
   files: FileService;
   executor: ExperimentExecutor;
+  workflowRuns: WorkflowRunService;
 }
 
 /** Experiments (docs/experiments.md): their documents, runs, results; the metrics live in services/experiment-metrics.ts. */
@@ -211,41 +222,49 @@ export class ExperimentService {
     return this.get(organizationId, experimentId);
   }
 
-  /** The request's documents checked against the block's input handles, files normalised; captures are refused for now. */
+  /**
+   * The document set a request gives: its captures (each the inputs a workflow run step recorded,
+   * captured as run_step test sources are) then its explicit documents, every one checked against
+   * the block's input handles with files normalised. Any problem refuses the whole set.
+   */
   private async documentRows(
     organizationId: string,
     experimentId: string,
     block: BlockRow,
-    request: { documents?: ExplicitExperimentDocumentRequest[] | null; document_captures?: unknown[] | null },
+    request: { documents?: ExplicitExperimentDocumentRequest[] | null; document_captures?: ExperimentDocumentCaptureRequest[] | null },
   ) {
-    if (request.document_captures && request.document_captures.length > 0) throw createError('experiment_not_runnable', CAPTURE_NOT_AVAILABLE);
-    const inputs = new Map(deriveHandles(block.type as BlockType, fromJson<BlockConfig>(block.config)).inputs.map((handle) => [handle.id, handle.kind]));
     const issues: ValidationIssue[] = [];
-    const saved: Array<Record<string, HandleInput>> = [];
-    const documents = request.documents ?? [];
-    for (const [position, document] of documents.entries()) {
-      const path = `body.documents.${position}.handle_inputs`;
-      for (const [handleId, input] of Object.entries(document.handle_inputs)) {
-        const kind = inputs.get(handleId);
-        if (!kind) issues.push({ path: `${path}.${handleId}`, message: `\`${handleId}\` is not an input handle of block \`${block.id}\`; its input handles are ${[...inputs.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}` });
-        else if (kind !== input.type) issues.push({ path: `${path}.${handleId}.type`, message: `\`${handleId}\` takes ${kind} input, not ${input.type}` });
+    let availableIterations: string[] | undefined;
+    const saved: Array<{ handleInputs: Record<string, HandleInput>; provenance: ExperimentDocumentProvenance | null }> = [];
+    for (const [position, capture] of (request.document_captures ?? []).entries()) {
+      const runId = capturedRunId(capture);
+      const captured = await captureStep(this.deps, organizationId, block, { run_id: runId, step_id: capture.step_id }, `body.document_captures.${position}`);
+      if (captured.refusal) {
+        issues.push(captured.refusal.issue);
+        availableIterations ??= captured.refusal.availableIterations;
+        continue;
       }
-      if (issues.length > 0) continue;
-      const normalized = await this.deps.files.normalizeHandleInputs(organizationId, document.handle_inputs);
-      issues.push(...normalized.issues.map((issue) => ({ path: `${path}.${issue.path}`, message: issue.message.replace(/\.$/, ''), code: issue.code })));
-      saved.push(normalized.inputs);
+      issues.push(...captured.issues);
+      saved.push({ handleInputs: captured.inputs, provenance: { run_id: runId, step_id: captured.stepId } });
     }
-    if (issues.length > 0) refuse(issues);
-    const rows = saved.map((handleInputs, position) => ({
+    for (const [position, document] of (request.documents ?? []).entries()) {
+      const path = `body.documents.${position}.handle_inputs`;
+      // Normalising stores the files given inline: once the set is refused, the rest are only checked.
+      const checked = issues.length > 0 ? { inputs: document.handle_inputs, issues: handleInputIssues(block, document.handle_inputs, path) } : await checkedHandleInputs(this.deps.files, organizationId, block, document.handle_inputs, path);
+      issues.push(...checked.issues);
+      saved.push({ handleInputs: checked.inputs, provenance: document.provenance ?? null });
+    }
+    if (issues.length > 0) refuse(issues, availableIterations ? { available_iterations: availableIterations } : {});
+    const rows = saved.map((document, position) => ({
       organization_id: organizationId,
       id: newId('experimentDocument'),
       experiment_id: experimentId,
       position,
-      filename: documentFilename(handleInputs, position),
-      handle_inputs: toJson(handleInputs),
-      provenance: documents[position]!.provenance ? toJson(documents[position]!.provenance) : null,
+      filename: documentFilename(document.handleInputs, position),
+      handle_inputs: toJson(document.handleInputs),
+      provenance: document.provenance ? toJson(document.provenance) : null,
     }));
-    return { rows, fingerprint: documentsFingerprint(saved.map((handleInputs) => ({ handle_inputs: handleInputs }))) };
+    return { rows, fingerprint: documentsFingerprint(saved.map((document) => ({ handle_inputs: document.handleInputs }))) };
   }
 
   async get(organizationId: string, experimentId: string): Promise<WorkflowExperiment> {
@@ -425,6 +444,7 @@ function resultRow(run: { organization_id: string; id: string; experiment_id: st
     handle_inputs: document.handle_inputs,
     handle_outputs: null,
     votes: null,
+    provenance: document.provenance,
     page_count: null,
     details: null,
     error_message: null,

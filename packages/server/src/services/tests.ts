@@ -17,11 +17,10 @@ import {
   type WorkflowTest,
   type WorkflowTestSource,
   type CapturedRunStepSource,
-  type HandleInput,
   TESTABLE_BLOCK_TYPES,
 } from '@verdict/core';
 import type { Kysely, Selectable } from 'kysely';
-import { createError, VerdictError, type ValidationIssue } from '../errors/index.js';
+import { createError, type ValidationIssue } from '../errors/index.js';
 import { fromJson, toJson } from '../store/database.js';
 import { findBlockRow, loadDraft } from '../store/graph.js';
 import type { BlocksTable, Database } from '../store/schema.js';
@@ -29,6 +28,7 @@ import { countTestsByWorkflow, listTestRows, listTestsWithLatestResult, requireT
 import type { KeysetRequest } from '../store/keyset.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import type { Services } from './index.js';
+import { captureStep, checkedHandleInputs } from './step-capture.js';
 
 type BlockRow = Selectable<BlocksTable>;
 
@@ -79,50 +79,19 @@ function assertionIssues(block: BlockRow, assertion: AssertionSpecInput): Valida
   return issues;
 }
 
-/**
- * The inputs a run_step source names (retab-workflow-model §7.4): the handle inputs its step
- * recorded, of a run of this block's workflow. The step is `step_id`, or the block's only step in
- * the run; a block that ran in a loop needs `step_id` (the answer lists its iterations).
- */
-async function captureRunStep(services: Services, organizationId: string, block: BlockRow, source: { run_id: string; step_id?: string | null }) {
-  const run = await services.workflowRuns.get(organizationId, source.run_id).catch(() => null);
-  if (!run || run.workflow_id !== block.workflow_id) {
-    const message = run ? `run \`${source.run_id}\` is a run of workflow \`${run.workflow_id}\`, not of this test's workflow \`${block.workflow_id}\`` : `no workflow run \`${source.run_id}\` in this organization`;
-    throw createError('validation_error', `Invalid source: ${message}.`, { issues: [{ path: 'body.source.run_id', message }] });
-  }
-  const step = await services.workflowRuns.stepOfBlock(organizationId, source.run_id, block.id, source.step_id ?? null, 'body.source.step_id').catch((error: unknown) => {
-    if (error instanceof VerdictError && error.code === 'step_not_found') {
-      throw createError('validation_error', `Invalid source: ${error.message}`, { issues: [{ path: source.step_id ? 'body.source.step_id' : 'body.source.run_id', message: error.message }] });
-    }
-    throw error;
-  });
-  if (step.status !== 'completed' && step.status !== 'error') {
-    const message = `step \`${step.step_id}\` of run \`${source.run_id}\` was ${step.status}: it recorded no inputs to test`;
-    throw createError('validation_error', `Invalid source: ${message}.`, { issues: [{ path: 'body.source', message }] });
-  }
-  return { step_id: step.step_id, handle_inputs: JSON.parse(step.handle_inputs) as Record<string, HandleInput> };
-}
-
+/** A source as a test saves it: a run_step source with the inputs its step recorded, files normalised in both kinds. */
 async function sourceIssues(services: Services, organizationId: string, block: BlockRow, source: WorkflowTestSource): Promise<{ issues: ValidationIssue[]; normalized: WorkflowTestSource }> {
   if (source.type === 'run_step') {
-    const captured = await captureRunStep(services, organizationId, block, source);
-    const checked = await sourceIssues(services, organizationId, block, { type: 'manual', handle_inputs: captured.handle_inputs });
-    const handleInputs = checked.normalized.type === 'manual' ? checked.normalized.handle_inputs : {};
-    const normalized: CapturedRunStepSource = { type: 'run_step', run_id: source.run_id, step_id: captured.step_id, handle_inputs: handleInputs };
-    return { issues: checked.issues, normalized };
+    const captured = await captureStep(services, organizationId, block, source, 'body.source');
+    if (captured.refusal) {
+      const { issue, availableIterations } = captured.refusal;
+      throw createError('validation_error', `Invalid source: ${issue.message}.`, { issues: [issue], ...(availableIterations ? { available_iterations: availableIterations } : {}) });
+    }
+    const normalized: CapturedRunStepSource = { type: 'run_step', run_id: source.run_id, step_id: captured.stepId, handle_inputs: captured.inputs };
+    return { issues: captured.issues, normalized };
   }
-  const inputs = new Map(handlesOf(block).inputs.map((handle) => [handle.id, handle.kind]));
-  const issues: ValidationIssue[] = [];
-  for (const [handleId, input] of Object.entries(source.handle_inputs)) {
-    const kind = inputs.get(handleId);
-    if (!kind) issues.push({ path: `body.source.handle_inputs.${handleId}`, message: `\`${handleId}\` is not an input handle of block \`${block.id}\`; its input handles are ${[...inputs.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}` });
-    else if (kind !== input.type) issues.push({ path: `body.source.handle_inputs.${handleId}.type`, message: `\`${handleId}\` takes ${kind} input, not ${input.type}` });
-  }
-  if (issues.length > 0) return { issues, normalized: source };
-  const normalized = await services.files.normalizeHandleInputs(organizationId, source.handle_inputs);
-  // File messages are sentences; refuse() ends the summary with its own full stop.
-  const fileIssues = normalized.issues.map((issue) => ({ path: `body.source.handle_inputs.${issue.path}`, message: issue.message.replace(/\.$/, ''), code: issue.code }));
-  return { issues: fileIssues, normalized: { type: 'manual', handle_inputs: normalized.inputs } };
+  const checked = await checkedHandleInputs(services.files, organizationId, block, source.handle_inputs, 'body.source.handle_inputs');
+  return { issues: checked.issues, normalized: { type: 'manual', handle_inputs: checked.inputs } };
 }
 
 function finalAssertion(assertion: AssertionSpecInput): AssertionSpec {

@@ -313,6 +313,8 @@ export interface ExperimentResultsTable {
   handle_outputs: string | null;
   /** Every vote of the document, in voter order (JSON array): what the metrics are computed from. */
   votes: string | null;
+  /** The document's provenance when the run was created (JSON `{run_id, step_id}`), or null. */
+  provenance: string | null;
   page_count: number | null;
   details: string | null;
   error_message: string | null;

@@ -192,7 +192,11 @@ export class WorkflowRunService {
     if (!(await findWorkflowRunRow(db, organizationId, runId))) throw createError('workflow_run_not_found', runId);
     if (stepId) {
       const step = await findWorkflowStepRow(db, organizationId, runId, stepId);
-      if (!step || step.block_id !== blockId) throw createError('step_not_found', `No step \`${stepId}\` of block \`${blockId}\` in workflow run \`${runId}\`.`, { run_id: runId, step_id: stepId });
+      if (!step) throw createError('step_not_found', `No step \`${stepId}\` in workflow run \`${runId}\`.`, { run_id: runId, step_id: stepId });
+      if (step.block_id !== blockId) {
+        const message = `Step \`${stepId}\` of workflow run \`${runId}\` is a step of block \`${step.block_id}\`, not of block \`${blockId}\`; give a step of block \`${blockId}\`.`;
+        throw createError('step_not_found', message, { run_id: runId, step_id: stepId, block_id: step.block_id });
+      }
       return step;
     }
     const steps = await findStepsOfBlockInRuns(db, organizationId, [runId], blockId);
