@@ -185,7 +185,7 @@ for (const store of testStores()) {
         const run = await waitForRun(app, (await startRun(app, target.workflowId)).id, 20_000);
         const [row] = await allResults(app, run.id);
         verdicts.push(row.verdict);
-        if (code.includes('typeof')) assert.deepEqual(row.outputs['output-json-0'], { p: 'undefined', r: 'undefined', t: 'undefined', f: 'undefined' });
+        if (code.includes('typeof')) assert.deepEqual(row.outputs?.['output-json-0'], { p: 'undefined', r: 'undefined', t: 'undefined', f: 'undefined' }, JSON.stringify(row.error));
         else {
           assert.equal(row.verdict, 'blocked', code);
           assert.equal(row.assertion_result.failure.code, 'block_execution_failed');

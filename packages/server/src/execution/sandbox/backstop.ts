@@ -33,7 +33,8 @@ export class Backstop {
   judge(timeoutMs: number, runningForMs: number, check: { kind: CheckKind; sinceMs: number } | undefined, nowMs = Date.now()): BackstopVerdict {
     if (check) {
       const left = check.sinceMs + this.checkTimeoutMs - nowMs;
-      if (left > 0) return { lookAgainInMs: left };
+      // While the thread's check engine warms up, sinceMs lies ahead: look again within a deadline.
+      if (left > 0) return { lookAgainInMs: Math.min(left, this.checkTimeoutMs) };
       return {
         reason: 'check_timeout',
         message: `${CHECK_NAMES[check.kind]} took longer than the ${this.checkTimeoutMs} ms check deadline (VERDICT_CHECK_TIMEOUT_MS), and was stopped`,

@@ -10,6 +10,8 @@ const CHECK_KIND = SLOTS_PER_THREAD + 1;
 const CHECK_SINCE_BYTE = (SLOTS_PER_THREAD + 2) * Int32Array.BYTES_PER_ELEMENT;
 const BUFFER_BYTES = CHECK_SINCE_BYTE + Float64Array.BYTES_PER_ELEMENT;
 const CHECK_KINDS: readonly CheckKind[] = ['output_schema', 'assertion'];
+/** How long a job may wait for its thread's check engine to warm up before its check deadline starts anyway. */
+const WARM_UP_ALLOWANCE_MS = 30_000;
 
 /** Job ids grow without bound; a slot holds a positive int32 derived from its job's id. */
 function tagOf(jobId: number): number {
@@ -55,13 +57,25 @@ export class JobSlots {
   }
 
   /**
+   * Worker thread: the job's transform is done and its checks wait for the thread's check engine
+   * to load and warm up (a new thread's first job). The check deadline has not started: it starts
+   * at the first `checking`, or after WARM_UP_ALLOWANCE_MS should warming never end.
+   */
+  waitingForChecks(jobId: number): void {
+    this.#checkSince[0] = Date.now() + WARM_UP_ALLOWANCE_MS;
+    Atomics.store(this.#cells, CHECK_KIND, 0);
+    Atomics.store(this.#cells, CHECK_TAG, tagOf(jobId));
+  }
+
+  /**
    * Worker thread: the job's output is being checked (`kind`). The checks of a job share one
    * deadline, so the time is that of its first check; the tag is written last, so a pool that
    * reads it reads that time.
    */
   checking(jobId: number, kind: CheckKind): void {
     const tag = tagOf(jobId);
-    if (Atomics.load(this.#cells, CHECK_TAG) !== tag) this.#checkSince[0] = Date.now();
+    const now = Date.now();
+    if (Atomics.load(this.#cells, CHECK_TAG) !== tag || this.#checkSince[0]! > now) this.#checkSince[0] = now;
     Atomics.store(this.#cells, CHECK_KIND, CHECK_KINDS.indexOf(kind));
     Atomics.store(this.#cells, CHECK_TAG, tag);
   }

@@ -363,6 +363,7 @@ describe('SandboxPool', () => {
     test('a thread that runs out of work takes jobs still waiting in a busy thread\'s batch', async () => {
       const pair = new SandboxPool({ size: 2 });
       try {
+        await pair.allStarted();
         const finishedAt = new Map<string, number>();
         const timed = (name: string, promise: Promise<SandboxOutcome>) =>
           promise.then((outcome) => {

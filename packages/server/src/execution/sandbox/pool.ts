@@ -65,6 +65,7 @@ export class SandboxPool {
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
   /** When each tenant with work last held a thread (performance.now()). */
   readonly #lastServedAt = new Map<string, number>();
+  readonly #waitingForStart: Array<() => void> = [];
   #starvationCheck: NodeJS.Timeout | undefined;
   #burstRetirement: NodeJS.Timeout | undefined;
   #nextJobId = 1;
@@ -107,6 +108,21 @@ export class SandboxPool {
     return this.run({ codeKey: '', code: null, inputIn: { json: outputJson, path: [] }, timeoutMs: this.#backstop.checkTimeoutMs, check, tenant, signal });
   }
 
+  /** Resolves once every thread has started (loaded QuickJS and warmed its checks); jobs need not wait for it. */
+  allStarted(): Promise<void> {
+    if (this.#everyThreadReady()) return Promise.resolve();
+    return new Promise((resolve) => this.#waitingForStart.push(resolve));
+  }
+
+  #everyThreadReady(): boolean {
+    return [...this.#workers].every((worker) => worker.ready);
+  }
+
+  #notifyIfAllReady(): void {
+    if (!this.#everyThreadReady()) return;
+    for (const resolve of this.#waitingForStart.splice(0)) resolve();
+  }
+
   /**
    * `threads`: live threads, burst threads included; `busy`: threads running a job; `queued`: jobs
    * not started yet, in the pool's queues or waiting in a thread's batch.
@@ -124,6 +140,7 @@ export class SandboxPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const resolve of this.#waitingForStart.splice(0)) resolve();
     for (const timer of this.#respawnTimers) clearTimeout(timer);
     clearTimeout(this.#starvationCheck);
     clearTimeout(this.#burstRetirement);
@@ -151,6 +168,7 @@ export class SandboxPool {
       ready: () => {
         this.#failedStartsInARow = 0;
         this.#scheduleDispatch();
+        this.#notifyIfAllReady();
       },
       results: (answered, results) => this.#onResults(answered, results),
       died: (dead, error, exitCode) => this.#onDeath(dead, error, exitCode),

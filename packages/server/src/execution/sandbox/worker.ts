@@ -18,7 +18,8 @@ const { settings, compiledQuickJs, slots: slotMemory } = workerData as WorkerSta
 const slots = new JobSlots(slotMemory);
 /**
  * The checks load, and warm up, while the thread starts and after it reports ready: only a job's
- * checks wait for them, not its transform, and a check's deadline starts after they are ready.
+ * checks wait for them, not its transform, and a job waiting for them is not yet on its check
+ * deadline (JobSlots.waitingForChecks).
  */
 const checks = import('./output-checks.js').then(async (module) => {
   await module.warmUp().catch(() => undefined);
@@ -106,6 +107,7 @@ async function checkedResult(request: JobRequest, outputJson: string): Promise<E
   if (refused) return { ok: false, ...refused };
   if (!request.check) return { ok: true, outputJson };
   try {
+    slots.waitingForChecks(request.jobId);
     const { checkOutput } = await checks;
     const checked = await checkOutput(outputJson, request.check, (kind) => slots.checking(request.jobId, kind));
     return { ok: true, outputJson, checked };
