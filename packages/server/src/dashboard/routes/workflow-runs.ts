@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAnswerable } from '../../errors/index.js';
 import { createTest } from '../../services/tests.js';
 import { findWorkflow } from '../../services/workflows.js';
-import { formField, sendPage, sessionOf, setFlash } from '../context.js';
-import { flashMessage, type Flash } from '../layout.js';
+import { answerForm, formField, sendPage, sessionOf, setFlash } from '../context.js';
+import type { Flash } from '../layout.js';
 import { workflowRunPageParts } from '../workflow-run-stream.js';
 import { canSaveAsTest, CONDITIONS_WITHOUT_EXPECTED, prefilledFields, SAVE_AS_TEST_CONDITIONS, saveAsTestView, type SaveAsTestFields } from '../views/save-as-test.js';
 import { workflowRunHref, workflowRunView } from '../views/workflow-runs.js';
@@ -77,9 +77,7 @@ export async function workflowRunPages(app: FastifyInstance): Promise<void> {
       if (!isAnswerable(error)) throw error;
       flash = { kind: 'error', message: error.message };
     }
-    if (request.headers['hx-request'] === 'true') return reply.type('text/html; charset=utf-8').send(flashMessage(flash).text);
-    setFlash(request, reply, flash);
-    return reply.redirect(workflowRunHref(runId), 303);
+    return answerForm(request, reply, flash, workflowRunHref(runId));
   });
 
   async function savableStep(request: RunRequest, stepId: string): Promise<{ run: WorkflowRun; step: WorkflowRunStep }> {

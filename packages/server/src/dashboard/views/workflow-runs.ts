@@ -3,7 +3,7 @@ import { badge, formatDuration, formatTime, truncate } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { prettyJson } from '../json-diff.js';
 import { runGraph, stepHref, type RunGraphInput } from './run-graph.js';
-import { triggerLabel } from './runs.js';
+import { cancelRunForm, timingFacts, triggerLabel } from './runs.js';
 
 /** A recorded value longer than this, pretty-printed, is cut on the page; the API returns it whole. */
 export const SHOWN_JSON_CHARS = 20_000;
@@ -52,22 +52,12 @@ export function workflowRunSummary(run: WorkflowRun): SafeHtml {
   const reason = lifecycle.status === 'cancelled' && lifecycle.reason ? html` — ${lifecycle.reason}` : '';
   return html`<p class="run-status"><span data-run-status="${lifecycle.status}">${badge(lifecycle.status)}</span>${reason}</p>
     ${error}
-    <dl class="facts">
-      <div><dt>Created</dt><dd>${formatTime(run.timing.created_at)}</dd></div>
-      <div><dt>Started</dt><dd>${formatTime(run.timing.started_at)}</dd></div>
-      <div><dt>Finished</dt><dd>${formatTime(run.timing.completed_at)}</dd></div>
-      <div><dt>Duration</dt><dd>${formatDuration(run.timing.duration_ms)}</dd></div>
-    </dl>`;
+    ${timingFacts(run.timing)}`;
 }
 
 function cancelForm(run: WorkflowRun, csrfToken: string): SafeHtml {
   if (!isLiveWorkflowRun(run)) return html``;
-  const action = `${workflowRunHref(run.id)}/cancel`;
-  const question = 'Cancel this workflow run? Steps in flight are stopped; finished steps are kept.';
-  return html`<form id="cancel-form" method="post" action="${action}" hx-post="${action}" hx-target="#flash" hx-swap="innerHTML" hx-disabled-elt="find button" hx-confirm="${question}">
-    <input type="hidden" name="_csrf" value="${csrfToken}">
-    <button type="submit" class="button-danger">Cancel run</button>
-  </form>`;
+  return cancelRunForm(`${workflowRunHref(run.id)}/cancel`, 'Cancel this workflow run? Steps in flight are stopped; finished steps are kept.', csrfToken);
 }
 
 function payloads(heading: string, values: Record<string, HandleOutput>, wholeAt: string): SafeHtml {
