@@ -202,8 +202,11 @@ for (const store of testStores()) {
       );
       const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { n: 1 } } });
       const runId = created.body.id;
-      for (let tries = 0; (await server.request('GET', `/v1/workflows/runs/${runId}`)).body.lifecycle.status !== 'running' && tries < 500; tries++) await sleep(20);
+      const startRecorded = async () => (await stepsOfRun(server, runId)).some((step) => step.block_id === ids.start);
+      for (let tries = 0; !(await startRecorded()) && tries < 500; tries++) await sleep(20);
       const live = (await page(`/workflow-runs/${runId}`)).body;
+      assert.match(stepCard(live, ids.start!), /data-step-status="completed"/);
+      assert.match(stepCard(live, ids.slow!), /data-step-status="pending"/, 'a step is recorded once it settles: until then it is pending');
       assert.match(live, new RegExp(`data-run-events="/workflow-runs/${runId}/events"`));
       assert.match(live, new RegExp(`<form id="cancel-form" method="post" action="/workflow-runs/${runId}/cancel"`));
 
@@ -213,11 +216,14 @@ for (const store of testStores()) {
       assert.match(cancelled.body, /Workflow run cancelled/);
       assert.equal((await server.request('GET', `/v1/workflows/runs/${runId}`)).body.lifecycle.status, 'cancelled');
 
-      const events = parseEvents((await page(`/workflow-runs/${runId}/events`)).body);
+      const events = parseEvents((await page(`/workflow-runs/${runId}/events?step=${ids.start}`)).body);
       assert.deepEqual(events.map((event) => event.event), ['summary', 'parts', 'end']);
       assert.equal(events[0]!.data.terminal, true);
       assert.match(events[0]!.data.html, /badge-cancelled/);
-      assert.match(events[1]!.data.html['run-graph'], new RegExp(`<code>${ids.slow}</code>`));
+      const graph = events[1]!.data.html['run-graph'];
+      assert.match(stepCard(graph, ids.slow!), /data-step-status="not run"/, 'the step the cancel stopped never settled');
+      assert.match(stepCard(graph, ids.start!), /aria-current="true"/);
+      assert.match(events[1]!.data.html['step-detail'], /<code>input-json-0<\/code>|<code>output-json-0<\/code>/);
       assert.deepEqual(events[2]!.data, { status: 'cancelled' });
       const again = await postForm(server, session, `/workflow-runs/${runId}/cancel`, { _csrf: session.csrfToken });
       assert.equal(again.statusCode, 303, 'a second cancel tells the user why, on the page');

@@ -41,7 +41,7 @@ export async function workflowRunPageParts(services: Services, organizationId: s
     shownSteps(services, organizationId, run.id),
     findStep(services, organizationId, run.id, selectedStepId),
   ]);
-  const graph: RunGraphInput = { runId: run.id, plan, steps: shown.steps, selectedStepId: step?.step_id ?? null };
+  const graph: RunGraphInput = { runId: run.id, plan, steps: shown.steps, selectedStepId: step?.step_id ?? null, runFinished: !isLiveWorkflowRun(run) };
   return { graph, detail: detailOf(step), stepsCutAt: shown.stepsCutAt };
 }
 
@@ -80,7 +80,7 @@ export class WorkflowRunEventFeed {
     this.plan ??= planOfWorkflowRun(services, organizationId, run);
     const { steps } = await shownSteps(services, organizationId, runId);
     const parts: Record<string, string> = {};
-    this.changed(parts, 'run-graph', runGraph({ runId, plan: await this.plan, steps, selectedStepId: this.selectedStepId }).text);
+    this.changed(parts, 'run-graph', runGraph({ runId, plan: await this.plan, steps, selectedStepId: this.selectedStepId, runFinished: terminal }).text);
     const selected = steps.find((step) => step.step_id === this.selectedStepId);
     const selectedState = selected ? JSON.stringify([selected.lifecycle, selected.completed_at]) : '';
     if (selected && selectedState !== this.selectedState) {

@@ -8,6 +8,14 @@ type IterationPath = readonly { container_id: string; iteration: number }[];
 
 const MESSAGE_CHARS = 240;
 
+/**
+ * The status a block's step is shown with. The run records a step once it settles, so a block
+ * without one is `pending` (waiting or running) while the run is live, and `not run` after it.
+ */
+export function shownStepStatus(step: Pick<StepSummary, 'lifecycle'> | null, runFinished: boolean): string {
+  return step?.lifecycle.status ?? (runFinished ? 'not run' : 'pending');
+}
+
 function pathKey(path: IterationPath): string {
   return path.map((level) => `${level.container_id}#${level.iteration}`).join('/');
 }
@@ -43,6 +51,7 @@ export interface GraphContext {
   plan: RunPlan;
   index: StepIndex;
   selectedStepId: string | null;
+  runFinished: boolean;
 }
 
 /** The blocks a block waits for: those it reads, and those any block of its loop body reads. */
@@ -79,8 +88,14 @@ function stepNote(step: StepSummary): SafeHtml | string {
   return '';
 }
 
-function stepCard(runId: string, label: string, type: string, blockId: string, step: StepSummary | null, selectedStepId: string | null, after: string[]): SafeHtml {
-  const status = step?.lifecycle.status ?? 'not started';
+interface CardContext {
+  runId: string;
+  selectedStepId: string | null;
+  runFinished: boolean;
+}
+
+function stepCard({ runId, selectedStepId, runFinished }: CardContext, label: string, type: string, blockId: string, step: StepSummary | null, after: string[]): SafeHtml {
+  const status = shownStepStatus(step, runFinished);
   const selected = step !== null && step.step_id === selectedStepId;
   const title = step ? html`<a href="${stepHref(runId, step.step_id)}" ${selected ? html`aria-current="true"` : ''}>${label}</a>` : label;
   const duration = step?.started_at && step.completed_at ? html` · ${formatDuration(millisBetween(step.started_at, step.completed_at))}` : '';
@@ -109,7 +124,7 @@ function scopeGraph(context: GraphContext, blockIds: readonly string[], path: It
     const steps = layer.map((id) => {
       const block = plan.blocks.get(id)!;
       const after = [...new Set(sourcesOf(plan, block).filter((source) => blockIds.includes(source) && source !== id))].map(labelOf);
-      const card = stepCard(context.runId, labelOf(id), block.type, id, context.index.stepAt(path, id), context.selectedStepId, after);
+      const card = stepCard(context, labelOf(id), block.type, id, context.index.stepAt(path, id), after);
       return html`<li class="graph-step">${card}${loopIterations(context, block, path)}</li>`;
     });
     return html`<li class="graph-layer"><div class="layer-label">Stage ${position + 1}</div><ul class="graph-steps">${steps}</ul></li>`;
@@ -118,10 +133,10 @@ function scopeGraph(context: GraphContext, blockIds: readonly string[], path: It
 }
 
 /** Steps as recorded, when the run's plan cannot be rebuilt: no order but the recording's. */
-function recordedSteps(runId: string, steps: readonly StepSummary[], selectedStepId: string | null): SafeHtml {
+function recordedSteps(context: CardContext, steps: readonly StepSummary[]): SafeHtml {
   const items = steps.map((step) => {
     const iteration = step.loop_containers.length > 0 ? html` <span class="muted small">iteration ${step.loop_containers.map((level) => level.iteration).join('.')}</span>` : '';
-    return html`<li class="graph-step">${stepCard(runId, step.block_label || step.block_id, step.block_type, step.block_id, step, selectedStepId, [])}${iteration}</li>`;
+    return html`<li class="graph-step">${stepCard(context, step.block_label || step.block_id, step.block_type, step.block_id, step, [])}${iteration}</li>`;
   });
   return html`<ol class="graph-steps">${items}</ol>`;
 }
@@ -131,6 +146,8 @@ export interface RunGraphInput {
   plan: RunPlan | null;
   steps: readonly StepSummary[];
   selectedStepId: string | null;
+  /** The run is over: steps it left going did not finish. */
+  runFinished: boolean;
 }
 
 /**
@@ -138,7 +155,8 @@ export interface RunGraphInput {
  * of every block it reads), each block with its step's status; a for_each lists its iterations
  * under it, each with the loop body's steps.
  */
-export function runGraph({ runId, plan, steps, selectedStepId }: RunGraphInput): SafeHtml {
-  if (!plan) return recordedSteps(runId, steps, selectedStepId);
-  return scopeGraph({ runId, plan, index: new StepIndex(steps), selectedStepId }, plan.topLevel, []);
+export function runGraph({ runId, plan, steps, selectedStepId, runFinished }: RunGraphInput): SafeHtml {
+  const context = { runId, selectedStepId, runFinished };
+  if (!plan) return recordedSteps(context, steps);
+  return scopeGraph({ ...context, plan, index: new StepIndex(steps) }, plan.topLevel, []);
 }
