@@ -97,6 +97,30 @@ for (const store of testStores()) {
       assert.ok(body.includes(`GET /v1/workflows/steps/${ids.echo}?run_id=${big.id}`));
     });
 
+    test("a failed step shows its error on its card and when selected, and the run's error links to it", async () => {
+      const { workflowId, ids } = await createWorkflowGraph(
+        server,
+        [
+          { key: 'start', type: 'start_json' },
+          { key: 'boom', type: 'function', config: functionConfig('function transform(input) { throw new Error("no total on <invoice> " + input.id); }') },
+        ],
+        [{ from: 'start', to: 'boom' }],
+      );
+      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { id: 'INV-9' } } });
+      const failed = await waitForWorkflowRun(server, created.body.id);
+      assert.equal(failed.lifecycle.status, 'error');
+      const body = (await page(`/workflow-runs/${failed.id}`)).body;
+      const summary = body.slice(body.indexOf('id="run-summary"'), body.indexOf('id="steps-heading"'));
+      assert.match(summary, /badge-error/);
+      assert.ok(summary.includes(`href="/workflow-runs/${failed.id}?step=${ids.boom}#step-detail"`), 'the error links to the failing step');
+      const card = stepCard(body, ids.boom!);
+      assert.match(card, /data-step-status="error"/);
+      assert.match(card, /class="step-note step-error">[^<]*no total on &lt;invoice&gt; INV-9/);
+      const detail = (await page(`/workflow-runs/${failed.id}?step=${ids.boom}`)).body;
+      assert.match(detail.slice(detail.indexOf('id="step-detail"')), /class="failure-message">[^<]*no total on &lt;invoice&gt; INV-9/);
+      assert.doesNotMatch(detail, />Save as test</, 'a failed step has no output to expect');
+    });
+
     test('Save as test opens the assertion form prefilled from the step and creates a run_step test that passes', async () => {
       const { ids, workflowId } = routing;
       const form = await page(`/workflow-runs/${run.id}/save-as-test?step=${ids.total}`);
