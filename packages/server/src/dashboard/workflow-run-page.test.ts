@@ -215,6 +215,28 @@ for (const store of testStores()) {
       assert.deepEqual(test.body.source, { type: 'run_step', run_id: loopRun.id, step_id: second.step_id });
     });
 
+    test('a run of more steps than a page shows lists its first 500 and says where the rest are', async () => {
+      const { workflowId, ids } = await createWorkflowGraph(
+        server,
+        [
+          { key: 'start', type: 'start_json' },
+          { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.items', reduce_strategy: 'concat_array', max_iterations: 600 } },
+          { key: 'wrap', type: 'merge_dicts', parent: 'loop', config: { inputs: [{ name: 'item' }] } },
+        ],
+        [
+          { from: 'start', to: 'loop' },
+          { from: 'loop', to: 'wrap', targetHandle: 'input-json-item' },
+        ],
+      );
+      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { items: Array.from({ length: 520 }, (_, n) => n) } } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const many = await waitForWorkflowRun(server, created.body.id);
+      assert.equal(many.lifecycle.status, 'completed', JSON.stringify(many.lifecycle));
+      const body = (await page(`/workflow-runs/${many.id}`)).body;
+      assert.match(body, new RegExp(`Showing the first 500 steps; <code>GET /v1/workflows/steps\\?run_id=${many.id}</code> lists them all`));
+      assert.equal((body.match(/class="step-card/g) ?? []).length, 500);
+    });
+
     test('a live run streams its status and steps, and Cancel (CSRF-protected) stops it', async () => {
       const { workflowId, ids } = await createWorkflowGraph(
         server,
