@@ -32,6 +32,13 @@ for (const store of testStores()) {
 
     const page = (url: string, cookie: string | null = session.cookie) => server.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
 
+    /** Starts a run of start_json → one function block (`key`) on `input`. */
+    async function runOfOneFunction(key: string, code: string, input: unknown) {
+      const { workflowId, ids } = await createWorkflowGraph(server, [{ key: 'start', type: 'start_json' }, { key, type: 'function', config: functionConfig(code) }], [{ from: 'start', to: key }]);
+      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: input } });
+      return { ids, created };
+    }
+
     test("the workflow page lists the workflow's runs, newest first, each linking to its run page", async () => {
       const second = await server.request('POST', '/v1/workflows/runs', { workflow_id: routing.workflowId, json_inputs: { [routing.ids.start!]: { items: [] } } });
       await waitForWorkflowRun(server, second.body.id);
@@ -81,15 +88,7 @@ for (const store of testStores()) {
     });
 
     test('a large recorded value is cut on the page with a note saying where it is whole', async () => {
-      const { workflowId, ids } = await createWorkflowGraph(
-        server,
-        [
-          { key: 'start', type: 'start_json' },
-          { key: 'echo', type: 'function', config: functionConfig('function transform(input) { return { text: input.text }; }') },
-        ],
-        [{ from: 'start', to: 'echo' }],
-      );
-      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { text: 'x'.repeat(60_000) } } });
+      const { ids, created } = await runOfOneFunction('echo', 'function transform(input) { return { text: input.text }; }', { text: 'x'.repeat(60_000) });
       const big = await waitForWorkflowRun(server, created.body.id);
       const body = (await page(`/workflow-runs/${big.id}?step=${ids.echo}`)).body;
       assert.ok(body.length < 100_000, `the page stays small: ${body.length}`);
@@ -98,15 +97,7 @@ for (const store of testStores()) {
     });
 
     test("a failed step shows its error on its card and when selected, and the run's error links to it", async () => {
-      const { workflowId, ids } = await createWorkflowGraph(
-        server,
-        [
-          { key: 'start', type: 'start_json' },
-          { key: 'boom', type: 'function', config: functionConfig('function transform(input) { throw new Error("no total on <invoice> " + input.id); }') },
-        ],
-        [{ from: 'start', to: 'boom' }],
-      );
-      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { id: 'INV-9' } } });
+      const { ids, created } = await runOfOneFunction('boom', 'function transform(input) { throw new Error("no total on <invoice> " + input.id); }', { id: 'INV-9' });
       const failed = await waitForWorkflowRun(server, created.body.id);
       assert.equal(failed.lifecycle.status, 'error');
       const body = (await page(`/workflow-runs/${failed.id}`)).body;
@@ -238,15 +229,7 @@ for (const store of testStores()) {
     });
 
     test('a live run streams its status and steps, and Cancel (CSRF-protected) stops it', async () => {
-      const { workflowId, ids } = await createWorkflowGraph(
-        server,
-        [
-          { key: 'start', type: 'start_json' },
-          { key: 'slow', type: 'function', config: functionConfig('function transform(input) { const end = Date.now() + 20000; while (Date.now() < end) {} return input; }') },
-        ],
-        [{ from: 'start', to: 'slow' }],
-      );
-      const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { n: 1 } } });
+      const { ids, created } = await runOfOneFunction('slow', 'function transform(input) { const end = Date.now() + 20000; while (Date.now() < end) {} return input; }', { n: 1 });
       const runId = created.body.id;
       const startRecorded = async () => (await stepsOfRun(server, runId)).some((step) => step.block_id === ids.start);
       for (let tries = 0; !(await startRecorded()) && tries < 500; tries++) await sleep(20);
