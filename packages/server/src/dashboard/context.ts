@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors/index.js';
-import { renderPage, type Flash, type PageContent } from './layout.js';
+import { flashMessage, renderPage, type Flash, type PageContent } from './layout.js';
 import { tokensMatch, type Session } from '../services/sessions.js';
 
 declare module 'fastify' {
@@ -47,6 +47,13 @@ export function localPath(candidate: string, fallback: string): string {
 export function setFlash(request: FastifyRequest, reply: FastifyReply, flash: Flash): void {
   const message = flash.message.slice(0, FLASH_MAX_CHARS);
   reply.setCookie(FLASH_COOKIE, JSON.stringify({ kind: flash.kind, message }), { ...cookieOptions(request), maxAge: 60 });
+}
+
+/** A posted form's outcome: with htmx, the message for the page's flash area; without, a redirect to `location` that shows it. */
+export function answerForm(request: FastifyRequest, reply: FastifyReply, flash: Flash, location: string): FastifyReply {
+  if (request.headers['hx-request'] === 'true') return reply.type('text/html; charset=utf-8').send(flashMessage(flash).text);
+  setFlash(request, reply, flash);
+  return reply.redirect(location, 303);
 }
 
 function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | null {

@@ -4,22 +4,12 @@ import { get } from 'node:http';
 import { sha256Hex } from '@verdict/core';
 import { testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, otherOrganizationKey, startRun, type FunctionWorkflow } from '../testing/fixtures.js';
-import { postForm, postSignIn, signIn, startDashboardApp, type BrowserSession } from './test-support.js';
+import { parseEvents, postForm, postSignIn, signIn, startDashboardApp, type BrowserSession } from './test-support.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const ESCAPED_XSS = '&lt;img src=x onerror=alert(1)&gt;';
 const SUMMARY_CODE = 'function transform(input) { return { n: input.n, label: "item " + input.n }; }';
 const SLOW_CODE = 'function transform(input) { const end = Date.now() + 100; while (Date.now() < end) {} return { n: input.n }; }';
-
-function parseEvents(body: string): { event: string; data: any }[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.startsWith('event: '))
-    .map((block) => {
-      const [eventLine, dataLine] = block.split('\n');
-      return { event: eventLine!.slice('event: '.length), data: JSON.parse(dataLine!.slice('data: '.length)) };
-    });
-}
 
 for (const store of testStores()) {
   describe(`dashboard over HTTP (${store})`, () => {

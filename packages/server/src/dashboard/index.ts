@@ -12,6 +12,7 @@ import { resultPages } from './routes/results.js';
 import { runPages } from './routes/runs.js';
 import { testPages } from './routes/tests.js';
 import { workflowPages } from './routes/workflows.js';
+import { workflowRunPages } from './routes/workflow-runs.js';
 import { findSession, SESSION_COOKIE } from '../services/sessions.js';
 import { errorView } from './views/login.js';
 
@@ -43,7 +44,7 @@ async function refuseCrossSitePosts(request: FastifyRequest): Promise<void> {
 
 /** Pages go to sign-in and come back; htmx is told to go there; the event stream is just refused. */
 function sendToSignIn(request: FastifyRequest, reply: FastifyReply) {
-  if (request.url.endsWith('/events')) throw createError('unauthorized', 'Your session has ended. Sign in again.');
+  if (request.url.split('?')[0]!.endsWith('/events')) throw createError('unauthorized', 'Your session has ended. Sign in again.');
   const signIn = request.method === 'GET' ? `/login?next=${encodeURIComponent(request.url)}` : '/login';
   if (request.headers['hx-request'] === 'true') return reply.header('hx-redirect', signIn).status(401).send();
   return reply.redirect(signIn, 303);
@@ -57,6 +58,7 @@ async function signedInPages(app: FastifyInstance): Promise<void> {
   });
   await app.register(workflowPages);
   await app.register(runPages);
+  await app.register(workflowRunPages);
   await app.register(resultPages);
   await app.register(testPages);
   await app.register(experimentPages);

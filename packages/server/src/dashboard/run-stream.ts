@@ -9,6 +9,8 @@ export type RunEvent =
   | { event: 'summary'; data: { status: string; terminal: boolean; html: string } }
   | { event: 'results'; data: { rows: { id: string; position: number; html: string }[] } }
   | { event: 'finished'; data: { html: Record<string, string> } }
+  /** Parts of a page that changed, by the id of the element each replaces the content of. */
+  | { event: 'parts'; data: { html: Record<string, string> } }
   | { event: 'end'; data: { status: string } };
 
 /** What a page shows once its run is finished, by the id of the element it goes into. */

@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { startTestApp, type StoreKind, type TestApp } from '../testing/harness.js';
 import { createSessionPrincipal, SESSION_COOKIE } from '../services/sessions.js';
+import { createWorkflowGraph, functionConfig } from '../testing/workflow-graphs.js';
 import { dashboardPlugin } from './index.js';
 
 /**
@@ -76,4 +77,42 @@ export function postForm(test: TestApp, session: BrowserSession, url: string, fi
     payload: new URLSearchParams(fields).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie, ...headers },
   });
+}
+
+/** The events of a finished server-sent event stream, their data parsed. */
+export function parseEvents(body: string): { event: string; data: any }[] {
+  return body
+    .split('\n\n')
+    .filter((block) => block.startsWith('event: '))
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      return { event: eventLine!.slice('event: '.length), data: JSON.parse(dataLine!.slice('data: '.length)) };
+    });
+}
+
+/** Markup in a block label, which every page must show as text. */
+export const XSS_LABEL = '<img src=x onerror=alert(1)>';
+
+/** start_json → function (total) → conditional (big / else) → one function per branch. */
+export async function routingWorkflow(app: TestApp) {
+  return createWorkflowGraph(
+    app,
+    [
+      { key: 'start', type: 'start_json' },
+      { key: 'total', label: `Total ${XSS_LABEL}`, type: 'function', config: functionConfig('function transform(input) { return { total: input.items.reduce((sum, item) => sum + item.price, 0) }; }') },
+      {
+        key: 'route',
+        type: 'conditional',
+        config: { conditions: [{ branch_name: 'big', sub_conditions: [{ path: 'data.total', operator: 'is_greater_than', value: 100 }], logical_operator: 'and' }], has_else: true },
+      },
+      { key: 'approve', type: 'function', config: functionConfig('function transform(input) { return { decision: "review", total: input.total }; }') },
+      { key: 'auto', type: 'function', config: functionConfig('function transform(input) { return { decision: "auto", total: input.total }; }') },
+    ],
+    [
+      { from: 'start', to: 'total' },
+      { from: 'total', to: 'route' },
+      { from: 'route', to: 'approve', sourceHandle: 'output-json-big' },
+      { from: 'route', to: 'auto', sourceHandle: 'output-json-else' },
+    ],
+  );
 }

@@ -1,4 +1,5 @@
-// Keeps a run page current from the server's event stream (GET /runs/:id/events): the server
+// Keeps a run page current from the server's event stream (GET /runs/:id/events, and
+// /workflow-runs/:id/events for a workflow run): the server
 // sends the summary and changed result rows as HTML it rendered and escaped; this script only
 // puts them in place. No polling: the stream ends with an `end` event once the run is terminal.
 (function () {
@@ -90,8 +91,7 @@
     });
   });
 
-  // Once the run is finished: its comparison with the previous run and the re-run buttons.
-  source.addEventListener('finished', function (event) {
+  function replaceParts(event) {
     var parts = JSON.parse(event.data).html;
     Object.keys(parts).forEach(function (id) {
       var container = document.getElementById(id);
@@ -100,7 +100,12 @@
       container.innerHTML = parts[id];
       restoreFocus(container, focusKey);
     });
-  });
+  }
+
+  // Once the run is finished: its comparison with the previous run and the re-run buttons.
+  source.addEventListener('finished', replaceParts);
+  // A workflow run's step graph and selected step, as they change.
+  source.addEventListener('parts', replaceParts);
 
   source.addEventListener('end', function () {
     source.close();

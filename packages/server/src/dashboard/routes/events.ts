@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../../errors/index.js';
 import type { Limits } from '../../services/rate-limit.js';
 import { defaultBaseRunId } from '../../services/history.js';
-import { sessionOf } from '../context.js';
+import { formField, sessionOf } from '../context.js';
 import { parseResultFilter, storeFilter } from '../result-filter.js';
 import { pipeRunEvents, RunEventFeed } from '../run-stream.js';
 import { rerunForms } from '../views/runs.js';
+import { WorkflowRunEventFeed } from '../workflow-run-stream.js';
 import { comparisonOfFinishedRun } from '../run-comparison.js';
 import type { Session } from '../../services/sessions.js';
 
@@ -36,17 +37,38 @@ function reserveStream(limits: Limits, session: Session): () => void {
 }
 
 /**
- * `GET /runs/:run_id/events`: server-sent events for the run page. The server checks the store
+ * `GET /runs/:run_id/events` and `GET /workflow-runs/:run_id/events`: server-sent events for the run pages. The server checks the store
  * every 250 ms and sends only what changed; the stream ends after the final state of a terminal
  * run, and its timer stops as soon as the client goes away or the server closes.
  */
 export async function runEvents(app: FastifyInstance): Promise<void> {
   const { services } = app;
-  const { limits, runs } = services;
+  const { limits, runs, workflowRuns } = services;
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const stop of openStreams) stop();
   });
+
+  /** Answers with the feed's events until its run is done, the client goes away or the server closes. */
+  async function streamFeed(request: EventsRequest, reply: FastifyReply, feed: Pick<RunEventFeed, 'poll'>, runId: string): Promise<void> {
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write('retry: 3000\n\n');
+    const stream = pipeRunEvents(feed, response, {
+      tickMs: TICK_MS,
+      heartbeatEveryTicks: HEARTBEAT_EVERY_TICKS,
+      onError: (error) => request.log.error({ err: error, runId }, 'run event stream failed'),
+    });
+    openStreams.add(stream.stop);
+    await stream.stopped;
+    openStreams.delete(stream.stop);
+  }
 
   async function streamRun(request: EventsRequest, reply: FastifyReply, session: Session): Promise<void> {
     const { organizationId } = session;
@@ -57,32 +79,29 @@ export async function runEvents(app: FastifyInstance): Promise<void> {
       'run-actions': rerunForms(finished, session.csrfToken).text,
       'run-comparison': (await comparisonOfFinishedRun(services, organizationId, finished, baseRunId)).text,
     });
-    reply.hijack();
-    const response = reply.raw;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.write('retry: 3000\n\n');
-    const stream = pipeRunEvents(new RunEventFeed(services, organizationId, run.id, filter, finishedParts), response, {
-      tickMs: TICK_MS,
-      heartbeatEveryTicks: HEARTBEAT_EVERY_TICKS,
-      onError: (error) => request.log.error({ err: error, runId: run.id }, 'run event stream failed'),
-    });
-    openStreams.add(stream.stop);
-    await stream.stopped;
-    openStreams.delete(stream.stop);
+    await streamFeed(request, reply, new RunEventFeed(services, organizationId, run.id, filter, finishedParts), run.id);
   }
 
-  app.get<{ Params: { run_id: string } }>('/runs/:run_id/events', async (request, reply) => {
-    const session = sessionOf(request);
-    const release = reserveStream(limits, session);
-    try {
-      await streamRun(request, reply, session);
-    } finally {
-      release();
-    }
-  });
+  /** A workflow run's page: its summary, step graph and selected step (`?step=`). */
+  async function streamWorkflowRun(request: EventsRequest, reply: FastifyReply, session: Session): Promise<void> {
+    const run = await workflowRuns.get(session.organizationId, request.params.run_id);
+    const feed = new WorkflowRunEventFeed(services, session.organizationId, run.id, formField(request.query, 'step') || null);
+    await streamFeed(request, reply, feed, run.id);
+  }
+
+  /** Each stream holds one of the session's and the organization's streams while it is open. */
+  function reservedStream(stream: (request: EventsRequest, reply: FastifyReply, session: Session) => Promise<void>) {
+    return async (request: EventsRequest, reply: FastifyReply) => {
+      const session = sessionOf(request);
+      const release = reserveStream(limits, session);
+      try {
+        await stream(request, reply, session);
+      } finally {
+        release();
+      }
+    };
+  }
+
+  app.get<{ Params: { run_id: string } }>('/runs/:run_id/events', reservedStream(streamRun));
+  app.get<{ Params: { run_id: string } }>('/workflow-runs/:run_id/events', reservedStream(streamWorkflowRun));
 }

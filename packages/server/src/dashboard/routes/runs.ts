@@ -4,8 +4,8 @@ import { isAnswerable } from '../../errors/index.js';
 import { defaultBaseRunId } from '../../services/history.js';
 import { startedResults } from '../../services/test-results.js';
 import { findWorkflow, workflowNames } from '../../services/workflows.js';
-import { formField, sendPage, sessionOf, setFlash } from '../context.js';
-import { flashMessage, type Flash } from '../layout.js';
+import { answerForm, formField, sendPage, sessionOf, setFlash } from '../context.js';
+import type { Flash } from '../layout.js';
 import { parseResultFilter, storeFilter } from '../result-filter.js';
 import { comparisonOfFinishedRun } from '../run-comparison.js';
 import { runListView, runView } from '../views/runs.js';
@@ -64,9 +64,7 @@ export async function runPages(app: FastifyInstance): Promise<void> {
       if (!isAnswerable(error)) throw error;
       flash = { kind: 'error', message: error.message };
     }
-    if (request.headers['hx-request'] === 'true') return reply.type('text/html; charset=utf-8').send(flashMessage(flash).text);
-    setFlash(request, reply, flash);
-    return reply.redirect(`/runs/${encodeURIComponent(runId)}`, 303);
+    return answerForm(request, reply, flash, `/runs/${encodeURIComponent(runId)}`);
   });
 
   /**

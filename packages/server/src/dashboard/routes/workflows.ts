@@ -10,12 +10,13 @@ import { workflowListView, workflowView } from '../views/workflows.js';
 const WORKFLOWS_PER_PAGE = 50;
 const TESTS_SHOWN = 2000;
 const RECENT_RUNS = 5;
+const RECENT_WORKFLOW_RUNS = 10;
 /** Runs the pass rate chart covers (the finished ones among the latest). */
 const CHARTED_RUNS = 30;
 
 export async function workflowPages(app: FastifyInstance): Promise<void> {
   const { services } = app;
-  const { runs } = services;
+  const { runs, workflowRuns } = services;
 
   app.get('/workflows', async (request, reply) => {
     const { organizationId } = sessionOf(request);
@@ -30,10 +31,11 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
     const session = sessionOf(request);
     const workflowId = request.params.workflow_id;
     const workflow = await getWorkflow(services, session.organizationId, workflowId);
-    const [blocks, tests, recent] = await Promise.all([
+    const [blocks, tests, recent, workflowRunPage] = await Promise.all([
       listDraftBlocks(services, session.organizationId, workflowId),
       testsWithLatestResult(services, session.organizationId, workflowId, TESTS_SHOWN + 1),
       runs.list(session.organizationId, { workflow_id: workflowId, sortBy: 'created_at' }, { limit: CHARTED_RUNS, order: 'desc' }),
+      workflowRuns.list(session.organizationId, { workflow_id: workflowId }, { limit: RECENT_WORKFLOW_RUNS, order: 'desc' }),
     ]);
     const main = workflowView({
       workflow,
@@ -41,6 +43,8 @@ export async function workflowPages(app: FastifyInstance): Promise<void> {
       tests: tests.slice(0, TESTS_SHOWN),
       testsTruncated: tests.length > TESTS_SHOWN,
       recentRuns: recent.data.slice(0, RECENT_RUNS),
+      workflowRuns: workflowRunPage.data,
+      moreWorkflowRuns: workflowRunPage.list_metadata.after !== null,
       passRate: chartPoints(recent.data),
       csrfToken: session.csrfToken,
     });

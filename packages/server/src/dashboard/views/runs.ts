@@ -111,18 +111,26 @@ export function runSummary(run: WorkflowTestRun): SafeHtml {
       ${countItem('Cancelled', lifecycle.cancelled, 'cancelled')}
       ${countItem('Error', lifecycle.error, 'error')}
     </dl>
-    <dl class="facts">
-      <div><dt>Created</dt><dd>${formatTime(run.timing.created_at)}</dd></div>
-      <div><dt>Started</dt><dd>${formatTime(run.timing.started_at)}</dd></div>
-      <div><dt>Finished</dt><dd>${formatTime(run.timing.completed_at)}</dd></div>
-      <div><dt>Duration</dt><dd>${formatDuration(run.timing.duration_ms)}</dd></div>
+    ${timingFacts(run.timing)}`;
+}
+
+/** When a run (test run or workflow run) was created, started and finished, and how long it took. */
+export function timingFacts(timing: { created_at: string | null; started_at: string | null; completed_at: string | null; duration_ms: number | null }): SafeHtml {
+  return html`<dl class="facts">
+      <div><dt>Created</dt><dd>${formatTime(timing.created_at)}</dd></div>
+      <div><dt>Started</dt><dd>${formatTime(timing.started_at)}</dd></div>
+      <div><dt>Finished</dt><dd>${formatTime(timing.completed_at)}</dd></div>
+      <div><dt>Duration</dt><dd>${formatDuration(timing.duration_ms)}</dd></div>
     </dl>`;
 }
 
 function cancelForm(run: WorkflowTestRun, csrfToken: string): SafeHtml {
   if (isTerminal(run.lifecycle.status)) return html``;
-  const action = `/runs/${run.id}/cancel`;
-  const question = 'Cancel this run? Tests that have not finished will not run; finished results are kept.';
+  return cancelRunForm(`/runs/${run.id}/cancel`, 'Cancel this run? Tests that have not finished will not run; finished results are kept.', csrfToken);
+}
+
+/** The Cancel button of a live run's page: posted by htmx after a confirmation, its answer shown in the flash area. */
+export function cancelRunForm(action: string, question: string, csrfToken: string): SafeHtml {
   return html`<form id="cancel-form" method="post" action="${action}" hx-post="${action}" hx-target="#flash" hx-swap="innerHTML" hx-disabled-elt="find button" hx-confirm="${question}">
     <input type="hidden" name="_csrf" value="${csrfToken}">
     <button type="submit" class="button-danger">Cancel run</button>

@@ -1,10 +1,11 @@
-import type { AssertionSpec, Workflow, WorkflowBlock, WorkflowTestRun } from '@verdict/core';
+import type { AssertionSpec, Workflow, WorkflowBlock, WorkflowRun, WorkflowTestRun } from '@verdict/core';
 import { badge, formatTime, functionLanguageName, outcomeLabel } from '../format.js';
 import { blockBehaviour } from './block-config.js';
 import { html, type SafeHtml } from '../html.js';
 import type { TestOverview } from '../../services/tests.js';
 import { passRateChart, type ChartPoint } from './pass-rate-chart.js';
 import { runsOfWorkflowTable } from './runs.js';
+import { workflowRunsTable } from './workflow-runs.js';
 
 export interface WorkflowListPage {
   workflows: Workflow[];
@@ -97,6 +98,10 @@ export interface WorkflowPage {
   /** More tests exist than the page shows. */
   testsTruncated: boolean;
   recentRuns: WorkflowTestRun[];
+  /** The workflow's latest workflow runs (whole executions, not test runs), newest first. */
+  workflowRuns: WorkflowRun[];
+  /** Older workflow runs exist than those listed. */
+  moreWorkflowRuns: boolean;
   /** The latest finished runs, oldest first, for the pass rate chart. */
   passRate: ChartPoint[];
   csrfToken: string;
@@ -121,6 +126,12 @@ export function workflowView(page: WorkflowPage): SafeHtml {
       <a href="/runs?workflow_id=${encodeURIComponent(workflow.id)}">All runs of this workflow</a>
     </div>
     ${runsOfWorkflowTable(page.recentRuns)}
+  </section>
+  <section aria-labelledby="workflow-runs-heading">
+    <h2 id="workflow-runs-heading">Workflow runs</h2>
+    <p class="muted">Executions of the whole workflow on real inputs; open one to see its steps and save a step as a test.</p>
+    ${workflowRunsTable(page.workflowRuns)}
+    ${page.moreWorkflowRuns ? html`<p class="muted small">The latest ${page.workflowRuns.length}; <code>GET /v1/workflows/runs?workflow_id=${workflow.id}</code> lists older ones.</p>` : ''}
   </section>
   <section aria-labelledby="pass-rate-heading">
     <h2 id="pass-rate-heading">Pass rate</h2>
