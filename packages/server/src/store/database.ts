@@ -13,6 +13,7 @@ import * as projectsAndDeclarativeSources from './migrations/007-projects-and-de
 import * as testHistory from './migrations/010-test-history.js';
 import * as workflowRuns from './migrations/011-workflow-runs.js';
 import * as executionStart from './migrations/013-execution-start.js';
+import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experiments from './migrations/012-experiments.js';
 import type { Database } from './schema.js';
 import { SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-workflow-runs': workflowRuns,
   '013-execution-start': executionStart,
   '012-experiments': experiments,
+  '014-workflow-run-attempts': workflowRunAttempts,
 };
 
 function openSqlite(dataDir: string): Store {
