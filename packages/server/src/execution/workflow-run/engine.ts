@@ -44,7 +44,7 @@ export type ControlBlockRunner = (block: SnapshotBlock, inputs: Record<string, H
  * Times a run may be started, resumes included: a run whose every attempt ended with its process
  * (a crash, a worker killed) is given up with an error instead of being handed on forever.
  */
-export const MAX_RUN_ATTEMPTS = 3;
+export const MAX_RUN_ATTEMPTS = 5;
 
 export interface WorkflowRunEngineOptions {
   /** Steps of one run that execute at once. */
