@@ -80,6 +80,11 @@ export async function otherOrganizationKey(test: TestApp, name = 'other-org'): P
   return (await createApiKey(test.runtime.services.store, name)).key;
 }
 
+/** The same server, as the organization of `apiKey` sees it. */
+export function asOrganization(app: TestApp, apiKey: string): TestApp {
+  return { ...app, apiKey, request: (method, url, body, headers = {}) => app.request(method, url, body, { 'api-key': apiKey, ...headers }) };
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createRuntime, type Runtime } from '../../services/create.js';
-import { sleep } from '../../testing/fixtures.js';
-import { freshPostgresDatabase, skipWithoutRedisAndPostgres, startTestApp, type TestApp } from '../../testing/harness.js';
+import { asOrganization, createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun } from '../../testing/fixtures.js';
+import { freshPostgresDatabase, skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
 import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
 import { createWorkflowGraph, functionConfig, waitForWorkflowRun } from '../../testing/workflow-graphs.js';
 
@@ -17,6 +17,9 @@ const skip = skipWithoutRedisAndPostgres();
 const DOUBLE = 'function transform(input) { return { doubled: (input.n ?? 1) * 2 }; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
 const STAMP = 'function transform(input) { return { stamped: Date.now() }; }';
+/** Each of A's workflow runs spins this long (its block's timeout); B's test run must end well within it. */
+const SPIN_SECONDS = 5;
+const PROMPT_MS = 3000;
 const SLOW_ECHO = 'function transform(input) { const end = Date.now() + 1500; while (Date.now() < end) {} return { seen: input.stamped }; }';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
@@ -114,6 +117,28 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       const quick = await createWorkflowGraph(api, [{ key: 'start', type: 'start_json' }, { key: 'double', type: 'function', config: functionConfig(DOUBLE) }], [{ from: 'start', to: 'double' }]);
       const next = await api.request('POST', '/v1/workflows/runs', { workflow_id: quick.workflowId, json_inputs: { [quick.ids.start!]: { n: 2 } } });
       assert.equal((await waitForWorkflowRun(api, next.body.id, 5000)).lifecycle.status, 'completed');
+    });
+
+
+    test('one organization\'s workflow runs share the worker\'s slots: another organization\'s test run still completes within seconds', async () => {
+      const spin = { ...functionConfig(SPIN_FOREVER), timeout_seconds: SPIN_SECONDS };
+      const spinning = await createWorkflowGraph(api, [{ key: 'start', type: 'start_json' }, { key: 'spin', type: 'function', config: spin }], [{ from: 'start', to: 'spin' }]);
+      const runsOfA: string[] = [];
+      for (let run = 0; run < 10; run++) runsOfA.push((await api.request('POST', '/v1/workflows/runs', { workflow_id: spinning.workflowId, json_inputs: { [spinning.ids.start!]: {} } })).body.id);
+      try {
+        await waitFor('A\'s runs to hold every slot of the worker', async () => worker.services.executor.stats().inFlight === 8);
+
+        const b = asOrganization(api, await otherOrganizationKey(api, 'org-b-workflow-runs'));
+        const quick = await createFunctionWorkflow(b, 'function transform(input) { return { value: input.n * 2 }; }');
+        await createTests(b, quick, [{ input: { n: 21 }, path: 'value', condition: { kind: 'equals', expected: 42 } }]);
+        const startedAt = Date.now();
+        const run = await waitForRun(b, (await startRun(b, quick.workflowId)).id, 30_000);
+        const tookMs = Date.now() - startedAt;
+        assert.equal(run.counts.outcome.passed, 1);
+        assert.ok(tookMs < PROMPT_MS, `B's test run took ${tookMs} ms while A's workflow runs spin ${SPIN_SECONDS} s each`);
+      } finally {
+        for (const id of runsOfA) await api.request('POST', `/v1/workflows/runs/${id}/cancel`, {});
+      }
     });
   });
 
