@@ -69,6 +69,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private sweeping: Promise<void> | null = null;
   private stopped = false;
   private lastQueued = 0;
+  /** The last live workflow run the previous sweep looked at (runs are swept a page at a time). */
+  private workflowRunSweepCursor = '';
   /** What the workflow run service calls in a distributed deployment: runs execute on the workers. */
   readonly workflowRuns: WorkflowRunDispatch = {
     start: () => Promise.resolve(),
@@ -269,7 +271,9 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * job's lock expires, and BullMQ hands it to another worker, which resumes it.
    */
   private async requeueMissingWorkflowRuns(): Promise<void> {
-    const live = await listLiveWorkflowRuns(this.store.db);
+    const live = await listLiveWorkflowRuns(this.store.db, this.workflowRunSweepCursor, PAGE_SIZE);
+    // A page per sweep, so that ten thousand waiting runs cost Redis a page of lookups at a time.
+    this.workflowRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
     if (live.length === 0 || this.stopped) return;
     const missing = await this.queues.missing(live.map((run) => workflowRunJob(run.id, run.organization_id, 1)));
     for (const job of missing) {

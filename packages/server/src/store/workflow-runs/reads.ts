@@ -72,9 +72,9 @@ export async function listLiveWorkflowRunIds(db: Kysely<Database>): Promise<stri
   return rows.map((row) => row.id);
 }
 
-/** Live runs with their organizations, for the distributed executor's sweep (runs whose job went missing). */
-export async function listLiveWorkflowRuns(db: Kysely<Database>): Promise<{ id: string; organization_id: string }[]> {
-  return db.selectFrom('workflow_runs').select(['id', 'organization_id']).where('status', 'in', LIVE_STATUSES).orderBy('id').execute();
+/** Live runs with their organizations, by id after `afterId`, for the distributed executor's sweep (runs whose job went missing). */
+export async function listLiveWorkflowRuns(db: Kysely<Database>, afterId: string, limit: number): Promise<{ id: string; organization_id: string }[]> {
+  return db.selectFrom('workflow_runs').select(['id', 'organization_id']).where('status', 'in', LIVE_STATUSES).where('id', '>', afterId).orderBy('id').limit(limit).execute();
 }
 
 /** The organization of a live run; undefined once it ended. */
