@@ -87,6 +87,17 @@ export function asOrganization(app: TestApp, apiKey: string): TestApp {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `probe` every 10 ms until it answers something truthy, which it returns. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 /**
  * Runs `work` while another organization GETs its workflows every 20 ms; the slowest of those GETs
  * tells whether `work` held the event loop (the requests go through inject(), on the same loop).

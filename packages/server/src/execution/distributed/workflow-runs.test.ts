@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createRuntime, type Runtime } from '../../services/create.js';
-import { asOrganization, createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun } from '../../testing/fixtures.js';
-import { freshPostgresDatabase, skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
-import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
+import type { Runtime } from '../../services/create.js';
+import { asOrganization, createFunctionWorkflow, createTests, otherOrganizationKey, sleep, startRun, waitFor } from '../../testing/fixtures.js';
+import { skipWithoutRedisAndPostgres, startTestApp, startWorkerRuntime, type TestApp, waitForRun } from '../../testing/harness.js';
+import { jsonClient, spawnVerdict, startApiOnlyProcess, type ApiOnlyDeployment, type VerdictProcess } from '../../testing/processes.js';
 import { createWorkflowGraph, functionConfig, waitForWorkflowRun } from '../../testing/workflow-graphs.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
@@ -22,16 +19,6 @@ const SPIN_SECONDS = 20;
 const PROMPT_MS = 8000;
 const SLOW_ECHO = 'function transform(input) { const end = Date.now() + 1500; while (Date.now() < end) {} return { seen: input.stamped }; }';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /**
  * Workflow runs in a distributed deployment: the API process that answers the create executes
  * nothing (it has no sandbox); the run's job is driven on a worker, cancelled through the same
@@ -43,8 +30,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
     let worker: Runtime;
     before(async () => {
       api = await startTestApp('postgres', { redisUrl: REDIS_URL!, sandboxThreads: 2, concurrency: 8, worker: false }, { VERDICT_REDIS_PREFIX: `verdict-test-${randomUUID()}` });
-      worker = await createRuntime({ ...api.config, worker: true });
-      await worker.services.executor.start();
+      worker = await startWorkerRuntime(api);
     });
     after(async () => {
       await worker.close();
@@ -95,7 +81,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       );
       const created = await api.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { n: 1 } } });
       const runId = created.body.id as string;
-      await waitFor('the first function step on the worker', async () => (await stepsOf(runId)).some((step) => step.block_id === ids.first));
+      await waitFor('the first function step on the worker', async () => (await stepsOf(runId)).some((step) => step.block_id === ids.first), 15_000);
       // Both spinning steps now hold the worker's two sandbox threads.
       await waitFor('the worker to drive the run', async () => worker.services.executor.stats().inFlight === 1);
       await sleep(200);
@@ -126,7 +112,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       const runsOfA: string[] = [];
       for (let run = 0; run < 10; run++) runsOfA.push((await api.request('POST', '/v1/workflows/runs', { workflow_id: spinning.workflowId, json_inputs: { [spinning.ids.start!]: {} } })).body.id);
       try {
-        await waitFor('A\'s runs to hold every slot of the worker', async () => worker.services.executor.stats().inFlight === 8);
+        await waitFor('A\'s runs to hold every slot of the worker', async () => worker.services.executor.stats().inFlight === 8, 15_000);
 
         const b = asOrganization(api, await otherOrganizationKey(api, 'org-b-workflow-runs'));
         const quick = await createFunctionWorkflow(b, 'function transform(input) { return { value: input.n * 2 }; }');
@@ -153,10 +139,9 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       await api.close();
     });
 
-    async function startWorkerRuntime(): Promise<Runtime> {
-      const runtime = await createRuntime({ ...api.config, worker: true });
+    async function startWorker(): Promise<Runtime> {
+      const runtime = await startWorkerRuntime(api);
       workers.push(runtime);
-      await runtime.services.executor.start();
       return runtime;
     }
 
@@ -178,7 +163,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
     const stepsOf = async (runId: string) => (await api.request('GET', `/v1/workflows/steps?run_id=${runId}&order=asc&limit=100`)).body.data as any[];
 
     test('a stopping worker hands the run back after the drain timeout, and the next worker finishes it from its recorded steps', async () => {
-      const first = await startWorkerRuntime();
+      const first = await startWorker();
       const { workflowId, ids } = await stampThenSlow();
       const runId = (await api.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: {} } })).body.id as string;
       const before = await waitFor('the stamp step', async () => {
@@ -193,7 +178,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       assert.equal((await api.request('GET', `/v1/workflows/runs/${runId}`)).body.lifecycle.status, 'running');
       assert.deepEqual(await stepsOf(runId), before, 'the step handed back was not recorded');
 
-      await startWorkerRuntime();
+      await startWorker();
       const run = await waitForWorkflowRun(api, runId);
       assert.equal(run.lifecycle.status, 'completed', JSON.stringify(run.lifecycle));
       const steps = await stepsOf(runId);
@@ -213,40 +198,23 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
 
   describe('worker processes, one killed with SIGKILL mid-run', () => {
     const API_KEY = 'vk_wfrun_distributed_0123456789abcdef';
-    let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-    let dataDir: string;
-    let env: NodeJS.ProcessEnv;
+    let deployment: ApiOnlyDeployment;
     let call: ReturnType<typeof jsonClient>;
-    const processes: VerdictProcess[] = [];
+    const workers: VerdictProcess[] = [];
 
     before(async () => {
-      database = await freshPostgresDatabase();
-      dataDir = await mkdtemp(join(tmpdir(), 'verdict-wfrun-distributed-'));
-      const port = await freePort();
-      call = jsonClient(`http://127.0.0.1:${port}`, API_KEY);
-      env = {
-        ...process.env,
-        VERDICT_DATABASE_URL: database.url,
-        VERDICT_REDIS_URL: REDIS_URL,
-        VERDICT_REDIS_PREFIX: `verdict-wfrun-${randomUUID()}`,
-        VERDICT_API_KEY: API_KEY,
-        VERDICT_DATA_DIR: dataDir,
-        VERDICT_SANDBOX_THREADS: '2',
-      };
-      const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
-      processes.push(api);
-      await api.line(/Verdict is serving/);
+      deployment = await startApiOnlyProcess('wfrun', API_KEY, REDIS_URL!);
+      call = jsonClient(deployment.baseUrl, API_KEY);
     });
 
     after(async () => {
-      await Promise.all(processes.map((process) => process.kill()));
-      await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      await Promise.all(workers.map((worker) => worker.kill()));
+      await deployment.close();
     });
 
     async function startWorker(): Promise<VerdictProcess> {
-      const worker = spawnVerdict(['worker', '--concurrency', '4'], env);
-      processes.push(worker);
+      const worker = spawnVerdict(['worker', '--concurrency', '4'], deployment.env);
+      workers.push(worker);
       await worker.line(/Verdict worker executing/);
       return worker;
     }
@@ -283,7 +251,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       assert.deepEqual(stamped, before.find((step) => step.block_id === stamp), 'the step recorded before the kill is kept as it was');
       assert.deepEqual(steps.find((step) => step.block_id === last).handle_outputs['output-json-0'].data, { echoed: stamped.handle_outputs['output-json-0'].data.stamped });
 
-      const client = new pg.Client({ connectionString: database.url });
+      const client = new pg.Client({ connectionString: deployment.env.VERDICT_DATABASE_URL });
       await client.connect();
       try {
         const { rows } = await client.query('SELECT attempts FROM workflow_runs WHERE id = $1', [run.id]);
