@@ -62,10 +62,12 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const blockExecutors = sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors;
   const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
   const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files);
-  const workflowRuns = new WorkflowRunService(store, workflowRunEngine, files);
-  const executor: Executor = config.redisUrl
-    ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency } : null)
-    : new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
+  const distributed = config.redisUrl
+    ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency, workflowRuns: workflowRunEngine } : null)
+    : null;
+  const executor: Executor = distributed ?? new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
+  // Distributed, workflow runs execute on the workers as test runs do; embedded, in this process.
+  const workflowRuns = new WorkflowRunService(store, distributed?.workflowRuns ?? workflowRunEngine, files);
   const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
   const experiments = new ExperimentService({ store, files, executor: experimentExecutor, workflowRuns });
   const services: Services = {

@@ -12,8 +12,9 @@ import * as assertionSchemaDeps from './migrations/006-assertion-schema-deps.js'
 import * as projectsAndDeclarativeSources from './migrations/007-projects-and-declarative-sources.js';
 import * as testHistory from './migrations/010-test-history.js';
 import * as workflowRuns from './migrations/011-workflow-runs.js';
-import * as executionStart from './migrations/013-execution-start.js';
 import * as experiments from './migrations/012-experiments.js';
+import * as executionStart from './migrations/013-execution-start.js';
+import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
 import type { Database } from './schema.js';
 import { SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
@@ -52,8 +53,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-projects-and-declarative-sources': projectsAndDeclarativeSources,
   '010-test-history': testHistory,
   '011-workflow-runs': workflowRuns,
-  '013-execution-start': executionStart,
   '012-experiments': experiments,
+  '013-execution-start': executionStart,
+  '014-workflow-run-attempts': workflowRunAttempts,
   '015-experiment-result-provenance': experimentResultProvenance,
 };
 

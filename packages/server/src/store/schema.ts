@@ -196,6 +196,8 @@ export interface WorkflowRunsTable {
   cancel_command_id: string | null;
   /** `{message, stage, category, details, failing_step_id}` of an errored run. */
   error: string | null;
+  /** Times the run was started, resumes after a dead process or worker included (migration 014). */
+  attempts: number;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;

@@ -80,7 +80,23 @@ export async function otherOrganizationKey(test: TestApp, name = 'other-org'): P
   return (await createApiKey(test.runtime.services.store, name)).key;
 }
 
+/** The same server, as the organization of `apiKey` sees it. */
+export function asOrganization(app: TestApp, apiKey: string): TestApp {
+  return { ...app, apiKey, request: (method, url, body, headers = {}) => app.request(method, url, body, { 'api-key': apiKey, ...headers }) };
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 10 ms until it answers something truthy, which it returns. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
 
 /**
  * Runs `work` while another organization GETs its workflows every 20 ms; the slowest of those GETs

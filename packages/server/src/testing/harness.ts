@@ -160,6 +160,13 @@ export async function startTestApp(store: StoreKind = 'sqlite', overrides: Parti
   };
 }
 
+/** A worker of `api`'s deployment in this process (its store, Redis and prefix), executing. */
+export async function startWorkerRuntime(api: TestApp): Promise<Runtime> {
+  const runtime = await createRuntime({ ...api.config, worker: true });
+  await runtime.services.executor.start();
+  return runtime;
+}
+
 /** Polls a run (under `segment`: `tests` or `evals`) until it is terminal (or the deadline passes) and returns it. */
 export async function waitForRun(test: TestApp, runId: string, timeoutMs = 30_000, segment: 'tests' | 'evals' = 'tests'): Promise<any> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './fixtures.js';
+import { freshPostgresDatabase } from './harness.js';
 
 /** The `verdict` command of this checkout (run after the build). */
 export const VERDICT_CLI = fileURLToPath(new URL('../../../cli/bin/verdict.js', import.meta.url));
@@ -63,5 +68,45 @@ export function jsonClient(baseUrl: string, apiKey: string) {
     const text = await response.text();
     if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
+  };
+}
+
+export interface ApiOnlyDeployment {
+  /** The environment of the deployment: `spawnVerdict(['worker', …], env)` starts a worker of it. */
+  env: NodeJS.ProcessEnv;
+  baseUrl: string;
+  api: VerdictProcess;
+  /** Kills the API process and removes its database and data directory (kill its workers first). */
+  close(): Promise<void>;
+}
+
+/**
+ * A scaled-out deployment's API process (`serve --no-worker`), serving, on a fresh PostgreSQL
+ * database, a Redis prefix and a data directory of its own.
+ */
+export async function startApiOnlyProcess(name: string, apiKey: string, redisUrl: string): Promise<ApiOnlyDeployment> {
+  const database = await freshPostgresDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), `verdict-${name}-`));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    VERDICT_DATABASE_URL: database.url,
+    VERDICT_REDIS_URL: redisUrl,
+    VERDICT_REDIS_PREFIX: `verdict-${name}-${randomUUID()}`,
+    VERDICT_API_KEY: apiKey,
+    VERDICT_DATA_DIR: dataDir,
+    VERDICT_SANDBOX_THREADS: '2',
+  };
+  const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
+  await api.line(/Verdict is serving/);
+  return {
+    env,
+    baseUrl: `http://127.0.0.1:${port}`,
+    api,
+    async close() {
+      await api.kill();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }

@@ -5,10 +5,10 @@ import { countsViolation, isoNow } from '@verdict/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { renderMetrics } from '../../routes/health.js';
-import { createRuntime, type Runtime } from '../../services/create.js';
+import type { Runtime } from '../../services/create.js';
 import { startResults } from '../../store/transitions/index.js';
-import { allResults, createFunctionWorkflow, createTests, sleep, startRun } from '../../testing/fixtures.js';
-import { skipWithoutRedisAndPostgres, startTestApp, type TestApp, waitForRun } from '../../testing/harness.js';
+import { allResults, createFunctionWorkflow, createTests, startRun, waitFor } from '../../testing/fixtures.js';
+import { skipWithoutRedisAndPostgres, startTestApp, startWorkerRuntime, type TestApp, waitForRun } from '../../testing/harness.js';
 import { FunctionBlockExecutor } from '../blocks/function.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { TestRunner } from '../test-runner.js';
@@ -34,16 +34,6 @@ function startDistributedApp(overrides: { worker: boolean }, env = isolatedEnv()
 
 async function rowsOf(app: TestApp, runId: string) {
   return app.runtime.services.store.db.selectFrom('test_results').select(['id', 'status', 'verdict', 'attempts', 'started_at']).where('run_id', '=', runId).orderBy('position').execute();
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
@@ -118,10 +108,9 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       await api.close();
     });
 
-    async function startWorkerRuntime(): Promise<Runtime> {
-      const runtime = await createRuntime({ ...api.config, worker: true });
+    async function startWorker(): Promise<Runtime> {
+      const runtime = await startWorkerRuntime(api);
       workers.push(runtime);
-      await runtime.services.executor.start();
       return runtime;
     }
 
@@ -138,7 +127,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const orphaned = (await rowsOf(api, run.id)).slice(0, 3).map((row) => row.id);
       await api.runtime.services.store.db.transaction().execute((trx) => startResults(trx, run.id, orphaned, isoNow()));
 
-      await startWorkerRuntime();
+      await startWorker();
       const done = await waitForRun(api, run.id);
       assert.equal(done.counts.outcome.passed, 6);
       assert.equal(countsViolation(done.counts, done.total_tests), null);
@@ -155,7 +144,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       const fixture = await createFunctionWorkflow(api, DOUBLE);
       const judged = Array.from({ length: 8 }, (_, n) => ({ input: { n }, path: 'doubled', condition: { kind: 'llm_judged_as', rubric: 'an even number' } }));
       await createTests(api, fixture, judged);
-      while (workers.length < 2) await startWorkerRuntime();
+      while (workers.length < 2) await startWorker();
       const run = await waitForRun(api, (await startRun(api, fixture.workflowId)).id);
       assert.equal(run.counts.lifecycle_counts.completed, 8);
       const starts = (await rowsOf(api, run.id)).map((row) => Date.parse(row.started_at!)).sort((a, b) => a - b);
@@ -168,7 +157,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       for (const worker of workers.splice(0)) await worker.close();
       const fixture = await createFunctionWorkflow(api, WORK_FOR_INPUT_MS);
       await createTests(api, fixture, [100, 2000].map((ms) => ({ input: { n: ms, ms }, path: 'doubled', condition: { kind: 'equals', expected: ms * 2 } })));
-      const first = await startWorkerRuntime();
+      const first = await startWorker();
       const run = await startRun(api, fixture.workflowId);
       // Both have started (on a loaded machine the fast one can start after the slow one).
       await waitFor('the slow test to run', async () => {
@@ -182,7 +171,7 @@ describe('distributed executor on PostgreSQL and Redis', { skip }, () => {
       assert.ok(Date.now() - stoppingSince < 1500, `the worker took ${Date.now() - stoppingSince} ms to stop: it waited for the slow test`);
       assert.deepEqual((await rowsOf(api, run.id)).map((row) => [row.status, row.attempts]), [['completed', 1], ['running', 1]]);
 
-      await startWorkerRuntime();
+      await startWorker();
       const done = await waitForRun(api, run.id);
       assert.equal(done.counts.outcome.passed, 2);
       assert.deepEqual((await rowsOf(api, run.id)).map((row) => [row.status, row.attempts]), [['completed', 1], ['completed', 2]]);

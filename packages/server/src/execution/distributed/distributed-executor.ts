@@ -5,14 +5,16 @@ import { fromJson } from '../../store/database.js';
 import { cancelledUnstartedRows, firstPendingRows, queuedOrRunningRows, type QueueableRow } from '../../store/results.js';
 import { countQueuedRowsOfOrganization, findRunOrganization, findRunQueueState, listLiveRunCounts } from '../../store/runs.js';
 import { queueResults } from '../../store/transitions/index.js';
+import { countPendingWorkflowRunsOfOrganization, findLiveWorkflowRunOrganization, listLiveWorkflowRuns } from '../../store/workflow-runs/reads.js';
 import type { Executor, ExecutorStats } from '../executor.js';
 import type { TestRunner } from '../test-runner.js';
+import type { WorkflowRunDispatch, WorkflowRunEngine } from '../workflow-run/engine.js';
 import { cancelChannel, encodeCancel } from './cancel-channel.js';
 import { RedisLease } from './lease.js';
 import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from './metrics.js';
 import type { DistributedOptions } from './options.js';
 import { QueueWorker } from './queue-worker.js';
-import { backlogPriority, queueFor, TestQueues, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
+import { backlogPriority, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
@@ -52,6 +54,8 @@ interface RunProgress {
  * pending rows into BullMQ a window at a time (one process per run, under a Redis lease) and
  * broadcast cancels; `verdict worker` processes execute the jobs with a QueueWorker and sweep for
  * runs whose paging process died. Every state change goes through the store's guarded transitions.
+ * Workflow runs take the same way (`workflowRuns`): one job per run, driven by the worker that
+ * holds it, taken over (and resumed from its recorded steps) when that worker dies.
  */
 export class DistributedExecutor implements Executor, ObservableExecutor {
   private readonly redis: Redis;
@@ -65,11 +69,19 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private sweeping: Promise<void> | null = null;
   private stopped = false;
   private lastQueued = 0;
+  /** The last live workflow run the previous sweep looked at (runs are swept a page at a time). */
+  private workflowRunSweepCursor = '';
+  /** What the workflow run service calls in a distributed deployment: runs execute on the workers. */
+  readonly workflowRuns: WorkflowRunDispatch = {
+    start: () => Promise.resolve(),
+    submit: (runId) => this.submitWorkflowRun(runId),
+    stop: (runId) => this.stopWorkflowRun(runId),
+  };
 
   constructor(
     private readonly store: Store,
     private readonly options: DistributedOptions,
-    worker: { runner: TestRunner; concurrency: number } | null,
+    worker: { runner: TestRunner; concurrency: number; workflowRuns?: WorkflowRunEngine } | null,
     tuning: Partial<DistributedExecutorTuning> = {},
     private readonly log: (message: string) => void = (message) => console.error(`verdict executor: ${message}`),
   ) {
@@ -78,7 +90,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     logConnectionErrors(this.redis, this.log);
     this.queues = new TestQueues(this.redis, options.prefix);
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
-    this.worker = worker && new QueueWorker(store, worker.runner, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
   /**
@@ -105,6 +117,26 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   stopRun(runId: string): void {
     this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
     this.removeWaitingJobs(runId).catch((error: unknown) => this.log(`removing the jobs of ${runId}: ${messageOf(error)}`));
+  }
+
+  /** Queues the run's job (its id the run's: queued twice, it is one job), behind the rows and runs its organization has waiting. */
+  submitWorkflowRun(runId: string): void {
+    if (this.stopped) return;
+    this.enqueueWorkflowRun(runId).catch((error: unknown) => this.log(`queueing workflow run ${runId}: ${messageOf(error)}`));
+  }
+
+  /** The cancel is committed: the worker driving the run aborts it (the same broadcast as test runs), or its job leaves the queue. */
+  stopWorkflowRun(runId: string): void {
+    this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
+    this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
+  }
+
+  private async enqueueWorkflowRun(runId: string, knownOrganizationId?: string): Promise<void> {
+    const organizationId = knownOrganizationId ?? (await findLiveWorkflowRunOrganization(this.store.db, runId));
+    if (organizationId === undefined) return;
+    const waiting = (await countQueuedRowsOfOrganization(this.store.db, organizationId)) + (await countPendingWorkflowRunsOfOrganization(this.store.db, organizationId));
+    const job = workflowRunJob(runId, organizationId, backlogPriority(waiting));
+    await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
   }
 
   async stop(): Promise<void> {
@@ -229,7 +261,26 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
         await this.requeueMissingJobs(run.id);
       }
     }
+    await this.requeueMissingWorkflowRuns();
     if (this.redis.status === 'ready') await this.queueDepth();
+  }
+
+  /**
+   * A live workflow run without a job (the API process died before queueing it, Redis lost it, its
+   * job failed for good) is queued again. A run whose worker died keeps its job, held until the
+   * job's lock expires, and BullMQ hands it to another worker, which resumes it.
+   */
+  private async requeueMissingWorkflowRuns(): Promise<void> {
+    const live = await listLiveWorkflowRuns(this.store.db, this.workflowRunSweepCursor, PAGE_SIZE);
+    // A page per sweep, so that ten thousand waiting runs cost Redis a page of lookups at a time.
+    this.workflowRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
+    if (live.length === 0 || this.stopped) return;
+    const missing = await this.queues.missing(live.map((run) => workflowRunJob(run.id, run.organization_id, 1)));
+    for (const job of missing) {
+      if (this.stopped) return;
+      this.log(`workflow run ${job.runId} had no job; it is queued again`);
+      await this.enqueueWorkflowRun(job.runId, job.organizationId);
+    }
   }
 
   private async requeueMissingJobs(runId: string): Promise<void> {
@@ -256,6 +307,10 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
 
 function queuedRow(runId: string, organizationId: string, row: QueueableRow, queuedBefore: number): QueuedRow {
   return { runId, resultId: row.id, queue: queueOf(row), organizationId, priority: backlogPriority(queuedBefore) };
+}
+
+function workflowRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
+  return { runId, resultId: runId, name: WORKFLOW_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
 }
 
 function queueOf(row: QueueableRow): QueueName {

@@ -5,15 +5,22 @@ import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
 import { infrastructureFailure, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
+import type { WorkflowRunEngine } from '../workflow-run/engine.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { MAX_ROW_ATTEMPTS, QUEUE_NAMES, type QueueName, type TestJobData, type TestQueues } from './queues.js';
+import { MAX_ROW_ATTEMPTS, QUEUE_NAMES, WORKFLOW_RUN_JOB, type QueueName, type TestJobData, type TestQueues } from './queues.js';
 import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
 import { TenantSlots } from './tenant-slots.js';
 import { settleWithin } from './timing.js';
 
 export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
+
+/** What a worker executes: test rows, and whole workflow runs (null in a worker that is given none). */
+export interface QueueWorkerEngines {
+  tests: TestRunner;
+  workflowRuns: WorkflowRunEngine | null;
+}
 
 export interface QueueWorkerOptions extends DistributedOptions {
   /** Tests executing at once in this process, per queue. */
@@ -45,7 +52,10 @@ interface RunningJob {
  * worker): each job is one result row, run through the same TestRunner and recorded through the
  * same guarded transitions as the embedded executor. A worker killed mid-test loses nothing: BullMQ
  * hands its jobs to another worker once their lock expires, and that worker takes the rows over.
- * Organizations share each queue's slots (TenantSlots), and the sandbox shares its threads.
+ * Organizations share each queue's slots (TenantSlots), and the sandbox shares its threads. A
+ * workflow run's job holds one slot while the worker drives the whole run (its steps execute at
+ * once up to the engine's concurrency per run); a worker that takes over the job of a dead one
+ * resumes the run from the steps it recorded.
  */
 export class QueueWorker {
   private readonly writer: TransitionWriter;
@@ -59,7 +69,7 @@ export class QueueWorker {
 
   constructor(
     private readonly store: Store,
-    private readonly runner: TestRunner,
+    private readonly engines: QueueWorkerEngines,
     private readonly connection: Redis,
     private readonly queues: TestQueues,
     private readonly histograms: ClusterHistograms,
@@ -159,11 +169,16 @@ export class QueueWorker {
    * job gave its slot to another organization's (its row untouched).
    */
   private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
+    if (job.name === WORKFLOW_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveWorkflowRun(job.data.runId, signal));
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
     if (!row || row.job.runId !== runId || !isLive(row.runStatus) || !isLive(row.status)) return 'skipped';
     if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return this.giveUp(row);
-    const { organizationId } = row.job;
+    return this.inSlot(queue, row.job.organizationId, job, token, signal, () => this.executeAdmitted(job, row, signal));
+  }
+
+  /** Runs `work` in one of the organization's slots of the queue, or gives the slot to another organization's job. */
+  private async inSlot(queue: QueueName, organizationId: string, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal, work: () => Promise<JobOutcome>): Promise<JobOutcome> {
     const slots = this.slots[queue];
     if (!(await slots.acquire(organizationId, signal))) {
       signal.throwIfAborted();
@@ -171,10 +186,22 @@ export class QueueWorker {
       throw new DelayedError();
     }
     try {
-      return await this.executeAdmitted(job, row, signal);
+      return await work();
     } finally {
       slots.release(organizationId);
     }
+  }
+
+  /**
+   * Drives the run to its end (the engine records each step through the store's guarded
+   * transitions, and resumes a run another worker left running). An abort — cancel or hand-back —
+   * leaves the run as the store has it and throws, for `process` to say which.
+   */
+  private async driveWorkflowRun(runId: string, signal: AbortSignal): Promise<JobOutcome> {
+    if (!this.engines.workflowRuns) throw new Error('this worker was given no workflow run engine');
+    await this.engines.workflowRuns.execute(runId, signal);
+    signal.throwIfAborted();
+    return 'recorded';
   }
 
   private async executeAdmitted(job: Job<TestJobData>, row: DeliveredRow, signal: AbortSignal): Promise<JobOutcome> {
@@ -188,7 +215,7 @@ export class QueueWorker {
     let outcome: ResultOutcome;
     const began = performance.now();
     try {
-      outcome = await this.runner.run(row.job, AbortSignal.any([signal, runEnded.signal]));
+      outcome = await this.engines.tests.run(row.job, AbortSignal.any([signal, runEnded.signal]));
       this.histograms.observe('execution_seconds', (performance.now() - began) / 1000);
     } catch (error) {
       if (runEnded.signal.aborted) return 'skipped';

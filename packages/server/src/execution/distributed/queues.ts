@@ -23,9 +23,19 @@ export function queueFor(blockType: string, assertion: AssertionSpec): QueueName
   return MODEL_BACKED_BLOCK_TYPES.has(blockType) || requiresModelProvider(assertion.condition) ? 'model-tests' : 'tests';
 }
 
+/**
+ * A workflow run is one job of the `tests` queue, its id the run's, driven from start to end by the
+ * worker that holds it: it shares the queue's backlog order and tenant slots with test rows.
+ */
+export const WORKFLOW_RUN_JOB = 'workflow-run';
+export const WORKFLOW_RUN_QUEUE: QueueName = 'tests';
+
 export interface QueuedRow {
   runId: string;
+  /** The result row's id; for a workflow run's job, the run's id. */
   resultId: string;
+  /** The job's name: a test row (the default) or a whole workflow run. */
+  name?: typeof WORKFLOW_RUN_JOB;
   queue: QueueName;
   organizationId: string;
   /** Its place in line: see backlogPriority. */
@@ -86,8 +96,8 @@ export class TestQueues {
         const jobs = rows.filter((row) => row.queue === name);
         if (jobs.length === 0) return Promise.resolve();
         return this.queues[name].addBulk(
-          jobs.map(({ runId, resultId, organizationId, priority }) => ({
-            name: 'test',
+          jobs.map(({ runId, resultId, organizationId, priority, name }) => ({
+            name: name ?? 'test',
             data: { runId, resultId, organizationId },
             opts: { ...JOB_OPTIONS, jobId: resultId, priority },
           })),

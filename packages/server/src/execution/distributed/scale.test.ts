@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { countsViolation } from '@verdict/core';
 import pg from 'pg';
 import { sleep } from '../../testing/fixtures.js';
-import { freshPostgresDatabase, skipWithoutRedisAndPostgres } from '../../testing/harness.js';
-import { freePort, jsonClient, spawnVerdict, type VerdictProcess } from '../../testing/processes.js';
+import { skipWithoutRedisAndPostgres } from '../../testing/harness.js';
+import { jsonClient, spawnVerdict, startApiOnlyProcess, type ApiOnlyDeployment, type VerdictProcess } from '../../testing/processes.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const skip = skipWithoutRedisAndPostgres();
@@ -30,11 +26,9 @@ async function withClient<T>(connectionString: string, work: (client: pg.Client)
 }
 
 describe('scale-out: one API process and two worker processes on PostgreSQL and Redis', { skip }, () => {
-  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let dataDir: string;
+  let deployment: ApiOnlyDeployment;
   let env: NodeJS.ProcessEnv;
   let baseUrl: string;
-  const processes: VerdictProcess[] = [];
   let workers: VerdictProcess[];
 
   const call = (method: string, path: string, body?: unknown) => jsonClient(baseUrl, API_KEY)(method, path, body);
@@ -75,31 +69,15 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   const finished = (run: any) => ['completed', 'error', 'cancelled'].includes(run.lifecycle.status);
 
   before(async () => {
-    database = await freshPostgresDatabase();
-    dataDir = await mkdtemp(join(tmpdir(), 'verdict-scale-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      VERDICT_DATABASE_URL: database.url,
-      VERDICT_REDIS_URL: REDIS_URL,
-      VERDICT_REDIS_PREFIX: `verdict-scale-${randomUUID()}`,
-      VERDICT_API_KEY: API_KEY,
-      VERDICT_DATA_DIR: dataDir,
-      VERDICT_SANDBOX_THREADS: '2',
-    };
-    const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
-    processes.push(api);
-    await api.line(/Verdict is serving/);
+    deployment = await startApiOnlyProcess('scale', API_KEY, REDIS_URL!);
+    ({ env, baseUrl } = deployment);
     workers = [spawnVerdict(['worker', '--concurrency', '8'], env), spawnVerdict(['worker', '--concurrency', '8'], env)];
-    processes.push(...workers);
     await Promise.all(workers.map((worker) => worker.line(/Verdict worker executing/)));
   });
 
   after(async () => {
-    await Promise.all(processes.map((process) => process.kill()));
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all(workers.map((worker) => worker.kill()));
+    await deployment.close();
   });
 
   test('a worker killed with SIGKILL mid-run: the 300-test run still passes every test exactly once', async () => {

@@ -40,6 +40,12 @@ export interface RunContext {
 /** What a block the engine runs itself does (start blocks, conditional, merge_dicts): given its inputs, its outputs and artifact. */
 export type ControlBlockRunner = (block: SnapshotBlock, inputs: Record<string, HandlePayload>, run: RunContext) => Promise<BlockStepOutput>;
 
+/**
+ * Times a run may be started, resumes included: a run whose every attempt ended with its process
+ * (a crash, a worker killed) is given up with an error instead of being handed on forever.
+ */
+export const MAX_RUN_ATTEMPTS = 5;
+
 export interface WorkflowRunEngineOptions {
   /** Steps of one run that execute at once. */
   concurrencyPerRun: number;
@@ -63,6 +69,19 @@ interface StepRecord {
 }
 
 /**
+ * Where workflow runs execute: the engine of this process (embedded), or the workers of the
+ * distributed executor (DistributedExecutor.workflowRuns). The run service calls it after it commits.
+ */
+export interface WorkflowRunDispatch {
+  /** Resumes the runs a previous process left live (the workers' sweep does it when distributed). */
+  start(): Promise<void>;
+  /** A run was created: execute it. */
+  submit(runId: string): void;
+  /** The run's cancel committed: abort its in-flight steps wherever they execute. */
+  stop(runId: string): void;
+}
+
+/**
  * Executes workflow runs in this process. The core's RunScheduler decides what runs when (blocks in
  * dependency order, independent branches and loop iterations at once, skips below untaken branches,
  * for_each iterations and their reduction); the engine executes what it asks for, on the block
@@ -71,7 +90,7 @@ interface StepRecord {
  * that is no longer live. A run found live at start (its process stopped) resumes: the steps it
  * recorded are replayed into the scheduler instead of executing again.
  */
-export class WorkflowRunEngine {
+export class WorkflowRunEngine implements WorkflowRunDispatch {
   private readonly executors = new Map<string, BlockExecutor>();
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private stopped = false;
@@ -112,10 +131,19 @@ export class WorkflowRunEngine {
     await Promise.all(runs.map((run) => run.done));
   }
 
-  private async execute(runId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Drives one run to its end in this process (a worker of the distributed executor calls it with
+   * its job's signal). Returns early, the run still live, when `signal` aborts or when another
+   * process recorded a step this one executed (it drives the run now).
+   */
+  async execute(runId: string, signal: AbortSignal): Promise<void> {
     const db = this.store.db;
     const row = await db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!row || (row.status !== 'pending' && row.status !== 'running')) return;
+    if (row.attempts >= MAX_RUN_ATTEMPTS) {
+      const message = `The run was started ${row.attempts} times and each attempt ended without finishing it (its process or worker stopped); it is not started again.`;
+      return this.finishWithError(runId, 'execution', message, null);
+    }
     const snapshot = await loadSnapshot(db, row.organization_id, row.workflow_id, row.version_id);
     if (!snapshot) return this.finishWithError(runId, 'registry_lookup', `The workflow version ${row.version_id} of this run is missing from the store.`, null);
     const inputs = fromJson<RunContext['inputs']>(row.inputs)!;
@@ -123,9 +151,11 @@ export class WorkflowRunEngine {
     if (!planned.ok) return this.finishWithError(runId, 'registry_lookup', planned.problems.map((problem) => problem.message).join(' '), null);
     if (!(await startWorkflowRun(db, runId, isoNow()))) return;
     const { scheduler, update } = schedulerOf(planned.plan, await listStepsOfRun(db, runId));
-    const run: RunContext = { runId, organizationId: row.organization_id, workflowId: row.workflow_id, snapshot, inputs, signal };
-    const outcome = await new RunExecution(this, run, scheduler, this.options.concurrencyPerRun).drive(update);
-    if (signal.aborted) return;
+    const superseded = new AbortController();
+    const driving = AbortSignal.any([signal, superseded.signal]);
+    const run: RunContext = { runId, organizationId: row.organization_id, workflowId: row.workflow_id, snapshot, inputs, signal: driving };
+    const outcome = await new RunExecution(this, run, scheduler, this.options.concurrencyPerRun, superseded).drive(update);
+    if (driving.aborted) return;
     if (outcome.status === 'completed') await finishWorkflowRun(db, runId, { status: 'completed' }, isoNow());
     else if (outcome.status === 'error') await this.finishWithError(runId, 'execution', outcome.message, outcome.failingStepId);
   }
@@ -145,11 +175,11 @@ export class WorkflowRunEngine {
     return executeBlockStep(executor, block, inputs, { organizationId: run.organizationId, inputSchema, signal, files: this.files });
   }
 
-  /** Writes a settled step (and its artifact) into the run, if the run is still live. */
-  async record(run: RunContext, step: ScheduledStep, record: StepRecord): Promise<void> {
+  /** Writes a settled step (and its artifact) into the run; false when the run is no longer live or the step was recorded already. */
+  async record(run: RunContext, step: ScheduledStep, record: StepRecord): Promise<boolean> {
     const now = isoNow();
     const artifactId = record.artifact ? newId(ARTIFACT_ID_KINDS[record.artifact.operation as ProducedArtifactOperation]) : null;
-    await recordWorkflowStep(
+    return recordWorkflowStep(
       this.store.db,
       {
         // Step ids are unique within a run only: the row's own id is the lists' cursor.
@@ -209,6 +239,8 @@ class RunExecution {
     private readonly run: RunContext,
     private readonly scheduler: RunScheduler,
     private readonly concurrency: number,
+    /** Aborted when a step this execution ran could not be recorded: the run ended, or another process drives it. */
+    private readonly superseded: AbortController,
   ) {
     this.blocks = new Map(run.snapshot.blocks.map((block) => [block.id, block]));
   }
@@ -240,7 +272,7 @@ class RunExecution {
     return this.applying;
   }
 
-  private async handle(event: SchedulerEvent): Promise<void> {
+  private async handle(event: SchedulerEvent): Promise<unknown> {
     const startedAt = isoNow();
     switch (event.kind) {
       case 'created':
@@ -301,12 +333,23 @@ class RunExecution {
       const message = error instanceof Error ? error.message : String(error);
       const code = error instanceof BlockExecutionError ? error.code : 'block_execution_failed';
       const context = error instanceof BlockExecutionError ? error.details : {};
-      await this.engine.record(this.run, step, { ...emptyStep, lifecycle: stepError(step, message, code, context), inputs, startedAt });
+      if (!(await this.recordExecuted(step, { ...emptyStep, lifecycle: stepError(step, message, code, context), inputs, startedAt }))) return;
       return this.apply(() => this.scheduler.fail(step.stepId, `Block \`${step.blockId}\` (${step.blockLabel}) failed: ${message}`));
     }
     if (signal.aborted) return;
-    await this.engine.record(this.run, step, { lifecycle: { status: 'completed' }, inputs, outputs: output.outputs, startedAt, artifact: output.artifact, model: output.model });
+    if (!(await this.recordExecuted(step, { lifecycle: { status: 'completed' }, inputs, outputs: output.outputs, startedAt, artifact: output.artifact, model: output.model }))) return;
     return this.apply(() => this.scheduler.complete(step.stepId, output.outputs));
+  }
+
+  /**
+   * A step this execution ran that cannot be recorded was recorded by another process driving the
+   * same run (a worker that lost its job while still alive), or the run ended: this execution stops,
+   * so that what follows is computed from the recorded step alone.
+   */
+  private async recordExecuted(step: ScheduledStep, record: StepRecord): Promise<boolean> {
+    const recorded = await this.engine.record(this.run, step, record);
+    if (!recorded) this.superseded.abort(new DOMException('The step was recorded by another execution of the run, or the run ended.', 'AbortError'));
+    return recorded;
   }
 }
 

@@ -6,7 +6,7 @@ import { WorkflowRunEngine, type ControlBlockRunner } from './engine.js';
 import { runMergeDicts } from './merge-dicts-block.js';
 import { runStartDocument, runStartJson } from './start-blocks.js';
 
-export { planOfSnapshot, WorkflowRunEngine } from './engine.js';
+export { MAX_RUN_ATTEMPTS, planOfSnapshot, WorkflowRunEngine, type WorkflowRunDispatch } from './engine.js';
 
 /** Blocks of one run that execute at once (independent branches and loop iterations). */
 const ENGINE_OPTIONS = { concurrencyPerRun: 8 };

@@ -1,6 +1,6 @@
 import { artifactListItem, isoNow, newId, type Trigger, type WorkflowRunExportRequest } from '@verdict/core';
 import { createError, type ValidationIssue } from '../../errors/index.js';
-import type { WorkflowRunEngine } from '../../execution/workflow-run/engine.js';
+import type { WorkflowRunDispatch } from '../../execution/workflow-run/engine.js';
 import { planOfSnapshot } from '../../execution/workflow-run/index.js';
 import type { FileService } from '../../files/index.js';
 import type { Store } from '../../store/database.js';
@@ -46,13 +46,13 @@ export interface CreateWorkflowRunInput {
 export class WorkflowRunService {
   constructor(
     private readonly store: Store,
-    private readonly engine: WorkflowRunEngine,
+    private readonly dispatch: WorkflowRunDispatch,
     private readonly files: FileService,
   ) {}
 
   /** Resumes the runs a previous process left live. */
   async start(): Promise<void> {
-    await this.engine.start();
+    await this.dispatch.start();
   }
 
   /**
@@ -79,12 +79,13 @@ export class WorkflowRunService {
       cancel_reason: null,
       cancel_command_id: null,
       error: null,
+      attempts: 0,
       created_at: now,
       started_at: null,
       completed_at: null,
     };
     await insertWorkflowRun(db, row);
-    this.engine.submit(row.id);
+    this.dispatch.submit(row.id);
     return workflowRunFromRow(row);
   }
 
@@ -149,7 +150,7 @@ export class WorkflowRunService {
     const { decision, status } = await cancelWorkflowRun(this.store.db, organizationId, runId, { reason: null, commandId }, isoNow());
     if (decision === 'not_found') throw createError('workflow_run_not_found', runId);
     if (decision === 'not_cancellable') throw createError('workflow_run_not_cancellable', runId, status!);
-    if (decision === 'cancelled') this.engine.stop(runId);
+    if (decision === 'cancelled') this.dispatch.stop(runId);
     return { run: await this.get(organizationId, runId), redis_available: false, cancellation_status: 'cancelled' as const };
   }
 

@@ -72,6 +72,28 @@ export async function listLiveWorkflowRunIds(db: Kysely<Database>): Promise<stri
   return rows.map((row) => row.id);
 }
 
+/** Live runs with their organizations, by id after `afterId`, for the distributed executor's sweep (runs whose job went missing). */
+export async function listLiveWorkflowRuns(db: Kysely<Database>, afterId: string, limit: number): Promise<{ id: string; organization_id: string }[]> {
+  return db.selectFrom('workflow_runs').select(['id', 'organization_id']).where('status', 'in', LIVE_STATUSES).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** The organization of a live run; undefined once it ended. */
+export async function findLiveWorkflowRunOrganization(db: Kysely<Database>, runId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('workflow_runs').select('organization_id').where('id', '=', runId).where('status', 'in', LIVE_STATUSES).executeTakeFirst();
+  return row?.organization_id;
+}
+
+/** Runs of the organization waiting for a worker: their jobs' places in line (backlogPriority) count them. */
+export async function countPendingWorkflowRunsOfOrganization(db: Kysely<Database>, organizationId: string): Promise<number> {
+  const { pending } = await db
+    .selectFrom('workflow_runs')
+    .select((eb) => eb.fn.countAll<number>().as('pending'))
+    .where('organization_id', '=', organizationId)
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(pending);
+}
+
 export interface WorkflowRunFilters {
   workflow_id?: string;
   status?: string;

@@ -13,11 +13,14 @@ export async function insertWorkflowRun(db: Db, row: WorkflowRunsTable): Promise
   await db.insertInto('workflow_runs').values(row).execute();
 }
 
-/** A run starts once: pending → running (a resumed run is already running and keeps its start). */
+/**
+ * pending → running, and every start counted: a resumed run is already running, keeps its start
+ * and counts one more attempt.
+ */
 export async function startWorkflowRun(db: Db, runId: string, now: string): Promise<boolean> {
   const result = await db
     .updateTable('workflow_runs')
-    .set({ status: 'running', started_at: sql`coalesce(started_at, ${now})` })
+    .set({ status: 'running', started_at: sql`coalesce(started_at, ${now})`, attempts: sql`attempts + 1` })
     .where('id', '=', runId)
     .where('status', 'in', LIVE_STATUSES)
     .executeTakeFirst();
