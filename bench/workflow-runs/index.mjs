@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Workflow runs against test runs on the embedded SQLite store (issue 22, "Speed").
 // Build first (`npx tsc -b`), then: node bench/workflow-runs/index.mjs [runs]   (default 1,000)
-//   BENCH_CPU_PROF=1 profiles the server (node --cpu-prof) and prints where its self time goes.
+//   BENCH_CPU_PROF=1 profiles the server's main thread during the measured runs and prints where its
+//   self time goes; BENCH_KEEP_PROFILES=1 keeps the file.
 // The workflow, created through the HTTP API: start_json → 3 function blocks in a chain →
 // conditional (grand total > 60, else) → one function block per branch; every run records 7 steps
 // (the branch not taken as skipped). One server process serves, in order: a warm-up (50 runs and a
@@ -66,7 +67,7 @@ const format = (value, digits = 0) => value.toLocaleString('en-US', { minimumFra
 const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(' ');
 
 /** Asks the observed server over IPC; `gc` collects first. */
-function observe(child, type) {
+function observe(child, type, fields = {}) {
   const id = Math.random().toString(36).slice(2);
   return new Promise((resolve) => {
     const onMessage = (message) => {
@@ -75,7 +76,7 @@ function observe(child, type) {
       resolve(message);
     };
     child.on('message', onMessage);
-    child.send({ type, id });
+    child.send({ type, id, ...fields });
   });
 }
 
@@ -140,11 +141,13 @@ async function readRuns(call, runIds) {
   let functionSteps = 0;
   let steps = 0;
   const stepLatencies = [];
-  await bounded(runIds.length, 4, async (i) => {
+  for (const runId of runIds) {
     const started = performance.now();
-    const page = await call('GET', `/v1/workflows/steps?run_id=${runIds[i]}&limit=20`);
+    const page = await call('GET', `/v1/workflows/steps?run_id=${runId}&limit=20`);
     stepLatencies.push(performance.now() - started);
     steps += page.data.length;
+  }
+  await bounded(runIds.length, 4, async (i) => {
     const artifacts = await call('GET', `/v1/workflows/artifacts?run_id=${runIds[i]}`);
     for (const artifact of artifacts.data) {
       if (artifact.operation !== 'function_invocation') continue;
@@ -181,8 +184,7 @@ console.log(`Machine: ${machineDescription()}; load average at start ${loadAvera
 const profileDir = process.env.BENCH_CPU_PROF === '1' ? await mkdtemp(join(os.tmpdir(), 'verdict-bench-cpuprof-')) : null;
 const data = await temporaryDataDir('workflow-runs');
 try {
-  const nodeArgs = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const server = await startVerdict(data.dir, { script: OBSERVED_SERVER, nodeArgs });
+  const server = await startVerdict(data.dir, { script: OBSERVED_SERVER, nodeArgs: ['--expose-gc'] });
   try {
     const { call } = server;
     const workflow = await createWorkflow(call);
@@ -206,8 +208,10 @@ try {
     const testLoad = loadAverage();
 
     const beforeRuns = await observe(server.child, 'gc');
+    if (profileDir) await observe(server.child, 'profile-start');
     const measured = await runWorkflow(call, workflow, RUNS, 0);
     const afterRuns = await observe(server.child, 'usage');
+    if (profileDir) await observe(server.child, 'profile-stop', { path: join(profileDir, 'main-thread.cpuprofile') });
     const runsLoad = loadAverage();
     const more = await runWorkflow(call, workflow, Math.max(0, RUNS_FOR_MEMORY - RUNS), RUNS);
     const afterSteps = await observe(server.child, 'usage');
@@ -248,7 +252,7 @@ try {
     console.log(`  after the ${format(RUNS)} runs: ${mb(afterRuns)}; after ${format(stepsForMemory)} steps recorded: ${mb(afterSteps)}, after a full GC ${mb(afterGc)}`);
     console.log(`  → ${format(((afterGc.heapUsedMb - beforeRuns.heapUsedMb) * 1024) / stepsForMemory, 2)} KB of heap kept per recorded step after GC; /proc VmRSS now ${format(await residentMb(server.pid))} MB`);
     console.log(`Reads (after the runs, ${format(WARM_UP_RUNS + RUNS + more.runIds.length)} runs and ${format((WARM_UP_RUNS + RUNS + more.runIds.length) * STEPS_PER_RUN)} steps stored):`);
-    console.log(`  GET /v1/workflows/steps?run_id= (one run's ${STEPS_PER_RUN} steps, 4 at a time, each run once): ${latencySummary(reads.stepLatencies)}`);
+    console.log(`  GET /v1/workflows/steps?run_id= (one run's ${STEPS_PER_RUN} steps, one request at a time, each run once): ${latencySummary(reads.stepLatencies)}`);
     console.log(`  GET /v1/workflows/runs?workflow_id=&limit=100, first page: ${latencySummary(firstPageLatencies)}`);
     console.log(`  every page of the list (${Math.ceil((WARM_UP_RUNS + RUNS + more.runIds.length) / 100)} pages of 100): ${latencySummary(listLatencies)}`);
     console.log(`  median of those per run listed: ${format(percentile(listLatencies, 0.5) / (WARM_UP_RUNS + RUNS + more.runIds.length), 3)} ms`);
@@ -256,7 +260,7 @@ try {
     await server.stop();
   }
   if (profileDir) {
-    console.log(`CPU profile of the server process (its whole life; ${profileDir}):`);
+    console.log(`CPU profile of the server's main thread during the ${format(RUNS)} measured runs (${profileDir}):`);
     await printCpuProfiles(profileDir);
   }
 } finally {

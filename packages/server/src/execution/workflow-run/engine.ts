@@ -22,7 +22,8 @@ import type { Store } from '../../store/database.js';
 import { fromJson, toJson } from '../../store/database.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../../store/versions.js';
 import { listLiveWorkflowRunIds, listStepsOfRun, type WorkflowStepRow } from '../../store/workflow-runs/reads.js';
-import { finishWorkflowRun, recordWorkflowStep, startWorkflowRun } from '../../store/workflow-runs/transitions.js';
+import { WorkflowStepRecorder } from '../../store/workflow-runs/step-recorder.js';
+import { finishWorkflowRun, startWorkflowRun } from '../../store/workflow-runs/transitions.js';
 import { BlockExecutionError, type BlockExecutor } from '../blocks/types.js';
 import { executeBlockStep, type BlockStepOutput } from './block-step.js';
 import type { HandlePayload } from './payloads.js';
@@ -74,6 +75,7 @@ interface StepRecord {
 export class WorkflowRunEngine {
   private readonly executors = new Map<string, BlockExecutor>();
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly steps: WorkflowStepRecorder;
   private stopped = false;
 
   constructor(
@@ -84,6 +86,7 @@ export class WorkflowRunEngine {
     private readonly options: WorkflowRunEngineOptions,
   ) {
     for (const executor of executors) for (const type of executor.blockTypes) this.executors.set(type, executor);
+    this.steps = new WorkflowStepRecorder(store.db);
   }
 
   async start(): Promise<void> {
@@ -149,9 +152,8 @@ export class WorkflowRunEngine {
   async record(run: RunContext, step: ScheduledStep, record: StepRecord): Promise<void> {
     const now = isoNow();
     const artifactId = record.artifact ? newId(ARTIFACT_ID_KINDS[record.artifact.operation as ProducedArtifactOperation]) : null;
-    await recordWorkflowStep(
-      this.store.db,
-      {
+    await this.steps.record({
+      step: {
         // Step ids are unique within a run only: the row's own id is the lists' cursor.
         id: newId('workflowRun'),
         organization_id: run.organizationId,
@@ -174,20 +176,21 @@ export class WorkflowRunEngine {
         started_at: record.startedAt,
         completed_at: now,
       },
-      record.artifact && artifactId
-        ? {
-            id: artifactId,
-            organization_id: run.organizationId,
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            step_id: step.stepId,
-            block_id: step.blockId,
-            operation: record.artifact.operation,
-            body: toJson(record.artifact.body),
-            created_at: now,
-          }
-        : null,
-    );
+      artifact:
+        record.artifact && artifactId
+          ? {
+              id: artifactId,
+              organization_id: run.organizationId,
+              workflow_id: run.workflowId,
+              run_id: run.runId,
+              step_id: step.stepId,
+              block_id: step.blockId,
+              operation: record.artifact.operation,
+              body: toJson(record.artifact.body),
+              created_at: now,
+            }
+          : null,
+    });
   }
 }
 
