@@ -15,7 +15,8 @@ for (const store of testStores()) {
     after(() => app.close());
 
     test('is the function\'s own time, without the wait for a sandbox thread (as a test result records it)', async () => {
-      // Two branches of 300 ms each on one sandbox thread: one waits ~300 ms for the other.
+      // Two branches of 300 ms each on one sandbox thread: one waits ~300 ms for the other, so counted
+      // with its wait it would record >= 600 ms; the margin is for a thread descheduled on a loaded machine.
       const { workflowId, ids } = await createWorkflowGraph(
         app,
         [
@@ -37,7 +38,7 @@ for (const store of testStores()) {
       assert.equal(durations.length, 2);
       for (const duration of durations) {
         assert.ok(duration >= BUSY_MS - 5, `each function ran ${BUSY_MS} ms: ${durations.join(', ')}`);
-        assert.ok(duration < BUSY_MS * 1.5, `neither counts the other's ${BUSY_MS} ms as its own: ${durations.join(', ')}`);
+        assert.ok(duration < BUSY_MS * 1.85, `neither counts the other's ${BUSY_MS} ms as its own: ${durations.join(', ')}`);
       }
     });
   });
