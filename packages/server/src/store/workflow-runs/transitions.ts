@@ -28,31 +28,43 @@ export async function startWorkflowRun(db: Db, runId: string, now: string): Prom
 }
 
 /**
- * Locks a live workflow run for the rest of the transaction (a no-op UPDATE takes the row lock on
- * PostgreSQL; SQLite's writer lock already serialises), so that a step and a cancel are strictly ordered.
+ * Locks the live runs among `runIds` for the rest of the transaction (a no-op UPDATE takes the row
+ * locks on PostgreSQL; SQLite's writer lock already serialises), so that a step and a cancel are
+ * strictly ordered; returns the ids of those still live.
  */
-async function lockLiveWorkflowRun(trx: Transaction<Database>, runId: string): Promise<boolean> {
-  const row = await trx.updateTable('workflow_runs').set({ status: sql`status` }).where('id', '=', runId).where('status', 'in', LIVE_STATUSES).returning('id').executeTakeFirst();
-  return row !== undefined;
+async function lockLiveWorkflowRuns(trx: Transaction<Database>, runIds: string[]): Promise<Set<string>> {
+  const rows = await trx.updateTable('workflow_runs').set({ status: sql`status` }).where('id', 'in', runIds).where('status', 'in', LIVE_STATUSES).returning('id').execute();
+  return new Set(rows.map((row) => row.id));
+}
+
+/** A settled step and its artifact, as the engine records them. */
+export interface WorkflowStepWrite {
+  step: WorkflowRunStepsTable;
+  artifact: WorkflowArtifactsTable | null;
 }
 
 /**
- * A step is recorded only into a live run, with its artifact, in one transaction: a step that
- * finishes after its run was cancelled (or failed) is dropped. A step is recorded once (its
- * (run_id, step_id) is unique): a resumed run does not record it twice.
+ * Steps are recorded only into live runs, each with its artifact, in one transaction for all of
+ * `writes` (several runs' steps settle at once under load: one commit and three statements for
+ * them all instead of five statements each): a step that finishes after its run was cancelled (or
+ * failed) is dropped. A step is recorded once (its (run_id, step_id) is unique): a resumed run
+ * does not record it twice. Answers, for each write, whether it was recorded.
  */
-export async function recordWorkflowStep(db: Kysely<Database>, step: WorkflowRunStepsTable, artifact: WorkflowArtifactsTable | null): Promise<boolean> {
+export async function recordWorkflowSteps(db: Kysely<Database>, writes: WorkflowStepWrite[]): Promise<boolean[]> {
   return db.transaction().execute(async (trx) => {
-    if (!(await lockLiveWorkflowRun(trx, step.run_id))) return false;
+    const live = await lockLiveWorkflowRuns(trx, [...new Set(writes.map((write) => write.step.run_id))]);
+    const candidates = writes.filter((write) => live.has(write.step.run_id));
+    if (candidates.length === 0) return writes.map(() => false);
     const inserted = await trx
       .insertInto('workflow_run_steps')
-      .values(step)
+      .values(candidates.map((write) => write.step))
       .onConflict((c) => c.columns(['run_id', 'step_id']).doNothing())
       .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    if (artifact) await trx.insertInto('workflow_artifacts').values(artifact).execute();
-    return true;
+      .execute();
+    const recorded = new Set(inserted.map((row) => row.id));
+    const artifacts = candidates.flatMap((write) => (write.artifact && recorded.has(write.step.id) ? [write.artifact] : []));
+    if (artifacts.length > 0) await trx.insertInto('workflow_artifacts').values(artifacts).execute();
+    return writes.map((write) => recorded.has(write.step.id));
   });
 }
 
