@@ -156,7 +156,7 @@ for (const store of testStores()) {
       assert.match(badHandle.body, /is not an output handle of block/);
       const skipped = await postForm(server, session, `/workflow-runs/${run.id}/save-as-test`, { ...fields, expected: '1', step_id: ids.auto! });
       assert.equal(skipped.statusCode, 422);
-      assert.match(skipped.body, /was skipped: it recorded no inputs to test/);
+      assert.match(skipped.body, /was skipped: it recorded no inputs to capture/);
       const noToken = await postForm(server, session, `/workflow-runs/${run.id}/save-as-test`, { ...fields, _csrf: 'forged', expected: '1' });
       assert.equal(noToken.statusCode, 403);
       assert.equal((await server.request('GET', `/v1/workflows/tests?workflow_id=${workflowId}`)).body.data.length, before);
