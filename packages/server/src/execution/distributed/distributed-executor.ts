@@ -62,6 +62,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private readonly queues: TestQueues;
   private readonly histograms: ClusterHistograms;
   private readonly worker: QueueWorker | null;
+  private readonly runnerReady: () => Promise<void>;
   private readonly tuning: DistributedExecutorTuning;
   private readonly pagers = new Map<string, Promise<void>>();
   private readonly progress = new Map<string, RunProgress>();
@@ -90,6 +91,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     logConnectionErrors(this.redis, this.log);
     this.queues = new TestQueues(this.redis, options.prefix);
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
+    this.runnerReady = async () => worker?.runner.ready();
     this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
@@ -98,6 +100,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * nobody pages, which never holds up the start.
    */
   async start(): Promise<void> {
+    await this.runnerReady();
     await this.worker?.start();
     this.histograms.startFlushing();
     void this.sweep();
