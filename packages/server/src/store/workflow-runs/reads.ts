@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { fromJson } from '../database.js';
 import { keysetPage, type KeysetRequest } from '../keyset.js';
 import type { Database, WorkflowArtifactsTable, WorkflowRunStepsTable, WorkflowRunsTable } from '../schema.js';
+import { isPostgres } from '../transitions/shared.js';
 
 export type WorkflowRunRow = Selectable<WorkflowRunsTable>;
 export type WorkflowStepRow = Selectable<WorkflowRunStepsTable>;
@@ -104,6 +105,46 @@ export interface WorkflowRunFilters {
   /** Runs whose metadata has each of these pairs. */
   metadata?: Record<string, string>;
   runIds?: string[];
+  /** Bounds on completed_at − started_at; a run not finished has no duration and matches neither. */
+  min_duration_ms?: number;
+  max_duration_ms?: number;
+  /** Case-insensitive substring of the run id, one of its metadata values or its workflow's name. */
+  search?: string;
+  sort_by?: WorkflowRunSortKey;
+}
+
+export type WorkflowRunSortKey = 'created_at' | 'started_at' | 'completed_at';
+
+/** The run's duration in whole milliseconds, as `workflowRunFromRow` computes it (millisBetween); null until it ended. */
+function durationMillis(db: Kysely<Database>) {
+  return isPostgres(db)
+    ? sql<number>`GREATEST(0, ROUND(EXTRACT(EPOCH FROM (CAST(completed_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000))`
+    : sql<number>`MAX(0, ROUND((julianday(completed_at) - julianday(started_at)) * 86400000))`;
+}
+
+/** LIKE over lowercased text with '!' as the escape character: the search is a plain substring, its wildcards literal. */
+function containsPattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[!%_]/g, (character) => `!${character}`)}%`;
+}
+
+function matchesSearch(db: Kysely<Database>, organizationId: string, search: string) {
+  const pattern = containsPattern(search);
+  const metadataValues = isPostgres(db)
+    ? sql`json_each_text(CAST(workflow_runs.metadata AS json)) AS m(key, value)`
+    : sql`json_each(workflow_runs.metadata) AS m`;
+  return sql<boolean>`(
+    lower(workflow_runs.id) LIKE ${pattern} ESCAPE '!'
+    OR EXISTS (SELECT 1 FROM ${metadataValues} WHERE lower(m.value) LIKE ${pattern} ESCAPE '!')
+    OR workflow_runs.workflow_id IN (SELECT w.id FROM workflows AS w WHERE w.organization_id = ${organizationId} AND lower(w.name) LIKE ${pattern} ESCAPE '!')
+  )`;
+}
+
+/**
+ * The list's sort key; a run not yet started or ended sorts as '' (before every instant ascending,
+ * after them descending). created_at is never null and stays bare so that its index orders the list.
+ */
+function sortKeyOf(sortBy: WorkflowRunSortKey) {
+  return sortBy === 'created_at' ? sql<string>`created_at` : sql<string>`COALESCE(${sql.ref(sortBy)}, '')`;
 }
 
 function filteredRuns(db: Kysely<Database>, organizationId: string, filters: WorkflowRunFilters) {
@@ -115,12 +156,21 @@ function filteredRuns(db: Kysely<Database>, organizationId: string, filters: Wor
   if (filters.fromInstant) query = query.where('created_at', '>=', filters.fromInstant);
   if (filters.toInstant) query = query.where('created_at', '<=', filters.toInstant);
   if (filters.runIds) query = query.where('id', 'in', filters.runIds.length > 0 ? filters.runIds : ['']);
+  // Explicitly: PostgreSQL's GREATEST skips nulls, which would give an unfinished run a duration of 0.
+  if (filters.min_duration_ms !== undefined || filters.max_duration_ms !== undefined) query = query.where('started_at', 'is not', null).where('completed_at', 'is not', null);
+  if (filters.min_duration_ms !== undefined) query = query.where(sql<boolean>`${durationMillis(db)} >= ${filters.min_duration_ms}`);
+  if (filters.max_duration_ms !== undefined) query = query.where(sql<boolean>`${durationMillis(db)} <= ${filters.max_duration_ms}`);
+  if (filters.search) query = query.where(matchesSearch(db, organizationId, filters.search));
   return query;
 }
 
 export async function listWorkflowRuns(db: Kysely<Database>, organizationId: string, filters: WorkflowRunFilters, request: KeysetRequest): Promise<Page<WorkflowRunRow>> {
   if (filters.metadata && Object.keys(filters.metadata).length > 0) return listWorkflowRunsByMetadata(db, organizationId, filters, request);
-  return keysetPage(filteredRuns(db, organizationId, filters), sql<string>`created_at`, sql.ref('id'), request, async (id) => (await findWorkflowRunRow(db, organizationId, id))?.created_at);
+  const sortBy = filters.sort_by ?? 'created_at';
+  return keysetPage(filteredRuns(db, organizationId, filters), sortKeyOf(sortBy), sql.ref('id'), request, async (id) => {
+    const cursor = await findWorkflowRunRow(db, organizationId, id);
+    return cursor ? (cursor[sortBy] ?? '') : undefined;
+  });
 }
 
 const METADATA_SCAN_LIMIT = 10_000;
