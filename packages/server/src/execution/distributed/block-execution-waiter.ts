@@ -1,7 +1,7 @@
 import { QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createError } from '../../errors/index.js';
-import { BLOCK_EXECUTION_TIMEOUT_MS, type BlockExecutionJob } from '../../services/workflow-runs/block-executions.js';
+import { BLOCK_EXECUTION_TIMEOUT_MS, type BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import { WORKFLOW_RUN_QUEUE, type TestJobData, type TestQueues } from './queues.js';
 import { settleWithin, withTimeout } from './timing.js';
 

@@ -14,7 +14,7 @@ import { RedisLease } from './lease.js';
 import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from './metrics.js';
 import type { DistributedOptions } from './options.js';
 import { createError } from '../../errors/index.js';
-import type { BlockExecutionDispatch, BlockExecutionJob } from '../../services/workflow-runs/block-executions.js';
+import type { BlockExecutionDispatch, BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import { BlockExecutionWaiter } from './block-execution-waiter.js';
 import { QueueWorker, type QueueWorkerEngines } from './queue-worker.js';
 import { backlogPriority, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';

@@ -5,7 +5,7 @@ import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
 import { infrastructureFailure, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
-import type { BlockExecutionJob } from '../../services/workflow-runs/block-executions.js';
+import type { BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import type { WorkflowRunEngine } from '../workflow-run/engine.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';

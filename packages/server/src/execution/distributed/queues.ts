@@ -1,7 +1,7 @@
 import { requiresModelProvider, type AssertionSpec } from '@verdict/core';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BlockExecutionJob } from '../../services/workflow-runs/block-executions.js';
+import type { BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 
 /** What a job carries: the ids of one result row. The worker loads everything else from the store. */
 export interface TestJobData {

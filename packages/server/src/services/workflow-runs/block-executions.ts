@@ -10,6 +10,7 @@ import {
   type StoredBlockExecution,
 } from '@verdict/core';
 import { createError } from '../../errors/index.js';
+import { BLOCK_EXECUTION_TIMEOUT_MS, type BlockExecutionDispatch, type BlockExecutionJob } from '../../execution/workflow-run/block-execution-job.js';
 import type { RunContext } from '../../execution/workflow-run/engine.js';
 import type { WorkflowRunEngine } from '../../execution/workflow-run/index.js';
 import type { HandlePayload } from '../../execution/workflow-run/payloads.js';
@@ -23,25 +24,6 @@ import type { WorkflowRunService } from './service.js';
 
 /** Blocks with no inputs of their own to replay, or whose work is the run's own (retab-workflow-model §8). */
 const NOT_REPLAYABLE = new Set(['start_json', 'start_document', 'note', 'for_each']);
-
-/** The longest a block execution may take before it is answered as an error. */
-export const BLOCK_EXECUTION_TIMEOUT_MS = 120_000;
-
-/** A block execution as queued for a worker (distributed deployments): ids only, the worker loads the rest. */
-export interface BlockExecutionJob {
-  organizationId: string;
-  runId: string;
-  blockId: string;
-  stepId: string;
-  nConsensus: number | null;
-  /** The row's id, chosen by the API process that answers the request. */
-  executionId: string;
-}
-
-/** Where block executions execute when not in this process: resolves once a worker wrote the row. */
-export interface BlockExecutionDispatch {
-  execute(job: BlockExecutionJob): Promise<void>;
-}
 
 interface ExecutionSource {
   run: WorkflowRunRow;
