@@ -98,6 +98,7 @@ function distributedSettingsOf(values: Values): DistributedSettings {
     lockDurationMs: values.VERDICT_WORKER_LOCK_MS,
     stalledIntervalMs: values.VERDICT_WORKER_STALLED_CHECK_MS,
     drainTimeoutMs: values.VERDICT_WORKER_DRAIN_MS,
+    blockExecutionPickupMs: values.VERDICT_BLOCK_EXECUTION_PICKUP_MS,
   };
 }
 

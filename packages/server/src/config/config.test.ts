@@ -67,7 +67,7 @@ describe('configuration', () => {
         metricsToken: null,
         metricsPort: null,
         model: undefined,
-        distributed: { prefix: 'verdict', windowPerRun: 2000, modelRateLimitPerSecond: null, lockDurationMs: 3000, stalledIntervalMs: 1000, drainTimeoutMs: 10_000 },
+        distributed: { prefix: 'verdict', windowPerRun: 2000, modelRateLimitPerSecond: null, lockDurationMs: 3000, stalledIntervalMs: 1000, drainTimeoutMs: 10_000, blockExecutionPickupMs: 10_000 },
       },
     );
     assert.equal(config.model, null, 'no model server unless one is configured');
@@ -124,7 +124,7 @@ describe('configuration', () => {
       [config.port, config.host, config.dataDir, config.apiKey, config.logRequests, config.logLevel, config.databaseUrl, config.databasePoolSize, config.redisUrl],
       [9000, '0.0.0.0', '/srv/verdict', 'vk_ci', true, 'warn', 'postgresql://verdict:pw@db:5432/verdict', 4, 'rediss://redis:6380'],
     );
-    assert.deepEqual(config.distributed, { prefix: 'staging', windowPerRun: 500, modelRateLimitPerSecond: 2.5, lockDurationMs: 10_000, stalledIntervalMs: 2000, drainTimeoutMs: 30_000 });
+    assert.deepEqual(config.distributed, { prefix: 'staging', windowPerRun: 500, modelRateLimitPerSecond: 2.5, lockDurationMs: 10_000, stalledIntervalMs: 2000, drainTimeoutMs: 30_000, blockExecutionPickupMs: 10_000 });
     assert.deepEqual(
       [config.concurrency, config.maxUnwrittenResults, config.sandboxThreads, config.sandboxMemoryMb, config.maxOutputBytes, config.checkTimeoutMs, config.bodyLimitBytes, config.maxFileBytes],
       [12, 100, 3, 64, 1000, 500, 2048, 4096],

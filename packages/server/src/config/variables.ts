@@ -70,6 +70,7 @@ export const VARIABLES = {
   VERDICT_WORKER_LOCK_MS: variable(positive, 3000, { meaning: 'a worker that stops renewing its job locks for this long is presumed dead, and its tests run again elsewhere' }),
   VERDICT_WORKER_STALLED_CHECK_MS: variable(positive, 1000, { meaning: 'how often workers look for jobs whose lock expired' }),
   VERDICT_WORKER_DRAIN_MS: variable(positive, 10_000, { meaning: 'on `SIGTERM`, how long running tests get to finish before they are handed back to the queue' }),
+  VERDICT_BLOCK_EXECUTION_PICKUP_MS: variable(positive, 10_000, { meaning: 'how long an API process waits for a worker to take a block execution (`POST /v1/workflows/blocks/executions`) before answering 503 `workers_unavailable`' }),
 
   // Execution
   VERDICT_CONCURRENCY: optional(positive, {

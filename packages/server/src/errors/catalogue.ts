@@ -279,6 +279,16 @@ export const ERRORS = {
     }),
     ['This API key sent more than 2000 requests per 1 s; retry in 1 s.', 1],
   ),
+  workers_unavailable: define(
+    503,
+    'a distributed deployment (docs/decisions.md §2) where no worker executed a synchronous request in time, or the worker failed; nothing was written, retry later',
+    (reason: string) => ({
+      message: `No worker executed the block execution: ${reason}; nothing was recorded. Retry later, and check that \`verdict worker\` processes are running.`,
+      details: { reason },
+      headers: { 'retry-after': '5' },
+    }),
+    ['no worker took it within 10000 ms'],
+  ),
   internal_error: define(
     500,
     'a defect of Verdict; it is logged with its stack, and the answer carries no stack',

@@ -63,7 +63,10 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
   const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files);
   const distributed = config.redisUrl
-    ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker ? { runner, concurrency: config.concurrency, workflowRuns: workflowRunEngine } : null)
+    ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker
+        ? // The block execution service is built below; a job reaches it only once the runtime is running.
+          { runner, concurrency: config.concurrency, workflowRuns: workflowRunEngine, blockExecutions: (job, signal) => services.blockExecutions.executeJob(job, signal) }
+        : null)
     : null;
   const executor: Executor = distributed ?? new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   // Distributed, workflow runs execute on the workers as test runs do; embedded, in this process.
@@ -76,7 +79,8 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     limits: new Limits(config.limits),
     runs: new TestRunService(store, executor),
     workflowRuns,
-    blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns),
+    // Distributed, block executions execute on the workers too: an API-only process has no sandbox.
+    blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns, distributed?.blockExecutions ?? null),
     executor,
     experiments,
     experimentMetrics: new ExperimentMetricsService(store, experiments),

@@ -13,7 +13,10 @@ import { cancelChannel, encodeCancel } from './cancel-channel.js';
 import { RedisLease } from './lease.js';
 import { ClusterHistograms, type HistogramName, type HistogramSnapshot } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { QueueWorker } from './queue-worker.js';
+import { createError } from '../../errors/index.js';
+import type { BlockExecutionDispatch, BlockExecutionJob } from '../workflow-run/block-execution-job.js';
+import { BlockExecutionWaiter } from './block-execution-waiter.js';
+import { QueueWorker, type QueueWorkerEngines } from './queue-worker.js';
 import { backlogPriority, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
@@ -79,10 +82,16 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     stop: (runId) => this.stopWorkflowRun(runId),
   };
 
+  /** What the block execution service calls in a distributed deployment: a worker executes, this process waits. */
+  readonly blockExecutions: BlockExecutionDispatch = {
+    execute: (job) => this.executeBlockOnWorker(job),
+  };
+  private readonly blockExecutionWaiter: BlockExecutionWaiter;
+
   constructor(
     private readonly store: Store,
     private readonly options: DistributedOptions,
-    worker: { runner: TestRunner; concurrency: number; workflowRuns?: WorkflowRunEngine } | null,
+    worker: { runner: TestRunner; concurrency: number; workflowRuns?: WorkflowRunEngine; blockExecutions?: QueueWorkerEngines['blockExecutions'] } | null,
     tuning: Partial<DistributedExecutorTuning> = {},
     private readonly log: (message: string) => void = (message) => console.error(`verdict executor: ${message}`),
   ) {
@@ -92,7 +101,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     this.queues = new TestQueues(this.redis, options.prefix);
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
     this.runnerReady = async () => worker?.runner.ready();
-    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+    this.blockExecutionWaiter = new BlockExecutionWaiter(this.redis, this.queues, options.prefix, options.blockExecutionPickupMs);
+    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null, blockExecutions: worker.blockExecutions ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
   /**
@@ -137,9 +147,20 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private async enqueueWorkflowRun(runId: string, knownOrganizationId?: string): Promise<void> {
     const organizationId = knownOrganizationId ?? (await findLiveWorkflowRunOrganization(this.store.db, runId));
     if (organizationId === undefined) return;
-    const waiting = (await countQueuedRowsOfOrganization(this.store.db, organizationId)) + (await countPendingWorkflowRunsOfOrganization(this.store.db, organizationId));
-    const job = workflowRunJob(runId, organizationId, backlogPriority(waiting));
+    const job = workflowRunJob(runId, organizationId, await this.priorityOf(organizationId));
     await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
+  }
+
+  /** Queued behind what its organization has waiting, as a workflow run is, and held in one of its slots on the worker. */
+  private async executeBlockOnWorker(job: BlockExecutionJob): Promise<void> {
+    if (this.stopped) throw createError('workers_unavailable', 'this process is shutting down');
+    await this.blockExecutionWaiter.execute(job, await this.priorityOf(job.organizationId));
+  }
+
+  /** A new job's place in line: behind the rows and workflow runs its organization has waiting (backlogPriority). */
+  private async priorityOf(organizationId: string): Promise<number> {
+    const waiting = (await countQueuedRowsOfOrganization(this.store.db, organizationId)) + (await countPendingWorkflowRunsOfOrganization(this.store.db, organizationId));
+    return backlogPriority(waiting);
   }
 
   async stop(): Promise<void> {
@@ -151,6 +172,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     if (!reachable) this.redis.disconnect();
     await settleWithin(Promise.all([this.sweeping, ...this.pagers.values()]), STOP_GRACE_MS);
     await this.worker?.stop();
+    await this.blockExecutionWaiter.close();
     await this.histograms.stop().catch(() => undefined);
     await this.queues.close();
     if (reachable) await settleWithin(this.redis.quit(), STOP_GRACE_MS);

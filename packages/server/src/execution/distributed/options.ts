@@ -13,4 +13,6 @@ export interface DistributedOptions {
   stalledIntervalMs: number;
   /** On SIGTERM, running tests get this long to finish before they are handed back to the queue. */
   drainTimeoutMs: number;
+  /** A block execution (answered synchronously) no worker took within this long is taken out of the queue and answered 503. */
+  blockExecutionPickupMs: number;
 }

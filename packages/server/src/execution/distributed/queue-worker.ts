@@ -5,11 +5,12 @@ import type { Store } from '../../store/database.js';
 import type { ResultOutcome } from '../../store/transitions/index.js';
 import { infrastructureFailure, type TestRunner } from '../test-runner.js';
 import { TransitionWriter } from '../transition-writer.js';
+import type { BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import type { WorkflowRunEngine } from '../workflow-run/engine.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { MAX_ROW_ATTEMPTS, QUEUE_NAMES, WORKFLOW_RUN_JOB, type QueueName, type TestJobData, type TestQueues } from './queues.js';
+import { BLOCK_EXECUTION_JOB, MAX_ROW_ATTEMPTS, QUEUE_NAMES, WORKFLOW_RUN_JOB, type QueueName, type TestJobData, type TestQueues } from './queues.js';
 import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
 import { TenantSlots } from './tenant-slots.js';
 import { settleWithin } from './timing.js';
@@ -20,6 +21,8 @@ export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
 export interface QueueWorkerEngines {
   tests: TestRunner;
   workflowRuns: WorkflowRunEngine | null;
+  /** Executes and records a queued block execution (null in a worker that is given none). */
+  blockExecutions: ((job: BlockExecutionJob, signal: AbortSignal) => Promise<void>) | null;
 }
 
 export interface QueueWorkerOptions extends DistributedOptions {
@@ -169,6 +172,7 @@ export class QueueWorker {
    * job gave its slot to another organization's (its row untouched).
    */
   private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
+    if (job.name === BLOCK_EXECUTION_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.executeBlockExecution(job.data.blockExecution!, signal));
     if (job.name === WORKFLOW_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveWorkflowRun(job.data.runId, signal));
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
@@ -200,6 +204,13 @@ export class QueueWorker {
   private async driveWorkflowRun(runId: string, signal: AbortSignal): Promise<JobOutcome> {
     if (!this.engines.workflowRuns) throw new Error('this worker was given no workflow run engine');
     await this.engines.workflowRuns.execute(runId, signal);
+    signal.throwIfAborted();
+    return 'recorded';
+  }
+
+  private async executeBlockExecution(request: BlockExecutionJob, signal: AbortSignal): Promise<JobOutcome> {
+    if (!this.engines.blockExecutions) throw new Error('this worker was given no block execution service');
+    await this.engines.blockExecutions(request, signal);
     signal.throwIfAborted();
     return 'recorded';
   }

@@ -1,6 +1,7 @@
 import { requiresModelProvider, type AssertionSpec } from '@verdict/core';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 
 /** What a job carries: the ids of one result row. The worker loads everything else from the store. */
 export interface TestJobData {
@@ -8,6 +9,8 @@ export interface TestJobData {
   resultId: string;
   /** The run's organization, for workers to see whose jobs are next; absent on jobs queued by older versions. */
   organizationId?: string;
+  /** A block-execution job's request (BLOCK_EXECUTION_JOB). */
+  blockExecution?: BlockExecutionJob;
 }
 
 /**
@@ -29,6 +32,15 @@ export function queueFor(blockType: string, assertion: AssertionSpec): QueueName
  */
 export const WORKFLOW_RUN_JOB = 'workflow-run';
 export const WORKFLOW_RUN_QUEUE: QueueName = 'tests';
+
+/**
+ * A block execution (POST /v1/workflows/blocks/executions) is one job of the `tests` queue, its id
+ * the execution's: the API process that answers the request waits for it (BlockExecutionWaiter).
+ * Its result is its row in the store; the job is kept a minute after it ends so that a waiter that
+ * looks late still finds how it ended.
+ */
+export const BLOCK_EXECUTION_JOB = 'block-execution';
+const BLOCK_EXECUTION_JOB_OPTIONS: JobsOptions = { attempts: 2, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } };
 
 export interface QueuedRow {
   runId: string;
@@ -104,6 +116,11 @@ export class TestQueues {
         );
       }),
     );
+  }
+
+  addBlockExecution(job: BlockExecutionJob, priority: number): Promise<Job<TestJobData>> {
+    const data: TestJobData = { runId: job.executionId, resultId: job.executionId, organizationId: job.organizationId, blockExecution: job };
+    return this.queues[WORKFLOW_RUN_QUEUE].add(BLOCK_EXECUTION_JOB, data, { ...BLOCK_EXECUTION_JOB_OPTIONS, jobId: job.executionId, priority });
   }
 
   /** Removes jobs that no worker holds yet; a job already running is left to its worker. */

@@ -10,6 +10,7 @@ import {
   type StoredBlockExecution,
 } from '@verdict/core';
 import { createError } from '../../errors/index.js';
+import { BLOCK_EXECUTION_TIMEOUT_MS, type BlockExecutionDispatch, type BlockExecutionJob } from '../../execution/workflow-run/block-execution-job.js';
 import type { RunContext } from '../../execution/workflow-run/engine.js';
 import type { WorkflowRunEngine } from '../../execution/workflow-run/index.js';
 import type { HandlePayload } from '../../execution/workflow-run/payloads.js';
@@ -17,15 +18,19 @@ import type { Store } from '../../store/database.js';
 import { fromJson } from '../../store/database.js';
 import type { KeysetRequest } from '../../store/keyset.js';
 import { loadSnapshot, snapshotDraft } from '../../store/versions.js';
-import { insertBlockExecution, listBlockExecutions } from '../../store/workflow-runs/block-executions.js';
-import { findWorkflowRunRow } from '../../store/workflow-runs/reads.js';
+import { findBlockExecution, insertBlockExecution, listBlockExecutions } from '../../store/workflow-runs/block-executions.js';
+import { findWorkflowRunRow, type WorkflowRunRow, type WorkflowStepRow } from '../../store/workflow-runs/reads.js';
 import type { WorkflowRunService } from './service.js';
 
 /** Blocks with no inputs of their own to replay, or whose work is the run's own (retab-workflow-model §8). */
 const NOT_REPLAYABLE = new Set(['start_json', 'start_document', 'note', 'for_each']);
 
-/** The longest a block execution may take before it is answered as an error. */
-const EXECUTION_TIMEOUT_MS = 120_000;
+interface ExecutionSource {
+  run: WorkflowRunRow;
+  draft: Awaited<ReturnType<typeof snapshotDraft>>;
+  block: Awaited<ReturnType<typeof snapshotDraft>>['blocks'][number];
+  step: WorkflowStepRow;
+}
 
 /**
  * Block executions (retab-workflow-model §8): one block of the current draft re-executed on the
@@ -37,29 +42,60 @@ export class BlockExecutionService {
     private readonly store: Store,
     private readonly engine: WorkflowRunEngine,
     private readonly runs: WorkflowRunService,
+    /** Distributed, the workers execute (an API-only process has no sandbox); null: this process does. */
+    private readonly remote: BlockExecutionDispatch | null = null,
   ) {}
 
   async create(organizationId: string, request: CreateBlockExecutionRequest): Promise<StoredBlockExecution> {
+    const source = await this.resolve(organizationId, request.run_id, request.block_id, request.step_id ?? null);
+    if (request.check_eligibility) await this.checkEligibility(organizationId, source);
+    const job: BlockExecutionJob = { organizationId, runId: source.run.id, blockId: source.block.id, stepId: source.step.step_id, nConsensus: request.n_consensus ?? null, executionId: newId('blockExecution') };
+    if (!this.remote) return this.executeAndRecord(job, source, AbortSignal.timeout(BLOCK_EXECUTION_TIMEOUT_MS));
+    await this.remote.execute(job);
+    const recorded = await findBlockExecution(this.store.db, organizationId, job.executionId);
+    if (!recorded) throw createError('workers_unavailable', 'the worker that took it finished without recording it');
+    return recorded;
+  }
+
+  /**
+   * On a worker: executes a block execution an API process queued (its request checked there) and
+   * writes its row. A job delivered again after its row was written executes nothing.
+   */
+  async executeJob(job: BlockExecutionJob, signal: AbortSignal): Promise<void> {
+    if (await findBlockExecution(this.store.db, job.organizationId, job.executionId)) return;
+    const source = await this.resolve(job.organizationId, job.runId, job.blockId, job.stepId);
+    await this.executeAndRecord(job, source, AbortSignal.any([signal, AbortSignal.timeout(BLOCK_EXECUTION_TIMEOUT_MS)]), signal);
+  }
+
+  /** The run, the draft's block and the step whose recorded inputs it executes on; 4xx when any is missing or not executable alone. */
+  private async resolve(organizationId: string, runId: string, blockId: string, stepId: string | null): Promise<ExecutionSource> {
     const db = this.store.db;
-    const run = await findWorkflowRunRow(db, organizationId, request.run_id);
-    if (!run) throw createError('workflow_run_not_found', request.run_id);
+    const run = await findWorkflowRunRow(db, organizationId, runId);
+    if (!run) throw createError('workflow_run_not_found', runId);
     const draft = await snapshotDraft(db, organizationId, run.workflow_id);
-    const block = draft.blocks.find((candidate) => candidate.id === request.block_id);
-    if (!block) throw createError('block_not_found', `No block \`${request.block_id}\` in workflow \`${run.workflow_id}\`.`);
+    const block = draft.blocks.find((candidate) => candidate.id === blockId);
+    if (!block) throw createError('block_not_found', `No block \`${blockId}\` in workflow \`${run.workflow_id}\`.`);
     if (NOT_REPLAYABLE.has(block.type)) {
       const message = `a ${block.type} block cannot be executed on its own; execute the blocks inside or below it`;
       throw createError('validation_error', `Block \`${block.id}\`: ${message}.`, { issues: [{ path: 'body.block_id', message }] });
     }
-    if (request.check_eligibility) {
-      const recorded = await loadSnapshot(db, organizationId, run.workflow_id, run.version_id);
-      const then = recorded ? upstreamFingerprint(recorded.blocks, recorded.edges, block.id) : null;
-      const now = upstreamFingerprint(draft.blocks, draft.edges, block.id);
-      if (then !== now) throw createError('upstream_changed', block.id, run.id, { reason: 'upstream_changed', run_upstream_fingerprint: then, draft_upstream_fingerprint: now });
-    }
-    const step = await this.runs.stepOfBlock(organizationId, run.id, block.id, request.step_id ?? null, 'body.step_id');
+    const step = await this.runs.stepOfBlock(organizationId, run.id, block.id, stepId, 'body.step_id');
+    return { run, draft, block, step };
+  }
+
+  private async checkEligibility(organizationId: string, { run, draft, block }: ExecutionSource): Promise<void> {
+    const recorded = await loadSnapshot(this.store.db, organizationId, run.workflow_id, run.version_id);
+    const then = recorded ? upstreamFingerprint(recorded.blocks, recorded.edges, block.id) : null;
+    const now = upstreamFingerprint(draft.blocks, draft.edges, block.id);
+    if (then !== now) throw createError('upstream_changed', block.id, run.id, { reason: 'upstream_changed', run_upstream_fingerprint: then, draft_upstream_fingerprint: now });
+  }
+
+  /** Executes the block and writes its row, whole; nothing is written when `stopped` aborts (a worker handing the job back). */
+  private async executeAndRecord(job: BlockExecutionJob, { run, draft, block, step }: ExecutionSource, signal: AbortSignal, stopped?: AbortSignal): Promise<StoredBlockExecution> {
+    const organizationId = job.organizationId;
     const inputs = fromJson<Record<string, HandlePayload>>(step.handle_inputs)!;
-    const config = request.n_consensus ? { ...(block.config ?? {}), n_consensus: request.n_consensus } : block.config;
-    const context: RunContext = { runId: run.id, organizationId, workflowId: run.workflow_id, snapshot: draft, inputs: fromJson<RunContext['inputs']>(run.inputs)!, signal: AbortSignal.timeout(EXECUTION_TIMEOUT_MS) };
+    const config = job.nConsensus ? { ...(block.config ?? {}), n_consensus: job.nConsensus } : block.config;
+    const context: RunContext = { runId: run.id, organizationId, workflowId: run.workflow_id, snapshot: draft, inputs: fromJson<RunContext['inputs']>(run.inputs)!, signal };
     const startedAt = isoNow();
     const started = performance.now();
     let lifecycle: StoredBlockExecution['lifecycle'];
@@ -71,11 +107,12 @@ export class BlockExecutionService {
     } catch (error) {
       lifecycle = { status: 'error', message: error instanceof Error ? error.message : String(error) };
     }
+    stopped?.throwIfAborted();
     const routing = outputs ? Object.keys(outputs) : null;
     const blockFingerprint = blockConfigFingerprint({ ...block, config });
     const inputsFingerprint = handleInputsFingerprint(inputs as Record<string, HandleInput>);
     const execution: StoredBlockExecution = {
-      id: newId('blockExecution'),
+      id: job.executionId,
       workflow_id: run.workflow_id,
       workflow_version_id: draft.versionId,
       run_id: run.id,
@@ -103,7 +140,7 @@ export class BlockExecutionService {
       block_config: config ?? null,
       available_iterations: null,
     };
-    await insertBlockExecution(db, organizationId, execution);
+    await insertBlockExecution(this.store.db, organizationId, execution);
     return execution;
   }
 

@@ -12,6 +12,11 @@ export async function insertBlockExecution(db: Kysely<Database>, organizationId:
     .execute();
 }
 
+export async function findBlockExecution(db: Kysely<Database>, organizationId: string, id: string): Promise<StoredBlockExecution | undefined> {
+  const row = await db.selectFrom('block_executions').select('body').where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+  return row ? fromJson<StoredBlockExecution>(row.body)! : undefined;
+}
+
 export async function listBlockExecutions(db: Kysely<Database>, organizationId: string, runId: string, blockId: string, request: KeysetRequest): Promise<Page<StoredBlockExecution>> {
   const query = db.selectFrom('block_executions').select(['id', 'body', 'created_at']).where('organization_id', '=', organizationId).where('run_id', '=', runId).where('block_id', '=', blockId);
   const page = await keysetPage(query, sql<string>`created_at`, sql.ref('id'), request, async (id) => {
