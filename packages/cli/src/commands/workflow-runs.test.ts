@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
+import { startTestApp, waitForRun, type TestApp } from '@verdict/server/testing/harness';
 import { makeTextPdf } from '@verdict/server/testing/pdf-fixture';
 import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
 import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
@@ -68,6 +68,50 @@ describe('verdict run and verdict steps list against a server', () => {
     const both = terminal();
     assert.equal(await verdict(both, 'tests', 'create', workflowId, '--block', ids.big!, '--from-step', runId, '--source-file', assertion, '--assertion-file', assertion), 3);
     assert.match(both.stderr.text, /either --source-file <file> or --from-step <run-id>/);
+  });
+
+  test('a for_each over line items runs one step per item; a test captured from a loop body needs --step, and replays that item', async () => {
+    const { workflowId, ids } = await createWorkflowGraph(
+      app,
+      [
+        { key: 'start', type: 'start_json' },
+        { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
+        { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
+        { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0) }; }') },
+      ],
+      [
+        { from: 'start', to: 'loop' },
+        { from: 'loop', to: 'amount' },
+        { from: 'loop', to: 'sum' },
+      ],
+    );
+    const items = [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }, { sku: 'c', qty: 3, price: 1 }];
+    const input = join(dir, 'lines.json');
+    await writeFile(input, JSON.stringify({ line_items: items }));
+
+    const run = terminal();
+    assert.equal(await verdict(run, 'run', workflowId, '--input', `${ids.start}=${input}`, '--workflow-version', 'draft', '--wait', '--poll-ms', '50'), 0, run.stderr.text);
+    const runId = /^Run (\S+) completed/.exec(run.stdout.text)![1]!;
+    const steps = terminal();
+    assert.equal(await verdict(steps, 'steps', 'list', runId, '--block', ids.amount!, '--json'), 0, steps.stderr.text);
+    const iterations = (JSON.parse(steps.stdout.text).data as Array<{ step_id: string; loop_containers: Array<{ iteration: number }>; handle_outputs: Record<string, { data: unknown }> }>).sort(
+      (a, b) => a.loop_containers[0]!.iteration - b.loop_containers[0]!.iteration,
+    );
+    assert.deepEqual(iterations.map((step) => step.handle_outputs['output-json-0']!.data), [{ sku: 'a', amount: 10 }, { sku: 'b', amount: 7 }, { sku: 'c', amount: 3 }]);
+
+    const assertion = join(dir, 'loop-assertion.json');
+    await writeFile(assertion, JSON.stringify({ target: { output_handle_id: 'output-json-0', path: 'amount' }, condition: { kind: 'equals', expected: 7 } }));
+    const withoutStep = terminal();
+    assert.notEqual(await verdict(withoutStep, 'tests', 'create', workflowId, '--block', ids.amount!, '--from-step', runId, '--assertion-file', assertion), 0);
+    assert.match(withoutStep.stderr.text, /step_id/);
+
+    const captured = terminal();
+    assert.equal(await verdict(captured, 'tests', 'create', workflowId, '--block', ids.amount!, '--from-step', runId, '--step', iterations[1]!.step_id, '--assertion-file', assertion, '--json'), 0, captured.stderr.text);
+    const testId = JSON.parse(captured.stdout.text).id as string;
+    const started = await app.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId, scope: { type: 'single', test_id: testId } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const finished = await waitForRun(app, started.body.id);
+    assert.equal(finished.counts.outcome.passed, 1, 'the captured second item replays to the amount its step recorded');
   });
 
   test('--document sends the file as a data URL and the run records it as a stored file', async () => {
