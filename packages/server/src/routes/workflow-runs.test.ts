@@ -265,6 +265,7 @@ for (const store of testStores()) {
       assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
       assert.equal(cancel.body.run.lifecycle.status, 'cancelled');
       assert.equal(cancel.body.cancellation_status, 'cancelled');
+      assert.equal(cancel.body.redis_available, false, 'embedded: the run executes in this process, no Redis');
       const stepsAtCancel = await stepsOfRun(app, created.body.id);
       assert.deepEqual(
         stepsAtCancel.map((step) => step.block_id),

@@ -77,6 +77,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private workflowRunSweepCursor = '';
   /** What the workflow run service calls in a distributed deployment: runs execute on the workers. */
   readonly workflowRuns: WorkflowRunDispatch = {
+    viaRedis: true,
     start: () => Promise.resolve(),
     submit: (runId) => this.submitWorkflowRun(runId),
     stop: (runId) => this.stopWorkflowRun(runId),

@@ -89,6 +89,7 @@ describe('workflow runs on the distributed executor (PostgreSQL and Redis)', { s
       const cancel = await api.request('POST', `/v1/workflows/runs/${runId}/cancel`, {});
       assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
       assert.equal(cancel.body.run.lifecycle.status, 'cancelled');
+      assert.equal(cancel.body.redis_available, true, 'the cancel reached the worker through Redis');
       const answeredAt = Date.now();
       const stepsAtAnswer = await stepsOf(runId);
       await waitFor('the worker to let go of the run', async () => worker.services.executor.stats().inFlight === 0, 3000);

@@ -76,6 +76,8 @@ interface StepRecord {
  * distributed executor (DistributedExecutor.workflowRuns). The run service calls it after it commits.
  */
 export interface WorkflowRunDispatch {
+  /** The cancel reaches the run through Redis (the workers execute it): Retab's `redis_available`. */
+  readonly viaRedis: boolean;
   /** Resumes the runs a previous process left live (the workers' sweep does it when distributed). */
   start(): Promise<void>;
   /** A run was created: execute it. */
@@ -103,6 +105,7 @@ export class WorkflowRunEngine implements WorkflowRunDispatch {
    */
   private readonly plans = new Map<string, PlanResult>();
   private stopped = false;
+  readonly viaRedis = false;
 
   constructor(
     private readonly store: Store,

@@ -151,7 +151,7 @@ export class WorkflowRunService {
     if (decision === 'not_found') throw createError('workflow_run_not_found', runId);
     if (decision === 'not_cancellable') throw createError('workflow_run_not_cancellable', runId, status!);
     if (decision === 'cancelled') this.dispatch.stop(runId);
-    return { run: await this.get(organizationId, runId), redis_available: false, cancellation_status: 'cancelled' as const };
+    return { run: await this.get(organizationId, runId), redis_available: this.dispatch.viaRedis, cancellation_status: 'cancelled' as const };
   }
 
   /** A live run is cancelled first, so that nothing of it is written after it is gone. */
