@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '@verdict/server/testing/harness';
-import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
+import { createWorkflowGraph, functionConfig, lineItemsLoopWorkflow } from '@verdict/server/testing/workflow-graphs';
 import { ConflictError, Verdict, type WorkflowRunStep } from '@verdict/sdk';
 
 /** The SDK's fetch, answered by the real server in process (fastify.inject). */
@@ -92,28 +92,15 @@ describe('SDK workflow runs against the server', () => {
   });
 
   test('a for_each over line items: one step per item, each with its loop_containers, the reduced array downstream', async () => {
-    const { workflowId, ids } = await createWorkflowGraph(
-      app,
-      [
-        { key: 'start', type: 'start_json' },
-        { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
-        { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { amount: item.qty * item.price }; }') },
-        { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0) }; }') },
-      ],
-      [
-        { from: 'start', to: 'loop' },
-        { from: 'loop', to: 'amount' },
-        { from: 'loop', to: 'sum' },
-      ],
-    );
-    const created = await client.workflows.runs.create({ workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: [{ qty: 2, price: 5 }, { qty: 1, price: 7 }] } }, version: 'draft' });
+    const { workflowId, ids } = await lineItemsLoopWorkflow(app);
+    const created = await client.workflows.runs.create({ workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }] } }, version: 'draft' });
     const run = await client.workflows.runs.wait(created.id, { pollMs: 20, timeoutMs: 30_000 });
     assert.equal(run.lifecycle.status, 'completed', JSON.stringify(run.lifecycle));
     const iterations = (await client.workflows.steps.list({ run_id: run.id, block_id: ids.amount! })).data;
     assert.deepEqual(iterations.map((step) => step.loop_containers[0]?.iteration).sort(), [0, 1]);
     assert.deepEqual(new Set(iterations.map((step) => step.step_id)).size, 2, 'each iteration its own step id');
     const sum = (await client.workflows.steps.list({ run_id: run.id, block_id: ids.sum! })).data[0]!;
-    assert.deepEqual(sum.handle_outputs, { 'output-json-0': { type: 'json', data: { total: 17 } } });
+    assert.deepEqual(sum.handle_outputs, { 'output-json-0': { type: 'json', data: { total: 17, lines: 2 } } });
   });
 
   test('blocks.executions replays a step with the draft config; 409 upstream_changed is a ConflictError until forced', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, waitForRun, type TestApp } from '@verdict/server/testing/harness';
 import { makeTextPdf } from '@verdict/server/testing/pdf-fixture';
-import { createWorkflowGraph, functionConfig } from '@verdict/server/testing/workflow-graphs';
+import { createWorkflowGraph, functionConfig, lineItemsLoopWorkflow } from '@verdict/server/testing/workflow-graphs';
 import { fakeTerminal, runVerdict, serverApi, type FakeTerminal } from '../test-support.js';
 import { registerTestsCommands } from './tests.js';
 import { registerWorkflowRunCommands } from './workflow-runs.js';
@@ -71,20 +71,7 @@ describe('verdict run and verdict steps list against a server', () => {
   });
 
   test('a for_each over line items runs one step per item; a test captured from a loop body needs --step, and replays that item', async () => {
-    const { workflowId, ids } = await createWorkflowGraph(
-      app,
-      [
-        { key: 'start', type: 'start_json' },
-        { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
-        { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
-        { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0) }; }') },
-      ],
-      [
-        { from: 'start', to: 'loop' },
-        { from: 'loop', to: 'amount' },
-        { from: 'loop', to: 'sum' },
-      ],
-    );
+    const { workflowId, ids } = await lineItemsLoopWorkflow(app);
     const items = [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }, { sku: 'c', qty: 3, price: 1 }];
     const input = join(dir, 'lines.json');
     await writeFile(input, JSON.stringify({ line_items: items }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import { createWorkflowGraph, functionConfig, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
+import { createWorkflowGraph, functionConfig, lineItemsLoopWorkflow, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 import { otherOrganizationKey, sleep } from '../testing/fixtures.js';
 import { parseEvents, postForm, routingWorkflow, signIn, startDashboardApp, XSS_LABEL, type BrowserSession } from './test-support.js';
 
@@ -163,23 +163,11 @@ for (const store of testStores()) {
     });
 
     test('a for_each lists its iterations under the loop with their index; a loop body step saves as a test of its own iteration', async () => {
-      const { workflowId, ids } = await createWorkflowGraph(
-        server,
-        [
-          { key: 'start', type: 'start_json' },
-          { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
-          { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { amount: item.qty * item.price }; }') },
-          { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0) }; }') },
-        ],
-        [
-          { from: 'start', to: 'loop' },
-          { from: 'loop', to: 'amount' },
-          { from: 'loop', to: 'sum' },
-        ],
-      );
-      const items = [{ qty: 2, price: 5 }, { qty: 1, price: 7 }, { qty: 3, price: 1 }];
+      const { workflowId, ids } = await lineItemsLoopWorkflow(server);
+      const items = [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }, { sku: 'c', qty: 3, price: 1 }];
       const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: items } } });
       const loopRun = await waitForWorkflowRun(server, created.body.id);
+      assert.equal(loopRun.lifecycle.status, 'completed', JSON.stringify(loopRun.lifecycle));
       const body = (await page(`/workflow-runs/${loopRun.id}`)).body;
       const loopCard = body.indexOf(`<code>${ids.loop}</code>`);
       const iterations = body.slice(body.indexOf('class="loop-iterations"'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { otherOrganizationKey, sleep } from '../testing/fixtures.js';
-import { createWorkflowGraph, functionConfig, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
+import { createWorkflowGraph, functionConfig, lineItemsLoopWorkflow, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
 
 /** start_json → function (total) → conditional (big / else) → one function per branch. */
@@ -115,20 +115,7 @@ for (const store of testStores()) {
     });
 
     test('a for_each over line items: one step per iteration with its loop_containers, the reduced array flows on', async () => {
-      const { workflowId, ids } = await createWorkflowGraph(
-        app,
-        [
-          { key: 'start', type: 'start_json' },
-          { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
-          { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
-          { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0), lines: amounts.length }; }') },
-        ],
-        [
-          { from: 'start', to: 'loop' },
-          { from: 'loop', to: 'amount' },
-          { from: 'loop', to: 'sum' },
-        ],
-      );
+      const { workflowId, ids } = await lineItemsLoopWorkflow(app);
       const items = [{ sku: 'a', qty: 2, price: 5 }, { sku: 'b', qty: 1, price: 7 }, { sku: 'c', qty: 3, price: 1 }];
       const created = await app.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { line_items: items } } });
       assert.equal(created.status, 202, JSON.stringify(created.body));

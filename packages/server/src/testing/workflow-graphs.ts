@@ -50,6 +50,27 @@ export async function createWorkflowGraph(test: TestApp, blocks: BlockSpec[], ed
   return { workflowId: workflow.body.id, ids };
 }
 
+/**
+ * start_json → for_each over `data.line_items` (body: `amount` = qty × price, with the sku) → `sum`
+ * of the reduced array (`{total, lines}`): the loop workflow of issue 22's done-when.
+ */
+export function lineItemsLoopWorkflow(test: TestApp): Promise<{ workflowId: string; ids: Record<string, string> }> {
+  return createWorkflowGraph(
+    test,
+    [
+      { key: 'start', type: 'start_json' },
+      { key: 'loop', type: 'for_each', config: { map_method: 'iterate_array', map_source_path: 'data.line_items', reduce_strategy: 'concat_array' } },
+      { key: 'amount', type: 'function', parent: 'loop', config: functionConfig('function transform(item) { return { sku: item.sku, amount: item.qty * item.price }; }') },
+      { key: 'sum', type: 'function', config: functionConfig('function transform(amounts) { return { total: amounts.reduce((sum, line) => sum + line.amount, 0), lines: amounts.length }; }') },
+    ],
+    [
+      { from: 'start', to: 'loop' },
+      { from: 'loop', to: 'amount' },
+      { from: 'loop', to: 'sum' },
+    ],
+  );
+}
+
 /** Polls a workflow run until it is terminal and returns it. */
 export async function waitForWorkflowRun(test: TestApp, runId: string, timeoutMs = 30_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
