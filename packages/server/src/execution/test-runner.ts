@@ -57,11 +57,11 @@ export class TestRunner {
   ) {
     for (const executor of executors) for (const type of executor.blockTypes) this.executors.set(type, executor);
   }
+
   /** Resolves once the sandbox threads have started: a worker takes no job from a shared queue before it can run it. */
   async ready(): Promise<void> {
     await this.checks?.allStarted();
   }
-
 
   async run(job: TestJob, signal: AbortSignal): Promise<ResultOutcome> {
     const snapshot = await this.snapshotOf(job);

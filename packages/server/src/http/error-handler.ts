@@ -23,8 +23,7 @@ function summarize(issues: ValidationIssue[]): string {
   const first = issues[0];
   if (!first) return 'The request is invalid.';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''} in details.issues)` : '';
-  const sentence = `Invalid request: \`${first.path}\`: ${first.message.replace(/\.$/, '')}${more}`;
-  return `${sentence}.`;
+  return `Invalid request: \`${first.path}\`: ${first.message.replace(/\.$/, '')}${more}.`;
 }
 
 /** Fastify's own errors for malformed requests, mapped to our codes, with the status to answer; the rest are 500s. */

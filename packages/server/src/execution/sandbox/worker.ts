@@ -21,8 +21,10 @@ const slots = new JobSlots(slotMemory);
  * checks wait for them, not its transform, and a job waiting for them is not yet on its check
  * deadline (JobSlots.waitingForChecks).
  */
+let checksWarm = false;
 const checks = import('./output-checks.js').then(async (module) => {
   await module.warmUp().catch(() => undefined);
+  checksWarm = true;
   return module;
 });
 checks.catch(() => undefined); // a failed load fails each job's checks (checkedResult), not the thread
@@ -107,7 +109,7 @@ async function checkedResult(request: JobRequest, outputJson: string): Promise<E
   if (refused) return { ok: false, ...refused };
   if (!request.check) return { ok: true, outputJson };
   try {
-    slots.waitingForChecks(request.jobId);
+    if (!checksWarm) slots.waitingForChecks(request.jobId);
     const { checkOutput } = await checks;
     const checked = await checkOutput(outputJson, request.check, (kind) => slots.checking(request.jobId, kind));
     return { ok: true, outputJson, checked };
