@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitWithParent, reportReady, STOP_SIGNALS } from '../supervise/supervised-process.js';
 import { loadServer } from './context.js';
 
 interface ServeOptions {
@@ -18,7 +19,9 @@ export function registerServeCommand(program: Command): void {
     .option('-d, --data-dir <dir>', 'where the SQLite store and files live (env VERDICT_DATA_DIR, default ./.verdict)')
     .option('--no-worker', 'serve the API only; tests run in `verdict worker` processes')
     .option('--no-demo', 'do not seed the demo workflow on a first start')
+    .option('--no-supervise', 'run the server in this process, without the parent process that restarts it after a crash (for systemd, Kubernetes, …)')
     .action(async (options: ServeOptions) => {
+      exitWithParent();
       const env = { ...process.env };
       if (options.port) env.PORT = options.port;
       if (options.host) env.HOST = options.host;
@@ -41,7 +44,8 @@ export function registerServeCommand(program: Command): void {
         await server.close();
         process.exit(0);
       };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      for (const signal of STOP_SIGNALS) process.once(signal, () => void shutdown(signal));
+      const address = server.app.server.address();
+      reportReady(typeof address === 'object' && address ? address.port : null);
     });
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { exitWithParent, reportReady, STOP_SIGNALS } from '../supervise/supervised-process.js';
 import { loadServer } from './context.js';
 
 // Each job waits on Redis and the store around a sub-millisecond execution: a worker holds many at
@@ -22,7 +23,9 @@ export function registerWorkerCommand(program: Command): void {
     .description('Execute tests from the shared queue (VERDICT_REDIS_URL) on the shared store (VERDICT_DATABASE_URL); run as many as you need')
     .option('-c, --concurrency <n>', `tests this process holds at once, per queue (env VERDICT_CONCURRENCY, default ${DEFAULT_CONCURRENCY})`, positiveInteger)
     .option('-d, --data-dir <dir>', 'where uploaded files live, shared with the API processes (env VERDICT_DATA_DIR, default ./.verdict)')
+    .option('--no-supervise', 'run the worker in this process, without the parent process that restarts it after a crash (for systemd, Kubernetes, …)')
     .action(async (options: WorkerOptions) => {
+      exitWithParent();
       const env = { ...process.env };
       if (options.dataDir) env.VERDICT_DATA_DIR = options.dataDir;
       const flags = { worker: true, seedDemo: false, ...(options.concurrency ? { concurrency: options.concurrency } : {}) };
@@ -45,7 +48,7 @@ export function registerWorkerCommand(program: Command): void {
         await runtime.close();
         process.exit(0);
       };
-      process.on('SIGTERM', () => void drain('SIGTERM'));
-      process.on('SIGINT', () => void drain('SIGINT'));
+      for (const signal of STOP_SIGNALS) process.on(signal, () => void drain(signal));
+      reportReady(null);
     });
 }
