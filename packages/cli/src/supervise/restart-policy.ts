@@ -3,7 +3,7 @@
  * crash, until too many crashes fall within one window; then a restart would only crash again
  * (a port taken, a store that cannot open) and the supervisor gives up.
  */
-export const RESTART_LIMIT = { crashes: 5, windowMs: 60_000 } as const;
+export const RESTART_LIMIT = { crashes: 5, windowMs: 120_000 } as const;
 
 const FIRST_PAUSE_MS = 500;
 
