@@ -51,7 +51,7 @@ export const VARIABLES = {
   VERDICT_API_KEY: optional(text, {
     meaning: 'makes this key valid for the default organization (for scripts and CI); otherwise a key is generated and printed on the first start',
   }),
-  VERDICT_LOG_REQUESTS: variable(onOff, false, { meaning: '`1` logs every request as JSON (a 5xx is always logged, with its stack, on stderr)' }),
+  VERDICT_LOG_REQUESTS: variable(onOff, false, { meaning: '`1` logs every request as JSON (a 5xx is always logged on stderr: a defect with its stack, a 503 `workers_unavailable` as one line)' }),
   VERDICT_LOG_LEVEL: variable(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', {
     meaning: 'the level of the request log that `VERDICT_LOG_REQUESTS` turns on',
   }),

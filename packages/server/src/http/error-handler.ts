@@ -45,17 +45,29 @@ function fromFastifyError(error: FastifyError): { status?: number; answer: Verdi
 }
 
 /**
- * Every 5xx is logged with its stack, so that "it has been logged" is true: through the request
- * logger when request logging is on, else as one JSON line on stderr.
+ * Every 5xx is logged, so that "it has been logged" is true: through the request logger when
+ * request logging is on, else as one JSON line on stderr. A defect (an error nobody threw on
+ * purpose) is logged with its stack; a 5xx Verdict answers on purpose (503 `workers_unavailable`:
+ * no worker in time) is a condition of the deployment, and its message says all there is: one line,
+ * no stack, so that a deployment short of workers does not bury its defects under stacks.
  */
 export function logServerError(request: FastifyRequest, error: unknown, message = 'unhandled error'): void {
   // Fastify's disabled logger is a no-op without a level.
-  if (typeof request.log.level === 'string' && request.log.level !== 'silent') {
+  const requestLogIsOn = typeof request.log.level === 'string' && request.log.level !== 'silent';
+  if (isAnswerable(error)) {
+    const condition = `${error.statusCode} ${error.code}: ${error.message}`;
+    if (requestLogIsOn) request.log.warn(condition);
+    else writeStderrLine(request, 'warn', {}, condition);
+  } else if (requestLogIsOn) {
     request.log.error({ err: error }, message);
-    return;
+  } else {
+    const cause = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+    writeStderrLine(request, 'error', { err: cause }, message);
   }
-  const cause = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : { message: String(error) };
-  const line = { level: 'error', time: new Date().toISOString(), reqId: request.id, req: { method: request.method, url: request.url }, err: cause, msg: message };
+}
+
+function writeStderrLine(request: FastifyRequest, level: 'warn' | 'error', fields: Record<string, unknown>, message: string): void {
+  const line = { level, time: new Date().toISOString(), reqId: request.id, req: { method: request.method, url: request.url }, ...fields, msg: message };
   process.stderr.write(`${JSON.stringify(line)}\n`);
 }
 

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { MAX_JSON_DEPTH } from '@verdict/core';
 import { createFunctionWorkflow, createTests, startRun, type FunctionWorkflow } from '../testing/fixtures.js';
 import { startTestApp, testStores, type ApiResponse, type TestApp } from '../testing/harness.js';
+import { createError } from '../errors/index.js';
 import { buildApp } from './app.js';
 
 /** JSON text of arrays nested `depth` deep, built by hand: JSON.stringify itself overflows on such values. */
@@ -137,13 +138,14 @@ describe('URLs the router cannot decode, and response headers', () => {
     );
   });
 
-  test('a 5xx is logged with its stack on stderr even when request logging is off', async () => {
+  /** What a route that throws `error` answers, and the lines written on stderr meanwhile (request logging off). */
+  async function failingRoute(error: Error) {
     const failing = await buildApp({
       services: app.runtime.services,
       extensions: [
         async (root) => {
           root.get('/fails', async () => {
-            throw new Error('the disk is on fire');
+            throw error;
           });
         },
       ],
@@ -151,21 +153,43 @@ describe('URLs the router cannot decode, and response headers', () => {
     const written: string[] = [];
     const write = process.stderr.write;
     process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
-    let response;
     try {
-      response = await failing.inject({ method: 'GET', url: '/fails' });
+      const response = await failing.inject({ method: 'GET', url: '/fails' });
+      return { response, lines: written.join('').split('\n').filter(Boolean) };
     } finally {
       process.stderr.write = write;
       await failing.close();
     }
+  }
+
+  test('a 5xx is logged with its stack on stderr even when request logging is off', async () => {
+    const { response, lines } = await failingRoute(new Error('the disk is on fire'));
     assert.equal(response.statusCode, 500);
     assert.equal(response.json().detail.code, 'internal_error');
     assert.doesNotMatch(response.body, /disk is on fire|at /, 'no stack to the client');
-    const logged = written.map((line) => JSON.parse(line)).find((line) => line.err?.message === 'the disk is on fire');
-    assert.ok(logged, `nothing logged: ${written.join('')}`);
+    const logged = lines.map((line) => JSON.parse(line)).find((line) => line.err?.message === 'the disk is on fire');
+    assert.ok(logged, `nothing logged: ${lines.join('\n')}`);
     assert.equal(logged.level, 'error');
     assert.equal(logged.reqId, response.headers['x-request-id']);
     assert.deepEqual(logged.req, { method: 'GET', url: '/fails' });
     assert.match(logged.err.stack, /Error: the disk is on fire\n\s+at /);
+  });
+
+  test('a 503 workers_unavailable, an expected condition, is logged as one line without a stack', async () => {
+    const { response, lines } = await failingRoute(createError('workers_unavailable', 'no worker took it within 10000 ms'));
+    assert.equal(response.statusCode, 503);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    const logged = JSON.parse(lines[0]!);
+    assert.deepEqual(
+      { ...logged, time: undefined },
+      {
+        level: 'warn',
+        time: undefined,
+        reqId: response.headers['x-request-id'],
+        req: { method: 'GET', url: '/fails' },
+        msg: `503 workers_unavailable: ${response.json().detail.message}`,
+      },
+    );
+    assert.doesNotMatch(lines[0]!, /\bat /, 'no stack');
   });
 });
