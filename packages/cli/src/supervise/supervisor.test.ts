@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sleep, waitFor } from '@verdict/server/testing/fixtures';
-import { jsonClient, spawnVerdict, type VerdictProcess } from '@verdict/server/testing/processes';
+import { skipWithoutRedisAndPostgres } from '@verdict/server/testing/harness';
+import { jsonClient, spawnVerdict, startApiOnlyProcess, type VerdictProcess } from '@verdict/server/testing/processes';
 
 const STARTUP_MS = 90_000;
 const WORK_50MS = 'function transform(input) { const end = Date.now() + 50; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
@@ -88,6 +89,29 @@ async function slowSuite(call: ReturnType<typeof jsonClient>): Promise<string> {
   return workflow.id;
 }
 
+/** Starts a run of the suite and returns it once a few of its tests have results, before it finishes. */
+async function startRunAndWaitForSomeResults(call: ReturnType<typeof jsonClient>, workflowId: string): Promise<{ id: string }> {
+  const run = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+  const started = await waitFor('some results', async () => {
+    const state = await call('GET', `/v1/workflows/tests/runs/${run.id}`);
+    return state.counts.lifecycle_counts.completed >= 3 && state;
+  }, STARTUP_MS);
+  assert.ok(started.counts.lifecycle_counts.completed < TESTS, 'the kill comes before the run finished');
+  return run;
+}
+
+async function assertEveryTestPassedOnce(call: ReturnType<typeof jsonClient>, runId: string): Promise<void> {
+  let final = await call('GET', `/v1/workflows/tests/runs/${runId}`);
+  for (const deadline = Date.now() + STARTUP_MS; !['completed', 'error', 'cancelled'].includes(final.lifecycle.status); await sleep(50)) {
+    assert.ok(Date.now() < deadline, `run still ${final.lifecycle.status}: ${JSON.stringify(final.counts)}`);
+    final = await call('GET', `/v1/workflows/tests/runs/${runId}`);
+  }
+  assert.equal(final.lifecycle.status, 'completed');
+  assert.deepEqual(final.counts.outcome, { passed: TESTS, failed: 0, blocked: 0 });
+  const results = await call('GET', `/v1/workflows/tests/results?run_id=${runId}&limit=100`);
+  assert.equal(new Set(results.data.map((row: { test_id: string }) => row.test_id)).size, TESTS, 'one result per test');
+}
+
 describe('verdict serve under its supervisor', () => {
   let supervised: Supervised;
   before(async () => {
@@ -104,12 +128,7 @@ describe('verdict serve under its supervisor', () => {
     const { server, baseUrl, apiKey } = supervised;
     const call = jsonClient(baseUrl, apiKey);
     const workflowId = await slowSuite(call);
-    const run = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
-    const atKill = await waitFor('some results', async () => {
-      const state = await call('GET', `/v1/workflows/tests/runs/${run.id}`);
-      return state.counts.lifecycle_counts.completed >= 3 && state;
-    }, STARTUP_MS);
-    assert.ok(atKill.counts.lifecycle_counts.completed < TESTS, 'the kill comes before the run finished');
+    const run = await startRunAndWaitForSomeResults(call, workflowId);
     const first = await childOf(server.child.pid!);
     process.kill(first, 'SIGABRT');
 
@@ -119,15 +138,7 @@ describe('verdict serve under its supervisor', () => {
     assert.equal(servingLines(server)[1]!.split(' ')[3], baseUrl, 'the same address and port, though the first was any free port');
     assert.notEqual(await childOf(server.child.pid!), first);
 
-    let final = await call('GET', `/v1/workflows/tests/runs/${run.id}`);
-    for (const deadline = Date.now() + STARTUP_MS; !['completed', 'error', 'cancelled'].includes(final.lifecycle.status); await sleep(50)) {
-      assert.ok(Date.now() < deadline, `run still ${final.lifecycle.status}: ${JSON.stringify(final.counts)}`);
-      final = await call('GET', `/v1/workflows/tests/runs/${run.id}`);
-    }
-    assert.equal(final.lifecycle.status, 'completed');
-    assert.deepEqual(final.counts.outcome, { passed: TESTS, failed: 0, blocked: 0 });
-    const results = await call('GET', `/v1/workflows/tests/results?run_id=${run.id}&limit=100`);
-    assert.equal(new Set(results.data.map((row: { test_id: string }) => row.test_id)).size, TESTS, 'one result per test');
+    await assertEveryTestPassedOnce(call, run.id);
   });
 
   test('a server killed by SIGKILL is restarted too, and SIGTERM to the supervisor then stops both cleanly', async () => {
@@ -177,5 +188,30 @@ test('a server that keeps crashing on restart (its port taken) is given up on, w
   } finally {
     squatter?.close();
     await stop(supervised);
+  }
+});
+
+test('verdict worker killed by SIGABRT mid-run is restarted, and the run completes, every test once', { skip: skipWithoutRedisAndPostgres() }, async () => {
+  const apiKey = 'vk_supervised_worker_0123456789abcdef';
+  const deployment = await startApiOnlyProcess('supervised-worker', apiKey, process.env.VERDICT_TEST_REDIS_URL!);
+  const worker = spawnVerdict(['worker', '--concurrency', '8'], deployment.env);
+  try {
+    await worker.line(/^Verdict worker executing/, STARTUP_MS);
+    const call = jsonClient(deployment.baseUrl, apiKey);
+    const run = await startRunAndWaitForSomeResults(call, await slowSuite(call));
+    const first = await childOf(worker.child.pid!);
+    process.kill(first, 'SIGABRT');
+    assert.equal(
+      await worker.line(/restarting it in/, STARTUP_MS),
+      `verdict: the worker process (pid ${first}) was killed by SIGABRT; restarting it in 0.5 s (crash 1 within 120 s; the 5th stops restarts).`,
+    );
+    await assertEveryTestPassedOnce(call, run.id);
+    assert.equal(worker.output.filter((line) => line.startsWith('Verdict worker executing')).length, 2, 'the restarted worker ran the rest');
+
+    worker.child.kill('SIGTERM');
+    assert.deepEqual(await exitOf(worker), { code: 0, signal: null });
+  } finally {
+    await worker.kill();
+    await deployment.close();
   }
 });
