@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sleep, waitFor } from '@verdict/server/testing/fixtures';
 import { skipWithoutRedisAndPostgres } from '@verdict/server/testing/harness';
-import { jsonClient, spawnVerdict, startApiOnlyProcess, type VerdictProcess } from '@verdict/server/testing/processes';
+import { doublingSuite, jsonClient, spawnVerdict, startApiOnlyProcess, type VerdictProcess } from '@verdict/server/testing/processes';
 
 const STARTUP_MS = 90_000;
 const WORK_50MS = 'function transform(input) { const end = Date.now() + 50; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
@@ -72,23 +72,6 @@ async function exitOf(server: VerdictProcess): Promise<{ code: number | null; si
   return { code: child.exitCode, signal: child.signalCode };
 }
 
-/** A workflow of TESTS tests whose function block takes 50 ms each; returns the workflow id. */
-async function slowSuite(call: ReturnType<typeof jsonClient>): Promise<string> {
-  const workflow = await call('POST', '/v1/workflows', { name: 'supervised' });
-  const block = await call('POST', '/v1/workflows/blocks', { workflow_id: workflow.id, type: 'function', config: { language: 'javascript', code: WORK_50MS, output_schema: {} } });
-  await Promise.all(
-    Array.from({ length: TESTS }, (_, n) =>
-      call('POST', '/v1/workflows/tests', {
-        workflow_id: workflow.id,
-        target: { type: 'block', block_id: block.id },
-        source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { n } } } },
-        assertion: { target: { output_handle_id: 'output-json-0', path: 'doubled' }, condition: { kind: 'equals', expected: n * 2 } },
-      }),
-    ),
-  );
-  return workflow.id;
-}
-
 /** Starts a run of the suite and returns it once a few of its tests have results, before it finishes. */
 async function startRunAndWaitForSomeResults(call: ReturnType<typeof jsonClient>, workflowId: string): Promise<{ id: string }> {
   const run = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
@@ -127,7 +110,7 @@ describe('verdict serve under its supervisor', () => {
   test('a server killed by SIGABRT mid-run is restarted on the same port with the same key, and the run completes, every test once', async () => {
     const { server, baseUrl, apiKey } = supervised;
     const call = jsonClient(baseUrl, apiKey);
-    const workflowId = await slowSuite(call);
+    const workflowId = await doublingSuite(call, WORK_50MS, TESTS);
     const run = await startRunAndWaitForSomeResults(call, workflowId);
     const first = await childOf(server.child.pid!);
     process.kill(first, 'SIGABRT');
@@ -198,7 +181,7 @@ test('verdict worker killed by SIGABRT mid-run is restarted, and the run complet
   try {
     await worker.line(/^Verdict worker executing/, STARTUP_MS);
     const call = jsonClient(deployment.baseUrl, apiKey);
-    const run = await startRunAndWaitForSomeResults(call, await slowSuite(call));
+    const run = await startRunAndWaitForSomeResults(call, await doublingSuite(call, WORK_50MS, TESTS));
     const first = await childOf(worker.child.pid!);
     process.kill(first, 'SIGABRT');
     assert.equal(

@@ -71,6 +71,34 @@ export function jsonClient(baseUrl: string, apiKey: string) {
   };
 }
 
+/**
+ * A workflow of one JavaScript function block (`code`, which returns `{ doubled: input.n * 2 }`)
+ * and `tests` tests of it, n = 0, 1, …, each expecting `doubled` to be 2n; created over HTTP with
+ * `call` (jsonClient). Returns the workflow id.
+ */
+export async function doublingSuite(call: ReturnType<typeof jsonClient>, code: string, tests: number): Promise<string> {
+  const workflow = await call('POST', '/v1/workflows', { name: 'doubling' });
+  const block = await call('POST', '/v1/workflows/blocks', {
+    workflow_id: workflow.id,
+    type: 'function',
+    config: { language: 'javascript', code, output_schema: {}, timeout_seconds: 60 },
+  });
+  for (let first = 0; first < tests; first += 25) {
+    const batch = Array.from({ length: Math.min(25, tests - first) }, (_, index) => first + index);
+    await Promise.all(
+      batch.map((n) =>
+        call('POST', '/v1/workflows/tests', {
+          workflow_id: workflow.id,
+          target: { type: 'block', block_id: block.id },
+          source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { n } } } },
+          assertion: { target: { output_handle_id: 'output-json-0', path: 'doubled' }, condition: { kind: 'equals', expected: n * 2 } },
+        }),
+      ),
+    );
+  }
+  return workflow.id;
+}
+
 export interface ApiOnlyDeployment {
   /** The environment of the deployment: `spawnVerdict(['worker', …], env)` starts a worker of it. */
   env: NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@ import { countsViolation } from '@verdict/core';
 import pg from 'pg';
 import { sleep } from '../../testing/fixtures.js';
 import { skipWithoutRedisAndPostgres } from '../../testing/harness.js';
-import { jsonClient, spawnVerdict, startApiOnlyProcess, type ApiOnlyDeployment, type VerdictProcess } from '../../testing/processes.js';
+import { doublingSuite, jsonClient, spawnVerdict, startApiOnlyProcess, type ApiOnlyDeployment, type VerdictProcess } from '../../testing/processes.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const skip = skipWithoutRedisAndPostgres();
@@ -33,29 +33,6 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
 
   const call = (method: string, path: string, body?: unknown) => jsonClient(baseUrl, API_KEY)(method, path, body);
 
-  async function functionWorkflow(code: string, tests: number): Promise<string> {
-    const workflow = await call('POST', '/v1/workflows', { name: 'scale' });
-    const block = await call('POST', '/v1/workflows/blocks', {
-      workflow_id: workflow.id,
-      type: 'function',
-      config: { language: 'javascript', code, output_schema: {}, timeout_seconds: 60 },
-    });
-    for (let first = 0; first < tests; first += 25) {
-      const batch = Array.from({ length: Math.min(25, tests - first) }, (_, index) => first + index);
-      await Promise.all(
-        batch.map((n) =>
-          call('POST', '/v1/workflows/tests', {
-            workflow_id: workflow.id,
-            target: { type: 'block', block_id: block.id },
-            source: { type: 'manual', handle_inputs: { 'input-json-0': { type: 'json', data: { n } } } },
-            assertion: { target: { output_handle_id: 'output-json-0', path: 'doubled' }, condition: { kind: 'equals', expected: n * 2 } },
-          }),
-        ),
-      );
-    }
-    return workflow.id;
-  }
-
   async function runUntil(runId: string, done: (run: any) => boolean, timeoutMs: number): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -81,7 +58,7 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   });
 
   test('a worker killed with SIGKILL mid-run: the 300-test run still passes every test exactly once', async () => {
-    const workflowId = await functionWorkflow(WORK_25MS, 300);
+    const workflowId = await doublingSuite(call, WORK_25MS, 300);
     const { id: runId } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
     await runUntil(runId, (run) => run.counts.lifecycle_counts.completed >= 60, 30_000);
     workers[0]!.child.kill('SIGKILL');
@@ -101,8 +78,8 @@ describe('scale-out: one API process and two worker processes on PostgreSQL and 
   });
 
   test('busy-looping tests are cancelled through the API process, and the next run completes within 5 s', async () => {
-    const spinning = await functionWorkflow(SPIN_FOREVER, 4);
-    const quick = await functionWorkflow(DOUBLE, 20);
+    const spinning = await doublingSuite(call, SPIN_FOREVER, 4);
+    const quick = await doublingSuite(call, DOUBLE, 20);
     const { id: spinId } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: spinning });
     await runUntil(spinId, (run) => run.counts.lifecycle_counts.running >= 2, 10_000);
 
