@@ -2,7 +2,7 @@
 // How long `verdict serve` (what `npm start` runs) takes to print "Verdict is serving", supervised
 // (the default: a parent process that starts the server in a child) against --no-supervise, in
 // alternating rounds on the same data directory (created by a first start that is not counted).
-// Also the memory of the supervising parent. Run after the build: node bench/startup/index.mjs [rounds]
+// Also the memory of the supervising parent, and a bare Node start for scale (what the parent adds at best). Run after the build: node bench/startup/index.mjs [rounds]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -33,12 +33,19 @@ async function timeToReady(dataDir, extraArgs) {
   return { readyMs, rssKb };
 }
 
+/** A Node process that does nothing: what the supervisor should add, at best. */
+async function bareNodeMs() {
+  const startedAt = performance.now();
+  await once(spawn(process.execPath, ['-e', '0']), 'exit');
+  return performance.now() - startedAt;
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const dataDir = await mkdtemp(join(tmpdir(), 'verdict-bench-startup-'));
 try {
   await timeToReady(dataDir, ['--no-supervise']);
-  const samples = { supervised: [], unsupervised: [] };
+  const samples = { supervised: [], unsupervised: [], bareNode: [] };
   const parentRss = [];
   const loadBefore = loadavg()[0];
   for (let round = 0; round < rounds; round++) {
@@ -46,12 +53,14 @@ try {
     samples.supervised.push(supervised.readyMs);
     parentRss.push(supervised.rssKb);
     samples.unsupervised.push((await timeToReady(dataDir, ['--no-supervise'])).readyMs);
+    samples.bareNode.push(await bareNodeMs());
   }
   const supervisedMs = median(samples.supervised);
   const unsupervisedMs = median(samples.unsupervised);
   console.log(`rounds: ${rounds}; load average (1 min) before ${loadBefore.toFixed(2)}, after ${loadavg()[0].toFixed(2)}`);
   console.log(`--no-supervise: median ${unsupervisedMs.toFixed(0)} ms to ready (${samples.unsupervised.map((ms) => ms.toFixed(0)).join(', ')})`);
   console.log(`supervised:     median ${supervisedMs.toFixed(0)} ms to ready (${samples.supervised.map((ms) => ms.toFixed(0)).join(', ')})`);
+  console.log(`a bare Node start (node -e 0): median ${median(samples.bareNode).toFixed(0)} ms`);
   console.log(`supervision adds ${(supervisedMs - unsupervisedMs).toFixed(0)} ms (median against median); the supervising parent holds ${(median(parentRss) / 1024).toFixed(0)} MB RSS`);
 } finally {
   await rm(dataDir, { recursive: true, force: true });
