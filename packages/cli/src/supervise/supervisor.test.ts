@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sleep, waitFor } from '@verdict/server/testing/fixtures';
 import { skipWithoutRedisAndPostgres } from '@verdict/server/testing/harness';
 import { doublingSuite, jsonClient, spawnVerdict, startApiOnlyProcess, type VerdictProcess } from '@verdict/server/testing/processes';
+import { GAVE_UP_EXIT_CODE } from './supervisor.js';
 
 const STARTUP_MS = 90_000;
 const WORK_50MS = 'function transform(input) { const end = Date.now() + 50; while (Date.now() < end) {} return { doubled: input.n * 2 }; }';
@@ -162,7 +163,7 @@ test('a server that keeps crashing on restart (its port taken) is given up on, w
     // Taken before the restart (0.5 s later): every restarted server fails to listen.
     squatter = await waitFor('the port to be free', () => listenOn(port), 5_000);
     const { code } = await exitOf(supervised.server);
-    assert.equal(code, 1);
+    assert.equal(code, GAVE_UP_EXIT_CODE);
     const restarts = supervised.server.output.filter((line) => line.includes('; restarting it in'));
     assert.equal(restarts.length, 4, supervised.server.output.join('\n'));
     assert.match(restarts[1]!, /exited with code 3; restarting it in 1 s \(crash 2 within 120 s/);
