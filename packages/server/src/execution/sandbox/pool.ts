@@ -37,7 +37,7 @@ const BURST_IDLE_MS = 2000;
  * and its thread, warm, keeps serving; only if it has not answered within this long (a long native
  * call, its checks) is the thread terminated.
  */
-const STOP_GRACE_MS = 20;
+const STOP_GRACE_MS = 40;
 
 /** Threads per tenant (a thread serves the tenant whose jobs it holds) and each tenant's fair share of `size`. */
 interface Occupancy {
