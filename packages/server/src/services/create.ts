@@ -15,6 +15,7 @@ import { PythonSandbox } from '../execution/python/index.js';
 import { SandboxPool } from '../execution/sandbox/index.js';
 import { TestRunner } from '../execution/test-runner.js';
 import { openStore } from '../store/database.js';
+import { finishCancelledRuns } from '../store/transitions/index.js';
 import { createSessionPrincipal } from './sessions.js';
 import { Limits } from './rate-limit.js';
 import { ApiKeyAuthenticator, ensureBootstrapKey } from './auth.js';
@@ -37,6 +38,8 @@ export interface Runtime {
 /** Opens the store, creates the executor and everything routes need. The caller starts the executor. */
 export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const store = await openStore(config);
+  // A cancel on SQLite writes its rows just after its answer: finish any a stopped process left.
+  if (store.holdReads) await finishCancelledRuns(store.db);
   const { newKey } = await ensureBootstrapKey(store, config.apiKey);
   const sandbox = config.worker
     ? new SandboxPool({ size: config.sandboxThreads, memoryLimitMb: config.sandboxMemoryMb, maxOutputBytes: config.maxOutputBytes, checkTimeoutMs: config.checkTimeoutMs })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { countsViolation, type Trigger } from '@verdict/core';
-import { createFunctionWorkflow, createTests, otherOrganizationKey, type FunctionWorkflow } from '../testing/fixtures.js';
+import { createFunctionWorkflow, createTests, otherOrganizationKey, waitFor, type FunctionWorkflow } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import type { TestRunService } from './test-runs.js';
 
@@ -99,6 +99,23 @@ for (const kind of testStores()) {
       await waitForRun(app, finished.id);
       await assert.rejects(runs.cancel(organizationId, finished.id, null), { statusCode: 404, code: 'run_not_cancellable', details: { run_id: finished.id, status: 'completed' } });
       await assert.rejects(runs.cancel(otherOrganizationId, live.id, null), { statusCode: 404, code: 'run_not_found' });
+    });
+
+    test('cancel: a read issued the moment the answer arrives sees every unfinished row cancelled, its test pointing at it, and the counts agreeing', async () => {
+      const spinning = await spinningWorkflow(40);
+      const live = await runs.create(organizationId, TRIGGER, { workflow_id: spinning.workflowId });
+      await waitFor('a test running', async () => (await runs.get(organizationId, live.id)).counts.lifecycle_counts.running > 0);
+      const answer = await runs.cancel(organizationId, live.id, null);
+      // No await between the answer and these reads: on SQLite the rows are written after the answer, and reads wait for them.
+      const [rows, tests] = await Promise.all([
+        app.runtime.services.store.db.selectFrom('test_results').select(['id', 'test_id', 'status', 'verdict']).where('run_id', '=', live.id).execute(),
+        app.runtime.services.store.db.selectFrom('tests').select(['id', 'latest_result_id']).where('workflow_id', '=', spinning.workflowId).execute(),
+      ]);
+      assert.deepEqual(new Set(rows.map((row) => row.status)), new Set(['cancelled']));
+      assert.equal(answer.counts.lifecycle_counts.cancelled, rows.length);
+      const latest = new Map(tests.map((row) => [row.id, row.latest_result_id]));
+      for (const row of rows) assert.equal(latest.get(row.test_id), row.id);
+      assert.deepEqual(await runs.get(organizationId, live.id), answer, 'the answer is the run as it stays');
     });
 
     test("cancelLiveRunsOfWorkflow: every live run of that workflow is cancelled; other workflows' runs and finished runs are left", async () => {

@@ -17,7 +17,7 @@ import * as executionStart from './migrations/013-execution-start.js';
 import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
 import type { Database } from './schema.js';
-import { SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
+import { ReadHolds, SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
 
 export { eachRowQuery } from './sqlite-connections.js';
 
@@ -30,6 +30,11 @@ export interface Store {
   location: string;
   /** The SQLite database file, which a second connection (the transition thread) opens; null on PostgreSQL. */
   sqlitePath: string | null;
+  /**
+   * SQLite only (one process serves a SQLite store): holds back every read outside a transaction
+   * until the returned function is called, for a change written in two transactions (`ReadHolds`).
+   */
+  holdReads?: () => () => void;
   close(): Promise<void>;
 }
 
@@ -62,8 +67,9 @@ const MIGRATIONS: Record<string, Migration> = {
 function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'verdict.db');
-  const db = connectSqlite(path);
-  return { db, dialect: 'sqlite', location: path, sqlitePath: path, close: () => db.destroy() };
+  const holds = new ReadHolds();
+  const db = connectSqlite(path, holds);
+  return { db, dialect: 'sqlite', location: path, sqlitePath: path, holdReads: () => holds.hold(), close: () => db.destroy() };
 }
 
 /**
@@ -71,8 +77,8 @@ function openSqlite(dataDir: string): Store {
  * taking turns at the write lock with everything else of this process that writes to `path`. The
  * transition thread opens its own alike.
  */
-export function connectSqlite(path: string): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new SqliteStoreDialect(openConnection(path), openConnection(path), writeTurnsOf(path)) });
+export function connectSqlite(path: string, holds?: ReadHolds): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteStoreDialect(openConnection(path), openConnection(path), writeTurnsOf(path), holds) });
 }
 
 function openConnection(path: string): SQLite.Database {

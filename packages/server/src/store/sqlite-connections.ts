@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type DatabaseIntrospector, type Dialect, type Driver, type Kysely, type QueryResult } from 'kysely';
 
@@ -9,18 +10,46 @@ import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, 
  * blocks the event loop all the while.
  */
 export class WriteTurns {
-  #last: Promise<void> = Promise.resolve();
+  #taken = false;
+  readonly #waiting: Array<() => void> = [];
 
-  /** Resolves when it is this caller's turn, with the function that ends it. */
-  take(): Promise<() => void> {
-    let end!: () => void;
-    const turn = new Promise<void>((resolve) => {
-      end = resolve;
+  /**
+   * Resolves when it is this caller's turn, with the function that ends it. `first`: this turn
+   * comes right after the current one, ahead of those already waiting.
+   */
+  take({ first = false } = {}): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.#taken = true;
+        let ended = false;
+        resolve(() => {
+          if (ended) return;
+          ended = true;
+          this.#passOn();
+        });
+      };
+      if (!this.#taken) grant();
+      else if (first) this.#waiting.unshift(grant);
+      else this.#waiting.push(grant);
     });
-    const previous = this.#last;
-    this.#last = previous.then(() => turn);
-    return previous.then(() => end);
   }
+
+  #passOn(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#taken = false;
+  }
+}
+
+const firstTurns = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work`, whose transactions on a SQLite store take the next turn at its write lock, ahead of
+ * those waiting (`WriteTurns.take({ first: true })`): for the second half of a change whose reads
+ * are held (`ReadHolds`), which must not wait behind, say, the creation of a 50,000-test run.
+ */
+export function writeFirst<T>(work: () => Promise<T>): Promise<T> {
+  return firstTurns.run(true, work);
 }
 
 const writeTurnsByPath = new Map<string, WriteTurns>();
@@ -33,6 +62,37 @@ export function writeTurnsOf(path: string): WriteTurns {
     writeTurnsByPath.set(path, turns);
   }
   return turns;
+}
+
+/**
+ * Reads of a SQLite store held back while a change committed in two transactions is half written
+ * (a cancel answers after its deciding one, TestRunsService.cancel): statements outside a
+ * transaction that only read wait until every hold is released, so no reader sees the half.
+ */
+export class ReadHolds {
+  #held = 0;
+  #released: Promise<void> = Promise.resolve();
+  #release: () => void = () => {};
+
+  /** Holds reads until the returned function is called (once; later calls do nothing). */
+  hold(): () => void {
+    if (this.#held++ === 0) this.#released = new Promise((resolve) => (this.#release = resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#held === 0) this.#release();
+    };
+  }
+
+  get held(): boolean {
+    return this.#held > 0;
+  }
+
+  /** Resolves once no hold is left. */
+  released(): Promise<void> {
+    return this.#released;
+  }
 }
 
 /** The parameter lists of an `eachRowQuery`, travelling as its one parameter. */
@@ -63,10 +123,11 @@ export class SqliteStoreDialect implements Dialect {
     private readonly writing: SQLite.Database,
     private readonly reading: SQLite.Database,
     private readonly turns: WriteTurns,
+    private readonly holds: ReadHolds = new ReadHolds(),
   ) {}
 
   createDriver(): Driver {
-    return new SqliteStoreDriver(this.writing, this.reading, this.turns);
+    return new SqliteStoreDriver(this.writing, this.reading, this.turns, this.holds);
   }
 
   createQueryCompiler() {
@@ -87,12 +148,13 @@ class SqliteStoreDriver implements Driver {
     private readonly writing: SQLite.Database,
     private readonly reading: SQLite.Database,
     private readonly turns: WriteTurns,
+    private readonly holds: ReadHolds,
   ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<StoreConnection> {
-    return new StoreConnection(this.writing, this.reading, this.turns);
+    return new StoreConnection(this.writing, this.reading, this.turns, this.holds);
   }
 
   async beginTransaction(connection: StoreConnection): Promise<void> {
@@ -127,10 +189,11 @@ class StoreConnection implements DatabaseConnection {
     private readonly writing: SQLite.Database,
     private readonly reading: SQLite.Database,
     private readonly turns: WriteTurns,
+    private readonly holds: ReadHolds,
   ) {}
 
   async begin(): Promise<void> {
-    this.#endTurn = await this.turns.take();
+    this.#endTurn = await this.turns.take({ first: firstTurns.getStore() === true });
     try {
       this.writing.prepare('begin immediate').run();
     } catch (error) {
@@ -164,7 +227,10 @@ class StoreConnection implements DatabaseConnection {
       run(this.reading, query);
       return run<R>(this.writing, query);
     }
-    if (!(query.parameters[0] instanceof ParameterLists) && this.reading.prepare(query.sql).readonly) return run<R>(this.reading, query);
+    if (!(query.parameters[0] instanceof ParameterLists) && this.reading.prepare(query.sql).readonly) {
+      if (this.holds.held) await this.holds.released();
+      return run<R>(this.reading, query);
+    }
     const endTurn = await this.turns.take();
     try {
       return run<R>(this.writing, query);

@@ -11,6 +11,7 @@ import {
 } from './context-helpers.js';
 import { HARDEN_REALM_SOURCE } from './realm-hardening.js';
 import { describeUserError, memoryProblem, parseThrownValue, UNREADABLE_THROWN_VALUE, type ThrownValue, type UserScript } from './thrown-value.js';
+import { STOPPED_RESULT } from './job-slots.js';
 import type { ExecutionResult, JobCall, RealmSettings } from './types.js';
 
 const MB = 1024 * 1024;
@@ -79,7 +80,10 @@ export class FrozenRealm {
   #memoryLimitLifted = false;
   #timeoutMs = 0;
   #deadline = Number.POSITIVE_INFINITY;
+  #stopRequested: () => boolean = neverStop;
   #interrupted = false;
+  /** Interrupted because the job was asked to stop (its run was cancelled), not by its deadline. */
+  #stopped = false;
 
   constructor(quickJs: QuickJSWASMModule, settings: RealmSettings) {
     this.#memoryLimitMb = settings.memoryLimitMb;
@@ -101,8 +105,9 @@ export class FrozenRealm {
     return this.#spent;
   }
 
-  execute(request: JobCall): ExecutionResult {
-    this.#begin(request.timeoutMs);
+  /** `stopRequested` is read while the job's code runs: once it answers true, the job ends as `aborted`. */
+  execute(request: JobCall, stopRequested: () => boolean = neverStop): ExecutionResult {
+    this.#begin(request.timeoutMs, stopRequested);
     try {
       const result = this.#run(request);
       this.#retireIfNeeded();
@@ -119,11 +124,13 @@ export class FrozenRealm {
     this.#runtime.dispose();
   }
 
-  #begin(timeoutMs: number): void {
+  #begin(timeoutMs: number, stopRequested: () => boolean): void {
     this.#jobScope = new Scope();
     this.#timeoutMs = timeoutMs;
     this.#deadline = performance.now() + timeoutMs;
+    this.#stopRequested = stopRequested;
     this.#interrupted = false;
+    this.#stopped = false;
   }
 
   #run(request: JobCall): ExecutionResult {
@@ -180,8 +187,10 @@ export class FrozenRealm {
     this.#memoryLimitLifted = false;
   }
 
+  /** QuickJS's interrupt handler, called every few thousand instructions of user code. */
   #pastDeadline(): boolean {
-    if (performance.now() <= this.#deadline) return false;
+    if (this.#stopRequested()) this.#stopped = true;
+    else if (performance.now() <= this.#deadline) return false;
     this.#interrupted = true;
     return true;
   }
@@ -269,14 +278,14 @@ export class FrozenRealm {
   }
 
   #errorResult(thrown: QuickJSHandle): ExecutionResult {
-    if (this.#interrupted) return this.#timeoutResult();
+    if (this.#interrupted) return this.#interruptedResult();
     const described = this.#describe(thrown);
     if (described.referencesObjects) this.#spent = true;
     return this.#memoryResult(described) ?? { ok: false, reason: 'error', ...describeUserError(described, USER_SCRIPT) };
   }
 
   #invalidOutputResult(output: QuickJSHandle, thrown: QuickJSHandle): ExecutionResult {
-    if (this.#interrupted) return this.#timeoutResult();
+    if (this.#interrupted) return this.#interruptedResult();
     const invalid = (problem: string): ExecutionResult => ({
       ok: false,
       reason: 'invalid_output',
@@ -302,7 +311,8 @@ export class FrozenRealm {
     return { ok: false, reason: 'memory', message: `transform ran out of memory: its output is too large to copy out of the sandbox (limit ${this.#memoryLimitMb} MB)` };
   }
 
-  #timeoutResult(): ExecutionResult {
+  #interruptedResult(): ExecutionResult {
+    if (this.#stopped) return STOPPED_RESULT;
     return { ok: false, reason: 'timeout', message: `transform timed out: it ran longer than the ${this.#timeoutMs} ms limit` };
   }
 
@@ -352,6 +362,10 @@ export class FrozenRealm {
     };
     return this.#diagnosis;
   }
+}
+
+function neverStop(): boolean {
+  return false;
 }
 
 const SEED_BYTES = 16;

@@ -1,17 +1,24 @@
-import type { CheckKind } from './types.js';
+import type { CheckKind, ExecutionResult } from './types.js';
 
 /** Slots of one thread; more than the jobs a thread is ever handed at once. */
 export const SLOTS_PER_THREAD = 64;
 const STARTED = -1;
 const TAKEN_BACK = -2;
-/** After the slots: the tag of the job whose output the thread checks, which check, and since when (a float64, 8-byte aligned). */
+/**
+ * After the slots: the tag of the job whose output the thread checks, which check, the tag of the
+ * job the pool asks the thread to stop, and since when the check runs (a float64, 8-byte aligned).
+ */
 const CHECK_TAG = SLOTS_PER_THREAD;
 const CHECK_KIND = SLOTS_PER_THREAD + 1;
-const CHECK_SINCE_BYTE = (SLOTS_PER_THREAD + 2) * Int32Array.BYTES_PER_ELEMENT;
+const STOP_TAG = SLOTS_PER_THREAD + 2;
+const CHECK_SINCE_BYTE = (SLOTS_PER_THREAD + 4) * Int32Array.BYTES_PER_ELEMENT;
 const BUFFER_BYTES = CHECK_SINCE_BYTE + Float64Array.BYTES_PER_ELEMENT;
 const CHECK_KINDS: readonly CheckKind[] = ['output_schema', 'assertion'];
 /** How long a job may wait for its thread's check engine to warm up before its check deadline starts anyway. */
 const WARM_UP_ALLOWANCE_MS = 30_000;
+
+/** What a job the pool asked to stop (`requestStop`) answers. */
+export const STOPPED_RESULT = { ok: false, reason: 'aborted', message: 'cancelled while running; stopped in its sandbox' } as const satisfies ExecutionResult;
 
 /** Job ids grow without bound; a slot holds a positive int32 derived from its job's id. */
 function tagOf(jobId: number): number {
@@ -49,6 +56,16 @@ export class JobSlots {
   takeBack(slot: number, jobId: number): boolean {
     const tag = tagOf(jobId);
     return Atomics.compareExchange(this.#cells, slot, tag, TAKEN_BACK) === tag;
+  }
+
+  /** Pool: asks the thread to stop this job, which it has started; the job's sandbox reads `stopRequested` while it runs. */
+  requestStop(jobId: number): void {
+    Atomics.store(this.#cells, STOP_TAG, tagOf(jobId));
+  }
+
+  /** Worker thread: whether the pool asked for this job to stop (a cancelled run). */
+  stopRequested(jobId: number): boolean {
+    return Atomics.load(this.#cells, STOP_TAG) === tagOf(jobId);
   }
 
   /** Pool: whether the job in this slot was started (the slot is still this job's). */

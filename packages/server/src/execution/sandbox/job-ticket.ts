@@ -14,6 +14,9 @@ export class JobTicket {
   #settled = false;
   #startedAt: number | undefined;
   #backstop: NodeJS.Timeout | undefined;
+  /** Set once the job was asked to stop while it ran; it is given a moment to stop before its thread is terminated. */
+  #stopRequestedAt: number | undefined;
+  #stopGrace: NodeJS.Timeout | undefined;
   #detachAbort: () => void = () => {};
 
   constructor(
@@ -62,6 +65,17 @@ export class JobTicket {
     return this.#elapsedMs();
   }
 
+  /** Its run was cancelled while it ran: `onStillRunning` fires if no answer came by `graceMs`. */
+  stopRequested(graceMs: number, onStillRunning: () => void): void {
+    this.#stopRequestedAt = performance.now();
+    this.#stopGrace = setTimeout(onStillRunning, graceMs);
+  }
+
+  /** Since when the job was asked to stop; undefined if it was not. */
+  get stopRequestedAt(): number | undefined {
+    return this.#stopRequestedAt;
+  }
+
   /** Back in the pool's queue (its thread was replaced before it ran): its clock starts again on its next thread. */
   handedBack(): void {
     clearTimeout(this.#backstop);
@@ -81,6 +95,7 @@ export class JobTicket {
     if (this.#settled) return;
     this.#settled = true;
     clearTimeout(this.#backstop);
+    clearTimeout(this.#stopGrace);
     this.#detachAbort();
     this.#resolve(outcome);
   }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../../limits/output-limits.js';
 import { Backstop, DEFAULT_CHECK_TIMEOUT_MS } from './backstop.js';
 import { processCompiledQuickJs } from './compiled-quickjs.js';
+import { STOPPED_RESULT } from './job-slots.js';
 import { JobTicket } from './job-ticket.js';
 import { SandboxWorker } from './sandbox-worker.js';
 import { TenantQueues } from './tenant-queues.js';
@@ -31,6 +32,12 @@ const STARVED_AFTER_MS = 100;
 const RECHECK_MS = 25;
 /** A burst thread with nothing to run stops after this long: the tenant it served may send more soon. */
 const BURST_IDLE_MS = 2000;
+/**
+ * A running job of a cancelled run is asked to stop (QuickJS's interrupt handler reads the request)
+ * and its thread, warm, keeps serving; only if it has not answered within this long (a long native
+ * call, its checks) is the thread terminated.
+ */
+const STOP_GRACE_MS = 40;
 
 /** Threads per tenant (a thread serves the tenant whose jobs it holds) and each tenant's fair share of `size`. */
 interface Occupancy {
@@ -349,7 +356,8 @@ export class SandboxPool {
   #onResults(worker: SandboxWorker, results: JobResult[]): void {
     for (const { jobId, result, durationMs, fatal } of results) {
       const ticket = worker.answered(jobId);
-      if (ticket) settleFromResult(ticket, result, durationMs);
+      if (ticket?.stopRequestedAt !== undefined) ticket.fail('aborted', STOPPED_RESULT.message, { stoppedInMs: performance.now() - ticket.stopRequestedAt }, durationMs);
+      else if (ticket) settleFromResult(ticket, result, durationMs);
       if (fatal) return void this.#replace(worker);
     }
     this.#startClock(worker);
@@ -410,11 +418,15 @@ export class SandboxPool {
       this.#scheduleDispatch();
       return;
     }
-    const abortedAt = performance.now();
+    if (worker.claimedLast() === ticket) worker.requestStop(ticket);
+    ticket.stopRequested(STOP_GRACE_MS, () => void this.#terminateStopped(worker, ticket));
+  }
+
+  /** The job did not answer within STOP_GRACE_MS of being asked to stop (a long native call, its checks, or a later job): its thread goes. */
+  async #terminateStopped(worker: SandboxWorker, ticket: JobTicket): Promise<void> {
+    if (ticket.settled || !worker.tickets.includes(ticket)) return;
     await this.#replace(worker, ticket);
-    ticket.fail('aborted', 'cancelled while running; its thread was terminated', {
-      stoppedInMs: performance.now() - abortedAt,
-    });
+    ticket.fail('aborted', 'cancelled while running; its thread was terminated', { stoppedInMs: performance.now() - ticket.stopRequestedAt! });
   }
 
   /**

@@ -93,6 +93,11 @@ export class SandboxWorker {
     return this.tickets.findLast((ticket) => this.#claimed(ticket));
   }
 
+  /** Asks the thread to stop the ticket's job, which it runs: the job's code is interrupted and it answers `aborted`. */
+  requestStop(ticket: JobTicket): void {
+    this.#slots.requestStop(ticket.jobId);
+  }
+
   /** Which check the thread runs on the ticket's output, and since when; undefined while it is not checking it. */
   checkOf(ticket: JobTicket): { kind: CheckKind; sinceMs: number } | undefined {
     return this.#slots.checkOf(ticket.jobId);

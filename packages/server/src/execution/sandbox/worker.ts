@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
-import { JobSlots } from './job-slots.js';
+import { JobSlots, STOPPED_RESULT } from './job-slots.js';
 import { outputLimitProblem } from '../../limits/output-limits.js';
 import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
@@ -54,13 +54,19 @@ async function runBatch({ jobs }: JobBatch): Promise<void> {
     if (answered.length > 0 && startedAt - firstAnsweredAt > HOLD_ANSWERS_MS) sendAnswers(answered.splice(0));
     const { result, fatal } = runJob(request);
     const durationMs = performance.now() - startedAt;
-    const checked = result.ok ? await checkedResult(request, result.outputJson) : result;
+    const checked = result.ok && !stopRequested(request) ? await checkedResult(request, result.outputJson) : result;
     if (answered.length === 0) firstAnsweredAt = performance.now();
-    answered.push({ jobId: request.jobId, result: checked, durationMs, fatal });
+    answered.push({ jobId: request.jobId, result: stopRequested(request) ? STOPPED_RESULT : checked, durationMs, fatal });
     broken = fatal;
+    // The pool waits for a stopped job's answer to know the thread is free; it does not wait for the batch.
+    if (stopRequested(request)) sendAnswers(answered.splice(0));
     if (!fatal) replaceIfSpent();
   }
   if (answered.length > 0) sendAnswers(answered);
+}
+
+function stopRequested(request: JobRequest): boolean {
+  return slots.stopRequested(request.jobId);
 }
 
 function sendAnswers(results: JobResult[]): void {
@@ -90,7 +96,7 @@ function runJob(request: JobRequest): { result: ExecutionResult; fatal: boolean 
   if (!hasCode(request)) return { result: { ok: true, outputJson: request.inputJson }, fatal: false };
   try {
     realm ??= new FrozenRealm(quickJs, settings);
-    return { result: realm.execute(request), fatal: false };
+    return { result: realm.execute(request, () => stopRequested(request)), fatal: false };
   } catch (hostError) {
     return { result: crashResult(hostError), fatal: true };
   }

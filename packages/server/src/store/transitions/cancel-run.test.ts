@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PENDING_RUN_ORG, pendingRun } from '../../testing/pending-run.js';
 import { countsDisagreement, inTransaction, onEachStore, outcomeOf, runState, statuses } from '../../testing/run-state.js';
-import { cancelRun } from './cancel-run.js';
+import { cancelRun, decideCancel, finishCancelledRuns } from './cancel-run.js';
 import { failRun } from './fail-run.js';
 import { moveResults } from './move-results.js';
 import { requeueResults } from './requeue-results.js';
@@ -13,7 +13,8 @@ const CANCELLED_AT = '2026-11-29T00:00:07.000Z';
 const LATER = '2026-11-29T00:00:09.000Z';
 
 onEachStore('cancelRun', (store) => {
-  const cancel = (runId: string, now = CANCELLED_AT, organizationId = PENDING_RUN_ORG) => inTransaction(store(), (trx) => cancelRun(trx, organizationId, runId, 'stop', now));
+  const cancel = (runId: string, now = CANCELLED_AT, organizationId = PENDING_RUN_ORG) =>
+    inTransaction(store(), (trx) => cancelRun(trx, organizationId, runId, 'stop', now)).then(({ outcome, status }) => ({ outcome, status }));
 
   test('a live run and its live rows become cancelled; finished rows keep their verdicts; counts and latest results follow', async () => {
     const ids = await pendingRun(store(), 'cr_live', 4);
@@ -66,5 +67,32 @@ onEachStore('cancelRun', (store) => {
     await pendingRun(store(), 'cr_theirs', 1);
     assert.deepEqual(await cancel('cr_theirs', CANCELLED_AT, 'org_someone_else'), { outcome: 'not_found', status: null });
     assert.equal((await runState(store(), 'cr_theirs')).run.status, 'pending');
+  });
+});
+
+onEachStore('decideCancel and finishCancelledRuns', (store) => {
+  test('the decision alone moves the run and its counts and returns the cancelled run; finishCancelledRuns writes the rows a stopped process left, as cancelRun does', async () => {
+    for (const runId of ['cr_whole', 'cr_halves']) {
+      const ids = await pendingRun(store(), runId, 3);
+      const { rows } = await runState(store(), runId);
+      await inTransaction(store(), (trx) => moveResults(trx, runId, { start: [{ from: 'pending', rows: [[ids[1]!, STARTED]] }], finish: [{ from: 'pending', outcomes: [outcomeOf(rows[0]!)] }] }, STARTED));
+    }
+    await inTransaction(store(), (trx) => cancelRun(trx, PENDING_RUN_ORG, 'cr_whole', 'stop', CANCELLED_AT));
+    const decided = await inTransaction(store(), (trx) => decideCancel(trx, PENDING_RUN_ORG, 'cr_halves', 'stop', CANCELLED_AT));
+    assert.deepEqual([decided.outcome, decided.run?.status, decided.run?.n_cancelled, decided.run?.n_running], ['cancelled', 'cancelled', 2, 0]);
+    const half = await runState(store(), 'cr_halves');
+    assert.deepEqual(statuses(half), ['completed', 'running', 'pending'], 'rows are not written by the decision');
+
+    assert.equal(await finishCancelledRuns(store().db), 1, 'only the run left half written');
+    const [whole, halves] = [await runState(store(), 'cr_whole'), await runState(store(), 'cr_halves')];
+    assert.deepEqual(statuses(halves), ['completed', 'cancelled', 'cancelled']);
+    assert.deepEqual(halves.rows.map((row) => [row.verdict, row.completed_at]), whole.rows.map((row) => [row.verdict, row.completed_at]));
+    assert.deepEqual(
+      halves.rows.map((row) => halves.tests.get(row.test_id)!.latest_result_id),
+      halves.rows.map((row) => row.id),
+      'each row is its test\'s latest result',
+    );
+    assert.equal(countsDisagreement(halves), null);
+    assert.equal(await finishCancelledRuns(store().db), 0);
   });
 });

@@ -1,6 +1,7 @@
 import { LIVE_STATUSES } from '@verdict/core';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
+import type { RunRow } from '../runs.js';
 import type { Database } from '../schema.js';
 
 /** What a cancel decided (not to be taken for a test's outcome, `ResultOutcome`). */
@@ -10,20 +11,22 @@ export type CancelDecision = 'cancelled' | 'already_cancelled' | 'not_cancellabl
  * A run can only be cancelled if it is pending, queued or running (docs/decisions.md §4); a
  * cancelled run never changes again.
  *
- * One conditional update of the run decides. Rows already terminal keep their verdicts; every
- * other row becomes `cancelled` with no verdict, and the counts move with them, in the same
- * transaction. Each cancelled row becomes its test's latest result (neither passing nor failing).
- * A run finishing at the same instant is either completed first (then this answers
- * `not_cancellable`) or cancelled first (then its late results are discarded). A run of another
- * organization is `not_found`, as an unknown one.
+ * One conditional update of the run decides, and moves every unfinished row's count to
+ * `n_cancelled`; the cancelled run's row is returned with the decision. From then on no writer
+ * moves its rows (they move only while their run is live, `moveResults`), so what its unfinished
+ * rows become is settled: `cancelUnfinishedRows` writes it, in the same transaction
+ * (`cancelRun`) or in the next one while readers wait for it (the SQLite store, see
+ * TestRunsService.cancel). A run finishing at the same instant is either completed first (then
+ * this answers `not_cancellable`) or cancelled first (then its late results are discarded). A run
+ * of another organization is `not_found`, as an unknown one.
  */
-export async function cancelRun(
+export async function decideCancel(
   trx: Transaction<Database>,
   organizationId: string,
   runId: string,
   reason: string | null,
   now: string,
-): Promise<{ outcome: CancelDecision; status: string | null }> {
+): Promise<{ outcome: CancelDecision; status: string | null; run?: RunRow }> {
   const cancelled = await trx
     .updateTable('test_runs')
     .set({
@@ -38,16 +41,23 @@ export async function cancelRun(
     .where('id', '=', runId)
     .where('organization_id', '=', organizationId)
     .where('status', 'in', LIVE_STATUSES)
-    .returning('id')
+    .returningAll()
     .executeTakeFirst();
-  if (!cancelled) {
-    const current = await trx.selectFrom('test_runs').select('status').where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
-    if (!current) return { outcome: 'not_found', status: null };
-    return { outcome: current.status === 'cancelled' ? 'already_cancelled' : 'not_cancellable', status: current.status };
-  }
+  if (cancelled) return { outcome: 'cancelled', status: 'cancelled', run: cancelled };
+  const current = await trx.selectFrom('test_runs').select('status').where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
+  if (!current) return { outcome: 'not_found', status: null };
+  return { outcome: current.status === 'cancelled' ? 'already_cancelled' : 'not_cancellable', status: current.status };
+}
+
+/**
+ * The unfinished rows of a run cancelled at `cancelledAt` become `cancelled` with no verdict; rows
+ * already terminal keep their verdicts. Each cancelled row becomes its test's latest result
+ * (neither passing nor failing).
+ */
+export async function cancelUnfinishedRows(trx: Transaction<Database>, runId: string, cancelledAt: string): Promise<void> {
   await trx
     .updateTable('test_results')
-    .set({ status: 'cancelled', verdict: null, completed_at: now })
+    .set({ status: 'cancelled', verdict: null, completed_at: cancelledAt })
     .where('run_id', '=', runId)
     .where('status', 'in', LIVE_STATUSES)
     .execute();
@@ -58,8 +68,37 @@ export async function cancelRun(
         eb.selectFrom('test_results').select('test_results.id').whereRef('test_results.test_id', '=', 'tests.id').where('test_results.run_id', '=', runId).limit(1),
     })
     .where('id', 'in', (eb) =>
-      eb.selectFrom('test_results').select('test_id').where('run_id', '=', runId).where('status', '=', 'cancelled').where('completed_at', '=', now),
+      eb.selectFrom('test_results').select('test_id').where('run_id', '=', runId).where('status', '=', 'cancelled').where('completed_at', '=', cancelledAt),
     )
     .execute();
-  return { outcome: 'cancelled', status: 'cancelled' };
+}
+
+/** Decides a cancel and writes its rows in the caller's transaction. */
+export async function cancelRun(
+  trx: Transaction<Database>,
+  organizationId: string,
+  runId: string,
+  reason: string | null,
+  now: string,
+): Promise<{ outcome: CancelDecision; status: string | null; run?: RunRow }> {
+  const decision = await decideCancel(trx, organizationId, runId, reason, now);
+  if (decision.outcome === 'cancelled') await cancelUnfinishedRows(trx, runId, now);
+  return decision;
+}
+
+/**
+ * Rows left unfinished under a cancelled run: a process that stopped between a cancel's decision
+ * and the writing of its rows. Run when a store is opened for serving, before anyone reads it.
+ */
+export async function finishCancelledRuns(db: Kysely<Database>): Promise<number> {
+  const runs = await db
+    .selectFrom('test_runs')
+    .select(['id', 'completed_at'])
+    .where('status', '=', 'cancelled')
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('test_results').select('test_results.id').whereRef('test_results.run_id', '=', 'test_runs.id').where('test_results.status', 'in', LIVE_STATUSES)),
+    )
+    .execute();
+  for (const run of runs) await db.transaction().execute((trx) => cancelUnfinishedRows(trx, run.id, run.completed_at!));
+  return runs.length;
 }
