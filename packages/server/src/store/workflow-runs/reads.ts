@@ -67,10 +67,9 @@ export async function findWorkflowRunRow(db: Kysely<Database>, organizationId: s
   return db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-/** Runs an executor must be executing: live ones (a process that stopped left them so). */
-export async function listLiveWorkflowRunIds(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db.selectFrom('workflow_runs').select('id').where('status', 'in', LIVE_STATUSES).orderBy('id').execute();
-  return rows.map((row) => row.id);
+/** Runs an executor must be executing, with their organizations: live ones (a process that stopped left them so), oldest first. */
+export async function listAllLiveWorkflowRuns(db: Kysely<Database>): Promise<{ id: string; organization_id: string }[]> {
+  return db.selectFrom('workflow_runs').select(['id', 'organization_id']).where('status', 'in', LIVE_STATUSES).orderBy('created_at').orderBy('id').execute();
 }
 
 /** Live runs with their organizations, by id after `afterId`, for the distributed executor's sweep (runs whose job went missing). */
