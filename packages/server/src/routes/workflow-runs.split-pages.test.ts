@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../testing/fake-model-server.js';
-import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
+import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
 import { createWorkflowGraph, stepsOfRun, waitForWorkflowRun } from '../testing/workflow-graphs.js';
 
 /** Four pages of text (a text file's pages are separated by form feeds): an invoice on 1–2, a receipt on 3–4. */
@@ -80,6 +80,24 @@ for (const store of testStores()) {
       assert.deepEqual(extraction.body.usage, { credits: 0, prompt_tokens: 75, completion_tokens: 12, total_tokens: 87 }, 'three votes, summed');
       const splitArtifact = await app.request('GET', `/v1/workflows/artifacts/${split.artifact.id}`);
       assert.deepEqual(splitArtifact.body.usage, { credits: 0, ...SPLIT_USAGE });
+
+      // A test captured from the extract step keeps the subset: its run reads pages 1–2 only.
+      const saved = await app.request('POST', '/v1/workflows/tests', {
+        workflow_id: workflowId,
+        target: { type: 'block', block_id: ids.invoice },
+        source: { type: 'run_step', run_id: run.id },
+        assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: 5 } },
+      });
+      assert.equal(saved.status, 201, JSON.stringify(saved.body));
+      const before = model.chatRequests().length;
+      const testRun = await app.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+      const finished = await waitForRun(app, testRun.body.id);
+      assert.deepEqual(finished.counts.outcome, { passed: 1, failed: 0, blocked: 0 });
+      const [result] = (await app.request('GET', `/v1/workflows/tests/results?run_id=${testRun.body.id}`)).body.data;
+      assert.deepEqual(result.handle_inputs['input-file-document'].pages, [1, 2]);
+      const replayed = model.chatRequests().slice(before);
+      assert.equal(replayed.length, 3);
+      for (const request of replayed) assert.doesNotMatch(promptText(request), /RECEIPT-/);
     });
 
     test('a block execution of the extract step replays the page subset it recorded', async () => {
