@@ -27,6 +27,8 @@ export interface ServerConfig {
   concurrency: number;
   /** Results waiting to be written beyond which the embedded executor starts no test (memory bound while the store is slow). */
   maxUnwrittenResults: number;
+  /** Workflow runs this process executes at once (VERDICT_MAX_RUNNING_WORKFLOW_RUNS); the rest wait, fairly by organization. */
+  maxRunningWorkflowRuns: number;
   /** Sandbox worker threads for JavaScript function blocks. */
   sandboxThreads: number;
   sandboxMemoryMb: number;
@@ -133,6 +135,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     seedDemo: true,
     concurrency: values.VERDICT_CONCURRENCY ?? defaults.concurrency ?? Math.max(32, sandboxThreads * 16),
     maxUnwrittenResults: values.VERDICT_MAX_UNWRITTEN_RESULTS,
+    maxRunningWorkflowRuns: values.VERDICT_MAX_RUNNING_WORKFLOW_RUNS,
     sandboxThreads,
     sandboxMemoryMb: values.VERDICT_SANDBOX_MEMORY_MB,
     maxOutputBytes: values.VERDICT_MAX_OUTPUT_BYTES,

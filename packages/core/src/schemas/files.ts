@@ -28,6 +28,19 @@ export type FileRef = z.infer<typeof FileRef>;
 export const MIMEData = z.object({ filename: z.string(), url: z.string() }).meta({ id: 'MIMEData' });
 export type MIMEData = z.infer<typeof MIMEData>;
 
+/**
+ * The pages of a file a handle carries, 1-based and ascending: a split block routes each
+ * subdocument's pages of its input on that subdocument's handle, and the blocks below read only
+ * those (Verdict extension; Retab materialises a new file instead). Absent: the whole file.
+ */
+export const PageSubset = z
+  .array(z.number().int().min(1).max(100_000))
+  .min(1)
+  .max(10_000)
+  .refine((pages) => pages.every((page, i) => i === 0 || page > pages[i - 1]!), 'List the pages ascending, each once.')
+  .meta({ id: 'PageSubset', description: "Verdict extension: the file's pages (1-based, ascending) this handle carries, e.g. one subdocument of a split; absent means the whole file." });
+export type PageSubset = z.infer<typeof PageSubset>;
+
 /** The three ways a request names a file; MaterializedDocument first so its extra keys are kept when present. */
 export const FileDocumentInput = z.union([MaterializedDocumentInput, FileRef, MIMEData]);
 export type FileDocumentInput = z.infer<typeof FileDocumentInput>;

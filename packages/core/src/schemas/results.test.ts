@@ -5,15 +5,18 @@ import { replayedHandleInputs } from './tests.js';
 import { RunScope, singleScopeTestId } from './runs.js';
 
 describe('result and run shapes of both API generations', () => {
-  test('handle_outputs wraps JSON payloads and turns a file handle\'s payload into a FileRef document', () => {
+  test('handle_outputs wraps JSON payloads and turns a file handle\'s payload into a FileRef document, keeping the pages it carries', () => {
     const file = { type: 'file', id: 'file_1', filename: 'invoice.pdf', mime_type: 'application/pdf', pages: [1, 2] };
     assert.deepEqual(typedHandleOutputs({ 'output-json-0': { total: 1 }, 'output-file-invoice': file, 'output-json-splits': file }), {
       'output-json-0': { type: 'json', data: { total: 1 } },
-      'output-file-invoice': { type: 'file', document: { id: 'file_1', filename: 'invoice.pdf', mime_type: 'application/pdf' } },
+      'output-file-invoice': { type: 'file', document: { id: 'file_1', filename: 'invoice.pdf', mime_type: 'application/pdf' }, pages: [1, 2] },
       // A JSON handle whose value happens to look like a file stays JSON.
       'output-json-splits': { type: 'json', data: file },
     });
     assert.deepEqual(typedHandleOutputs({ 'output-file-0': 'a list preview' }), { 'output-file-0': { type: 'json', data: 'a list preview' } });
+    const { pages: _pages, ...whole } = file;
+    assert.deepEqual(typedHandleOutputs({ 'output-file-0': whole })!['output-file-0'], { type: 'file', document: { id: 'file_1', filename: 'invoice.pdf', mime_type: 'application/pdf' } }, 'no pages: the whole file');
+    assert.deepEqual(typedHandleOutputs({ 'output-file-0': { ...file, pages: [2, 1] } })!['output-file-0'], { type: 'file', document: { id: 'file_1', filename: 'invoice.pdf', mime_type: 'application/pdf' } }, 'pages that are not a subset are not passed on');
     assert.equal(typedHandleOutputs(null), null);
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AssertionResult } from '../assertions/spec.js';
 import { ErrorDetails, Lifecycle, Timing, VerdictSchema } from './common.js';
-import { FileRef } from './files.js';
+import { FileRef, PageSubset } from './files.js';
 import { StoredHandleInput, StoredWorkflowTestSource, WorkflowTestBlockTarget } from './tests.js';
 
 export const VerdictSummary = z
@@ -18,7 +18,7 @@ export type VerdictSummary = z.infer<typeof VerdictSummary>;
 
 /** What a block produced on one output handle, typed as the SDKs from 2026-06-16 read `handle_outputs`. */
 export const HandleOutput = z
-  .discriminatedUnion('type', [z.object({ type: z.literal('json'), data: z.unknown() }), z.object({ type: z.literal('file'), document: FileRef })])
+  .discriminatedUnion('type', [z.object({ type: z.literal('json'), data: z.unknown() }), z.object({ type: z.literal('file'), document: FileRef, pages: PageSubset.optional() })])
   .meta({ id: 'HandleOutput' });
 export type HandleOutput = z.infer<typeof HandleOutput>;
 
@@ -90,10 +90,16 @@ export type WorkflowTestResult = z.infer<typeof WorkflowTestResult>;
 /** Output handles that carry files are named so (`output-file-0`, `output-file-invoice`); a JSON handle's value is never read as a file. */
 const FILE_OUTPUT_HANDLE = /^output-file-/;
 
-function isFilePayload(value: unknown): value is { id: string; filename: string; mime_type: string } {
+function isFilePayload(value: unknown): value is { id: string; filename: string; mime_type: string; pages?: unknown } {
   if (typeof value !== 'object' || value === null) return false;
   const payload = value as Record<string, unknown>;
   return payload.type === 'file' && typeof payload.id === 'string' && typeof payload.filename === 'string' && typeof payload.mime_type === 'string';
+}
+
+/** A routed file's page subset (split's subdocument pages), kept when it is one. */
+function pagesOf(payload: Record<string, unknown>): { pages?: number[] } {
+  const parsed = PageSubset.safeParse(payload.pages);
+  return parsed.success ? { pages: parsed.data } : {};
 }
 
 /** A result's raw `outputs` (handle id → payload) in the typed envelope of `handle_outputs`. */
@@ -102,7 +108,7 @@ export function typedHandleOutputs(outputs: Record<string, unknown> | null): Rec
   return Object.fromEntries(
     Object.entries(outputs).map(([handleId, value]): [string, HandleOutput] =>
       FILE_OUTPUT_HANDLE.test(handleId) && isFilePayload(value)
-        ? [handleId, { type: 'file', document: { id: value.id, filename: value.filename, mime_type: value.mime_type } }]
+        ? [handleId, { type: 'file', document: { id: value.id, filename: value.filename, mime_type: value.mime_type }, ...pagesOf(value) }]
         : [handleId, { type: 'json', data: value }],
     ),
   );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Stability } from '../history.js';
 import { AssertionSpec, AssertionSpecInput } from '../assertions/spec.js';
 import { LifecycleStatusSchema, Timestamp, VerdictSchema } from './common.js';
-import { fileForWire, FileDocumentInput, StoredFileDocument } from './files.js';
+import { fileForWire, FileDocumentInput, PageSubset, StoredFileDocument } from './files.js';
 
 export const WorkflowTestBlockTarget = z
   .object({ type: z.literal('block').default('block'), block_id: z.string().trim().min(1, 'Give the id of the block under test.') })
@@ -15,13 +15,15 @@ export const JsonHandleInput = z.strictObject({ type: z.literal('json'), data: z
  * MaterializedDocument. `type` may be left out (Retab's models default it to `file`).
  */
 export const FileHandleInput = z
-  .strictObject({ type: z.literal('file').default('file'), document: FileDocumentInput })
+  .strictObject({ type: z.literal('file').default('file'), document: FileDocumentInput, pages: PageSubset.optional() })
   .meta({ id: 'FileHandleInput' });
 export const HandleInput = z.discriminatedUnion('type', [JsonHandleInput, FileHandleInput]);
 export type HandleInput = z.infer<typeof HandleInput>;
 
 /** A file handle input in a response: the stored file in the shape both SDK generations parse (fileForWire). */
-export const StoredFileHandleInput = z.object({ type: z.literal('file'), document: StoredFileDocument }).meta({ id: 'StoredFileHandleInput' });
+export const StoredFileHandleInput = z
+  .object({ type: z.literal('file'), document: StoredFileDocument, pages: PageSubset.optional() })
+  .meta({ id: 'StoredFileHandleInput' });
 export const StoredHandleInput = z.discriminatedUnion('type', [JsonHandleInput, StoredFileHandleInput]);
 export type StoredHandleInput = z.infer<typeof StoredHandleInput>;
 
@@ -60,7 +62,10 @@ function storedFileForWire(document: FileDocumentInput): StoredFileDocument {
 /** Saved handle inputs as responses show them: each file through fileForWire, JSON as it is. */
 export function handleInputsForWire(inputs: Record<string, HandleInput>): Record<string, StoredHandleInput> {
   return Object.fromEntries(
-    Object.entries(inputs).map(([handleId, input]) => [handleId, input.type === 'file' ? { type: 'file' as const, document: storedFileForWire(input.document) } : input]),
+    Object.entries(inputs).map(([handleId, input]) => [
+      handleId,
+      input.type === 'file' ? { type: 'file' as const, document: storedFileForWire(input.document), ...(input.pages ? { pages: input.pages } : {}) } : input,
+    ]),
   );
 }
 

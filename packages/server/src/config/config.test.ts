@@ -51,6 +51,7 @@ describe('configuration', () => {
         seedDemo: true,
         concurrency: Math.max(32, threads * 16),
         maxUnwrittenResults: 2048,
+        maxRunningWorkflowRuns: 64,
         sandboxThreads: threads,
         sandboxMemoryMb: 128,
         maxOutputBytes: 4 * 1024 * 1024,

@@ -78,6 +78,10 @@ export const VARIABLES = {
     meaning:
       'tests executing at once in one process (a sandbox thread is handed up to 16 jobs per message), shared fairly among organizations; an organization below its fair share may go beyond it, up to twice it in all; a worker lets one organization hold at most three quarters of it per queue',
   }),
+  VERDICT_MAX_RUNNING_WORKFLOW_RUNS: variable(positive, 64, {
+    meaning:
+      'workflow runs one process executes at once (up to 8 steps each); more wait `pending`, each organization in its own line, and a free place goes to the organization with the fewest runs executing. With Redis, runs are worker jobs bounded by `VERDICT_CONCURRENCY` instead',
+  }),
   VERDICT_MAX_UNWRITTEN_RESULTS: variable(positive, 2048, {
     meaning: 'results waiting to be written beyond which the embedded executor starts no new test, so a slow or stalled store bounds memory instead of growing it',
   }),

@@ -14,7 +14,7 @@ import { JsonText, type ResultOutcome } from '../store/transitions/index.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type EvaluatedAssertion, type ResolvedHandleInput } from './blocks/types.js';
 import type { SandboxPool } from './sandbox/index.js';
-import { FileInputError, type FileDocument, type FileService } from '../files/index.js';
+import { FileInputError, withPages, type FileDocument, type FileService } from '../files/index.js';
 
 /** Everything a worker needs to execute one result row. */
 export interface TestJob {
@@ -145,7 +145,7 @@ export class TestRunner {
     if (!source) return {};
     const resolved: Record<string, ResolvedHandleInput> = {};
     for (const [handleId, input] of Object.entries(replayedHandleInputs(source))) {
-      resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : await this.resolveFile(job.organizationId, input.document, signal);
+      resolved[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : withPages(await this.resolveFile(job.organizationId, input.document, signal), input.pages);
     }
     return resolved;
   }

@@ -63,7 +63,7 @@ export function createBlobFileService({ blobs, maxFileBytes, records }: BlobFile
           continue;
         }
         try {
-          normalized[handleId] = { type: 'file', document: await normalizeFileInput(input.document, deps) };
+          normalized[handleId] = { ...input, document: await normalizeFileInput(input.document, deps) };
         } catch (error) {
           if (!(error instanceof FileInputError)) throw error;
           issues.push({ path: `${handleId}.document`, message: error.message, code: error.code });

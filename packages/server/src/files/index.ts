@@ -18,6 +18,7 @@ export {
   materializedDocumentOf,
   normalizeFileInput,
   resolvedFileInput,
+  withPages,
   storeFile,
   storeMimeData,
   type FileInputDeps,

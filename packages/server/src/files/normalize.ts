@@ -153,6 +153,13 @@ export interface ResolvedFileInput {
   type: 'file';
   document: MaterializedDocument;
   read(): Promise<Buffer>;
+  /** The pages of the document the handle carries (a split's subdocument), 1-based; absent: all of them. */
+  pages?: number[];
+}
+
+/** A resolved file narrowed to the pages its handle carries (a split's subdocument), when it carries some. */
+export function withPages(file: ResolvedFileInput, pages: number[] | undefined): ResolvedFileInput {
+  return pages ? { ...file, pages } : file;
 }
 
 /** A file handle input for the block executors: the document plus a reader of its bytes. */

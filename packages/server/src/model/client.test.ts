@@ -60,7 +60,7 @@ describe('ModelClient.chatJson', () => {
     server.setChatHandler(answerJson({ total: 12 }));
     const start = server.chatRequests().length;
     const result = await client().chatJson({ ...askTotal(neverAborted()), temperature: 0 });
-    assert.deepEqual(result, { value: { total: 12 }, raw: '{"total":12}', cached: false, attempts: 1 });
+    assert.deepEqual(result, { value: { total: 12 }, raw: '{"total":12}', cached: false, attempts: 1, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
     const [sent] = requestsSince(start);
     assert.equal(sent.body.model, 'fake-model');
     assert.equal(sent.body.temperature, 0);
@@ -90,6 +90,7 @@ describe('ModelClient.chatJson', () => {
     const result = await client().chatJson(askTotal(neverAborted()));
     assert.deepEqual(result.value, { total: 3 });
     assert.equal(result.attempts, 2);
+    assert.deepEqual(result.usage, { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 }, 'the repair turn spent tokens too');
     const repair = requestsSince(start)[1].body.messages;
     assert.equal(repair.at(-2).role, 'assistant');
     assert.equal(repair.at(-2).content, '{"total": 12,, oops');
@@ -216,7 +217,7 @@ describe('ModelClient.chatJson', () => {
       const again = await recording.chatJson(askTotal(neverAborted()));
       const vectors = await recording.embed({ model: 'e', texts: ['a b'], signal: neverAborted() });
       assert.equal(first.cached, false);
-      assert.deepEqual({ ...again, cached: true }, { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0 });
+      assert.deepEqual({ ...again, cached: true }, { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
       assert.equal(recorder.requests.length, 2, 'the second chat call was a cache hit');
       await recorder.close();
 

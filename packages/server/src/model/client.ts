@@ -7,6 +7,7 @@ import { parseJsonAnswer, readJsonAnswer, type AnswerSchemaCheck, type JsonAnswe
 import { AdaptiveConcurrency, type CallOutcome } from './adaptive-concurrency.js';
 import { DEFAULT_RETRY_POLICY, isThrottled, retryDelayMs, withRetries, type RetryPolicy } from './retry.js';
 import type { SharedThrottle } from './shared-throttle.js';
+import { addTokenUsage, NO_TOKENS, tokenUsageOf, type TokenUsage } from './usage.js';
 
 export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 export interface ChatMessage {
@@ -36,6 +37,8 @@ export interface ChatJsonResult {
   cached: boolean;
   /** HTTP requests made, retries and the repair turn included. */
   attempts: number;
+  /** Tokens the provider reported for the completions that answered (the repair turn included); none when cached. */
+  usage: TokenUsage;
 }
 
 export interface EmbedRequest {
@@ -67,6 +70,13 @@ interface Answer {
   value: unknown;
   raw: string;
   attempts: number;
+  usage: TokenUsage;
+}
+
+interface Completion {
+  text: string;
+  attempts: number;
+  usage: TokenUsage;
 }
 
 type ResponseFormatMode = Exclude<StructuredOutputMode, 'auto'>;
@@ -130,7 +140,7 @@ export class ModelClient {
     const { model, messages, jsonSchema, temperature, sample } = request;
     const cacheKey = { kind: 'chat_json', messages, json_schema: jsonSchema, temperature, sample };
     const { value, cached } = await this.cache.through(model, cacheKey, () => this.answerJson(request));
-    return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts };
+    return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts, usage: cached ? NO_TOKENS : value.usage };
   }
 
   async embed({ model, texts, organizationId, signal }: EmbedRequest): Promise<EmbedResult> {
@@ -150,7 +160,7 @@ export class ModelClient {
   private async answerJson(request: ChatJsonRequest): Promise<Answer> {
     const first = await this.complete(request.messages, request);
     const firstAnswer = await this.readAnswer(first.text, request);
-    if (firstAnswer.ok) return { value: firstAnswer.value, raw: first.text, attempts: first.attempts };
+    if (firstAnswer.ok) return { value: firstAnswer.value, raw: first.text, attempts: first.attempts, usage: first.usage };
     const repairMessages: ChatMessage[] = [
       ...request.messages,
       { role: 'assistant', content: first.text },
@@ -159,7 +169,7 @@ export class ModelClient {
     const second = await this.complete(repairMessages, request);
     const secondAnswer = await this.readAnswer(second.text, request);
     const attempts = first.attempts + second.attempts;
-    if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts };
+    if (secondAnswer.ok) return { value: secondAnswer.value, raw: second.text, attempts, usage: addTokenUsage(first.usage, second.usage) };
     throw new ModelError(`The model's answer was unusable even after a repair turn: ${secondAnswer.problem}.`, 'invalid_model_output', {
       model: request.model,
       attempts,
@@ -181,7 +191,7 @@ export class ModelClient {
     messages: ChatMessage[],
     request: ChatJsonRequest,
     formats: readonly ResponseFormatMode[] = this.formatsToTry(request),
-  ): Promise<{ text: string; attempts: number }> {
+  ): Promise<Completion> {
     const [format, ...fallbacks] = formats;
     try {
       const result = await this.completeWith(format, messages, request);
@@ -191,7 +201,7 @@ export class ModelClient {
       const refused = error instanceof ModelError && error.code === 'provider_error' && error.details.status === 400;
       if (!refused || fallbacks.length === 0) throw error;
       const next = await this.complete(messages, request, fallbacks);
-      return { text: next.text, attempts: next.attempts + Number(error.details.attempts) };
+      return { ...next, attempts: next.attempts + Number(error.details.attempts) };
     }
   }
 
@@ -203,7 +213,7 @@ export class ModelClient {
     return accepted !== undefined && usable.includes(accepted) ? usable.slice(usable.indexOf(accepted)) : usable;
   }
 
-  private async completeWith(format: ResponseFormatMode, messages: ChatMessage[], request: ChatJsonRequest): Promise<{ text: string; attempts: number }> {
+  private async completeWith(format: ResponseFormatMode, messages: ChatMessage[], request: ChatJsonRequest): Promise<Completion> {
     const openai = this.requireServer();
     const body: ChatCompletionCreateParamsNonStreaming = {
       model: request.model,
@@ -212,7 +222,7 @@ export class ModelClient {
       ...responseFormat(format, request),
     };
     const { value: completion, attempts } = await this.request((signal) => openai.chat.completions.create(body, { signal }), request.signal, request.organizationId);
-    return { text: completion.choices[0]?.message?.content ?? '', attempts };
+    return { text: completion.choices[0]?.message?.content ?? '', attempts, usage: tokenUsageOf(completion.usage) };
   }
 
   /**

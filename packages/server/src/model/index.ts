@@ -24,4 +24,5 @@ export {
 export { reconcile, type Consensus, type Likelihoods } from './consensus.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export type { RetryPolicy } from './retry.js';
+export { addTokenUsage, NO_TOKENS, tokenUsageOf, type TokenUsage } from './usage.js';
 export { connectSharedThrottle, RedisSharedThrottle, type SharedThrottle, type ThrottleNews } from './shared-throttle.js';

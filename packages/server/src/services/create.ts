@@ -64,7 +64,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const executors = [new ExtractBlockExecutor({ models }), new ClassifierBlockExecutor({ models }), new SplitBlockExecutor({ models })];
   const blockExecutors = sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors;
   const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
-  const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files);
+  const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files, config.maxRunningWorkflowRuns);
   const distributed = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker
         ? // The block execution service is built below; a job reaches it only once the runtime is running.

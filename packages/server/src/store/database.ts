@@ -16,6 +16,7 @@ import * as experiments from './migrations/012-experiments.js';
 import * as executionStart from './migrations/013-execution-start.js';
 import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
+import * as workflowRunListIndexes from './migrations/016-workflow-run-list-indexes.js';
 import type { Database } from './schema.js';
 import { ReadHolds, SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
 
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-execution-start': executionStart,
   '014-workflow-run-attempts': workflowRunAttempts,
   '015-experiment-result-provenance': experimentResultProvenance,
+  '016-workflow-run-list-indexes': workflowRunListIndexes,
 };
 
 function openSqlite(dataDir: string): Store {

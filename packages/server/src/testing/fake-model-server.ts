@@ -23,7 +23,7 @@ export interface RecordedRequest {
 /** What the server does with one request. */
 export type FakeReply =
   /** A chat completion whose message content is this text (JSON.stringify it for a JSON answer). */
-  | { content: string; delayMs?: number }
+  | { content: string; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } }
   /** Any status, JSON body and headers (errors, rate limits). */
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   /** Never answer; the connection stays open until the client closes it. */
@@ -147,19 +147,19 @@ function parseJson(text: string): unknown {
 function send(response: ServerResponse, reply: Exclude<FakeReply, { hang: true }>, request: RecordedRequest | null): void {
   if (response.headersSent) return;
   const [status, body, headers] =
-    'content' in reply ? [200, chatCompletion(reply.content, request), {}] : [reply.status, reply.body ?? {}, reply.headers ?? {}];
+    'content' in reply ? [200, chatCompletion(reply.content, request, reply.usage), {}] : [reply.status, reply.body ?? {}, reply.headers ?? {}];
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
 
-function chatCompletion(content: string, request: RecordedRequest | null) {
+function chatCompletion(content: string, request: RecordedRequest | null, usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }) {
   return {
     id: `chatcmpl-fake-${request?.index ?? 0}`,
     object: 'chat.completion',
     created: 0,
     model: request?.body?.model ?? 'fake',
     choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    usage,
   };
 }
 

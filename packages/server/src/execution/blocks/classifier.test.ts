@@ -27,7 +27,7 @@ test('emits the document on the chosen category handle and routes to it, keeping
     outputs: { 'output-file-booking-confirmation': { type: 'file', id: document.document.original_id, filename: 'trip.pdf', mime_type: 'application/pdf' } },
     routingDecision: ['output-file-booking-confirmation'],
     warnings: [],
-    details: { model: 'fake-model', model_calls: 1, cache_hits: 0, category: 'booking confirmation', reasoning: 'It lists a flight and a booking reference.', n_consensus: 1 },
+    details: { model: 'fake-model', model_calls: 1, cache_hits: 0, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, category: 'booking confirmation', reasoning: 'It lists a flight and a booking reference.', n_consensus: 1 },
   });
   const body = bed.server.chatRequests().at(-1)!.body;
   assert.deepEqual(body.response_format.json_schema.schema.properties.category.enum, ['Invoice', 'booking confirmation', 'Other']);
@@ -48,6 +48,23 @@ test('first_n_pages limits what the model reads', async () => {
   await classifier.execute(blockRequest('classifier', { categories: CATEGORIES, first_n_pages: 1 }, { 'input-file-document': document }));
   const parts = bed.server.chatRequests().at(-1)!.body.messages[1].content;
   assert.deepEqual(parts.map((part: { text: string }) => part.text), ['Document to classify: file "long.pdf" (application/pdf), 1 page.', '--- Page 1 ---\none']);
+});
+
+test('a page subset (a split subdocument) is all the model reads, and the document goes on with the same pages', async () => {
+  bed.server.setChatHandler(answerJson({ reasoning: 'r', category: 'Invoice' }));
+  const document = await bed.fileInput('long.pdf', 'application/pdf', makeTextPdf(['one', 'two', 'three']));
+  const output = await classifier.execute(blockRequest('classifier', { categories: CATEGORIES }, { 'input-file-document': { ...document, pages: [2, 3] } }));
+  const parts = bed.server.chatRequests().at(-1)!.body.messages[1].content;
+  assert.deepEqual(parts.map((part: { text: string }) => part.text), ['Document to classify: file "long.pdf" (application/pdf), 2 pages of it (pages 2, 3).', '--- Page 2 ---\ntwo', '--- Page 3 ---\nthree']);
+  assert.deepEqual((output.outputs as Record<string, { pages?: number[] }>)['output-file-invoice']!.pages, [2, 3]);
+});
+
+test('a page subset naming a page the file does not have fails the block naming the handle', async () => {
+  const document = await bed.fileInput('long.pdf', 'application/pdf', makeTextPdf(['one', 'two', 'three']));
+  await assert.rejects(classifier.execute(blockRequest('classifier', { categories: CATEGORIES }, { 'input-file-document': { ...document, pages: [3, 4] } })), {
+    code: 'missing_input',
+    message: /`input-file-document` has 3 pages, and its input names page 4/,
+  });
 });
 
 test('n_consensus votes on the category and reports the share of each', async () => {

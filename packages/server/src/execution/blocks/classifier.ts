@@ -100,7 +100,7 @@ export class ClassifierBlockExecutor implements BlockExecutor {
       const chosen = categories.find((c) => c.name === category)!;
       const handleId = `output-file-${chosen.handleKey}`;
       return {
-        outputs: { [handleId]: filePayload(input.document) },
+        outputs: { [handleId]: filePayload(input.document, input.subset ? { pages: input.subset } : {}) },
         routingDecision: [handleId],
         warnings: [],
         details: {

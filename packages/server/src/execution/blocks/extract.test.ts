@@ -39,7 +39,7 @@ describe('extract block', () => {
       outputs: { 'output-json-0': { total: 99.5, vendor: 'Acme' } },
       routingDecision: null,
       warnings: [],
-      details: { model: 'fake-model', model_calls: 1, cache_hits: 0, n_consensus: 1 },
+      details: { model: 'fake-model', model_calls: 1, cache_hits: 0, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, n_consensus: 1 },
     });
     const body = lastChatBody();
     assert.equal(body.model, 'fake-model');
@@ -156,8 +156,8 @@ describe('extract block with the response cache', () => {
       const request = blockRequest('extract', { json_schema: INVOICE_SCHEMA }, { 'input-file-document': document });
       const first = await executor.execute(request);
       const second = await executor.execute(request);
-      assert.deepEqual(first.details, { model: 'fake-model', model_calls: 1, cache_hits: 0, n_consensus: 1 });
-      assert.deepEqual(second.details, { model: 'fake-model', model_calls: 0, cache_hits: 1, n_consensus: 1 });
+      assert.deepEqual(first.details, { model: 'fake-model', model_calls: 1, cache_hits: 0, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, n_consensus: 1 });
+      assert.deepEqual(second.details, { model: 'fake-model', model_calls: 0, cache_hits: 1, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, n_consensus: 1 });
       assert.deepEqual(second.outputs, first.outputs);
       assert.equal(cached.server.chatRequests().length, 1);
     } finally {

@@ -1,6 +1,6 @@
 import type { BlockConfig, MaterializedDocument } from '@verdict/core';
 import { documentToPages, FileInputError, type DocumentPage } from '../../files/index.js';
-import { ModelError, type ChatContentPart, type ChatJsonRequest, type ChatJsonResult, type ModelClient } from '../../model/index.js';
+import { addTokenUsage, ModelError, NO_TOKENS, type ChatContentPart, type ChatJsonRequest, type ChatJsonResult, type ModelClient } from '../../model/index.js';
 import { BlockExecutionError, type BlockUnderTest, type ResolvedHandleInput } from './types.js';
 
 /** What extract, classifier and split blocks share: the model client, absent when no provider is configured. */
@@ -35,7 +35,10 @@ export async function asBlockFailure<T>(signal: AbortSignal, body: () => Promise
 export interface DocumentInput {
   handleId: string;
   document: MaterializedDocument;
+  /** The pages the block reads: the handle's page subset (a split's subdocument) or the whole document. */
   pages: DocumentPage[];
+  /** The handle's page subset, which a block that routes the document on (classifier) keeps; null: the whole document. */
+  subset: number[] | null;
 }
 
 /** The pages of the file on `handleId`; a missing or non-file input is a block failure naming the handle. */
@@ -48,12 +51,23 @@ export async function readDocumentInput(handleInputs: Record<string, ResolvedHan
     });
   }
   const { pages } = await documentToPages(input.document, await input.read());
-  return { handleId, document: input.document, pages };
+  if (input.pages === undefined) return { handleId, document: input.document, pages, subset: null };
+  const beyond = input.pages.filter((page) => page > pages.length);
+  if (beyond.length > 0) {
+    throw new BlockExecutionError(
+      `The file on \`${handleId}\` has ${pages.length} page${pages.length === 1 ? '' : 's'}, and its input names page ${beyond[0]}; name pages 1 to ${pages.length}.`,
+      'missing_input',
+      { handle_id: handleId, page_count: pages.length, pages: input.pages },
+    );
+  }
+  const wanted = new Set(input.pages);
+  return { handleId, document: input.document, pages: pages.filter((page) => wanted.has(page.index)), subset: input.pages };
 }
 
 /** A document as chat content: a heading, then each page's text or image, marked with its page number. */
-export function documentParts(title: string, { document, pages }: DocumentInput): ChatContentPart[] {
-  const heading = `${title}: file "${document.filename}" (${document.mime_type}), ${pages.length} page${pages.length === 1 ? '' : 's'}.`;
+export function documentParts(title: string, { document, pages, subset }: DocumentInput): ChatContentPart[] {
+  const count = `${pages.length} page${pages.length === 1 ? '' : 's'}`;
+  const heading = `${title}: file "${document.filename}" (${document.mime_type}), ${subset === null ? count : `${count} of it (pages ${subset.join(', ')})`}.`;
   const parts: ChatContentPart[] = [{ type: 'text', text: heading }];
   for (const page of pages) {
     if (page.imageDataUrl !== undefined) {
@@ -95,12 +109,16 @@ export async function sampleAnswers(models: ModelClient, request: ChatJsonReques
   );
 }
 
-/** What every model block reports in its details: which model, how many HTTP requests, how many cache hits. */
+/**
+ * What every model block reports in its details: which model, how many HTTP requests, how many
+ * cache hits, and the tokens the provider reported, summed over consensus samples and repair turns.
+ */
 export function callDetails(model: string, results: ChatJsonResult[]): Record<string, unknown> {
   return {
     model,
     model_calls: results.reduce((sum, result) => sum + result.attempts, 0),
     cache_hits: results.filter((result) => result.cached).length,
+    usage: results.reduce((sum, result) => addTokenUsage(sum, result.usage), NO_TOKENS),
   };
 }
 

@@ -76,6 +76,20 @@ test('uses handle_key, and routes nothing when no pages are assigned', async () 
   assert.deepEqual(empty.routingDecision, []);
 });
 
+test('a split of a page subset names pages by their number in the file, and only those pages are read', async () => {
+  bed.server.setChatHandler(answerJson({ splits: [{ name: 'Invoice', pages: [4] }, { name: 'packing list', pages: [5, 3] }] }));
+  const document = await fivePages();
+  const output = await split.execute(blockRequest('split', { subdocuments: SUBDOCUMENTS }, { 'input-file-0': { ...document, pages: [3, 4, 5] } }));
+  const outputs = output.outputs as Record<string, { pages?: number[] }>;
+  assert.deepEqual(outputs['output-file-invoice']!.pages, [4]);
+  assert.deepEqual(outputs['output-file-packing-list']!.pages, [3, 5]);
+  const body = bed.server.chatRequests().at(-1)!.body;
+  assert.deepEqual(body.response_format.json_schema.schema.properties.splits.items.properties.pages.items, { type: 'integer', enum: [3, 4, 5] });
+  const text = JSON.stringify(body.messages);
+  assert.match(text, /document of 3 pages/);
+  assert.doesNotMatch(text, /Invoice 1/, 'pages 1 and 2 are not the subset');
+});
+
 test('n_consensus keeps the majority split', async () => {
   const majority = { splits: [{ name: 'Invoice', pages: [1, 2, 3, 4, 5] }] };
   const answers = [majority, { splits: [{ name: 'Invoice', pages: [1, 2] }, { name: 'Terms', pages: [5] }] }, majority];

@@ -10,6 +10,7 @@ import {
   readDocumentInput,
   requireModels,
   sampleAnswers,
+  type DocumentInput,
   type ModelBlockDeps,
 } from './model-support.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutionRequest, type BlockExecutor, type BlockUnderTest } from './types.js';
@@ -43,8 +44,9 @@ function subdocumentsOf(block: BlockUnderTest): Subdocument[] {
   return subdocuments;
 }
 
-function splitSchema(subdocuments: Subdocument[], pageCount: number): object {
-  const page = { type: 'integer', minimum: 1, maximum: pageCount };
+/** Pages are named by their number in the file: 1 to the count, or the numbers of the subset the input carries. */
+function splitSchema(subdocuments: Subdocument[], input: DocumentInput): object {
+  const page = input.subset === null ? { type: 'integer', minimum: 1, maximum: input.pages.length } : { type: 'integer', enum: input.subset };
   const entry = {
     type: 'object',
     properties: { name: { type: 'string', enum: subdocuments.map((s) => s.name) }, pages: { type: 'array', items: page, minItems: 1 } },
@@ -53,14 +55,14 @@ function splitSchema(subdocuments: Subdocument[], pageCount: number): object {
   return { type: 'object', properties: { splits: { type: 'array', items: entry } }, required: ['splits'] };
 }
 
-function systemPrompt(subdocuments: Subdocument[], pageCount: number, config: BlockConfig): string {
+function systemPrompt(subdocuments: Subdocument[], input: DocumentInput, config: BlockConfig): string {
   const list = subdocuments
     .map((s) => `- ${s.name}${s.description ? `: ${s.description}` : ''} (${s.allowMultipleInstances ? 'may occur several times' : 'occurs at most once'})`)
     .join('\n');
   const instructions = instructionsOf(config);
   return (
-    `You split a document of ${pageCount} pages into subdocuments of these kinds:\n${list}\n\n` +
-    'Answer with the list of subdocuments you find, each with its kind name exactly as listed and its page numbers (1-based). ' +
+    `You split a document of ${input.pages.length} pages into subdocuments of these kinds:\n${list}\n\n` +
+    `Answer with the list of subdocuments you find, each with its kind name exactly as listed and its page numbers (${input.subset === null ? '1-based' : `as marked: ${input.subset.join(', ')}`}). ` +
     'Leave out kinds that are not in the document; a kind that occurs several times gets one entry per occurrence.' +
     (instructions === null ? '' : `\n\nInstructions:\n${instructions}`)
   );
@@ -109,10 +111,10 @@ export class SplitBlockExecutor implements BlockExecutor {
       const request = {
         model,
         messages: [
-          { role: 'system' as const, content: systemPrompt(subdocuments, input.pages.length, block.config) },
+          { role: 'system' as const, content: systemPrompt(subdocuments, input, block.config) },
           { role: 'user' as const, content: documentParts('Document to split', input) },
         ],
-        jsonSchema: splitSchema(subdocuments, input.pages.length),
+        jsonSchema: splitSchema(subdocuments, input),
         schemaName: 'split',
         signal,
         organizationId,

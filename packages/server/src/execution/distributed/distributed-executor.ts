@@ -79,7 +79,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   readonly workflowRuns: WorkflowRunDispatch = {
     viaRedis: true,
     start: () => Promise.resolve(),
-    submit: (runId) => this.submitWorkflowRun(runId),
+    submit: (runId, organizationId) => this.submitWorkflowRun(runId, organizationId),
     stop: (runId) => this.stopWorkflowRun(runId),
   };
 
@@ -134,9 +134,9 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   }
 
   /** Queues the run's job (its id the run's: queued twice, it is one job), behind the rows and runs its organization has waiting. */
-  submitWorkflowRun(runId: string): void {
+  submitWorkflowRun(runId: string, organizationId?: string): void {
     if (this.stopped) return;
-    this.enqueueWorkflowRun(runId).catch((error: unknown) => this.log(`queueing workflow run ${runId}: ${messageOf(error)}`));
+    this.enqueueWorkflowRun(runId, organizationId).catch((error: unknown) => this.log(`queueing workflow run ${runId}: ${messageOf(error)}`));
   }
 
   /** The cancel is committed: the worker driving the run aborts it (the same broadcast as test runs), or its job leaves the queue. */

@@ -1,4 +1,4 @@
-import type { BlockConfig } from '@verdict/core';
+import type { BlockConfig, Usage } from '@verdict/core';
 import type { SnapshotBlock } from '../../store/versions.js';
 import type { BlockExecutionOutput } from '../blocks/types.js';
 import type { HandlePayload } from './payloads.js';
@@ -21,6 +21,14 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The call's tokens (callDetails) as Retab's usage: Verdict bills no credits. */
+function usageOf(tokens: unknown): Usage | null {
+  if (typeof tokens !== 'object' || tokens === null) return null;
+  const { prompt_tokens, completion_tokens, total_tokens } = tokens as Record<string, unknown>;
+  if (typeof prompt_tokens !== 'number' || typeof completion_tokens !== 'number' || typeof total_tokens !== 'number') return null;
+  return { credits: 0, prompt_tokens, completion_tokens, total_tokens };
+}
+
 function modelFields(config: BlockConfig, inputs: Record<string, HandlePayload>, details: Record<string, unknown>) {
   return {
     file: fileRead(inputs),
@@ -30,7 +38,7 @@ function modelFields(config: BlockConfig, inputs: Record<string, HandlePayload>,
     status: 'completed',
     error: null,
     consensus: details.likelihoods === undefined ? null : { likelihoods: details.likelihoods },
-    usage: null,
+    usage: usageOf(details.usage),
   };
 }
 

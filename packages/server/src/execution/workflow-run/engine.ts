@@ -21,12 +21,13 @@ import type { FileService } from '../../files/index.js';
 import type { Store } from '../../store/database.js';
 import { fromJson, toJson } from '../../store/database.js';
 import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../../store/versions.js';
-import { listLiveWorkflowRunIds, listStepsOfRun, type WorkflowStepRow } from '../../store/workflow-runs/reads.js';
+import { listAllLiveWorkflowRuns, listStepsOfRun, type WorkflowStepRow } from '../../store/workflow-runs/reads.js';
 import { WorkflowStepRecorder } from '../../store/workflow-runs/step-recorder.js';
 import { finishWorkflowRun, startWorkflowRun } from '../../store/workflow-runs/transitions.js';
 import { BlockExecutionError, type BlockExecutor } from '../blocks/types.js';
 import { executeBlockStep, type BlockStepOutput } from './block-step.js';
 import type { HandlePayload } from './payloads.js';
+import { RunAdmission } from './run-admission.js';
 
 /** Everything one executing run shares. */
 export interface RunContext {
@@ -52,6 +53,8 @@ const MAX_CACHED_PLANS = 1000;
 export interface WorkflowRunEngineOptions {
   /** Steps of one run that execute at once. */
   concurrencyPerRun: number;
+  /** Runs this process executes at once (submitted ones, not a worker's jobs): the rest wait `pending`, in their organization's line. */
+  maxRunningRuns: number;
 }
 
 /** What a run's plan is made from: its snapshot, and the start blocks its inputs name. */
@@ -81,7 +84,7 @@ export interface WorkflowRunDispatch {
   /** Resumes the runs a previous process left live (the workers' sweep does it when distributed). */
   start(): Promise<void>;
   /** A run was created: execute it. */
-  submit(runId: string): void;
+  submit(runId: string, organizationId: string): void;
   /** The run's cancel committed: abort its in-flight steps wherever they execute. */
   stop(runId: string): void;
 }
@@ -104,6 +107,7 @@ export class WorkflowRunEngine implements WorkflowRunDispatch {
    * changes, and planning it again for every run was a tenth of the engine's time.
    */
   private readonly plans = new Map<string, PlanResult>();
+  private readonly admission: RunAdmission;
   private stopped = false;
   readonly viaRedis = false;
 
@@ -116,29 +120,45 @@ export class WorkflowRunEngine implements WorkflowRunDispatch {
   ) {
     for (const executor of executors) for (const type of executor.blockTypes) this.executors.set(type, executor);
     this.steps = new WorkflowStepRecorder(store.db);
+    this.admission = new RunAdmission(options.maxRunningRuns, (runId, organizationId) => this.begin(runId, organizationId));
   }
 
   async start(): Promise<void> {
-    for (const runId of await listLiveWorkflowRunIds(this.store.db)) this.submit(runId);
+    for (const run of await listAllLiveWorkflowRuns(this.store.db)) this.submit(run.id, run.organization_id);
   }
 
-  submit(runId: string): void {
+  /** Executes the run when a place is free (RunAdmission); until then it stays `pending`. */
+  submit(runId: string, organizationId: string): void {
     if (this.stopped || this.inFlight.has(runId)) return;
+    this.admission.submit(runId, organizationId);
+  }
+
+  /** Runs waiting for a place in this process. */
+  get waitingRuns(): number {
+    return this.admission.waiting;
+  }
+
+  private begin(runId: string, organizationId: string): void {
     const controller = new AbortController();
     const done = this.execute(runId, controller.signal)
       .catch(() => undefined)
-      .finally(() => this.inFlight.delete(runId));
+      .finally(() => {
+        this.inFlight.delete(runId);
+        this.admission.finished(organizationId);
+      });
     this.inFlight.set(runId, { controller, done });
   }
 
-  /** The run was cancelled (already committed): abort its in-flight steps. */
+  /** The run was cancelled (already committed): out of its line if it waits, else its in-flight steps abort. */
   stop(runId: string): void {
+    if (this.admission.withdraw(runId)) return;
     this.inFlight.get(runId)?.controller.abort(new DOMException('The workflow run was cancelled.', 'AbortError'));
   }
 
-  /** Stops executing: in-flight runs stay live in the store and resume at the next start. */
+  /** Stops executing: in-flight and waiting runs stay live in the store and resume at the next start. */
   async close(): Promise<void> {
     this.stopped = true;
+    this.admission.clear();
     const runs = [...this.inFlight.values()];
     for (const run of runs) run.controller.abort(new DOMException('The server is stopping.', 'AbortError'));
     await Promise.all(runs.map((run) => run.done));

@@ -9,15 +9,15 @@ import { runStartDocument, runStartJson } from './start-blocks.js';
 export { MAX_RUN_ATTEMPTS, planOfSnapshot, WorkflowRunEngine, type WorkflowRunDispatch } from './engine.js';
 
 /** Blocks of one run that execute at once (independent branches and loop iterations). */
-const ENGINE_OPTIONS = { concurrencyPerRun: 8 };
+const CONCURRENCY_PER_RUN = 8;
 
 /** The engine with every block type it runs: the executors of test runs, and the blocks that only move data. */
-export function createWorkflowRunEngine(store: Store, executors: BlockExecutor[], files: FileService): WorkflowRunEngine {
+export function createWorkflowRunEngine(store: Store, executors: BlockExecutor[], files: FileService, maxRunningRuns: number): WorkflowRunEngine {
   const controls = new Map<string, ControlBlockRunner>([
     ['start_json', runStartJson],
     ['start_document', runStartDocument],
     ['conditional', runConditional],
     ['merge_dicts', runMergeDicts],
   ]);
-  return new WorkflowRunEngine(store, executors, files, controls, ENGINE_OPTIONS);
+  return new WorkflowRunEngine(store, executors, files, controls, { concurrencyPerRun: CONCURRENCY_PER_RUN, maxRunningRuns });
 }

@@ -85,7 +85,7 @@ export class WorkflowRunService {
       completed_at: null,
     };
     await insertWorkflowRun(db, row);
-    this.dispatch.submit(row.id);
+    this.dispatch.submit(row.id, organizationId);
     return workflowRunFromRow(row);
   }
 

@@ -67,10 +67,9 @@ export async function findWorkflowRunRow(db: Kysely<Database>, organizationId: s
   return db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
-/** Runs an executor must be executing: live ones (a process that stopped left them so). */
-export async function listLiveWorkflowRunIds(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db.selectFrom('workflow_runs').select('id').where('status', 'in', LIVE_STATUSES).orderBy('id').execute();
-  return rows.map((row) => row.id);
+/** Runs an executor must be executing, with their organizations: live ones (a process that stopped left them so), oldest first. */
+export async function listAllLiveWorkflowRuns(db: Kysely<Database>): Promise<{ id: string; organization_id: string }[]> {
+  return db.selectFrom('workflow_runs').select(['id', 'organization_id']).where('status', 'in', LIVE_STATUSES).orderBy('created_at').orderBy('id').execute();
 }
 
 /** Live runs with their organizations, by id after `afterId`, for the distributed executor's sweep (runs whose job went missing). */
@@ -127,14 +126,30 @@ function containsPattern(search: string): string {
   return `%${search.toLowerCase().replace(/[!%_]/g, (character) => `!${character}`)}%`;
 }
 
+/**
+ * The runs whose id or metadata may contain the search, found by the trigram index of migration
+ * 016; the exact match is checked after it. SQLite's FTS5 table holds the id and the metadata
+ * values; it uses its index for LIKE only without an ESCAPE clause, which a search with no
+ * wildcard characters does not need. PostgreSQL's pg_trgm index covers the metadata's JSON text,
+ * in which `"`, `\` and control characters are escaped: a search with one of them skips the index.
+ */
+function searchIndexHit(db: Kysely<Database>, search: string, pattern: string) {
+  if (isPostgres(db)) {
+    return /["\\\u0000-\u001f]/.test(search) ? sql<boolean>`TRUE` : sql<boolean>`lower(workflow_runs.id || ' ' || coalesce(workflow_runs.metadata, '')) LIKE ${pattern} ESCAPE '!'`;
+  }
+  const match = /[!%_]/.test(search) ? sql`text LIKE ${pattern} ESCAPE '!'` : sql`text LIKE ${pattern}`;
+  return sql<boolean>`workflow_runs.rowid IN (SELECT rowid FROM workflow_run_search WHERE ${match})`;
+}
+
 function matchesSearch(db: Kysely<Database>, organizationId: string, search: string) {
   const pattern = containsPattern(search);
   const metadataValues = isPostgres(db)
     ? sql`json_each_text(CAST(workflow_runs.metadata AS json)) AS m(key, value)`
     : sql`json_each(workflow_runs.metadata) AS m`;
   return sql<boolean>`(
-    lower(workflow_runs.id) LIKE ${pattern} ESCAPE '!'
-    OR EXISTS (SELECT 1 FROM ${metadataValues} WHERE lower(m.value) LIKE ${pattern} ESCAPE '!')
+    (${searchIndexHit(db, search, pattern)} AND (
+      lower(workflow_runs.id) LIKE ${pattern} ESCAPE '!'
+      OR EXISTS (SELECT 1 FROM ${metadataValues} WHERE lower(m.value) LIKE ${pattern} ESCAPE '!')))
     OR workflow_runs.workflow_id IN (SELECT w.id FROM workflows AS w WHERE w.organization_id = ${organizationId} AND lower(w.name) LIKE ${pattern} ESCAPE '!')
   )`;
 }

@@ -37,7 +37,19 @@ export const PRIMITIVE_STATUSES = ['pending', 'queued', 'in_progress', 'complete
 export const PrimitiveError = z
   .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).nullable() })
   .meta({ id: 'PrimitiveError' });
-export const Usage = z.object({ credits: z.number() }).meta({ id: 'RetabUsage' });
+/**
+ * Retab's `RetabUsage`, with the tokens behind it: Verdict bills no credits (`credits` is 0), and
+ * the token counts are what the model server reported, summed over consensus votes and repair turns.
+ */
+export const Usage = z
+  .object({
+    credits: z.number().meta({ description: 'Retab credits; Verdict bills none, so 0.' }),
+    prompt_tokens: z.number().int().optional().meta({ description: 'Verdict extension: prompt tokens the model server reported, summed over the votes and repair turns of the call.' }),
+    completion_tokens: z.number().int().optional().meta({ description: 'Verdict extension: completion tokens, summed the same way.' }),
+    total_tokens: z.number().int().optional().meta({ description: 'Verdict extension: total tokens, summed the same way.' }),
+  })
+  .meta({ id: 'RetabUsage' });
+export type Usage = z.infer<typeof Usage>;
 
 /** One array item a wildcard path visited: `indices` from the outermost `.*` in. */
 export const ConditionEvaluationPerItem = z
