@@ -15,6 +15,27 @@ import type { SnapshotBlock } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type ResolvedHandleInput } from './blocks/types.js';
 import { experimentVotes } from './experiment-votes.js';
 
+/**
+ * Where experiment runs execute: this process's ExperimentExecutor (embedded), or the workers of
+ * the distributed executor (DistributedExecutor.experimentRuns). The experiment service calls it
+ * after its writes commit.
+ */
+export interface ExperimentRunDispatch {
+  /** Resumes the runs a previous process left live (the workers' sweep does it when distributed). */
+  start(): Promise<void>;
+  /** A run was created: execute it. */
+  submitRun(organizationId: string, runId: string): void;
+  /** The run's cancel committed: abort its in-flight model calls wherever they execute. */
+  stopRun(runId: string): void;
+}
+
+/**
+ * Times a document may be started across resumes: a document whose every attempt ended with its
+ * process (a worker killed mid-call, again and again) is given up with an error instead of being
+ * handed on forever.
+ */
+export const MAX_DOCUMENT_STARTS = 5;
+
 export interface ExperimentExecutorOptions {
   /** Documents executed at once across every run of this process (the model client's own limit applies beneath). */
   concurrency: number;
@@ -28,7 +49,7 @@ export interface ExperimentExecutorOptions {
  * execution with the run's n_consensus, its votes kept. A cancel aborts the run's signal, which
  * every model call honours; results that arrive later are dropped by the store's guarded updates.
  */
-export class ExperimentExecutor {
+export class ExperimentExecutor implements ExperimentRunDispatch {
   private readonly executors = new Map<string, BlockExecutor>();
   private readonly runs = new Map<string, AbortController>();
   private readonly active = new Set<Promise<void>>();
@@ -47,17 +68,25 @@ export class ExperimentExecutor {
 
   /** Resumes the runs a stopped process left live: their running documents start again. */
   async start(): Promise<void> {
-    for (const run of await listLiveExperimentRuns(this.store.db)) {
-      await requeueExperimentResults(this.store.db, run.organization_id, run.id);
-      this.submitRun(run.organization_id, run.id);
-    }
+    for (const run of await listLiveExperimentRuns(this.store.db)) this.submitRun(run.organization_id, run.id);
+  }
+
+  /**
+   * Drives one run to its end in this process; a worker of the distributed executor calls it with
+   * its job's signal. Documents a previous holder of the run left running (its process was killed,
+   * or it handed the job back) start again; the votes of finished documents are kept. Returns
+   * early, the run still live, when `signal` aborts.
+   */
+  async executeRun(organizationId: string, runId: string, signal: AbortSignal): Promise<void> {
+    await this.resume(organizationId, runId);
+    await this.execute(organizationId, runId, signal);
   }
 
   submitRun(organizationId: string, runId: string): void {
     if (this.stopped || this.runs.has(runId)) return;
     const controller = new AbortController();
     this.runs.set(runId, controller);
-    const work = this.execute(organizationId, runId, controller.signal)
+    const work = this.executeRun(organizationId, runId, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) console.error(`experiment run ${runId} failed to execute`, error);
       })
@@ -89,6 +118,19 @@ export class ExperimentExecutor {
     const completed = (await allExperimentResultRows(db, organizationId, runId)).filter((result) => result.status === 'completed');
     const { score } = scoreRun(run.block_type as ExperimentBlockType, completed.map(storedVotesOf));
     await finishExperimentRun(db, organizationId, runId, score, isoNow());
+  }
+
+  /** Running documents go back to pending, except those started too often, which end with an error. */
+  private async resume(organizationId: string, runId: string): Promise<void> {
+    const db = this.store.db;
+    const run = await findExperimentRunRow(db, organizationId, runId);
+    if (!run) return;
+    for (const result of await allExperimentResultRows(db, organizationId, runId)) {
+      if (result.status !== 'running' || result.attempt < MAX_DOCUMENT_STARTS) continue;
+      const cause = new Error(`The document was started ${result.attempt} times and each attempt ended without a result (its process or worker stopped); it is not started again.`);
+      await finishExperimentResult(db, organizationId, runId, result.id, failedOutcome(run, cause, 0), isoNow());
+    }
+    await requeueExperimentResults(db, organizationId, runId);
   }
 
   /** Waits for one of the process's slots; work whose run was cancelled meanwhile is skipped. */

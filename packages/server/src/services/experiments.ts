@@ -34,7 +34,7 @@ import {
 } from '@verdict/core';
 import type { Selectable } from 'kysely';
 import { createError, type ValidationIssue } from '../errors/index.js';
-import type { ExperimentExecutor } from '../execution/experiment-executor.js';
+import type { ExperimentRunDispatch } from '../execution/experiment-executor.js';
 import type { FileService } from '../files/index.js';
 import { fromJson, toJson, type Store } from '../store/database.js';
 import { cancelExperimentRun, insertExperimentRun } from '../store/experiment-transitions.js';
@@ -163,7 +163,7 @@ function experimentResultFromRow(row: ExperimentResultRow, blockType: Experiment
 export interface ExperimentServiceDeps {
   store: Store;
   files: FileService;
-  executor: ExperimentExecutor;
+  executor: ExperimentRunDispatch;
   workflowRuns: WorkflowRunService;
 }
 

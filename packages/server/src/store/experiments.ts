@@ -1,4 +1,4 @@
-import type { DocumentVotes, Page } from '@verdict/core';
+import { LIVE_STATUSES, type DocumentVotes, type Page } from '@verdict/core';
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
@@ -145,6 +145,11 @@ export async function allExperimentResultRows(db: Kysely<Database>, organization
 /** Runs left live by a process that stopped: the executor resumes them on start. */
 export async function listLiveExperimentRuns(db: Kysely<Database>): Promise<Array<{ id: string; organization_id: string }>> {
   return db.selectFrom('experiment_runs').select(['id', 'organization_id']).where('status', 'in', ['pending', 'queued', 'running']).orderBy('created_at').execute();
+}
+
+/** Live runs a page at a time, by id (the distributed executor's sweep). */
+export async function listLiveExperimentRunsAfter(db: Kysely<Database>, afterId: string, limit: number): Promise<Array<{ id: string; organization_id: string }>> {
+  return db.selectFrom('experiment_runs').select(['id', 'organization_id']).where('status', 'in', [...LIVE_STATUSES]).where('id', '>', afterId).orderBy('id').limit(limit).execute();
 }
 
 /** A completed result's stored votes, as the metrics read them. */

@@ -17,7 +17,9 @@ import { createError } from '../../errors/index.js';
 import type { BlockExecutionDispatch, BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import { BlockExecutionWaiter } from './block-execution-waiter.js';
 import { QueueWorker, type QueueWorkerEngines } from './queue-worker.js';
-import { backlogPriority, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
+import { listLiveExperimentRunsAfter } from '../../store/experiments.js';
+import type { ExperimentRunDispatch } from '../experiment-executor.js';
+import { backlogPriority, EXPERIMENT_RUN_JOB, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
@@ -75,12 +77,21 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private lastQueued = 0;
   /** The last live workflow run the previous sweep looked at (runs are swept a page at a time). */
   private workflowRunSweepCursor = '';
+  /** The same for live experiment runs. */
+  private experimentRunSweepCursor = '';
   /** What the workflow run service calls in a distributed deployment: runs execute on the workers. */
   readonly workflowRuns: WorkflowRunDispatch = {
     viaRedis: true,
     start: () => Promise.resolve(),
     submit: (runId) => this.submitWorkflowRun(runId),
     stop: (runId) => this.stopWorkflowRun(runId),
+  };
+
+  /** What the experiment service calls in a distributed deployment: experiment runs execute on the workers, as workflow runs do. */
+  readonly experimentRuns: ExperimentRunDispatch = {
+    start: () => Promise.resolve(),
+    submitRun: (organizationId, runId) => this.submitExperimentRun(organizationId, runId),
+    stopRun: (runId) => this.stopExperimentRun(runId),
   };
 
   /** What the block execution service calls in a distributed deployment: a worker executes, this process waits. */
@@ -92,7 +103,13 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   constructor(
     private readonly store: Store,
     private readonly options: DistributedOptions,
-    worker: { runner: TestRunner; concurrency: number; workflowRuns?: WorkflowRunEngine; blockExecutions?: QueueWorkerEngines['blockExecutions'] } | null,
+    worker: {
+      runner: TestRunner;
+      concurrency: number;
+      workflowRuns?: WorkflowRunEngine;
+      blockExecutions?: QueueWorkerEngines['blockExecutions'];
+      experimentRuns?: QueueWorkerEngines['experimentRuns'];
+    } | null,
     tuning: Partial<DistributedExecutorTuning> = {},
     private readonly log: (message: string) => void = (message) => console.error(`verdict executor: ${message}`),
   ) {
@@ -103,7 +120,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
     this.runnerReady = async () => worker?.runner.ready();
     this.blockExecutionWaiter = new BlockExecutionWaiter(this.redis, this.queues, options.prefix, options.blockExecutionPickupMs);
-    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null, blockExecutions: worker.blockExecutions ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null, blockExecutions: worker.blockExecutions ?? null, experimentRuns: worker.experimentRuns ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
   /**
@@ -143,6 +160,23 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   stopWorkflowRun(runId: string): void {
     this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
     this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
+  }
+
+  /** Queues the experiment run's job (its id the run's), behind what its organization has waiting. */
+  submitExperimentRun(organizationId: string, runId: string): void {
+    if (this.stopped) return;
+    this.enqueueExperimentRun(organizationId, runId).catch((error: unknown) => this.log(`queueing experiment run ${runId}: ${messageOf(error)}`));
+  }
+
+  /** The cancel is committed: the worker driving the run aborts its model calls (the same broadcast), or its job leaves the queue. */
+  stopExperimentRun(runId: string): void {
+    this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
+    this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
+  }
+
+  private async enqueueExperimentRun(organizationId: string, runId: string): Promise<void> {
+    const job = experimentRunJob(runId, organizationId, await this.priorityOf(organizationId));
+    await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
   }
 
   private async enqueueWorkflowRun(runId: string, knownOrganizationId?: string): Promise<void> {
@@ -288,6 +322,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       }
     }
     await this.requeueMissingWorkflowRuns();
+    await this.requeueMissingExperimentRuns();
     if (this.redis.status === 'ready') await this.queueDepth();
   }
 
@@ -306,6 +341,19 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       if (this.stopped) return;
       this.log(`workflow run ${job.runId} had no job; it is queued again`);
       await this.enqueueWorkflowRun(job.runId, job.organizationId);
+    }
+  }
+
+  /** As requeueMissingWorkflowRuns, for experiment runs: a live run without a job is queued again, a page per sweep. */
+  private async requeueMissingExperimentRuns(): Promise<void> {
+    const live = await listLiveExperimentRunsAfter(this.store.db, this.experimentRunSweepCursor, PAGE_SIZE);
+    this.experimentRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
+    if (live.length === 0 || this.stopped) return;
+    const missing = await this.queues.missing(live.map((run) => experimentRunJob(run.id, run.organization_id, 1)));
+    for (const job of missing) {
+      if (this.stopped) return;
+      this.log(`experiment run ${job.runId} had no job; it is queued again`);
+      await this.enqueueExperimentRun(job.organizationId, job.runId);
     }
   }
 
@@ -337,6 +385,10 @@ function queuedRow(runId: string, organizationId: string, row: QueueableRow, que
 
 function workflowRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
   return { runId, resultId: runId, name: WORKFLOW_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
+}
+
+function experimentRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
+  return { runId, resultId: runId, name: EXPERIMENT_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
 }
 
 function queueOf(row: QueueableRow): QueueName {
