@@ -1,4 +1,4 @@
-import { isoNow, scoreRun, type BlockConfig, type ErrorDetails, type ExperimentBlockType, type HandleInput } from '@verdict/core';
+import { ARTIFACT_ID_KINDS, isoNow, newId, scoreRun, type BlockConfig, type ProducedArtifactOperation, type ErrorDetails, type ExperimentBlockType, type HandleInput } from '@verdict/core';
 import { FileInputError, type FileService } from '../files/index.js';
 import { fromJson, toJson, type Store } from '../store/database.js';
 import { allExperimentResultRows, findExperimentRunRow, listLiveExperimentRuns, storedVotesOf, type ExperimentResultRow, type ExperimentRunRow } from '../store/experiments.js';
@@ -14,6 +14,8 @@ import {
 import type { SnapshotBlock } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type ResolvedHandleInput } from './blocks/types.js';
 import { experimentVotes } from './experiment-votes.js';
+import { artifactOfBlockStep } from './workflow-run/artifacts.js';
+import type { HandlePayload } from './workflow-run/payloads.js';
 
 /**
  * Where experiment runs execute: this process's ExperimentExecutor (embedded), or the workers of
@@ -154,7 +156,7 @@ export class ExperimentExecutor implements ExperimentRunDispatch {
       let outcome: ExperimentResultOutcome;
       try {
         const output = await this.executeBlock(run, result, signal);
-        outcome = completedOutcome(run, output, Math.round(performance.now() - started));
+        outcome = completedOutcome(run, result, output, Math.round(performance.now() - started));
       } catch (error) {
         if (signal.aborted) return;
         if (!(error instanceof BlockExecutionError) && attempt < maxAttempts) {
@@ -195,7 +197,7 @@ export class ExperimentExecutor implements ExperimentRunDispatch {
   }
 }
 
-function completedOutcome(run: ExperimentRunRow, output: BlockExecutionOutput, durationMs: number): ExperimentResultOutcome {
+function completedOutcome(run: ExperimentRunRow, result: ExperimentResultRow, output: BlockExecutionOutput, durationMs: number): ExperimentResultOutcome {
   const outputs = output.outputs as Record<string, unknown>;
   const details = output.details ?? {};
   const { votes, ...kept } = details;
@@ -208,12 +210,31 @@ function completedOutcome(run: ExperimentRunRow, output: BlockExecutionOutput, d
     errorMessage: null,
     errorDetails: null,
     durationMs,
+    artifact: artifactOfResult(run, result, output, durationMs),
   };
+}
+
+/**
+ * The extraction, classification or split the document's execution produced, shaped as a workflow
+ * step's artifact of the same block (GET /v1/workflows/artifacts/{id} serves it, with the
+ * experiment run as its run and the result as its step).
+ */
+function artifactOfResult(run: ExperimentRunRow, result: ExperimentResultRow, output: BlockExecutionOutput, durationMs: number): ExperimentResultOutcome['artifact'] {
+  const block = fromJson<SnapshotBlock>(run.block)!;
+  const inputs: Record<string, HandlePayload> = {};
+  for (const [handleId, input] of Object.entries(fromJson<Record<string, HandleInput>>(result.handle_inputs) ?? {})) {
+    const document = (input.type === 'file' ? input.document : {}) as Partial<Record<'id' | 'filename' | 'mime_type', string>>;
+    inputs[handleId] = input.type === 'json' ? { type: 'json', data: input.data } : { type: 'file', document: { id: document.id ?? '', filename: document.filename ?? '', mime_type: document.mime_type ?? '' } };
+  }
+  const artifact = artifactOfBlockStep({ ...block, config: { ...(block.config ?? {}), n_consensus: run.n_consensus } }, inputs, output.outputs as Record<string, unknown>, output, durationMs);
+  if (!artifact) return null;
+  const operation = artifact.operation as ProducedArtifactOperation;
+  return { id: newId(ARTIFACT_ID_KINDS[operation]), operation, body: toJson(artifact.body) };
 }
 
 function failedOutcome(run: ExperimentRunRow, error: unknown, durationMs: number): ExperimentResultOutcome {
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof BlockExecutionError ? error.code : 'execution_error';
   const details: ErrorDetails = { message, block_id: run.block_id, error_code: code, context: error instanceof BlockExecutionError ? error.details : {} };
-  return { status: 'error', handleOutputs: null, votes: null, pageCount: null, details: null, errorMessage: message, errorDetails: toJson(details), durationMs };
+  return { status: 'error', handleOutputs: null, votes: null, pageCount: null, details: null, errorMessage: message, errorDetails: toJson(details), durationMs, artifact: null };
 }

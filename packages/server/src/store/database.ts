@@ -16,6 +16,7 @@ import * as experiments from './migrations/012-experiments.js';
 import * as executionStart from './migrations/013-execution-start.js';
 import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
+import * as experimentResultArtifacts from './migrations/017-experiment-result-artifacts.js';
 import type { Database } from './schema.js';
 import { SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
 
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-execution-start': executionStart,
   '014-workflow-run-attempts': workflowRunAttempts,
   '015-experiment-result-provenance': experimentResultProvenance,
+  '017-experiment-result-artifacts': experimentResultArtifacts,
 };
 
 function openSqlite(dataDir: string): Store {
