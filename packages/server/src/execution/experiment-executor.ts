@@ -14,6 +14,7 @@ import {
 import type { SnapshotBlock } from '../store/versions.js';
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type ResolvedHandleInput } from './blocks/types.js';
 import { experimentVotes } from './experiment-votes.js';
+import { executeLoopDocument, type ExecuteItem, type LoopBlock } from './experiment-loop.js';
 import { artifactOfBlockStep } from './workflow-run/artifacts.js';
 import type { HandlePayload } from './workflow-run/payloads.js';
 
@@ -172,11 +173,21 @@ export class ExperimentExecutor implements ExperimentRunDispatch {
 
   private async executeBlock(run: ExperimentRunRow, result: ExperimentResultRow, signal: AbortSignal): Promise<BlockExecutionOutput> {
     const block = fromJson<SnapshotBlock>(run.block)!;
+    const handleInputs = fromJson<Record<string, HandleInput>>(result.handle_inputs) ?? {};
+    if (block.type === 'for_each') {
+      const input = Object.values(handleInputs).find((handle) => handle.type === 'json');
+      const executeItem: ExecuteItem = (body, config, handleId, item) => this.executeOn(run, body, config, JSON.stringify({ [handleId]: { type: 'json', data: item } }), { [handleId]: { type: 'json', data: item } }, signal);
+      return executeLoopDocument(block as LoopBlock, run.n_consensus, input?.type === 'json' ? input.data : null, executeItem, signal);
+    }
+    const config: BlockConfig = { ...(block.config ?? {}), n_consensus: run.n_consensus };
+    return this.executeOn(run, block, config, result.handle_inputs, handleInputs, signal);
+  }
+
+  /** One execution of a model block on these inputs, with the run's n_consensus in `config`. */
+  private executeOn(run: ExperimentRunRow, block: SnapshotBlock, config: BlockConfig, sourceJson: string, handleInputs: Record<string, HandleInput>, signal: AbortSignal): Promise<BlockExecutionOutput> {
     const executor = this.executors.get(block.type);
     if (!executor) throw new BlockExecutionError(`Blocks of type \`${block.type}\` cannot run in an experiment on this server; extract, classifier and split can.`, 'block_execution_failed');
-    const config: BlockConfig = { ...(block.config ?? {}), n_consensus: run.n_consensus };
-    const handleInputs = fromJson<Record<string, HandleInput>>(result.handle_inputs) ?? {};
-    const inputs = { sourceJson: result.handle_inputs, resolve: () => this.resolveInputs(run.organization_id, handleInputs, signal) };
+    const inputs = { sourceJson, resolve: () => this.resolveInputs(run.organization_id, handleInputs, signal) };
     return executor.execute({ block: { id: block.id, type: block.type, label: block.label, config, inputSchema: null }, inputs, assertionJson: null, signal, organizationId: run.organization_id });
   }
 
