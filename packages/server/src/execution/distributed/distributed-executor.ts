@@ -165,7 +165,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   /** Queues the experiment run's job (its id the run's), behind what its organization has waiting. */
   submitExperimentRun(organizationId: string, runId: string): void {
     if (this.stopped) return;
-    this.enqueueExperimentRun(organizationId, runId).catch((error: unknown) => this.log(`queueing experiment run ${runId}: ${messageOf(error)}`));
+    this.enqueueRunJob(experimentRunJob, runId, organizationId).catch((error: unknown) => this.log(`queueing experiment run ${runId}: ${messageOf(error)}`));
   }
 
   /** The cancel is committed: the worker driving the run aborts its model calls (the same broadcast), or its job leaves the queue. */
@@ -174,15 +174,14 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
   }
 
-  private async enqueueExperimentRun(organizationId: string, runId: string): Promise<void> {
-    const job = experimentRunJob(runId, organizationId, await this.priorityOf(organizationId));
-    await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
+  private async enqueueWorkflowRun(runId: string): Promise<void> {
+    const organizationId = await findLiveWorkflowRunOrganization(this.store.db, runId);
+    if (organizationId !== undefined) await this.enqueueRunJob(workflowRunJob, runId, organizationId);
   }
 
-  private async enqueueWorkflowRun(runId: string, knownOrganizationId?: string): Promise<void> {
-    const organizationId = knownOrganizationId ?? (await findLiveWorkflowRunOrganization(this.store.db, runId));
-    if (organizationId === undefined) return;
-    const job = workflowRunJob(runId, organizationId, await this.priorityOf(organizationId));
+  /** A whole run's job (its id the run's: queued twice, it is one job), behind what its organization has waiting. */
+  private async enqueueRunJob(jobOf: RunJobOf, runId: string, organizationId: string): Promise<void> {
+    const job = jobOf(runId, organizationId, await this.priorityOf(organizationId));
     await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
   }
 
@@ -332,29 +331,27 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * job's lock expires, and BullMQ hands it to another worker, which resumes it.
    */
   private async requeueMissingWorkflowRuns(): Promise<void> {
-    const live = await listLiveWorkflowRuns(this.store.db, this.workflowRunSweepCursor, PAGE_SIZE);
-    // A page per sweep, so that ten thousand waiting runs cost Redis a page of lookups at a time.
-    this.workflowRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
-    if (live.length === 0 || this.stopped) return;
-    const missing = await this.queues.missing(live.map((run) => workflowRunJob(run.id, run.organization_id, 1)));
-    for (const job of missing) {
-      if (this.stopped) return;
-      this.log(`workflow run ${job.runId} had no job; it is queued again`);
-      await this.enqueueWorkflowRun(job.runId, job.organizationId);
-    }
+    this.workflowRunSweepCursor = await this.requeueMissingRunJobs('workflow run', (afterId) => listLiveWorkflowRuns(this.store.db, afterId, PAGE_SIZE), this.workflowRunSweepCursor, workflowRunJob);
   }
 
-  /** As requeueMissingWorkflowRuns, for experiment runs: a live run without a job is queued again, a page per sweep. */
+  /** The same for experiment runs. */
   private async requeueMissingExperimentRuns(): Promise<void> {
-    const live = await listLiveExperimentRunsAfter(this.store.db, this.experimentRunSweepCursor, PAGE_SIZE);
-    this.experimentRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
-    if (live.length === 0 || this.stopped) return;
-    const missing = await this.queues.missing(live.map((run) => experimentRunJob(run.id, run.organization_id, 1)));
+    this.experimentRunSweepCursor = await this.requeueMissingRunJobs('experiment run', (afterId) => listLiveExperimentRunsAfter(this.store.db, afterId, PAGE_SIZE), this.experimentRunSweepCursor, experimentRunJob);
+  }
+
+  /** Queues again the live runs of one page (after `cursor`) that have no job; answers the next page's cursor. */
+  private async requeueMissingRunJobs(noun: string, listLive: (afterId: string) => Promise<{ id: string; organization_id: string }[]>, cursor: string, jobOf: RunJobOf): Promise<string> {
+    const live = await listLive(cursor);
+    // A page per sweep, so that ten thousand waiting runs cost Redis a page of lookups at a time.
+    const next = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
+    if (live.length === 0 || this.stopped) return next;
+    const missing = await this.queues.missing(live.map((run) => jobOf(run.id, run.organization_id, 1)));
     for (const job of missing) {
-      if (this.stopped) return;
-      this.log(`experiment run ${job.runId} had no job; it is queued again`);
-      await this.enqueueExperimentRun(job.organizationId, job.runId);
+      if (this.stopped) return next;
+      this.log(`${noun} ${job.runId} had no job; it is queued again`);
+      await this.enqueueRunJob(jobOf, job.runId, job.organizationId);
     }
+    return next;
   }
 
   private async requeueMissingJobs(runId: string): Promise<void> {
@@ -382,6 +379,8 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
 function queuedRow(runId: string, organizationId: string, row: QueueableRow, queuedBefore: number): QueuedRow {
   return { runId, resultId: row.id, queue: queueOf(row), organizationId, priority: backlogPriority(queuedBefore) };
 }
+
+type RunJobOf = (runId: string, organizationId: string, priority: number) => QueuedRow;
 
 function workflowRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
   return { runId, resultId: runId, name: WORKFLOW_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
