@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import type { Runtime } from '../../services/create.js';
 import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../../testing/fake-model-server.js';
 import { sleep, waitFor } from '../../testing/fixtures.js';
 import { waitForExperimentRun } from '../../testing/experiment-runs.js';
