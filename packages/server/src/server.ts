@@ -31,8 +31,9 @@ export async function startServer(config: ServerConfig, extensions: ((app: Fasti
     await services.executor.start();
     await services.workflowRuns.start();
   }
-  // Experiment runs execute in the serving process (docs/experiments.md §8): it alone resumes them.
-  await services.experimentExecutor.start();
+  // Embedded, experiment runs execute in the serving process, which resumes them; distributed, on
+  // the workers, whose sweep queues a live run that has no job (docs/experiments.md §8).
+  await services.experimentRuns.start();
   const metrics = { token: config.metricsToken };
   const app = await buildApp({
     services,

@@ -240,6 +240,9 @@ export function integerOption(min: number, max: number): (value: string) => numb
   };
 }
 
+/** A repeatable option's parser: each occurrence appended to the list. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 export const jsonOption = (command: Command): Command => command.option('--json', 'print the raw JSON answer');
 
 export function addListOptions(command: Command): Command {

@@ -54,4 +54,21 @@ describe('verdict experiments', () => {
     refused.stdin.end('{}');
     assert.equal(await verdict(refused, 'experiments', 'create', '--workflow', 'wf_1', '--block', 'blk_1', '--documents', '-'), 3);
   });
+
+  test('create --capture (repeatable) sends document_captures, with or without a step and beside --documents; neither is a usage error', async () => {
+    const terminal = fakeTerminal(api);
+    assert.equal(await verdict(terminal, 'experiments', 'create', '--workflow', 'wf_1', '--block', 'blk_1', '--capture', 'wfrun_1', '--capture', 'wfrun_2:for_each-0'), 0);
+    assert.deepEqual(terminal.bodies[0], { workflow_id: 'wf_1', block_id: 'blk_1', document_captures: [{ run_id: 'wfrun_1' }, { run_id: 'wfrun_2', step_id: 'for_each-0' }], n_consensus: 3 });
+    const both = fakeTerminal(api);
+    both.stdin.end('[{"handle_inputs": {"input-json-0": {"type": "json", "data": 1}}}]');
+    assert.equal(await verdict(both, 'experiments', 'create', '--workflow', 'wf_1', '--block', 'blk_1', '--capture', 'wfrun_1:a:b', '--documents', '-'), 0);
+    const sent = both.bodies[0] as { document_captures: unknown; documents: unknown[] };
+    assert.deepEqual(sent.document_captures, [{ run_id: 'wfrun_1', step_id: 'a:b' }]);
+    assert.equal(sent.documents.length, 1);
+    for (const args of [[], ['--capture', 'wfrun_1:'], ['--capture', ':step']]) {
+      const refused = fakeTerminal(api);
+      assert.equal(await verdict(refused, 'experiments', 'create', '--workflow', 'wf_1', '--block', 'blk_1', ...args), 3, args.join(' '));
+      assert.equal(refused.bodies.length, 0);
+    }
+  });
 });

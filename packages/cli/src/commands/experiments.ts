@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ExperimentMetricsResponse, ExperimentRun, MetricView, Verdict } from '@verdict/sdk';
 import { fields, json, safe, table, type Style } from '../output.js';
-import { action, defaultContext, ensureConnectionOptions, jsonOption, readJsonInput, UsageError, type CliContext } from './context.js';
+import { action, collect, defaultContext, ensureConnectionOptions, jsonOption, readJsonInput, UsageError, type CliContext } from './context.js';
 
 const TERMINAL = new Set(['completed', 'error', 'cancelled']);
 const percent = (score: number | null | undefined) => (typeof score === 'number' ? `${(score * 100).toFixed(1)}%` : '—');
@@ -53,6 +53,15 @@ export function metricsView(metrics: ExperimentMetricsResponse, style: Style): s
   }
 }
 
+/** `run_id` or `run_id:step_id` (step ids may hold colons; run ids do not). */
+function captureOf(value: string): { run_id: string; step_id?: string } {
+  const colon = value.indexOf(':');
+  const runId = colon < 0 ? value : value.slice(0, colon);
+  const stepId = colon < 0 ? undefined : value.slice(colon + 1);
+  if (runId === '' || stepId === '') throw new UsageError(`--capture ${value}: expected <run_id> or <run_id>:<step_id>.`);
+  return stepId === undefined ? { run_id: runId } : { run_id: runId, step_id: stepId };
+}
+
 export function registerExperimentsCommands(program: Command, context: CliContext = defaultContext()): void {
   ensureConnectionOptions(program);
   const experiments = program.command('experiments').description('How consistent a model block is across documents (docs/experiments.md)');
@@ -60,21 +69,24 @@ export function registerExperimentsCommands(program: Command, context: CliContex
   jsonOption(
     experiments
       .command('create')
-      .description('Create an experiment of a block over documents: a JSON file (or - for stdin) holding [{"handle_inputs": {...}}, ...]')
+      .description('Create an experiment of a block over documents: given in a JSON file (or - for stdin) holding [{"handle_inputs": {...}}, ...], captured from workflow runs, or both')
       .requiredOption('--workflow <id>', 'the workflow of the block')
-      .requiredOption('--block <id>', 'the extract, classifier or split block to measure')
-      .requiredOption('--documents <file>', 'the documents, as JSON')
+      .requiredOption('--block <id>', 'the extract, classifier, split or for_each block to measure')
+      .option('--documents <file>', 'the documents, as JSON')
+      .option('--capture <run_id[:step_id]>', 'a document captured from a workflow run: the inputs its step of the block saw (repeatable; the step is needed inside a loop)', collect, [])
       .addOption(new Option('--n-consensus <n>', 'votes per document').choices(['3', '5', '7']).default('3'))
       .option('--name <name>', 'a name for the experiment'),
   ).action(
     action(context, async (invocation) => {
-      const flags = invocation.options<{ workflow: string; block: string; documents: string; nConsensus: string; name?: string }>();
-      const documents = await readJsonInput(invocation.io, flags.documents);
-      if (!Array.isArray(documents)) throw new UsageError(`${flags.documents} must hold a JSON array of documents, each {"handle_inputs": {...}}.`);
+      const flags = invocation.options<{ workflow: string; block: string; documents?: string; capture: string[]; nConsensus: string; name?: string }>();
+      if (flags.documents === undefined && flags.capture.length === 0) throw new UsageError('Give the documents: --documents <file>, --capture <run_id[:step_id]> (repeatable), or both.');
+      const documents = flags.documents === undefined ? undefined : await readJsonInput(invocation.io, flags.documents);
+      if (documents !== undefined && !Array.isArray(documents)) throw new UsageError(`${flags.documents} must hold a JSON array of documents, each {"handle_inputs": {...}}.`);
       const experiment = await invocation.client.workflows.experiments.create({
         workflow_id: flags.workflow,
         block_id: flags.block,
-        documents,
+        ...(flags.capture.length > 0 ? { document_captures: flags.capture.map(captureOf) } : {}),
+        ...(documents ? { documents } : {}),
         n_consensus: Number(flags.nConsensus) as 3 | 5 | 7,
         ...(flags.name ? { name: flags.name } : {}),
       });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { mimeTypeFromFilename } from '@verdict/core';
 import type { CreateWorkflowRunParams, WorkflowRun, WorkflowRunStep } from '@verdict/sdk';
 import { EXIT, formatDuration, json, safe, table, type Style } from '../output.js';
-import { action, addListOptions, defaultContext, ensureConnectionOptions, integerOption, jsonOption, paginationOf, printList, readJsonInput, UsageError, type CliContext, type CliIo, type Invocation } from './context.js';
+import { action, addListOptions, collect, defaultContext, ensureConnectionOptions, integerOption, jsonOption, paginationOf, printList, readJsonInput, UsageError, type CliContext, type CliIo, type Invocation } from './context.js';
 
 interface RunFlags {
   input: string[];
@@ -15,7 +15,6 @@ interface RunFlags {
   timeout?: number;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `block=value`, split at the first `=`. */
 function blockPair(flag: string, text: string): [string, string] {

@@ -12,7 +12,7 @@ import { HandleInput, StoredHandleInput } from './tests.js';
 export const EXPERIMENT_BLOCK_TYPES = ['extract', 'classifier', 'split', 'for_each'] as const;
 export type ExperimentBlockType = (typeof EXPERIMENT_BLOCK_TYPES)[number];
 /** The block types this server can run an experiment on (for_each has no executor here). */
-export const RUNNABLE_EXPERIMENT_BLOCK_TYPES = ['extract', 'classifier', 'split'] as const;
+export const RUNNABLE_EXPERIMENT_BLOCK_TYPES = ['extract', 'classifier', 'split', 'for_each'] as const;
 export const ExperimentBlockTypeSchema = z.enum(EXPERIMENT_BLOCK_TYPES);
 export const N_CONSENSUS_VALUES = [3, 5, 7] as const;
 export const NConsensus = z.union([z.literal(3), z.literal(5), z.literal(7)]).meta({ id: 'NConsensusValue' });

@@ -55,6 +55,20 @@ function scriptedModel(): (request: RecordedRequest) => { content: string } {
   };
 }
 
+/** The result's artifact reference, and the artifact it names as GET /v1/workflows/artifacts/{id} answers it. */
+async function artifactOf(app: TestApp, result: any, operation: string): Promise<any> {
+  assert.equal(result.artifact?.operation, operation, JSON.stringify(result.artifact));
+  assert.ok(typeof result.artifact.id === 'string' && result.artifact.id.length > 0);
+  const artifact = await app.request('GET', `/v1/workflows/artifacts/${result.artifact.id}`);
+  assert.equal(artifact.status, 200, JSON.stringify(artifact.body));
+  assert.equal(artifact.body.id, result.artifact.id);
+  assert.equal(artifact.body.operation, operation);
+  assert.equal(artifact.body.run_id, result.experiment_run_id, 'the experiment run is the artifact\'s run');
+  assert.equal(artifact.body.step_id, result.id, 'the result is its step');
+  assert.equal(artifact.body.status, 'completed');
+  return artifact.body;
+}
+
 function assertShape(body: unknown, model: keyof typeof EXPERIMENT_MODELS) {
   const problems = violations(body, EXPERIMENT_MODELS[model]);
   assert.deepEqual(problems, [], `${model}: ${problems.join('\n')}`);
@@ -126,6 +140,14 @@ for (const store of testStores()) {
       assert.ok(first.handle_outputs['output-json-0'].data.vendor !== undefined);
       assert.equal(first.handle_inputs['input-file-document'].type, 'file');
       assertShape((await app.request('GET', `/v1/workflows/experiments/results/${first.id}`)).body, 'result');
+      const extraction = await artifactOf(app, first, 'extraction');
+      assert.deepEqual(extraction.output, first.handle_outputs['output-json-0'].data, 'the artifact holds the consensus output');
+      assert.equal(extraction.n_consensus, VOTERS);
+      assert.deepEqual(extraction.json_schema.required, ['vendor', 'total']);
+      assert.equal(extraction.file.filename, first.handle_inputs['input-file-document'].document.filename);
+      assert.equal(new Set(results.body.data.map((result: any) => result.artifact.id)).size, DOCUMENTS, 'one artifact per document');
+      const artifactList = await app.request('GET', `/v1/workflows/artifacts?run_id=${run.id}`);
+      assert.deepEqual(artifactList.body.data ?? [], [], 'experiment artifacts stay out of the workflow runs\' artifact lists');
 
       const documentZero = summary.body.documents[0].id;
       const byDocument = await app.request('GET', `/v1/workflows/experiments/metrics?run_id=${run.id}&view=by_document&document_id=${documentZero}`);
@@ -190,6 +212,10 @@ for (const store of testStores()) {
       assert.equal(run.lifecycle.status, 'completed', JSON.stringify(run));
       const summary = (await app.request('GET', `/v1/workflows/experiments/metrics?run_id=${run.id}`)).body;
       assertShape(summary, 'summaryMetrics');
+      const [result] = (await app.request('GET', `/v1/workflows/experiments/results?run_id=${run.id}&order=asc`)).body.data;
+      const classification = await artifactOf(app, result, 'classification');
+      assert.equal(classification.output.category, 'invoice', 'd0\'s consensus (2 of its 3 votes)');
+      assert.deepEqual(classification.categories.map((category: any) => category.name), ['invoice', 'receipt']);
       // By hand: invoice is the consensus of d0 only (2 of its 3 votes agree); receipt of d1 and d2 (3 + 2 of 6).
       close(summary.score, (2 / 3 + 1 + 2 / 3) / 3, 'score');
       close(summary.aggregate.diag.invoice, 2 / 3, 'diag invoice');

@@ -65,17 +65,25 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   const blockExecutors = sandbox ? [new FunctionBlockExecutor(sandbox, python), ...executors] : executors;
   const runner = new TestRunner(store, blockExecutors, files, assertionProvider, sandbox);
   const workflowRunEngine = createWorkflowRunEngine(store, blockExecutors, files, config.maxRunningWorkflowRuns);
+  const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
   const distributed = config.redisUrl
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker
         ? // The block execution service is built below; a job reaches it only once the runtime is running.
-          { runner, concurrency: config.concurrency, workflowRuns: workflowRunEngine, blockExecutions: (job, signal) => services.blockExecutions.executeJob(job, signal) }
+          {
+            runner,
+            concurrency: config.concurrency,
+            workflowRuns: workflowRunEngine,
+            blockExecutions: (job, signal) => services.blockExecutions.executeJob(job, signal),
+            experimentRuns: (organizationId, runId, signal) => experimentExecutor.executeRun(organizationId, runId, signal),
+          }
         : null)
     : null;
   const executor: Executor = distributed ?? new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   // Distributed, workflow runs execute on the workers as test runs do; embedded, in this process.
   const workflowRuns = new WorkflowRunService(store, distributed?.workflowRuns ?? workflowRunEngine, files);
-  const experimentExecutor = new ExperimentExecutor(store, executors, files, { concurrency: config.concurrency });
-  const experiments = new ExperimentService({ store, files, executor: experimentExecutor, workflowRuns });
+  // Experiment runs likewise: on the workers when distributed, in this process when embedded.
+  const experimentRuns = distributed?.experimentRuns ?? experimentExecutor;
+  const experiments = new ExperimentService({ store, files, executor: experimentRuns, workflowRuns });
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
@@ -87,7 +95,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     executor,
     experiments,
     experimentMetrics: new ExperimentMetricsService(store, experiments),
-    experimentExecutor,
+    experimentRuns,
     files,
     fileStorage,
     uploads,

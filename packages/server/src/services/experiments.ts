@@ -34,7 +34,7 @@ import {
 } from '@verdict/core';
 import type { Selectable } from 'kysely';
 import { createError, type ValidationIssue } from '../errors/index.js';
-import type { ExperimentExecutor } from '../execution/experiment-executor.js';
+import type { ExperimentRunDispatch } from '../execution/experiment-executor.js';
 import type { FileService } from '../files/index.js';
 import { fromJson, toJson, type Store } from '../store/database.js';
 import { cancelExperimentRun, insertExperimentRun } from '../store/experiment-transitions.js';
@@ -55,11 +55,12 @@ import {
   type ExperimentRunFilters,
   type ExperimentRunRow,
 } from '../store/experiments.js';
-import { findBlockRow } from '../store/graph.js';
+import { findBlockRow, listLoopBodyRows } from '../store/graph.js';
+import { loopBodyOf } from '../execution/experiment-loop.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { lifecycleOf } from '../store/runs.js';
 import type { BlocksTable } from '../store/schema.js';
-import { snapshotDraft } from '../store/versions.js';
+import { snapshotDraft, type SnapshotBlock, type WorkflowSnapshot } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { captureStep, checkedHandleInputs, handleInputIssues } from './step-capture.js';
 import type { WorkflowRunService } from './workflow-runs/service.js';
@@ -94,10 +95,30 @@ function documentFilename(inputs: Record<string, HandleInput>, position: number)
   return `document-${position + 1}`;
 }
 
+/** The experiment's block as the draft holds it, and for a for_each the blocks of its loop body (what its votes come from). */
+type ExperimentBlock = BlockRow & { loopBody: BlockRow[] };
+
+async function findExperimentBlock(db: Store['db'], organizationId: string, blockId: string, workflowId: string): Promise<ExperimentBlock | undefined> {
+  const block = await findBlockRow(db, organizationId, blockId, workflowId);
+  if (!block) return undefined;
+  const loopBody = block.type === 'for_each' ? await listLoopBodyRows(db, organizationId, workflowId, blockId) : [];
+  return { ...block, loopBody };
+}
+
+function ownFingerprint(block: BlockRow): string {
+  return blockConfigFingerprint({ type: block.type as BlockType, config: fromJson<BlockConfig>(block.config), parent_id: block.parent_id });
+}
+
+/** A block's config fingerprint; a for_each's covers its loop body too, so that editing the body's schema makes its runs stale. */
+function experimentBlockFingerprint(block: ExperimentBlock): string {
+  if (block.type !== 'for_each') return ownFingerprint(block);
+  return fingerprint([ownFingerprint(block), ...block.loopBody.map((body) => [body.id, ownFingerprint(body)])]);
+}
+
 /** What a run of the experiment would be made from now (the block as the draft holds it). */
-function currentDefinition(experiment: ExperimentRow, block: BlockRow | undefined): ExperimentDefinition {
+function currentDefinition(experiment: ExperimentRow, block: ExperimentBlock | undefined): ExperimentDefinition {
   return {
-    blockConfigFingerprint: block ? blockConfigFingerprint({ type: block.type as BlockType, config: fromJson<BlockConfig>(block.config), parent_id: block.parent_id }) : null,
+    blockConfigFingerprint: block ? experimentBlockFingerprint(block) : null,
     nConsensus: experiment.n_consensus,
     documentsFingerprint: experiment.documents_fingerprint,
   };
@@ -152,7 +173,7 @@ function experimentResultFromRow(row: ExperimentResultRow, blockType: Experiment
     block_type: blockType,
     handle_inputs: handleInputsForWire(fromJson<Record<string, HandleInput>>(row.handle_inputs) ?? {}),
     handle_outputs: typedHandleOutputs(fromJson<Record<string, unknown>>(row.handle_outputs)) ?? {},
-    artifact: null,
+    artifact: row.artifact_id && row.artifact_operation ? { operation: row.artifact_operation, id: row.artifact_id } : null,
     attempt: row.attempt,
     is_placeholder: false,
     votes: fromJson<unknown[]>(row.votes),
@@ -163,7 +184,7 @@ function experimentResultFromRow(row: ExperimentResultRow, blockType: Experiment
 export interface ExperimentServiceDeps {
   store: Store;
   files: FileService;
-  executor: ExperimentExecutor;
+  executor: ExperimentRunDispatch;
   workflowRuns: WorkflowRunService;
 }
 
@@ -311,7 +332,7 @@ export class ExperimentService {
 
   private async render(organizationId: string, row: ExperimentRow): Promise<WorkflowExperiment> {
     const [block, lastRun] = await Promise.all([
-      findBlockRow(this.db, organizationId, row.block_id, row.workflow_id),
+      findExperimentBlock(this.db, organizationId, row.block_id, row.workflow_id),
       row.last_run_id ? requireExperimentRunRow(this.db, organizationId, row.last_run_id) : Promise.resolve(null),
     ]);
     const current = currentDefinition(row, block);
@@ -345,10 +366,10 @@ export class ExperimentService {
   async createRun(organizationId: string, request: CreateExperimentRunRequest): Promise<ExperimentRun> {
     const experiment = await requireExperimentRow(this.db, organizationId, request.experiment_id);
     if (request.workflow_id && request.workflow_id !== experiment.workflow_id) throw createError('experiment_not_found', request.experiment_id);
-    const block = await findBlockRow(this.db, organizationId, experiment.block_id, experiment.workflow_id);
+    const block = await findExperimentBlock(this.db, organizationId, experiment.block_id, experiment.workflow_id);
     if (!block) throw createError('experiment_not_runnable', `The block \`${experiment.block_id}\` of experiment \`${experiment.id}\` was deleted from its workflow; create an experiment on another block.`);
     if (!(RUNNABLE_EXPERIMENT_BLOCK_TYPES as readonly string[]).includes(block.type)) {
-      throw createError('experiment_not_runnable', `Experiments on ${block.type} blocks cannot run on this server; extract, classifier and split blocks can.`);
+      throw createError('experiment_not_runnable', `Experiments on ${block.type} blocks cannot run on this server; extract, classifier, split and for_each blocks can.`);
     }
     const documents = await listExperimentDocuments(this.db, organizationId, experiment.id);
     if (documents.length === 0) throw createError('experiment_not_runnable', `Experiment \`${experiment.id}\` has no documents; add some with PATCH /v1/workflows/experiments/${experiment.id}.`);
@@ -356,7 +377,7 @@ export class ExperimentService {
     if (request.plan_token && request.plan_token !== planToken(definition)) throw createError('experiment_plan_changed', experiment.id, planToken(definition));
 
     const snapshot = await snapshotDraft(this.db, organizationId, experiment.workflow_id);
-    const snapshotBlock = snapshot.blocks.find((candidate) => candidate.id === block.id)!;
+    const snapshotBlock = runnableBlockOf(snapshot, block.id);
     const runId = newId('experimentRun');
     const now = isoNow();
     const run = {
@@ -425,10 +446,22 @@ export class ExperimentService {
   async definitionFor(organizationId: string, run: ExperimentRunRow) {
     const experiment = await findExperimentRow(this.db, organizationId, run.experiment_id);
     if (!experiment) throw createError('experiment_not_found', run.experiment_id);
-    const block = await findBlockRow(this.db, organizationId, experiment.block_id, experiment.workflow_id);
+    const block = await findExperimentBlock(this.db, organizationId, experiment.block_id, experiment.workflow_id);
     const current = currentDefinition(experiment, block);
     return { experiment, current, isLatest: experiment.last_run_id === run.id, reasons: staleReasons(runDefinition(run), current) };
   }
+}
+
+/**
+ * The block as the run executes it: for a for_each, with its loop body (the one model-backed block
+ * it feeds each item to), which the snapshot holds now and the run keeps, as it keeps the block.
+ */
+function runnableBlockOf(snapshot: WorkflowSnapshot, blockId: string): SnapshotBlock {
+  const block = snapshot.blocks.find((candidate) => candidate.id === blockId)!;
+  if (block.type !== 'for_each') return block;
+  const body = loopBodyOf(snapshot, block);
+  if (typeof body === 'string') throw createError('experiment_not_runnable', body);
+  return { ...block, loop_body: body } as SnapshotBlock;
 }
 
 function resultRow(run: { organization_id: string; id: string; experiment_id: string; created_at: string }, document: ExperimentDocumentRow) {
@@ -445,6 +478,9 @@ function resultRow(run: { organization_id: string; id: string; experiment_id: st
     handle_outputs: null,
     votes: null,
     provenance: document.provenance,
+    artifact_id: null,
+    artifact_operation: null,
+    artifact: null,
     page_count: null,
     details: null,
     error_message: null,

@@ -7,7 +7,7 @@ import type { WorkflowRunService } from './workflow-runs/service.js';
 import type { BlockExecutionService } from './workflow-runs/block-executions.js';
 import type { ExperimentService } from './experiments.js';
 import type { ExperimentMetricsService } from './experiment-metrics.js';
-import type { ExperimentExecutor } from '../execution/experiment-executor.js';
+import type { ExperimentRunDispatch } from '../execution/experiment-executor.js';
 import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
 import type { AssertionModelProvider } from '@verdict/core';
 import type { Limits } from './rate-limit.js';
@@ -26,8 +26,8 @@ export interface Services {
   executor: Executor;
   experiments: ExperimentService;
   experimentMetrics: ExperimentMetricsService;
-  /** Executes experiment runs in this process (docs/experiments.md §8). */
-  experimentExecutor: ExperimentExecutor;
+  /** Where experiment runs execute: this process, or the workers of a distributed deployment (docs/experiments.md §8). */
+  experimentRuns: ExperimentRunDispatch;
   files: FileService;
   /** Where uploaded and test-input files are kept (bytes and records), and how large one may be. */
   fileStorage: BlobFileServiceOptions;

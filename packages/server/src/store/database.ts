@@ -17,6 +17,7 @@ import * as executionStart from './migrations/013-execution-start.js';
 import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js';
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
 import * as workflowRunListIndexes from './migrations/016-workflow-run-list-indexes.js';
+import * as experimentResultArtifacts from './migrations/017-experiment-result-artifacts.js';
 import type { Database } from './schema.js';
 import { ReadHolds, SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
 
@@ -64,6 +65,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '014-workflow-run-attempts': workflowRunAttempts,
   '015-experiment-result-provenance': experimentResultProvenance,
   '016-workflow-run-list-indexes': workflowRunListIndexes,
+  '017-experiment-result-artifacts': experimentResultArtifacts,
 };
 
 function openSqlite(dataDir: string): Store {

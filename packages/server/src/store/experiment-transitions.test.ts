@@ -19,7 +19,7 @@ const ORG = 'org_exp';
 const NOW = '2026-12-03T00:00:00.000Z';
 const LATER = '2026-12-03T00:00:05.000Z';
 
-const completed: ExperimentResultOutcome = { status: 'completed', handleOutputs: '{}', votes: '[1,1,2]', pageCount: null, details: null, errorMessage: null, errorDetails: null, durationMs: 3 };
+const completed: ExperimentResultOutcome = { status: 'completed', handleOutputs: '{}', votes: '[1,1,2]', pageCount: null, details: null, errorMessage: null, errorDetails: null, durationMs: 3, artifact: null };
 const failed: ExperimentResultOutcome = { ...completed, status: 'error', votes: null, errorMessage: 'model refused' };
 
 /** A pending run of `documents` pending results, ids `<runId>_r<n>`. */

@@ -62,6 +62,7 @@ export interface ExperimentResultOutcome {
   errorMessage: string | null;
   errorDetails: string | null;
   durationMs: number | null;
+  artifact: { id: string; operation: string; body: string } | null;
 }
 
 /** A running result of a live run finishes, and its run's counts move in the same transaction; a late outcome of an ended run is dropped. */
@@ -79,6 +80,9 @@ export async function finishExperimentResult(db: Kysely<Database>, organizationI
         error_message: outcome.errorMessage,
         error_details: outcome.errorDetails,
         duration_ms: outcome.durationMs,
+        artifact_id: outcome.artifact?.id ?? null,
+        artifact_operation: outcome.artifact?.operation ?? null,
+        artifact: outcome.artifact?.body ?? null,
         completed_at: now,
       })
       .where('organization_id', '=', organizationId)

@@ -1,9 +1,9 @@
-import type { DocumentVotes, Page } from '@verdict/core';
+import { LIVE_STATUSES, type DocumentVotes, type Page } from '@verdict/core';
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { createError } from '../errors/index.js';
 import { fromJson } from './database.js';
 import { keysetPage, type KeysetRequest } from './keyset.js';
-import type { Database, ExperimentDocumentsTable, ExperimentResultsTable, ExperimentRunsTable, ExperimentsTable } from './schema.js';
+import type { Database, ExperimentDocumentsTable, ExperimentResultsTable, ExperimentRunsTable, ExperimentsTable, WorkflowArtifactsTable } from './schema.js';
 
 /**
  * The one owner of the experiment tables (migration 012): experiments, their documents, runs and
@@ -145,6 +145,38 @@ export async function allExperimentResultRows(db: Kysely<Database>, organization
 /** Runs left live by a process that stopped: the executor resumes them on start. */
 export async function listLiveExperimentRuns(db: Kysely<Database>): Promise<Array<{ id: string; organization_id: string }>> {
   return db.selectFrom('experiment_runs').select(['id', 'organization_id']).where('status', 'in', ['pending', 'queued', 'running']).orderBy('created_at').execute();
+}
+
+/** Live runs a page at a time, by id (the distributed executor's sweep). */
+export async function listLiveExperimentRunsAfter(db: Kysely<Database>, afterId: string, limit: number): Promise<Array<{ id: string; organization_id: string }>> {
+  return db.selectFrom('experiment_runs').select(['id', 'organization_id']).where('status', 'in', [...LIVE_STATUSES]).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/**
+ * The artifact a result's execution produced, as the artifacts table would hold it: the experiment
+ * run as its run, the result as its step. Experiment artifacts are kept on their results (apart from
+ * workflow runs and their artifact lists) and found here by id alone.
+ */
+export async function findExperimentArtifactRow(db: Kysely<Database>, organizationId: string, artifactId: string): Promise<Selectable<WorkflowArtifactsTable> | undefined> {
+  const row = await db
+    .selectFrom('experiment_results as result')
+    .innerJoin('experiment_runs as run', (join) => join.onRef('run.organization_id', '=', 'result.organization_id').onRef('run.id', '=', 'result.run_id'))
+    .select(['result.id as step_id', 'result.run_id', 'result.artifact_operation', 'result.artifact', 'result.completed_at', 'result.created_at', 'run.workflow_id', 'run.block_id'])
+    .where('result.organization_id', '=', organizationId)
+    .where('result.artifact_id', '=', artifactId)
+    .executeTakeFirst();
+  if (!row?.artifact || !row.artifact_operation) return undefined;
+  return {
+    id: artifactId,
+    organization_id: organizationId,
+    workflow_id: row.workflow_id,
+    run_id: row.run_id,
+    step_id: row.step_id,
+    block_id: row.block_id,
+    operation: row.artifact_operation,
+    body: row.artifact,
+    created_at: row.completed_at ?? row.created_at,
+  };
 }
 
 /** A completed result's stored votes, as the metrics read them. */

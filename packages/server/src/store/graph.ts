@@ -54,6 +54,11 @@ export async function findBlockRow(db: Kysely<Database>, organizationId: string,
   return query.executeTakeFirst();
 }
 
+/** The blocks directly inside a for_each (its loop body), by id. */
+export async function listLoopBodyRows(db: Kysely<Database>, organizationId: string, workflowId: string, loopId: string) {
+  return db.selectFrom('blocks').selectAll().where('organization_id', '=', organizationId).where('workflow_id', '=', workflowId).where('parent_id', '=', loopId).orderBy('id').execute();
+}
+
 export async function requireBlockRow(db: Kysely<Database>, organizationId: string, blockId: string, workflowId?: string) {
   const row = await findBlockRow(db, organizationId, blockId, workflowId);
   if (!row) {

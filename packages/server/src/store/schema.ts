@@ -317,6 +317,10 @@ export interface ExperimentResultsTable {
   votes: string | null;
   /** The document's provenance when the run was created (JSON `{run_id, step_id}`), or null. */
   provenance: string | null;
+  /** The artifact of the document's block execution (GET /v1/workflows/artifacts/{id}): id, operation, body as JSON. */
+  artifact_id: string | null;
+  artifact_operation: string | null;
+  artifact: string | null;
   page_count: number | null;
   details: string | null;
   error_message: string | null;

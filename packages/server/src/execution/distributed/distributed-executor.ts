@@ -17,7 +17,9 @@ import { createError } from '../../errors/index.js';
 import type { BlockExecutionDispatch, BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 import { BlockExecutionWaiter } from './block-execution-waiter.js';
 import { QueueWorker, type QueueWorkerEngines } from './queue-worker.js';
-import { backlogPriority, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
+import { listLiveExperimentRunsAfter } from '../../store/experiments.js';
+import type { ExperimentRunDispatch } from '../experiment-executor.js';
+import { backlogPriority, EXPERIMENT_RUN_JOB, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
@@ -75,12 +77,21 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private lastQueued = 0;
   /** The last live workflow run the previous sweep looked at (runs are swept a page at a time). */
   private workflowRunSweepCursor = '';
+  /** The same for live experiment runs. */
+  private experimentRunSweepCursor = '';
   /** What the workflow run service calls in a distributed deployment: runs execute on the workers. */
   readonly workflowRuns: WorkflowRunDispatch = {
     viaRedis: true,
     start: () => Promise.resolve(),
     submit: (runId, organizationId) => this.submitWorkflowRun(runId, organizationId),
     stop: (runId) => this.stopWorkflowRun(runId),
+  };
+
+  /** What the experiment service calls in a distributed deployment: experiment runs execute on the workers, as workflow runs do. */
+  readonly experimentRuns: ExperimentRunDispatch = {
+    start: () => Promise.resolve(),
+    submitRun: (organizationId, runId) => this.submitExperimentRun(organizationId, runId),
+    stopRun: (runId) => this.stopExperimentRun(runId),
   };
 
   /** What the block execution service calls in a distributed deployment: a worker executes, this process waits. */
@@ -92,7 +103,13 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   constructor(
     private readonly store: Store,
     private readonly options: DistributedOptions,
-    worker: { runner: TestRunner; concurrency: number; workflowRuns?: WorkflowRunEngine; blockExecutions?: QueueWorkerEngines['blockExecutions'] } | null,
+    worker: {
+      runner: TestRunner;
+      concurrency: number;
+      workflowRuns?: WorkflowRunEngine;
+      blockExecutions?: QueueWorkerEngines['blockExecutions'];
+      experimentRuns?: QueueWorkerEngines['experimentRuns'];
+    } | null,
     tuning: Partial<DistributedExecutorTuning> = {},
     private readonly log: (message: string) => void = (message) => console.error(`verdict executor: ${message}`),
   ) {
@@ -103,7 +120,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     this.histograms = new ClusterHistograms(this.redis, options.prefix);
     this.runnerReady = async () => worker?.runner.ready();
     this.blockExecutionWaiter = new BlockExecutionWaiter(this.redis, this.queues, options.prefix, options.blockExecutionPickupMs);
-    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null, blockExecutions: worker.blockExecutions ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
+    this.worker = worker && new QueueWorker(store, { tests: worker.runner, workflowRuns: worker.workflowRuns ?? null, blockExecutions: worker.blockExecutions ?? null, experimentRuns: worker.experimentRuns ?? null }, this.redis, this.queues, this.histograms, { ...options, concurrency: worker.concurrency }, this.log);
   }
 
   /**
@@ -145,10 +162,26 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
     this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
   }
 
+  /** Queues the experiment run's job (its id the run's), behind what its organization has waiting. */
+  submitExperimentRun(organizationId: string, runId: string): void {
+    if (this.stopped) return;
+    this.enqueueRunJob(experimentRunJob, runId, organizationId).catch((error: unknown) => this.log(`queueing experiment run ${runId}: ${messageOf(error)}`));
+  }
+
+  /** The cancel is committed: the worker driving the run aborts its model calls (the same broadcast), or its job leaves the queue. */
+  stopExperimentRun(runId: string): void {
+    this.redis.publish(cancelChannel(this.options.prefix), encodeCancel(runId)).catch((error: unknown) => this.log(`cancel of ${runId}: ${messageOf(error)}`));
+    this.queues.remove([{ queue: WORKFLOW_RUN_QUEUE, resultId: runId }]).catch((error: unknown) => this.log(`removing the job of ${runId}: ${messageOf(error)}`));
+  }
+
   private async enqueueWorkflowRun(runId: string, knownOrganizationId?: string): Promise<void> {
     const organizationId = knownOrganizationId ?? (await findLiveWorkflowRunOrganization(this.store.db, runId));
-    if (organizationId === undefined) return;
-    const job = workflowRunJob(runId, organizationId, await this.priorityOf(organizationId));
+    if (organizationId !== undefined) await this.enqueueRunJob(workflowRunJob, runId, organizationId);
+  }
+
+  /** A whole run's job (its id the run's: queued twice, it is one job), behind what its organization has waiting. */
+  private async enqueueRunJob(jobOf: RunJobOf, runId: string, organizationId: string): Promise<void> {
+    const job = jobOf(runId, organizationId, await this.priorityOf(organizationId));
     await withTimeout(this.queues.add([job]), ENQUEUE_TIMEOUT_MS, `Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`);
   }
 
@@ -288,6 +321,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       }
     }
     await this.requeueMissingWorkflowRuns();
+    await this.requeueMissingExperimentRuns();
     if (this.redis.status === 'ready') await this.queueDepth();
   }
 
@@ -297,16 +331,27 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * job's lock expires, and BullMQ hands it to another worker, which resumes it.
    */
   private async requeueMissingWorkflowRuns(): Promise<void> {
-    const live = await listLiveWorkflowRuns(this.store.db, this.workflowRunSweepCursor, PAGE_SIZE);
+    this.workflowRunSweepCursor = await this.requeueMissingRunJobs('workflow run', (afterId) => listLiveWorkflowRuns(this.store.db, afterId, PAGE_SIZE), this.workflowRunSweepCursor, workflowRunJob);
+  }
+
+  /** The same for experiment runs. */
+  private async requeueMissingExperimentRuns(): Promise<void> {
+    this.experimentRunSweepCursor = await this.requeueMissingRunJobs('experiment run', (afterId) => listLiveExperimentRunsAfter(this.store.db, afterId, PAGE_SIZE), this.experimentRunSweepCursor, experimentRunJob);
+  }
+
+  /** Queues again the live runs of one page (after `cursor`) that have no job; answers the next page's cursor. */
+  private async requeueMissingRunJobs(noun: string, listLive: (afterId: string) => Promise<{ id: string; organization_id: string }[]>, cursor: string, jobOf: RunJobOf): Promise<string> {
+    const live = await listLive(cursor);
     // A page per sweep, so that ten thousand waiting runs cost Redis a page of lookups at a time.
-    this.workflowRunSweepCursor = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
-    if (live.length === 0 || this.stopped) return;
-    const missing = await this.queues.missing(live.map((run) => workflowRunJob(run.id, run.organization_id, 1)));
+    const next = live.length < PAGE_SIZE ? '' : live.at(-1)!.id;
+    if (live.length === 0 || this.stopped) return next;
+    const missing = await this.queues.missing(live.map((run) => jobOf(run.id, run.organization_id, 1)));
     for (const job of missing) {
-      if (this.stopped) return;
-      this.log(`workflow run ${job.runId} had no job; it is queued again`);
-      await this.enqueueWorkflowRun(job.runId, job.organizationId);
+      if (this.stopped) return next;
+      this.log(`${noun} ${job.runId} had no job; it is queued again`);
+      await this.enqueueRunJob(jobOf, job.runId, job.organizationId);
     }
+    return next;
   }
 
   private async requeueMissingJobs(runId: string): Promise<void> {
@@ -335,8 +380,14 @@ function queuedRow(runId: string, organizationId: string, row: QueueableRow, que
   return { runId, resultId: row.id, queue: queueOf(row), organizationId, priority: backlogPriority(queuedBefore) };
 }
 
+type RunJobOf = (runId: string, organizationId: string, priority: number) => QueuedRow;
+
 function workflowRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
   return { runId, resultId: runId, name: WORKFLOW_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
+}
+
+function experimentRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
+  return { runId, resultId: runId, name: EXPERIMENT_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };
 }
 
 function queueOf(row: QueueableRow): QueueName {

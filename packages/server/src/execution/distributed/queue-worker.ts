@@ -10,19 +10,21 @@ import type { WorkflowRunEngine } from '../workflow-run/engine.js';
 import { cancelChannel, decodeCancel, type CancelMessage } from './cancel-channel.js';
 import type { ClusterHistograms } from './metrics.js';
 import type { DistributedOptions } from './options.js';
-import { BLOCK_EXECUTION_JOB, MAX_ROW_ATTEMPTS, QUEUE_NAMES, WORKFLOW_RUN_JOB, type QueueName, type TestJobData, type TestQueues } from './queues.js';
+import { BLOCK_EXECUTION_JOB, EXPERIMENT_RUN_JOB, MAX_ROW_ATTEMPTS, QUEUE_NAMES, WORKFLOW_RUN_JOB, type QueueName, type TestJobData, type TestQueues } from './queues.js';
 import { RowLoader, takeOverRow, type DeliveredRow } from './rows.js';
 import { TenantSlots } from './tenant-slots.js';
 import { settleWithin } from './timing.js';
 
 export type JobOutcome = 'recorded' | 'discarded' | 'skipped' | 'cancelled';
 
-/** What a worker executes: test rows, and whole workflow runs (null in a worker that is given none). */
+/** What a worker executes: test rows, whole workflow and experiment runs (null in a worker that is given none). */
 export interface QueueWorkerEngines {
   tests: TestRunner;
   workflowRuns: WorkflowRunEngine | null;
   /** Executes and records a queued block execution (null in a worker that is given none). */
   blockExecutions: ((job: BlockExecutionJob, signal: AbortSignal) => Promise<void>) | null;
+  /** Drives an experiment run to its end, resuming one another worker left (null in a worker that is given none). */
+  experimentRuns: ((organizationId: string, runId: string, signal: AbortSignal) => Promise<void>) | null;
 }
 
 export interface QueueWorkerOptions extends DistributedOptions {
@@ -174,6 +176,7 @@ export class QueueWorker {
   private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
     if (job.name === BLOCK_EXECUTION_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.executeBlockExecution(job.data.blockExecution!, signal));
     if (job.name === WORKFLOW_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveWorkflowRun(job.data.runId, signal));
+    if (job.name === EXPERIMENT_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveExperimentRun(job.data.organizationId ?? '', job.data.runId, signal));
     const { runId, resultId } = job.data;
     const row = await this.rows.load(resultId);
     if (!row || row.job.runId !== runId || !isLive(row.runStatus) || !isLive(row.status)) return 'skipped';
@@ -204,6 +207,14 @@ export class QueueWorker {
   private async driveWorkflowRun(runId: string, signal: AbortSignal): Promise<JobOutcome> {
     if (!this.engines.workflowRuns) throw new Error('this worker was given no workflow run engine');
     await this.engines.workflowRuns.execute(runId, signal);
+    signal.throwIfAborted();
+    return 'recorded';
+  }
+
+  /** As driveWorkflowRun: the executor records each document through the store's guarded transitions. */
+  private async driveExperimentRun(organizationId: string, runId: string, signal: AbortSignal): Promise<JobOutcome> {
+    if (!this.engines.experimentRuns) throw new Error('this worker was given no experiment executor');
+    await this.engines.experimentRuns(organizationId, runId, signal);
     signal.throwIfAborted();
     return 'recorded';
   }

@@ -34,6 +34,13 @@ export const WORKFLOW_RUN_JOB = 'workflow-run';
 export const WORKFLOW_RUN_QUEUE: QueueName = 'tests';
 
 /**
+ * An experiment run is one job of the `tests` queue too, its id the run's, driven by the worker
+ * that holds it (its documents execute at once up to the worker's experiment concurrency); a worker
+ * that takes over the job of a dead one resumes the run from the documents it recorded.
+ */
+export const EXPERIMENT_RUN_JOB = 'experiment-run';
+
+/**
  * A block execution (POST /v1/workflows/blocks/executions) is one job of the `tests` queue, its id
  * the execution's: the API process that answers the request waits for it (BlockExecutionWaiter).
  * Its result is its row in the store; the job is kept a minute after it ends so that a waiter that
@@ -44,10 +51,10 @@ const BLOCK_EXECUTION_JOB_OPTIONS: JobsOptions = { attempts: 2, backoff: { type:
 
 export interface QueuedRow {
   runId: string;
-  /** The result row's id; for a workflow run's job, the run's id. */
+  /** The result row's id; for a workflow or experiment run's job, the run's id. */
   resultId: string;
-  /** The job's name: a test row (the default) or a whole workflow run. */
-  name?: typeof WORKFLOW_RUN_JOB;
+  /** The job's name: a test row (the default), a whole workflow run or a whole experiment run. */
+  name?: typeof WORKFLOW_RUN_JOB | typeof EXPERIMENT_RUN_JOB;
   queue: QueueName;
   organizationId: string;
   /** Its place in line: see backlogPriority. */

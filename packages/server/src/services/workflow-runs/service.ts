@@ -26,6 +26,7 @@ import {
 } from '../../store/workflow-runs/reads.js';
 import { cancelWorkflowRun, deleteWorkflowRun, insertWorkflowRun } from '../../store/workflow-runs/transitions.js';
 import { requireWorkflowRow } from '../../store/workflows.js';
+import { findExperimentArtifactRow } from '../../store/experiments.js';
 import { toCsv, type ExportRow } from './csv-export.js';
 
 /** Runs one export reads at most: the CSV of a block over more runs is asked for in pages of runs (selected_run_ids). */
@@ -216,7 +217,8 @@ export class WorkflowRunService {
   }
 
   async getArtifact(organizationId: string, artifactId: string) {
-    const row = await findWorkflowArtifactRow(this.store.db, organizationId, artifactId);
+    // An experiment result's artifact is kept on the result, apart from workflow runs (docs/experiments.md §8).
+    const row = (await findWorkflowArtifactRow(this.store.db, organizationId, artifactId)) ?? (await findExperimentArtifactRow(this.store.db, organizationId, artifactId));
     if (!row) throw createError('artifact_not_found', artifactId);
     return workflowArtifactFromRow(row);
   }
