@@ -37,7 +37,7 @@ export interface ServerConfig {
   /** How long the output_schema and assertion checks of one output may run before they are stopped and the test is blocked. */
   checkTimeoutMs: number;
   /** Python function blocks: the interpreter (`python3` on PATH, a path, or `off`), an operator package directory, the memory cap and the children at once. */
-  python: { interpreter: string; packagesDir: string | null; memoryMb: number; processes: number; /** PATH, where a bare interpreter name is looked up (the zygote itself gets no environment). */ lookupPath: string };
+  python: { interpreter: string; packagesDir: string | null; memoryMb: number; /** Unset: the Python sandbox's default (twice the CPU cores). */ processes: number | undefined; /** PATH, where a bare interpreter name is looked up (the zygote itself gets no environment). */ lookupPath: string };
   bodyLimitBytes: number;
   /** Largest file in an upload or a test input. */
   maxFileBytes: number;
@@ -144,7 +144,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       interpreter: values.VERDICT_PYTHON,
       packagesDir: values.VERDICT_PYTHON_PACKAGES === null ? null : resolve(values.VERDICT_PYTHON_PACKAGES),
       memoryMb: values.VERDICT_PYTHON_MEMORY_MB,
-      processes: values.VERDICT_PYTHON_PROCESSES ?? availableParallelism(),
+      processes: values.VERDICT_PYTHON_PROCESSES ?? undefined,
       lookupPath: env.PATH ?? hostSearchPath(),
     },
     bodyLimitBytes: values.VERDICT_BODY_LIMIT_BYTES,

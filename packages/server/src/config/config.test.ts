@@ -56,7 +56,7 @@ describe('configuration', () => {
         sandboxMemoryMb: 128,
         maxOutputBytes: 4 * 1024 * 1024,
         checkTimeoutMs: 10_000,
-        python: { interpreter: 'python3', packagesDir: null, memoryMb: 256, processes: threads, lookupPath: hostSearchPath() },
+        python: { interpreter: 'python3', packagesDir: null, memoryMb: 256, processes: undefined, lookupPath: hostSearchPath() },
         bodyLimitBytes: 10 * 1024 * 1024,
         maxFileBytes: 20 * 1024 * 1024,
         publicUrl: null,

@@ -96,7 +96,7 @@ export const VARIABLES = {
   }),
   VERDICT_PYTHON_PACKAGES: optional(text, { meaning: "an operator's directory of extra Python packages, readable (read-only) by Python function blocks" }),
   VERDICT_PYTHON_MEMORY_MB: variable(positive, 256, { meaning: 'memory cap of each Python test (its process), above what the interpreter already holds' }),
-  VERDICT_PYTHON_PROCESSES: optional(positive, { defaultText: 'CPU cores', meaning: 'Python tests running at once in this process, shared fairly among organizations' }),
+  VERDICT_PYTHON_PROCESSES: optional(positive, { defaultText: 'twice the CPU cores', meaning: 'Python tests running at once in this process, shared fairly among organizations' }),
   VERDICT_MAX_OUTPUT_BYTES: variable(positive, DEFAULT_MAX_OUTPUT_BYTES, {
     defaultText: '`4194304` (4 MiB)',
     meaning:

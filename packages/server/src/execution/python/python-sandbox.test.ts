@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { sleep } from '../../testing/fixtures.js';
@@ -64,6 +64,11 @@ describe('PythonSandbox', () => {
     console.log(`# zygote: Python ${report.python}, RSS ${(report.rss_kb / 1024).toFixed(1)} MB, started in ${report.start_ms} ms, Landlock ABI ${report.landlock_abi}, uid ${report.uid}`);
     await python.close();
     assert.equal(zygotePid(), undefined, 'close stops the zygote');
+  });
+
+  test('by default two tests per CPU core run at once (answers travel back while the others run)', () => {
+    assert.equal(sandbox().stats().size, 2 * availableParallelism());
+    assert.equal(sandbox({ processes: 3 }).stats().size, 3);
   });
 
   test('cancel stops a running while True within 50 ms (the child is gone)', async () => {

@@ -24,6 +24,17 @@ const INPUT_PATH_JSON = '["handle_inputs","input-json-0","data"]';
  * Templates (one per organization and block code, each holding its compiled code and models):
  * at most this many in all, this many per organization, and none idle longer than this.
  */
+/**
+ * VERDICT_PYTHON_PROCESSES by default: twice the CPU cores. A test's answer travels back through
+ * the zygote, Node, a check thread and the store while its process is gone; with one test per core
+ * the cores wait through that trip and every answer arrives alone, paying a wakeup of each hop, a
+ * check message and a store flush of its own. With two per core the trips overlap the other tests'
+ * runs and answers arrive together (docs/benchmarks.md, "Where the server's CPU per Python test
+ * goes": 8-21 % less CPU per test in six A/Bs of eight on a loaded machine).
+ */
+export function defaultPythonProcesses(): number {
+  return 2 * availableParallelism();
+}
 export const DEFAULT_TEMPLATE_BOUNDS: TemplateBounds = { total: 32, perTenant: 8, idleMs: 60_000 };
 
 export interface PythonSandboxOptions {
@@ -115,7 +126,7 @@ export class PythonSandbox {
     this.#interpreter = options.interpreter?.trim() || DEFAULT_PYTHON;
     this.#packagesDir = options.packagesDir || null;
     this.#memoryMb = positiveInteger(options.memoryMb ?? DEFAULT_PYTHON_MEMORY_MB, 'memoryMb');
-    this.#size = positiveInteger(options.processes ?? availableParallelism(), 'processes');
+    this.#size = positiveInteger(options.processes ?? defaultPythonProcesses(), 'processes');
     this.#maxOutputBytes = positiveInteger(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes');
     this.#env = options.env ?? { PATH: hostSearchPath() };
     const bounds = { ...DEFAULT_TEMPLATE_BOUNDS, ...options.templates };
