@@ -66,7 +66,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
     ? new DistributedExecutor(store, { redisUrl: config.redisUrl, ...config.distributed }, config.worker
         ? // The block execution service is built below; a job reaches it only once the runtime is running.
           { runner, concurrency: config.concurrency, workflowRuns: workflowRunEngine, blockExecutions: (job, signal) => services.blockExecutions.executeJob(job, signal) }
-        : null)
+        : null, { slotsPerWorker: config.concurrency })
     : null;
   const executor: Executor = distributed ?? new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   // Distributed, workflow runs execute on the workers as test runs do; embedded, in this process.
