@@ -46,7 +46,15 @@ export class TransitionWriter {
   private flushing: Promise<void> | null = null;
   private readonly thread: TransitionThread | null;
 
-  constructor(private readonly store: Store) {
+  /**
+   * `gatherMs`: how long the first transition handed in waits for others to share its write. A
+   * caller that does not wait on each write (a worker's batches) trades a little latency for fewer
+   * transactions: each one locks and rewrites the run's row.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly gatherMs = FLUSH_DELAY_MS,
+  ) {
     this.thread = store.sqlitePath ? new TransitionThread(store.db, store.sqlitePath) : null;
   }
 
@@ -119,7 +127,7 @@ export class TransitionWriter {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flushWaiting();
-    }, FLUSH_DELAY_MS);
+    }, this.gatherMs);
   }
 
   /** Flushes what waits, unless a write is in flight: when it ends, it takes what waits then. */

@@ -9,7 +9,7 @@ import type { Runtime } from '../../services/create.js';
 import { createFunctionWorkflow, createTests, sleep, startRun, waitFor } from '../../testing/fixtures.js';
 import { skipWithoutRedisAndPostgres, startTestApp, startWorkerRuntime, type TestApp, waitForRun } from '../../testing/harness.js';
 import { jsonClient, spawnVerdict, startApiOnlyProcess, type ApiOnlyDeployment, type VerdictProcess } from '../../testing/processes.js';
-import type { TestJobData } from './queues.js';
+import { TestQueues, type QueuedRow, type TestJobData } from './queues.js';
 
 const REDIS_URL = process.env.VERDICT_TEST_REDIS_URL;
 const skip = skipWithoutRedisAndPostgres();
@@ -97,6 +97,22 @@ describe('function tests reach the workers in batches (PostgreSQL and Redis)', {
       assert.equal(done.counts.outcome.passed, 100);
       assert.equal(countsViolation(done.counts, done.total_tests), null);
       assert.ok((await rowsOf(api, run.id)).every((row) => row.status === 'completed' && row.verdict === 'passed' && row.attempts === 1));
+    });
+
+    test('the sweep finds a row in the batch that carries it: only rows no job carries are queued again', async () => {
+      const queues = new TestQueues(connection, `verdict-test-${randomUUID()}`);
+      try {
+        const row = (resultId: string, resultIds?: string[]): QueuedRow => ({ runId: 'run_1', resultId, ...(resultIds ? { resultIds } : {}), queue: 'tests', organizationId: 'org_1', priority: 1 });
+        // The batch is named after its first row, which has finished: the sweep asks for the others.
+        await queues.add([row('row_a', ['row_a', 'row_b', 'row_c']), row('row_e')]);
+        const missing = await queues.unjobbed(['row_b', 'row_c', 'row_d', 'row_e'].map((id) => row(id)));
+        assert.deepEqual(
+          missing.map((entry) => entry.resultId),
+          ['row_d'],
+        );
+      } finally {
+        await queues.close();
+      }
     });
 
     test('a cancel stops a batch in flight: its test running is aborted, its tests not started are cancelled and never run', async () => {
