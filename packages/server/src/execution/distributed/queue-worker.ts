@@ -34,11 +34,11 @@ const CANCELLED = 'The test run was cancelled.';
 const HANDED_BACK = 'The worker is shutting down; the test goes back to the queue.';
 const REMEMBERED_CANCELS = 10_000;
 /**
- * Results wait this long to share a transaction: a batch's next test does not wait for them (its
- * job ends once they are written), and on PostgreSQL each transaction locks and rewrites the run's
- * row, which two workers' writes take turns on.
+ * The worker's writes are this far apart (results wait for the next): a batch's next test does
+ * not wait for them (its job ends once they are written), and on PostgreSQL each transaction locks
+ * and rewrites the run's row, which two workers' writes take turns on.
  */
-const WRITE_GATHER_MS = 20;
+const WRITE_PACE_MS = 20;
 /** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
 const MAX_STALLED_COUNT = 10;
 const QUIT_TIMEOUT_MS = 2000;
@@ -88,7 +88,7 @@ export class QueueWorker {
     private readonly options: QueueWorkerOptions,
     private readonly log: (message: string) => void,
   ) {
-    this.writer = new TransitionWriter(store, WRITE_GATHER_MS);
+    this.writer = new TransitionWriter(store, WRITE_PACE_MS);
     this.rows = new RowLoader(store);
     this.slots = { tests: new TenantSlots(options.concurrency), 'model-tests': new TenantSlots(options.concurrency) };
   }
