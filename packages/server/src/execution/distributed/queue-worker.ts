@@ -241,7 +241,9 @@ export class QueueWorker {
         records.push((await this.executeRow(job, row, signal)).record);
       }
     } finally {
-      await Promise.allSettled(records);
+      // A cancelled batch frees its slot at once: its run ended, so the writes it still owes are discarded anyway.
+      if (signal.reason === CANCELLED) for (const record of records) record.catch(() => undefined);
+      else await Promise.allSettled(records);
     }
     const outcomes = await Promise.all(records);
     return outcomes.includes('recorded') ? 'recorded' : outcomes.includes('discarded') ? 'discarded' : 'skipped';
@@ -265,10 +267,7 @@ export class QueueWorker {
       this.histograms.observe('execution_seconds', (performance.now() - began) / 1000);
     } catch (error) {
       if (runEnded.signal.aborted) return { record: Promise.resolve('skipped') };
-      if (signal.aborted || !isLastAttempt(job)) {
-        await started.catch(() => undefined);
-        throw error;
-      }
+      if (signal.aborted || !isLastAttempt(job)) throw error;
       outcome = infrastructureFailure(row.job, error, job.attemptsMade + 1);
     }
     return { record: this.record(runId, outcome, started, takenOver) };
