@@ -99,7 +99,14 @@ export async function startApiOnlyProcess(name: string, apiKey: string, redisUrl
     ...extraEnv,
   };
   const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
-  await api.line(/Verdict is serving/);
+  try {
+    await api.line(/Verdict is serving/);
+  } catch (error) {
+    // A process left running keeps the test file's process alive after its suite failed.
+    await api.kill();
+    await database.drop();
+    throw error;
+  }
   return {
     env,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -166,10 +166,10 @@ describe('function tests reach the workers in batches (PostgreSQL and Redis)', {
     });
     after(async () => {
       await Promise.all(workers.map((worker) => worker.kill()));
-      await database.end();
-      await queue.close();
-      await connection.quit();
-      await deployment.close();
+      await database?.end();
+      await queue?.close();
+      await connection?.quit();
+      await deployment?.close();
     });
 
     async function startWorker(): Promise<void> {
