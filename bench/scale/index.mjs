@@ -2,10 +2,14 @@
 // Measures the scaled-out deployment on this machine: one `verdict serve --no-worker` API process
 // and `verdict worker` processes on a throwaway PostgreSQL and Redis (scripts/services.mjs, or
 // VERDICT_TEST_DATABASE_URL / VERDICT_TEST_REDIS_URL when set).
-// Build first (`npx tsc -b`), then: node bench/scale/index.mjs [tests per run, default 3000]
-// Prints: the machine; throughput (tests/s, from POST of the run to its completion) with one and
-// with two worker processes; cancel propagation across processes (client's cancel → the run's
-// tests stopped in their worker, and the workers' own publish → slot freed histogram).
+// Build first (`npx tsc -b`), then: node bench/scale/index.mjs [tests per run, default 2000]
+// Prints: the machine and its load; the embedded executor (`verdict serve` on SQLite) on the same
+// run as the baseline; throughput (tests/s, from POST of the run to its completion) with one and
+// with two worker processes; for each, the CPU seconds every process serving it used per test (the
+// API, workers, PostgreSQL's postmaster and backends, redis-server; not this client) and the
+// projected CPU-hours per million tests; cancel propagation across processes (client's cancel →
+// the run's tests stopped in their worker, and the workers' own publish → slot freed histogram).
+// BENCH_VERDICT_CLI=<path to packages/cli/bin/verdict.js> measures another build (A/B).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -17,12 +21,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startTestServices } from '../../scripts/services.mjs';
+import { measureCpu, servicePids } from './cpu.mjs';
 
-const TESTS = Number(process.argv[2] ?? 3000);
+const TESTS = Number(process.argv[2] ?? 2000);
 const WARM_UP_TESTS = 200;
 const CANCEL_ROUNDS = 10;
 const API_KEY = 'vk_bench_scale_0123456789abcdef';
-const CLI = new URL('../../packages/cli/bin/verdict.js', import.meta.url).pathname;
+const CLI = process.env.BENCH_VERDICT_CLI ?? new URL('../../packages/cli/bin/verdict.js', import.meta.url).pathname;
 
 // A realistic small function block: a line-item total, checked against its expected value.
 const LINE_ITEM_TOTAL = `function transform(input) {
@@ -104,23 +109,58 @@ function invoiceTest(n) {
   };
 }
 
-async function waitForRun(call, runId, done, timeoutMs = 600_000) {
+const loadAverage = () => os.loadavg().map((load) => load.toFixed(1)).join(' ');
+
+/** A timed run with the CPU its serving processes used: per test, and projected to a million tests. */
+async function costedRun(label, roots, call, workflowId, expected) {
+  const { result, used, total } = await measureCpu(roots, () => timedRun(call, workflowId, expected));
+  const perTestMs = (total / expected) * 1000;
+  const parts = Object.entries(used).map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(', ');
+  console.log(`${label}: ${expected} tests in ${result.seconds.toFixed(2)} s = ${result.testsPerSecond.toFixed(0)} tests/s; CPU ${total.toFixed(2)} s (${parts}) = ${perTestMs.toFixed(3)} ms/test = ${((perTestMs / 1000) * 1e6 / 3600).toFixed(2)} CPU-hours per million tests; load ${loadAverage()}`);
+  return result;
+}
+
+/** The embedded executor (SQLite, no Redis) on the same workload: what scaling out is compared with. */
+async function measureEmbedded() {
+  const embeddedDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-scale-embedded-'));
+  const embeddedEnv = { ...process.env, VERDICT_API_KEY: API_KEY, VERDICT_DATA_DIR: embeddedDir };
+  for (const name of ['VERDICT_DATABASE_URL', 'VERDICT_REDIS_URL']) delete embeddedEnv[name];
+  const port = await freePort();
+  const server = spawnVerdict(['serve', '--no-demo', '--port', String(port)], embeddedEnv);
+  try {
+    await server.ready(/Verdict is serving/);
+    const call = client(`http://127.0.0.1:${port}`);
+    const warmUp = await createWorkflow(call, LINE_ITEM_TOTAL, WARM_UP_TESTS, invoiceTest);
+    const workload = await createWorkflow(call, LINE_ITEM_TOTAL, TESTS, invoiceTest);
+    await timedRun(call, warmUp, WARM_UP_TESTS);
+    return await costedRun('embedded (serve, SQLite)', { serve: server.child.pid }, call, workload, TESTS);
+  } finally {
+    await server.stop();
+    await rm(embeddedDir, { recursive: true, force: true });
+  }
+}
+
+async function waitForRun(call, runId, done, timeoutMs = 600_000, pollMs = 5) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await call('GET', `/v1/workflows/tests/runs/${runId}`);
     if (done(run)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.lifecycle.status}: ${JSON.stringify(run.counts)}`);
-    await sleep(5);
+    await sleep(pollMs);
   }
 }
 
 const finished = (run) => ['completed', 'error', 'cancelled'].includes(run.lifecycle.status);
 
+/**
+ * The run's wall time is the server's (created → completed, both stamped by it), so the client
+ * polls only every 50 ms: a poll every few milliseconds cost the API and PostgreSQL more CPU than
+ * a fast run's tests.
+ */
 async function timedRun(call, workflowId, expected) {
-  const started = performance.now();
   const { id } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
-  const run = await waitForRun(call, id, finished);
-  const seconds = (performance.now() - started) / 1000;
+  const run = await waitForRun(call, id, finished, 600_000, 50);
+  const seconds = (Date.parse(run.timing.completed_at) - Date.parse(run.timing.created_at)) / 1000;
   if (run.counts.outcome.passed !== expected) throw new Error(`run ${id}: ${JSON.stringify(run.counts)}`);
   return { seconds, testsPerSecond: expected / seconds };
 }
@@ -199,7 +239,9 @@ const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
 const queue = new Queue('tests', { connection: redis, prefix });
 const processes = [];
 try {
-  console.log(`Machine: ${await machine(url.toString(), redis)}`);
+  console.log(`Machine: ${await machine(url.toString(), redis)}; load ${loadAverage()}; verdict ${CLI}`);
+  const embedded = await measureEmbedded();
+  const backing = servicePids(new URL(databaseUrl).port, new URL(redisUrl).port);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
@@ -222,8 +264,9 @@ try {
       await worker.ready(/Verdict worker executing/);
     }
     await timedRun(call, warmUp, WARM_UP_TESTS);
-    const { seconds, testsPerSecond } = await timedRun(call, workload, TESTS);
-    console.log(`${count} worker process${count > 1 ? 'es' : ''}: ${TESTS} tests in ${seconds.toFixed(2)} s = ${testsPerSecond.toFixed(0)} tests/s`);
+    const roots = { api: api.child.pid, ...Object.fromEntries(workers.map((worker, index) => [`worker${index + 1}`, worker.child.pid])), postgres: backing.postgres, redis: backing.redis };
+    const { seconds } = await costedRun(`${count} worker process${count > 1 ? 'es' : ''}`, roots, call, workload, TESTS);
+    console.log(`  wall time ${(seconds / embedded.seconds).toFixed(2)}× the embedded one`);
   }
 
   const cancel = await measureCancels(call, baseUrl, queue, spinning);

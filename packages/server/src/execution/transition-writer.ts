@@ -46,7 +46,18 @@ export class TransitionWriter {
   private flushing: Promise<void> | null = null;
   private readonly thread: TransitionThread | null;
 
-  constructor(private readonly store: Store) {
+  /**
+   * `paceMs`: when given, writes are at least this far apart, and what is handed in meanwhile waits
+   * for the next. For a caller that does not wait on each write (a worker's batches): otherwise,
+   * with tests ending every millisecond, a new write started as soon as the last ended, each
+   * carrying a handful of rows, and on PostgreSQL each one locks and rewrites the run's row (and
+   * looks its rows up). Without it, the first transition waits a few milliseconds for others, and
+   * what arrives during a write goes at once: the embedded executor waits on its writes.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly paceMs: number | null = null,
+  ) {
     this.thread = store.sqlitePath ? new TransitionThread(store.db, store.sqlitePath) : null;
   }
 
@@ -119,7 +130,7 @@ export class TransitionWriter {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flushWaiting();
-    }, FLUSH_DELAY_MS);
+    }, this.paceMs ?? FLUSH_DELAY_MS);
   }
 
   /** Flushes what waits, unless a write is in flight: when it ends, it takes what waits then. */
@@ -134,8 +145,11 @@ export class TransitionWriter {
     this.batches = new Map();
     const work = this.write(batches).finally(() => {
       this.flushing = null;
-      // What arrived during a write has waited long enough: it goes at once, in one transaction.
-      if (this.batches.size > 0) setImmediate(() => this.flushWaiting());
+      // What arrived during a write has waited long enough: it goes at once, in one transaction
+      // (or, paced, after the pause).
+      if (this.batches.size === 0) return;
+      if (this.paceMs === null) setImmediate(() => this.flushWaiting());
+      else this.schedule();
     });
     this.flushing = work;
     return work;

@@ -76,7 +76,7 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
             blockExecutions: (job, signal) => services.blockExecutions.executeJob(job, signal),
             experimentRuns: (organizationId, runId, signal) => experimentExecutor.executeRun(organizationId, runId, signal),
           }
-        : null)
+        : null, { slotsPerWorker: config.concurrency })
     : null;
   const executor: Executor = distributed ?? new LocalExecutor(store, runner, { concurrency: config.concurrency, maxUnwrittenResults: config.maxUnwrittenResults });
   // Distributed, workflow runs execute on the workers as test runs do; embedded, in this process.

@@ -112,7 +112,7 @@ export interface ApiOnlyDeployment {
  * A scaled-out deployment's API process (`serve --no-worker`), serving, on a fresh PostgreSQL
  * database, a Redis prefix and a data directory of its own.
  */
-export async function startApiOnlyProcess(name: string, apiKey: string, redisUrl: string): Promise<ApiOnlyDeployment> {
+export async function startApiOnlyProcess(name: string, apiKey: string, redisUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ApiOnlyDeployment> {
   const database = await freshPostgresDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), `verdict-${name}-`));
   const port = await freePort();
@@ -124,9 +124,17 @@ export async function startApiOnlyProcess(name: string, apiKey: string, redisUrl
     VERDICT_API_KEY: apiKey,
     VERDICT_DATA_DIR: dataDir,
     VERDICT_SANDBOX_THREADS: '2',
+    ...extraEnv,
   };
   const api = spawnVerdict(['serve', '--no-worker', '--no-demo', '--port', String(port)], env);
-  await api.line(/Verdict is serving/);
+  try {
+    await api.line(/Verdict is serving/);
+  } catch (error) {
+    // A process left running keeps the test file's process alive after its suite failed.
+    await api.kill();
+    await database.drop();
+    throw error;
+  }
   return {
     env,
     baseUrl: `http://127.0.0.1:${port}`,

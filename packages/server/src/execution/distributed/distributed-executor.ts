@@ -19,7 +19,7 @@ import { BlockExecutionWaiter } from './block-execution-waiter.js';
 import { QueueWorker, type QueueWorkerEngines } from './queue-worker.js';
 import { listLiveExperimentRunsAfter } from '../../store/experiments.js';
 import type { ExperimentRunDispatch } from '../experiment-executor.js';
-import { backlogPriority, EXPERIMENT_RUN_JOB, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
+import { backlogPriority, batchSize, EXPERIMENT_RUN_JOB, queueFor, TestQueues, WORKFLOW_RUN_JOB, WORKFLOW_RUN_QUEUE, type QueueDepth, type QueuedRow, type QueueName } from './queues.js';
 import { delay, settleWithin, withTimeout } from './timing.js';
 
 export interface DistributedExecutorTuning {
@@ -29,9 +29,13 @@ export interface DistributedExecutorTuning {
   sweepIntervalMs: number;
   /** A live run that made no progress for this long has its rows' jobs checked. */
   stallAfterMs: number;
+  /** Tests a worker process executes at once per queue, as far as this process knows (its own setting): batches are sized by it. */
+  slotsPerWorker: number;
 }
 
-const DEFAULT_TUNING: DistributedExecutorTuning = { pollIntervalMs: 100, sweepIntervalMs: 5000, stallAfterMs: 15_000 };
+const DEFAULT_TUNING: DistributedExecutorTuning = { pollIntervalMs: 100, sweepIntervalMs: 5000, stallAfterMs: 15_000, slotsPerWorker: 32 };
+/** How long the count of worker processes is trusted before it is asked again (it sizes batches). */
+const WORKER_COUNT_TTL_MS = 5000;
 const PAGE_SIZE = 500;
 const LEASE_TTL_MS = 15_000;
 const READY_TIMEOUT_MS = 1000;
@@ -75,6 +79,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
   private sweeping: Promise<void> | null = null;
   private stopped = false;
   private lastQueued = 0;
+  private workerCount = { value: 1, at: -Infinity };
   /** The last live workflow run the previous sweep looked at (runs are swept a page at a time). */
   private workflowRunSweepCursor = '';
   /** The same for live experiment runs. */
@@ -246,7 +251,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
         const run = await findRunQueueState(this.store.db, runId);
         if (!run || !isLive(run.status) || run.n_pending === 0) return;
         const room = this.options.windowPerRun - run.n_queued;
-        const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, run.organization_id, Math.min(room, PAGE_SIZE)) : 0;
+        const moved = run.n_queued < this.options.windowPerRun / 2 ? await this.enqueuePage(runId, run.organization_id, Math.min(room, PAGE_SIZE), run.n_pending) : 0;
         if (moved === 0) await delay(this.tuning.pollIntervalMs);
         if (Date.now() - renewedAt > LEASE_TTL_MS / 3) {
           if (!(await lease.renew())) return;
@@ -265,16 +270,31 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
    * does not answer in time (the lock must not be held for long), the rows stay pending and are
    * paged again; a job whose row is still pending is skipped by its worker. The jobs take their
    * places in line behind the rows their organization has queued already (backlogPriority).
+   * Function tests go in batches of consecutive rows, one job each (batchSize, by the `pending`
+   * rows left and the workers' slots).
    */
-  private enqueuePage(runId: string, organizationId: string, limit: number): Promise<number> {
+  private async enqueuePage(runId: string, organizationId: string, limit: number, pending: number): Promise<number> {
+    const slots = (await this.countWorkers()) * this.tuning.slotsPerWorker;
     return this.store.db.transaction().execute(async (trx) => {
       const queuedBefore = await countQueuedRowsOfOrganization(trx, organizationId);
       const rows = await firstPendingRows(trx, runId, limit);
       const moved = new Set(await queueResults(trx, runId, rows.map((row) => row.id)));
-      const jobs = rows.filter((row) => moved.has(row.id)).map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index));
+      const jobs = batchedJobs(
+        rows.filter((row) => moved.has(row.id)).map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index)),
+        (queue) => batchSize(queue, pending, slots),
+      );
       await withTimeout(this.queues.add(jobs), ENQUEUE_TIMEOUT_MS, `Redis did not take the jobs within ${ENQUEUE_TIMEOUT_MS} ms`);
       return moved.size;
     });
+  }
+
+  /** Worker processes taking jobs now (at least one: a run queued before any started waits for the first). */
+  private async countWorkers(): Promise<number> {
+    if (Date.now() - this.workerCount.at < WORKER_COUNT_TTL_MS) return this.workerCount.value;
+    // CLIENT LIST, which BullMQ counts with, may be refused by a managed Redis: then one is assumed.
+    const value = await this.queues.workers('tests').catch(() => 1);
+    this.workerCount = { value: Math.max(1, value), at: Date.now() };
+    return this.workerCount.value;
   }
 
   /**
@@ -362,7 +382,7 @@ export class DistributedExecutor implements Executor, ObservableExecutor {
       if (organizationId === undefined) return;
       const queuedBefore = await countQueuedRowsOfOrganization(this.store.db, organizationId);
       const rows = await queuedOrRunningRows(this.store.db, runId, this.options.windowPerRun * 2);
-      const missing = await this.queues.missing(rows.map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index)));
+      const missing = await this.queues.unjobbed(rows.map((row, index) => queuedRow(runId, organizationId, row, queuedBefore + index)));
       if (missing.length === 0) return;
       this.log(`run ${runId} had ${missing.length} rows without a job; they are queued again`);
       await this.queues.add(missing);
@@ -381,6 +401,26 @@ function queuedRow(runId: string, organizationId: string, row: QueueableRow, que
 }
 
 type RunJobOf = (runId: string, organizationId: string, priority: number) => QueuedRow;
+
+/**
+ * Consecutive rows of one queue become one job of up to `size(queue)` rows, its id and place in
+ * line its first row's: rows are paged in run order, so a batch is a stretch of the run.
+ */
+function batchedJobs(rows: QueuedRow[], size: (queue: QueueName) => number): QueuedRow[] {
+  const jobs: QueuedRow[] = [];
+  const open = new Map<QueueName, QueuedRow>();
+  for (const row of rows) {
+    const batch = open.get(row.queue);
+    if (batch && batch.resultIds!.length < size(row.queue)) {
+      batch.resultIds!.push(row.resultId);
+      continue;
+    }
+    const job = { ...row, resultIds: [row.resultId] };
+    open.set(row.queue, job);
+    jobs.push(job);
+  }
+  return jobs;
+}
 
 function workflowRunJob(runId: string, organizationId: string, priority: number): QueuedRow {
   return { runId, resultId: runId, name: WORKFLOW_RUN_JOB, queue: WORKFLOW_RUN_QUEUE, organizationId, priority };

@@ -35,6 +35,12 @@ export interface QueueWorkerOptions extends DistributedOptions {
 const CANCELLED = 'The test run was cancelled.';
 const HANDED_BACK = 'The worker is shutting down; the test goes back to the queue.';
 const REMEMBERED_CANCELS = 10_000;
+/**
+ * The worker's writes are this far apart (results wait for the next): a batch's next test does
+ * not wait for them (its job ends once they are written), and on PostgreSQL each transaction locks
+ * and rewrites the run's row, which two workers' writes take turns on.
+ */
+const WRITE_PACE_MS = 20;
 /** A job whose lock was lost this many times is given up by BullMQ; the executor's sweep queues it again. */
 const MAX_STALLED_COUNT = 10;
 const QUIT_TIMEOUT_MS = 2000;
@@ -54,8 +60,9 @@ interface RunningJob {
 
 /**
  * Executes tests from the shared queues in a `verdict worker` process (or a `serve` process with a
- * worker): each job is one result row, run through the same TestRunner and recorded through the
- * same guarded transitions as the embedded executor. A worker killed mid-test loses nothing: BullMQ
+ * worker): each job is one result row, or a batch of a run's function-test rows executed one after
+ * another in one slot, run through the same TestRunner and recorded through the same guarded
+ * transitions as the embedded executor. A worker killed mid-test loses nothing: BullMQ
  * hands its jobs to another worker once their lock expires, and that worker takes the rows over.
  * Organizations share each queue's slots (TenantSlots), and the sandbox shares its threads. A
  * workflow run's job holds one slot while the worker drives the whole run (its steps execute at
@@ -71,6 +78,8 @@ export class QueueWorker {
   private readonly slots: Record<QueueName, TenantSlots>;
   private peeker: NodeJS.Timeout | null = null;
   private subscriber: Redis | null = null;
+  /** Set by stop: batches hand their rows not started yet back to the queue. */
+  private stopping = false;
 
   constructor(
     private readonly store: Store,
@@ -81,7 +90,7 @@ export class QueueWorker {
     private readonly options: QueueWorkerOptions,
     private readonly log: (message: string) => void,
   ) {
-    this.writer = new TransitionWriter(store);
+    this.writer = new TransitionWriter(store, WRITE_PACE_MS);
     this.rows = new RowLoader(store);
     this.slots = { tests: new TenantSlots(options.concurrency), 'model-tests': new TenantSlots(options.concurrency) };
   }
@@ -114,6 +123,7 @@ export class QueueWorker {
    * timeout to finish, then go back too.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.peeker) clearInterval(this.peeker);
     const handBack = setTimeout(() => {
       for (const worker of this.workers) worker.cancelAllJobs(HANDED_BACK);
@@ -156,7 +166,7 @@ export class QueueWorker {
     try {
       return await this.execute(queue, job, token, signal);
     } catch (error) {
-      if (signal.reason === HANDED_BACK) {
+      if (signal.reason === HANDED_BACK || error instanceof HandBack) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -171,17 +181,17 @@ export class QueueWorker {
   /**
    * Throws when the test was cancelled or handed back (the signal says which), for infrastructure
    * failures on all but the last attempt, which BullMQ then retries, and with a DelayedError when the
-   * job gave its slot to another organization's (its row untouched).
+   * job gave its slot to another organization's (its rows untouched).
    */
   private async execute(queue: QueueName, job: Job<TestJobData>, token: string | undefined, signal: AbortSignal): Promise<JobOutcome> {
     if (job.name === BLOCK_EXECUTION_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.executeBlockExecution(job.data.blockExecution!, signal));
     if (job.name === WORKFLOW_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveWorkflowRun(job.data.runId, signal));
     if (job.name === EXPERIMENT_RUN_JOB) return this.inSlot(queue, job.data.organizationId ?? '', job, token, signal, () => this.driveExperimentRun(job.data.organizationId ?? '', job.data.runId, signal));
-    const { runId, resultId } = job.data;
-    const row = await this.rows.load(resultId);
-    if (!row || row.job.runId !== runId || !isLive(row.runStatus) || !isLive(row.status)) return 'skipped';
-    if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return this.giveUp(row);
-    return this.inSlot(queue, row.job.organizationId, job, token, signal, () => this.executeAdmitted(job, row, signal));
+    const { runId } = job.data;
+    const delivered = await this.rows.loadAll(job.data.resultIds ?? [job.data.resultId]);
+    const rows = delivered.filter((row) => row.job.runId === runId && isLive(row.runStatus) && isLive(row.status));
+    if (rows.length === 0) return 'skipped';
+    return this.inSlot(queue, rows[0]!.job.organizationId, job, token, signal, () => this.executeRows(job, rows, signal));
   }
 
   /** Runs `work` in one of the organization's slots of the queue, or gives the slot to another organization's job. */
@@ -226,13 +236,40 @@ export class QueueWorker {
     return 'recorded';
   }
 
-  private async executeAdmitted(job: Job<TestJobData>, row: DeliveredRow, signal: AbortSignal): Promise<JobOutcome> {
-    const { runId, resultId } = job.data;
+  /**
+   * The job's rows one after another in its slot. A test's result goes to the writer as the test
+   * ends and the next test starts at once; the job ends once every result is written, so a worker
+   * that dies first loses none: the job is delivered again, and its rows not finished run then (a
+   * row left running is taken over). A cancel aborts the test running (the cancel ended the rest in
+   * the store); a worker that is stopping hands the rest back between two tests.
+   */
+  private async executeRows(job: Job<TestJobData>, rows: DeliveredRow[], signal: AbortSignal): Promise<JobOutcome> {
+    const records: Promise<JobOutcome>[] = [];
+    try {
+      for (const row of rows) {
+        signal.throwIfAborted();
+        if (this.stopping && records.length > 0) throw new HandBack();
+        records.push((await this.executeRow(job, row, signal)).record);
+      }
+    } finally {
+      // A cancelled batch frees its slot at once: its run ended, so the writes it still owes are discarded anyway.
+      if (signal.reason === CANCELLED) for (const record of records) record.catch(() => undefined);
+      else await Promise.allSettled(records);
+    }
+    const outcomes = await Promise.all(records);
+    return outcomes.includes('recorded') ? 'recorded' : outcomes.includes('discarded') ? 'discarded' : 'skipped';
+  }
+
+  /** Resolves when the row's test ended, with the writing of its result (the caller need not wait for it to start the next). */
+  private async executeRow(job: Job<TestJobData>, row: DeliveredRow, signal: AbortSignal): Promise<{ record: Promise<JobOutcome> }> {
+    if (row.status === 'running' && row.attempts >= MAX_ROW_ATTEMPTS) return { record: this.giveUp(row) };
+    const { runId, resultId } = row.job;
+    const takenOver = row.status === 'running';
     // The start is recorded while the test already executes, as in the embedded executor: waiting
     // for it would put a commit on every test's critical path. A row that cannot be started (its
     // run ended) has its execution stopped and nothing recorded.
     const runEnded = new AbortController();
-    const started = row.status === 'running' ? takeOverRow(this.store, runId, resultId) : this.writer.start(runId, resultId, 'queued');
+    const started = takenOver ? takeOverRow(this.store, runId, resultId) : this.writer.start(runId, resultId, 'queued');
     started.then((moved) => moved || runEnded.abort(new DOMException('The test run ended.', 'AbortError')), () => undefined);
     let outcome: ResultOutcome;
     const began = performance.now();
@@ -240,12 +277,25 @@ export class QueueWorker {
       outcome = await this.engines.tests.run(row.job, AbortSignal.any([signal, runEnded.signal]));
       this.histograms.observe('execution_seconds', (performance.now() - began) / 1000);
     } catch (error) {
-      if (runEnded.signal.aborted) return 'skipped';
+      if (runEnded.signal.aborted) return { record: Promise.resolve('skipped') };
       if (signal.aborted || !isLastAttempt(job)) throw error;
       outcome = infrastructureFailure(row.job, error, job.attemptsMade + 1);
     }
-    if (!(await started)) return 'skipped';
-    return (await this.writer.finish(runId, outcome)) ? 'recorded' : 'discarded';
+    return { record: this.record(runId, outcome, started, takenOver) };
+  }
+
+  /**
+   * The writer applies a row's moves in the order they are handed in, so the finish of a row it
+   * starts goes in at once (often into the same write as the start); a take-over is a transaction
+   * of its own, which the finish must follow.
+   */
+  private async record(runId: string, outcome: ResultOutcome, started: Promise<boolean>, takenOver: boolean): Promise<JobOutcome> {
+    const finished = takenOver ? null : this.writer.finish(runId, outcome);
+    if (!(await started)) {
+      await finished?.catch(() => undefined);
+      return 'skipped';
+    }
+    return (await (finished ?? this.writer.finish(runId, outcome))) ? 'recorded' : 'discarded';
   }
 
   /** For each queue with parked jobs: the next jobs in it that could execute here take their slots. */
@@ -282,6 +332,9 @@ export class QueueWorker {
     }
   }
 }
+
+/** A batch's rows not started yet go back to the queue with their job (the worker is stopping). */
+class HandBack extends Error {}
 
 function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

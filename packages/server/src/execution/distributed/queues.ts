@@ -3,10 +3,13 @@ import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BlockExecutionJob } from '../workflow-run/block-execution-job.js';
 
-/** What a job carries: the ids of one result row. The worker loads everything else from the store. */
+/** What a job carries: the ids of one result row, or of a batch of a run's rows. The worker loads everything else from the store. */
 export interface TestJobData {
   runId: string;
+  /** The row's id; of a batch, its first row's (the job's id). */
   resultId: string;
+  /** A batch's rows in run order, executed one after another in one slot; absent on a one-row job. */
+  resultIds?: string[];
   /** The run's organization, for workers to see whose jobs are next; absent on jobs queued by older versions. */
   organizationId?: string;
   /** A block-execution job's request (BLOCK_EXECUTION_JOB). */
@@ -51,8 +54,10 @@ const BLOCK_EXECUTION_JOB_OPTIONS: JobsOptions = { attempts: 2, backoff: { type:
 
 export interface QueuedRow {
   runId: string;
-  /** The result row's id; for a workflow or experiment run's job, the run's id. */
+  /** The result row's id (of a batch, its first row's); for a workflow or experiment run's job, the run's id. */
   resultId: string;
+  /** A batch's rows, the first included (see batchSize); absent for one row. */
+  resultIds?: string[];
   /** The job's name: a test row (the default), a whole workflow run or a whole experiment run. */
   name?: typeof WORKFLOW_RUN_JOB | typeof EXPERIMENT_RUN_JOB;
   queue: QueueName;
@@ -91,6 +96,21 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnFail: true,
 };
 
+/** The most rows one job carries: a batch holds its slot until its last row, so it stays short. */
+export const MAX_BATCH_ROWS = 32;
+
+/**
+ * Rows per job of the `tests` queue when `pending` rows of a run are left to queue: the run is cut
+ * into about twice as many jobs as the workers have slots, so that every worker shares the run and
+ * the last jobs are short; a small run gets one job per row. A job costs Redis and the worker
+ * several round trips (add, fetch, lock renewals, finish), more than a function test itself.
+ * Model-backed rows keep one job each: the provider's rate limit counts jobs.
+ */
+export function batchSize(queue: QueueName, pending: number, slots: number): number {
+  if (queue !== 'tests') return 1;
+  return Math.max(1, Math.min(MAX_BATCH_ROWS, Math.ceil(pending / (2 * Math.max(1, slots)))));
+}
+
 export interface QueueDepth {
   queue: QueueName;
   state: string;
@@ -115,9 +135,9 @@ export class TestQueues {
         const jobs = rows.filter((row) => row.queue === name);
         if (jobs.length === 0) return Promise.resolve();
         return this.queues[name].addBulk(
-          jobs.map(({ runId, resultId, organizationId, priority, name }) => ({
+          jobs.map(({ runId, resultId, resultIds, organizationId, priority, name }) => ({
             name: name ?? 'test',
-            data: { runId, resultId, organizationId },
+            data: resultIds && resultIds.length > 1 ? { runId, resultId, resultIds, organizationId } : { runId, resultId, organizationId },
             opts: { ...JOB_OPTIONS, jobId: resultId, priority },
           })),
         );
@@ -140,6 +160,28 @@ export class TestQueues {
   async missing(rows: QueuedRow[]): Promise<QueuedRow[]> {
     const states = await Promise.all(rows.map((row) => this.queues[row.queue].getJobState(row.resultId)));
     return rows.filter((_, index) => states[index] === 'unknown');
+  }
+
+  /**
+   * Rows among these that no job carries, whether as its own job or in a batch. A batch's job is
+   * named after its first row, which may have finished while the batch still holds the others: the
+   * rows not found by name are looked for in every batch of their queue. Only a run that stopped
+   * moving is checked, so the scan is rare.
+   */
+  async unjobbed(rows: QueuedRow[]): Promise<QueuedRow[]> {
+    const missing = await this.missing(rows);
+    if (missing.length === 0) return missing;
+    const batched = new Set<string>();
+    for (const name of new Set(missing.map((row) => row.queue))) {
+      const jobs = await this.queues[name].getJobs([...DEPTH_STATES]);
+      for (const job of jobs) for (const id of job?.data.resultIds ?? []) batched.add(id);
+    }
+    return missing.filter((row) => !batched.has(row.resultId));
+  }
+
+  /** Worker processes taking jobs of the queue (each names its connection). */
+  workers(name: QueueName): Promise<number> {
+    return this.queues[name].getWorkersCount();
   }
 
   /** The organizations of the next `count` jobs to leave the queue, in that order (jobs that name none are left out). */

@@ -29,6 +29,12 @@ export class RowLoader {
 
   constructor(private readonly store: Store) {}
 
+  /** The rows of a batch, in its order; those not found are left out. */
+  async loadAll(resultIds: string[]): Promise<DeliveredRow[]> {
+    const rows = await Promise.all(resultIds.map((resultId) => this.load(resultId)));
+    return rows.filter((row) => row !== undefined);
+  }
+
   load(resultId: string): Promise<DeliveredRow | undefined> {
     return new Promise((resolve, reject) => {
       if (this.waiting.push({ resultId, resolve, reject }) === 1) setImmediate(() => void this.flush());

@@ -110,9 +110,14 @@ export class RowUpdate<Row, Shared extends SharedValues> {
     this.#postgresShared = [];
     const postgres = (value: RowValue<Row> | Expression<Row, Shared>) => this.#text(value, (slot) => this.#postgresReference(slot));
     const postgresSet = assignments.map(([left, value]) => left + postgres(value)).join(', ');
+    // The rows are looked up by primary key (`id = ANY`, the keys read once from the JSON): joined
+    // on the guard's columns instead, the planner, misled by statistics from when no row was in the
+    // transient status the guard names, walked every such row of the table and read every
+    // element's key again for each (300 ms to finish 20 rows beside 2,000 queued).
     this.#postgresText =
-      `UPDATE ${table} SET ${postgresSet} FROM json_array_elements(CAST($1 AS json)) AS r(value) ` +
-      `WHERE ${table}.id = r.value ->> 0${guard ? guard[0] + postgres(guard[1]) : ''} RETURNING ${table}.id`;
+      `WITH r AS MATERIALIZED (SELECT value ->> 0 AS key, value FROM json_array_elements(CAST($1 AS json))) ` +
+      `UPDATE ${table} SET ${postgresSet} FROM r ` +
+      `WHERE ${table}.id = r.key AND ${table}.id = ANY(ARRAY(SELECT key FROM r))${guard ? guard[0] + postgres(guard[1]) : ''} RETURNING ${table}.id`;
   }
 
   /** Updates the table row of each row that passes the guard; resolves with the rows that changed one. */
