@@ -1,0 +1,151 @@
+// Replay from the model cache (issue 26, point 2): the 400 extract tests of bench/models, recorded
+// once against a local model server that answers at once, then replayed by a `verdict serve` with
+// VERDICT_MODEL_CACHE=replay and no model server: tests/s and the server's CPU seconds per test
+// (all its threads; less sensitive to a shared machine's load than the rate).
+//   node bench/models/replay.mjs [runs=7] [consensus=1,3,5]
+// BENCH_BASELINE=/path/to/other/checkout (built) replays the same workload with that build too,
+// alternating run by run, so both see the same load. BENCH_CPU_PROF=1 profiles the replaying servers.
+// Build first (`node scripts/build.mjs`).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { printCpuProfiles } from '../throughput/cpu-profile.mjs';
+import { machineDescription, parseProcStat, percentile, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+
+const TESTS = 400;
+const runs = Number(process.argv[2] ?? 7);
+const consensusCounts = (process.argv[3] ?? '1,3,5').split(',').map(Number);
+const ANSWER = { vendor: 'Acme Tools', total: 1234.5 };
+const SCHEMA = { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'] };
+const invoiceOf = (i, n) => ({ invoice: `INV-${n}-${i}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${i}`, amount: 1234.5 }] });
+const WARM_UP_RUNS = 2;
+
+/** One build of Verdict: its compiled modules, loaded from `root`. */
+async function loadBuild(root) {
+  const dist = (path) => import(pathToFileURL(join(root, 'packages', path)).href);
+  const [core, server, graph, tests, workflows, fakeModel] = await Promise.all([
+    dist('core/dist/index.js'),
+    dist('server/dist/index.js'),
+    dist('server/dist/services/graph.js'),
+    dist('server/dist/services/tests.js'),
+    dist('server/dist/store/workflows.js'),
+    dist('server/dist/testing/fake-model-server.js'),
+  ]);
+  return { root, script: join(root, 'packages/cli/bin/verdict.js'), core, server, graph, tests, workflows, fakeModel };
+}
+
+/** One extract block per consensus count, TESTS tests each, written before any server starts. */
+async function seed(build, dataDir) {
+  const { core, server, graph, tests, workflows } = build;
+  const runtime = await server.createRuntime(server.configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: 'vk_bench_0123456789abcdefghijklmnop' }, { worker: false, seedDemo: false }));
+  try {
+    const { services } = runtime;
+    const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
+    const ids = {};
+    for (const n of consensusCounts) {
+      const workflow = await workflows.insertWorkflow(services.store.db, organizationId, { name: `extract n=${n}`, description: '' });
+      const config = { inputs: [{ name: 'invoice', type: 'json' }], json_schema: SCHEMA, n_consensus: n };
+      const block = await graph.createBlock(services, organizationId, core.CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'extract', config }));
+      for (let i = 0; i < TESTS; i++) {
+        await tests.createTest(services, organizationId, core.CreateWorkflowTestRequest.parse({
+          workflow_id: workflow.id,
+          target: { type: 'block', block_id: block.id },
+          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i, n) } } },
+          assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: ANSWER.total } },
+        }));
+      }
+      ids[n] = workflow.id;
+    }
+    return ids;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function cpuSecondsOf(pid) {
+  return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8')).cpuSeconds.own;
+}
+
+/** One run: seconds from the POST to the GET that sees it completed, and the server's CPU seconds meanwhile. */
+async function timeRun(verdict, workflowId, expectedPassed) {
+  const cpuBefore = await cpuSecondsOf(verdict.pid);
+  const started = performance.now();
+  const run = await verdict.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+  const done = await waitForRun(verdict.call, run.id, { everyMs: 5 });
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = (await cpuSecondsOf(verdict.pid)) - cpuBefore;
+  if (done.counts.outcome?.passed !== expectedPassed) throw new Error(`replay: ${JSON.stringify(done.counts)}`);
+  return { seconds, cpuSeconds };
+}
+
+/** A data dir seeded and recorded by `build`, and a replaying server of the same build on it. */
+async function prepare(build, label, profileDir) {
+  const { dir, remove } = await temporaryDataDir(`replay-${label}`);
+  const workflowIds = await seed(build, dir);
+  const model = await build.fakeModel.startFakeModelServer({ chat: build.fakeModel.answerJson(ANSWER) });
+  try {
+    const recorder = await startVerdict(dir, { script: build.script, env: { VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'readwrite' } });
+    try {
+      for (const n of consensusCounts) await timeRun(recorder, workflowIds[n], TESTS);
+    } finally {
+      await recorder.stop();
+    }
+  } finally {
+    await model.close();
+  }
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const verdict = await startVerdict(dir, { script: build.script, nodeArgs, env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
+  for (const n of consensusCounts) for (let i = 0; i < WARM_UP_RUNS; i++) await timeRun(verdict, workflowIds[n], TESTS);
+  return {
+    label,
+    verdict,
+    workflowIds,
+    samples: Object.fromEntries(consensusCounts.map((n) => [n, []])),
+    async close() {
+      await verdict.stop();
+      await remove();
+    },
+  };
+}
+
+const median = (values) => percentile(values, 0.5);
+const profile = process.env.BENCH_CPU_PROF === '1';
+const builds = [['this build', resolve(new URL('../..', import.meta.url).pathname)]];
+if (process.env.BENCH_BASELINE) builds.push(['baseline', resolve(process.env.BENCH_BASELINE)]);
+
+console.log(`bench/models/replay on ${machineDescription()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`${TESTS} extract tests, every answer from the cache; ${runs} measured runs per n_consensus after ${WARM_UP_RUNS} warm-up runs`);
+const sides = [];
+const profileDirs = [];
+try {
+  for (const [label, root] of builds) {
+    const profileDir = profile ? await mkdtemp(join(os.tmpdir(), 'verdict-bench-replay-cpuprof-')) : null;
+    if (profileDir) profileDirs.push([label, profileDir]);
+    sides.push(await prepare(await loadBuild(root), label, profileDir));
+  }
+  for (let run = 0; run < runs; run++) {
+    for (const n of consensusCounts) {
+      for (const side of run % 2 === 0 ? sides : [...sides].reverse()) side.samples[n].push(await timeRun(side.verdict, side.workflowIds[n], TESTS));
+    }
+  }
+} finally {
+  for (const side of sides) await side.close();
+}
+console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const n of consensusCounts) {
+  for (const side of sides) {
+    const seconds = side.samples[n].map((s) => s.seconds);
+    const cpuPerTest = median(side.samples[n].map((s) => s.cpuSeconds / TESTS));
+    console.log(
+      `  ${side.label.padEnd(10)} n_consensus=${n}: median ${median(seconds).toFixed(3)} s = ${Math.round(TESTS / median(seconds))} tests/s ` +
+        `(runs ${seconds.map((s) => s.toFixed(3)).join(', ')}); server CPU ${(cpuPerTest * 1e6).toFixed(0)} µs per test`,
+    );
+  }
+}
+for (const [label, dir] of profileDirs) {
+  console.log(`\nprofile of the replaying server, ${label}:`);
+  await printCpuProfiles(dir);
+  if (process.env.BENCH_KEEP_PROF === "1") console.log(`  (kept in ${dir})`);
+  else await rm(dir, { recursive: true, force: true });
+}
