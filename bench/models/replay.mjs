@@ -6,7 +6,7 @@
 // BENCH_BASELINE=/path/to/other/checkout (built) replays the same workload with that build too,
 // alternating run by run, so both see the same load. BENCH_CPU_PROF=1 profiles the replaying servers.
 // Build first (`node scripts/build.mjs`).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,12 +67,22 @@ async function cpuSecondsOf(pid) {
   return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8')).cpuSeconds.own;
 }
 
+/** CPU seconds so far of each thread of `pid`, by "name tid" (BENCH_THREADS=1 prints where a test's CPU goes). */
+async function threadCpuSeconds(pid) {
+  const seconds = {};
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => null);
+    if (stat) seconds[`${parseProcStat(stat).name} ${tid}`] = parseProcStat(stat).cpuSeconds.own;
+  }
+  return seconds;
+}
+
 /** One run: seconds from the POST to the GET that sees it completed, and the server's CPU seconds meanwhile. */
 async function timeRun(verdict, workflowId, expectedPassed) {
   const cpuBefore = await cpuSecondsOf(verdict.pid);
   const started = performance.now();
   const run = await verdict.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
-  const done = await waitForRun(verdict.call, run.id, { everyMs: 5 });
+  const done = await waitForRun(verdict.call, run.id, { everyMs: 10 });
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = (await cpuSecondsOf(verdict.pid)) - cpuBefore;
   if (done.counts.outcome?.passed !== expectedPassed) throw new Error(`replay: ${JSON.stringify(done.counts)}`);
@@ -124,9 +134,18 @@ try {
     if (profileDir) profileDirs.push([label, profileDir]);
     sides.push(await prepare(await loadBuild(root), label, profileDir));
   }
+  const threadsBefore = await Promise.all(sides.map((side) => threadCpuSeconds(side.verdict.pid)));
   for (let run = 0; run < runs; run++) {
     for (const n of consensusCounts) {
       for (const side of run % 2 === 0 ? sides : [...sides].reverse()) side.samples[n].push(await timeRun(side.verdict, side.workflowIds[n], TESTS));
+    }
+  }
+  if (process.env.BENCH_THREADS === '1') {
+    const tests = runs * consensusCounts.length * TESTS;
+    for (const [index, side] of sides.entries()) {
+      const after = await threadCpuSeconds(side.verdict.pid);
+      const used = Object.entries(after).map(([thread, seconds]) => [thread, seconds - (threadsBefore[index][thread] ?? 0)]).filter(([, seconds]) => seconds > 0);
+      console.log(`  ${side.label}: server CPU per test by thread: ${used.sort((a, b) => b[1] - a[1]).map(([thread, seconds]) => `${thread} ${((seconds / tests) * 1e6).toFixed(0)} µs`).join(', ')}`);
     }
   }
 } finally {

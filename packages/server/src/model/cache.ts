@@ -5,6 +5,8 @@ import { canonicalJson, sha256Hex } from '@verdict/core';
 import type { ModelCacheMode } from './config.js';
 import { ModelError } from './errors.js';
 
+const canonicalTexts = new WeakMap<object, string>();
+
 /** What a cache entry holds. The request itself is left out: with images in it, it can weigh megabytes. */
 interface CacheEntry {
   model: string;
@@ -21,7 +23,7 @@ function cacheMiss(key: string, model: string): ModelError {
 
 /**
  * Opt-in record/replay of model answers, one JSON file per request under `dir`, named by
- * sha256(canonicalJson({organization, model, request})): an organization replays only the answers
+ * sha256 of the organization, the model and the request: an organization replays only the answers
  * recorded for its own calls (another tenant's identical request is a miss, so a hit tells it
  * nothing about other tenants). `readwrite` answers from the cache and records misses; `replay`
  * never reaches the server: a miss is a ModelError `model_cache_miss`.
@@ -32,9 +34,24 @@ export class ModelResponseCache {
     private readonly dir: string,
   ) {}
 
-  /** `organizationId` '' is a call made for no organization (the operator's). */
+  /**
+   * `organizationId` '' is a call made for no organization (the operator's). The request is named
+   * by its JSON.stringify text, not its canonical JSON (which took most of a replayed call's time):
+   * ModelClient builds the request's objects in a fixed key order, and passes the one object a
+   * tenant wrote, the JSON Schema, as its canonical text (`canonicalText`).
+   */
   static keyOf(organizationId: string, model: string, request: unknown): string {
-    return sha256Hex(canonicalJson({ organization: organizationId, model, request }));
+    return sha256Hex(JSON.stringify([organizationId, model, request]));
+  }
+
+  /** canonicalJson(value), computed once per object: a block's schema is the same object for every test of a run. */
+  static canonicalText(value: object): string {
+    let text = canonicalTexts.get(value);
+    if (text === undefined) {
+      text = canonicalJson(value);
+      canonicalTexts.set(value, text);
+    }
+    return text;
   }
 
   /**

@@ -231,6 +231,25 @@ describe('ModelClient.chatJson', () => {
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
+  test('a recorded answer is replayed for the same schema written with its keys in another order, and not for another schema', async () => {
+    const recorder = await startFakeModelServer({ chat: answerJson({ total: 42 }) });
+    const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-cache-'));
+    const cacheConfig = (mode: string) => ({ ...modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: recorder.baseURL, VERDICT_MODEL_CACHE: mode }, cacheDir)! });
+    try {
+      await new ModelClient(cacheConfig('readwrite')).chatJson(askTotal(neverAborted()));
+      await recorder.close();
+      const replaying = new ModelClient(cacheConfig('replay'));
+      const reordered = { required: ['total'], properties: { total: { type: 'number' } }, type: 'object' };
+      assert.deepEqual(await replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: reordered }), { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0 });
+      await assert.rejects(
+        replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: { ...reordered, required: [] } }),
+        (error: unknown) => error instanceof ModelError && error.code === 'model_cache_miss',
+      );
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   test('an organization replays only the answers recorded for its own calls', async () => {
     const recorder = await startFakeModelServer({ chat: answerJson({ total: 42 }), embeddings: textEmbeddings });
     const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-cache-'));

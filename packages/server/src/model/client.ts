@@ -128,7 +128,8 @@ export class ModelClient {
    */
   async chatJson(request: ChatJsonRequest): Promise<ChatJsonResult> {
     const { model, messages, jsonSchema, temperature, sample, organizationId = '' } = request;
-    const cacheKey = { kind: 'chat_json', messages, json_schema: jsonSchema, temperature, sample };
+    const schemaText = jsonSchema === undefined ? undefined : ModelResponseCache.canonicalText(jsonSchema);
+    const cacheKey = { kind: 'chat_json', messages, json_schema: schemaText, temperature, sample };
     const { value, cached } = await this.cache.through(organizationId, model, cacheKey, () => this.answerJson(request));
     return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts };
   }

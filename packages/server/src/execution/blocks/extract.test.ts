@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { answerJson, hang } from '../../testing/fake-model-server.js';
+import { answerJson, hang, sequence } from '../../testing/fake-model-server.js';
 import { blockRequest, startModelTestbed, type ModelTestbed } from '../../testing/model-fixtures.js';
 import { makeTextPdf, TINY_PNG } from '../../testing/pdf-fixture.js';
+import { ModelClient } from '../../model/index.js';
 import { ExtractBlockExecutor } from './extract.js';
 import { BlockExecutionError } from './types.js';
 
@@ -160,6 +161,24 @@ describe('extract block with the response cache', () => {
       assert.deepEqual(second.details, { model: 'fake-model', model_calls: 0, cache_hits: 1, n_consensus: 1 });
       assert.deepEqual(second.outputs, first.outputs);
       assert.equal(cached.server.chatRequests().length, 1);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  test('with n_consensus each vote replays its own recorded answer, so the replayed output and votes are the recorded ones', async () => {
+    const cached = await startModelTestbed({ VERDICT_MODEL_CACHE: 'readwrite' });
+    try {
+      cached.server.setChatHandler(sequence(answerJson({ total: 5 }), answerJson({ total: 7 }), answerJson({ total: 7 })));
+      const document = await cached.fileInput('a.txt', 'text/plain', 'Total 5 or 7');
+      const request = blockRequest('extract', { json_schema: INVOICE_SCHEMA, n_consensus: 3 }, { 'input-file-document': document });
+      const recorded = await new ExtractBlockExecutor({ models: cached.models }).execute(request);
+      const replaying = new ModelClient({ ...cached.models.config, baseURL: null, cacheMode: 'replay' });
+      const replayed = await new ExtractBlockExecutor({ models: replaying }).execute(request);
+      assert.deepEqual(new Set((recorded.details!.votes as { total: number }[]).map((vote) => vote.total)), new Set([5, 7]), 'the samples disagreed');
+      assert.deepEqual(replayed.outputs, recorded.outputs);
+      assert.deepEqual(replayed.details, { ...recorded.details, model_calls: 0, cache_hits: 3 });
+      assert.equal(cached.server.chatRequests().length, 3);
     } finally {
       await cached.close();
     }
