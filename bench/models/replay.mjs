@@ -104,14 +104,25 @@ async function prepare(build, label, profileDir) {
   } finally {
     await model.close();
   }
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : [])];
   const verdict = await startVerdict(dir, { script: build.script, nodeArgs, env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
   for (const n of consensusCounts) for (let i = 0; i < WARM_UP_RUNS; i++) await timeRun(verdict, workflowIds[n], TESTS);
+  const gc = { scavenges: 0, markCompacts: 0, ms: 0 };
+  verdict.child.stdout.on('data', (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      const ms = /, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+      if (line.includes('Scavenge')) gc.scavenges++;
+      if (process.env.BENCH_TRACE_GC_LINES === '1' && line.includes('ms: ')) console.log(line);
+      else if (line.includes('Mark-Compact')) gc.markCompacts++;
+      if (ms) gc.ms += Number(ms[1]);
+    }
+  });
   return {
     label,
     verdict,
     workflowIds,
     samples: Object.fromEntries(consensusCounts.map((n) => [n, []])),
+    gc,
     async close() {
       await verdict.stop();
       await remove();
@@ -145,6 +156,7 @@ try {
     for (const [index, side] of sides.entries()) {
       const after = await threadCpuSeconds(side.verdict.pid);
       const used = Object.entries(after).map(([thread, seconds]) => [thread, seconds - (threadsBefore[index][thread] ?? 0)]).filter(([, seconds]) => seconds > 0);
+      if (process.env.BENCH_TRACE_GC === '1') console.log(`  ${side.label}: main thread GC per run: ${(side.gc.scavenges / runs).toFixed(1)} scavenges, ${(side.gc.markCompacts / runs).toFixed(1)} mark-compacts, ${(side.gc.ms / runs).toFixed(1)} ms`);
       console.log(`  ${side.label}: server CPU per test by thread: ${used.sort((a, b) => b[1] - a[1]).map(([thread, seconds]) => `${thread} ${((seconds / tests) * 1e6).toFixed(0)} µs`).join(', ')}`);
     }
   }
