@@ -12,53 +12,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CreateWorkflowBlockRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
-import { configFromEnv, createRuntime } from '../../packages/server/dist/index.js';
-import { createBlock } from '../../packages/server/dist/services/graph.js';
-import { createTest } from '../../packages/server/dist/services/tests.js';
-import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 import { rateLimitedProvider, startFakeModelServer } from '../../packages/server/dist/testing/fake-model-server.js';
 import { printCpuProfiles } from '../throughput/cpu-profile.mjs';
-import { API_KEY, machineDescription, percentile, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+import { machineDescription, percentile, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+import { ANSWER, invoiceOf, loadBuild, SCHEMA, seedExtractTests, TESTS } from './workload.mjs';
 
-const TESTS = 400;
 const PER_SECOND = 40;
 const LATENCY_MS = 250;
 const repeats = Number(process.argv[2] ?? 3);
 const consensusCounts = (process.argv[3] ?? '1,3,5').split(',').map(Number);
-const ANSWER = { vendor: 'Acme Tools', total: 1234.5 };
-const SCHEMA = { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'] };
 const median = (values) => percentile(values, 0.5);
-/** Invoice i of the workflow with n_consensus n: the inputs differ per workflow, so no workflow replays another's recorded answers. */
-const invoiceOf = (i, n = 1) => ({ invoice: `INV-${n}-${i}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${i}`, amount: 1234.5 }] });
-
-/** One extract block per consensus count, each with TESTS tests, written before the server starts. */
-async function seed(dataDir) {
-  const runtime = await createRuntime(configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: API_KEY }, { worker: false, seedDemo: false }));
-  try {
-    const { services } = runtime;
-    const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
-    const workflows = {};
-    for (const n of consensusCounts) {
-      const workflow = await insertWorkflow(services.store.db, organizationId, { name: `extract n=${n}`, description: '' });
-      const config = { inputs: [{ name: 'invoice', type: 'json' }], json_schema: SCHEMA, n_consensus: n };
-      const block = await createBlock(services, organizationId, CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'extract', config }));
-      for (let i = 0; i < TESTS; i++) {
-        await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
-          workflow_id: workflow.id,
-          target: { type: 'block', block_id: block.id },
-          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i, n) } } },
-          assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: ANSWER.total } },
-        }));
-      }
-      workflows[n] = workflow.id;
-    }
-    return workflows;
-  } finally {
-    await runtime.close();
-  }
-}
-
 /** One run of a workflow's tests: seconds from the POST to the GET that sees it completed, and its counts. */
 async function timeRun(verdict, workflowId, provider = null, everyMs = 50) {
   const started = performance.now();
@@ -163,13 +126,14 @@ async function benchPromptfoo(model, n, concurrency) {
 
 console.log(`bench/models on ${machineDescription()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`provider: ${PER_SECOND} calls in any second, ${LATENCY_MS} ms each; ${TESTS} extract tests; ideal ${TESTS / PER_SECOND} s per call per test`);
+const build = await loadBuild();
 const model = await startFakeModelServer();
 const results = { verdict: [], replay: [], promptfoo: [] };
 try {
   for (let repeat = 0; repeat < repeats; repeat++) {
     const { dir, remove } = await temporaryDataDir('models');
     try {
-      const workflows = await seed(dir);
+      const workflows = await seedExtractTests(build, dir, consensusCounts);
       console.log(`run ${repeat + 1} of ${repeats} (load average ${os.loadavg()[0].toFixed(1)})`);
       for (const row of await benchVerdict(model, dir, workflows)) results.verdict.push(row);
       results.replay.push(await benchReplay(dir, workflows));

@@ -9,59 +9,13 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { printCpuProfiles } from '../throughput/cpu-profile.mjs';
 import { machineDescription, parseProcStat, percentile, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+import { ANSWER, loadBuild, seedExtractTests, TESTS } from './workload.mjs';
 
-const TESTS = 400;
 const runs = Number(process.argv[2] ?? 7);
 const consensusCounts = (process.argv[3] ?? '1,3,5').split(',').map(Number);
-const ANSWER = { vendor: 'Acme Tools', total: 1234.5 };
-const SCHEMA = { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'] };
-const invoiceOf = (i, n) => ({ invoice: `INV-${n}-${i}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${i}`, amount: 1234.5 }] });
 const WARM_UP_RUNS = 2;
-
-/** One build of Verdict: its compiled modules, loaded from `root`. */
-async function loadBuild(root) {
-  const dist = (path) => import(pathToFileURL(join(root, 'packages', path)).href);
-  const [core, server, graph, tests, workflows, fakeModel] = await Promise.all([
-    dist('core/dist/index.js'),
-    dist('server/dist/index.js'),
-    dist('server/dist/services/graph.js'),
-    dist('server/dist/services/tests.js'),
-    dist('server/dist/store/workflows.js'),
-    dist('server/dist/testing/fake-model-server.js'),
-  ]);
-  return { root, script: join(root, 'packages/cli/bin/verdict.js'), core, server, graph, tests, workflows, fakeModel };
-}
-
-/** One extract block per consensus count, TESTS tests each, written before any server starts. */
-async function seed(build, dataDir) {
-  const { core, server, graph, tests, workflows } = build;
-  const runtime = await server.createRuntime(server.configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: 'vk_bench_0123456789abcdefghijklmnop' }, { worker: false, seedDemo: false }));
-  try {
-    const { services } = runtime;
-    const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
-    const ids = {};
-    for (const n of consensusCounts) {
-      const workflow = await workflows.insertWorkflow(services.store.db, organizationId, { name: `extract n=${n}`, description: '' });
-      const config = { inputs: [{ name: 'invoice', type: 'json' }], json_schema: SCHEMA, n_consensus: n };
-      const block = await graph.createBlock(services, organizationId, core.CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'extract', config }));
-      for (let i = 0; i < TESTS; i++) {
-        await tests.createTest(services, organizationId, core.CreateWorkflowTestRequest.parse({
-          workflow_id: workflow.id,
-          target: { type: 'block', block_id: block.id },
-          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i, n) } } },
-          assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: ANSWER.total } },
-        }));
-      }
-      ids[n] = workflow.id;
-    }
-    return ids;
-  } finally {
-    await runtime.close();
-  }
-}
 
 async function cpuSecondsOf(pid) {
   return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8')).cpuSeconds.own;
@@ -92,7 +46,7 @@ async function timeRun(verdict, workflowId, expectedPassed) {
 /** A data dir seeded and recorded by `build`, and a replaying server of the same build on it. */
 async function prepare(build, label, profileDir) {
   const { dir, remove } = await temporaryDataDir(`replay-${label}`);
-  const workflowIds = await seed(build, dir);
+  const workflowIds = await seedExtractTests(build, dir, consensusCounts);
   const model = await build.fakeModel.startFakeModelServer({ chat: build.fakeModel.answerJson(ANSWER) });
   try {
     const recorder = await startVerdict(dir, { script: build.script, env: { VERDICT_MODEL_BASE_URL: model.baseURL, VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'readwrite' } });
@@ -104,7 +58,7 @@ async function prepare(build, label, profileDir) {
   } finally {
     await model.close();
   }
-  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : [])];
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : []), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const verdict = await startVerdict(dir, { script: build.script, nodeArgs, env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
   for (const n of consensusCounts) for (let i = 0; i < WARM_UP_RUNS; i++) await timeRun(verdict, workflowIds[n], TESTS);
   const gc = { scavenges: 0, markCompacts: 0, ms: 0 };
