@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { answerJson, hang, sequence } from '../../testing/fake-model-server.js';
 import { blockRequest, startModelTestbed, type ModelTestbed } from '../../testing/model-fixtures.js';
@@ -144,6 +145,28 @@ describe('extract block', () => {
     controller.abort(reason);
     await assert.rejects(running, (error) => error === reason);
     await bed.server.hungRequestClosed(1);
+  });
+
+  test('with n_consensus, a cancelled run aborts every sample; finished samples leave no listener on the run signal', { timeout: 5000 }, async () => {
+    const own = await startModelTestbed();
+    try {
+      const consensus = new ExtractBlockExecutor({ models: own.models });
+      const document = await own.fileInput('a.txt', 'text/plain', 'x');
+      const runSignal = new AbortController();
+      own.server.setChatHandler(answerJson({ total: 1 }));
+      await consensus.execute(blockRequest('extract', { n_consensus: 3 }, { 'input-file-document': document }, runSignal.signal));
+      assert.equal(getEventListeners(runSignal.signal, 'abort').length, 0);
+
+      own.server.setChatHandler(hang());
+      const running = consensus.execute(blockRequest('extract', { n_consensus: 3 }, { 'input-file-document': document }, runSignal.signal));
+      await own.server.hungRequestsReceived(3);
+      const reason = new DOMException('The run was cancelled.', 'AbortError');
+      runSignal.abort(reason);
+      await assert.rejects(running, (error) => error === reason);
+      for (const n of [1, 2, 3]) await own.server.hungRequestClosed(n);
+    } finally {
+      await own.close();
+    }
   });
 });
 
