@@ -1,7 +1,8 @@
 // Model-bound suites at the provider's limit (issue 26, points 1 and 2): 400 extract tests against a
 // local OpenAI-compatible server that answers in 250 ms and admits 40 calls in any second (429 with
 // `retry-after-ms` and `Retry-After` beyond), Verdict with default settings, then the same tests
-// replayed from the model cache, then promptfoo against the same server.
+// replayed from the model cache (each n_consensus), then promptfoo against the same server.
+// bench/models/replay.mjs measures the replay alone: rate, CPU per test, A/B against another build.
 //   node bench/models/index.mjs [repeats=3] [consensus=1,3,5]
 // BENCH_PROMPTFOO=0 skips promptfoo; BENCH_CPU_PROF=1 profiles the replaying server (node --cpu-prof).
 // Build first (`node scripts/build.mjs`).
@@ -11,58 +12,21 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { CreateWorkflowBlockRequest, CreateWorkflowTestRequest } from '../../packages/core/dist/index.js';
-import { configFromEnv, createRuntime } from '../../packages/server/dist/index.js';
-import { createBlock } from '../../packages/server/dist/services/graph.js';
-import { createTest } from '../../packages/server/dist/services/tests.js';
-import { insertWorkflow } from '../../packages/server/dist/store/workflows.js';
 import { rateLimitedProvider, startFakeModelServer } from '../../packages/server/dist/testing/fake-model-server.js';
 import { printCpuProfiles } from '../throughput/cpu-profile.mjs';
-import { API_KEY, machineDescription, percentile, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+import { machineDescription, percentile, sleep, startVerdict, temporaryDataDir, waitForRun } from '../throughput/harness.mjs';
+import { ANSWER, invoiceOf, loadBuild, SCHEMA, seedExtractTests, TESTS } from './workload.mjs';
 
-const TESTS = 400;
 const PER_SECOND = 40;
 const LATENCY_MS = 250;
 const repeats = Number(process.argv[2] ?? 3);
 const consensusCounts = (process.argv[3] ?? '1,3,5').split(',').map(Number);
-const ANSWER = { vendor: 'Acme Tools', total: 1234.5 };
-const SCHEMA = { type: 'object', properties: { vendor: { type: 'string' }, total: { type: 'number' } }, required: ['vendor', 'total'] };
 const median = (values) => percentile(values, 0.5);
-/** Invoice i of the workflow with n_consensus n: the inputs differ per workflow, so no workflow replays another's recorded answers. */
-const invoiceOf = (i, n = 1) => ({ invoice: `INV-${n}-${i}`, vendor: 'Acme Tools', lines: [{ sku: `SKU-${i}`, amount: 1234.5 }] });
-
-/** One extract block per consensus count, each with TESTS tests, written before the server starts. */
-async function seed(dataDir) {
-  const runtime = await createRuntime(configFromEnv({ VERDICT_DATA_DIR: dataDir, VERDICT_API_KEY: API_KEY }, { worker: false, seedDemo: false }));
-  try {
-    const { services } = runtime;
-    const { organization_id: organizationId } = await services.store.db.selectFrom('api_keys').select('organization_id').executeTakeFirstOrThrow();
-    const workflows = {};
-    for (const n of consensusCounts) {
-      const workflow = await insertWorkflow(services.store.db, organizationId, { name: `extract n=${n}`, description: '' });
-      const config = { inputs: [{ name: 'invoice', type: 'json' }], json_schema: SCHEMA, n_consensus: n };
-      const block = await createBlock(services, organizationId, CreateWorkflowBlockRequest.parse({ workflow_id: workflow.id, type: 'extract', config }));
-      for (let i = 0; i < TESTS; i++) {
-        await createTest(services, organizationId, CreateWorkflowTestRequest.parse({
-          workflow_id: workflow.id,
-          target: { type: 'block', block_id: block.id },
-          source: { type: 'manual', handle_inputs: { 'input-json-invoice': { type: 'json', data: invoiceOf(i, n) } } },
-          assertion: { target: { output_handle_id: 'output-json-0', path: 'total' }, condition: { kind: 'equals', expected: ANSWER.total } },
-        }));
-      }
-      workflows[n] = workflow.id;
-    }
-    return workflows;
-  } finally {
-    await runtime.close();
-  }
-}
-
 /** One run of a workflow's tests: seconds from the POST to the GET that sees it completed, and its counts. */
-async function timeRun(verdict, workflowId, provider = null) {
+async function timeRun(verdict, workflowId, provider = null, everyMs = 50) {
   const started = performance.now();
   const run = await verdict.call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
-  const done = await waitForRun(verdict.call, run.id, { everyMs: 50 });
+  const done = await waitForRun(verdict.call, run.id, { everyMs });
   const seconds = (performance.now() - started) / 1000;
   const calls = provider?.log.admitted ?? [];
   const span = calls.length ? { first: (calls[0].at - started) / 1000, last: (calls.at(-1).at - started) / 1000 } : null;
@@ -93,19 +57,25 @@ async function benchVerdict(model, dataDir, workflows) {
   return rows;
 }
 
-async function benchReplay(dataDir, workflowId) {
+/** Each workflow's tests replayed from the cache by a server with no model server: per n_consensus, the median seconds of its measured runs. */
+async function benchReplay(dataDir, workflows) {
   const profileDir = process.env.BENCH_CPU_PROF === '1' ? await mkdtemp(join(os.tmpdir(), 'verdict-bench-models-cpuprof-')) : null;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const verdict = await startVerdict(dataDir, { nodeArgs, env: { VERDICT_MODEL: 'bench-model', VERDICT_MODEL_CACHE: 'replay' } });
   try {
-    const seconds = [];
-    for (let attempt = 0; attempt < repeats + 2; attempt++) {
-      const result = await timeRun(verdict, workflowId);
-      if (result.counts.outcome?.passed !== TESTS) throw new Error(`replay: ${describeCounts(result.counts)}`);
-      seconds.push(result.seconds);
+    const medians = {};
+    for (const n of consensusCounts) {
+      const seconds = [];
+      for (let attempt = 0; attempt < repeats + 2; attempt++) {
+        // Polled every 10 ms: a replay takes a tenth of a second, and 50 ms steps would be half of it.
+        const result = await timeRun(verdict, workflows[n], null, 10);
+        if (result.counts.outcome?.passed !== TESTS) throw new Error(`replay: ${describeCounts(result.counts)}`);
+        seconds.push(result.seconds);
+      }
+      console.log(`  replay n_consensus=${n} (${TESTS} tests, ${TESTS * n} answers from the cache): runs ${seconds.map((s) => s.toFixed(3)).join(', ')} s`);
+      medians[n] = median(seconds.slice(2)); // the first two warm the server up
     }
-    console.log(`  replay (${TESTS} tests, every answer from the cache): runs ${seconds.map((s) => s.toFixed(3)).join(', ')} s`);
-    return median(seconds.slice(2)); // the first two warm the server up
+    return medians;
   } finally {
     await verdict.stop();
     if (profileDir) {
@@ -156,16 +126,17 @@ async function benchPromptfoo(model, n, concurrency) {
 
 console.log(`bench/models on ${machineDescription()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`provider: ${PER_SECOND} calls in any second, ${LATENCY_MS} ms each; ${TESTS} extract tests; ideal ${TESTS / PER_SECOND} s per call per test`);
+const build = await loadBuild();
 const model = await startFakeModelServer();
 const results = { verdict: [], replay: [], promptfoo: [] };
 try {
   for (let repeat = 0; repeat < repeats; repeat++) {
     const { dir, remove } = await temporaryDataDir('models');
     try {
-      const workflows = await seed(dir);
+      const workflows = await seedExtractTests(build, dir, consensusCounts);
       console.log(`run ${repeat + 1} of ${repeats} (load average ${os.loadavg()[0].toFixed(1)})`);
       for (const row of await benchVerdict(model, dir, workflows)) results.verdict.push(row);
-      results.replay.push(await benchReplay(dir, workflows[consensusCounts[0]]));
+      results.replay.push(await benchReplay(dir, workflows));
     } finally {
       await remove();
     }
@@ -186,5 +157,7 @@ for (const n of consensusCounts) {
   const ideal = (TESTS * n) / PER_SECOND;
   console.log(`  n_consensus=${n}: Verdict ${verdict.toFixed(2)} s = ${(verdict / ideal).toFixed(3)}× ideal (${ideal} s)${pf.length ? `; promptfoo ${median(pf).toFixed(2)} s = ${(median(pf) / ideal).toFixed(3)}×` : ''}`);
 }
-const replay = median(results.replay);
-console.log(`  replay: ${replay.toFixed(3)} s = ${Math.round(TESTS / replay)} tests/s`);
+for (const n of consensusCounts) {
+  const replay = median(results.replay.map((medians) => medians[n]));
+  console.log(`  replay n_consensus=${n}: ${replay.toFixed(3)} s = ${Math.round(TESTS / replay)} tests/s`);
+}

@@ -135,7 +135,7 @@ export const VARIABLES = {
     meaning: '`auto` tries JSON-schema response formats and falls back to JSON mode plus validation and one repair turn',
   }),
   VERDICT_MODEL_CACHE: variable(oneOf<ModelCacheMode>(['off', 'readwrite', 'replay']), 'off', {
-    meaning: '`readwrite` records model answers under the data dir; `replay` answers only from that record, so a suite runs without a model server',
+    meaning: '`readwrite` records model answers under the data dir, per organization; `replay` answers only from that record (an organization replays only its own answers), so a suite runs without a model server',
   }),
   VERDICT_MODEL_RATE_LIMIT: optional(positiveNumber, { meaning: 'the most model-backed tests started per second across all workers (distributed execution); unset, the model server\'s 429s set the pace' }),
 

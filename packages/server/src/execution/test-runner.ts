@@ -2,7 +2,6 @@ import {
   blockedResult,
   evaluateAssertion,
   requiresModelProvider,
-  type AssertionModelProvider,
   type AssertionSpec,
   type ErrorDetails,
   type WorkflowTestSource,
@@ -15,6 +14,7 @@ import { loadSnapshot, type SnapshotBlock, type WorkflowSnapshot } from '../stor
 import { BlockExecutionError, type BlockExecutionOutput, type BlockExecutor, type EvaluatedAssertion, type ResolvedHandleInput } from './blocks/types.js';
 import type { SandboxPool } from './sandbox/index.js';
 import { FileInputError, withPages, type FileDocument, type FileService } from '../files/index.js';
+import type { ModelAssertionProvider } from '../model/index.js';
 
 /** Everything a worker needs to execute one result row. */
 export interface TestJob {
@@ -51,7 +51,7 @@ export class TestRunner {
     private readonly store: Store,
     executors: BlockExecutor[],
     private readonly files: FileService,
-    private readonly assertionProvider: AssertionModelProvider | null,
+    private readonly assertionProvider: ModelAssertionProvider | null,
     /** Runs the check jobs; null in a process without a sandbox, which evaluates assertions itself. */
     private readonly checks: SandboxPool | null,
   ) {
@@ -115,7 +115,8 @@ export class TestRunner {
   private async evaluate({ assertion: spec, assertionJson, organizationId }: TestJob, outputs: BlockExecutionOutput['outputs'], signal: AbortSignal): Promise<EvaluatedAssertion> {
     if (this.checks && !requiresModelProvider(spec.condition)) return this.evaluateInThread(this.checks, spec, assertionJson, outputs, organizationId, signal);
     const values = outputs instanceof JsonText ? (outputs.value() as Record<string, unknown>) : outputs;
-    const result = await evaluateAssertion(spec, values, { provider: this.assertionProvider, signal });
+    const provider = this.assertionProvider?.forOrganization(organizationId) ?? null;
+    const result = await evaluateAssertion(spec, values, { provider, signal });
     return { verdict: result.outcome, result };
   }
 

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { evaluateAssertion, type AssertionSpec } from '@verdict/core';
 import { answerJson, startFakeModelServer, type FakeModelServer } from '../testing/fake-model-server.js';
@@ -80,4 +83,26 @@ test('the assertion engine runs similarity_gte with embeddings and llm_judged_as
   const judged = await evaluateAssertion(spec({ kind: 'llm_judged_as', rubric: 'The amount is in US dollars.' }), outputs, { provider });
   assert.equal(judged.outcome, 'failed');
   assert.match(JSON.stringify(judged), /The amount is in euros, not dollars\./);
+});
+
+test("an organization's judge and embeddings are answered from its own cached calls, never another organization's", async () => {
+  server.setChatHandler(answerJson({ label: 'yes', reason: 'Positive.' }));
+  const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-judge-cache-'));
+  try {
+    const env = { VERDICT_MODEL_BASE_URL: server.baseURL, VERDICT_MODEL: 'judge-model', VERDICT_EMBEDDING_MODEL: 'embed-model', VERDICT_MODEL_CACHE: 'readwrite' };
+    const cached = new ModelAssertionProvider(new ModelClient(modelConfigFromEnv(env, cacheDir)!));
+    const judge = (organizationId: string) => cached.forOrganization(organizationId).judge({ rubric: 'The total is positive.', value: 3, expectedLabel: null });
+    const embed = (organizationId: string) => cached.forOrganization(organizationId).embed(['a b']);
+    const start = server.requests.length;
+    await judge('org_a');
+    await embed('org_a');
+    await judge('org_a');
+    await embed('org_a');
+    assert.equal(server.requests.length - start, 2, "org_a's repeated calls are cache hits");
+    await judge('org_b');
+    await embed('org_b');
+    assert.equal(server.requests.length - start, 4, "org_b's identical calls reach the model: org_a's record is not theirs");
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
 });

@@ -39,7 +39,15 @@ function judgeMessages({ rubric, value, expectedLabel }: JudgeRequest): ChatMess
  * `VERDICT_EMBEDDING_MODEL`. Failures throw (the assertion engine reports them as blocked).
  */
 export class ModelAssertionProvider implements AssertionModelProvider {
-  constructor(private readonly client: ModelClient) {}
+  constructor(
+    private readonly client: ModelClient,
+    /** Whose assertions it evaluates: its calls share that organization's fair turn and its cached answers. */
+    private readonly organizationId = '',
+  ) {}
+
+  forOrganization(organizationId: string): ModelAssertionProvider {
+    return new ModelAssertionProvider(this.client, organizationId);
+  }
 
   async judge(request: JudgeRequest): Promise<JudgeVerdict> {
     const result = await this.client.chatJson({
@@ -48,6 +56,7 @@ export class ModelAssertionProvider implements AssertionModelProvider {
       jsonSchema: judgeSchema(request.expectedLabel),
       schemaName: 'judgement',
       temperature: 0,
+      organizationId: this.organizationId,
       signal: request.signal ?? new AbortController().signal,
     });
     const answer = result.value as { label: string; reason: string; confidence?: number };
@@ -55,7 +64,7 @@ export class ModelAssertionProvider implements AssertionModelProvider {
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
-    const result = await this.client.embed({ model: this.client.embeddingModel(), texts, signal: signal ?? new AbortController().signal });
+    const result = await this.client.embed({ model: this.client.embeddingModel(), texts, organizationId: this.organizationId, signal: signal ?? new AbortController().signal });
     return result.vectors;
   }
 }

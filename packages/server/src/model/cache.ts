@@ -1,8 +1,11 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '@verdict/core';
 import type { ModelCacheMode } from './config.js';
 import { ModelError } from './errors.js';
+
+const canonicalTexts = new WeakMap<object, string>();
 
 /** What a cache entry holds. The request itself is left out: with images in it, it can weigh megabytes. */
 interface CacheEntry {
@@ -20,8 +23,10 @@ function cacheMiss(key: string, model: string): ModelError {
 
 /**
  * Opt-in record/replay of model answers, one JSON file per request under `dir`, named by
- * sha256(canonicalJson({model, request})). `readwrite` answers from the cache and records misses;
- * `replay` never reaches the server: a miss is a ModelError `model_cache_miss`.
+ * sha256 of the organization, the model and the request: an organization replays only the answers
+ * recorded for its own calls (another tenant's identical request is a miss, so a hit tells it
+ * nothing about other tenants). `readwrite` answers from the cache and records misses; `replay`
+ * never reaches the server: a miss is a ModelError `model_cache_miss`.
  */
 export class ModelResponseCache {
   constructor(
@@ -29,18 +34,34 @@ export class ModelResponseCache {
     private readonly dir: string,
   ) {}
 
-  static keyOf(model: string, request: unknown): string {
-    return sha256Hex(canonicalJson({ model, request }));
+  /**
+   * `organizationId` '' is a call made for no organization (the operator's). The request is named
+   * by its JSON.stringify text, not its canonical JSON (which took most of a replayed call's time):
+   * ModelClient builds the request's objects in a fixed key order, and passes the one object a
+   * tenant wrote, the JSON Schema, as its canonical text (`canonicalText`).
+   */
+  static keyOf(organizationId: string, model: string, request: unknown): string {
+    return sha256Hex(JSON.stringify([organizationId, model, request]));
+  }
+
+  /** canonicalJson(value), computed once per object: a block's schema is the same object for every test of a run. */
+  static canonicalText(value: object): string {
+    let text = canonicalTexts.get(value);
+    if (text === undefined) {
+      text = canonicalJson(value);
+      canonicalTexts.set(value, text);
+    }
+    return text;
   }
 
   /**
    * The cached answer to `request`, or `compute()`'s answer (recorded in `readwrite` mode).
    * `cached` tells which one it was.
    */
-  async through<T>(model: string, request: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
+  async through<T>(organizationId: string, model: string, request: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
     if (this.mode === 'off') return { value: await compute(), cached: false };
-    const key = ModelResponseCache.keyOf(model, request);
-    const hit = await this.read(key);
+    const key = ModelResponseCache.keyOf(organizationId, model, request);
+    const hit = this.read(key);
     if (hit !== undefined) return { value: hit.response as T, cached: true };
     if (this.mode === 'replay') throw cacheMiss(key, model);
     const value = await compute();
@@ -52,10 +73,16 @@ export class ModelResponseCache {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  private async read(key: string): Promise<CacheEntry | undefined> {
+  /**
+   * Read synchronously: an entry is one small local file (an answer is bounded by the output
+   * limit), read from the page cache in microseconds, as the SQLite store beside it is; the
+   * asynchronous read took four thread-pool round trips (open, stat, read, close) and was most of
+   * a replayed test's main-thread time.
+   */
+  private read(key: string): CacheEntry | undefined {
     let text: string;
     try {
-      text = await readFile(this.path(key), 'utf8');
+      text = readFileSync(this.path(key), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;

@@ -232,6 +232,52 @@ describe('ModelClient.chatJson', () => {
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
+  test('a recorded answer is replayed for the same schema written with its keys in another order, and not for another schema', async () => {
+    const recorder = await startFakeModelServer({ chat: answerJson({ total: 42 }) });
+    const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-cache-'));
+    const cacheConfig = (mode: string) => ({ ...modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: recorder.baseURL, VERDICT_MODEL_CACHE: mode }, cacheDir)! });
+    try {
+      await new ModelClient(cacheConfig('readwrite')).chatJson(askTotal(neverAborted()));
+      await recorder.close();
+      const replaying = new ModelClient(cacheConfig('replay'));
+      const reordered = { required: ['total'], properties: { total: { type: 'number' } }, type: 'object' };
+      assert.deepEqual(await replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: reordered }), { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0 });
+      await assert.rejects(
+        replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: { ...reordered, required: [] } }),
+        (error: unknown) => error instanceof ModelError && error.code === 'model_cache_miss',
+      );
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test('an organization replays only the answers recorded for its own calls', async () => {
+    const recorder = await startFakeModelServer({ chat: answerJson({ total: 42 }), embeddings: textEmbeddings });
+    const cacheDir = await mkdtemp(join(tmpdir(), 'verdict-cache-'));
+    const cacheConfig = (mode: string) => ({ ...modelConfigFromEnv({ VERDICT_MODEL_BASE_URL: recorder.baseURL, VERDICT_MODEL_CACHE: mode, VERDICT_EMBEDDING_MODEL: 'e' }, cacheDir)! });
+    const ask = (organizationId: string) => ({ ...askTotal(neverAborted()), organizationId });
+    const embed = (organizationId: string) => ({ model: 'e', texts: ['a b'], organizationId, signal: neverAborted() });
+    const isMiss = (error: unknown) => error instanceof ModelError && error.code === 'model_cache_miss';
+    try {
+      const recording = new ModelClient(cacheConfig('readwrite'));
+      await recording.chatJson(ask('org_a'));
+      await recording.embed(embed('org_a'));
+      assert.equal(recorder.requests.length, 2);
+      assert.equal((await recording.chatJson(ask('org_b'))).cached, false, "the same request of another organization is not answered from org_a's record");
+      assert.equal((await recording.embed(embed('org_b'))).cached, false);
+      assert.equal(recorder.requests.length, 4);
+
+      const replaying = new ModelClient(cacheConfig('replay'));
+      assert.equal((await replaying.chatJson(ask('org_a'))).cached, true);
+      assert.equal((await replaying.embed(embed('org_a'))).cached, true);
+      await assert.rejects(replaying.chatJson(ask('org_c')), isMiss);
+      await assert.rejects(replaying.embed(embed('org_c')), isMiss);
+      await assert.rejects(replaying.chatJson(askTotal(neverAborted())), isMiss, 'a call for no organization reads no tenant\'s record');
+    } finally {
+      await recorder.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('ModelClient.embed', () => {

@@ -137,15 +137,16 @@ export class ModelClient {
    * JSON or misses the schema gets one repair turn; still wrong → ModelError `invalid_model_output`.
    */
   async chatJson(request: ChatJsonRequest): Promise<ChatJsonResult> {
-    const { model, messages, jsonSchema, temperature, sample } = request;
-    const cacheKey = { kind: 'chat_json', messages, json_schema: jsonSchema, temperature, sample };
-    const { value, cached } = await this.cache.through(model, cacheKey, () => this.answerJson(request));
+    const { model, messages, jsonSchema, temperature, sample, organizationId = '' } = request;
+    const schemaText = jsonSchema === undefined ? undefined : ModelResponseCache.canonicalText(jsonSchema);
+    const cacheKey = { kind: 'chat_json', messages, json_schema: schemaText, temperature, sample };
+    const { value, cached } = await this.cache.through(organizationId, model, cacheKey, () => this.answerJson(request));
     return { value: value.value, raw: value.raw, cached, attempts: cached ? 0 : value.attempts, usage: cached ? NO_TOKENS : value.usage };
   }
 
-  async embed({ model, texts, organizationId, signal }: EmbedRequest): Promise<EmbedResult> {
+  async embed({ model, texts, organizationId = '', signal }: EmbedRequest): Promise<EmbedResult> {
     if (texts.length === 0) return { vectors: [], cached: false, attempts: 0 };
-    const { value, cached } = await this.cache.through(model, { kind: 'embeddings', texts }, async () => {
+    const { value, cached } = await this.cache.through(organizationId, model, { kind: 'embeddings', texts }, async () => {
       const openai = this.requireServer();
       const { value: response, attempts } = await this.request(
         (signal) => openai.embeddings.create({ model, input: texts, encoding_format: 'float' }, { signal }),

@@ -9,7 +9,7 @@ import type { ExperimentService } from './experiments.js';
 import type { ExperimentMetricsService } from './experiment-metrics.js';
 import type { ExperimentRunDispatch } from '../execution/experiment-executor.js';
 import type { BlobFileServiceOptions, FileService, UploadService } from '../files/index.js';
-import type { AssertionModelProvider } from '@verdict/core';
+import type { ModelAssertionProvider } from '../model/index.js';
 import type { Limits } from './rate-limit.js';
 
 /** The shared services every route reaches through `app.services`, created once per process. */
@@ -34,7 +34,7 @@ export interface Services {
   /** Retab's upload flow and the signed file URLs. */
   uploads: UploadService;
   /** Judge and embeddings for model-backed assertion kinds; null when no model server is configured. */
-  assertionProvider: AssertionModelProvider | null;
+  assertionProvider: ModelAssertionProvider | null;
   /** Set by the dashboard so its session cookie also authenticates API calls made by its pages. */
   sessionPrincipal?: (request: FastifyRequest) => Promise<Principal | null>;
 }

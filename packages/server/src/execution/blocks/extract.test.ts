@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { answerJson, hang } from '../../testing/fake-model-server.js';
+import { answerJson, hang, sequence } from '../../testing/fake-model-server.js';
 import { blockRequest, startModelTestbed, type ModelTestbed } from '../../testing/model-fixtures.js';
 import { makeTextPdf, TINY_PNG } from '../../testing/pdf-fixture.js';
+import { ModelClient } from '../../model/index.js';
 import { ExtractBlockExecutor } from './extract.js';
 import { BlockExecutionError } from './types.js';
 
@@ -144,6 +146,28 @@ describe('extract block', () => {
     await assert.rejects(running, (error) => error === reason);
     await bed.server.hungRequestClosed(1);
   });
+
+  test('with n_consensus, a cancelled run aborts every sample; finished samples leave no listener on the run signal', { timeout: 5000 }, async () => {
+    const own = await startModelTestbed();
+    try {
+      const consensus = new ExtractBlockExecutor({ models: own.models });
+      const document = await own.fileInput('a.txt', 'text/plain', 'x');
+      const runSignal = new AbortController();
+      own.server.setChatHandler(answerJson({ total: 1 }));
+      await consensus.execute(blockRequest('extract', { n_consensus: 3 }, { 'input-file-document': document }, runSignal.signal));
+      assert.equal(getEventListeners(runSignal.signal, 'abort').length, 0);
+
+      own.server.setChatHandler(hang());
+      const running = consensus.execute(blockRequest('extract', { n_consensus: 3 }, { 'input-file-document': document }, runSignal.signal));
+      await own.server.hungRequestsReceived(3);
+      const reason = new DOMException('The run was cancelled.', 'AbortError');
+      runSignal.abort(reason);
+      await assert.rejects(running, (error) => error === reason);
+      for (const n of [1, 2, 3]) await own.server.hungRequestClosed(n);
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('extract block with the response cache', () => {
@@ -160,6 +184,24 @@ describe('extract block with the response cache', () => {
       assert.deepEqual(second.details, { model: 'fake-model', model_calls: 0, cache_hits: 1, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, n_consensus: 1 });
       assert.deepEqual(second.outputs, first.outputs);
       assert.equal(cached.server.chatRequests().length, 1);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  test('with n_consensus each vote replays its own recorded answer, so the replayed output and votes are the recorded ones', async () => {
+    const cached = await startModelTestbed({ VERDICT_MODEL_CACHE: 'readwrite' });
+    try {
+      cached.server.setChatHandler(sequence(answerJson({ total: 5 }), answerJson({ total: 7 }), answerJson({ total: 7 })));
+      const document = await cached.fileInput('a.txt', 'text/plain', 'Total 5 or 7');
+      const request = blockRequest('extract', { json_schema: INVOICE_SCHEMA, n_consensus: 3 }, { 'input-file-document': document });
+      const recorded = await new ExtractBlockExecutor({ models: cached.models }).execute(request);
+      const replaying = new ModelClient({ ...cached.models.config, baseURL: null, cacheMode: 'replay' });
+      const replayed = await new ExtractBlockExecutor({ models: replaying }).execute(request);
+      assert.deepEqual(new Set((recorded.details!.votes as { total: number }[]).map((vote) => vote.total)), new Set([5, 7]), 'the samples disagreed');
+      assert.deepEqual(replayed.outputs, recorded.outputs);
+      assert.deepEqual(replayed.details, { ...recorded.details, model_calls: 0, cache_hits: 3 });
+      assert.equal(cached.server.chatRequests().length, 3);
     } finally {
       await cached.close();
     }
