@@ -241,7 +241,7 @@ describe('ModelClient.chatJson', () => {
       await recorder.close();
       const replaying = new ModelClient(cacheConfig('replay'));
       const reordered = { required: ['total'], properties: { total: { type: 'number' } }, type: 'object' };
-      assert.deepEqual(await replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: reordered }), { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0 });
+      assert.deepEqual(await replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: reordered }), { value: { total: 42 }, raw: '{"total":42}', cached: true, attempts: 0, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
       await assert.rejects(
         replaying.chatJson({ ...askTotal(neverAborted()), jsonSchema: { ...reordered, required: [] } }),
         (error: unknown) => error instanceof ModelError && error.code === 'model_cache_miss',

@@ -200,7 +200,7 @@ describe('extract block with the response cache', () => {
       const replayed = await new ExtractBlockExecutor({ models: replaying }).execute(request);
       assert.deepEqual(new Set((recorded.details!.votes as { total: number }[]).map((vote) => vote.total)), new Set([5, 7]), 'the samples disagreed');
       assert.deepEqual(replayed.outputs, recorded.outputs);
-      assert.deepEqual(replayed.details, { ...recorded.details, model_calls: 0, cache_hits: 3 });
+      assert.deepEqual(replayed.details, { ...recorded.details, model_calls: 0, cache_hits: 3, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
       assert.equal(cached.server.chatRequests().length, 3);
     } finally {
       await cached.close();
