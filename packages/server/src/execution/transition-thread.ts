@@ -5,8 +5,11 @@ import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
 import type { NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
-/** Main thread → transition thread: a flush to apply, or a run to create. */
-export type TransitionRequest = { id: number; flush: TransitionFlush } | { id: number; creation: RunCreation };
+/** Main thread → transition thread: a flush to apply, a run to create, or a cancelled run's unfinished rows to write. */
+export type TransitionRequest =
+  | { id: number; flush: TransitionFlush }
+  | { id: number; creation: RunCreation }
+  | { id: number; cancelled: { runId: string; cancelledAt: string } };
 
 /** Transition thread → main thread: what request `id` answered (see `TransitionThread`'s methods), or why its transaction failed. */
 export type TransitionReply = { id: number; answer: unknown } | { id: number; error: string };
@@ -53,9 +56,17 @@ export class TransitionThread {
     return this.#request((id) => ({ id, creation })) as Promise<NewRun | null>;
   }
 
+  /**
+   * Writes a cancelled run's unfinished rows (`cancelUnfinishedRows`) in the next turn at the write
+   * lock, ahead of those waiting: reads are held until it is done (TestRunService.cancel).
+   */
+  writeCancelledRows(runId: string, cancelledAt: string): Promise<void> {
+    return this.#request((id) => ({ id, cancelled: { runId, cancelledAt } }), { first: true }) as Promise<void>;
+  }
+
   /** Sends a request in its turn at the store's write lock (`WriteTurns`), which it holds until the thread answers. */
-  async #request(request: (id: number) => TransitionRequest): Promise<unknown> {
-    const endTurn = await this.#turns.take();
+  async #request(request: (id: number) => TransitionRequest, turn: { first?: boolean } = {}): Promise<unknown> {
+    const endTurn = await this.#turns.take(turn);
     try {
       return await new Promise<unknown>((resolve, reject) => {
         const id = this.#nextId++;

@@ -99,9 +99,14 @@ export class TestRunService {
     return decision.answer!;
   }
 
-  /** Right after the answer, ahead of other writes waiting (`writeFirst`): reads wait for it. */
+  /**
+   * Right after the answer, ahead of other writes waiting; reads wait for it. On the transition
+   * thread: rewriting a large run's rows would hold this thread (the stop answers of the run's
+   * sandbox jobs, other requests) for as long.
+   */
   private async writeCancelledRows(runId: string, cancelledAt: string): Promise<void> {
-    await writeFirst(() => this.store.db.transaction().execute((trx) => cancelUnfinishedRows(trx, runId, cancelledAt)))
+    const thread = this.creationThread();
+    await (thread ? thread.writeCancelledRows(runId, cancelledAt) : writeFirst(() => this.store.db.transaction().execute((trx) => cancelUnfinishedRows(trx, runId, cancelledAt))))
       .catch((error: unknown) => process.emitWarning(`Writing the rows of cancelled run ${runId} failed (${String(error)}); they are written when the store is next opened.`));
   }
 
