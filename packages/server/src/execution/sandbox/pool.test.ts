@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { TENANT_CODE_NICENESS } from '../thread-priority.js';
 import { SandboxPool } from './pool.js';
 import type { SandboxJob, SandboxOutcome } from './types.js';
 
@@ -271,6 +273,18 @@ describe('SandboxPool', () => {
       expectFailure(await pool.run(job(code, null, { timeoutMs: 10_000 })), 'memory', /out of memory/);
       await expectHealthy(pool);
     });
+  });
+
+  test('sandbox threads run below the main thread\'s priority (Linux): tenants\' code takes only the CPU the server leaves', { skip: process.platform !== 'linux' }, async () => {
+    const fresh = new SandboxPool({ size: 2 });
+    try {
+      await fresh.allStarted();
+      const niceness = readdirSync('/proc/self/task').map((task) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+      assert.equal(niceness.filter((nice) => nice === TENANT_CODE_NICENESS).length >= 2, true, `niceness of this process's threads: ${niceness.join(', ')}`);
+      assert.equal(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16], '0', 'the main thread keeps its priority');
+    } finally {
+      await fresh.close();
+    }
   });
 
   describe('cancellation', () => {

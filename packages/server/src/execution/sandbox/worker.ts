@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FrozenRealm } from './frozen-realm.js';
 import { loadQuickJs } from './quickjs-module.js';
 import { JobSlots, STOPPED_RESULT } from './job-slots.js';
+import { lowerThisThreadsPriority } from '../thread-priority.js';
 import { outputLimitProblem } from '../../limits/output-limits.js';
 import type { ExecutionResult, JobBatch, JobRequest, JobResult, WorkerReply, WorkerStart } from './types.js';
 
@@ -21,6 +22,7 @@ const slots = new JobSlots(slotMemory);
  * checks wait for them, not its transform, and a job waiting for them is not yet on its check
  * deadline (JobSlots.waitingForChecks).
  */
+lowerThisThreadsPriority();
 let checksWarm = false;
 const checks = import('./output-checks.js').then(async (module) => {
   await module.warmUp().catch(() => undefined);
