@@ -54,7 +54,8 @@ async function freePort() {
 }
 
 function spawnVerdict(args, env) {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Unsupervised: the pids whose CPU the benchmark reads must be the server's and the workers', not their supervisors'.
+  const child = spawn(process.execPath, [CLI, ...args, '--no-supervise'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   return {

@@ -98,7 +98,8 @@ async function freePort() {
  */
 export async function startVerdict(dataDir, { script = CLI, nodeArgs = [], env = {} } = {}) {
   const port = await freePort();
-  const args = [...CLI_NODE_FLAGS, ...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo'];
+  // Unsupervised: the pid whose CPU and memory the benchmarks read must be the server's, not its supervisor's.
+  const args = [...CLI_NODE_FLAGS, ...nodeArgs, script, 'serve', '--port', String(port), '--data-dir', dataDir, '--no-demo', ...(script === CLI ? ['--no-supervise'] : [])];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, VERDICT_API_KEY: API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
