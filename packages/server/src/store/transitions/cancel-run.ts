@@ -74,13 +74,7 @@ export async function cancelUnfinishedRows(trx: Transaction<Database>, runId: st
 }
 
 /** Decides a cancel and writes its rows in the caller's transaction. */
-export async function cancelRun(
-  trx: Transaction<Database>,
-  organizationId: string,
-  runId: string,
-  reason: string | null,
-  now: string,
-): Promise<{ outcome: CancelDecision; status: string | null; run?: RunRow }> {
+export async function cancelRun(...[trx, organizationId, runId, reason, now]: Parameters<typeof decideCancel>): ReturnType<typeof decideCancel> {
   const decision = await decideCancel(trx, organizationId, runId, reason, now);
   if (decision.outcome === 'cancelled') await cancelUnfinishedRows(trx, runId, now);
   return decision;
