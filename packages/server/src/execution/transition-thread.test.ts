@@ -27,6 +27,18 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     await temporary.remove();
   });
 
+  test('renew: requests sent before it are answered, its worker stops, and the next request runs on a fresh one', async () => {
+    const ids = await pendingRun(store, 'run_renew', 2);
+    const before = thread.writeCancelledRows('run_none', NOW);
+    const renewed = thread.renew();
+    const after = thread.writeCancelledRows('run_none', NOW);
+    await Promise.all([before, renewed, after]);
+    await store.db.transaction().execute((trx) => sql`UPDATE test_runs SET status = 'cancelled', completed_at = ${NOW} WHERE id = 'run_renew'`.execute(trx));
+    await thread.writeCancelledRows('run_renew', NOW);
+    const rows = await store.db.selectFrom('test_results').select('status').where('id', 'in', ids).execute();
+    assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
+  });
+
   test('applies a flush in one transaction; the server connection reads the rows and counts it wrote', async () => {
     const ids = await pendingRun(store, 'run_a', 4);
     const [moved] = await thread.apply({
