@@ -3,11 +3,10 @@ import type { Executor } from '../execution/executor.js';
 import { TransitionThread } from '../execution/transition-thread.js';
 import { createError } from '../errors/index.js';
 import type { Store } from '../store/database.js';
-import { writeFirst } from '../store/sqlite-connections.js';
 import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters, type RunRow } from '../store/runs.js';
-import { cancelRun, cancelUnfinishedRows, createRun, decideCancel, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
+import { cancelRun, createRun, decideCancel, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
 
@@ -113,8 +112,9 @@ export class TestRunService {
    * sandbox jobs, other requests) for as long.
    */
   private async writeCancelledRows(runId: string, cancelledAt: string): Promise<void> {
-    const thread = this.creationThread();
-    await (thread ? thread.writeCancelledRows(runId, cancelledAt) : writeFirst(() => this.store.db.transaction().execute((trx) => cancelUnfinishedRows(trx, runId, cancelledAt))))
+    // Reads are held only on SQLite, which always has the thread.
+    await this.creationThread()!
+      .writeCancelledRows(runId, cancelledAt)
       .catch((error: unknown) => process.emitWarning(`Writing the rows of cancelled run ${runId} failed (${String(error)}); they are written when the store is next opened.`));
   }
 

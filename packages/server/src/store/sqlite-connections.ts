@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseConnection, type DatabaseIntrospector, type Dialect, type Driver, type Kysely, type QueryResult } from 'kysely';
 
@@ -39,17 +38,6 @@ export class WriteTurns {
     if (next) next();
     else this.#taken = false;
   }
-}
-
-const firstTurns = new AsyncLocalStorage<true>();
-
-/**
- * Runs `work`, whose transactions on a SQLite store take the next turn at its write lock, ahead of
- * those waiting (`WriteTurns.take({ first: true })`): for the second half of a change whose reads
- * are held (`ReadHolds`), which must not wait behind, say, the creation of a 50,000-test run.
- */
-export function writeFirst<T>(work: () => Promise<T>): Promise<T> {
-  return firstTurns.run(true, work);
 }
 
 const writeTurnsByPath = new Map<string, WriteTurns>();
@@ -193,7 +181,7 @@ class StoreConnection implements DatabaseConnection {
   ) {}
 
   async begin(): Promise<void> {
-    this.#endTurn = await this.turns.take({ first: firstTurns.getStore() === true });
+    this.#endTurn = await this.turns.take();
     try {
       this.writing.prepare('begin immediate').run();
     } catch (error) {
