@@ -125,7 +125,10 @@ export class LocalExecutor implements Executor {
     this.runs.delete(runId);
     state.jobs = [];
     state.ended = true;
-    state.controller.abort(new DOMException('The test run was cancelled.', 'AbortError'));
+    // Nothing of the run starts from here on (it left `runs`), but its in-flight tests are told to
+    // stop on the next turn of the event loop: the abort's listeners, one per in-flight test, and
+    // the settling they cause would otherwise run before the cancel's answer is written.
+    setImmediate(() => state.controller.abort(new DOMException('The test run was cancelled.', 'AbortError')));
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 import { paginationQuery, refineCursors } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { directSerialization } from '../http/direct-serialization.js';
 import { testHistory } from '../services/history.js';
 import { getResult, listResultsOfRun } from '../services/test-results.js';
 import type { GenerationOptions } from './generation.js';
@@ -22,7 +23,7 @@ const ListResultsQuery = paginationQuery(20)
 export const testResultRoutes: FastifyPluginAsyncZod<GenerationOptions> = async (app, { generation }) => {
   const { segment, schemas } = generation;
 
-  app.get(`/workflows/${segment}/results`, { schema: { querystring: ListResultsQuery, response: { 200: schemas.resultList } } }, async (request) => {
+  app.get(`/workflows/${segment}/results`, { schema: { querystring: ListResultsQuery, response: { 200: schemas.resultList } }, ...directSerialization }, async (request) => {
     const { run_id, test_id, ...page } = request.query;
     const organizationId = request.principal.organizationId;
     return run_id !== undefined ? listResultsOfRun(app.services, organizationId, run_id, page) : testHistory(app.services, organizationId, test_id!, page);

@@ -1,6 +1,7 @@
 import { dateFilter, paginationQuery, refineCursors, RunSortBy, RunStatusFilter, TRIGGER_TYPES } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { directSerialization } from '../http/direct-serialization.js';
 import type { GenerationOptions } from './generation.js';
 
 const RunParams = z.object({ run_id: z.string() });
@@ -44,13 +45,13 @@ export const testRunRoutes: FastifyPluginAsyncZod<GenerationOptions> = async (ap
     );
   });
 
-  app.get(`/workflows/${segment}/runs/:run_id`, { schema: { params: RunParams, response: { 200: schemas.run } } }, async (request) =>
+  app.get(`/workflows/${segment}/runs/:run_id`, { schema: { params: RunParams, response: { 200: schemas.run } }, ...directSerialization }, async (request) =>
     runs.get(request.principal.organizationId, request.params.run_id),
   );
 
   app.post(
     `/workflows/${segment}/runs/:run_id/cancel`,
-    { schema: { params: RunParams, body: schemas.cancelRun.nullish(), response: { 200: schemas.run } } },
+    { schema: { params: RunParams, body: schemas.cancelRun.nullish(), response: { 200: schemas.run } }, ...directSerialization },
     async (request) => runs.cancel(request.principal.organizationId, request.params.run_id, request.body?.reason ?? null),
   );
 };

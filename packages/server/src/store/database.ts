@@ -18,6 +18,7 @@ import * as workflowRunAttempts from './migrations/014-workflow-run-attempts.js'
 import * as experimentResultProvenance from './migrations/015-experiment-result-provenance.js';
 import * as workflowRunListIndexes from './migrations/016-workflow-run-list-indexes.js';
 import * as experimentResultArtifacts from './migrations/017-experiment-result-artifacts.js';
+import * as draftRevisions from './migrations/018-draft-revisions.js';
 import type { Database } from './schema.js';
 import { ReadHolds, SqliteStoreDialect, writeTurnsOf } from './sqlite-connections.js';
 
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '015-experiment-result-provenance': experimentResultProvenance,
   '016-workflow-run-list-indexes': workflowRunListIndexes,
   '017-experiment-result-artifacts': experimentResultArtifacts,
+  '018-draft-revisions': draftRevisions,
 };
 
 function openSqlite(dataDir: string): Store {

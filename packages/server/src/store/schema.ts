@@ -2,6 +2,7 @@
  * Table shapes as Kysely sees them. Timestamps are ISO-8601 strings (they sort as time on both
  * SQLite and PostgreSQL); JSON columns hold text. One shape serves both dialects.
  */
+import type { Generated } from 'kysely';
 import type { UploadReservation } from '../files/index.js';
 
 export interface OrganizationsTable {
@@ -33,6 +34,8 @@ export interface WorkflowsTable {
   project_id: string;
   created_at: string;
   updated_at: string;
+  /** Renewed by triggers on every change to the workflow's blocks or edges (migration 018); null until the first. */
+  draft_revision: Generated<string | null>;
 }
 
 export interface WorkflowVersionsTable {

@@ -1,4 +1,5 @@
 import { isoNow, versionIdFor, workflowDraftFingerprint, type BlockConfig, type BlockType, type Page } from '@verdict/core';
+import { BoundedCache } from '@verdict/core/assertions/lru';
 import { sql, type Kysely } from 'kysely';
 import { keysetPage, type KeysetRequest } from './keyset.js';
 import { fromJson, toJson } from './database.js';
@@ -88,8 +89,35 @@ export async function loadSnapshotBlocks(db: Kysely<Database>, organizationId: s
   return new Map(rows.map((row) => [row.id, new Map(fromJson<WorkflowSnapshot>(row.snapshot)!.blocks.map((block) => [block.id, block]))]));
 }
 
-/** The fingerprint of each workflow's current draft, in two queries whatever the number of workflows. */
+/**
+ * Fingerprints of current drafts by organization, workflow and draft revision (migration 018: a
+ * token that triggers renew on every change to the workflow's blocks or edges). Polling a run reads
+ * its workflow's draft fingerprint every time; computing it reads and hashes every block and edge.
+ */
+const fingerprintsByRevision = new BoundedCache<string, string>(10_000);
+
+/** The fingerprint of each workflow's current draft: one query when they are known, three when not. */
 export async function draftFingerprints(db: Kysely<Database>, organizationId: string, workflowIds: string[]): Promise<Map<string, string>> {
+  if (workflowIds.length === 0) return new Map();
+  // The revision is read before the graph: a change in between caches a fingerprint newer than its key, never an older one.
+  const revisions = await db.selectFrom('workflows').select(['id', 'draft_revision']).where('organization_id', '=', organizationId).where('id', 'in', workflowIds).execute();
+  const keys = new Map(revisions.filter((row) => row.draft_revision !== null).map((row) => [row.id, `${organizationId}\0${row.id}\0${row.draft_revision}`]));
+  const fingerprints = new Map<string, string>();
+  for (const workflowId of workflowIds) {
+    const cached = fingerprintsByRevision.get(keys.get(workflowId) ?? '');
+    if (cached !== undefined) fingerprints.set(workflowId, cached);
+  }
+  const missing = workflowIds.filter((workflowId) => !fingerprints.has(workflowId));
+  for (const [workflowId, fingerprint] of await computeDraftFingerprints(db, organizationId, missing)) {
+    fingerprints.set(workflowId, fingerprint);
+    const key = keys.get(workflowId);
+    if (key) fingerprintsByRevision.set(key, fingerprint);
+  }
+  return fingerprints;
+}
+
+/** The fingerprint of each workflow's current draft from its blocks and edges, in two queries whatever the number of workflows. */
+async function computeDraftFingerprints(db: Kysely<Database>, organizationId: string, workflowIds: string[]): Promise<Map<string, string>> {
   if (workflowIds.length === 0) return new Map();
   const [blocks, edges] = await Promise.all([
     db.selectFrom('blocks').select(['workflow_id', 'id', 'type', 'config', 'parent_id']).where('organization_id', '=', organizationId).where('workflow_id', 'in', workflowIds).execute(),

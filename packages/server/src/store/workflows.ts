@@ -50,6 +50,7 @@ export async function insertWorkflow(
     project_id: fields.project_id ?? DEFAULT_PROJECT_ID,
     created_at: now,
     updated_at: now,
+    draft_revision: null,
   };
   await db.insertInto('workflows').values(row).execute();
   return workflowFromRow(row);
