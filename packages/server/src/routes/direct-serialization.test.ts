@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { z } from 'zod';
-import { TESTS_GENERATION } from '../routes/generation.js';
+import { TESTS_GENERATION } from './generation.js';
 import { createFunctionWorkflow, createTests, startRun } from '../testing/fixtures.js';
 import { startTestApp, waitForRun, type TestApp } from '../testing/harness.js';
 
