@@ -1,7 +1,7 @@
 import { paginationQuery, refineCursors } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { directSerialization } from '../http/direct-serialization.js';
+import { directSerialization } from './direct-serialization.js';
 import { testHistory } from '../services/history.js';
 import { getResult, listResultsOfRun } from '../services/test-results.js';
 import type { GenerationOptions } from './generation.js';

@@ -1,7 +1,7 @@
 import { dateFilter, paginationQuery, refineCursors, RunSortBy, RunStatusFilter, TRIGGER_TYPES } from '@verdict/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { directSerialization } from '../http/direct-serialization.js';
+import { directSerialization } from './direct-serialization.js';
 import type { GenerationOptions } from './generation.js';
 
 const RunParams = z.object({ run_id: z.string() });
