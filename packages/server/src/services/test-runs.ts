@@ -5,7 +5,7 @@ import { createError } from '../errors/index.js';
 import type { Store } from '../store/database.js';
 import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
-import { findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters, type RunRow } from '../store/runs.js';
+import { findRun, findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters, type RunRow } from '../store/runs.js';
 import { cancelRun, createRun, decideCancel, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
@@ -35,8 +35,7 @@ export class TestRunService {
 
   /** The run, or null when this organization has none of that id. */
   async find(organizationId: string, runId: string): Promise<WorkflowTestRun | null> {
-    const row = await findRunRow(this.store.db, organizationId, runId);
-    return row ? (await runsFromRows(this.store.db, organizationId, [row]))[0]! : null;
+    return findRun(this.store.db, organizationId, runId);
   }
 
   async list(organizationId: string, filters: RunFilters, page: KeysetRequest) {

@@ -69,6 +69,28 @@ export async function findRunRow(db: Kysely<Database>, organizationId: string, r
   return db.selectFrom('test_runs').selectAll().where('id', '=', runId).where('organization_id', '=', organizationId).executeTakeFirst();
 }
 
+/** The run as the API serves it, its workflow's draft revision read in the same statement: polling a run costs one query when the draft's fingerprint is cached. */
+export async function findRun(db: Kysely<Database>, organizationId: string, runId: string): Promise<WorkflowTestRun | null> {
+  const found = await db
+    .selectFrom('test_runs')
+    .selectAll('test_runs')
+    .select((eb) =>
+      eb
+        .selectFrom('workflows')
+        .select('workflows.draft_revision')
+        .whereRef('workflows.organization_id', '=', 'test_runs.organization_id')
+        .whereRef('workflows.id', '=', 'test_runs.workflow_id')
+        .as('draft_revision'),
+    )
+    .where('test_runs.id', '=', runId)
+    .where('test_runs.organization_id', '=', organizationId)
+    .executeTakeFirst();
+  if (!found) return null;
+  const { draft_revision: revision, ...row } = found;
+  const drafts = await draftFingerprints(db, organizationId, [row.workflow_id], new Map([[row.workflow_id, revision]]));
+  return runFromRow(row, drafts.get(row.workflow_id) ?? null);
+}
+
 export interface RunFilters {
   workflow_id?: string;
   test_id?: string;

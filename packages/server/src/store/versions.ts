@@ -96,12 +96,21 @@ export async function loadSnapshotBlocks(db: Kysely<Database>, organizationId: s
  */
 const fingerprintsByRevision = new BoundedCache<string, string>(10_000);
 
-/** The fingerprint of each workflow's current draft: one query when they are known, three when not. */
-export async function draftFingerprints(db: Kysely<Database>, organizationId: string, workflowIds: string[]): Promise<Map<string, string>> {
+/**
+ * The fingerprint of each workflow's current draft: one query when they are cached, three when not.
+ * `revisions`: the workflows' draft revisions when the caller read them already (with the run).
+ */
+export async function draftFingerprints(
+  db: Kysely<Database>,
+  organizationId: string,
+  workflowIds: string[],
+  revisions?: ReadonlyMap<string, string | null>,
+): Promise<Map<string, string>> {
   if (workflowIds.length === 0) return new Map();
   // The revision is read before the graph: a change in between caches a fingerprint newer than its key, never an older one.
-  const revisions = await db.selectFrom('workflows').select(['id', 'draft_revision']).where('organization_id', '=', organizationId).where('id', 'in', workflowIds).execute();
-  const keys = new Map(revisions.filter((row) => row.draft_revision !== null).map((row) => [row.id, `${organizationId}\0${row.id}\0${row.draft_revision}`]));
+  const known = revisions ?? (await draftRevisions(db, organizationId, workflowIds));
+  const keys = new Map<string, string>();
+  for (const [workflowId, revision] of known) if (revision !== null) keys.set(workflowId, `${organizationId}\0${workflowId}\0${revision}`);
   const fingerprints = new Map<string, string>();
   for (const workflowId of workflowIds) {
     const cached = fingerprintsByRevision.get(keys.get(workflowId) ?? '');
@@ -114,6 +123,11 @@ export async function draftFingerprints(db: Kysely<Database>, organizationId: st
     if (key) fingerprintsByRevision.set(key, fingerprint);
   }
   return fingerprints;
+}
+
+async function draftRevisions(db: Kysely<Database>, organizationId: string, workflowIds: string[]): Promise<Map<string, string | null>> {
+  const rows = await db.selectFrom('workflows').select(['id', 'draft_revision']).where('organization_id', '=', organizationId).where('id', 'in', workflowIds).execute();
+  return new Map(rows.map((row) => [row.id, row.draft_revision]));
 }
 
 /** The fingerprint of each workflow's current draft from its blocks and edges, in two queries whatever the number of workflows. */
