@@ -41,18 +41,33 @@ function numberedTest(n) {
 
 const msBetween = (later, earlier) => Number(BigInt(later) - BigInt(earlier)) / 1e6;
 
-/** Resolves with the observed server's report of when the aborted run's last in-flight test settled. */
-function stopReports(child) {
+/**
+ * `reportOf(type, runId)` resolves with the observed server's report of that type about the run:
+ * `stopped` (its last in-flight test settled) or `answered` (its cancel was received and answered).
+ */
+function serverReports(child) {
   const waiting = new Map();
+  const received = new Map();
+  const keyOf = (type, runId) => `${type} ${runId}`;
   child.on('message', (message) => {
-    if (message?.type !== 'stopped') return;
-    waiting.get(message.runId)?.(message);
-    waiting.delete(message.runId);
+    const runId = message?.runId ?? message?.url?.split('/').at(-2);
+    if (!runId) return;
+    const key = keyOf(message.type, runId);
+    const resolve = waiting.get(key);
+    if (resolve) resolve(message);
+    else received.set(key, message);
+    waiting.delete(key);
   });
-  return (runId) =>
+  return (type, runId) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no stop report for run ${runId} within ${STOP_REPORT_TIMEOUT_MS} ms`)), STOP_REPORT_TIMEOUT_MS);
-      waiting.set(runId, (message) => {
+      const key = keyOf(type, runId);
+      if (received.has(key)) {
+        resolve(received.get(key));
+        received.delete(key);
+        return;
+      }
+      const timer = setTimeout(() => reject(new Error(`no ${type} report for run ${runId} within ${STOP_REPORT_TIMEOUT_MS} ms`)), STOP_REPORT_TIMEOUT_MS);
+      waiting.set(key, (message) => {
         clearTimeout(timer);
         resolve(message);
       });
@@ -76,21 +91,24 @@ function checkCancelled(run) {
   }
 }
 
-async function cancelRound(server, stopReportOf, workflowId, workload, probeWorkflowId) {
+async function cancelRound(server, reportOf, workflowId, workload, probeWorkflowId) {
   const { call } = server;
   const { id } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
   await waitForRun(call, id, { done: workload.ready, everyMs: 2, timeoutMs: 30_000 });
   if (workload.settleMs) await new Promise((resolve) => setTimeout(resolve, workload.settleMs));
-  const stopped = stopReportOf(id);
+  const stopped = reportOf('stopped', id);
+  const answered = reportOf('answered', id);
   const sent = performance.now();
   const run = await call('POST', `/v1/workflows/tests/runs/${id}/cancel`, {});
   const answerMs = performance.now() - sent;
   const answeredAt = process.hrtime.bigint();
   checkCancelled(run);
   const report = await stopped;
+  const serverSide = await answered;
   const probeMs = await probeRun(call, probeWorkflowId);
   return {
     answerMs,
+    serverMs: msBetween(serverSide.writtenAt, serverSide.receivedAt),
     stoppedAfterAnswerMs: msBetween(report.idleAt, answeredAt),
     stoppedAfterAbortMs: msBetween(report.idleAt, report.abortedAt),
     inFlightAtAbort: report.inFlightAtAbort,
@@ -102,6 +120,7 @@ function reportWorkload(label, rounds, idleProbeMs) {
   const column = (name) => rounds.map((round) => round[name]);
   console.log(`${label} (${rounds.length} runs; ${percentile(column('inFlightAtAbort'), 0.5)} tests in flight at the abort, median):`);
   console.log(`  cancel answer (client sends POST …/cancel → reads the 200): ${latencySummary(column('answerMs'))}`);
+  console.log(`    of which in the server (request parsed → answer handed to the socket): ${latencySummary(column('serverMs'))}; the rest is the client's and the kernel's, on the same two cores`);
   console.log(`  last in-flight test settled, its sandbox thread terminated, after the answer reached the client: ${latencySummary(column('stoppedAfterAnswerMs'))}`);
   console.log(`    (after the server aborted the run: ${latencySummary(column('stoppedAfterAbortMs'))}; negative = before the client read the answer)`);
   console.log(`  next 1-test run, POST → seen completed, right after the answer: ${latencySummary(column('probeMs'))} (idle server: ${idleProbeMs.toFixed(1)} ms)`);
@@ -120,12 +139,12 @@ try {
   const probe = await seedWorkflow(data.dir, { name: 'bench cancel probe', code: LINE_ITEM_TOTAL, count: 1, testFor: lineItemTest });
   const server = await startVerdict(data.dir, { script: OBSERVED_SERVER });
   try {
-    const stopReportOf = stopReports(server.child);
+    const reportOf = serverReports(server.child);
     const idleProbes = [];
     for (let n = 0; n < IDLE_PROBES; n++) idleProbes.push(await probeRun(server.call, probe.workflowId));
     for (const [index, workload] of WORKLOADS.entries()) {
       const rounds = [];
-      for (let round = 0; round < ROUNDS; round++) rounds.push(await cancelRound(server, stopReportOf, seeded[index], workload, probe.workflowId));
+      for (let round = 0; round < ROUNDS; round++) rounds.push(await cancelRound(server, reportOf, seeded[index], workload, probe.workflowId));
       reportWorkload(workload.label, rounds, percentile(idleProbes, 0.5));
     }
   } finally {

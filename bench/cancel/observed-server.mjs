@@ -1,5 +1,6 @@
-// `verdict serve` for bench/cancel, with one observation added: when a run is aborted, report over
-// IPC when the executor's last in-flight test of it has settled. A running sandbox job settles only
+// `verdict serve` for bench/cancel, with two observations added: when a run is aborted, report over
+// IPC when the executor's last in-flight test of it has settled; and when each cancel request was
+// received and its answer written. A running sandbox job settles only
 // once its worker thread has terminated, so this is the moment the last in-flight sandbox stopped.
 // Times are process.hrtime (CLOCK_MONOTONIC), comparable with the parent's.
 import { parseArgs } from 'node:util';
@@ -22,6 +23,13 @@ executor.stopRun = (runId) => {
     process.send?.({ type: 'stopped', runId, inFlightAtAbort, abortedAt: String(abortedAt), idleAt: String(process.hrtime.bigint()) });
   }, POLL_MS);
 };
+
+// The cancel as the server sees it: from the request's headers parsed to the answer handed to the socket.
+server.app.server.prependListener('request', (request, response) => {
+  if (!request.url.endsWith('/cancel')) return;
+  const receivedAt = process.hrtime.bigint();
+  response.once('finish', () => process.send?.({ type: 'answered', url: request.url, receivedAt: String(receivedAt), writtenAt: String(process.hrtime.bigint()) }));
+});
 
 console.log(`Verdict is serving ${server.url} (observed for bench/cancel)`);
 process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
