@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Other requests while the server does big writes: creating a large run, then writing its results.
+// Other requests while the server does big writes: creating a large run, writing its results, and
+// cancelling a second one (rewriting its unfinished rows).
 // Build first (`npx tsc -b`), then: node bench/stalls/index.mjs [tests, default 50000]
 // A small run's GET is sent every 20 ms (open loop: a stall shows in every request it delays) from
 // before the POST of the large run until that run has completed; the latencies are reported for the
@@ -41,6 +42,31 @@ async function seedLarge(dataDir, count) {
   return seeded;
 }
 
+/**
+ * A run of SIZE tests cancelled once CANCEL_AFTER of its results exist: its unfinished rows (nearly
+ * all) are rewritten after the answer while the store's reads wait for them (docs/decisions.md §4).
+ * The window ends when a read of the run's last results page, sent right after the answer, returns.
+ */
+const CANCEL_AFTER = 1000;
+async function cancelPhase(call, workflowId, smallRunId) {
+  const { id } = await call('POST', '/v1/workflows/tests/runs', { workflow_id: workflowId });
+  await waitForRun(call, id, { done: (run) => run.counts.lifecycle_counts.completed >= CANCEL_AFTER, everyMs: 20 });
+  const poller = latencyPoller(() => call('GET', `/v1/workflows/tests/runs/${smallRunId}`), POLL_EVERY_MS);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const sent = performance.now();
+  const cancelled = await call('POST', `/v1/workflows/tests/runs/${id}/cancel`, {});
+  const answered = performance.now();
+  const lastPage = await call('GET', `/v1/workflows/tests/results?run_id=${id}&order=desc&limit=1`);
+  const rowsWritten = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const { samples, failures } = await poller.stop();
+  if (failures > 0) throw new Error(`${failures} GET requests failed`);
+  if (lastPage.data[0]?.lifecycle.status !== 'cancelled') throw new Error(`the last row of cancelled run ${id} is ${JSON.stringify(lastPage.data[0]?.lifecycle)}`);
+  const unfinished = cancelled.counts.lifecycle_counts.cancelled;
+  console.log(`  cancel of a run with ${unfinished.toLocaleString('en-US')} unfinished rows answered in ${(answered - sent).toFixed(1)} ms; its rows written ${(rowsWritten - answered).toFixed(0)} ms after the answer`);
+  report('sent while it is cancelled (from the POST to the rows written)', samples.filter((sample) => sample.sentAt >= sent && sample.sentAt < rowsWritten));
+}
+
 function report(label, samples) {
   const latencies = samples.map((sample) => sample.ms);
   const p99 = percentile(latencies, 0.99);
@@ -72,6 +98,7 @@ try {
     console.log(`  POST of the run answered in ${(answered - posted).toFixed(0)} ms; its ${SIZE.toLocaleString('en-US')} results written in ${((finished - answered) / 1000).toFixed(1)} s`);
     report('sent during the POST', samples.filter((sample) => sample.sentAt < answered));
     report('sent while the results are written', samples.filter((sample) => sample.sentAt >= answered));
+    await cancelPhase(call, large.workflowId, smallRunId);
   } finally {
     await server.stop();
   }
