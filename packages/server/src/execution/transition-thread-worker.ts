@@ -1,12 +1,12 @@
 /**
- * Transition thread entry: applies each flush, creates each run, or writes each cancelled run's rows, in one transaction of its own SQLite connection, and
+ * Transition thread entry: applies each flush, creates each run, cancels each run, or writes each cancelled run's rows, in one transaction of its own SQLite connection, and
  * checkpoints the store's WAL (no commit does): once the store has been quiet for a moment, or
  * after a few seconds of continuous writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { connectSqlite } from '../store/database.js';
-import { applyFlush, cancelUnfinishedRows, createRun } from '../store/transitions/index.js';
+import { applyFlush, cancelRun, cancelUnfinishedRows, createRun } from '../store/transitions/index.js';
 import type { TransitionReply, TransitionRequest } from './transition-thread.js';
 
 if (!parentPort) throw new Error('transition-thread-worker.js must run as the worker thread of a TransitionThread');
@@ -42,7 +42,9 @@ port.on('message', (request: TransitionRequest) => {
       ? db.transaction().execute((trx) => applyFlush(trx, request.flush))
       : 'creation' in request
         ? createRun(db, request.creation)
-        : db.transaction().execute((trx) => cancelUnfinishedRows(trx, request.cancelled.runId, request.cancelled.cancelledAt));
+        : 'cancel' in request
+          ? db.transaction().execute((trx) => cancelRun(trx, request.cancel.organizationId, request.cancel.runId, request.cancel.reason, request.cancel.now))
+          : db.transaction().execute((trx) => cancelUnfinishedRows(trx, request.cancelled.runId, request.cancelled.cancelledAt));
   work
     .then(
       (answer) => port.postMessage({ id, answer } satisfies TransitionReply),

@@ -2,13 +2,14 @@ import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
-import type { NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
+import type { cancelRun, NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
 import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
 
-/** Main thread → transition thread: a flush to apply, a run to create, or a cancelled run's unfinished rows to write. */
+/** Main thread → transition thread: a flush to apply, a run to create, a run to cancel with its rows, or a cancelled run's unfinished rows to write. */
 export type TransitionRequest =
   | { id: number; flush: TransitionFlush }
   | { id: number; creation: RunCreation }
+  | { id: number; cancel: { organizationId: string; runId: string; reason: string | null; now: string } }
   | { id: number; cancelled: { runId: string; cancelledAt: string } };
 
 /** Transition thread → main thread: what request `id` answered (see `TransitionThread`'s methods), or why its transaction failed. */
@@ -54,6 +55,11 @@ export class TransitionThread {
   /** Creates the run (`createRun`): its row, or null when its scope holds no test. */
   createRun(creation: RunCreation): Promise<NewRun | null> {
     return this.#request((id) => ({ id, creation })) as Promise<NewRun | null>;
+  }
+
+  /** Decides a cancel and writes the run's unfinished rows in one transaction (`cancelRun`), in the next turn at the write lock. */
+  cancelRun(organizationId: string, runId: string, reason: string | null, now: string): ReturnType<typeof cancelRun> {
+    return this.#request((id) => ({ id, cancel: { organizationId, runId, reason, now } }), { first: true }) as ReturnType<typeof cancelRun>;
   }
 
   /**

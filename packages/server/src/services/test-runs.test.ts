@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { countsViolation, type Trigger } from '@verdict/core';
 import { createFunctionWorkflow, createTests, otherOrganizationKey, waitFor, type FunctionWorkflow } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import type { TestRunService } from './test-runs.js';
+import { sql } from 'kysely';
+import { HOLD_READS_FOR_ROWS_AT_MOST, type TestRunService } from './test-runs.js';
 
 const PASS_THROUGH = 'function transform(input) { return input; }';
 const SPIN_FOREVER = 'function transform(input) { while (true) {} }';
@@ -116,6 +117,40 @@ for (const kind of testStores()) {
       const latest = new Map(tests.map((row) => [row.id, row.latest_result_id]));
       for (const row of rows) assert.equal(latest.get(row.test_id), row.id);
       assert.deepEqual(await runs.get(organizationId, live.id), answer, 'the answer is the run as it stays');
+    });
+
+    test(`cancel of a run with more than ${HOLD_READS_FOR_ROWS_AT_MOST} unfinished rows: written before the answer, holding no reads of the store`, async () => {
+      const spinning = await spinningWorkflow(1);
+      const copies = HOLD_READS_FOR_ROWS_AT_MOST;
+      await sql`
+        WITH RECURSIVE copies(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copies WHERE n < ${copies})
+        INSERT INTO tests (id, organization_id, workflow_id, block_id, name, source, handle_inputs_fingerprint, assertion, assertion_schema_dep, created_at, updated_at)
+        SELECT t.id || '_' || CAST(copies.n AS TEXT), t.organization_id, t.workflow_id, t.block_id, t.name, t.source, t.handle_inputs_fingerprint, t.assertion,
+          t.assertion_schema_dep, t.created_at, t.updated_at
+        FROM tests AS t, copies WHERE t.workflow_id = ${spinning.workflowId}`.execute(app.runtime.services.store.db);
+      const live = await runs.create(organizationId, TRIGGER, { workflow_id: spinning.workflowId });
+      assert.equal(live.total_tests, HOLD_READS_FOR_ROWS_AT_MOST + 1);
+      await waitFor('a test running', async () => (await runs.get(organizationId, live.id)).counts.lifecycle_counts.running > 0);
+      const store = app.runtime.services.store;
+      const holdReads = store.holdReads;
+      let holds = 0;
+      if (holdReads) store.holdReads = () => (holds++, holdReads());
+      try {
+        const answer = await runs.cancel(organizationId, live.id, null);
+        const rows = await store.db.selectFrom('test_results').select('status').where('run_id', '=', live.id).execute();
+        assert.deepEqual(new Set(rows.map((row) => row.status)), new Set(['cancelled']));
+        assert.equal(answer.counts.lifecycle_counts.cancelled, HOLD_READS_FOR_ROWS_AT_MOST + 1);
+        assert.equal(holds, 0, 'no read of the store waited for its rows');
+        assert.deepEqual(await runs.get(organizationId, live.id), answer, 'the answer is the run as it stays');
+        if (holdReads) {
+          // A small run's cancel does hold them (its rows are written after the answer): the count above can see a hold.
+          const small = await runs.create(organizationId, TRIGGER, { workflow_id: (await spinningWorkflow(1)).workflowId });
+          await runs.cancel(organizationId, small.id, null);
+          assert.equal(holds, 1);
+        }
+      } finally {
+        if (holdReads) store.holdReads = holdReads;
+      }
     });
 
     test("cancelLiveRunsOfWorkflow: every live run of that workflow is cancelled; other workflows' runs and finished runs are left", async () => {

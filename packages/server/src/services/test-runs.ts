@@ -18,6 +18,14 @@ export type { RunScopeFilter };
  * kept, 279 MB without (goal < 300 MB); a fresh worker costs tens of milliseconds.
  */
 const RENEW_THREAD_AFTER_ROWS = 10_000;
+/**
+ * The most unfinished rows a cancel on SQLite writes after its answer, while the store's reads wait
+ * (~10–40 µs a row: tens of milliseconds at most). Beyond, they are written before the answer.
+ */
+export const HOLD_READS_FOR_ROWS_AT_MOST = 2_000;
+
+/** A cancel's decision; `answer`: the run as it answers, when built with it; `releaseReads`: the hold its rows' write ends. */
+type CancelOutcome = Awaited<ReturnType<typeof decideCancel>> & { answer?: WorkflowTestRun; releaseReads?: () => void };
 
 export class TestRunService {
   private thread: TransitionThread | null = null;
@@ -76,13 +84,30 @@ export class TestRunService {
   /**
    * docs/decisions.md §4: one conditional update decides; in-flight work is told to stop after it
    * commits. The answer is the run as the deciding transaction left it. On SQLite the unfinished
-   * rows are written just after the answer, while every read of the store waits for them: the
-   * answer does not wait for rewriting a large run's rows (~10 µs each), and no reader sees a
-   * cancelled run with live rows. Should the process stop in between, the store is finished when
-   * it is next opened (`finishCancelledRuns`).
+   * rows of a run with at most HOLD_READS_FOR_ROWS_AT_MOST of them are written just after the
+   * answer, while every read of the store waits for them: the answer does not wait for rewriting
+   * them (~10 µs each), and no reader sees a cancelled run with live rows. Should the process stop
+   * in between, the store is finished when it is next opened (`finishCancelledRuns`). A larger run
+   * is decided and its rows written in one transaction on the transition thread before the answer:
+   * holding every tenant's reads for that long would be a stall (48,405 rows: 2 s).
    */
   async cancel(organizationId: string, runId: string, reason: string | null): Promise<WorkflowTestRun> {
     const now = isoNow();
+    const thread = this.store.holdReads ? this.creationThread() : null;
+    const decision: CancelOutcome =
+      thread && (await this.unfinishedRows(organizationId, runId)) > HOLD_READS_FOR_ROWS_AT_MOST
+        ? await thread.cancelRun(organizationId, runId, reason, now)
+        : await this.decideCancel(organizationId, runId, reason, now);
+    if (decision.outcome === 'not_found') throw createError('run_not_found', runId);
+    if (decision.outcome === 'not_cancellable') throw createError('run_not_cancellable', runId, decision.status!);
+    if (decision.outcome === 'already_cancelled') return this.get(organizationId, runId);
+    this.executor.stopRun(runId);
+    if (decision.releaseReads) setImmediate(() => void this.writeCancelledRows(runId, now).finally(decision.releaseReads));
+    return decision.answer ?? (await runsFromRows(this.store.db, organizationId, [decision.run!]))[0]!;
+  }
+
+  /** The decision, in a transaction of the server's connection that holds the store's reads when it can (SQLite). */
+  private async decideCancel(organizationId: string, runId: string, reason: string | null, now: string): Promise<CancelOutcome> {
     let releaseReads: (() => void) | undefined;
     const decision = await this.store.db
       .transaction()
@@ -97,12 +122,17 @@ export class TestRunService {
         throw error;
       });
     if (decision.outcome !== 'cancelled') releaseReads?.();
-    if (decision.outcome === 'not_found') throw createError('run_not_found', runId);
-    if (decision.outcome === 'not_cancellable') throw createError('run_not_cancellable', runId, decision.status!);
-    if (decision.outcome === 'already_cancelled') return this.get(organizationId, runId);
-    this.executor.stopRun(runId);
-    if (releaseReads) setImmediate(() => void this.writeCancelledRows(runId, now).finally(releaseReads));
-    return decision.answer!;
+    return { ...decision, releaseReads: decision.outcome === 'cancelled' ? releaseReads : undefined };
+  }
+
+  private async unfinishedRows(organizationId: string, runId: string): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('test_runs')
+      .select(['n_pending', 'n_queued', 'n_running'])
+      .where('id', '=', runId)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+    return row ? row.n_pending + row.n_queued + row.n_running : 0;
   }
 
   /**
