@@ -36,10 +36,12 @@ for (const store of testStores()) {
       const artifacts = await app.request('GET', `/v1/workflows/artifacts?run_id=${run.id}`);
       const durations = artifacts.body.data.filter((artifact: any) => artifact.operation === 'function_invocation').map((artifact: any) => artifact.duration_ms);
       assert.equal(durations.length, 2);
-      for (const duration of durations) {
-        assert.ok(duration >= BUSY_MS - 5, `each function ran ${BUSY_MS} ms: ${durations.join(', ')}`);
-        assert.ok(duration < BUSY_MS * 1.85, `neither counts the other's ${BUSY_MS} ms as its own: ${durations.join(', ')}`);
-      }
+      for (const duration of durations) assert.ok(duration >= BUSY_MS - 5, `each function ran ${BUSY_MS} ms: ${durations.join(', ')}`);
+      // On one thread the two ran one after the other, inside the run's time: counting the wait, the
+      // durations would add up to ~1.5 times it (300 + 600 in ~600 ms). A thread descheduled while a
+      // function runs (nice 10, a loaded CI machine) lengthens that function and the run alike.
+      const [first, second] = durations as [number, number];
+      assert.ok(first + second <= run.timing.duration_ms + 20, `neither counts the other's ${BUSY_MS} ms as its own: ${first} + ${second} ms in a run of ${run.timing.duration_ms} ms`);
     });
   });
 }
