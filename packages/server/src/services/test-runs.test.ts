@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { countsViolation, type Trigger } from '@verdict/core';
+import { sql } from 'kysely';
 import { createFunctionWorkflow, createTests, otherOrganizationKey, waitFor, type FunctionWorkflow } from '../testing/fixtures.js';
 import { startTestApp, testStores, waitForRun, type TestApp } from '../testing/harness.js';
-import { sql } from 'kysely';
 import { HOLD_READS_FOR_ROWS_AT_MOST, type TestRunService } from './test-runs.js';
 
 const PASS_THROUGH = 'function transform(input) { return input; }';

@@ -126,12 +126,7 @@ export class TestRunService {
   }
 
   private async unfinishedRows(organizationId: string, runId: string): Promise<number> {
-    const row = await this.store.db
-      .selectFrom('test_runs')
-      .select(['n_pending', 'n_queued', 'n_running'])
-      .where('id', '=', runId)
-      .where('organization_id', '=', organizationId)
-      .executeTakeFirst();
+    const row = await findRunRow(this.store.db, organizationId, runId);
     return row ? row.n_pending + row.n_queued + row.n_running : 0;
   }
 
