@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './canonical.js';
+export * from './once-per-object.js';
 export * from './clock.js';
 export * from './json-limits.js';
 export * from './text-safety.js';

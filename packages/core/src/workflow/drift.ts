@@ -1,4 +1,5 @@
 import { fingerprint } from '../canonical.js';
+import { oncePerObject } from '../once-per-object.js';
 import { formatPath, parsePath } from '../assertions/path.js';
 import type { AssertionSpec, OutputTarget } from '../assertions/spec.js';
 import type { EvalRunFreshness } from '../schemas/runs.js';
@@ -191,15 +192,7 @@ export function assessDrift(blockId: string, block: BlockState | null, assertion
 }
 
 /** A page of tests shares a few blocks: each block object's fingerprint (its whole config, code included) is hashed once (block objects are read per request and never changed). */
-const blockFingerprints = new WeakMap<BlockState, string>();
-function fingerprintOnce(block: BlockState): string {
-  let found = blockFingerprints.get(block);
-  if (found === undefined) {
-    found = blockConfigFingerprint(block);
-    blockFingerprints.set(block, found);
-  }
-  return found;
-}
+const fingerprintOnce = oncePerObject((block: BlockState) => blockConfigFingerprint(block));
 
 /** What a verdict's validity depends on besides inputs: what the block computes and what the assertion checks. */
 export function validityFingerprint(blockFingerprint: string, assertion: AssertionSpec | null): string {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex } from '@verdict/core';
+import { canonicalJson, oncePerObject, sha256Hex } from '@verdict/core';
 import type { ModelCacheMode } from './config.js';
 import { ModelError } from './errors.js';
 
-const canonicalTexts = new WeakMap<object, string>();
+const canonicalTextOnce = oncePerObject((value: object) => canonicalJson(value));
 
 /** What a cache entry holds. The request itself is left out: with images in it, it can weigh megabytes. */
 interface CacheEntry {
@@ -46,12 +46,7 @@ export class ModelResponseCache {
 
   /** canonicalJson(value), computed once per object: a block's schema is the same object for every test of a run. */
   static canonicalText(value: object): string {
-    let text = canonicalTexts.get(value);
-    if (text === undefined) {
-      text = canonicalJson(value);
-      canonicalTexts.set(value, text);
-    }
-    return text;
+    return canonicalTextOnce(value);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, sha256Hex, type JsonSchemaIssue } from '@verdict/core';
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, functionLanguage, oncePerObject, sha256Hex, type JsonSchemaIssue } from '@verdict/core';
 import { JsonText } from '../../store/transitions/index.js';
 import { PythonOutput, type PythonSandbox } from '../python/index.js';
 import type { SandboxOutcome, SandboxPool } from '../sandbox/index.js';
@@ -15,6 +15,8 @@ function abortError(signal: AbortSignal): Error {
  */
 const INPUT_IN_SOURCE = ['handle_inputs', 'input-json-0', 'data'] as const;
 const OUTPUT_HANDLE = 'output-json-0';
+/** The JSON text of each schema (schemas live as long as their workflow snapshot). */
+const schemaTextOnce = oncePerObject((schema: object) => JSON.stringify(schema));
 
 /**
  * `function` blocks. JavaScript: `transform(input)` in the sandbox; the sandbox thread also checks
@@ -28,8 +30,6 @@ export class FunctionBlockExecutor implements BlockExecutor {
   private readonly codeKeys = new Map<string, string>();
   /** Each Python code as a JSON string literal, spliced into the requests of its tests. */
   private readonly codeLiterals = new Map<string, string>();
-  /** The JSON text of each schema (schemas live as long as their workflow snapshot). */
-  private readonly schemaTexts = new WeakMap<object, string>();
 
   constructor(
     private readonly pool: SandboxPool,
@@ -105,12 +105,7 @@ export class FunctionBlockExecutor implements BlockExecutor {
     if (schema === undefined || schema === null || schema === true) return null;
     if (typeof schema !== 'object') return JSON.stringify(schema);
     if (!Array.isArray(schema) && Object.keys(schema).length === 0) return null;
-    let text = this.schemaTexts.get(schema);
-    if (text === undefined) {
-      text = JSON.stringify(schema);
-      this.schemaTexts.set(schema, text);
-    }
-    return text;
+    return schemaTextOnce(schema);
   }
 }
 
