@@ -28,6 +28,12 @@ const REFILL_BELOW = 4;
  * tenants' jobs, gets a burst thread (which takes ~50-150 ms to start).
  */
 const STARVED_AFTER_MS = 100;
+/**
+ * How early a starvation check may fire by performance.now(): Node's timers count from the event
+ * loop's cached clock, in whole milliseconds. Tenants queued in the same moment are starved
+ * together, not one now and the rest once a burst thread is already starting (which then serves them all).
+ */
+const TIMER_EARLY_MS = 5;
 /** Shortest pause between two starvation checks, while a tenant waits and no burst thread may start. */
 const RECHECK_MS = 25;
 /** A burst thread with nothing to run stops after this long: the tenant it served may send more soon. */
@@ -156,8 +162,10 @@ export class SandboxPool {
     this.#workers.clear();
     await Promise.all(
       workers.map((worker) => {
-        for (const ticket of worker.releaseAll()) ticket.fail('aborted', 'the sandbox pool was closed');
-        return worker.retire();
+        const released = worker.releaseAll();
+        for (const ticket of released) ticket.fail('aborted', 'the sandbox pool was closed');
+        // A thread stopped mid-job cannot wait for quiet.
+        return released.length > 0 ? worker.retire() : worker.retireWhenQuiet();
       }),
     );
   }
@@ -308,7 +316,7 @@ export class SandboxPool {
         continue;
       }
       this.#workers.delete(worker);
-      void worker.retire();
+      void worker.retireWhenQuiet();
     }
     if (nextRetirementInMs === Infinity || this.#burstRetirement) return;
     this.#burstRetirement = setTimeout(() => {
@@ -342,7 +350,7 @@ export class SandboxPool {
     if ([...this.#workers].some((worker) => worker.tickets.length === 0)) return;
     const now = performance.now();
     let starved = 0;
-    for (const { since } of this.#unserved(this.#occupancy())) if (now - since >= STARVED_AFTER_MS) starved++;
+    for (const { since } of this.#unserved(this.#occupancy())) if (now - since >= STARVED_AFTER_MS - TIMER_EARLY_MS) starved++;
     const room = 2 * this.#size - this.#workers.size;
     for (let started = 0; started < Math.min(starved, room); started++) this.#spawn();
   }
