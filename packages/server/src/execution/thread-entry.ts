@@ -16,3 +16,18 @@ export function threadEntry(moduleUrl: string, name: string): { script: URL | st
  * `--max-semi-space-size`, which is set for the main thread's allocation rate.
  */
 export const HELPER_THREAD_YOUNG_GENERATION_MB = 6;
+
+/**
+ * How long a helper thread must have run nothing before a graceful stop terminates it. Node 20
+ * unregisters a stopping worker's isolate before disposing of it, and an optimizing compile of that
+ * thread's code still running on one of V8's background threads in between aborts the whole process
+ * (`NodePlatform::ForIsolate`, "Assertion failed: (data.first) != nullptr"). Those compiles follow
+ * the thread's recent work and take milliseconds; a thread stopped mid-job (a stuck sandbox) cannot wait.
+ */
+export const QUIET_BEFORE_TERMINATE_MS = 100;
+
+/** Resolves once QUIET_BEFORE_TERMINATE_MS have passed since `lastActiveAt` (performance.now()). */
+export function quietSince(lastActiveAt: number): Promise<void> {
+  const remainingMs = lastActiveAt + QUIET_BEFORE_TERMINATE_MS - performance.now();
+  return remainingMs > 0 ? new Promise((resolve) => setTimeout(resolve, remainingMs)) : Promise.resolve();
+}

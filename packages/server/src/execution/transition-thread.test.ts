@@ -6,6 +6,7 @@ import type { Store } from '../store/database.js';
 import { cancelRun } from '../store/transitions/index.js';
 import { PENDING_RUN_ORG, passedOutcome, pendingRun } from '../testing/pending-run.js';
 import { temporarySqliteStore } from '../testing/harness.js';
+import { QUIET_BEFORE_TERMINATE_MS } from './thread-entry.js';
 import { TransitionThread } from './transition-thread.js';
 
 const NOW = '2026-11-29T00:00:00.000Z';
@@ -36,6 +37,20 @@ describe('TransitionThread (SQLite, a second connection)', () => {
     await store.db.transaction().execute((trx) => sql`UPDATE test_runs SET status = 'cancelled', completed_at = ${NOW} WHERE id = 'run_renew'`.execute(trx));
     await thread.writeCancelledRows('run_renew', NOW);
     const rows = await store.db.selectFrom('test_results').select('status').where('id', 'in', ids).execute();
+    assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
+  });
+
+  test('renew: the worker set aside stops once quiet, and a request its successor holds meanwhile is answered', async () => {
+    const ids = await pendingRun(store, 'run_successor', 5000);
+    await store.db.transaction().execute((trx) => sql`UPDATE test_runs SET status = 'cancelled', completed_at = ${NOW} WHERE id = 'run_successor'`.execute(trx));
+    await thread.writeCancelledRows('run_none', NOW);
+    const answeredAt = performance.now();
+    const stoppedAt = thread.renew().then(() => performance.now());
+    // Starts the successor, and writes 5,000 rows on it while the old worker stops.
+    const successor = thread.writeCancelledRows('run_successor', NOW).then(() => performance.now());
+    assert.ok((await stoppedAt) - answeredAt >= QUIET_BEFORE_TERMINATE_MS - 1, 'stopped only once quiet');
+    assert.ok((await successor) > (await stoppedAt), "the successor's request was in flight when the old worker stopped");
+    const rows = await store.db.selectFrom('test_results').select('status').where('id', 'in', [ids[0]!, ids.at(-1)!]).execute();
     assert.deepEqual(rows.map((row) => row.status), ['cancelled', 'cancelled']);
   });
 

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { writeTurnsOf, type WriteTurns } from '../store/sqlite-connections.js';
 import type { cancelRun, NewRun, RunCreation, TransitionFlush, UnmovedRows } from '../store/transitions/index.js';
-import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from './thread-entry.js';
+import { HELPER_THREAD_YOUNG_GENERATION_MB, quietSince, threadEntry } from './thread-entry.js';
 
 /** Main thread → transition thread: a flush to apply, a run to create, a run to cancel with its rows, or a cancelled run's unfinished rows to write. */
 export type TransitionRequest =
@@ -37,6 +37,8 @@ export class TransitionThread {
   readonly #waiters = new Map<number, Waiter>();
   #nextId = 1;
   readonly #turns: WriteTurns;
+  /** When the thread last answered (performance.now()). */
+  #lastActiveAt = performance.now();
 
   /** `db`: the server's connection to the store at `sqlitePath`. */
   constructor(
@@ -87,25 +89,26 @@ export class TransitionThread {
   }
 
   /**
-   * Stops the worker in a turn of its own at the write lock, so no request of this thread is in
-   * flight; the next request starts a fresh one. V8 keeps the heap a large run's creation grew.
+   * Sets the worker aside in a turn of its own at the write lock, so no request of it is in flight;
+   * the next request starts a fresh one. V8 keeps the heap a large run's creation grew. The old one
+   * is stopped once quiet (QUIET_BEFORE_TERMINATE_MS).
    */
   async renew(): Promise<void> {
     const endTurn = await this.#turns.take();
-    try {
-      const thread = this.#thread;
-      this.#thread = null;
-      await thread?.terminate();
-    } finally {
-      endTurn();
-    }
+    const thread = this.#thread;
+    this.#thread = null;
+    endTurn();
+    await quietSince(this.#lastActiveAt);
+    await thread?.terminate();
   }
 
-  /** Stops the thread; call once no flush is pending. */
+  /** Stops the thread once quiet; call once no flush is pending. */
   async close(): Promise<void> {
     const thread = this.#thread;
     this.#thread = null;
+    if (thread) await quietSince(this.#lastActiveAt);
     await thread?.terminate();
+    this.#failWaiters(new Error('the transition thread was closed'));
     await this.#checkpointsAtServerCommits(true);
   }
 
@@ -115,6 +118,11 @@ export class TransitionThread {
       () => undefined,
       () => undefined,
     );
+  }
+
+  #failWaiters(error: Error): void {
+    for (const waiter of this.#waiters.values()) waiter.reject(error);
+    this.#waiters.clear();
   }
 
   #running(): Worker {
@@ -128,6 +136,7 @@ export class TransitionThread {
     thread.unref();
     void this.#checkpointsAtServerCommits(false);
     thread.on('message', (reply: TransitionReply) => {
+      this.#lastActiveAt = performance.now();
       const waiter = this.#waiters.get(reply.id);
       this.#waiters.delete(reply.id);
       if ('error' in reply) waiter?.reject(new Error(reply.error));
@@ -140,13 +149,11 @@ export class TransitionThread {
       failure = error;
     });
     thread.on('exit', (code) => {
-      if (this.#thread === thread) {
-        this.#thread = null;
-        void this.#checkpointsAtServerCommits(true);
-      }
-      const error = new Error(`the transition thread stopped (${failure?.message ?? `exit code ${code}`})`);
-      for (const waiter of this.#waiters.values()) waiter.reject(error);
-      this.#waiters.clear();
+      // One set aside (renew, close) had no request in flight; the waiters are its successor's.
+      if (this.#thread !== thread) return;
+      this.#thread = null;
+      void this.#checkpointsAtServerCommits(true);
+      this.#failWaiters(new Error(`the transition thread stopped (${failure?.message ?? `exit code ${code}`})`));
     });
     this.#thread = thread;
     return thread;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { HELPER_THREAD_YOUNG_GENERATION_MB, threadEntry } from '../thread-entry.js';
+import { HELPER_THREAD_YOUNG_GENERATION_MB, quietSince, threadEntry } from '../thread-entry.js';
 import { JobSlots, SLOTS_PER_THREAD } from './job-slots.js';
 import type { JobTicket } from './job-ticket.js';
 import type { CheckKind, CompiledWasm, JobBatch, JobRequest, JobResult, WorkerReply, WorkerSettings, WorkerStart } from './types.js';
@@ -129,6 +129,13 @@ export class SandboxWorker {
   /** Stops the thread even mid-computation (V8 terminates a spinning wasm loop within milliseconds). */
   async retire(): Promise<void> {
     this.#retired = true;
+    await this.#thread.terminate();
+  }
+
+  /** Stops the thread once it has run nothing for QUIET_BEFORE_TERMINATE_MS: a graceful stop (the pool closing, an idle burst thread). */
+  async retireWhenQuiet(): Promise<void> {
+    this.#retired = true;
+    await quietSince(performance.now() - this.idleForMs());
     await this.#thread.terminate();
   }
 }
