@@ -119,6 +119,20 @@ for (const kind of testStores()) {
       assert.deepEqual(await runs.get(organizationId, live.id), answer, 'the answer is the run as it stays');
     });
 
+    test('cancel right after the draft changed: the answer, built once the new draft is read, carries the change and agrees with every read after it', async () => {
+      const spinning = await spinningWorkflow(3);
+      const live = await runs.create(organizationId, TRIGGER, { workflow_id: spinning.workflowId });
+      await waitFor('a test running', async () => (await runs.get(organizationId, live.id)).counts.lifecycle_counts.running > 0);
+      assert.deepEqual((await runs.get(organizationId, live.id)).freshness.reasons, ['no_baseline']);
+      const edited = await app.request('PATCH', `/v1/workflows/blocks/${spinning.blockId}`, { config: { language: 'javascript', code: SPIN_FOREVER, output_schema: {}, timeout_seconds: 299 } });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      // The new draft's fingerprint is read for the first time by this answer, while the cancelled rows are being written.
+      const answer = await runs.cancel(organizationId, live.id, null);
+      assert.deepEqual([answer.lifecycle.status, answer.freshness.reasons], ['cancelled', ['no_baseline', 'validity_changed']]);
+      assert.equal(answer.counts.lifecycle_counts.cancelled, 3);
+      assert.deepEqual(await runs.get(organizationId, live.id), answer, 'the answer is the run as it stays');
+    });
+
     test(`cancel of a run with more than ${HOLD_READS_FOR_ROWS_AT_MOST} unfinished rows: written before the answer, holding no reads of the store`, async () => {
       const spinning = await spinningWorkflow(1);
       const copies = HOLD_READS_FOR_ROWS_AT_MOST;

@@ -6,7 +6,8 @@ import type { Store } from '../store/database.js';
 import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { findRun, findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters, type RunRow } from '../store/runs.js';
-import { cancelRun, createRun, decideCancel, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
+import { cancelRun, createRun, decideCancelNow, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
+import { draftFingerprints } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
 
@@ -24,8 +25,11 @@ const RENEW_THREAD_AFTER_ROWS = 10_000;
  */
 export const HOLD_READS_FOR_ROWS_AT_MOST = 2_000;
 
-/** A cancel's decision; `answer`: the run as it answers, when built with it; `releaseReads`: the hold its rows' write ends. */
-type CancelOutcome = Awaited<ReturnType<typeof decideCancel>> & { answer?: WorkflowTestRun; releaseReads?: () => void };
+/**
+ * A cancel's decision; `answer`: the run as it answers, when built with it; `draftRevision`: its
+ * workflow's, read with the decision; `releaseReads`: the hold its rows' write ends.
+ */
+type CancelOutcome = Awaited<ReturnType<typeof cancelRun>> & { answer?: WorkflowTestRun; draftRevision?: string | null; releaseReads?: () => void };
 
 export class TestRunService {
   private thread: TransitionThread | null = null;
@@ -83,51 +87,56 @@ export class TestRunService {
 
   /**
    * docs/decisions.md §4: one conditional update decides; in-flight work is told to stop after it
-   * commits. The answer is the run as the deciding transaction left it. On SQLite the unfinished
-   * rows of a run with at most HOLD_READS_FOR_ROWS_AT_MOST of them are written just after the
-   * answer, while every read of the store waits for them: the answer does not wait for rewriting
-   * them (~10 µs each), and no reader sees a cancelled run with live rows. Should the process stop
-   * in between, the store is finished when it is next opened (`finishCancelledRuns`). A larger run
-   * is decided and its rows written in one transaction on the transition thread before the answer:
-   * holding every tenant's reads for that long would be a stall (48,405 rows: 2 s).
+   * commits. The answer is the run as the deciding transaction left it. On SQLite the decision is
+   * one synchronous transaction in the next write turn (`decideCancelNow`), and the unfinished rows
+   * of a run with at most HOLD_READS_FOR_ROWS_AT_MOST of them are written just after the answer,
+   * while every read of the store waits for them: the answer does not wait for rewriting them
+   * (~10 µs each), and no reader sees a cancelled run with live rows. Should the process stop in
+   * between, the store is finished when it is next opened (`finishCancelledRuns`). A larger run is
+   * decided and its rows written in one transaction on the transition thread before the answer:
+   * holding every tenant's reads for that long would be a stall (48,405 rows: 2 s). On PostgreSQL,
+   * which several processes may read, the decision and the rows are one transaction.
    */
   async cancel(organizationId: string, runId: string, reason: string | null): Promise<WorkflowTestRun> {
     const now = isoNow();
-    const thread = this.store.holdReads ? this.creationThread() : null;
-    const decision: CancelOutcome =
-      thread && (await this.unfinishedRows(organizationId, runId)) > HOLD_READS_FOR_ROWS_AT_MOST
-        ? await thread.cancelRun(organizationId, runId, reason, now)
-        : await this.decideCancel(organizationId, runId, reason, now);
+    const decision = this.store.writeNow ? await this.decideOnSqlite(organizationId, runId, reason, now) : await this.decideWithRows(organizationId, runId, reason, now);
     if (decision.outcome === 'not_found') throw createError('run_not_found', runId);
     if (decision.outcome === 'not_cancellable') throw createError('run_not_cancellable', runId, decision.status!);
     if (decision.outcome === 'already_cancelled') return this.get(organizationId, runId);
     this.executor.stopRun(runId);
     if (decision.releaseReads) setImmediate(() => void this.writeCancelledRows(runId, now).finally(decision.releaseReads));
-    return decision.answer ?? (await runsFromRows(this.store.db, organizationId, [decision.run!]))[0]!;
+    if (decision.answer) return decision.answer;
+    // The draft's fingerprint is cached by its revision; were it not, reading it waits for the rows.
+    const { workflow_id: workflowId } = decision.run!;
+    const known = decision.draftRevision === undefined ? undefined : new Map([[workflowId, decision.draftRevision]]);
+    const drafts = await draftFingerprints(this.store.db, organizationId, [workflowId], known);
+    return runFromRow(decision.run!, drafts.get(workflowId) ?? null);
   }
 
-  /** The decision, in a transaction of the server's connection that holds the store's reads when it can (SQLite). */
-  private async decideCancel(organizationId: string, runId: string, reason: string | null, now: string): Promise<CancelOutcome> {
+  /** The decision alone, reads held from inside its transaction; a larger run's is made with its rows, on the transition thread. */
+  private async decideOnSqlite(organizationId: string, runId: string, reason: string | null, now: string): Promise<CancelOutcome> {
     let releaseReads: (() => void) | undefined;
-    const decision = await this.store.db
-      .transaction()
-      .execute(async (trx) => {
-        // Held from inside the write turn: reads never wait for the transactions ahead of it.
-        releaseReads = this.store.holdReads?.();
-        const decided = await (releaseReads ? decideCancel : cancelRun)(trx, organizationId, runId, reason, now);
-        return { ...decided, answer: decided.run && (await runsFromRows(trx, organizationId, [decided.run]))[0] };
+    const decided = await this.store
+      .writeNow!((connection) => {
+        const decision = decideCancelNow(connection, { organizationId, runId }, reason, now, HOLD_READS_FOR_ROWS_AT_MOST);
+        if (decision.outcome === 'cancelled') releaseReads = this.store.holdReads!();
+        return decision;
       })
       .catch((error: unknown) => {
         releaseReads?.();
         throw error;
       });
-    if (decision.outcome !== 'cancelled') releaseReads?.();
-    return { ...decision, releaseReads: decision.outcome === 'cancelled' ? releaseReads : undefined };
+    if (decided.outcome === 'too_large') return this.creationThread()!.cancelRun(organizationId, runId, reason, now);
+    if (decided.outcome !== 'cancelled') return { ...decided, status: 'status' in decided ? decided.status : null };
+    return { ...decided, status: 'cancelled', releaseReads };
   }
 
-  private async unfinishedRows(organizationId: string, runId: string): Promise<number> {
-    const row = await findRunRow(this.store.db, organizationId, runId);
-    return row ? row.n_pending + row.n_queued + row.n_running : 0;
+  /** The decision and the unfinished rows in one transaction, the answer built in it. */
+  private async decideWithRows(organizationId: string, runId: string, reason: string | null, now: string): Promise<CancelOutcome> {
+    return this.store.db.transaction().execute(async (trx) => {
+      const decided = await cancelRun(trx, organizationId, runId, reason, now);
+      return { ...decided, answer: decided.run && (await runsFromRows(trx, organizationId, [decided.run]))[0] };
+    });
   }
 
   /**

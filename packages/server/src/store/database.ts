@@ -38,6 +38,12 @@ export interface Store {
    * until the returned function is called, for a change written in two transactions (`ReadHolds`).
    */
   holdReads?: () => () => void;
+  /**
+   * SQLite only: runs `work` on the writing connection, synchronously, as one `BEGIN IMMEDIATE`
+   * transaction in this process's next write turn (`WriteTurns`), with no await inside: for a
+   * decision that must not wait behind the event loop's other work once it holds the lock.
+   */
+  writeNow?: <T>(work: (connection: SQLite.Database) => T) => Promise<T>;
   close(): Promise<void>;
 }
 
@@ -74,8 +80,9 @@ function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'verdict.db');
   const holds = new ReadHolds();
-  const db = connectSqlite(path, holds);
-  return { db, dialect: 'sqlite', location: path, sqlitePath: path, holdReads: () => holds.hold(), close: () => db.destroy() };
+  const dialect = sqliteStoreDialect(path, holds);
+  const db = new Kysely<Database>({ dialect });
+  return { db, dialect: 'sqlite', location: path, sqlitePath: path, holdReads: () => holds.hold(), writeNow: (work) => dialect.writeNow(work), close: () => db.destroy() };
 }
 
 /**
@@ -84,7 +91,11 @@ function openSqlite(dataDir: string): Store {
  * transition thread opens its own alike.
  */
 export function connectSqlite(path: string, holds?: ReadHolds): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new SqliteStoreDialect(openConnection(path), openConnection(path), writeTurnsOf(path), holds) });
+  return new Kysely<Database>({ dialect: sqliteStoreDialect(path, holds) });
+}
+
+function sqliteStoreDialect(path: string, holds?: ReadHolds): SqliteStoreDialect {
+  return new SqliteStoreDialect(openConnection(path), openConnection(path), writeTurnsOf(path), holds);
 }
 
 function openConnection(path: string): SQLite.Database {

@@ -118,6 +118,16 @@ export class SqliteStoreDialect implements Dialect {
     return new SqliteStoreDriver(this.writing, this.reading, this.turns, this.holds);
   }
 
+  /** `work` as one synchronous `BEGIN IMMEDIATE` transaction of the writing connection, in the next write turn (Store.writeNow). */
+  async writeNow<T>(work: (connection: SQLite.Database) => T): Promise<T> {
+    const endTurn = await this.turns.take();
+    try {
+      return this.writing.transaction(() => work(this.writing)).immediate();
+    } finally {
+      endTurn();
+    }
+  }
+
   createQueryCompiler() {
     return new SqliteQueryCompiler();
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PENDING_RUN_ORG, pendingRun } from '../../testing/pending-run.js';
 import { countsDisagreement, inTransaction, onEachStore, outcomeOf, runState, statuses } from '../../testing/run-state.js';
-import { cancelRun, decideCancel, finishCancelledRuns } from './cancel-run.js';
+import { cancelRun, decideCancel, decideCancelNow, finishCancelledRuns } from './cancel-run.js';
 import { failRun } from './fail-run.js';
 import { moveResults } from './move-results.js';
 import { requeueResults } from './requeue-results.js';
@@ -94,5 +94,33 @@ onEachStore('decideCancel and finishCancelledRuns', (store) => {
     );
     assert.equal(countsDisagreement(halves), null);
     assert.equal(await finishCancelledRuns(store().db), 0);
+  });
+});
+
+onEachStore('decideCancelNow', (store, kind) => {
+  test('in one synchronous SQLite transaction: the decision decideCancel makes, with the draft revision; nothing past mostUnfinished', { skip: kind !== 'sqlite' }, async () => {
+    for (const runId of ['cn_now', 'cn_kysely']) {
+      const ids = await pendingRun(store(), runId, 3);
+      const { rows } = await runState(store(), runId);
+      await inTransaction(store(), (trx) => moveResults(trx, runId, { start: [{ from: 'pending', rows: [[ids[1]!, STARTED]] }], finish: [{ from: 'pending', outcomes: [outcomeOf(rows[0]!)] }] }, STARTED));
+    }
+    const decideNow = (runId: string, mostUnfinished = 2, organizationId = PENDING_RUN_ORG) =>
+      store().writeNow!((connection) => decideCancelNow(connection, { organizationId, runId }, 'stop', CANCELLED_AT, mostUnfinished));
+
+    const now = await decideNow('cn_now');
+    const kysely = await inTransaction(store(), (trx) => decideCancel(trx, PENDING_RUN_ORG, 'cn_kysely', 'stop', CANCELLED_AT));
+    assert.equal(now.outcome, 'cancelled');
+    assert.deepEqual(now.outcome === 'cancelled' && { ...now.run, id: 'cn_kysely' }, kysely.run);
+    assert.deepEqual(now.outcome === 'cancelled' && now.draftRevision, null, 'pendingRun writes no workflow row');
+    assert.deepEqual(statuses(await runState(store(), 'cn_now')), ['completed', 'running', 'pending'], 'rows are not written by the decision');
+
+    assert.deepEqual(await decideNow('cn_now'), { outcome: 'already_cancelled', status: 'cancelled' });
+    assert.deepEqual(await decideNow('cn_now', 2, 'org_someone_else'), { outcome: 'not_found' });
+    await pendingRun(store(), 'cn_large', 3);
+    assert.deepEqual(await decideNow('cn_large'), { outcome: 'too_large' });
+    assert.equal((await runState(store(), 'cn_large')).run.status, 'pending', 'a run past the bound is left as it is');
+    const { rows } = await runState(store(), 'cn_large');
+    await inTransaction(store(), (trx) => moveResults(trx, 'cn_large', { finish: [{ from: 'pending', outcomes: rows.map((row) => outcomeOf(row)) }] }, STARTED));
+    assert.deepEqual(await decideNow('cn_large'), { outcome: 'not_cancellable', status: 'completed' });
   });
 });
