@@ -38,9 +38,11 @@ function threadPeak(pool: SandboxPool): { stop(): number } {
   };
 }
 
+/** A pool as a server has it, its threads started: under load they start hundreds of ms apart, and one tenant alone would hold the first. */
 async function withPool(size: number, body: (pool: SandboxPool) => Promise<void>): Promise<void> {
   const pool = new SandboxPool({ size });
   try {
+    await pool.allStarted();
     await body(pool);
   } finally {
     await pool.close();
