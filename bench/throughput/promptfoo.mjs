@@ -94,9 +94,10 @@ const median = (values) => percentile(values, 0.5);
 
 /**
  * promptfoo's cases per second once started: `eval` of `sizes[0]` and `sizes[1]` cases (the first
- * cases of `caseFor`) through `workload`'s provider, each `repeats` times; the difference of the
- * median wall times cancels its start-up (for a Python provider, that of its workers too), and
- * the difference of the median CPU times gives its CPU time per case (`cpuMsPerCase`, null off Linux).
+ * cases of `caseFor`) through `workload`'s provider, `repeats` times, the two sizes one after the
+ * other each time; the median of each attempt's difference of wall times cancels its start-up (for
+ * a Python provider, that of its workers too), and that of CPU times gives its CPU time per case
+ * (`cpuMsPerCase`, null off Linux).
  */
 export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, workload }) {
   const problem = await ensureInstalled();
@@ -107,22 +108,24 @@ export async function measurePromptfoo({ sizes, repeats, concurrency, caseFor, w
   const workDir = await mkdtemp(join(os.tmpdir(), 'verdict-bench-promptfoo-run-'));
   try {
     await writeFile(join(workDir, workload.fileName), workload.source);
-    const seconds = {};
-    const cpuSeconds = {};
-    for (const size of sizes) {
-      const configPath = await writeConfig(workDir, workload, Array.from({ length: size }, (_, n) => caseFor(n)));
-      seconds[size] = [];
-      cpuSeconds[size] = [];
-      for (let attempt = 0; attempt < repeats; attempt++) {
-        const timed = await timeEval(launcher, workDir, configPath, size, concurrency);
+    const seconds = Object.fromEntries(sizes.map((size) => [size, []]));
+    const cpuSeconds = Object.fromEntries(sizes.map((size) => [size, []]));
+    const configPaths = {};
+    for (const size of sizes) configPaths[size] = await writeConfig(workDir, workload, Array.from({ length: size }, (_, n) => caseFor(n)));
+    // The sizes alternate, and the rate is the median of each attempt's own difference: the machine's
+    // speed drifts within minutes, and timing all small runs before all large ones measured the drift.
+    for (let attempt = 0; attempt < repeats; attempt++) {
+      for (const size of sizes) {
+        const timed = await timeEval(launcher, workDir, configPaths[size], size, concurrency);
         seconds[size].push(timed.seconds);
         cpuSeconds[size].push(timed.cpuSeconds);
       }
     }
     const [small, large] = sizes;
-    const casesPerSecond = (large - small) / (median(seconds[large]) - median(seconds[small]));
+    const differences = (values) => values[large].map((value, attempt) => value - values[small][attempt]);
+    const casesPerSecond = (large - small) / median(differences(seconds));
     const cpuKnown = cpuSeconds[small].every((value) => value !== null);
-    const cpuMsPerCase = cpuKnown ? ((median(cpuSeconds[large]) - median(cpuSeconds[small])) * 1000) / (large - small) : null;
+    const cpuMsPerCase = cpuKnown ? (median(differences(cpuSeconds)) * 1000) / (large - small) : null;
     return { version, nodeVersion, isolated: launcher.isolated, seconds, median: Object.fromEntries(sizes.map((size) => [size, median(seconds[size])])), casesPerSecond, cpuMsPerCase };
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
