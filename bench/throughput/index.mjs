@@ -114,6 +114,7 @@ function reportVerdict(size, { seedSeconds, idleRssMb, runs }) {
   const median = percentile(runs.map((run) => run.seconds), 0.5);
   const summary = {
     testsPerSecond: size / median,
+    runSeconds: runs.map((run) => run.seconds),
     peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
     hwmMb: Math.max(...runs.map((run) => run.hwmMb)),
     getRunLatencies: runs.flatMap((run) => run.getRunLatencies),
@@ -174,6 +175,22 @@ else {
     console.log(`  wall time from spawn to exit, median of ${PROMPTFOO.repeats}: ${timings}`);
     const cpu = promptfoo.cpuMsPerCase === null ? '' : `; CPU per case ${format(promptfoo.cpuMsPerCase, 3)} ms`;
     console.log(`  → ${format(promptfoo.casesPerSecond)} cases/s once started (median of the ${PROMPTFOO.repeats} differences of the two sizes, run one after the other)${cpu}`);
+    await measureVerdictAgain(PROMPTFOO.sizes[0]);
   }
 }
 reportGoals(results, promptfoo);
+
+/**
+ * Verdict's runs of the ratio's size again, after promptfoo's: the machine's speed drifts within
+ * minutes, and measuring before and after promptfoo brackets it in time. The ratio takes the
+ * median of both sets of runs.
+ */
+async function measureVerdictAgain(size) {
+  const before = results.get(size);
+  if (!before) return;
+  const after = await measureVerdict(size, null);
+  const seconds = [...before.runSeconds, ...after.runs.map((run) => run.seconds)];
+  const median = percentile(seconds, 0.5);
+  console.log(`Verdict at ${format(size)} tests again, after promptfoo: ${format(size / percentile(after.runs.map((run) => run.seconds), 0.5))} tests/s; both sets: ${format(size / median)} tests/s (median of ${seconds.length})`);
+  results.set(size, { ...before, testsPerSecond: size / median });
+}
