@@ -109,6 +109,7 @@ function limitsOf(values: Values): LimitsConfig {
     authFailuresPerAddress: values.VERDICT_RATE_LIMIT_AUTH_FAILURES,
     requestsPerKey: values.VERDICT_RATE_LIMIT_KEY_REQUESTS,
     sessionsPerKey: values.VERDICT_RATE_LIMIT_SESSIONS,
+    runRowsPerOrganization: values.VERDICT_RATE_LIMIT_RUN_ROWS,
     streamsPerSession: values.VERDICT_MAX_STREAMS_PER_SESSION,
     streamsPerOrganization: values.VERDICT_MAX_STREAMS_PER_ORGANIZATION,
   };

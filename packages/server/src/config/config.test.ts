@@ -118,6 +118,7 @@ describe('configuration', () => {
       VERDICT_RATE_LIMIT_AUTH_FAILURES: '5/30s',
       VERDICT_RATE_LIMIT_KEY_REQUESTS: 'off',
       VERDICT_RATE_LIMIT_SESSIONS: '2 / h',
+      VERDICT_RATE_LIMIT_RUN_ROWS: '100000/10m',
       VERDICT_MAX_STREAMS_PER_SESSION: '2',
       VERDICT_MAX_STREAMS_PER_ORGANIZATION: '9',
     });
@@ -147,6 +148,7 @@ describe('configuration', () => {
       authFailuresPerAddress: { count: 5, windowMs: 30_000 },
       requestsPerKey: null,
       sessionsPerKey: { count: 2, windowMs: 3_600_000 },
+      runRowsPerOrganization: { count: 100_000, windowMs: 600_000 },
       streamsPerSession: 2,
       streamsPerOrganization: 9,
     });

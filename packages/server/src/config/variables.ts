@@ -161,6 +161,10 @@ export const VARIABLES = {
     meaning: 'requests per API key (dashboard calls count for the key that signed in), then 429; `off` for benchmarks',
   }),
   VERDICT_RATE_LIMIT_SESSIONS: variable(rateLimit, DEFAULT_LIMITS.sessionsPerKey, { defaultText: '`20/1m`', meaning: 'dashboard sign-ins per API key, then 429' }),
+  VERDICT_RATE_LIMIT_RUN_ROWS: variable(rateLimit, DEFAULT_LIMITS.runRowsPerOrganization, {
+    defaultText: '`500000/1m`',
+    meaning: 'result rows of test runs an organization creates (one per test), counted once each run is created; while over, creating a run is 429 with `Retry-After`',
+  }),
   VERDICT_MAX_STREAMS_PER_SESSION: variable(positive, DEFAULT_LIMITS.streamsPerSession, {
     meaning: 'live run pages (event streams) one dashboard session may hold open, then 429',
   }),

@@ -84,11 +84,12 @@ export async function createRuntime(config: ServerConfig): Promise<Runtime> {
   // Experiment runs likewise: on the workers when distributed, in this process when embedded.
   const experimentRuns = distributed?.experimentRuns ?? experimentExecutor;
   const experiments = new ExperimentService({ store, files, executor: experimentRuns, workflowRuns });
+  const limits = new Limits(config.limits);
   const services: Services = {
     store,
     auth: new ApiKeyAuthenticator(store, { cacheMs: config.keyCacheMs }),
-    limits: new Limits(config.limits),
-    runs: new TestRunService(store, executor),
+    limits,
+    runs: new TestRunService(store, executor, limits),
     workflowRuns,
     // Distributed, block executions execute on the workers too: an API-only process has no sandbox.
     blockExecutions: new BlockExecutionService(store, workflowRunEngine, workflowRuns, distributed?.blockExecutions ?? null),

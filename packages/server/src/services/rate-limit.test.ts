@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { otherOrganizationKey } from '../testing/fixtures.js';
-import { startTestApp, type TestApp } from '../testing/harness.js';
+import { createFunctionWorkflow, createTests, otherOrganizationKey } from '../testing/fixtures.js';
+import { startTestApp, testStores, type TestApp } from '../testing/harness.js';
 import { buildApp } from '../http/app.js';
 import { ConcurrencyLimiter, DEFAULT_LIMITS, Limits, RateLimiter } from './rate-limit.js';
 
@@ -135,4 +135,47 @@ describe('rate limits over HTTP', () => {
     assert.equal((await viaProxy('203.0.113.2')).statusCode, 401, 'another client behind the same proxy');
     assert.equal((await viaProxy('203.0.113.1', '203.0.113.99, ')).statusCode, 429, 'a forged leading entry does not change the address');
   });
+});
+
+describe('the run-rows budget of an organization', () => {
+  test('paid after the fact: any amount is spent, and an overdrawn key waits until it is repaid', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ count: 100, windowMs: 60_000 }, () => now);
+    assert.equal(limiter.overdrawn('a'), 0);
+    limiter.spend('a', 250);
+    assert.equal(limiter.overdrawn('a'), 90, '150 rows owed at 100 a minute');
+    assert.equal(limiter.overdrawn('b'), 0, 'keys are counted apart');
+    now += 89_000;
+    assert.equal(limiter.overdrawn('a'), 1);
+    now += 1_000;
+    assert.equal(limiter.overdrawn('a'), 0);
+  });
+
+  for (const kind of testStores()) {
+    test(`over HTTP (${kind}): creations sent at once take turns, and once the budget is overdrawn the next is 429 with Retry-After and writes no run; another organization is not limited`, async () => {
+      const app = await startTestApp(kind, { limits: { ...DEFAULT_LIMITS, runRowsPerOrganization: { count: 5, windowMs: 60_000 } } });
+      try {
+        const workflow = await createFunctionWorkflow(app, 'function transform(input) { return input; }');
+        await createTests(app, workflow, [1, 2, 3].map((n) => ({ input: { n }, condition: { kind: 'exists' } })));
+        const create = (key = app.apiKey) => app.request('POST', '/v1/workflows/tests/runs', { workflow_id: workflow.workflowId }, { 'api-key': key });
+        // 3 rows, then 3 more (the budget of 5 overdrawn by 1), then refused: sent at once, they still count one after the other.
+        const answers = await Promise.all([create(), create(), create(), create()]);
+        assert.deepEqual(answers.map((answer) => answer.status).sort(), [202, 202, 429, 429]);
+        const refused = answers.find((answer) => answer.status === 429)!;
+        assert.equal(refused.body.detail.code, 'rate_limited');
+        assert.match(refused.body.detail.message, /more than 5 test results in runs per 1 min; retry in \d+ s/);
+        assert.ok(Number(refused.headers['retry-after']) >= 1);
+        const listed = await app.request('GET', `/v1/workflows/tests/runs?workflow_id=${workflow.workflowId}`);
+        assert.equal(listed.body.data.length, 2, 'a refused creation writes nothing');
+
+        const theirKey = await otherOrganizationKey(app);
+        const asThem: TestApp = { ...app, request: (method, url, body, headers = {}) => app.request(method, url, body, { 'api-key': theirKey, ...headers }) };
+        const theirs = await createFunctionWorkflow(asThem, 'function transform(input) { return input; }');
+        await createTests(asThem, theirs, [{ input: { n: 1 }, condition: { kind: 'exists' } }]);
+        assert.equal((await asThem.request('POST', '/v1/workflows/tests/runs', { workflow_id: theirs.workflowId })).status, 202);
+      } finally {
+        await app.close();
+      }
+    });
+  }
 });

@@ -19,6 +19,13 @@ export interface LimitsConfig {
   requestsPerKey: RateLimit | null;
   /** Dashboard sessions created per API key. */
   sessionsPerKey: RateLimit | null;
+  /**
+   * Result rows of test runs an organization creates (a run has one per test). Paid after the
+   * creation, so a run of any size can be made: while the organization's budget is overdrawn its
+   * next creation is refused. Creating a run holds the store's write lock for every tenant
+   * (~1.5 s for 50,000 rows on SQLite), as its cancel does.
+   */
+  runRowsPerOrganization: RateLimit | null;
   /** Live event streams open at once per dashboard session, and per organization. */
   streamsPerSession: number;
   streamsPerOrganization: number;
@@ -28,6 +35,7 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   authFailuresPerAddress: { count: 20, windowMs: 60_000 },
   requestsPerKey: { count: 2000, windowMs: 1000 },
   sessionsPerKey: { count: 20, windowMs: 60_000 },
+  runRowsPerOrganization: { count: 500_000, windowMs: 60_000 },
   streamsPerSession: 6,
   streamsPerOrganization: 60,
 };
@@ -60,6 +68,17 @@ export class RateLimiter {
       return 0;
     }
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.tokensPerMs / 1000));
+  }
+
+  /** For a cost known only afterwards: 0 while `key` is not overdrawn, else the seconds until it is not, at least 1. */
+  overdrawn(key: string): number {
+    const { tokens } = this.refilled(key);
+    return tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / this.tokensPerMs / 1000));
+  }
+
+  /** Spends `amount` tokens, overdrawing the bucket if it holds fewer. */
+  spend(key: string, amount: number): void {
+    this.refilled(key).tokens -= amount;
   }
 
   private refilled(key: string): Bucket {
@@ -101,6 +120,7 @@ export class Limits {
   readonly authFailures: RateLimiter | null;
   readonly keyRequests: RateLimiter | null;
   readonly sessionCreations: RateLimiter | null;
+  readonly runRows: RateLimiter | null;
   readonly streams = new ConcurrencyLimiter();
 
   constructor(
@@ -111,6 +131,20 @@ export class Limits {
     this.authFailures = limiter(config.authFailuresPerAddress);
     this.keyRequests = limiter(config.requestsPerKey);
     this.sessionCreations = limiter(config.sessionsPerKey);
+    this.runRows = limiter(config.runRowsPerOrganization);
+  }
+
+  /** Throws 429 while `organizationId` has created more run rows than its budget allows (`countRunRows`). */
+  assertRunCreation(organizationId: string): void {
+    const wait = this.runRows?.overdrawn(organizationId) ?? 0;
+    if (wait > 0) {
+      throw createError('rate_limited', `This organization created more than ${perWindow(this.config.runRowsPerOrganization!, 'test results in runs')}; retry in ${wait} s.`, wait);
+    }
+  }
+
+  /** Counts the rows of a run `organizationId` just created. */
+  countRunRows(organizationId: string, rows: number): void {
+    this.runRows?.spend(organizationId, rows);
   }
 
   /** Counts a failed authentication from `address`; the seconds to wait when it was one too many, else 0. */

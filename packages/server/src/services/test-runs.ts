@@ -10,6 +10,7 @@ import { cancelRun, createRun, decideCancelNow, type RunCreation, type RunScopeF
 import { draftFingerprints } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
+import type { Limits } from './rate-limit.js';
 
 export type { RunScopeFilter };
 
@@ -33,10 +34,13 @@ type CancelOutcome = Awaited<ReturnType<typeof cancelRun>> & { answer?: Workflow
 
 export class TestRunService {
   private thread: TransitionThread | null = null;
+  /** The last run creation of each organization in flight, settled or not (`create`). */
+  private readonly creationsByOrganization = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Store,
     private readonly executor: Executor,
+    private readonly limits: Limits | null = null,
   ) {}
 
   async get(organizationId: string, runId: string): Promise<WorkflowTestRun> {
@@ -58,15 +62,34 @@ export class TestRunService {
    * Snapshots the draft, selects the tests in scope and writes the run with its rows in one
    * transaction (`createRun`). On SQLite it runs on a transition thread: its statements are
    * synchronous, and creating a run of 50,000 tests would otherwise hold this thread — every other
-   * request — for seconds.
+   * request — for seconds. An organization's creations take turns in this process, each checking
+   * its budget of run rows (`Limits.assertRunCreation`) once the one before has been counted:
+   * otherwise a hundred creations sent at once would all pass the check before any was counted.
    */
-  async create(organizationId: string, trigger: Trigger, request: CreateWorkflowTestRunRequest): Promise<WorkflowTestRun> {
+  create(organizationId: string, trigger: Trigger, request: CreateWorkflowTestRunRequest): Promise<WorkflowTestRun> {
+    if (!this.limits?.runRows) return this.createNow(organizationId, trigger, request);
+    const previous = this.creationsByOrganization.get(organizationId) ?? Promise.resolve();
+    const mine = previous.then(() => this.createNow(organizationId, trigger, request));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.creationsByOrganization.set(organizationId, settled);
+    void settled.then(() => {
+      if (this.creationsByOrganization.get(organizationId) === settled) this.creationsByOrganization.delete(organizationId);
+    });
+    return mine;
+  }
+
+  private async createNow(organizationId: string, trigger: Trigger, request: CreateWorkflowTestRunRequest): Promise<WorkflowTestRun> {
     const workflowId = request.workflow_id;
+    this.limits?.assertRunCreation(organizationId);
     await requireWorkflowRow(this.store.db, organizationId, workflowId);
     const scope = request.restart_of ? await this.restartScope(organizationId, workflowId, request.restart_of, request.only_failed ?? false) : await this.resolveScope(organizationId, workflowId, request);
     const runTrigger: Trigger = scope.restart ? { type: 'restart', parent_run_id: scope.restart.parentRunId } : trigger;
     const creation: RunCreation = { organizationId, workflowId, runId: newId('testRun'), trigger: runTrigger, scope, now: isoNow() };
     const run = await (this.creationThread() ? this.creationThread()!.createRun(creation) : createRun(this.store.db, creation));
+    if (run) this.limits?.countRunRows(organizationId, run.total_tests);
     if (run && run.total_tests >= RENEW_THREAD_AFTER_ROWS) void this.thread?.renew();
     if (!run) throw createError('no_tests_in_scope', workflowId, scope.blockId, scope.restart);
     this.executor.submitRun(run.id);
