@@ -7,7 +7,6 @@ import { requireBlockRow } from '../store/graph.js';
 import type { KeysetRequest } from '../store/keyset.js';
 import { findRun, findRunRow, listLiveRunIdsOfWorkflow, listRuns, runFromRow, runsFromRows, type RunFilters, type RunRow } from '../store/runs.js';
 import { cancelRun, createRun, decideCancelNow, type RunCreation, type RunScopeFilter } from '../store/transitions/index.js';
-import { draftFingerprints } from '../store/versions.js';
 import { requireWorkflowRow } from '../store/workflows.js';
 import { requireTestRow } from '../store/tests.js';
 import type { Limits } from './rate-limit.js';
@@ -130,10 +129,9 @@ export class TestRunService {
     if (decision.releaseReads) setImmediate(() => void this.writeCancelledRows(runId, now).finally(decision.releaseReads));
     if (decision.answer) return decision.answer;
     // The draft's fingerprint is cached by its revision; were it not, reading it waits for the rows.
-    const { workflow_id: workflowId } = decision.run!;
-    const known = decision.draftRevision === undefined ? undefined : new Map([[workflowId, decision.draftRevision]]);
-    const drafts = await draftFingerprints(this.store.db, organizationId, [workflowId], known);
-    return runFromRow(decision.run!, drafts.get(workflowId) ?? null);
+    const run = decision.run!;
+    const known = decision.draftRevision === undefined ? undefined : new Map([[run.workflow_id, decision.draftRevision]]);
+    return (await runsFromRows(this.store.db, organizationId, [run], known))[0]!;
   }
 
   /** The decision alone, reads held from inside its transaction; a larger run's is made with its rows, on the transition thread. */

@@ -59,9 +59,12 @@ export function runFromRow(row: RunRow, currentDraftFingerprint: string | null):
   };
 }
 
-/** Runs as the API serves them, with the current drafts of their workflows read in one go. */
-export async function runsFromRows(db: Kysely<Database>, organizationId: string, rows: RunRow[]): Promise<WorkflowTestRun[]> {
-  const drafts = await draftFingerprints(db, organizationId, [...new Set(rows.map((row) => row.workflow_id))]);
+/**
+ * Runs as the API serves them, with the current drafts of their workflows read in one go.
+ * `revisions`: the workflows' draft revisions when the caller read them with the rows.
+ */
+export async function runsFromRows(db: Kysely<Database>, organizationId: string, rows: RunRow[], revisions?: ReadonlyMap<string, string | null>): Promise<WorkflowTestRun[]> {
+  const drafts = await draftFingerprints(db, organizationId, [...new Set(rows.map((row) => row.workflow_id))], revisions);
   return rows.map((row) => runFromRow(row, drafts.get(row.workflow_id) ?? null));
 }
 
@@ -81,8 +84,8 @@ export async function findRun(db: Kysely<Database>, organizationId: string, runI
   const found = rows[0];
   if (!found) return null;
   const { draft_revision: revision, ...row } = found;
-  const drafts = await draftFingerprints(db, organizationId, [row.workflow_id], new Map([[row.workflow_id, revision]]));
-  return runFromRow(row, drafts.get(row.workflow_id) ?? null);
+  const [run] = await runsFromRows(db, organizationId, [row], new Map([[row.workflow_id, revision]]));
+  return run!;
 }
 
 export interface RunFilters {
