@@ -25,7 +25,7 @@ const MAX_TICKETS_PER_THREAD = 16;
 const REFILL_BELOW = 4;
 /**
  * A tenant with jobs queued that has held no thread for this long, while every thread holds other
- * tenants' jobs, gets a burst thread (which takes ~50-150 ms to start).
+ * tenants' jobs, gets a burst thread (which takes ~200-300 ms to start on 2 busy cores).
  */
 const STARVED_AFTER_MS = 100;
 /**
@@ -121,33 +121,38 @@ export class SandboxPool {
     return this.run({ codeKey: '', code: null, inputIn: { json: outputJson, path: [] }, timeoutMs: this.#backstop.checkTimeoutMs, check, tenant, signal });
   }
 
-  /** Resolves once every thread has started (loaded QuickJS and warmed its checks); jobs need not wait for it. */
+  /**
+   * Resolves once every thread has started (loaded QuickJS and warmed its checks), or threads keep
+   * failing to start (jobs then fail at once); jobs need not wait for it.
+   */
   allStarted(): Promise<void> {
-    if (this.#everyThreadReady()) return Promise.resolve();
+    if (this.#everyThreadWarm() || this.#startsKeepFailing()) return Promise.resolve();
     return new Promise((resolve) => this.#waitingForStart.push(resolve));
   }
 
-  #everyThreadReady(): boolean {
-    return [...this.#workers].every((worker) => worker.ready);
+  #everyThreadWarm(): boolean {
+    return [...this.#workers].every((worker) => worker.warm);
   }
 
-  #notifyIfAllReady(): void {
-    if (!this.#everyThreadReady()) return;
+  #notifyIfAllStarted(): void {
+    if (!this.#everyThreadWarm() && !this.#startsKeepFailing()) return;
     for (const resolve of this.#waitingForStart.splice(0)) resolve();
   }
 
   /**
    * `threads`: live threads, burst threads included; `busy`: threads running a job; `queued`: jobs
-   * not started yet, in the pool's queues or waiting in a thread's batch.
+   * not started yet, in the pool's queues or waiting in a thread's batch; `threadsByTenant`: the
+   * threads whose batch holds each tenant's jobs.
    */
-  stats(): { size: number; threads: number; busy: number; queued: number; restarts: number } {
+  stats(): { size: number; threads: number; busy: number; queued: number; restarts: number; threadsByTenant: Record<string, number> } {
     let busy = 0;
     let waitingOnThreads = 0;
     for (const worker of this.#workers) {
       if (worker.claimedLast()) busy++;
       waitingOnThreads += worker.waiting();
     }
-    return { size: this.#size, threads: this.#workers.size, busy, queued: this.#queue.size + waitingOnThreads, restarts: this.#restarts };
+    const threadsByTenant = Object.fromEntries(this.#threadsByTenant());
+    return { size: this.#size, threads: this.#workers.size, busy, queued: this.#queue.size + waitingOnThreads, restarts: this.#restarts, threadsByTenant };
   }
 
   async close(): Promise<void> {
@@ -183,8 +188,8 @@ export class SandboxPool {
       ready: () => {
         this.#failedStartsInARow = 0;
         this.#scheduleDispatch();
-        this.#notifyIfAllReady();
       },
+      warm: () => this.#notifyIfAllStarted(),
       results: (answered, results) => this.#onResults(answered, results),
       died: (dead, error, exitCode) => this.#onDeath(dead, error, exitCode),
     });
@@ -203,29 +208,47 @@ export class SandboxPool {
 
   /**
    * Shares the queues among the threads that are running low, fairly among tenants; with nothing
-   * queued, an idle thread takes work waiting on a busy one.
+   * queued, an idle thread takes work waiting on a busy one. Empty threads are given their tenants
+   * first: a thread between two batches is about to serve its tenant again, and only once it is
+   * counted is it known who is outranked (otherwise every thread that drains its batch before the
+   * refill arrives would cost the other tenants their batches, and the first tenant of a dispatch
+   * would get a single job because the others are not served yet).
    */
   #dispatch(): void {
     if (this.#closed) return;
     const occupancy = this.#occupancy();
-    this.#takeBackFromOutranked(occupancy);
     this.#retireIdleBurstThreads(occupancy);
-    const hungry = [...this.#workers].filter((worker) => worker.ready && worker.tickets.length < REFILL_BELOW);
-    const stealing = this.#queue.size === 0 && this.#workers.size <= this.#size && hungry.some((worker) => worker.tickets.length === 0);
-    if (stealing) this.#takeBackWaitingJobs();
-    hungry.sort((a, b) => a.tickets.length - b.tickets.length);
-    const { threads } = occupancy;
+    if (this.#queue.size === 0 && this.#workers.size <= this.#size && this.#hungry().some((worker) => worker.tickets.length === 0)) this.#takeBackWaitingJobs();
+    const served = this.#serveEmptyThreads(occupancy, new Map());
+    if (this.#takeBackFromOutranked(occupancy)) this.#serveEmptyThreads(occupancy, served);
+    const hungry = this.#hungry();
     hungry.forEach((worker, index) => {
-      const tenant = this.#tenantFor(worker, occupancy);
+      const tenant = served.get(worker) ?? this.#tenantFor(worker, occupancy);
       if (tenant === undefined) return;
-      if (worker.tickets.length === 0) threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
       this.#lastServedAt.set(tenant, performance.now());
       // An outranked tenant's batch would be taken back at the next dispatch: it gets one job.
-      const share = this.#outranked(tenant, threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
+      const share = this.#outranked(tenant, occupancy.threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
       worker.start(this.#queue.take(tenant, Math.min(share, MAX_TICKETS_PER_THREAD - worker.tickets.length)));
       this.#startClock(worker);
     });
     this.#watchForStarvation(occupancy);
+  }
+
+  /** Ready threads that hold fewer than REFILL_BELOW jobs, the emptiest first. */
+  #hungry(): SandboxWorker[] {
+    return [...this.#workers].filter((worker) => worker.ready && worker.tickets.length < REFILL_BELOW).sort((a, b) => a.tickets.length - b.tickets.length);
+  }
+
+  /** Each empty thread not yet in `served` goes to the waiting tenant that holds the fewest threads, counted in `occupancy`. */
+  #serveEmptyThreads(occupancy: Occupancy, served: Map<SandboxWorker, string>): Map<SandboxWorker, string> {
+    for (const worker of this.#hungry()) {
+      if (worker.tickets.length > 0 || served.has(worker)) continue;
+      const tenant = this.#tenantFor(worker, occupancy);
+      if (tenant === undefined) continue;
+      served.set(worker, tenant);
+      occupancy.threads.set(tenant, (occupancy.threads.get(tenant) ?? 0) + 1);
+    }
+    return served;
   }
 
   /** The later half of the jobs waiting in each thread's batch return to the queue, for threads that have none. */
@@ -237,16 +260,20 @@ export class SandboxPool {
     }
   }
 
-  /** Also notes who holds threads now, and forgets tenants with no work. */
-  #occupancy(): Occupancy {
-    const now = performance.now();
+  #threadsByTenant(): Map<string, number> {
     const threads = new Map<string, number>();
     for (const worker of this.#workers) {
       const tenant = worker.tickets[0]?.tenant;
-      if (tenant === undefined) continue;
-      threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
-      this.#lastServedAt.set(tenant, now);
+      if (tenant !== undefined) threads.set(tenant, (threads.get(tenant) ?? 0) + 1);
     }
+    return threads;
+  }
+
+  /** Also notes who holds threads now, and forgets tenants with no work. */
+  #occupancy(): Occupancy {
+    const now = performance.now();
+    const threads = this.#threadsByTenant();
+    for (const tenant of threads.keys()) this.#lastServedAt.set(tenant, now);
     let tenantsWithWork = threads.size;
     for (const tenant of this.#queue.tenants()) if (!threads.has(tenant)) tenantsWithWork++;
     for (const tenant of this.#lastServedAt.keys()) if (!threads.has(tenant) && this.#queue.count(tenant) === 0) this.#lastServedAt.delete(tenant);
@@ -289,18 +316,22 @@ export class SandboxPool {
     }
   }
 
-  /** The jobs waiting in the batches of outranked tenants' threads go back to their queues. */
-  #takeBackFromOutranked({ threads }: Occupancy): void {
-    if (this.#queue.size === 0) return;
+  /** The jobs waiting in the batches of outranked tenants' threads go back to their queues; true if a thread was emptied. */
+  #takeBackFromOutranked({ threads }: Occupancy): boolean {
+    if (this.#queue.size === 0) return false;
     const taken: JobTicket[] = [];
+    let emptied = false;
     for (const worker of this.#workers) {
       const tenant = worker.tickets[0]?.tenant;
       if (tenant === undefined || !this.#outranked(tenant, threads)) continue;
       for (const ticket of [...worker.tickets]) if (worker.takeBack(ticket)) taken.push(ticket);
-      if (worker.tickets.length === 0) threads.set(tenant, threads.get(tenant)! - 1);
+      if (worker.tickets.length > 0) continue;
+      threads.set(tenant, threads.get(tenant)! - 1);
+      emptied = true;
     }
     for (const ticket of taken) ticket.handedBack();
     this.#queue.returnToFront(taken);
+    return emptied;
   }
 
   /** Threads beyond `size` that have had nothing they may run for BURST_IDLE_MS are stopped. */
@@ -387,6 +418,7 @@ export class SandboxPool {
     this.#failedStartsInARow++;
     this.#lastStartFailure = detail;
     if (!this.#startsKeepFailing()) return;
+    this.#notifyIfAllStarted();
     for (const ticket of this.#queue.drain()) ticket.fail('crashed', `sandbox threads fail to start: ${detail}`);
   }
 

@@ -6,6 +6,8 @@ import type { CheckKind, CompiledWasm, JobBatch, JobRequest, JobResult, WorkerRe
 
 export interface SandboxWorkerEvents {
   ready(worker: SandboxWorker): void;
+  /** The thread's checks are warm too (see `warm`). */
+  warm(worker: SandboxWorker): void;
   results(worker: SandboxWorker, results: JobResult[]): void;
   /** The thread ended without being retired: crash, uncaught error or V8 heap limit. */
   died(worker: SandboxWorker, error: Error | undefined, exitCode: number): void;
@@ -23,6 +25,7 @@ export class SandboxWorker {
   readonly #slotOf = new Map<JobTicket, number>();
   #retired = false;
   #ready = false;
+  #checksWarm = false;
   #lastError: Error | undefined;
   /** When the thread last ran out of jobs (performance.now()); undefined while it holds some. */
   #idleSince: number | undefined = performance.now();
@@ -37,6 +40,10 @@ export class SandboxWorker {
       if (reply.type === 'ready') {
         this.#ready = true;
         events.ready(this);
+        if (this.#checksWarm) events.warm(this);
+      } else if (reply.type === 'warm') {
+        this.#checksWarm = true;
+        if (this.#ready) events.warm(this);
       } else {
         events.results(this, reply.results);
       }
@@ -52,6 +59,11 @@ export class SandboxWorker {
   /** False until QuickJS is loaded in the thread; a death before that is a failed start. */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /** Ready, and done warming up its checks, which holds the thread's event loop (a batch handed over before waits). */
+  get warm(): boolean {
+    return this.#ready && this.#checksWarm;
   }
 
   /** How long the thread has held no jobs; zero while it holds some. */

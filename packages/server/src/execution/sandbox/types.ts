@@ -148,4 +148,5 @@ export interface JobResult {
  * Worker → main thread. The answers of a batch travel together, in the order the jobs ran; a
  * thread that spent a while on one job first sends what it answered before it (see worker.ts).
  */
-export type WorkerReply = { type: 'ready' } | { type: 'results'; results: JobResult[] };
+/** `ready`: QuickJS is loaded, jobs can run; `warm`: the checks are loaded and warmed up (or failed to load). */
+export type WorkerReply = { type: 'ready' } | { type: 'warm' } | { type: 'results'; results: JobResult[] };

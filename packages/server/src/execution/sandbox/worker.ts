@@ -20,7 +20,8 @@ const slots = new JobSlots(slotMemory);
 /**
  * The checks load, and warm up, while the thread starts and after it reports ready: only a job's
  * checks wait for them, not its transform, and a job waiting for them is not yet on its check
- * deadline (JobSlots.waitingForChecks).
+ * deadline (JobSlots.waitingForChecks). Warming up holds the thread's event loop for a while
+ * (~200 ms), so the thread says when it is done: SandboxPool.allStarted waits for it.
  */
 lowerThisThreadsPriority();
 let checksWarm = false;
@@ -29,7 +30,8 @@ const checks = import('./output-checks.js').then(async (module) => {
   checksWarm = true;
   return module;
 });
-checks.catch(() => undefined); // a failed load fails each job's checks (checkedResult), not the thread
+// A failed load fails each job's checks (checkedResult), not the thread.
+void checks.catch(() => undefined).then(() => port.postMessage({ type: 'warm' } satisfies WorkerReply));
 const quickJs = await loadQuickJs(settings, compiledQuickJs);
 let realm: FrozenRealm | undefined = new FrozenRealm(quickJs, settings);
 /**
