@@ -13,6 +13,8 @@ export class JobTicket {
   #resolve!: (outcome: SandboxOutcome) => void;
   #settled = false;
   #startedAt: number | undefined;
+  /** When it became next on its thread, kept while its clock is started again (its thread had not taken it yet). */
+  #nextSince: number | undefined;
   #backstop: NodeJS.Timeout | undefined;
   /** Set once the job was asked to stop while it ran; it is given a moment to stop before its thread is terminated. */
   #stopRequestedAt: number | undefined;
@@ -51,7 +53,13 @@ export class JobTicket {
   started(afterMs: number, onOverdue: () => void): void {
     clearTimeout(this.#backstop);
     this.#startedAt = performance.now();
+    this.#nextSince ??= this.#startedAt;
     this.#backstop = setTimeout(onOverdue, afterMs);
+  }
+
+  /** How long it has been next on its thread, across restarts of its clock; zero while not. */
+  get nextForMs(): number {
+    return this.#nextSince === undefined ? 0 : performance.now() - this.#nextSince;
   }
 
   /** Looks again after `afterMs` (the job is in its checks, or not yet overdue), keeping when it started. */
@@ -80,6 +88,7 @@ export class JobTicket {
   handedBack(): void {
     clearTimeout(this.#backstop);
     this.#startedAt = undefined;
+    this.#nextSince = undefined;
   }
 
   /** `durationMs`: as the thread measured it. */

@@ -109,7 +109,9 @@ describe('SandboxPool shares its threads fairly among tenants', () => {
       await timed('b', pool.run(job('org_b', PASS_THROUGH, 'b')));
       await Promise.all(flood);
       const position = finished.indexOf('b');
-      assert.ok(position < 8, `B's job finished ${position + 1}th of 1,001`);
+      // Each thread finishes the job it runs, and on a loaded machine a few more before the main
+      // thread hands B's job over; without the take-back, B would wait for a 16-job batch on each (~33rd).
+      assert.ok(position < 16, `B's job finished ${position + 1}th of 1,001`);
     }));
 
   // What the pool decides is who holds the threads; how many jobs each thread finishes also depends

@@ -44,6 +44,8 @@ const BURST_IDLE_MS = 2000;
  * call, its checks) is the thread terminated.
  */
 const STOP_GRACE_MS = 40;
+/** A thread that has not started the job next in its batch within this long is stuck (host work takes well under a second). */
+const THREAD_TAKES_JOB_WITHIN_MS = 30_000;
 
 /** Threads per tenant (a thread serves the tenant whose jobs it holds) and each tenant's fair share of `size`. */
 interface Occupancy {
@@ -439,10 +441,22 @@ export class SandboxPool {
       running.started(this.#backstop.firstLookMs(running.job.timeoutMs), () => this.#stopOverdue(worker, running));
       return;
     }
+    if (!running) return this.#notStartedYet(worker, ticket);
     const verdict = this.#backstop.judge(ticket.job.timeoutMs, ticket.runningForMs, worker.checkOf(ticket));
     if ('lookAgainInMs' in verdict) return ticket.lookAgain(verdict.lookAgainInMs, () => this.#stopOverdue(worker, ticket));
     void this.#replace(worker, ticket);
     ticket.fail(verdict.reason, verdict.message, verdict.details);
+  }
+
+  /**
+   * The thread has not taken the job yet: it is busy with host work (warming up its checks, building
+   * a realm) or waits for a CPU, none of which a tenant's code controls. The job's clock starts
+   * again; a thread that has not taken it within THREAD_TAKES_JOB_WITHIN_MS is stuck, and replaced.
+   */
+  #notStartedYet(worker: SandboxWorker, ticket: JobTicket): void {
+    if (ticket.nextForMs < THREAD_TAKES_JOB_WITHIN_MS) return ticket.started(this.#backstop.firstLookMs(ticket.job.timeoutMs), () => this.#stopOverdue(worker, ticket));
+    void this.#replace(worker, ticket);
+    ticket.fail('crashed', `its sandbox thread had not started it after ${THREAD_TAKES_JOB_WITHIN_MS / 1000} s and was replaced`);
   }
 
   async #abort(ticket: JobTicket): Promise<void> {
