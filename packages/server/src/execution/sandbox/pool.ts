@@ -226,7 +226,7 @@ export class SandboxPool {
     const hungry = this.#hungry();
     hungry.forEach((worker, index) => {
       const tenant = served.get(worker) ?? this.#tenantFor(worker, occupancy);
-      if (tenant === undefined) return;
+      if (tenant === undefined || this.#queue.count(tenant) === 0) return;
       this.#lastServedAt.set(tenant, performance.now());
       // An outranked tenant's batch would be taken back at the next dispatch: it gets one job.
       const share = this.#outranked(tenant, occupancy.threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
@@ -241,13 +241,19 @@ export class SandboxPool {
     return [...this.#workers].filter((worker) => worker.ready && worker.tickets.length < REFILL_BELOW).sort((a, b) => a.tickets.length - b.tickets.length);
   }
 
-  /** Each empty thread not yet in `served` goes to the waiting tenant that holds the fewest threads, counted in `occupancy`. */
+  /**
+   * Each empty thread not yet in `served` goes to the waiting tenant that holds the fewest threads,
+   * counted in `occupancy`; a tenant gets no more empty threads than it has jobs queued.
+   */
   #serveEmptyThreads(occupancy: Occupancy, served: Map<SandboxWorker, string>): Map<SandboxWorker, string> {
+    const promised = new Map<string, number>();
+    for (const tenant of served.values()) promised.set(tenant, (promised.get(tenant) ?? 0) + 1);
     for (const worker of this.#hungry()) {
       if (worker.tickets.length > 0 || served.has(worker)) continue;
-      const tenant = this.#tenantFor(worker, occupancy);
+      const tenant = this.#tenantFor(worker, occupancy, promised);
       if (tenant === undefined) continue;
       served.set(worker, tenant);
+      promised.set(tenant, (promised.get(tenant) ?? 0) + 1);
       occupancy.threads.set(tenant, (occupancy.threads.get(tenant) ?? 0) + 1);
     }
     return served;
@@ -287,7 +293,7 @@ export class SandboxPool {
    * outranked; an empty thread, the waiting tenant that holds the fewest threads (the least recently
    * served among equals). A burst thread serves only tenants below their share.
    */
-  #tenantFor(worker: SandboxWorker, { threads, share }: Occupancy): string | undefined {
+  #tenantFor(worker: SandboxWorker, { threads, share }: Occupancy, promised?: Map<string, number>): string | undefined {
     const held = worker.tickets[0]?.tenant;
     if (held !== undefined) return this.#queue.count(held) > 0 && !this.#outranked(held, threads) ? held : undefined;
     const isBurst = this.#workers.size > this.#size;
@@ -295,7 +301,8 @@ export class SandboxPool {
     let fewest = Infinity;
     for (const tenant of this.#queue.tenants()) {
       const holding = threads.get(tenant) ?? 0;
-      if (holding < fewest && !(isBurst && holding >= share)) {
+      const jobsLeft = this.#queue.count(tenant) > (promised?.get(tenant) ?? 0);
+      if (jobsLeft && holding < fewest && !(isBurst && holding >= share)) {
         chosen = tenant;
         fewest = holding;
       }
