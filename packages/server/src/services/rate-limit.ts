@@ -67,18 +67,23 @@ export class RateLimiter {
       bucket.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.tokensPerMs / 1000));
+    return this.secondsUntil(bucket, 1);
   }
 
   /** For a cost known only afterwards: 0 while `key` is not overdrawn, else the seconds until it is not, at least 1. */
   overdrawn(key: string): number {
-    const { tokens } = this.refilled(key);
-    return tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / this.tokensPerMs / 1000));
+    const bucket = this.refilled(key);
+    return bucket.tokens >= 0 ? 0 : this.secondsUntil(bucket, 0);
   }
 
   /** Spends `amount` tokens, overdrawing the bucket if it holds fewer. */
   spend(key: string, amount: number): void {
     this.refilled(key).tokens -= amount;
+  }
+
+  /** Whole seconds until `bucket` holds `tokens` again, at least 1. */
+  private secondsUntil(bucket: Bucket, tokens: number): number {
+    return Math.max(1, Math.ceil((tokens - bucket.tokens) / this.tokensPerMs / 1000));
   }
 
   private refilled(key: string): Bucket {

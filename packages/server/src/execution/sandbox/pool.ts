@@ -225,8 +225,9 @@ export class SandboxPool {
     if (this.#takeBackFromOutranked(occupancy)) this.#serveEmptyThreads(occupancy, served);
     const hungry = this.#hungry();
     hungry.forEach((worker, index) => {
-      const tenant = served.get(worker) ?? this.#tenantFor(worker, occupancy);
-      if (tenant === undefined || this.#queue.count(tenant) === 0) return;
+      // Empty threads were given their tenants above (served); an empty thread left out stays idle.
+      const tenant = worker.tickets.length === 0 ? served.get(worker) : this.#tenantFor(worker, occupancy);
+      if (tenant === undefined) return;
       this.#lastServedAt.set(tenant, performance.now());
       // An outranked tenant's batch would be taken back at the next dispatch: it gets one job.
       const share = this.#outranked(tenant, occupancy.threads) ? 1 : Math.ceil(this.#queue.count(tenant) / (hungry.length - index));
