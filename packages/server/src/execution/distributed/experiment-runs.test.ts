@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { startFakeModelServer, type FakeModelServer, type RecordedRequest } from '../../testing/fake-model-server.js';
+import { startFakeModelServer, type FakeModelServer, type FakeReply, type RecordedRequest } from '../../testing/fake-model-server.js';
 import { sleep, waitFor } from '../../testing/fixtures.js';
 import { waitForExperimentRun } from '../../testing/experiment-runs.js';
 import { skipWithoutRedisAndPostgres, startTestApp, startWorkerRuntime, type TestApp } from '../../testing/harness.js';
@@ -21,6 +21,16 @@ function vendorOfDocument(delayMs = 0): (request: RecordedRequest) => { content:
   return (request) => {
     const index = /doc-(\d+)/.exec(JSON.stringify(request.body.messages))![1];
     return { content: JSON.stringify({ vendor: `Vendor ${index}` }), delayMs };
+  };
+}
+
+/** Answers the calls of the first document asked about; every other document's calls hang. */
+function answerOneDocumentOnly(answer: (request: RecordedRequest) => FakeReply): (request: RecordedRequest) => FakeReply {
+  let answered: string | undefined;
+  return (request) => {
+    const index = /doc-(\d+)/.exec(JSON.stringify(request.body.messages))![1];
+    answered ??= index;
+    return index === answered ? answer(request) : { hang: true };
   };
 }
 
@@ -142,8 +152,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
     const workers: VerdictProcess[] = [];
 
     before(async () => {
-      // Each answer takes 300 ms, and a worker executes two documents at once: the kill lands mid-run.
-      model = await startFakeModelServer({ chat: vendorOfDocument(300) });
+      model = await startFakeModelServer({ chat: vendorOfDocument() });
       deployment = await startApiOnlyProcess('exprun', API_KEY, REDIS_URL!);
       call = jsonClient(deployment.baseUrl, API_KEY);
     });
@@ -162,18 +171,23 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
     }
 
     test('another worker resumes the run: the votes recorded before the kill are kept, and only the rest executes', async () => {
+      // The first worker completes one document; every other document's calls hang, so the kill
+      // always lands while the worker holds started documents, however slow the machine is.
+      model.setChatHandler(answerOneDocumentOnly(vendorOfDocument()));
       const first = await startWorker();
       const experimentId = await createExperiment(call, DOCUMENTS);
       const runId = (await call('POST', '/v1/workflows/experiments/runs', { experiment_id: experimentId })).id as string;
       const resultsOf = async () => (await call('GET', `/v1/workflows/experiments/results?run_id=${runId}&limit=100`)).data as any[];
+      await model.hungRequestsReceived(1);
       const before = await waitFor('a document to complete on the first worker', async () => {
         const results = await resultsOf();
         return results.some((result) => result.lifecycle.status === 'completed') && results;
       }, 30_000);
       await first.kill();
       const keptBefore = before.filter((result) => result.lifecycle.status === 'completed');
-      assert.ok(keptBefore.length < DOCUMENTS, 'the kill came before the run finished');
+      assert.equal(keptBefore.length, 1, 'one document completed before the kill');
 
+      model.setChatHandler(vendorOfDocument());
       await startWorker();
       let final = await call('GET', `/v1/workflows/experiments/runs/${runId}`);
       for (const deadline = Date.now() + 60_000; !['completed', 'error', 'cancelled'].includes(final.lifecycle.status); await sleep(50)) {
