@@ -42,3 +42,14 @@ export function watchForProblems(page: Page, problems: string[], isExpectedConfi
     void dialog.dismiss();
   });
 }
+
+/**
+ * Signs in on the sign-in page the browser was sent to, with the keyboard only: the key field's
+ * autofocus is awaited first, since a loaded machine can fire `load` before Chromium applies it,
+ * and keys typed meanwhile go nowhere.
+ */
+export async function signInWithKeyboard(page: Page, apiKey: string): Promise<void> {
+  await page.locator('#api-key:focus').waitFor();
+  await page.keyboard.type(apiKey);
+  await page.keyboard.press('Enter');
+}

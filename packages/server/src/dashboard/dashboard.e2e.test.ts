@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../testing/harness.js';
 import { createFunctionWorkflow, createTests, type FunctionWorkflow } from '../testing/fixtures.js';
-import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-test-support.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, signInWithKeyboard, takeScreenshots, watchForProblems } from './browser-test-support.js';
 import { startDashboardApp } from './test-support.js';
 
 const SCREENSHOT_MAX_HEIGHT = 1400;
@@ -85,8 +85,7 @@ describe('dashboard in headless Chromium', { skip: chromiumMissing }, () => {
     await page.goto(`${baseUrl}/`);
     assert.equal(new URL(page.url()).pathname, '/login');
     await screenshot('login');
-    await page.keyboard.type(server.apiKey);
-    await page.keyboard.press('Enter');
+    await signInWithKeyboard(page, server.apiKey);
     await page.waitForURL(`${baseUrl}/workflows`);
     await page.getByRole('link', { name: 'Invoice checks' }).click();
     await page.waitForURL(`${baseUrl}/workflows/${fixture.workflowId}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { waitForRun, type TestApp } from '../testing/harness.js';
 import { allResults, createFunctionWorkflow, createTests, startRun, type FunctionWorkflow } from '../testing/fixtures.js';
-import { chromiumMissing, launchChromium, listenOnLoopback, watchForProblems } from './browser-test-support.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, signInWithKeyboard, watchForProblems } from './browser-test-support.js';
 import { startDashboardApp } from './test-support.js';
 
 const FILLER_TESTS = 120;
@@ -65,8 +65,7 @@ describe('dashboard in headless Chromium: why did it change', { skip: chromiumMi
 
   test('signs in and starts the second run from the workflow page', async () => {
     await page.goto(`${baseUrl}/workflows/${fixture.workflowId}`);
-    await page.keyboard.type(server.apiKey);
-    await page.keyboard.press('Enter');
+    await signInWithKeyboard(page, server.apiKey);
     await page.waitForURL(`${baseUrl}/workflows/${fixture.workflowId}`);
     await page.getByRole('button', { name: 'Run all tests' }).click();
     await page.waitForURL(/\/runs\/wftestrun_/);

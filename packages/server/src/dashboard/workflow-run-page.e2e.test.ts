@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../testing/harness.js';
 import { functionConfig } from '../testing/workflow-graphs.js';
-import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, takeScreenshots, watchForProblems } from './browser-test-support.js';
+import { chromiumMissing, launchChromium, listenOnLoopback, SCREENSHOTS_DIR, signInWithKeyboard, takeScreenshots, watchForProblems } from './browser-test-support.js';
 import { routingWorkflow, startDashboardApp } from './test-support.js';
 
 // The total step keeps the run live for a couple of seconds, long enough to watch the page follow it.
@@ -53,8 +53,7 @@ describe('dashboard in headless Chromium: a workflow run page', { skip: chromium
 
   test('signs in, and the workflow page lists a run started through the API', async () => {
     await page.goto(`${baseUrl}/workflows/${workflowId}`);
-    await page.keyboard.type(server.apiKey);
-    await page.keyboard.press('Enter');
+    await signInWithKeyboard(page, server.apiKey);
     await page.waitForURL(`${baseUrl}/workflows/${workflowId}`);
     const created = await server.request('POST', '/v1/workflows/runs', { workflow_id: workflowId, json_inputs: { [ids.start!]: { items: [{ price: 70 }, { price: 50 }] } } });
     assert.equal(created.status, 202);
