@@ -19,7 +19,8 @@ test('stores bytes under blobs/<sha[0:2]>/<sha> once, and reads them back', asyn
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assert.deepEqual(await blobs.putBlob(bytes), { sha256, size: 10 });
   assert.deepEqual(await blobs.putBlob(Buffer.from('hello blob')), { sha256, size: 10 });
-  assert.deepEqual(await readdir(join(dataDir, 'blobs', sha256.slice(0, 2))), [sha256]);
+  // Temporary copies are removed after the answer (the last test waits for that); stored once means one blob.
+  assert.deepEqual((await readdir(join(dataDir, 'blobs', sha256.slice(0, 2)))).filter((name) => !name.endsWith('.tmp')), [sha256]);
   assert.deepEqual(await blobs.readBlob(sha256), bytes);
   assert.equal(await blobs.hasBlob(sha256), true);
 });
