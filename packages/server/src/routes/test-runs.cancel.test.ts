@@ -105,7 +105,9 @@ for (const store of testStores()) {
       assert.deepEqual(second.body, first.body, 'a repeated cancel answers the run unchanged');
     });
 
-    test('eight tests spinning in while (true) {} are stopped: the next run completes within 3 s', async () => {
+    // Any bound far below the spinning tests' 300 s timeout shows they were stopped; 10 s leaves room
+    // for a loaded machine, where the nice-10 sandbox threads get what CPU the busy processes leave.
+    test('eight tests spinning in while (true) {} are stopped: the next run completes within 10 s, not after their 300 s timeout', async () => {
       const spinning = await createFunctionWorkflow(app, SPIN_FOREVER, { timeoutSeconds: 300 });
       await createTests(app, spinning, Array.from({ length: 8 }, (_, n) => passing(n)));
       const run = await startRun(app, spinning.workflowId);
@@ -116,10 +118,10 @@ for (const store of testStores()) {
       await createTests(app, quick, [passing(1), passing(2), passing(3)]);
       const started = Date.now();
       const next = await startRun(app, quick.workflowId);
-      const done = await waitForRun(app, next.id, 3000);
+      const done = await waitForRun(app, next.id, 10_000);
       assert.equal(done.lifecycle.status, 'completed');
       assert.equal(done.counts.outcome.passed, 3);
-      assert.ok(Date.now() - started < 3000);
+      assert.ok(Date.now() - started < 10_000);
     });
 
     test('thirty cancel/finish races each end in one consistent state', async () => {
