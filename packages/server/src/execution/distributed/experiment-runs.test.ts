@@ -16,19 +16,17 @@ const dataUrl = (text: string) => `data:text/plain;base64,${Buffer.from(text).to
 const documentsNamed = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ handle_inputs: { 'input-file-document': { type: 'file', document: { filename: `d${i}.txt`, url: dataUrl(`doc-${i}`) } } } }));
 
-/** Every voter of document i answers `Vendor i`, after `delayMs`. */
-function vendorOfDocument(delayMs = 0): (request: RecordedRequest) => { content: string; delayMs: number } {
-  return (request) => {
-    const index = /doc-(\d+)/.exec(JSON.stringify(request.body.messages))![1];
-    return { content: JSON.stringify({ vendor: `Vendor ${index}` }), delayMs };
-  };
-}
+/** The index i of the document `doc-i` a model call is about. */
+const documentIndexOf = (request: RecordedRequest) => /doc-(\d+)/.exec(JSON.stringify(request.body.messages))![1];
+
+/** Every voter of document i answers `Vendor i`. */
+const vendorOfDocument = (request: RecordedRequest): FakeReply => ({ content: JSON.stringify({ vendor: `Vendor ${documentIndexOf(request)}` }) });
 
 /** Answers the calls of the first document asked about; every other document's calls hang. */
 function answerOneDocumentOnly(answer: (request: RecordedRequest) => FakeReply): (request: RecordedRequest) => FakeReply {
   let answered: string | undefined;
   return (request) => {
-    const index = /doc-(\d+)/.exec(JSON.stringify(request.body.messages))![1];
+    const index = documentIndexOf(request);
     answered ??= index;
     return index === answered ? answer(request) : { hang: true };
   };
@@ -68,7 +66,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
     let api: TestApp;
     let call: Call;
     before(async () => {
-      model = await startFakeModelServer({ chat: vendorOfDocument() });
+      model = await startFakeModelServer({ chat: vendorOfDocument });
       api = await startTestApp('postgres', { redisUrl: REDIS_URL!, concurrency: 4, worker: false }, {
         VERDICT_REDIS_PREFIX: `verdict-test-${randomUUID()}`,
         VERDICT_MODEL_BASE_URL: model.baseURL,
@@ -124,7 +122,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
         assert.ok(resultsAtAnswer.every((result: any) => result.lifecycle.status === 'cancelled'));
         assert.equal((await call('GET', `/v1/workflows/experiments/runs/${runId}`)).lifecycle.status, 'cancelled');
       } finally {
-        model.setChatHandler(vendorOfDocument());
+        model.setChatHandler(vendorOfDocument);
         await worker.close();
       }
     });
@@ -152,7 +150,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
     const workers: VerdictProcess[] = [];
 
     before(async () => {
-      model = await startFakeModelServer({ chat: vendorOfDocument() });
+      model = await startFakeModelServer({ chat: vendorOfDocument });
       deployment = await startApiOnlyProcess('exprun', API_KEY, REDIS_URL!);
       call = jsonClient(deployment.baseUrl, API_KEY);
     });
@@ -173,7 +171,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
     test('another worker resumes the run: the votes recorded before the kill are kept, and only the rest executes', async () => {
       // The first worker completes one document; every other document's calls hang, so the kill
       // always lands while the worker holds started documents, however slow the machine is.
-      model.setChatHandler(answerOneDocumentOnly(vendorOfDocument()));
+      model.setChatHandler(answerOneDocumentOnly(vendorOfDocument));
       const first = await startWorker();
       const experimentId = await createExperiment(call, DOCUMENTS);
       const runId = (await call('POST', '/v1/workflows/experiments/runs', { experiment_id: experimentId })).id as string;
@@ -187,7 +185,7 @@ describe('experiment runs on the distributed executor (PostgreSQL and Redis)', {
       const keptBefore = before.filter((result) => result.lifecycle.status === 'completed');
       assert.equal(keptBefore.length, 1, 'one document completed before the kill');
 
-      model.setChatHandler(vendorOfDocument());
+      model.setChatHandler(vendorOfDocument);
       await startWorker();
       let final = await call('GET', `/v1/workflows/experiments/runs/${runId}`);
       for (const deadline = Date.now() + 60_000; !['completed', 'error', 'cancelled'].includes(final.lifecycle.status); await sleep(50)) {
